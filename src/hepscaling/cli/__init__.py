@@ -1,0 +1,75 @@
+"""The ``hepscaling`` command: a thin root that collects the topic commands.
+
+Each topic lives in its own module (``cli/<topic>.py``) and is registered below. Expected user
+errors (:class:`hepscaling.errors.HepscalingError`) become one line on stderr and exit code 2
+(bad input) or 1 (work failed); ``--verbose`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import typer
+
+from hepscaling import __version__
+from hepscaling.errors import HepscalingError
+from hepscaling.progress import stderr
+
+app = typer.Typer(
+    name="hepscaling",
+    help="Measure, fit and use neural scaling laws for particle-physics ML.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_verbose = {"on": bool(os.environ.get("HEPSCALING_VERBOSE"))}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hepscaling {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks on errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Measure, fit and use neural scaling laws for particle-physics ML.
+
+    Example: hepscaling --help
+    """
+    _verbose["on"] = _verbose["on"] or verbose
+
+
+# --- topic commands are registered here (one line each) ---
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turning known errors into one-line messages."""
+    try:
+        app()
+    except HepscalingError as exc:
+        if _verbose["on"]:
+            traceback.print_exc()
+        stderr.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        stderr.print("interrupted; finished work is saved, re-run the same command to resume")
+        sys.exit(130)
+    except Exception as exc:  # an unexpected failure: one line, traceback with --verbose
+        if _verbose["on"]:
+            traceback.print_exc()
+        stderr.print(
+            f"[red]internal error:[/red] {type(exc).__name__}: {exc} "
+            "(re-run with --verbose for the traceback and report it)",
+            highlight=False, soft_wrap=True,
+        )
+        sys.exit(1)

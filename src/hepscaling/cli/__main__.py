@@ -1,0 +1,5 @@
+"""``python -m hepscaling.cli`` runs the command line."""
+
+from hepscaling.cli import main
+
+main()

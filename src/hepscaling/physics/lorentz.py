@@ -1,0 +1,144 @@
+"""Four-vector arithmetic on ``(..., 4)`` float64 arrays ``(E, px, py, pz)``, metric (+,-,-,-).
+
+See :mod:`hepscaling.physics` for the conventions. All functions broadcast over leading axes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hepscaling.errors import UsageError
+
+__all__ = [
+    "boost",
+    "check_momenta",
+    "delta_r",
+    "eta",
+    "mass",
+    "mass_squared",
+    "minkowski_dot",
+    "phi",
+    "pt",
+    "rapidity",
+    "to_vector_xyzt",
+]
+
+METRIC = np.array([1.0, -1.0, -1.0, -1.0])
+
+
+def minkowski_dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``p.q = E_p E_q - p_vec.q_vec``; ``p, q``: ``(..., 4)`` GeV -> ``(...)`` GeV^2."""
+    return p[..., 0] * q[..., 0] - np.sum(p[..., 1:] * q[..., 1:], axis=-1)
+
+
+def mass_squared(p: np.ndarray) -> np.ndarray:
+    """``p^2`` in GeV^2, ``(..., 4) -> (...)``; negative for spacelike vectors."""
+    return minkowski_dot(p, p)
+
+
+def mass(p: np.ndarray) -> np.ndarray:
+    """``sign(p^2) sqrt(|p^2|)`` in GeV, ``(..., 4) -> (...)``."""
+    m2 = mass_squared(p)
+    return np.sign(m2) * np.sqrt(np.abs(m2))
+
+
+def pt(p: np.ndarray) -> np.ndarray:
+    """Transverse momentum ``sqrt(px^2 + py^2)`` in GeV, ``(..., 4) -> (...)``."""
+    return np.hypot(p[..., 1], p[..., 2])
+
+
+def phi(p: np.ndarray) -> np.ndarray:
+    """Azimuth in ``(-pi, pi]``, ``(..., 4) -> (...)``."""
+    return np.arctan2(p[..., 2], p[..., 1])
+
+
+def eta(p: np.ndarray) -> np.ndarray:
+    """Pseudorapidity ``asinh(pz / pt)``, ``(..., 4) -> (...)`` (infinite on the beam axis)."""
+    with np.errstate(divide="ignore"):
+        return np.arcsinh(p[..., 3] / pt(p))
+
+
+def rapidity(p: np.ndarray) -> np.ndarray:
+    """Rapidity ``0.5 log((E + pz) / (E - pz))``, ``(..., 4) -> (...)``."""
+    return 0.5 * np.log((p[..., 0] + p[..., 3]) / (p[..., 0] - p[..., 3]))
+
+
+def delta_r(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``sqrt(d_eta^2 + d_phi^2)`` with ``d_phi`` wrapped to ``(-pi, pi]``; ``(..., 4) -> (...)``."""
+    dphi = np.angle(np.exp(1j * (phi(p) - phi(q))))
+    return np.hypot(eta(p) - eta(q), dphi)
+
+
+def boost(p: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Active Lorentz boost of ``p (..., 4)`` by velocity ``beta (..., 3)`` (``|beta| < 1``).
+
+    A particle at rest boosted by ``beta`` ends with velocity ``beta``. Returns ``(..., 4)``.
+    """
+    beta = np.asarray(beta, dtype=float)
+    b2 = np.sum(beta**2, axis=-1)
+    gamma = 1.0 / np.sqrt(1.0 - b2)
+    bp = np.sum(beta * p[..., 1:], axis=-1)
+    safe_b2 = np.where(b2 > 0, b2, 1.0)
+    coef = np.where(b2 > 0, (gamma - 1.0) / safe_b2, 0.0)
+    energy = gamma * (p[..., 0] + bp)
+    space = p[..., 1:] + (coef * bp + gamma * p[..., 0])[..., None] * beta
+    return np.concatenate([energy[..., None], space], axis=-1)
+
+
+def to_vector_xyzt(p: np.ndarray):
+    """Convert ``(..., 4)`` ``(E, px, py, pz)`` to a scikit-hep ``vector`` MomentumNumpy4D."""
+    import vector
+
+    return vector.array({"px": p[..., 1], "py": p[..., 2], "pz": p[..., 3], "E": p[..., 0]})
+
+
+def check_momenta(momenta: np.ndarray, masses: np.ndarray, n_initial: int = 2, *,
+                  rtol: float = 1e-6, what: str = "momenta") -> np.ndarray:
+    """Validate an event batch and return it as a C-contiguous float64 array.
+
+    Parameters
+    ----------
+    momenta : array_like, float, ``(n, k, 4)`` GeV, particles in process order.
+    masses : array_like, ``(k,)`` GeV, the on-shell masses.
+    n_initial : number of incoming particles (the first ``n_initial`` of ``k``).
+    rtol : tolerance relative to the event energy scale for the mass-shell and
+        momentum-conservation checks.
+
+    Raises
+    ------
+    UsageError
+        wrong shape, non-finite entries, a particle off its mass shell, or momentum not
+        conserved (sum of incoming != sum of outgoing) beyond tolerance.
+    """
+    p = np.ascontiguousarray(momenta, dtype=np.float64)
+    masses = np.asarray(masses, dtype=np.float64)
+    k = masses.shape[0]
+    if p.ndim != 3 or p.shape[1:] != (k, 4):
+        raise UsageError(
+            f"{what} have shape {p.shape}, expected (n_events, {k}, 4) for this process "
+            "(E, px, py, pz per particle, in process order)"
+        )
+    if not np.all(np.isfinite(p)):
+        bad = int(np.count_nonzero(~np.all(np.isfinite(p), axis=(1, 2))))
+        raise UsageError(f"{what} contain NaN or Inf in {bad} event(s); remove them first")
+    if p.shape[0] == 0:
+        return p
+    scale = np.max(np.abs(p[..., 0]), axis=1)  # (n,)
+    m2_err = np.abs(mass_squared(p) - masses**2) / scale[:, None] ** 2
+    if np.any(m2_err > rtol):
+        event, particle = np.unravel_index(np.argmax(m2_err), m2_err.shape)
+        raise UsageError(
+            f"{what}: particle {particle} of event {event} is off its mass shell "
+            f"(p^2 = {mass_squared(p[event, particle]):.6g} GeV^2, expected "
+            f"{masses[particle] ** 2:.6g}); check the particle order and masses"
+        )
+    imbalance = p[:, :n_initial].sum(axis=1) - p[:, n_initial:].sum(axis=1)  # (n, 4)
+    rel = np.max(np.abs(imbalance), axis=1) / scale
+    if np.any(rel > rtol):
+        event = int(np.argmax(rel))
+        raise UsageError(
+            f"{what}: event {event} does not conserve momentum (incoming - outgoing = "
+            f"{np.array2string(imbalance[event], precision=4)} GeV); incoming particles "
+            "come first, in process order"
+        )
+    return p

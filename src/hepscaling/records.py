@@ -1,0 +1,166 @@
+"""Run records: one JSON file per training run, the single source every table, fit and report reads.
+
+A record holds the fully resolved config, its hash (the run identity), code version, seed,
+N (trainable parameters), D (training samples), C (training FLOPs), the training length, wall
+time, device, final metrics and metric curves versus step. Records are written atomically
+(temporary file + rename), so a killed process never leaves a half-written record, and a
+directory of records can be re-scanned at any time.
+
+Layout: each run owns a directory holding ``record.json`` (plus its checkpoint and log); a sweep
+directory holds many such run directories, found by :func:`load_records`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hepscaling.errors import UsageError
+
+__all__ = [
+    "RECORD_NAME",
+    "RunRecord",
+    "atomic_write_text",
+    "config_hash",
+    "load_records",
+    "read_record",
+    "records_frame",
+    "utc_now",
+    "write_record",
+]
+
+RECORD_NAME = "record.json"
+Status = Literal["running", "done", "failed", "diverged"]
+
+
+class RunRecord(BaseModel):
+    """Everything downstream code needs to know about one training run."""
+
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")
+
+    schema_version: int = 1
+    run_id: str = Field(description="hash of the resolved config, see config_hash")
+    status: Status
+    config: dict[str, Any] = Field(description="the fully resolved run config")
+    code_version: str
+    seed: int
+    n_params: int = Field(0, description="N: trainable parameters")
+    n_train: int = Field(0, description="D: training samples")
+    flops: float = Field(0.0, description="C: training FLOPs spent (analytic count)")
+    flops_per_sample: float = Field(0.0, description="training FLOPs per sample (fwd + bwd)")
+    steps: int = 0
+    samples_seen: int = 0
+    epochs: float = Field(0.0, description="passes over the D training samples")
+    wall_time: float = Field(0.0, description="seconds")
+    device: str = "cpu"
+    started_at: str = ""
+    finished_at: str = ""
+    stop_reason: str = Field("", description="e.g. 'completed', 'early_stopping', 'diverged'")
+    metrics: dict[str, float | None] = Field(default_factory=dict)
+    curves: dict[str, list[float | None]] = Field(
+        default_factory=dict, description="metric curves; every list aligned with curves['step']"
+    )
+    error: str | None = None
+    environment: dict[str, str] = Field(default_factory=dict)
+
+
+def utc_now() -> str:
+    """Current UTC time as an ISO-8601 string."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """Run identity: 16 hex digits of the SHA-256 of the config as canonical (sorted) JSON."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_record(record: RunRecord, run_dir: str | os.PathLike) -> Path:
+    """Atomically write ``record`` as ``run_dir/record.json``; returns the file path."""
+    return atomic_write_text(Path(run_dir) / RECORD_NAME, record.model_dump_json(indent=1))
+
+
+def read_record(path: str | os.PathLike) -> RunRecord:
+    """Read one record (a ``record.json`` file or a run directory holding one)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / RECORD_NAME
+    if not path.exists():
+        raise UsageError(f"run record not found: {path} (point to a run directory or record.json)")
+    try:
+        return RunRecord.model_validate_json(path.read_text())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "<top>"
+        raise UsageError(f"malformed run record {path}: {where}: {first['msg']}") from exc
+
+
+def load_records(directory: str | os.PathLike) -> list[RunRecord]:
+    """All records under ``directory`` (recursively), sorted by run id.
+
+    Raises :class:`UsageError` if the directory does not exist.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise UsageError(f"run directory not found: {directory} (pass the --out of a sweep or run)")
+    return sorted(
+        (read_record(p) for p in directory.rglob(RECORD_NAME)), key=lambda r: r.run_id
+    )
+
+
+def _flatten(prefix: str, obj: Any, out: dict[str, Any]) -> None:
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), value, out)
+    elif isinstance(obj, list | tuple):
+        out[prefix] = json.dumps(obj)
+    else:
+        out[prefix] = obj
+
+
+def records_frame(records: list[RunRecord]):
+    """One row per run: ``run_id, status, N, D, C, epochs, steps, wall_time, ...``, the final
+    metrics as ``metric.<name>`` and the config flattened as ``config.<dotted.key>``.
+
+    Returns a :class:`pandas.DataFrame` (empty, with the fixed columns, for no records).
+    """
+    import pandas as pd
+
+    rows = []
+    for r in records:
+        row: dict[str, Any] = {
+            "run_id": r.run_id, "status": r.status, "seed": r.seed, "N": r.n_params,
+            "D": r.n_train, "C": r.flops, "epochs": r.epochs, "steps": r.steps,
+            "samples_seen": r.samples_seen, "wall_time": r.wall_time, "device": r.device,
+            "stop_reason": r.stop_reason, "error": r.error,
+        }
+        row.update({f"metric.{k}": v for k, v in r.metrics.items()})
+        _flatten("config", r.config, row)
+        rows.append(row)
+    fixed = ["run_id", "status", "seed", "N", "D", "C", "epochs", "steps", "samples_seen",
+             "wall_time", "device", "stop_reason", "error"]
+    return pd.DataFrame(rows, columns=None if rows else fixed)

@@ -64,7 +64,7 @@ def rapidity(p: np.ndarray) -> np.ndarray:
 
 
 def delta_r(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """``sqrt(d_eta^2 + d_phi^2)`` with ``d_phi`` wrapped to ``(-pi, pi]``; ``(..., 4) -> (...)``."""
+    """``sqrt(d_eta^2 + d_phi^2)``, ``d_phi`` wrapped to ``(-pi, pi]``; ``(..., 4) -> (...)``."""
     dphi = np.angle(np.exp(1j * (phi(p) - phi(q))))
     return np.hypot(eta(p) - eta(q), dphi)
 

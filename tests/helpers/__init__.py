@@ -1,0 +1,1 @@
+"""Shared test helpers: test momenta (:mod:`.kinematics`), property checks (:mod:`.invariance`)."""

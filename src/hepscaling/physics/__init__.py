@@ -16,3 +16,7 @@ Conventions (stated once here; every other module points to this docstring):
 - Conversions to other libraries (``vector``'s ``(x, y, z, t)``, lgatr multivectors) go
   through the named converters in :mod:`hepscaling.physics.lorentz`.
 """
+
+from hepscaling.physics.phase_space import phase_space
+
+__all__ = ["phase_space"]

@@ -1,0 +1,105 @@
+"""Multilayer perceptrons on invariant inputs: standard parametrisation and muP.
+
+Families ``mlp`` (standard parametrisation, PyTorch default init) and ``mlp_mup``
+(maximal-update parametrisation for Adam, Yang et al. 2022, "Tensor Programs V", Table 8,
+implemented here instead of with the ``mup`` package):
+
+- hidden ``width x width`` weights: default init (variance ~ 1/fan_in), Adam learning rate
+  ``lr / m`` and weight decay ``wd * m`` (so the decoupled decay ``lr * wd`` per step is
+  unchanged, as in ``mup.MuAdamW``), with ``m = width / base_width``;
+- input layer, biases and readout: Adam learning rate ``lr``;
+- readout: zero-initialised, its weight multiplied by ``1 / m`` in the forward pass.
+
+At ``width == base_width`` the muP network equals the standard one except for the
+zero-initialised readout. Size knob: ``width`` (N grows as ``depth x width^2``) and ``depth``.
+
+FLOPs: forward = 2 x (number of weight-matrix entries) per sample; biases and activations are
+not counted (they are O(width), not O(width^2)). A training step is counted as 3 x forward.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Literal
+
+import torch
+from pydantic import Field
+from torch import nn
+from torch.nn import functional as F
+
+from hepscaling.models.base import InputsSpec, Model, ModelConfig, register_model
+
+__all__ = ["MLP", "MLPConfig", "MuPMLP", "MuPMLPConfig"]
+
+_ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh}
+
+
+class MLPConfig(ModelConfig):
+    """``model:`` section of the ``mlp`` family."""
+
+    family: Literal["mlp"] = "mlp"
+    width: int = Field(128, gt=0, description="hidden units per layer")
+    depth: int = Field(3, gt=0, description="number of hidden layers")
+    activation: Literal["gelu", "relu", "silu", "tanh"] = "gelu"
+
+
+class MuPMLPConfig(ModelConfig):
+    """``model:`` section of the ``mlp_mup`` family."""
+
+    family: Literal["mlp_mup"] = "mlp_mup"
+    width: int = Field(128, gt=0, description="hidden units per layer")
+    depth: int = Field(3, gt=0, description="number of hidden layers")
+    activation: Literal["gelu", "relu", "silu", "tanh"] = "gelu"
+    base_width: int = Field(64, gt=0, description="width at which muP equals SP learning rates")
+
+
+@register_model("mlp", MLPConfig)
+class MLP(Model):
+    """``depth`` hidden layers of ``width`` units; ``(B, n_invariants) -> (B, n_outputs)``."""
+
+    input_kind = "invariants"
+
+    def __init__(self, cfg: MLPConfig | MuPMLPConfig, spec: InputsSpec) -> None:
+        super().__init__()
+        dims = [spec.n_invariants] + [cfg.width] * cfg.depth
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(dims))
+        self.readout = nn.Linear(cfg.width, spec.n_outputs)
+        self.act = _ACTIVATIONS[cfg.activation]()
+        self.readout_scale = 1.0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: float32 ``(B, n_invariants)`` -> float32 ``(B, n_outputs)``."""
+        for layer in self.hidden:
+            x = self.act(layer(x))  # (B, width)
+        return F.linear(x, self.readout.weight * self.readout_scale, self.readout.bias)
+
+    def forward_flops(self) -> float:
+        """``2 x`` weight-matrix entries (one multiply-accumulate each per sample)."""
+        layers = [*self.hidden, self.readout]
+        return 2.0 * sum(layer.in_features * layer.out_features for layer in layers)
+
+
+@register_model("mlp_mup", MuPMLPConfig)
+class MuPMLP(MLP):
+    """The MLP in muP: zero readout scaled by ``base_width / width``, hidden lr ``/ m``."""
+
+    def __init__(self, cfg: MuPMLPConfig, spec: InputsSpec) -> None:
+        super().__init__(cfg, spec)
+        self.width_mult = cfg.width / cfg.base_width
+        self.readout_scale = 1.0 / self.width_mult
+        nn.init.zeros_(self.readout.weight)
+        nn.init.zeros_(self.readout.bias)
+
+    def param_groups(self, lr: float, weight_decay: float) -> list[dict[str, Any]]:
+        """Hidden matrices: ``lr / m``, ``wd * m``; input and readout matrices: ``lr``, ``wd``;
+        biases: ``lr``, no decay."""
+        hidden = [layer.weight for layer in self.hidden[1:]]
+        matrices = [self.hidden[0].weight, self.readout.weight]
+        biases = [layer.bias for layer in [*self.hidden, self.readout]]
+        groups = [
+            {"params": hidden, "lr": lr / self.width_mult,
+             "weight_decay": weight_decay * self.width_mult},
+            {"params": matrices, "lr": lr, "weight_decay": weight_decay},
+            {"params": biases, "lr": lr, "weight_decay": 0.0},
+        ]
+        return [g for g in groups if g["params"]]

@@ -1,0 +1,5 @@
+"""The one training loop, its config, losses, schedules, FLOP accounting and checkpoints."""
+
+from hepscaling.train.config import RunConfig, load_config, run_id
+
+__all__ = ["RunConfig", "load_config", "run_id"]

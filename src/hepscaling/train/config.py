@@ -1,0 +1,205 @@
+"""The run config: one validated, frozen object describing a single training run.
+
+YAML shape (every key optional except ``task`` and ``model``; defaults shown)::
+
+    seed: 0                 # weight init, batch order and augmentation
+    device: auto            # auto | cpu | cuda
+    task:                   # keys per task kind, see hepscaling.tasks
+      kind: amplitude_regression
+      dataset: data/tth.h5
+      n_train: 1000         # D
+      n_val: 2000
+      n_test: 10000
+    model:                  # keys per family, see hepscaling.models
+      family: mlp           # mlp | mlp_mup | transformer | lloca | lgatr
+      width: 128
+      depth: 3
+    loss: mse               # mse | heteroscedastic
+    train:
+      batch_size: 256
+      steps: 1000           # exactly one of steps / epochs / flops sets the length
+      epochs: null          # passes over the D training events
+      flops: null           # training FLOPs budget (analytic count)
+      lr: 1.0e-3            # peak AdamW learning rate
+      weight_decay: 0.0     # AdamW decoupled weight decay (matrices only)
+      betas: [0.9, 0.999]   # AdamW betas
+      schedule: cosine      # cosine (warmup + cosine to exactly 0) | wsd | constant
+      warmup_steps: 100     # linear warmup (capped at the run length)
+      decay_fraction: 0.2   # wsd: final fraction of steps decaying linearly to 0
+      grad_clip: 1.0        # max global gradient norm; null = off
+      eval_every: 100       # steps between validation evaluations (and checkpoints)
+      early_stopping_patience: null   # evaluations without val improvement before stopping
+      eval_batch_size: 8192 # events per forward pass during evaluation
+
+Unknown keys and wrong types fail at load with the dotted key named
+(:func:`load_config`). The resolved config (all defaults filled in) is
+``config.model_dump(mode="json")``; its :func:`hepscaling.records.config_hash` is the run id.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from hepscaling.errors import UsageError
+from hepscaling.models.base import ModelConfig, model_config_class
+from hepscaling.records import config_hash
+from hepscaling.tasks.base import TaskConfig, task_config_class
+
+__all__ = ["RunConfig", "TrainConfig", "load_config", "run_id"]
+
+
+class _SectionError(ValueError):
+    """A validation error inside a registry-typed section, keeping the inner key path."""
+
+    def __init__(self, loc: str, msg: str) -> None:
+        super().__init__(f"{loc}: {msg}")
+        self.loc, self.msg = loc, msg
+
+
+def _validate_section(value: Any, key: str, lookup) -> Any:
+    if isinstance(value, BaseModel):
+        return value
+    if not isinstance(value, dict):
+        raise _SectionError("", f"expected a mapping with a '{key}' key, got {value!r}")
+    if key not in value:
+        raise _SectionError(key, "required key is missing")
+    try:
+        cls = lookup(str(value[key]))
+    except UsageError as exc:
+        raise _SectionError(key, str(exc)) from None
+    try:
+        return cls.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise _SectionError(loc, _describe(first)) from None
+
+
+class TrainConfig(BaseModel):
+    """Optimiser, schedule and run length (see the module docstring for every key)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    batch_size: int = Field(256, gt=0)
+    steps: int | None = Field(None, gt=0)
+    epochs: float | None = Field(None, gt=0)
+    flops: float | None = Field(None, gt=0)
+    lr: float = Field(1.0e-3, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    betas: tuple[float, float] = (0.9, 0.999)
+    schedule: Literal["cosine", "wsd", "constant"] = "cosine"
+    warmup_steps: int = Field(100, ge=0)
+    decay_fraction: float = Field(0.2, gt=0, le=1)
+    grad_clip: float | None = Field(1.0, gt=0)
+    eval_every: int = Field(100, gt=0)
+    early_stopping_patience: int | None = Field(None, gt=0)
+    eval_batch_size: int = Field(8192, gt=0)
+
+    @model_validator(mode="after")
+    def _one_length(self) -> TrainConfig:
+        given = [k for k in ("steps", "epochs", "flops") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"set exactly one of train.steps / train.epochs / train.flops (got "
+                f"{', '.join(given) or 'none'}); set the others to null"
+            )
+        return self
+
+
+class RunConfig(BaseModel):
+    """One training run: seed, device, task, model, loss and training settings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seed: int = 0
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    task: SerializeAsAny[TaskConfig]
+    model: SerializeAsAny[ModelConfig]
+    loss: Literal["mse", "heteroscedastic"] = "mse"
+    train: TrainConfig
+
+    @field_validator("task", mode="before")
+    @classmethod
+    def _task(cls, value: Any) -> Any:
+        return _validate_section(value, "kind", task_config_class)
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model(cls, value: Any) -> Any:
+        return _validate_section(value, "family", model_config_class)
+
+    def resolved(self) -> dict[str, Any]:
+        """The resolved config as plain JSON types (all defaults filled in)."""
+        return self.model_dump(mode="json")
+
+
+def _describe(err: dict[str, Any]) -> str:
+    """One-line message of a pydantic error dict, with the offending value when useful."""
+    if err["type"] == "extra_forbidden":
+        return "unknown key (check the spelling; keys are listed in hepscaling.train.config)"
+    if err["type"] == "missing":
+        return "required key is missing"
+    msg = err["msg"].removeprefix("Value error, ")
+    if "input" in err and not isinstance(err["input"], dict):
+        msg += f" (got {err['input']!r})"
+    return msg
+
+
+def _format(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    loc = [str(p) for p in first["loc"]]
+    error = (first.get("ctx") or {}).get("error")
+    if isinstance(error, _SectionError):
+        loc += [error.loc] if error.loc else []
+        return f"{'.'.join(loc)}: {error.msg}"
+    return f"{'.'.join(loc) or '<top>'}: {_describe(first)}"
+
+
+def load_config(source: RunConfig | dict[str, Any] | str | os.PathLike) -> RunConfig:
+    """Validate a run config given as an object, a dict or a YAML file path.
+
+    Raises
+    ------
+    UsageError
+        one line naming the file, the dotted key and the problem (unknown key, wrong type,
+        missing key, unreadable YAML).
+    """
+    if isinstance(source, RunConfig):
+        return source
+    where = "config"
+    if not isinstance(source, dict):
+        path = Path(source)
+        if not path.is_file():
+            raise UsageError(f"config file not found: {path} (check the path)")
+        where = f"config {path}"
+        try:
+            source = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f" at line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or type(exc).__name__
+            raise UsageError(f"{where}: invalid YAML{at}: {problem}") from None
+        if not isinstance(source, dict):
+            raise UsageError(f"{where}: expected a YAML mapping of keys, got {source!r}")
+    try:
+        return RunConfig.model_validate(source)
+    except ValidationError as exc:
+        raise UsageError(f"invalid {where}: {_format(exc)}") from None
+
+
+def run_id(config: RunConfig | dict[str, Any]) -> str:
+    """Run identity: :func:`hepscaling.records.config_hash` of the resolved config."""
+    return config_hash(load_config(config).resolved())

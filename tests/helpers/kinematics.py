@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dot", "incoming", "invariant", "rambo", "two_to_two"]
+__all__ = ["central_events", "dot", "incoming", "invariant", "rambo", "two_to_two"]
 
 
 def dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -121,3 +121,30 @@ def rambo(n_events: int, sqrt_s: float, masses: tuple[float, ...], seed: int,
         p[..., 1:] *= xi[:, None, None]
         p[..., 0] = np.sqrt(masses_arr**2 + np.sum(p[..., 1:] ** 2, axis=-1))
     return np.concatenate([incoming(n_events, sqrt_s, m1, m2), p], axis=1)
+
+
+def central_events(n_events: int, sqrt_s: float, masses: tuple[float, ...], seed: int,
+                   pt_fraction: float = 0.05, mass_fraction: float = 0.1) -> np.ndarray:
+    """RAMBO events with every massless final-state particle hard and well separated.
+
+    Keeps events where each massless final-state particle has ``pT > pt_fraction * sqrt_s``
+    and each pair of them has invariant mass ``> mass_fraction * sqrt_s`` (so |M|^2 is far
+    from soft and collinear singularities). Returns float64 ``(n_events, 2 + len(masses), 4)``
+    GeV; raises ``RuntimeError`` if 50 rounds of generation do not yield enough events.
+    """
+    massless = [2 + i for i, m in enumerate(masses) if m == 0.0]
+    kept: list[np.ndarray] = []
+    n_kept = 0
+    for attempt in range(50):
+        p = rambo(4 * n_events, sqrt_s, masses, seed=seed + 1000 * attempt)
+        keep = np.ones(p.shape[0], dtype=bool)
+        for i in massless:
+            keep &= np.hypot(p[:, i, 1], p[:, i, 2]) > pt_fraction * sqrt_s
+        for pos, i in enumerate(massless):
+            for j in massless[pos + 1:]:
+                keep &= invariant(p, (i, 1), (j, 1)) > (mass_fraction * sqrt_s) ** 2
+        kept.append(p[keep])
+        n_kept += int(keep.sum())
+        if n_kept >= n_events:
+            return np.concatenate(kept)[:n_events]
+    raise RuntimeError(f"only {n_kept} of {n_events} events passed the central cuts")

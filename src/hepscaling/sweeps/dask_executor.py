@@ -1,0 +1,117 @@
+"""The Dask executor: runs a sweep on a ``distributed`` cluster (local, Slurm, HTCondor, any).
+
+The same sweep spec runs here as on the local executor; only where the runs execute differs.
+:func:`dask_client` connects to an existing scheduler (``--scheduler tcp://host:8786``),
+starts a dask-jobqueue cluster from the spec's ``cluster:`` section (``kind: slurm`` or
+``htcondor`` plus ``SLURMCluster`` / ``HTCondorCluster`` keyword arguments), or starts a
+``LocalCluster`` of single-threaded worker processes. Workers must see the sweep's output
+directory at the same path (a shared filesystem on clusters) and have hepscaling installed.
+
+A run whose worker process dies is retried by Dask on another worker up to the scheduler's
+``distributed.scheduler.allowed-failures`` times (0 on the ``LocalCluster`` we start) and
+then recorded as failed with error ``"worker crashed (...)"``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from hepscaling.errors import UsageError
+from hepscaling.sweeps.job import (
+    RunOutcome,
+    RunTask,
+    available_cores,
+    crash_outcome,
+    execute_run,
+    limit_threads,
+)
+from hepscaling.sweeps.spec import ClusterSpec
+
+__all__ = ["DaskExecutor", "dask_client"]
+
+
+def _run_on_worker(task: RunTask) -> RunOutcome:
+    """Run ``task`` on a Dask worker with ``cores // worker threads`` torch threads."""
+    from distributed import get_worker
+
+    limit_threads(max(1, available_cores() // get_worker().state.nthreads))
+    return execute_run(task, capture_fds=False)
+
+
+class DaskExecutor:
+    """Run tasks on the workers of a connected ``distributed.Client``."""
+
+    name = "dask"
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def run(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        """Submit every task at once; yield each outcome as its run ends."""
+        from distributed import as_completed
+
+        token = uuid.uuid4().hex[:8]
+        futures = {
+            self.client.submit(_run_on_worker, task, key=f"hepscaling-run-{task.run_id}-{token}",
+                               pure=False, retries=0): task
+            for task in tasks
+        }
+        try:
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # KilledWorker or a failure outside the run function
+                    outcome = crash_outcome(task, f"worker crashed ({type(exc).__name__}: {exc})")
+                yield outcome
+        finally:
+            self.client.cancel([f for f in futures if not f.done()])
+
+
+@contextmanager
+def dask_client(*, scheduler: str | None = None, cluster: ClusterSpec | None = None,
+                workers: int | None = None) -> Iterator[Any]:
+    """A ``distributed.Client`` for a sweep, closed (with any cluster it started) on exit.
+
+    Parameters
+    ----------
+    scheduler : address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    cluster : the spec's ``cluster:`` section (used when no ``scheduler`` is given).
+    workers : number of workers (local) or batch jobs (jobqueue); overrides ``cluster.jobs``.
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise UsageError(f"cannot connect to the Dask scheduler {scheduler!r} ({exc}); check "
+                             "the address (tcp://host:8786) and that the scheduler is up") from exc
+        with client:
+            yield client
+        return
+    if cluster is not None and cluster.kind != "local":
+        import dask_jobqueue
+
+        cls = {"slurm": dask_jobqueue.SLURMCluster, "htcondor": dask_jobqueue.HTCondorCluster}
+        try:
+            batch = cls[cluster.kind](**(cluster.model_extra or {}))
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"cluster: cannot start a {cluster.kind} cluster: {exc} (fix the "
+                             f"'cluster:' keys; see dask_jobqueue.{cls[cluster.kind].__name__})"
+                             ) from exc
+        with batch:
+            batch.scale(jobs=workers or cluster.jobs)
+            with Client(batch) as client:
+                yield client
+        return
+    n_workers = workers or (cluster.jobs if cluster is not None else available_cores())
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        local = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                             dashboard_address=None)
+    with local, Client(local) as client:
+        yield client

@@ -1,0 +1,143 @@
+"""The local executor: a pool of worker processes that survives a worker dying mid-run.
+
+Each worker is a ``spawn``-ed process that limits torch / OpenMP / MKL to
+``cores // workers`` threads (so parallel runs do not fight over cores) and then runs one
+task at a time, sent over its own pipe. Because the parent knows which task each worker
+holds, a worker that dies (``os._exit``, a segfault, the OOM killer) fails exactly that run,
+with error ``"worker crashed (exit code N)"``; a fresh worker takes its place and the other
+runs go on. (``concurrent.futures.ProcessPoolExecutor`` instead breaks as a whole and fails
+every run in flight.)
+
+Each worker also watches a lifeline pipe to the parent: if the sweep process is killed
+(even with ``kill -9``), the workers exit at once instead of finishing orphaned runs that a
+resumed sweep would start again.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+
+from hepscaling.sweeps.job import (
+    RunOutcome,
+    RunTask,
+    available_cores,
+    crash_outcome,
+    execute_run,
+    limit_threads,
+)
+
+__all__ = ["LocalExecutor"]
+
+
+def _exit_with_parent(lifeline: Connection) -> None:
+    try:
+        lifeline.recv()
+    except (EOFError, OSError):
+        pass
+    os._exit(1)
+
+
+def _worker_main(tasks: Connection, lifeline: Connection, threads: int) -> None:
+    threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
+    limit_threads(threads)
+    try:
+        while (task := tasks.recv()) is not None:
+            tasks.send(execute_run(task))
+    except (EOFError, KeyboardInterrupt):
+        pass
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    lifeline: Connection
+
+    def stop(self, *, force: bool) -> None:
+        if force:
+            self.process.terminate()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.process.join(timeout=None if not force else 5)
+        self.conn.close()
+        self.lifeline.close()
+
+
+class LocalExecutor:
+    """Run tasks on ``workers`` local processes (default: one per available core).
+
+    Parameters
+    ----------
+    workers : number of worker processes.
+    threads : threads per worker for torch / OpenMP / MKL (default ``cores // workers``, >= 1).
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None, *, threads: int | None = None) -> None:
+        cores = available_cores()
+        self.workers = max(1, workers or cores)
+        self.threads = threads or max(1, cores // self.workers)
+        self._context = multiprocessing.get_context("spawn")
+
+    def _start(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        keep, give = self._context.Pipe(duplex=False)
+        process = self._context.Process(target=_worker_main, args=(child, keep, self.threads),
+                                        name="hepscaling-sweep-worker", daemon=True)
+        process.start()
+        child.close()
+        keep.close()
+        return _Worker(process, parent, give)
+
+    def run(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        """Run ``tasks``, yielding each outcome as its run ends (in completion order)."""
+        pending = deque(tasks)
+        idle: list[_Worker] = []
+        busy: dict[int, tuple[_Worker, RunTask]] = {}
+        try:
+            while pending or busy:
+                while pending and (idle or len(busy) < self.workers):
+                    worker = idle.pop() if idle else self._start()
+                    task = pending.popleft()
+                    worker.conn.send(task)
+                    busy[id(worker)] = (worker, task)
+                handles = [h for w, _ in busy.values() for h in (w.conn, w.process.sentinel)]
+                wait(handles)
+                for key, (worker, task) in list(busy.items()):
+                    outcome = self._collect(worker, task)
+                    if outcome is None:
+                        continue
+                    del busy[key]
+                    if outcome.crashed:
+                        worker.stop(force=True)
+                    else:
+                        idle.append(worker)
+                    yield outcome
+        finally:
+            for worker in idle:
+                worker.stop(force=False)
+            for worker, _ in busy.values():
+                worker.stop(force=True)
+
+    @staticmethod
+    def _collect(worker: _Worker, task: RunTask) -> RunOutcome | None:
+        """The worker's outcome if it has one (or died), else None (still running)."""
+        if worker.conn.poll():
+            try:
+                return worker.conn.recv()
+            except (EOFError, OSError):
+                pass
+        elif worker.process.is_alive():
+            return None
+        worker.process.join()
+        return crash_outcome(task, f"worker crashed (exit code {worker.process.exitcode})")

@@ -1,0 +1,233 @@
+"""The sweep plan: a spec expanded into the exact list of fully resolved, validated run configs.
+
+Each planned run's config is the deep merge of the spec's ``base`` with one point of the axes
+(an axis value that is a mapping is merged into the config at the axis path, so
+``model: {width: 64}`` keeps the base ``model.family``), with ``"@name"`` dataset references
+replaced by the absolute path of ``OUT/data/<name>.h5``, then validated and normalised by the
+run-config model. The run id is :func:`hepscaling.records.config_hash` of that normalised dict,
+so the same point always maps to the same run directory ``OUT/runs/<run_id>``; points that
+resolve to the same config are planned once.
+
+IsoFLOP rounding rule: a run with budget ``C``, batch size ``B`` and training FLOPs per sample
+``f`` trains ``steps = floor(C / (B f) + 1/2)`` steps, so its compute ``steps * B * f`` differs
+from ``C`` by at most half a step's FLOPs. Pairs with fewer than ``isoflop.min_steps`` steps are
+left out of the plan and listed in :attr:`Plan.skipped`.
+
+The plan is saved atomically as ``OUT/sweep.json`` so ``hepscaling sweep status`` knows the
+planned set without the spec.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from hepscaling.errors import UsageError
+from hepscaling.records import atomic_write_text, config_hash, utc_now
+from hepscaling.sweeps.spec import SweepSpec
+
+__all__ = [
+    "PLAN_NAME",
+    "Plan",
+    "PlannedRun",
+    "dataset_path",
+    "default_flops_per_sample",
+    "default_validate",
+    "expand_points",
+    "isoflop_steps",
+    "load_plan",
+    "make_plan",
+    "merge_point",
+]
+
+PLAN_NAME = "sweep.json"
+Validator = Callable[[dict[str, Any]], dict[str, Any]]
+FlopsPerSample = Callable[[dict[str, Any]], float]
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run of the plan: its id, resolved config, axis values and (IsoFLOP) budget."""
+
+    run_id: str
+    config: dict[str, Any]
+    point: dict[str, Any]
+    budget: float | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The planned runs of a sweep, in spec order, plus what was left out and why."""
+
+    name: str
+    runs: tuple[PlannedRun, ...]
+    spec: dict[str, Any]
+    skipped: tuple[dict[str, Any], ...] = ()
+    duplicates: int = 0
+    created_at: str = field(default_factory=utc_now)
+
+    @property
+    def run_ids(self) -> list[str]:
+        """Run ids in plan order."""
+        return [r.run_id for r in self.runs]
+
+    def save(self, out: str | os.PathLike) -> Path:
+        """Atomically write the plan as ``out/sweep.json``."""
+        data = asdict(self)
+        return atomic_write_text(Path(out) / PLAN_NAME, json.dumps(data, indent=1, default=str))
+
+
+def load_plan(out: str | os.PathLike) -> Plan:
+    """Read ``out/sweep.json``; :class:`UsageError` if ``out`` holds no sweep."""
+    path = Path(out) / PLAN_NAME
+    if not path.is_file():
+        raise UsageError(f"no sweep plan {path} (run 'hepscaling sweep run SPEC --out {out}' "
+                         "first, or pass the --out directory of a sweep)")
+    try:
+        data = json.loads(path.read_text())
+        runs = tuple(PlannedRun(**r) for r in data.pop("runs"))
+        return Plan(runs=runs, **{k: tuple(v) if k == "skipped" else v for k, v in data.items()})
+    except (ValueError, TypeError, KeyError) as exc:
+        raise UsageError(f"malformed sweep plan {path}: {exc} (delete it and re-run "
+                         "'hepscaling sweep run' to re-plan; finished runs are kept)") from exc
+
+
+def dataset_path(out: str | os.PathLike, name: str) -> Path:
+    """Absolute path of the sweep dataset ``name``: ``OUT/data/<name>.h5``."""
+    return (Path(out) / "data" / f"{name}.h5").resolve()
+
+
+def expand_points(spec: SweepSpec) -> list[dict[str, Any]]:
+    """The axis points of ``spec`` (grid: Cartesian product, list: zipped), in spec order.
+
+    Each point maps axis key -> value; no axes give a single empty point.
+    """
+    keys = list(spec.axes)
+    if spec.mode == "list":
+        combos = zip(*spec.axes.values(), strict=True)
+    else:
+        combos = itertools.product(*spec.axes.values())
+    return [dict(zip(keys, values, strict=True)) for values in combos]
+
+
+def _set_path(config: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = config
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    if isinstance(value, dict):
+        if not isinstance(node.get(leaf), dict):
+            node[leaf] = {}
+        for key, sub in value.items():
+            _set_path(node[leaf], key, sub)
+    else:
+        node[leaf] = copy.deepcopy(value)
+
+
+def merge_point(base: dict[str, Any], point: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge of ``base`` and ``point`` (dotted key -> value); neither is modified."""
+    config = copy.deepcopy(base)
+    for key, value in point.items():
+        _set_path(config, key, value)
+    return config
+
+
+def _resolve_refs(obj: Any, datasets: dict[str, Path], where: str) -> Any:
+    if isinstance(obj, dict):
+        return {k: _resolve_refs(v, datasets, f"{where}.{k}") for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_resolve_refs(v, datasets, where) for v in obj]
+    if isinstance(obj, str) and obj.startswith("@"):
+        name = obj[1:]
+        if name not in datasets:
+            known = ", ".join(f"@{n}" for n in datasets) or "none defined"
+            raise UsageError(f"{where.lstrip('.')}: unknown dataset reference {obj!r} "
+                             f"(datasets: {known}); add it under 'datasets:' or fix the name")
+        return str(datasets[name])
+    return obj
+
+
+def default_validate(config: dict[str, Any]) -> dict[str, Any]:
+    """Validate with ``RunConfig`` and return its resolved JSON-able dict (defaults filled)."""
+    from hepscaling.train.config import load_config
+
+    return load_config(config).resolved()
+
+
+def default_flops_per_sample(config: dict[str, Any]) -> float:
+    """Analytic training FLOPs per sample of a run config (``train.flops``)."""
+    from hepscaling.train.flops import training_flops_per_sample
+
+    return float(training_flops_per_sample(config))
+
+
+def isoflop_steps(budget: float, batch_size: int, flops_per_sample: float) -> int:
+    """Steps that spend ``budget`` FLOPs: ``floor(budget / (batch_size * f) + 1/2)``."""
+    return math.floor(budget / (batch_size * flops_per_sample) + 0.5)
+
+
+def _validated(validate: Validator, config: dict[str, Any], point: dict[str, Any],
+               source: str) -> dict[str, Any]:
+    where = f"base + axes {json.dumps(point, default=str)}" if point else "base"
+    try:
+        return validate(config)
+    except UsageError as exc:
+        raise UsageError(f"{source}: {where}: {exc} (fix it in 'base:' or 'axes:')") from exc
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "<top>"
+        raise UsageError(f"{source}: {where}: invalid config: {loc}: {err['msg']} "
+                         "(fix it in 'base:' or 'axes:')") from exc
+
+
+def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | None = None,
+              flops_per_sample: FlopsPerSample | None = None,
+              source: str = "sweep spec") -> Plan:
+    """Expand ``spec`` into validated runs whose datasets live under ``out/data``.
+
+    ``validate`` (default: ``RunConfig``) normalises one merged config; ``flops_per_sample``
+    (default: ``training_flops_per_sample``) is used by IsoFLOP sweeps only, on the validated
+    config, so its datasets must exist by then. Raises :class:`UsageError` naming the spec key
+    that produced an invalid config.
+    """
+    validate = validate or default_validate
+    datasets = {name: dataset_path(out, name) for name in spec.datasets}
+    base = _resolve_refs(spec.base, datasets, "base")
+    budgets: list[float | None] = list(spec.isoflop.budgets) if spec.isoflop else [None]
+    runs: dict[str, PlannedRun] = {}
+    skipped: list[dict[str, Any]] = []
+    n_points = 0
+    for budget in budgets:
+        for point in expand_points(spec):
+            n_points += 1
+            point_ref = _resolve_refs(point, datasets, "axes")
+            config = _validated(validate, merge_point(base, point_ref), point, source)
+            if budget is not None:
+                fps = (flops_per_sample or default_flops_per_sample)(config)
+                steps = isoflop_steps(budget, config["train"]["batch_size"], fps)
+                if steps < spec.isoflop.min_steps:
+                    skipped.append({"point": point, "budget": budget, "steps": steps,
+                                    "reason": f"fewer than isoflop.min_steps = "
+                                              f"{spec.isoflop.min_steps} steps"})
+                    continue
+                length = {"train.steps": steps, "train.epochs": None, "train.flops": None}
+                config = _validated(validate, merge_point(config, length), point, source)
+            run_id = config_hash(config)
+            runs.setdefault(run_id, PlannedRun(run_id, config, point, budget))
+    if not runs:
+        raise UsageError(f"{source}: the plan is empty ({len(skipped)} points skipped, see "
+                         "isoflop.min_steps); raise the budgets or lower min_steps")
+    return Plan(name=spec.name, runs=tuple(runs.values()), spec=spec.model_dump(mode="json"),
+                skipped=tuple(skipped), duplicates=n_points - len(skipped) - len(runs))

@@ -1,0 +1,149 @@
+"""Running a sweep: datasets once, the plan, then every unfinished run on an executor.
+
+:func:`run_sweep` is safe to repeat and to kill at any moment. It holds the directory's lock,
+generates the spec's datasets into ``OUT/data`` (resumable, a no-op once complete), writes the
+plan ``OUT/sweep.json`` and then runs exactly the planned runs that are not finished:
+
+- ``done`` and ``diverged`` runs are skipped;
+- ``running`` runs (their sweep was killed) and ``pending`` runs (no record) are run, resuming
+  from their checkpoint;
+- ``failed`` runs are run again only with ``retry_failed=True``.
+
+Each run owns ``OUT/runs/<run_id>/`` (record, checkpoint, ``run.log``) and its record is
+written atomically, so a killed sweep loses at most the unfinished part of the runs in flight
+and never counts a run twice.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hepscaling.progress import progress as progress_bar
+from hepscaling.progress import stderr
+from hepscaling.records import read_record, utc_now
+from hepscaling.sweeps.job import LOG_NAME, RunFn, RunOutcome, RunTask, record_failure
+from hepscaling.sweeps.local_executor import LocalExecutor
+from hepscaling.sweeps.lock import sweep_lock
+from hepscaling.sweeps.plan import (
+    FlopsPerSample,
+    Validator,
+    dataset_path,
+    make_plan,
+)
+from hepscaling.sweeps.results import STATES, run_dir, run_states
+from hepscaling.sweeps.spec import SweepSpec, load_spec
+
+__all__ = ["SweepResult", "default_run_fn", "make_datasets", "run_sweep"]
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """How a sweep invocation ended: final counts per state over the whole plan."""
+
+    out: Path
+    planned: int
+    ran: int
+    counts: dict[str, int]
+    failures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> int:
+        """Planned runs whose record says ``failed`` (including ones not retried)."""
+        return self.counts["failed"]
+
+
+def default_run_fn(config: dict, run_dir: Path):
+    """:func:`hepscaling.train.loop.run_training` with its progress bar off."""
+    from hepscaling.train.loop import run_training
+
+    return run_training(config, run_dir, progress=False)
+
+
+def make_datasets(spec: SweepSpec, out: str | os.PathLike, *, progress: bool | None = None
+                  ) -> dict[str, Path]:
+    """Generate the spec's datasets into ``OUT/data/<name>.h5`` (resumable; a finished file is
+    kept as is). Returns name -> path."""
+    from hepscaling.data.amplitudes import generate_amplitudes
+
+    paths = {}
+    for name, ds in spec.datasets.items():
+        paths[name] = generate_amplitudes(dataset_path(out, name), ds.process, ds.n, ds.sqrt_s,
+                                          ds.seed, cuts=ds.cuts, progress=progress)
+    return paths
+
+
+def _todo(states: dict[str, str], retry_failed: bool) -> list[str]:
+    wanted = {"pending", "running"} | ({"failed"} if retry_failed else set())
+    return [run_id for run_id, state in states.items() if state in wanted]
+
+
+def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
+              executor=None, retry_failed: bool = False, progress: bool | None = None,
+              run_fn: RunFn | None = None, validate: Validator | None = None,
+              flops_per_sample: FlopsPerSample | None = None) -> SweepResult:
+    """Run (or resume) the sweep ``spec`` into ``out``.
+
+    Parameters
+    ----------
+    spec : a :class:`SweepSpec` or the path of its YAML file.
+    out : the sweep directory (created if needed).
+    executor : a :class:`LocalExecutor` (default, one worker per core) or a
+        :class:`hepscaling.sweeps.dask_executor.DaskExecutor`.
+    retry_failed : also re-run runs recorded as failed.
+    progress : show the progress bar with ETA (None: only on a terminal).
+    run_fn : ``run_fn(config, run_dir) -> RunRecord``, importable by workers (default
+        :func:`default_run_fn`, the training loop).
+    validate, flops_per_sample : passed to :func:`hepscaling.sweeps.plan.make_plan`.
+
+    Returns
+    -------
+    SweepResult with the final count of every state over the whole plan.
+    """
+    source = str(spec) if not isinstance(spec, SweepSpec) else "sweep spec"
+    spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
+    out = Path(out).resolve()
+    executor = executor or LocalExecutor()
+    with sweep_lock(out):
+        make_datasets(spec, out, progress=progress)
+        plan = make_plan(spec, out, validate=validate, flops_per_sample=flops_per_sample,
+                         source=source)
+        plan.save(out)
+        states = run_states(out, plan)
+        todo = _todo(states, retry_failed)
+        configs = {run.run_id: run.config for run in plan.runs}
+        tasks = [RunTask(run_id, configs[run_id], str(run_dir(out, run_id)),
+                         run_fn or default_run_fn) for run_id in todo]
+        finished = len(plan.runs) - len(todo)
+        stderr.print(f"sweep {plan.name}: {len(plan.runs)} runs planned, {finished} finished, "
+                     f"{len(todo)} to run on the {executor.name} executor", highlight=False)
+        with progress_bar(f"sweep {plan.name}", total=len(plan.runs), completed=finished,
+                          enabled=progress) as bar:
+            for outcome in executor.run(tasks):
+                if outcome.crashed:
+                    _record_crash(out, outcome, configs[outcome.run_id])
+                states[outcome.run_id] = outcome.status
+                bar.advance(1)
+                bar.update(description=_describe(plan.name, states))
+    counts = {state: sum(s == state for s in states.values()) for state in STATES}
+    failures = {rid: _error(out, rid) for rid, s in states.items() if s == "failed"}
+    return SweepResult(out, len(plan.runs), len(todo), counts, failures)
+
+
+def _record_crash(out: Path, outcome: RunOutcome, config: dict) -> None:
+    directory = run_dir(out, outcome.run_id)
+    record_failure(outcome.run_id, config, directory, outcome.error)
+    with open(directory / LOG_NAME, "a") as log:
+        log.write(f"{utc_now()} sweep: run {outcome.run_id} failed: {outcome.error}\n")
+
+
+def _describe(name: str, states: dict[str, str]) -> str:
+    done = sum(s in ("done", "diverged") for s in states.values())
+    failed = sum(s == "failed" for s in states.values())
+    return f"sweep {name} [green]{done} ok[/green]" + (f" [red]{failed} failed[/red]"
+                                                       if failed else "")
+
+
+def _error(out: Path, run_id: str) -> str:
+    return read_record(run_dir(out, run_id)).error or "unknown error"

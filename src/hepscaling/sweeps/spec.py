@@ -1,0 +1,187 @@
+"""The sweep spec: the YAML file that names a base run config, the axes to vary and the datasets.
+
+A spec is a short diff on a run config (see ``hepscaling.train.config.RunConfig``)::
+
+    name: amplitudes-mlp
+    datasets:                       # generated once into OUT/data/<name>.h5, shared by all runs
+      eemumu: {process: "e+ e- > mu+ mu-", n: 20000, sqrt_s: 500.0, seed: 1}
+    base:                           # a (partial) run config, or the path of a run-config YAML
+      task: {dataset: "@eemumu", n_val: 1000, n_test: 2000}
+      train: {steps: 2000, batch_size: 256}
+    mode: grid                      # grid | list | isoflop
+    axes:                           # dotted config paths -> values
+      model: [{width: 64, depth: 3}, {width: 128, depth: 3}]    # a ladder of coupled keys
+      task.n_train: [1000, 3000, 10000]
+      seed: [0, 1]
+
+``grid`` takes the Cartesian product of the axes (the first axis varies slowest), ``list`` zips
+axes of equal length (the i-th run takes the i-th value of every axis), and ``isoflop`` takes the
+grid of the axes once per compute budget in ``isoflop.budgets`` and sets ``train.steps`` so every
+run spends its budget (rounding rule in :mod:`hepscaling.sweeps.plan`). A string value
+``"@name"`` anywhere in the base or the axes stands for the dataset ``name`` of ``datasets:``.
+
+An optional ``cluster:`` section describes a dask-jobqueue cluster (``kind: slurm | htcondor``
+plus the keyword arguments of ``SLURMCluster`` / ``HTCondorCluster``) that
+``hepscaling sweep run --executor dask`` starts when no ``--scheduler`` is given.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hepscaling.errors import UsageError
+from hepscaling.physics.phase_space import Cuts
+
+__all__ = ["ClusterSpec", "DatasetSpec", "IsoFlopSpec", "SweepSpec", "load_spec", "parse_spec"]
+
+LENGTH_KEYS = ("train.steps", "train.epochs", "train.flops")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatasetSpec(_Strict):
+    """One amplitude dataset, generated once per sweep into ``OUT/data/<name>.h5``."""
+
+    process: str = Field(description='MadGraph process string, e.g. "e+ e- > mu+ mu-"')
+    n: int = Field(gt=0, description="number of events")
+    sqrt_s: float = Field(gt=0, description="collider energy, GeV")
+    seed: int = Field(0, description="generator seed")
+    cuts: Cuts | None = Field(None, description="generation cuts (pt_min, eta_max, m_min, ...)")
+
+
+class IsoFlopSpec(_Strict):
+    """Compute budgets of an IsoFLOP sweep."""
+
+    budgets: list[float] = Field(min_length=1, description="training compute C per run, FLOPs")
+    min_steps: int = Field(
+        1, ge=1, description="drop (budget, model) pairs that would train fewer steps than this"
+    )
+
+    @field_validator("budgets")
+    @classmethod
+    def _positive_unique(cls, budgets: list[float]) -> list[float]:
+        if any(b <= 0 for b in budgets):
+            raise ValueError(f"budgets must be positive FLOP counts, got {budgets}")
+        if len(set(budgets)) != len(budgets):
+            raise ValueError(f"budgets must not repeat, got {budgets}")
+        return budgets
+
+
+class ClusterSpec(BaseModel):
+    """A dask-jobqueue cluster: ``kind`` plus the cluster class's keyword arguments."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kind: Literal["slurm", "htcondor", "local"] = "slurm"
+    jobs: int = Field(1, ge=1, description="number of batch jobs (dask workers) to request")
+
+
+class SweepSpec(_Strict):
+    """A validated sweep spec (see the module docstring for the YAML shape)."""
+
+    name: str = "sweep"
+    datasets: dict[str, DatasetSpec] = Field(default_factory=dict)
+    base: dict[str, Any] = Field(default_factory=dict, description="the base run config")
+    mode: Literal["grid", "list", "isoflop"] = "grid"
+    axes: dict[str, list[Any]] = Field(default_factory=dict)
+    isoflop: IsoFlopSpec | None = None
+    cluster: ClusterSpec | None = None
+
+    @field_validator("axes")
+    @classmethod
+    def _axes_valid(cls, axes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for key, values in axes.items():
+            if not values:
+                raise ValueError(f"axis {key!r} is empty; give at least one value or remove it")
+            seen = [repr(v) for v in values]
+            if len(set(seen)) != len(seen):
+                raise ValueError(f"axis {key!r} repeats a value ({values}); list each value once")
+        return axes
+
+    @model_validator(mode="after")
+    def _mode_consistent(self) -> SweepSpec:
+        if self.mode == "list":
+            lengths = {key: len(v) for key, v in self.axes.items()}
+            if len(set(lengths.values())) > 1:
+                raise ValueError(
+                    f"mode 'list' zips the axes, which need equal lengths; got {lengths} "
+                    "(use mode: grid for a Cartesian product)"
+                )
+        if self.mode == "isoflop":
+            if self.isoflop is None:
+                raise ValueError("mode 'isoflop' needs an 'isoflop: {budgets: [...]}' section")
+            fixed = [k for k in self.axes if k in LENGTH_KEYS or k == "train"]
+            if fixed:
+                raise ValueError(
+                    f"mode 'isoflop' sets the training length itself; remove axes {fixed}"
+                )
+            if not any(k == "model" or k.startswith("model.") for k in self.axes):
+                raise ValueError("mode 'isoflop' needs a model-size axis (e.g. 'model.width')")
+        elif self.isoflop is not None:
+            raise ValueError(
+                f"'isoflop' section given but mode is {self.mode!r}; set mode: isoflop"
+            )
+        return self
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "<top>"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = f"unknown key; allowed keys here: {_allowed(err['loc'])}"
+    return f"{where}: {msg}"
+
+
+def _allowed(loc: tuple) -> str:
+    model: type[BaseModel] = SweepSpec
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = getattr(field, "annotation", None)
+        candidates = [a for a in getattr(annotation, "__args__", (annotation,))
+                      if isinstance(a, type) and issubclass(a, BaseModel)]
+        if candidates:
+            model = candidates[0]
+    return ", ".join(model.model_fields)
+
+
+def parse_spec(data: dict[str, Any], *, source: str = "sweep spec",
+               root: str | os.PathLike | None = None) -> SweepSpec:
+    """Validate a spec given as a dict (the parsed YAML).
+
+    ``base`` may be the path (relative to ``root``) of a run-config YAML file, which is read.
+    Raises :class:`UsageError` naming the offending key and the fix.
+    """
+    if not isinstance(data, dict):
+        raise UsageError(f"{source}: expected a mapping of keys (name, base, axes, ...), "
+                         f"got {type(data).__name__}")
+    base = data.get("base")
+    if isinstance(base, str):
+        path = Path(root or ".") / base
+        data = {**data, "base": _read_yaml(path, "base run config")}
+    try:
+        return SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise UsageError(f"{source}: {_first_error(exc)}") from exc
+
+
+def _read_yaml(path: Path, what: str) -> Any:
+    if not path.is_file():
+        raise UsageError(f"{what} not found: {path} (check the path)")
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{what} {path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+
+
+def load_spec(path: str | os.PathLike) -> SweepSpec:
+    """Read and validate a sweep spec YAML file (a ``base:`` path is relative to the file)."""
+    path = Path(path)
+    return parse_spec(_read_yaml(path, "sweep spec"), source=str(path), root=path.parent)

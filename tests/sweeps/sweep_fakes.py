@@ -1,0 +1,59 @@
+"""Fast stand-ins for the training loop, importable by sweep worker processes.
+
+``fake_run`` writes a ``running`` record, optionally sleeps, then a ``done`` record whose
+metric is a fixed function of the config; seeds pick misbehaviour: 13 raises, 66 kills its
+worker process with ``os._exit(3)``, 7 diverges. Environment: ``SWEEP_FAKE_SLEEP`` (seconds per
+run), ``SWEEP_FAKE_LEDGER`` (a file each finished run appends ``run_id pid`` to, so tests can
+count executions), ``SWEEP_FAKE_PIDS`` (a file each started run appends its pid to).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from hepscaling.records import RunRecord, config_hash, utc_now, write_record
+
+RAISES, CRASHES, DIVERGES = 13, 66, 7
+FLOPS_PER_SAMPLE_PER_WIDTH = 1000.0
+
+
+def fake_flops_per_sample(config: dict) -> float:
+    """A stand-in FLOP count: proportional to width x depth."""
+    return FLOPS_PER_SAMPLE_PER_WIDTH * config["model"]["width"] * config["model"]["depth"]
+
+
+def fake_metric(config: dict) -> float:
+    """The fake final MSE: a fixed function of D, width and seed."""
+    return 1.0 / config["task"]["n_train"] + 1.0 / config["model"]["width"] + 1e-3 * config["seed"]
+
+
+def _append(variable: str, line: str) -> None:
+    if path := os.environ.get(variable):
+        with open(path, "a") as f:
+            f.write(line + "\n")
+
+
+def fake_run(config: dict, run_dir: Path) -> RunRecord:
+    """Pretend to train: records running, then done (or misbehaves, see the module doc)."""
+    run_id = config_hash(config)
+    steps = config["train"]["steps"]
+    batch = config["train"]["batch_size"]
+    fields = dict(run_id=run_id, config=config, code_version="fake", seed=config["seed"],
+                  n_train=config["task"]["n_train"], steps=steps, started_at=utc_now(),
+                  flops=steps * batch * fake_flops_per_sample(config))
+    write_record(RunRecord(status="running", **fields), run_dir)
+    _append("SWEEP_FAKE_PIDS", str(os.getpid()))
+    print(f"fake training of {run_id}")
+    time.sleep(float(os.environ.get("SWEEP_FAKE_SLEEP", "0")))
+    if config["seed"] == RAISES:
+        raise RuntimeError("fake failure")
+    if config["seed"] == CRASHES:
+        os._exit(3)
+    status = "diverged" if config["seed"] == DIVERGES else "done"
+    record = RunRecord(status=status, metrics={"mse": fake_metric(config)},
+                       finished_at=utc_now(), **fields)
+    write_record(record, run_dir)
+    _append("SWEEP_FAKE_LEDGER", f"{run_id} {os.getpid()}")
+    return record

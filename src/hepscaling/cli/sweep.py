@@ -1,0 +1,133 @@
+"""``hepscaling sweep``: run a sweep spec (locally or on Dask), show its status, tabulate it."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hepscaling.errors import UsageError, WorkFailed
+from hepscaling.progress import stderr
+
+app = typer.Typer(
+    help="Run many training runs from one YAML sweep spec (resumable; local or Dask).",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class ExecutorName(StrEnum):
+    """Where the runs execute."""
+
+    local = "local"
+    dask = "dask"
+
+
+def _summary(name: str, planned: int, counts: dict[str, int]) -> str:
+    cells = "  ".join(f"{state} {n}" for state, n in counts.items())
+    return f"sweep {name}: planned {planned}  {cells}"
+
+
+@app.command("run")
+def run(
+    spec: Annotated[Path, typer.Argument(help="Sweep spec YAML file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Sweep directory (created; reused "
+                                      "to resume).")],
+    executor: Annotated[ExecutorName | None, typer.Option(
+        "--executor", "-e", show_default="local, or dask with --scheduler",
+        help="Run on local worker processes or on a Dask cluster.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=1, show_default="one per core",
+        help="Local worker processes, or Dask workers / batch jobs to start.")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+        "(implies --executor dask).")] = None,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Also re-run runs recorded as failed.")] = False,
+    show_progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", show_default="on a terminal",
+        help="Progress bar with ETA on stderr.")] = None,
+) -> None:
+    """Run (or resume) every unfinished run of SPEC into OUT.
+
+    Done and diverged runs are skipped, killed runs resume from their
+    checkpoint, failed runs re-run only with --retry-failed. Each run writes
+    OUT/runs/<run_id>/ (record.json, checkpoint.pt, run.log).
+    Exits 1 if any planned run failed.
+
+    The same spec runs on Dask with --executor dask: a LocalCluster by
+    default, the spec's 'cluster:' section (Slurm / HTCondor via
+    dask-jobqueue), or an existing scheduler with --scheduler ADDRESS.
+
+    Example: hepscaling sweep run examples/sweeps/quick.yaml --out sq -w 2
+    """
+    from hepscaling.sweeps import DaskExecutor, LocalExecutor, dask_client, load_spec, run_sweep
+
+    if executor is ExecutorName.local and scheduler:
+        raise UsageError(f"--scheduler {scheduler} needs the Dask executor; drop "
+                         "'--executor local' or the --scheduler option")
+    sweep_spec = load_spec(spec)
+    if executor is ExecutorName.dask or scheduler:
+        with dask_client(scheduler=scheduler, cluster=sweep_spec.cluster,
+                         workers=workers) as client:
+            result = run_sweep(sweep_spec, out, executor=DaskExecutor(client),
+                               retry_failed=retry_failed, progress=show_progress)
+    else:
+        result = run_sweep(sweep_spec, out, executor=LocalExecutor(workers),
+                           retry_failed=retry_failed, progress=show_progress)
+    typer.echo(_summary(sweep_spec.name, result.planned, result.counts))
+    if result.failed:
+        run_id, error = next(iter(result.failures.items()))
+        raise WorkFailed(
+            f"{result.failed} of {result.planned} runs failed (e.g. {run_id}: {error}); see "
+            f"{out}/runs/<run_id>/run.log, fix the cause and re-run with --retry-failed"
+        )
+
+
+@app.command("status")
+def status(
+    directory: Annotated[Path, typer.Argument(help="Sweep directory (the --out of 'sweep run').")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Count the planned runs of a sweep by state.
+
+    States: done, diverged, failed, running, pending. Runs shown as running while
+    no sweep is live were killed; 'hepscaling sweep run' resumes them.
+
+    Example: hepscaling sweep status sweeps/quick --json
+    """
+    from hepscaling.sweeps import sweep_status
+
+    st = sweep_status(directory)
+    if as_json:
+        typer.echo(json.dumps(st.as_dict(), indent=1))
+        return
+    typer.echo(_summary(st.name, st.planned, st.counts))
+    typer.echo(f"live: {'yes (a sweep is running here)' if st.live else 'no'}")
+    if st.skipped:
+        typer.echo(f"left out of the plan (isoflop.min_steps): {st.skipped}")
+    for run_id, error in st.failures.items():
+        typer.echo(f"failed {run_id}: {error}")
+
+
+@app.command("table")
+def table(
+    directory: Annotated[Path, typer.Argument(help="Sweep directory (the --out of 'sweep run').")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output table: .csv or .parquet.")],
+) -> None:
+    """Write one row per run to a .csv or .parquet table.
+
+    Columns: run_id, status, N, D, C (and budget for IsoFLOP sweeps), epochs,
+    steps, wall_time, metric.<name> and config.<dotted.key>.
+
+    Example: hepscaling sweep table sweeps/quick --out sweeps/quick/runs.csv
+    """
+    from hepscaling.sweeps import sweep_table, write_table
+
+    frame = sweep_table(directory)
+    path = write_table(frame, out)
+    stderr.print(f"wrote {len(frame)} runs to {path}", highlight=False)
+    typer.echo(str(path))

@@ -1,0 +1,190 @@
+"""Jets: anti-kT clustering of the visible final state, selection, truth matching, substructure.
+
+Everything runs on batches through FastJet's awkward-array interface (``fastjet`` on PyPI,
+which wraps FastJet and fastjet-contrib). Parameters follow JetClass (its Delphes card
+``delphes_card.tcl`` and ``makeNtuples.C`` in github.com/jet-universe/jetclass_generation):
+
+- jets: anti-kT, R = 0.8, E-scheme, on all visible final-state particles (neutrinos
+  removed; generator level, no detector); selected if 500 < pT < 1000 GeV and |eta| < 2;
+- matching (``FatJetMatching``): a signal jet lies within Delta R < 0.8 of the resonance and
+  of each of its decay partons (Delta R in pseudorapidity and azimuth);
+- soft-drop mass: SoftDrop with beta = 0, z_cut = 0.1, R0 = 0.8 on the jet's constituents
+  reclustered with Cambridge/Aachen (``BetaSoftDrop 0.0``, ``SymmetryCutSoftDrop 0.1``,
+  ``R0SoftDrop 0.8``);
+- N-subjettiness tau_1..tau_4: ``NormalizedMeasure(beta=1, R0=0.8)`` with
+  ``OnePass_KT_Axes`` (Delphes ``Beta 1.0``, ``AxisMode 4``):
+  ``tau_N = sum_k pT_k min_j DeltaR_jk / (sum_k pT_k R0)`` with Delta R in (rapidity, phi).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import awkward as ak
+import fastjet
+import numpy as np
+
+from hepscaling.physics.jets.truth import Truth
+
+__all__ = ["Jets", "cluster", "select_leading", "select_matched", "substructure",
+           "visible_particles"]
+
+JET_R = 0.8
+PT_MIN, PT_MAX, ABS_ETA_MAX = 500.0, 1000.0, 2.0  # GeV, GeV, -
+SOFTDROP_BETA, SOFTDROP_ZCUT = 0.0, 0.1
+NSUB_BETA = 1.0
+_NEUTRINOS = (12, 14, 16)
+
+# FastJet prints its banner (please cite arXiv:1111.6097) to stdout on first use; stdout
+# carries the CLI's results, so the banner is switched off.
+fastjet._swig.ClusterSequence.set_fastjet_banner_stream(None)
+
+
+def _momenta(px, py, pz, e, counts) -> ak.Array:
+    """Packed jagged ``{px, py, pz, E}`` records, the layout FastJet's multi-event path reads."""
+    flat = ak.zip({"px": px, "py": py, "pz": pz, "E": e}, with_name="Momentum4D")
+    return ak.unflatten(flat, counts)
+
+
+def visible_particles(batch: ak.Array) -> tuple[ak.Array, ak.Array]:
+    """The visible final state of each event: status > 0, neutrinos removed.
+
+    Returns ``(particles, pid)``: jagged ``{px, py, pz, E}`` records (GeV) and int32 PDG ids,
+    both ``(n_events, var)``.
+    """
+    prt = batch.prt
+    status = ak.to_numpy(ak.flatten(prt.status))
+    pid = ak.to_numpy(ak.flatten(prt.id))
+    keep = (status > 0) & ~np.isin(np.abs(pid), _NEUTRINOS)
+    counts = ak.to_numpy(ak.sum(ak.unflatten(keep, ak.num(prt.id)), axis=1))
+    cols = [ak.to_numpy(ak.flatten(getattr(prt.p, c)))[keep] for c in ("px", "py", "pz", "e")]
+    return _momenta(*cols, counts), ak.unflatten(pid[keep], counts)
+
+
+@dataclass(frozen=True)
+class Jets:
+    """Anti-kT jets above ``PT_MIN`` per event, sorted by decreasing pT.
+
+    Attributes
+    ----------
+    p4 : float64 (n_events, n_max, 4), GeV
+        ``(E, px, py, pz)``, zero-padded beyond ``count``.
+    count : int64 (n_events,)
+        Number of jets with pT > ``PT_MIN`` in each event.
+    constituents : awkward.Array (n_events, var, var) int64
+        Indices of each jet's constituents in the event's visible-particle list.
+    """
+
+    p4: np.ndarray
+    count: np.ndarray
+    constituents: ak.Array
+
+    def pt(self) -> np.ndarray:
+        """float64 (n_events, n_max) GeV, zero for padding."""
+        return np.hypot(self.p4[..., 1], self.p4[..., 2])
+
+    def eta_phi(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pseudorapidity and azimuth, float64 (n_events, n_max) each (padding: 0)."""
+        pt = self.pt()
+        safe = np.where(pt > 0, pt, 1.0)
+        return np.arcsinh(self.p4[..., 3] / safe) * (pt > 0), np.arctan2(self.p4[..., 2],
+                                                                          self.p4[..., 1])
+
+    def in_window(self) -> np.ndarray:
+        """bool (n_events, n_max): 500 < pT < 1000 GeV and |eta| < 2 (JetClass)."""
+        pt = self.pt()
+        eta, _ = self.eta_phi()
+        return (pt > PT_MIN) & (pt < PT_MAX) & (np.abs(eta) < ABS_ETA_MAX)
+
+
+def cluster(particles: ak.Array) -> Jets:
+    """Anti-kT R=0.8 jets with pT > 500 GeV of each event's ``particles`` ({px,py,pz,E})."""
+    sequence = fastjet.ClusterSequence(particles, fastjet.JetDefinition(fastjet.antikt_algorithm,
+                                                                        JET_R))
+    jets = sequence.inclusive_jets(PT_MIN)
+    constituents = sequence.constituent_index(PT_MIN)
+    order = ak.argsort(jets.px ** 2 + jets.py ** 2, axis=1, ascending=False)
+    jets, constituents = jets[order], constituents[order]
+    count = ak.to_numpy(ak.num(jets)).astype(np.int64)
+    n_max = int(count.max()) if len(count) else 0
+    p4 = np.zeros((len(count), max(n_max, 1), 4))
+    for axis, field in enumerate(("E", "px", "py", "pz")):
+        p4[..., axis] = ak.to_numpy(ak.fill_none(ak.pad_none(jets[field], max(n_max, 1),
+                                                             clip=True), 0.0))
+    return Jets(p4=p4, count=count, constituents=constituents)
+
+
+def select_leading(jets: Jets) -> np.ndarray:
+    """int64 (n_events,): 0 where the leading jet is in the JetClass window, else -1."""
+    return np.where(jets.in_window()[:, 0], 0, -1)
+
+
+def _delta_r(eta1, phi1, eta2, phi2) -> np.ndarray:
+    dphi = np.mod(phi1 - phi2 + np.pi, 2 * np.pi) - np.pi
+    return np.hypot(eta1 - eta2, dphi)
+
+
+def _eta_phi(p4: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    pt = np.hypot(p4[..., 1], p4[..., 2])
+    return np.arcsinh(p4[..., 3] / pt), np.arctan2(p4[..., 2], p4[..., 1])
+
+
+def select_matched(jets: Jets, truth: Truth) -> tuple[np.ndarray, np.ndarray]:
+    """The highest-pT jet in the window matched to a resonance that contains its decay partons.
+
+    Parameters
+    ----------
+    jets : Jets
+        Jets of the events with ``truth.ok`` (``n_ok`` events).
+    truth : Truth
+        Resonances and decay partons of the same events.
+
+    Returns
+    -------
+    jet_index : int64 (n_ok,)
+        Index of the selected jet, -1 where no jet qualifies.
+    resonance_index : int64 (n_ok,)
+        Which resonance the selected jet is matched to (-1 where none).
+    """
+    jet_eta, jet_phi = jets.eta_phi()  # (n, J)
+    res_eta, res_phi = _eta_phi(truth.resonance)  # (n, R)
+    par_eta, par_phi = _eta_phi(truth.partons)  # (n, R, K)
+    dr_res = _delta_r(jet_eta[:, :, None], jet_phi[:, :, None],
+                      res_eta[:, None, :], res_phi[:, None, :])  # (n, J, R)
+    dr_par = _delta_r(jet_eta[:, :, None, None], jet_phi[:, :, None, None],
+                      par_eta[:, None], par_phi[:, None])  # (n, J, R, K)
+    matched = (dr_res < JET_R) & (dr_par < JET_R).all(axis=-1) & jets.in_window()[:, :, None]
+    any_res = matched.any(axis=-1)  # (n, J)
+    has = any_res.any(axis=-1)
+    jet_index = np.where(has, np.argmax(any_res, axis=-1), -1)
+    rows = np.arange(len(jet_index))
+    res_index = np.where(has, np.argmax(matched[rows, np.maximum(jet_index, 0)], axis=-1), -1)
+    return jet_index, res_index
+
+
+def jet_constituents(particles: ak.Array, pid: ak.Array, jets: Jets, event: np.ndarray,
+                     jet_index: np.ndarray) -> tuple[ak.Array, ak.Array]:
+    """Constituents of jet ``jet_index[i]`` of event ``event[i]``: ({px,py,pz,E}, pid) jagged."""
+    index = jets.constituents[event]
+    index = index[ak.local_index(index, axis=1) == jet_index[:, None]]
+    index = ak.flatten(index, axis=2)
+    return particles[event][index], pid[event][index]
+
+
+def substructure(constituents: ak.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Soft-drop mass and N-subjettiness of each jet (one jet per row of ``constituents``).
+
+    Returns ``sdmass`` float64 (n_jets,) GeV and ``tau`` float64 (n_jets, 4) (tau_1..tau_4),
+    with JetClass's parameters (module docstring).
+    """
+    if len(constituents) == 0:
+        return np.zeros(0), np.zeros((0, 4))
+    recluster = fastjet.JetDefinition(fastjet.cambridge_algorithm,
+                                      fastjet.JetDefinition.max_allowable_R)
+    sequence = fastjet.ClusterSequence(constituents, recluster)
+    groomed = sequence.exclusive_jets_softdrop_grooming(
+        njets=1, beta=SOFTDROP_BETA, symmetry_cut=SOFTDROP_ZCUT, R0=JET_R)
+    tau = sequence.njettiness(measure_definition="NormalizedMeasure",
+                              axes_definition="OnePass_KT_Axes", njets=[1, 2, 3, 4],
+                              beta=NSUB_BETA, R0=JET_R)
+    return ak.to_numpy(groomed.msoftdrop).astype(np.float64), ak.to_numpy(tau).reshape(-1, 4)

@@ -6,23 +6,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from helpers.analytic import ALPHA, EE_MUMU, qed_ee_mumu
 from hepscaling.errors import UsageError
 from hepscaling.physics import cross_section as cross_section_module
 from hepscaling.physics.cross_section import GEV2_TO_PB, cross_section, flux
 from hepscaling.physics.lorentz import minkowski_dot
 from hepscaling.physics.phase_space import Cuts, incoming_momenta, massless_volume
-
-ALPHA = 1 / 132.507
-E2 = 4 * math.pi * ALPHA
-EE_MUMU = SimpleNamespace(text="e+ e- > mu+ mu-", masses=np.zeros(4), n_initial=2)
-
-
-def qed_ee_mumu(p: np.ndarray) -> np.ndarray:
-    """Spin-averaged photon-exchange |M|^2 = 2 e^4 (t^2 + u^2) / s^2."""
-    s = 2 * minkowski_dot(p[:, 0], p[:, 1])
-    t = -2 * minkowski_dot(p[:, 0], p[:, 2])
-    u = -2 * minkowski_dot(p[:, 0], p[:, 3])
-    return 2 * E2**2 * (t**2 + u**2) / s**2
 
 
 def test_qed_ee_to_mumu_total():

@@ -1,0 +1,372 @@
+"""Amplitude datasets on disk: generate (resumable, chunked), write and read ``(momenta, |M|^2)``.
+
+Our format is an HDF5 file with
+
+- ``/momenta``: float64 ``(n, k, 4)`` GeV, particles in process order (see
+  :mod:`hepscaling.physics`), chunked and gzip-compressed;
+- ``/me2``: float64 ``(n,)``, ``|M|^2`` in the MadGraph standalone convention;
+- root attribute ``provenance``: a JSON string (process, resolved SM parameters, sqrt_s,
+  seed, cuts, chunk size, code version, creation time, format version, ...), and root
+  attribute ``n_complete``, the number of finished rows.
+
+:func:`generate_amplitudes` generates chunk by chunk (chunk ``i`` is seeded by
+``SeedSequence(seed, spawn_key=(i,))``, so its events do not depend on ``n`` or on
+interruptions). Each finished chunk is saved atomically as ``<path>.parts/<i>.npz`` next to a
+``provenance.json``; when all are there they are assembled into ``<path>.tmp``, which is renamed
+to ``path``. A killed run (even ``kill -9``) therefore resumes from its finished chunks and gives
+the same file as an uninterrupted one (a resume under another code version is allowed and listed
+in the provenance's ``resumed_with``). :func:`read_amplitudes` also reads the public row layout
+``[E, px, py, pz per particle ..., |M|^2]`` from ``.npy`` or a single 2-D HDF5 dataset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from hepscaling.errors import UsageError, WorkFailed, require_file
+from hepscaling.physics.phase_space import Cuts, resolve_process, sample
+from hepscaling.progress import progress as progress_bar
+from hepscaling.provenance import code_version, environment
+from hepscaling.records import atomic_write_text
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "AmplitudeData",
+    "generate_amplitudes",
+    "read_amplitudes",
+    "write_amplitudes",
+]
+
+FORMAT = "hepscaling.amplitudes"
+FORMAT_VERSION = 1
+_H5_CHUNK_BYTES = 2**20  # target size of one compressed HDF5 chunk
+_NOT_IDENTITY = ("created", "environment", "code_version", "resumed_with")  # may differ on resume
+
+
+@dataclass(frozen=True)
+class AmplitudeData:
+    """A validated amplitude dataset.
+
+    Attributes
+    ----------
+    momenta : float64 ``(n, k, 4)`` GeV, particles in process order.
+    me2 : float64 ``(n,)``, ``|M|^2`` (positive, finite).
+    provenance : dict, how the data were made (for the public row layout: its source).
+    """
+
+    momenta: np.ndarray
+    me2: np.ndarray
+    provenance: dict
+
+    @property
+    def n(self) -> int:
+        """Number of events."""
+        return self.me2.shape[0]
+
+    @property
+    def n_particles(self) -> int:
+        """Particles per event, ``k``."""
+        return self.momenta.shape[1]
+
+
+def _validate(momenta: np.ndarray, me2: np.ndarray, source: str) -> None:
+    """Raise :class:`UsageError` unless shapes match and every row is finite with ``|M|^2 > 0``."""
+    if momenta.ndim != 3 or momenta.shape[2] != 4:
+        raise UsageError(f"{source}: momenta have shape {momenta.shape}, expected (n, k, 4)")
+    if me2.shape != (momenta.shape[0],):
+        raise UsageError(f"{source}: |M|^2 has shape {me2.shape}, expected ({momenta.shape[0]},) "
+                         "to match the momenta")
+    finite = np.all(np.isfinite(momenta), axis=(1, 2)) & np.isfinite(me2)
+    if not np.all(finite):
+        raise UsageError(f"{source}: {int(np.sum(~finite))} of {me2.size} rows contain NaN or "
+                         "Inf; drop those rows or regenerate the file")
+    if np.any(me2 <= 0):
+        raise UsageError(f"{source}: {int(np.sum(me2 <= 0))} of {me2.size} rows have |M|^2 <= 0; "
+                         "|M|^2 must be positive (check the last column holds |M|^2)")
+
+
+def _h5_chunks(n: int, k: int) -> tuple[tuple[int, int, int], tuple[int]]:
+    rows = max(1, min(n, _H5_CHUNK_BYTES // (32 * k)))
+    return (rows, k, 4), (max(1, min(n, _H5_CHUNK_BYTES // 8)),)
+
+
+def _open_output(path: Path, n: int, k: int, provenance: dict) -> tuple[h5py.File, Path]:
+    """Open ``<path>.tmp`` with empty ``(n, k, 4)`` and ``(n,)`` datasets and the provenance."""
+    tmp = path.with_name(path.name + ".tmp")
+    f = h5py.File(tmp, "w")
+    chunks_p, chunks_m = _h5_chunks(n, k)
+    compression = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+    f.create_dataset("momenta", shape=(n, k, 4), dtype="f8", chunks=chunks_p, **compression)
+    f.create_dataset("me2", shape=(n,), dtype="f8", chunks=chunks_m, **compression)
+    f.attrs["provenance"] = json.dumps(provenance, sort_keys=True)
+    f.attrs["n_complete"] = 0
+    return f, tmp
+
+
+def write_amplitudes(path, momenta, me2, provenance: dict) -> Path:
+    """Write a complete dataset in our HDF5 format (atomically: temp file, then rename).
+
+    Parameters
+    ----------
+    path : output ``.h5`` file.
+    momenta : float64 ``(n, k, 4)`` GeV, process order.
+    me2 : float64 ``(n,)`` ``|M|^2``.
+    provenance : JSON-serialisable dict; ``format`` and ``format_version`` are added.
+    """
+    path = Path(path)
+    momenta = np.ascontiguousarray(momenta, dtype=np.float64)
+    me2 = np.ascontiguousarray(me2, dtype=np.float64)
+    _validate(momenta, me2, str(path))
+    record = {**provenance, "format": FORMAT, "format_version": FORMAT_VERSION}
+    record.setdefault("n", me2.shape[0])
+    f, tmp = _open_output(path, me2.shape[0], momenta.shape[1], record)
+    with f:
+        f["momenta"][...] = momenta
+        f["me2"][...] = me2
+        f.attrs["n_complete"] = me2.shape[0]
+    os.replace(tmp, path)
+    return path
+
+
+def _params_record(params, custom_me2: bool) -> dict | None:
+    """The SM parameters as a dict (defaults resolved), or None for a custom ``|M|^2``."""
+    if params is None:
+        if custom_me2:
+            return None
+        from hepscaling.physics.sm import SMParameters
+
+        params = SMParameters()
+    if hasattr(params, "model_dump"):
+        return params.model_dump()
+    if dataclasses.is_dataclass(params):
+        return dataclasses.asdict(params)
+    return dict(params)
+
+
+def _callable_name(function: Callable) -> str:
+    """``module.qualname`` of a function or of a callable object's class."""
+    owner = function if hasattr(function, "__qualname__") else type(function)
+    return f"{owner.__module__}.{owner.__qualname__}"
+
+
+def _differences(old: dict, new: dict) -> list[str]:
+    keys = (set(old) | set(new)) - set(_NOT_IDENTITY)
+    return sorted(key for key in keys if old.get(key) != new.get(key))
+
+
+def _check_same(path: Path, old: dict, new: dict) -> None:
+    diff = _differences(old, new)
+    if diff:
+        shown = ", ".join(f"{key}: {old.get(key)!r} -> {new.get(key)!r}" for key in diff[:3])
+        raise UsageError(
+            f"{path} was started with different settings ({shown}); re-run with the original "
+            "settings to resume, or choose another output file (or delete it) to start afresh")
+
+
+def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,
+                        cuts: Cuts | None = None, params=None, *, chunk_size: int = 100_000,
+                        boost_rapidity: float = 0.0, progress: bool | None = None,
+                        me2: Callable[[np.ndarray], np.ndarray] | None = None) -> Path:
+    """Generate ``n`` phase-space points of ``process`` with their ``|M|^2`` into ``path``.
+
+    Resumable: re-running with the same arguments continues an interrupted run (or returns at
+    once if ``path`` is complete); the final file does not depend on interruptions. Memory is
+    bounded by ``chunk_size`` events.
+
+    Parameters
+    ----------
+    path : output ``.h5`` file (finished chunks wait in ``<path>.parts/``).
+    process : MadGraph-style process string or parsed ``Process``.
+    n : number of events.
+    sqrt_s : partonic centre-of-mass energy, GeV.
+    seed : int >= 0; chunk ``i`` uses ``SeedSequence(seed, spawn_key=(i,))``.
+    cuts : generation cuts on massless final-state particles.
+    params : ``SMParameters`` (None: MadGraph ``sm`` defaults).
+    chunk_size : events generated, evaluated and written at a time.
+    boost_rapidity : random longitudinal boost range (see
+        :func:`hepscaling.physics.phase_space.sample`).
+    progress : show a progress bar (None: only on a terminal).
+    me2 : ``|M|^2`` callable ``(m, k, 4) -> (m,)`` instead of our matrix element.
+
+    Returns
+    -------
+    The path of the finished file.
+    """
+    if not isinstance(seed, int | np.integer) or seed < 0:
+        raise UsageError(f"seed must be an integer >= 0, got {seed!r}")
+    if n < 1 or chunk_size < 1:
+        raise UsageError(f"n and chunk_size must be >= 1, got n={n}, chunk_size={chunk_size}")
+    proc = resolve_process(process, params)
+    text = getattr(proc, "text", str(process))
+    cuts = cuts or Cuts()
+    record = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "process": text, "n": int(n),
+        "sqrt_s": float(sqrt_s), "seed": int(seed), "cuts": cuts.model_dump(),
+        "boost_rapidity": float(boost_rapidity),
+        "chunk_size": int(chunk_size), "params": _params_record(params, me2 is not None),
+        "matrix_element": "hepscaling" if me2 is None else _callable_name(me2),
+        "code_version": code_version(), "resumed_with": [], "environment": environment(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    path = Path(path)
+    parts = path.with_name(path.name + ".parts")
+    if path.exists():
+        _check_same(path, _read_provenance(path), record)
+        shutil.rmtree(parts, ignore_errors=True)
+        return path
+    parts.mkdir(parents=True, exist_ok=True)
+    saved = parts / "provenance.json"
+    if saved.exists():
+        started = json.loads(saved.read_text())
+        _check_same(path, started, record)
+        if record["code_version"] not in [started["code_version"], *started["resumed_with"]]:
+            started["resumed_with"].append(record["code_version"])
+            atomic_write_text(saved, json.dumps(started, sort_keys=True))
+        record = started
+    else:
+        atomic_write_text(saved, json.dumps(record, sort_keys=True))
+    n_chunks = math.ceil(n / chunk_size)
+    names = [parts / f"{i:06d}.npz" for i in range(n_chunks)]
+    todo = [i for i in range(n_chunks) if not names[i].exists()]
+    masses = np.asarray(proc.masses, dtype=np.float64)
+    if todo and me2 is None:
+        from hepscaling.physics.matrix_element import matrix_element
+
+        me2 = matrix_element(proc, params)
+    done = n - sum(min(chunk_size, n - i * chunk_size) for i in todo)
+    with progress_bar(text, n, completed=done, enabled=progress) as bar:
+        for i in todo:
+            rows = min(chunk_size, n - i * chunk_size)
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
+            momenta = sample(masses, proc.n_initial, rows, sqrt_s, rng, cuts,
+                             boost_rapidity=boost_rapidity).momenta
+            values = np.asarray(me2(momenta), dtype=np.float64)
+            bad = ~np.isfinite(values) | (values <= 0)
+            if np.any(bad):
+                raise WorkFailed(f"|M|^2 is not finite and positive at {int(bad.sum())} of "
+                                 f"{rows} points of chunk {i}; add generation cuts away from "
+                                 "singularities")
+            tmp = names[i].with_suffix(".tmp")
+            with open(tmp, "wb") as handle:
+                np.savez(handle, momenta=momenta, me2=values)
+            os.replace(tmp, names[i])
+            bar.advance(rows)
+    f, tmp = _open_output(path, n, masses.shape[0], record)
+    with f:
+        start = 0
+        for name in names:
+            with np.load(name) as chunk:
+                stop = start + chunk["me2"].shape[0]
+                f["momenta"][start:stop] = chunk["momenta"]
+                f["me2"][start:stop] = chunk["me2"]
+            start = stop
+        f.attrs["n_complete"] = n
+    os.replace(tmp, path)
+    shutil.rmtree(parts)
+    return path
+
+
+def _read_provenance(path: Path) -> dict:
+    try:
+        with h5py.File(path, "r") as f:
+            return json.loads(f.attrs["provenance"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise UsageError(f"{path} exists but is not a hepscaling amplitude file ({exc}); "
+                         "choose another output file") from exc
+
+
+def _n_particles(process) -> int:
+    return int(np.asarray(resolve_process(process).masses).shape[0])
+
+
+def _same_process(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a.split() == b.split()
+
+
+def _from_rows(rows: np.ndarray, source: str, process) -> AmplitudeData:
+    """Split public-layout rows ``(n, 4k + 1)`` into momenta and ``|M|^2``."""
+    if rows.ndim != 2:
+        raise UsageError(f"{source}: expected a 2-D array of rows [E, px, py, pz per particle..., "
+                         f"|M|^2], got shape {rows.shape}")
+    cols = rows.shape[1]
+    if process is not None:
+        k = _n_particles(process)
+        if cols != 4 * k + 1:
+            raise UsageError(f"{source}: {cols} columns, expected 4 x {k} + 1 = {4 * k + 1} for "
+                             f"{process!r} (E, px, py, pz per particle, then |M|^2)")
+    elif cols < 9 or (cols - 1) % 4:
+        raise UsageError(f"{source}: {cols} columns is not 4 x (particles) + 1 (E, px, py, pz per "
+                         "particle, then |M|^2); check the file or pass the process")
+    rows = np.asarray(rows, dtype=np.float64)
+    momenta = np.ascontiguousarray(rows[:, :-1].reshape(rows.shape[0], -1, 4))
+    data = AmplitudeData(momenta, np.ascontiguousarray(rows[:, -1]), {
+        "source": source, "layout": "rows [E, px, py, pz per particle ..., |M|^2]",
+        "process": process if isinstance(process, str) else getattr(process, "text", None)})
+    _validate(data.momenta, data.me2, source)
+    return data
+
+
+def read_amplitudes(path, process=None) -> AmplitudeData:
+    """Read and validate an amplitude dataset.
+
+    Parameters
+    ----------
+    path : our HDF5 format (``/momenta``, ``/me2``, ``provenance``), or the public row layout
+        ``[E, px, py, pz per particle ..., |M|^2]`` as ``.npy`` or a single 2-D HDF5 dataset.
+    process : process string or ``Process``; checked against the file (our format) or used to
+        know the number of particles (row layout; otherwise inferred as ``(columns - 1) / 4``).
+
+    Raises
+    ------
+    UsageError
+        unreadable or incomplete file, wrong shapes or column count, NaN/Inf rows,
+        non-positive ``|M|^2``, or a process that does not match.
+    """
+    path = require_file(path, "amplitude file")
+    source = str(path)
+    if path.suffix == ".npy":
+        try:
+            rows = np.load(path, allow_pickle=False)
+        except ValueError as exc:
+            raise UsageError(f"{source}: not a plain numeric .npy array ({exc})") from exc
+        return _from_rows(rows, source, process)
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise UsageError(f"{source}: not a readable HDF5 or .npy file ({exc})") from exc
+    with f:
+        if "momenta" not in f or "me2" not in f:
+            arrays = [name for name, obj in f.items() if isinstance(obj, h5py.Dataset)]
+            if len(arrays) != 1:
+                raise UsageError(f"{source}: expected /momenta and /me2, or a single 2-D dataset "
+                                 f"of rows; found datasets {arrays}")
+            return _from_rows(f[arrays[0]][()], source, process)
+        provenance = json.loads(f.attrs.get("provenance", "{}"))
+        n_complete = int(f.attrs.get("n_complete", -1))
+        momenta, me2 = f["momenta"][()], f["me2"][()]
+    expected = provenance.get("n")
+    if expected is None or n_complete != expected or me2.shape[0] != expected:
+        raise UsageError(f"{source}: incomplete dataset ({n_complete} of {expected} rows); "
+                         "re-run the generating command to finish it")
+    _validate(momenta, me2, source)
+    if process is not None:
+        proc = resolve_process(process)
+        made_for = provenance.get("process")
+        if momenta.shape[1] != len(proc.masses) or not _same_process(
+                getattr(proc, "text", None), made_for):
+            raise UsageError(f"{source}: holds {made_for!r} events with {momenta.shape[1]} "
+                             f"particles, not {getattr(proc, 'text', process)!r}; pass the "
+                             "process the file was made for")
+    return AmplitudeData(momenta, me2, provenance)

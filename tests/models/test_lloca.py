@@ -1,0 +1,66 @@
+"""The ``lloca`` family: shapes, size knob, exact Lorentz invariance, FLOPs vs FlopCounterMode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from helpers.invariance import assert_lorentz_invariant
+from helpers.token_models import (
+    SCALE,
+    as_invariant_function,
+    build,
+    events,
+    flop_count,
+    n_params_of_width,
+)
+from hepscaling.errors import UsageError
+from hepscaling.models.lloca import LLoCaTransformer, head_reps
+
+TINY = {"family": "lloca", "width": 16, "depth": 2, "heads": 2, "frames_width": 16}
+
+
+def test_forward_shape_and_registration():
+    model = build(TINY, n_outputs=2)
+    assert isinstance(model, LLoCaTransformer) and model.input_kind == "momenta"
+    out = model(torch.from_numpy(events(3, seed=1) / SCALE).float())
+    assert out.shape == (3, 2) and out.dtype == torch.float32
+    assert torch.isfinite(out).all()
+    assert bool(model.frames_standardized)
+
+
+def test_width_spans_two_decades_of_parameters():
+    sizes = [n_params_of_width("lloca", w, heads=2) for w in (8, 32, 256)]
+    assert sizes == sorted(sizes)
+    assert sizes[-1] / sizes[0] > 100
+
+
+def test_lorentz_invariant_in_float64():
+    """Random boosts (rapidity up to 1.5) and rotations, one per event."""
+    func = as_invariant_function(build(TINY))
+    deviation = assert_lorentz_invariant(func, events(16, seed=2), seed=3, rtol=1e-9)
+    assert deviation < 1e-9
+
+
+def test_output_depends_on_the_event():
+    """Invariance is not bought by a constant output."""
+    func = as_invariant_function(build(TINY))
+    out = func(events(6, seed=4))
+    assert np.ptp(out) > 1e-6
+
+
+def test_forward_flops_match_flop_counter():
+    model = build(TINY)
+    assert flop_count(model, 3) == pytest.approx(3 * model.forward_flops(), rel=1e-12)
+
+
+def test_head_representations():
+    assert head_reps(16) == "8x0n+2x1n"  # the LLoCa amplitude default
+    assert head_reps(8) == "4x0n+1x1n"
+    assert head_reps(4) == "1x1n"
+
+
+def test_head_width_must_hold_four_vectors():
+    with pytest.raises(UsageError, match="multiple of 4"):
+        build({"family": "lloca", "width": 12, "heads": 2})

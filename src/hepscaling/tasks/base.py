@@ -83,8 +83,9 @@ class Task(ABC):
         """Mean training loss, a scalar tensor (no host sync)."""
 
     @abstractmethod
-    def evaluate(self, model: Model, split: Split) -> dict[str, float]:
-        """Metrics of ``model`` on the fixed ``split``; must contain ``"loss"``."""
+    def evaluate(self, model: Model, split: Split, batch_size: int = 8192) -> dict[str, float]:
+        """Metrics of ``model`` on the fixed ``split`` (forward passes of ``batch_size``
+        events, no gradients); must contain ``"loss"``. Syncs with the host once."""
 
 
 def register_task(kind: str, config_cls: type[TaskConfig]) -> Callable[[type[Task]], type[Task]]:

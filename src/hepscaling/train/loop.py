@@ -1,0 +1,225 @@
+"""The one training loop: every run (regression now, classification and generation later).
+
+``run_training(config, run_dir)`` validates the config, loads the task's data onto the device,
+builds the model, and trains with AdamW under a warmup + cosine / WSD / constant schedule and
+gradient clipping. Every ``eval_every`` steps (and at the last step) it evaluates on the
+validation set, appends the curves, writes ``run.log``, the record (status ``running``) and an
+atomic checkpoint. At the end the test set is evaluated and the record gets status ``done``.
+
+Stopping: ``completed`` (planned steps done), ``early_stopping`` (validation loss not improved
+for ``early_stopping_patience`` evaluations; the best model is restored for the test metrics) or
+``diverged`` (non-finite training or validation loss; status ``diverged``, no test metrics).
+Any other error writes status ``failed`` with the message and re-raises.
+
+Speed: the data live on the device as tensors, batches are slices of a seeded permutation, the
+training loss is accumulated on the device, and the host syncs only at evaluations.
+Resuming: a run directory holding a checkpoint of the same run id continues from it and ends
+with the same metrics and curves (except wall time) as an uninterrupted run; a run directory
+whose record is already ``done`` or ``diverged`` is returned as is.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from hepscaling.models.base import build_model, model_class
+from hepscaling.progress import progress as progress_bar
+from hepscaling.provenance import code_version, environment
+from hepscaling.records import RECORD_NAME, RunRecord, read_record, utc_now, write_record
+from hepscaling.tasks.base import build_task
+from hepscaling.train.checkpoint import load_checkpoint, save_checkpoint
+from hepscaling.train.config import RunConfig, load_config, run_id
+from hepscaling.train.device import resolve_device
+from hepscaling.train.flops import TRAIN_FLOPS_FACTOR, effective_batch_size, resolve_steps
+from hepscaling.train.schedules import schedule_factor
+
+__all__ = ["LOG_NAME", "run_training"]
+
+LOG_NAME = "run.log"
+Callback = Callable[[int, dict[str, float]], None]
+
+
+def run_training(config: RunConfig | dict[str, Any] | str | os.PathLike,
+                 run_dir: str | os.PathLike, *, progress: bool | None = None,
+                 callback: Callback | None = None) -> RunRecord:
+    """Train one config in ``run_dir`` (created if needed) and return its record.
+
+    Parameters
+    ----------
+    config : a :class:`RunConfig`, a dict or a YAML path (validated by ``load_config``).
+    run_dir : the run directory: ``record.json``, ``checkpoint.pt`` and ``run.log`` go here.
+    progress : show a progress bar on stderr (None: only on a terminal).
+    callback : called as ``callback(step, metrics)`` after every evaluation and checkpoint
+        (``metrics``: ``train_loss`` and the ``val_*`` values); an exception raised by it stops
+        the run like a crash (status ``failed``; the checkpoint allows resuming).
+
+    Returns
+    -------
+    The final :class:`RunRecord` (status ``done`` or ``diverged``).
+
+    Raises
+    ------
+    UsageError
+        invalid config or data (the record, if the config was valid, says ``failed``).
+    """
+    cfg = load_config(config)
+    rid = run_id(cfg)
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if (run_dir / RECORD_NAME).exists():
+        previous = read_record(run_dir)
+        if previous.run_id == rid and previous.status in ("done", "diverged"):
+            return previous
+    record = RunRecord(run_id=rid, status="running", config=cfg.resolved(),
+                       code_version=code_version(), seed=cfg.seed, n_train=cfg.task.n_train,
+                       started_at=utc_now(), environment=environment())
+    write_record(record, run_dir)
+    try:
+        return _train(cfg, record, run_dir, progress, callback)
+    except Exception as exc:
+        record.status, record.stop_reason = "failed", "failed"
+        record.error, record.finished_at = f"{type(exc).__name__}: {exc}", utc_now()
+        write_record(record, run_dir)
+        _log(run_dir, f"failed: {record.error}")
+        raise
+
+
+def _log(run_dir: Path, line: str) -> None:
+    with open(run_dir / LOG_NAME, "a") as f:
+        f.write(f"{utc_now()} {line}\n")
+
+
+def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | None,
+           callback: Callback | None) -> RunRecord:
+    tc = cfg.train
+    device = resolve_device(cfg.device)
+    record.device = str(device)
+    torch.manual_seed(cfg.seed)
+    task = build_task(cfg.task, loss=cfg.loss, input_kind=model_class(cfg.model.family).input_kind,
+                      device=device)
+    model = build_model(cfg.model, task.inputs_spec, device=device)
+    n_train = task.n_train
+    batch = effective_batch_size(tc, n_train)
+    flops_per_sample = TRAIN_FLOPS_FACTOR * model.forward_flops()
+    total = resolve_steps(tc, n_train, flops_per_sample)
+    record.n_params, record.n_train = model.n_params(), n_train
+    record.flops_per_sample = flops_per_sample
+    optimizer = torch.optim.AdamW(model.param_groups(tc.lr, tc.weight_decay), betas=tc.betas)
+    peak_lrs = [group["lr"] for group in optimizer.param_groups]
+    factor = schedule_factor(tc.schedule, total, tc.warmup_steps, tc.decay_fraction)
+    generator = torch.Generator(device=device).manual_seed(cfg.seed)
+
+    # training state: everything a checkpoint must restore
+    step, order, position = 0, torch.empty(0, dtype=torch.long, device=device), n_train
+    curves: dict[str, list[float | None]] = {}
+    best = {"loss": math.inf, "step": 0, "bad_evals": 0, "state": None}
+    stop_reason, wall_before = "", 0.0
+    state = load_checkpoint(run_dir, record.run_id, device)
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"].cpu())
+        step, order, position = state["step"], state["order"], state["position"]
+        curves, best, stop_reason = state["curves"], state["best"], state["stop_reason"]
+        wall_before = state["wall_time"]
+        _log(run_dir, f"resumed from step {step}")
+    else:
+        _log(run_dir, f"start: N={record.n_params} D={n_train} steps={total} batch={batch} "
+                      f"device={device}")
+
+    t0 = time.perf_counter()
+    loss_sum, n_losses = torch.zeros((), device=device), 0
+    model.train()
+    with progress_bar(f"train {record.run_id}", total, completed=step, enabled=progress) as bar:
+        while step < total and not stop_reason:
+            if position + batch > n_train:  # new epoch: a fresh seeded permutation
+                order, position = torch.randperm(n_train, generator=generator, device=device), 0
+            index = order[position:position + batch]
+            position += batch
+            lr_factor = factor(step)
+            for group, peak in zip(optimizer.param_groups, peak_lrs, strict=True):
+                group["lr"] = peak * lr_factor
+            x, y = task.train_batch(index, generator)
+            loss = task.loss(model(x), y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if tc.grad_clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
+            optimizer.step()
+            loss_sum += loss.detach()
+            n_losses += 1
+            step += 1
+            if step % tc.eval_every and step != total:
+                continue
+
+            # evaluation point: the only host syncs of the loop
+            train_loss = (loss_sum / n_losses).item()
+            loss_sum.zero_()
+            n_losses = 0
+            val = task.evaluate(model, "val", tc.eval_batch_size)
+            wall = wall_before + time.perf_counter() - t0
+            point = {"step": step, "flops": step * batch * flops_per_sample,
+                     "samples": step * batch, "epochs": step * batch / n_train,
+                     "lr": tc.lr * lr_factor, "wall_time": wall, "train_loss": train_loss,
+                     **{f"val_{k}": v for k, v in val.items()}}
+            for key, value in point.items():
+                curves.setdefault(key, []).append(value if math.isfinite(value) else None)
+            if not (math.isfinite(train_loss) and math.isfinite(val["loss"])):
+                stop_reason = "diverged"
+            elif val["loss"] < best["loss"]:
+                best.update(loss=val["loss"], step=step, bad_evals=0)
+                if tc.early_stopping_patience is not None:
+                    best["state"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            else:
+                best["bad_evals"] += 1
+                if tc.early_stopping_patience and best["bad_evals"] >= tc.early_stopping_patience:
+                    stop_reason = "early_stopping"
+            save_checkpoint({"run_id": record.run_id, "model": model.state_dict(),
+                             "optimizer": optimizer.state_dict(),
+                             "generator": generator.get_state(), "step": step, "order": order,
+                             "position": position, "curves": curves, "best": best,
+                             "stop_reason": stop_reason, "wall_time": wall}, run_dir)
+            _update(record, step, batch, n_train, wall, curves)
+            write_record(record, run_dir)
+            _log(run_dir, " ".join(f"{k}={v:.6g}" for k, v in point.items()))
+            bar.advance(step % tc.eval_every or tc.eval_every)
+            if callback is not None:
+                callback(step, {k: v for k, v in point.items() if k == "train_loss" or
+                                k.startswith("val_")})
+
+    wall = wall_before + time.perf_counter() - t0
+    _update(record, step, batch, n_train, wall, curves)
+    record.stop_reason = stop_reason or "completed"
+    record.metrics = {"planned_steps": float(total), "best_step": float(best["step"]),
+                      "best_val_loss": best["loss"] if math.isfinite(best["loss"]) else None}
+    if stop_reason == "diverged":
+        record.status = "diverged"
+        record.error = (f"non-finite loss at step {step} (train.lr = {tc.lr:g}); lower the "
+                        "learning rate or enable train.grad_clip")
+    else:
+        if best["state"] is not None:
+            model.load_state_dict(best["state"])
+        final_val = task.evaluate(model, "val", tc.eval_batch_size)
+        test = task.evaluate(model, "test", tc.eval_batch_size)
+        record.metrics.update({f"val_{k}": v for k, v in final_val.items()})
+        record.metrics.update({f"test_{k}": v for k, v in test.items()})
+        record.status = "done"
+    record.finished_at = utc_now()
+    write_record(record, run_dir)
+    _log(run_dir, f"{record.status} ({record.stop_reason}) after {step} steps, {wall:.1f} s")
+    return record
+
+
+def _update(record: RunRecord, step: int, batch: int, n_train: int, wall: float,
+            curves: dict[str, list[float | None]]) -> None:
+    """Refresh the counters and curves of ``record`` after ``step`` steps."""
+    record.steps, record.samples_seen = step, step * batch
+    record.epochs, record.flops = step * batch / n_train, step * batch * record.flops_per_sample
+    record.wall_time, record.curves = wall, curves

@@ -17,6 +17,7 @@ Conventions (stated once here; every other module points to this docstring):
   through the named converters in :mod:`hepscaling.physics.lorentz`.
 """
 
+from hepscaling.physics.matrix_element import matrix_element
 from hepscaling.physics.phase_space import phase_space
 
-__all__ = ["phase_space"]
+__all__ = ["matrix_element", "phase_space"]

@@ -1,0 +1,81 @@
+"""External wavefunctions: helicity spinors and real polarisation vectors, vectorised.
+
+Layout as in :mod:`.kernels`: components first, then the helicity axis, then events:
+``(4, n_hel, n_events)`` complex128 for spinors and vectors, ``(1, 1, n_events)`` for scalars.
+Momenta are the physical ones, ``(n_events, 4)`` GeV (not crossed). Only completeness
+relations enter helicity-summed ``|M|^2``: the spinors are helicity eigenstates
+(``sum u ubar = p_slash + m``, ``sum v vbar = p_slash - m``); the polarisation vectors are
+the two real transverse vectors (plus the longitudinal one for massive bosons), whose sum
+``sum eps^m eps^n = -g^mn + p^m p^n / M^2`` is the massive completeness relation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["polarisations", "scalar", "spinor_col", "spinor_row"]
+
+
+def _helicity_basis(p):
+    """Two-component helicity eigenstates ``chi_+, chi_-`` of ``sigma.p_hat``: 2 x (2, n)."""
+    px, py, pz = p[:, 1], p[:, 2], p[:, 3]
+    pabs = np.sqrt(px**2 + py**2 + pz**2)
+    a = pabs + pz
+    regular = a > 1e-12 * np.maximum(pabs, 1e-300)
+    norm = np.sqrt(2 * pabs * np.where(regular, a, 1.0))
+    norm = np.where(regular, norm, 1.0)
+    plus = np.where(regular, [a / norm, (px + 1j * py) / norm], [np.zeros_like(a),
+                                                                  np.ones_like(a)])
+    minus = np.where(regular, [-(px - 1j * py) / norm, a / norm], [-np.ones_like(a),
+                                                                    np.zeros_like(a)])
+    return pabs, plus, minus
+
+
+def spinor_col(p, mass, incoming):
+    """Column spinor: ``u(p)`` for an incoming fermion, ``v(p)`` for an outgoing antifermion.
+
+    p : float64 ``(n, 4)`` GeV. Returns complex ``(4, 2, n)`` (helicity +, -).
+    """
+    pabs, plus, minus = _helicity_basis(p)
+    e = p[:, 0]
+    wp = np.sqrt(np.maximum(e + pabs, 0.0))
+    wm = np.sqrt(np.maximum(e - pabs, 0.0)) if mass else np.zeros_like(e)
+    if incoming:  # u(p, +) = (wm chi+, wp chi+), u(p, -) = (wp chi-, wm chi-)
+        hel = [np.concatenate([wm * plus, wp * plus]), np.concatenate([wp * minus, wm * minus])]
+    else:  # v(p, +) = (wp chi-, -wm chi-), v(p, -) = (wm chi+, -wp chi+)
+        hel = [np.concatenate([wp * minus, -wm * minus]), np.concatenate([wm * plus, -wp * plus])]
+    return np.stack(hel, axis=1)
+
+
+def spinor_row(p, mass, incoming):
+    """Row spinor: ``vbar(p)`` for an incoming antifermion, ``ubar(p)`` for an outgoing fermion.
+
+    Returns complex ``(4, 2, n)``; ``psibar = psi^dagger gamma^0`` swaps the chiral halves.
+    """
+    col = spinor_col(p, mass, not incoming)
+    return np.conj(col[[2, 3, 0, 1]])
+
+
+def polarisations(p, mass):
+    """Real polarisation vectors ``(4, n_pol, n)``: two transverse, plus longitudinal if massive."""
+    px, py, pz = p[:, 1], p[:, 2], p[:, 3]
+    ptr = np.hypot(px, py)
+    pabs = np.sqrt(ptr**2 + pz**2)
+    safe_p = np.where(pabs > 0, pabs, 1.0)
+    cth = np.where(pabs > 0, pz / safe_p, 1.0)
+    sth = ptr / safe_p
+    safe_t = np.where(ptr > 0, ptr, 1.0)
+    cph = np.where(ptr > 0, px / safe_t, 1.0)
+    sph = np.where(ptr > 0, py / safe_t, 0.0)
+    zero = np.zeros_like(px)
+    vecs = [np.stack([zero, cth * cph, cth * sph, -sth]), np.stack([zero, -sph, cph, zero])]
+    if mass:
+        e = p[:, 0]
+        vecs.append(np.stack([pabs / mass, e * sth * cph / mass, e * sth * sph / mass,
+                              e * cth / mass]))
+    return np.stack(vecs, axis=1).astype(np.complex128)
+
+
+def scalar(p):
+    """The external scalar wavefunction: ones, ``(1, 1, n)``."""
+    return np.ones((1, 1, p.shape[0]), dtype=np.complex128)

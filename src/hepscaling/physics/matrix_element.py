@@ -1,0 +1,139 @@
+"""Exact tree-level ``|M|^2`` for SM processes in MadGraph's standalone convention.
+
+``matrix_element("u u~ > z g g")`` returns a callable mapping momenta ``(n, k, 4)`` to
+``|M|^2`` ``(n,)``, summed over final and averaged over initial helicities and colours and
+divided by the identical-particle factor (see :mod:`hepscaling.physics`). The amplitudes are
+computed by the colour-dressed Berends-Giele recursion of :mod:`.amplitudes` from the full SM
+vertex table (unitary gauge, MadGraph ``sm`` defaults), without per-process code.
+
+Widths: every massive propagator gets its fixed width ``i M Gamma`` except t-channel
+propagators (momentum carrying exactly one incoming leg), which have zero width — MadGraph's
+event-generation default. ``t_channel_width=True`` keeps the width there too, as MadGraph's
+standalone output does (a ~1e-4 relative change for ``g g > t t~``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hepscaling.errors import UsageError
+from hepscaling.physics.amplitudes import wavefunctions as wf
+from hepscaling.physics.amplitudes.recursion import Leg, Plan, SpeciesInfo, build_plan, evaluate
+from hepscaling.physics.amplitudes.vertices import sm_vertices
+from hepscaling.physics.lorentz import check_momenta
+from hepscaling.physics.particles import get_particle, particle_names
+from hepscaling.physics.process import Process, parse_process
+from hepscaling.physics.sm import SMParameters
+
+__all__ = ["MatrixElement", "matrix_element"]
+
+
+def _species(params: SMParameters) -> tuple[dict[str, SpeciesInfo], dict[str, str]]:
+    info, anti = {}, {}
+    for name in particle_names():
+        p = get_particle(name, params)
+        kind = {1: "S", 3: "V"}.get(p.spin) or ("row" if p.pdg > 0 else "col")
+        info[name] = SpeciesInfo(kind, p.mass, p.width, abs(p.colour))
+        anti[name] = p.antiname
+    return info, anti
+
+
+class MatrixElement:
+    """``|M|^2`` of one process; call it on momenta ``float64 (n, k, 4)`` GeV -> ``(n,)``.
+
+    Attributes
+    ----------
+    process : the parsed :class:`~hepscaling.physics.process.Process`.
+    t_channel_width : whether t-channel propagators keep their width.
+    n_colour : dimension of the colour basis of the amplitude.
+    """
+
+    def __init__(self, process: str | Process, params: SMParameters | dict | None = None, *,
+                 t_channel_width: bool = False, chunk_size: int = 4096) -> None:
+        if isinstance(process, str):
+            process = parse_process(process, params)
+        elif params is not None:
+            process = parse_process(process.text, params)
+        self.process = process
+        self.t_channel_width = bool(t_channel_width)
+        self.chunk_size = int(chunk_size)
+        info, anti = _species(process.params)
+        self._legs = []
+        for i, p in enumerate(process.particles):
+            incoming = i < process.n_initial
+            name = p.antiname if incoming else p.name
+            s = info[name]
+            self._legs.append(Leg(name, s.kind, s.mass, s.colour_dim, incoming))
+        n = len(self._legs)
+        orders = None
+        if process.orders:
+            orders = (process.orders.get("QCD", n - 2), process.orders.get("QED", n - 2))
+        try:
+            self._plan: Plan = build_plan(self._legs, sm_vertices(process.params), info, anti,
+                                          orders, self.t_channel_width)
+        except ValueError as err:
+            raise UsageError(
+                f"process {process.text!r} has no tree-level diagrams in the sm model "
+                f"({err}); check the particles and coupling orders"
+            ) from None
+        self.n_colour = self._plan.n_colour
+        average = process.identical_factor
+        for p in process.initial:
+            average *= (p.spin if p.mass or p.spin != 3 else 2) * abs(p.colour)
+        self._average = float(average)
+
+    def __repr__(self) -> str:
+        return f"MatrixElement({self.process.text!r})"
+
+    def _wavefunctions(self, momenta: np.ndarray) -> list[np.ndarray]:
+        out = []
+        for i, leg in enumerate(self._legs):
+            p = momenta[:, i]
+            if leg.kind == "row":
+                out.append(wf.spinor_row(p, leg.mass, leg.incoming))
+            elif leg.kind == "col":
+                out.append(wf.spinor_col(p, leg.mass, leg.incoming))
+            elif leg.kind == "V":
+                out.append(wf.polarisations(p, leg.mass))
+            else:
+                out.append(wf.scalar(p))
+        return out
+
+    def __call__(self, momenta: np.ndarray) -> np.ndarray:
+        """``|M|^2`` ``float64 (n,)`` for momenta ``float64 (n, k, 4)`` GeV in process order."""
+        p = check_momenta(momenta, self.process.masses, self.process.n_initial)
+        result = np.empty(p.shape[0])
+        sign = np.where([leg.incoming for leg in self._legs], -1.0, 1.0)
+        for start in range(0, p.shape[0], self.chunk_size):
+            chunk = p[start:start + self.chunk_size]
+            p_out = np.transpose(chunk * sign[None, :, None], (1, 2, 0))  # (k, 4, n)
+            amp = evaluate(self._plan, self._wavefunctions(chunk), p_out)
+            total = np.sum(amp.real**2 + amp.imag**2, axis=tuple(range(amp.ndim - 1)))
+            result[start:start + chunk.shape[0]] = total / self._average
+        return result
+
+
+def matrix_element(process: str | Process, params: SMParameters | dict | None = None, *,
+                   t_channel_width: bool = False) -> MatrixElement:
+    """The exact tree-level ``|M|^2`` of a process as a vectorised callable.
+
+    Parameters
+    ----------
+    process : MadGraph syntax, e.g. ``"u u~ > t t~ h"`` or ``"u u~ > t t~ h QCD<=2 QED<=3"``;
+        without coupling orders, the lowest QED order with diagrams is used (MadGraph's rule).
+    params : :class:`SMParameters` or a dict of overrides (default: MadGraph ``sm`` card).
+    t_channel_width : keep the width in t-channel propagators (default False: zero width
+        there, fixed width in all other propagators).
+
+    Returns
+    -------
+    MatrixElement
+        ``me(momenta)`` with momenta ``float64 (n, k, 4)`` GeV -> ``float64 (n,)``.
+
+    Raises
+    ------
+    UsageError
+        unknown particle, non-conserving process, no tree-level diagrams; when called: wrong
+        shape, momenta off shell or not conserving momentum.
+    """
+    return MatrixElement(process, params, t_channel_width=t_channel_width)

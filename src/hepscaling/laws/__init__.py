@@ -1,0 +1,39 @@
+"""Scaling laws: functional forms, robust fits with bootstrap intervals, predictions, solving for
+the scale that reaches a target, compute-optimal frontiers, data repetition and extrapolation
+checks.
+
+The estimator follows Hoffmann et al. (2022, approach 3) as replicated by Besiroglu et al.
+(2024): summed Huber loss (delta = 1e-3) on log residuals, multi-start L-BFGS-B in log-parameter
+space; intervals are bootstrap percentile intervals over runs.
+"""
+
+from hepscaling.laws.extrapolation import ExtrapolationCheck, HeldOut, holdout_check
+from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_power_law
+from hepscaling.laws.forms import ceiling_law, joint_law, power_law
+from hepscaling.laws.frontier import IsoFlopFrontier, compute_optimal, isoflop_frontier
+from hepscaling.laws.repetition import RepetitionFit, effective_data_size, fit_repetition
+from hepscaling.laws.results import Band, CeilingFit, Interval, JointFit, LawFit, PowerLawFit
+
+__all__ = [
+    "Band",
+    "CeilingFit",
+    "ExtrapolationCheck",
+    "HeldOut",
+    "Interval",
+    "IsoFlopFrontier",
+    "JointFit",
+    "LawFit",
+    "PowerLawFit",
+    "RepetitionFit",
+    "ceiling_law",
+    "compute_optimal",
+    "effective_data_size",
+    "fit_ceiling",
+    "fit_joint",
+    "fit_power_law",
+    "fit_repetition",
+    "holdout_check",
+    "isoflop_frontier",
+    "joint_law",
+    "power_law",
+]

@@ -1,0 +1,112 @@
+"""Bootstrap over runs: resampling schemes, the replicate loop and percentile intervals.
+
+Confidence intervals of every fitted quantity (parameters, predictions, solved sizes) are
+percentile intervals of its distribution over bootstrap replicates; the central value is the
+fit to the full data. Each replicate resamples *runs* with replacement and refits.
+
+Schemes (``scheme=``):
+
+- ``"runs"``: plain case resampling of all runs (Efron's nonparametric bootstrap). Right when
+  every scale point has one run.
+- ``"stratified"``: resample the runs *within* each scale point (group of runs that differ only
+  by seed), keeping every scale point in every replicate. Right for repeated seeds: seeds at
+  one scale point are exchangeable, and the design (which scales were measured, in particular
+  the largest one that anchors an extrapolation) is fixed by the experimenter, not random.
+  With ``m`` seeds per point this underestimates the variance by the factor ``(m - 1) / m``.
+- ``"auto"`` (default): ``"stratified"`` if every scale point has at least two runs, else
+  ``"runs"``.
+
+``"runs"`` replicates with fewer distinct scale points than the law has parameters cannot be
+fitted and are redrawn (this conditions on a fittable design). Replicates whose fit fails count
+as failures and are left out of the percentiles; their number is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from hepscaling.errors import UsageError
+
+__all__ = ["SCHEMES", "bootstrap_samples", "choose_scheme", "percentile_interval",
+           "resample_indices"]
+
+SCHEMES = ("auto", "runs", "stratified")
+_MAX_REDRAWS = 100
+
+
+def choose_scheme(groups: np.ndarray, scheme: str = "auto") -> str:
+    """Resolve ``scheme`` (``auto``/``runs``/``stratified``) for the group labels (n,) int."""
+    if scheme not in SCHEMES:
+        raise UsageError(f"unknown bootstrap scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
+    if scheme != "auto":
+        return scheme
+    counts = np.unique(groups, return_counts=True)[1]
+    return "stratified" if counts.min() >= 2 else "runs"
+
+
+def resample_indices(groups: np.ndarray, rng: np.random.Generator, scheme: str,
+                     min_distinct: int) -> np.ndarray:
+    """One bootstrap replicate: indices (n,) int into the runs.
+
+    Parameters
+    ----------
+    groups : int (n,)
+        Scale-point label of each run (runs with equal labels differ only by seed).
+    rng : numpy.random.Generator
+    scheme : str
+        ``"runs"`` or ``"stratified"`` (resolve ``"auto"`` with :func:`choose_scheme` first).
+    min_distinct : int
+        Minimum number of distinct scale points a ``"runs"`` replicate must contain.
+    """
+    n = groups.size
+    if scheme == "stratified":
+        parts = [rng.choice(np.flatnonzero(groups == g), size=int(np.sum(groups == g)))
+                 for g in np.unique(groups)]
+        return np.concatenate(parts)
+    for _ in range(_MAX_REDRAWS):
+        idx = rng.integers(0, n, size=n)
+        if np.unique(groups[idx]).size >= min_distinct:
+            return idx
+    raise UsageError(f"bootstrap cannot draw replicates with {min_distinct} distinct scale points "
+                     f"from {np.unique(groups).size}; add scale points or use bootstrap=0")
+
+
+def bootstrap_samples(fit_one: Callable[[np.ndarray], np.ndarray], groups: np.ndarray,
+                      n_boot: int, seed: int, scheme: str, min_distinct: int,
+                      n_out: int) -> tuple[np.ndarray, int]:
+    """Run ``n_boot`` replicates of ``fit_one(indices) -> float64 (n_out,)``.
+
+    Returns
+    -------
+    samples : float64 (n_boot, n_out)
+        One row per replicate; NaN rows for replicates whose fit failed.
+    n_failed : int
+    """
+    rng = np.random.default_rng(seed)
+    samples = np.full((n_boot, n_out), np.nan)
+    n_failed = 0
+    for b in range(n_boot):
+        idx = resample_indices(groups, rng, scheme, min_distinct)
+        try:
+            samples[b] = fit_one(idx)
+        except (ArithmeticError, ValueError, RuntimeError):
+            n_failed += 1
+    return samples, n_failed
+
+
+def percentile_interval(samples: np.ndarray, level: float) -> tuple[float, float]:
+    """Central percentile interval of ``samples`` (m,) float64 holding ``level`` of the mass.
+
+    NaN samples (failed replicates) are dropped; ``+inf`` (e.g. an unreachable target) is kept
+    and then yields an infinite upper end. Returns ``(nan, nan)`` without samples.
+    """
+    s = np.asarray(samples, dtype=float)
+    s = s[~np.isnan(s)]
+    if s.size == 0:
+        return float("nan"), float("nan")
+    q = [(1.0 - level) / 2.0, (1.0 + level) / 2.0]
+    method = "linear" if np.all(np.isfinite(s)) else "inverted_cdf"
+    lo, hi = np.quantile(s, q, method=method)
+    return float(lo), float(hi)

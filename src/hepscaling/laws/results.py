@@ -1,0 +1,277 @@
+"""Fit result objects: parameters with bootstrap intervals, ``predict`` bands and ``solve``.
+
+Every result keeps the full-data parameters (the central values), the bootstrap parameter
+samples (one row per replicate) and the data it was fitted to. Intervals of derived quantities
+(predictions, the size reaching a target loss, the compute-optimal allocation) are percentile
+intervals over the same replicates, so they carry the correlations between parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hepscaling.errors import UsageError
+from hepscaling.laws import frontier
+from hepscaling.laws.bootstrap import percentile_interval
+from hepscaling.laws.forms import ceiling_law, joint_law, power_law
+
+__all__ = ["Band", "CeilingFit", "Interval", "JointFit", "LawFit", "PowerLawFit", "make_band"]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A central value with a percentile interval ``[low, high]`` at confidence ``level``."""
+
+    value: float
+    low: float
+    high: float
+    level: float
+
+    def contains(self, v: float) -> bool:
+        """Whether ``low <= v <= high``."""
+        return bool(self.low <= v <= self.high)
+
+    def to_dict(self) -> dict[str, float]:
+        """``{"value", "low", "high", "level"}`` for JSON output."""
+        return {"value": self.value, "low": self.low, "high": self.high, "level": self.level}
+
+
+@dataclass(frozen=True)
+class Band:
+    """Point-wise prediction band: ``value``, ``low``, ``high`` float64 (n,), at ``level``."""
+
+    value: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    level: float
+
+    def at(self, i: int) -> Interval:
+        """The band at point ``i`` as an :class:`Interval`."""
+        return Interval(float(self.value[i]), float(self.low[i]), float(self.high[i]), self.level)
+
+
+def make_band(central: np.ndarray, per_sample: list[np.ndarray], level: float) -> Band:
+    """Band from the central curve (n,) and one curve (n,) per bootstrap replicate."""
+    central = np.atleast_1d(np.asarray(central, dtype=float))
+    if not per_sample:
+        nan = np.full_like(central, np.nan)
+        return Band(central, nan, nan.copy(), level)
+    stack = np.vstack([np.atleast_1d(p) for p in per_sample])
+    lows, highs = zip(*(percentile_interval(stack[:, i], level) for i in range(stack.shape[1])),
+                      strict=True)
+    return Band(central, np.array(lows), np.array(highs), level)
+
+
+@dataclass(frozen=True)
+class LawFit:
+    """Common part of all fit results.
+
+    Attributes
+    ----------
+    law : str
+        ``power``, ``power_no_floor``, ``ceiling`` or ``joint``.
+    params : dict
+        Full-data best-fit parameters (see the subclass for names and meaning).
+    samples : float64 (n_bootstrap, n_params)
+        Bootstrap replicate parameters in the order of ``params``; NaN rows are failed fits.
+    level : float
+        Confidence level of all intervals (e.g. 0.68).
+    data : dict of float64 (n,)
+        The fitted points (``x``, ``y`` or ``N``, ``D``, ``y``).
+    objective : float
+        Summed Huber loss at the optimum.
+    converged : bool
+        L-BFGS-B's convergence flag at the best start.
+    n_failed : int
+        Bootstrap replicates whose fit failed.
+    scheme : str
+        Bootstrap scheme used (``runs`` or ``stratified``, see :mod:`hepscaling.laws.bootstrap`).
+    seed : int
+        Seed of the bootstrap resampling.
+    refit : callable
+        ``mask (n,) bool -> LawFit``: the same fit on a subset of the points (used by the
+        extrapolation check).
+    """
+
+    law: str
+    params: dict[str, float]
+    samples: np.ndarray
+    level: float
+    data: dict[str, np.ndarray]
+    objective: float
+    converged: bool
+    n_failed: int
+    scheme: str
+    seed: int
+    refit: Callable[[np.ndarray], LawFit] = field(repr=False, compare=False)
+
+    @property
+    def n_bootstrap(self) -> int:
+        """Number of bootstrap replicates requested."""
+        return int(self.samples.shape[0])
+
+    def _sample_params(self) -> list[dict[str, float]]:
+        names = list(self.params)
+        return [dict(zip(names, row, strict=True)) for row in self.samples
+                if np.all(np.isfinite(row))]
+
+    @property
+    def intervals(self) -> dict[str, Interval]:
+        """Each parameter with its bootstrap percentile interval."""
+        out = {}
+        for i, (name, value) in enumerate(self.params.items()):
+            lo, hi = percentile_interval(self.samples[:, i], self.level)
+            out[name] = Interval(value, lo, hi, self.level)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary: law, parameters with intervals, fit diagnostics."""
+        return {
+            "law": self.law, "level": self.level, "n_points": int(self.data["y"].size),
+            "params": {k: v.to_dict() for k, v in self.intervals.items()},
+            "objective": self.objective, "converged": self.converged,
+            "n_bootstrap": self.n_bootstrap, "n_failed": self.n_failed, "scheme": self.scheme,
+            "seed": self.seed,
+        }
+
+
+@dataclass(frozen=True)
+class PowerLawFit(LawFit):
+    """``L(X) = (x_c / X)^alpha + k``; params ``x_c`` (unit of X), ``alpha``, ``k`` (unit of L;
+    exactly 0 for ``law="power_no_floor"``). ``data``: ``x``, ``y``."""
+
+    def predict(self, x: np.ndarray | float) -> Band:
+        """Predicted loss at ``x`` float64 (n,) with its band."""
+        x = np.atleast_1d(np.asarray(x, dtype=float))
+        return make_band(power_law(x, **self.params),
+                     [power_law(x, **p) for p in self._sample_params()], self.level)
+
+    def solve(self, target: float) -> Interval:
+        """The ``X`` at which the law reaches the loss ``target``, with its interval.
+
+        Replicates whose floor lies at or above ``target`` never reach it and count as
+        ``X = inf`` (an infinite upper end means the data cannot exclude that).
+
+        Raises
+        ------
+        UsageError
+            If ``target`` is at or below the fitted floor ``k`` (or not positive).
+        """
+        k = self.params["k"]
+        if not target > k:
+            raise UsageError(f"target loss {target:g} is at or below the fitted floor K = {k:.4g}; "
+                             "no amount of X reaches it (choose a target above the floor)")
+        return Interval(_solve_power(target, **self.params),
+                        *percentile_interval(np.array([_solve_power(target, **p)
+                                                       for p in self._sample_params()]),
+                                             self.level), self.level)
+
+
+def _solve_power(target: float, x_c: float, alpha: float, k: float) -> float:
+    gap = target - k
+    return float(x_c * gap ** (-1.0 / alpha)) if gap > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class CeilingFit(LawFit):
+    """``A(X) = a_inf - a X^(-b)`` for a metric that grows towards a ceiling ``a_inf`` (accuracy,
+    AUC); params ``a_inf``, ``a``, ``b``. Fitted as a power law with floor on the shortfall
+    ``top - A`` (``top`` = the metric's maximum, 1 for accuracy/AUC), see
+    :func:`hepscaling.laws.fit.fit_ceiling`. ``data``: ``x``, ``y`` (the metric itself)."""
+
+    def predict(self, x: np.ndarray | float) -> Band:
+        """Predicted metric at ``x`` float64 (n,) with its band."""
+        x = np.atleast_1d(np.asarray(x, dtype=float))
+        return make_band(ceiling_law(x, **self.params),
+                     [ceiling_law(x, **p) for p in self._sample_params()], self.level)
+
+    def solve(self, target: float) -> Interval:
+        """The ``X`` at which the metric reaches ``target`` (from below), with its interval.
+
+        Raises
+        ------
+        UsageError
+            If ``target`` is at or above the fitted ceiling ``a_inf``.
+        """
+        a_inf = self.params["a_inf"]
+        if not target < a_inf:
+            raise UsageError(f"target {target:g} is at or above the fitted ceiling "
+                             f"A_inf = {a_inf:.4g}; no amount of X reaches it (choose a lower "
+                             "target)")
+
+        def one(p: dict[str, float]) -> float:
+            gap = p["a_inf"] - target
+            return float((p["a"] / gap) ** (1.0 / p["b"])) if gap > 0 else float("inf")
+
+        samples = np.array([one(p) for p in self._sample_params()])
+        return Interval(one(self.params), *percentile_interval(samples, self.level), self.level)
+
+
+@dataclass(frozen=True)
+class JointFit(LawFit):
+    """``L(N, D) = E + A / N^alpha + B / D^beta``; params ``E``, ``A``, ``alpha``, ``B``,
+    ``beta`` (N = trainable parameters, D = training samples). ``data``: ``N``, ``D``, ``y``."""
+
+    def predict(self, N: np.ndarray | float, D: np.ndarray | float) -> Band:
+        """Predicted loss at ``(N, D)`` float64 (n,) each, with its band."""
+        N, D = np.broadcast_arrays(np.atleast_1d(np.asarray(N, dtype=float)),
+                                   np.atleast_1d(np.asarray(D, dtype=float)))
+        return make_band(_joint(N, D, self.params),
+                     [_joint(N, D, p) for p in self._sample_params()], self.level)
+
+    def solve(self, target: float, *, N: float | None = None, D: float | None = None,
+              flops_per_sample: Callable[[float], float] | None = None) -> Interval:
+        """What reaches the loss ``target``: ``D`` at fixed ``N=``, ``N`` at fixed ``D=``, or,
+        with neither, the smallest compute ``C`` on the compute-optimal frontier (``C = 6 N D``
+        unless ``flops_per_sample(N)`` is given, see :mod:`hepscaling.laws.frontier`).
+
+        Raises
+        ------
+        UsageError
+            If ``target`` is at or below the reachable floor (``E``, plus the fixed axis' term).
+        """
+        if N is not None and D is not None:
+            raise UsageError("give at most one of N= and D= to JointFit.solve (the other is "
+                             "solved for; give neither for the compute-optimal C)")
+
+        def one(p: dict[str, float]) -> float:
+            if N is not None:
+                return _solve_power(target, p["B"] ** (1 / p["beta"]), p["beta"],
+                                    p["E"] + p["A"] * N ** -p["alpha"])
+            if D is not None:
+                return _solve_power(target, p["A"] ** (1 / p["alpha"]), p["alpha"],
+                                    p["E"] + p["B"] * D ** -p["beta"])
+            return frontier.compute_for_loss(p, target, flops_per_sample)
+
+        central = one(self.params)
+        if not np.isfinite(central):
+            floor = self.params["E"]
+            if N is not None:
+                floor += self.params["A"] * N ** -self.params["alpha"]
+            if D is not None:
+                floor += self.params["B"] * D ** -self.params["beta"]
+            raise UsageError(f"target loss {target:g} is at or below the reachable floor "
+                             f"{floor:.4g} (E = {self.params['E']:.4g} plus the fixed axis' term); "
+                             "choose a higher target or a larger fixed N/D")
+        samples = np.array([one(p) for p in self._sample_params()])
+        return Interval(central, *percentile_interval(samples, self.level), self.level)
+
+    def frontier(self, C: np.ndarray | float,
+                 flops_per_sample: Callable[[float], float] | None = None
+                 ) -> tuple[Band, Band, Band]:
+        """Compute-optimal ``N*(C)``, ``D*(C)`` and loss ``L*(C)`` bands for budgets ``C``
+        float64 (m,) FLOPs (``C = 6 N D`` unless ``flops_per_sample(N)`` is given)."""
+        C = np.atleast_1d(np.asarray(C, dtype=float))
+        per = [frontier.compute_optimal(p, C, flops_per_sample) for p in self._sample_params()]
+        n, d, loss = frontier.compute_optimal(self.params, C, flops_per_sample)
+        return (make_band(n, [q[0] for q in per], self.level), make_band(d, [q[1] for q in per],
+                                                                    self.level),
+                make_band(loss, [q[2] for q in per], self.level))
+
+
+def _joint(N: np.ndarray, D: np.ndarray, p: dict[str, float]) -> np.ndarray:
+    return joint_law(N, D, p["E"], p["A"], p["alpha"], p["B"], p["beta"])

@@ -38,7 +38,9 @@ Unknown keys and wrong types fail at load with the dotted key named
 
 from __future__ import annotations
 
+import copy
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,7 +60,7 @@ from hepscaling.models.base import ModelConfig, model_config_class
 from hepscaling.records import config_hash
 from hepscaling.tasks.base import TaskConfig, task_config_class
 
-__all__ = ["RunConfig", "TrainConfig", "load_config", "run_id"]
+__all__ = ["RunConfig", "TrainConfig", "apply_overrides", "load_config", "run_id"]
 
 
 class _SectionError(ValueError):
@@ -168,8 +170,34 @@ def _format(exc: ValidationError) -> str:
     return f"{'.'.join(loc) or '<top>'}: {_describe(first)}"
 
 
-def load_config(source: RunConfig | dict[str, Any] | str | os.PathLike) -> RunConfig:
-    """Validate a run config given as an object, a dict or a YAML file path.
+def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """A copy of ``data`` with ``"dotted.key=value"`` overrides applied (values parsed as YAML).
+
+    Example: ``apply_overrides(cfg, ["train.lr=3e-4", "model.width=256"])``.
+    """
+    out = copy.deepcopy(data)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"override {item!r} is not KEY=VALUE (e.g. train.lr=3e-4)")
+        *parents, leaf = key.strip().split(".")
+        node = out
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise UsageError(f"override {item!r}: {part!r} is not a section of the config")
+            node = child
+        try:
+            node[leaf] = yaml.safe_load(text)
+        except yaml.YAMLError:
+            node[leaf] = text
+    return out
+
+
+def load_config(source: RunConfig | dict[str, Any] | str | os.PathLike,
+                overrides: Sequence[str] = ()) -> RunConfig:
+    """Validate a run config given as an object, a dict or a YAML file path, after applying
+    ``"dotted.key=value"`` ``overrides`` (see :func:`apply_overrides`).
 
     Raises
     ------
@@ -178,7 +206,9 @@ def load_config(source: RunConfig | dict[str, Any] | str | os.PathLike) -> RunCo
         missing key, unreadable YAML).
     """
     if isinstance(source, RunConfig):
-        return source
+        if not overrides:
+            return source
+        source = source.resolved()
     where = "config"
     if not isinstance(source, dict):
         path = Path(source)
@@ -194,6 +224,7 @@ def load_config(source: RunConfig | dict[str, Any] | str | os.PathLike) -> RunCo
             raise UsageError(f"{where}: invalid YAML{at}: {problem}") from None
         if not isinstance(source, dict):
             raise UsageError(f"{where}: expected a YAML mapping of keys, got {source!r}")
+    source = apply_overrides(source, overrides)
     try:
         return RunConfig.model_validate(source)
     except ValidationError as exc:

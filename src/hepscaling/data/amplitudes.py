@@ -46,6 +46,7 @@ __all__ = [
     "AmplitudeData",
     "generate_amplitudes",
     "read_amplitudes",
+    "read_points",
     "write_amplitudes",
 ]
 
@@ -140,19 +141,14 @@ def write_amplitudes(path, momenta, me2, provenance: dict) -> Path:
     return path
 
 
-def _params_record(params, custom_me2: bool) -> dict | None:
-    """The SM parameters as a dict (defaults resolved), or None for a custom ``|M|^2``."""
+def _params_record(proc, params) -> dict | None:
+    """The SM parameters used (``params``, else the process's own) as a dict, or None."""
+    params = params if params is not None else getattr(proc, "params", None)
     if params is None:
-        if custom_me2:
-            return None
-        from hepscaling.physics.sm import SMParameters
-
-        params = SMParameters()
-    if hasattr(params, "model_dump"):
-        return params.model_dump()
+        return None
     if dataclasses.is_dataclass(params):
         return dataclasses.asdict(params)
-    return dict(params)
+    return params.model_dump() if hasattr(params, "model_dump") else dict(params)
 
 
 def _callable_name(function: Callable) -> str:
@@ -215,7 +211,7 @@ def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,
         "format": FORMAT, "format_version": FORMAT_VERSION, "process": text, "n": int(n),
         "sqrt_s": float(sqrt_s), "seed": int(seed), "cuts": cuts.model_dump(),
         "boost_rapidity": float(boost_rapidity),
-        "chunk_size": int(chunk_size), "params": _params_record(params, me2 is not None),
+        "chunk_size": int(chunk_size), "params": _params_record(proc, params),
         "matrix_element": "hepscaling" if me2 is None else _callable_name(me2),
         "code_version": code_version(), "resumed_with": [], "environment": environment(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -370,3 +366,36 @@ def read_amplitudes(path, process=None) -> AmplitudeData:
                              f"particles, not {getattr(proc, 'text', process)!r}; pass the "
                              "process the file was made for")
     return AmplitudeData(momenta, me2, provenance)
+
+
+def read_points(path, process) -> tuple[np.ndarray, np.ndarray | None]:
+    """Phase-space points to evaluate, and the file's ``|M|^2`` if it has them.
+
+    Parameters
+    ----------
+    path : ``.npy`` holding momenta ``(n, k, 4)``, flattened momenta ``(n, 4k)`` or public rows
+        ``(n, 4k + 1)``; or an HDF5 file readable by :func:`read_amplitudes`.
+    process : process string or ``Process`` (fixes ``k``).
+
+    Returns
+    -------
+    momenta : float64 ``(n, k, 4)`` GeV; me2 : float64 ``(n,)`` or None.
+    """
+    path = require_file(path, "momenta file")
+    if path.suffix != ".npy":
+        data = read_amplitudes(path, process)
+        return data.momenta, data.me2
+    k = _n_particles(process)
+    try:
+        array = np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        raise UsageError(f"{path}: not a plain numeric .npy array ({exc})") from exc
+    if array.ndim == 2 and array.shape[1] == 4 * k + 1:
+        data = read_amplitudes(path, process)
+        return data.momenta, data.me2
+    if array.ndim == 2 and array.shape[1] == 4 * k:
+        array = array.reshape(array.shape[0], k, 4)
+    if array.ndim != 3 or array.shape[1:] != (k, 4):
+        raise UsageError(f"{path}: shape {array.shape} does not hold {k}-particle momenta; "
+                         f"expected (n, {k}, 4), (n, {4 * k}) or rows (n, {4 * k + 1})")
+    return np.ascontiguousarray(array, dtype=np.float64), None

@@ -56,3 +56,20 @@ def write_toy_amplitudes(path: Path, n: int = 600, seed: int = 0, layout: str = 
             f.attrs["provenance"] = json.dumps({"process": PROCESS, "n": n, "seed": seed})
             f.attrs["n_complete"] = n
     return path
+
+
+def toy_config(dataset: Path, **sections) -> dict:
+    """A small run config on ``dataset`` (400 train / 200 val / 200 test events, MLP 32 x 2,
+    60 steps); keyword arguments replace or update whole sections, e.g. ``train={"lr": 1}``."""
+    config = {
+        "seed": 0, "device": "cpu",
+        "task": {"kind": "amplitude_regression", "dataset": str(dataset), "n_train": 400,
+                 "n_val": 200, "n_test": 200},
+        "model": {"family": "mlp", "width": 32, "depth": 2},
+        "loss": "mse",
+        "train": {"batch_size": 64, "steps": 60, "lr": 3e-3, "warmup_steps": 5,
+                  "eval_every": 20},
+    }
+    for key, value in sections.items():
+        config[key] = {**config[key], **value} if isinstance(value, dict) else value
+    return config

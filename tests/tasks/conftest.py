@@ -1,0 +1,20 @@
+"""Fixtures: a toy amplitude file per session, and single-threaded torch (fast on a busy CPU)."""
+
+import pytest
+import torch
+
+from helpers.amplitude_files import write_toy_amplitudes
+
+
+@pytest.fixture(scope="session")
+def toy_h5(tmp_path_factory):
+    """800 toy ``u u~ > g g g`` events in our HDF5 layout."""
+    return write_toy_amplitudes(tmp_path_factory.mktemp("data") / "toy.h5", n=800)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -1,0 +1,142 @@
+"""The training loop: learning, reproducibility, divergence, resume, early stopping, accounting."""
+
+import json
+import math
+
+import pytest
+
+from helpers.amplitude_files import toy_config, write_toy_amplitudes
+from hepscaling.errors import UsageError
+from hepscaling.records import read_record
+from hepscaling.train.flops import training_flops_per_sample
+from hepscaling.train.loop import run_training
+
+
+class Interrupt(Exception):
+    """Raised by a callback to simulate a killed process."""
+
+
+def _stable(record) -> dict:
+    """Record fields that must not depend on timing."""
+    curves = {k: v for k, v in record.curves.items() if k != "wall_time"}
+    return {"metrics": record.metrics, "curves": curves, "steps": record.steps,
+            "flops": record.flops, "n_params": record.n_params}
+
+
+@pytest.mark.parametrize(("family", "loss"), [("mlp", "mse"), ("mlp_mup", "mse"),
+                                              ("mlp", "heteroscedastic"),
+                                              ("mlp_mup", "heteroscedastic")])
+def test_each_family_learns(toy_h5, tmp_path, family, loss):
+    cfg = toy_config(toy_h5, model={"family": family}, loss=loss)
+    record = run_training(cfg, tmp_path)
+    assert record.status == "done" and record.stop_reason == "completed"
+    train = record.curves["train_loss"]
+    assert train[-1] < train[0] - 0.1
+    assert record.metrics["test_mse"] < 0.5  # the standardised target has variance 1
+    assert (tmp_path / "checkpoint.pt").exists() and (tmp_path / "run.log").exists()
+    assert read_record(tmp_path) == record
+    if loss == "heteroscedastic":
+        assert {"test_pull_mean", "test_pull_std", "test_coverage_1sigma"} <= set(record.metrics)
+
+
+def test_accounting(toy_h5, tmp_path):
+    cfg = toy_config(toy_h5, train={"epochs": 8, "steps": None, "batch_size": 100})
+    record = run_training(cfg, tmp_path)
+    assert record.steps == 32 and record.metrics["planned_steps"] == 32  # 8 x 400 / 100
+    assert record.samples_seen == 3200 and record.epochs == pytest.approx(8.0)
+    assert record.flops_per_sample == training_flops_per_sample(cfg)
+    assert record.flops == pytest.approx(3200 * record.flops_per_sample)
+    assert record.curves["step"] == [20, 32]
+    lengths = {len(v) for v in record.curves.values()}
+    assert lengths == {2}
+    assert record.curves["flops"][-1] == pytest.approx(record.flops)
+    assert record.n_train == 400 and record.device == "cpu"
+    assert record.config["train"]["epochs"] == 8
+
+
+def test_flops_budget_sets_steps(toy_h5, tmp_path):
+    per_sample = training_flops_per_sample(toy_config(toy_h5))
+    cfg = toy_config(toy_h5, train={"flops": 25.5 * 64 * per_sample, "steps": None})
+    assert run_training(cfg, tmp_path).steps == 25
+
+
+def test_same_seed_same_record(toy_h5, tmp_path):
+    cfg = toy_config(toy_h5, train={"steps": 30, "eval_every": 10})
+    a, b = run_training(cfg, tmp_path / "a"), run_training(cfg, tmp_path / "b")
+    assert _stable(a) == _stable(b) and a.run_id == b.run_id
+    c = run_training({**cfg, "seed": 1}, tmp_path / "c")
+    assert c.metrics["test_mse"] != a.metrics["test_mse"]
+
+
+def test_resume_matches_uninterrupted(toy_h5, tmp_path):
+    cfg = toy_config(toy_h5, model={"family": "mlp_mup"}, loss="heteroscedastic",
+                     train={"eval_every": 20, "steps": 60})
+    reference = run_training(cfg, tmp_path / "whole")
+
+    def stop_at_40(step, metrics):
+        if step == 40:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        run_training(cfg, tmp_path / "parts", callback=stop_at_40)
+    assert read_record(tmp_path / "parts").status == "failed"
+    resumed = run_training(cfg, tmp_path / "parts")
+    assert resumed.status == "done"
+    assert _stable(resumed) == _stable(reference)
+    assert "resumed from step 40" in (tmp_path / "parts" / "run.log").read_text()
+
+
+def test_finished_run_is_returned_not_retrained(toy_h5, tmp_path):
+    cfg = toy_config(toy_h5, train={"steps": 20})
+    first = run_training(cfg, tmp_path)
+    assert run_training(cfg, tmp_path) == first
+
+
+def test_checkpoint_of_another_config_is_refused(toy_h5, tmp_path):
+    run_training(toy_config(toy_h5, train={"steps": 20}), tmp_path)
+    (tmp_path / "record.json").unlink()
+    with pytest.raises(UsageError, match="fresh --out"):
+        run_training(toy_config(toy_h5, train={"steps": 20, "lr": 1e-3}), tmp_path)
+
+
+def test_divergence_is_recorded(toy_h5, tmp_path):
+    cfg = toy_config(toy_h5, train={"lr": 1e6, "grad_clip": None, "schedule": "constant",
+                                    "warmup_steps": 0})
+    record = run_training(cfg, tmp_path)
+    assert record.status == "diverged" and record.stop_reason == "diverged"
+    assert "lower the learning rate" in record.error
+    assert record.steps < 60
+    assert "test_mse" not in record.metrics
+    assert json.loads((tmp_path / "record.json").read_text())["status"] == "diverged"
+
+
+def test_early_stopping_is_recorded(toy_h5, tmp_path):
+    # lr so large that validation stops improving after the first evaluations
+    cfg = toy_config(toy_h5, train={"lr": 0.3, "steps": 400, "eval_every": 10,
+                                    "early_stopping_patience": 2, "schedule": "constant"})
+    record = run_training(cfg, tmp_path)
+    assert record.stop_reason == "early_stopping" and record.status == "done"
+    assert record.steps < 400
+    best = record.metrics["best_step"]
+    val = dict(zip(record.curves["step"], record.curves["val_loss"], strict=True))
+    assert record.steps == best + 20  # two evaluations without improvement
+    assert val[best] == min(v for v in val.values() if v is not None)
+    # the test metrics come from the best model: its validation loss is the best one
+    assert record.metrics["val_loss"] == pytest.approx(val[best], rel=1e-6)
+
+
+def test_nan_in_data_fails_clearly(tmp_path):
+    path = write_toy_amplitudes(tmp_path / "bad.h5", n=800, nan_row=17)
+    with pytest.raises(UsageError, match="NaN"):
+        run_training(toy_config(path), tmp_path / "run")
+    record = read_record(tmp_path / "run")
+    assert record.status == "failed" and "NaN" in record.error
+
+
+def test_schedule_reaches_zero_at_last_step(toy_h5, tmp_path):
+    cfg = toy_config(toy_h5, train={"steps": 40, "eval_every": 10, "warmup_steps": 0})
+    lr = run_training(cfg, tmp_path).curves["lr"]
+    # lr of the update before each evaluation: cosine over 40 steps, evaluated at s = 9, 19, ...
+    expected = [3e-3 * 0.5 * (1 + math.cos(math.pi * s / 40)) for s in (9, 19, 29, 39)]
+    assert lr == pytest.approx(expected)
+

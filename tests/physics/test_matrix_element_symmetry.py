@@ -1,0 +1,191 @@
+"""Properties |M|^2 must have whatever its value: Lorentz invariance, Bose symmetry, coupling
+ratios, colour orthogonality of coupling orders, high-energy gauge cancellations, bad input.
+
+These complement the closed forms of ``test_matrix_element_analytic.py`` on the multi-leg
+processes, where no closed form is at hand. Test momenta come from :mod:`helpers.kinematics`
+(independent RAMBO), the Lorentz transformations from :mod:`helpers.invariance`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+import pytest
+
+from helpers.invariance import assert_lorentz_invariant
+from helpers.kinematics import central_events, rambo, two_to_two
+from hepscaling.errors import UsageError
+from hepscaling.physics.matrix_element import matrix_element
+from hepscaling.physics.process import parse_process
+
+# Independent electroweak inputs (MadGraph default sm param_card), see the analytic tests.
+ALPHA, GF, MZ = 1.0 / 132.507, 1.16639e-5, 91.188
+MW = math.sqrt(MZ**2 / 2 + math.sqrt(MZ**4 / 4 - math.pi * ALPHA * MZ**2 / (math.sqrt(2) * GF)))
+SW2 = 1.0 - MW**2 / MZ**2
+
+
+@cache
+def engine(process: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The engine's |M|^2 callable with default parameters, built once per process."""
+    return matrix_element(process)
+
+
+@cache
+def events(process: str, sqrt_s: float = 1000.0, n: int = 16, seed: int = 11) -> np.ndarray:
+    """Central test momenta ``(n, k, 4)`` for ``process`` with the library's on-shell masses."""
+    masses = tuple(float(m) for m in parse_process(process).masses[2:])
+    return central_events(n, sqrt_s, masses, seed=seed)
+
+
+MULTI_LEG = ["u u~ > z g g", "u u~ > t t~ h", "u d~ > w+ z g", "u u~ > w+ w- z", "g g > g g g",
+             "u d~ > w+ z", "e+ e- > mu+ mu-"]
+
+
+@pytest.mark.parametrize("process", MULTI_LEG)
+def test_lorentz_invariance(process):
+    p = events(process)
+    assert_lorentz_invariant(engine(process), p, seed=5, rtol=1e-10)
+
+
+@pytest.mark.parametrize("process", ["u u~ > z g g", "g g > g g g"])
+def test_result_does_not_depend_on_the_batch(process):
+    p = events(process)
+    whole = engine(process)(p)
+    single = np.concatenate([engine(process)(p[i:i + 1]) for i in range(4)])
+    np.testing.assert_allclose(single, whole[:4], rtol=1e-12)
+    assert np.all(whole > 0) and np.all(np.isfinite(whole))
+
+
+# --- Bose symmetry: identical particles can be relabelled ------------------------------------
+
+
+@pytest.mark.parametrize(("process", "identical"), [
+    ("g g > g g g", (2, 3, 4)),
+    ("g g > g g g", (0, 1)),
+    ("u u~ > a a", (2, 3)),
+    ("u u~ > z g g", (3, 4)),
+    ("u u~ > z z", (2, 3)),
+    ("u u~ > w+ w- z", None),  # no identical particles: swapping W+ and W- must change |M|^2
+])
+def test_bose_symmetry(process, identical):
+    p = events(process)
+    reference = engine(process)(p)
+    if identical is None:
+        swapped = p.copy()
+        swapped[:, [2, 3]] = p[:, [3, 2]]
+        assert np.max(np.abs(engine(process)(swapped) / reference - 1)) > 1e-3
+        return
+    for perm in itertools.permutations(identical):
+        order = list(range(p.shape[1]))
+        for old, new in zip(identical, perm, strict=True):
+            order[old] = new
+        np.testing.assert_allclose(engine(process)(p[:, order]), reference, rtol=1e-12)
+
+
+# --- Couplings: processes that differ only by the quark's Z charge ---------------------------
+
+
+def z_coupling_squared(t3: float, charge: float) -> float:
+    """gL^2 + gR^2 of a quark, gL = T3 - Q sw2, gR = -Q sw2."""
+    return (t3 - charge * SW2) ** 2 + (charge * SW2) ** 2
+
+
+@pytest.mark.parametrize(("up", "down"), [("u u~ > z g", "d d~ > z g"),
+                                          ("u u~ > z g g", "d d~ > z g g"),
+                                          ("c c~ > z g g", "s s~ > z g g")])
+def test_up_down_ratio_is_the_z_coupling_ratio(up, down):
+    # Only the Z-quark coupling differs (massless quarks, no photon diagram with a final Z).
+    p = events(up)
+    ratio = engine(down)(p) / engine(up)(p)
+    expected = z_coupling_squared(-0.5, -1 / 3) / z_coupling_squared(0.5, 2 / 3)
+    np.testing.assert_allclose(ratio, expected, rtol=1e-12)
+
+
+def test_photon_ratio_is_the_charge_ratio():
+    p = events("u u~ > a g g")
+    np.testing.assert_allclose(engine("d d~ > a g g")(p) / engine("u u~ > a g g")(p), 1 / 4,
+                               rtol=1e-12)
+
+
+# --- Coupling orders ------------------------------------------------------------------------
+
+
+def test_default_orders_are_the_lowest_qed_order():
+    p = events("u u~ > t t~ h")
+    np.testing.assert_allclose(engine("u u~ > t t~ h")(p), engine("u u~ > t t~ h QED<=1")(p),
+                               rtol=1e-14)
+
+
+def test_qcd_and_electroweak_ttbar_h_do_not_interfere():
+    # The QCD diagrams exchange a colour octet, the electroweak ones a singlet between the
+    # u and t lines: their interference vanishes by Tr(T^a) = 0, so |M|^2 adds up.
+    p = events("u u~ > t t~ h")
+    both = engine("u u~ > t t~ h QCD<=2 QED<=3")(p)
+    qcd = engine("u u~ > t t~ h")(p)
+    ew = engine("u u~ > t t~ h QCD<=0 QED<=3")(p)
+    assert np.all(ew > 0) and np.all(np.abs(both / qcd - 1) > 1e-6)
+    np.testing.assert_allclose(both, qcd + ew, rtol=1e-10)
+
+
+@pytest.mark.parametrize("process", ["e+ e- > mu+ mu- QED<=1", "u u~ > g g QCD<=1"])
+def test_process_without_diagrams_is_a_clear_error(process):
+    with pytest.raises(UsageError) as err:
+        matrix_element(process)(two_to_two(100.0, np.array([0.3]), np.array([0.1])))
+    assert "\n" not in str(err.value)
+
+
+# --- Gauge cancellations: |M|^2 stays bounded at high energy --------------------------------
+#
+# In W/Z pair production the s- and t-channel diagrams grow like s/MW^2 each and cancel only
+# if the gauge couplings are exactly related (e.g. g_ZWW = g cw, g_Zff with sw2 = 1 - MW^2/MZ^2).
+# At fixed angles a renormalisable 2 -> n amplitude scales like s^((4-n-2)/2), so
+# s^(n-2) |M|^2 tends to a constant; a broken cancellation makes it grow like (s/MW^2)^2.
+
+
+@pytest.mark.parametrize("process", ["e+ e- > w+ w-", "u d~ > w+ z", "u u~ > w+ w- z",
+                                     "u d~ > w+ z g"])
+def test_gauge_cancellation_keeps_high_energy_behaviour_bounded(process):
+    masses = tuple(float(m) for m in parse_process(process).masses[2:])
+    energies = (2000.0, 20000.0)
+    # the same random numbers at both energies: the same angular configurations
+    low, high = (rambo(64, sqrt_s, masses, seed=21) for sqrt_s in energies)
+    keep = np.ones(64, dtype=bool)
+    for p, sqrt_s in ((low, energies[0]), (high, energies[1])):
+        for i in np.flatnonzero(np.array(masses) == 0.0) + 2:
+            keep &= np.hypot(p[:, i, 1], p[:, i, 2]) > 0.1 * sqrt_s
+    scaled = [engine(process)(p[keep][:8]) * sqrt_s ** (2 * (len(masses) - 2))
+              for p, sqrt_s in ((low, energies[0]), (high, energies[1]))]
+    growth = scaled[1] / scaled[0]
+    assert np.all(growth < 3.0), f"{process}: s^(n-2)|M|^2 grew by up to {growth.max():.3g}"
+
+
+# --- Bad input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("process", ["u u~ > zz", "u u~ > w+ g", "e+ e- > u g", "e+ e- > u c~",
+                                     "u u~ z g", ""])
+def test_bad_process_is_a_one_line_usage_error(process):
+    with pytest.raises(UsageError) as err:
+        matrix_element(process)
+    assert "\n" not in str(err.value)
+
+
+def _ee_mumu() -> np.ndarray:
+    return two_to_two(100.0, np.array([0.3, -0.5]), np.array([0.1, 2.0]))
+
+
+@pytest.mark.parametrize(("name", "momenta"), [
+    ("wrong shape", _ee_mumu()[:, :3]),
+    ("flat", _ee_mumu().reshape(2, 16)),
+    ("off shell", _ee_mumu() * np.array([1.0, 1.0, 1.0, 1.1])),
+    ("not conserving", np.concatenate([_ee_mumu()[:, :3], _ee_mumu()[:, 3:] * 1.2], axis=1)),
+    ("nan", np.where(np.arange(16).reshape(1, 4, 4) == 5, np.nan, _ee_mumu())),
+])
+def test_bad_momenta_are_a_one_line_usage_error(name, momenta):
+    with pytest.raises(UsageError) as err:
+        engine("e+ e- > mu+ mu-")(momenta)
+    assert "\n" not in str(err.value), name

@@ -1,0 +1,84 @@
+"""``hepscaling data amplitudes`` and ``hepscaling amplitudes eval``: exit codes, files, output."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from hepscaling import cli
+from hepscaling.data.amplitudes import read_amplitudes
+
+GENERATE = ["data", "amplitudes", "-p", "e+ e- > mu+ mu-", "-n", "400", "--sqrt-s", "91.188",
+            "--seed", "3", "--eta-max", "2.5", "--chunk-size", "150", "--no-progress"]
+
+
+def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Run the console entry point in-process; return (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["hepscaling", *args])
+    monkeypatch.setitem(cli._verbose, "on", False)
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    out = capsys.readouterr()
+    return stop.value.code or 0, out.out, out.err
+
+
+def test_generate_writes_the_file_and_rerun_is_a_no_op(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "ee.h5"
+    code, out, err = run_main(monkeypatch, capsys, *GENERATE, "-o", str(path), "--json")
+    assert code == 0 and err == ""
+    summary = json.loads(out)
+    assert summary["path"] == str(path) and summary["n"] == 400
+    data = read_amplitudes(path, "e+ e- > mu+ mu-")
+    assert data.momenta.shape == (400, 4, 4)
+    assert data.provenance["cuts"]["eta_max"] == 2.5 and data.provenance["chunk_size"] == 150
+    before = path.stat().st_mtime_ns
+    code, out, _ = run_main(monkeypatch, capsys, *GENERATE, "-o", str(path))
+    assert code == 0 and str(path) in out and path.stat().st_mtime_ns == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["-p", "e+ e- > mu+ foo"], "unknown particle 'foo'"),
+     (["--sqrt-s", "50", "-p", "e+ e- > t t~"], "below the final-state threshold")],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, monkeypatch, capsys, args, message):
+    code, out, err = run_main(monkeypatch, capsys, *GENERATE, *args, "-o", str(tmp_path / "x.h5"))
+    assert code == 2 and out == ""
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0]
+
+
+def test_eval_round_trip_from_h5_and_npy(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "ee.h5"
+    assert run_main(monkeypatch, capsys, *GENERATE, "-o", str(path))[0] == 0
+    data = read_amplitudes(path)
+    out_h5 = tmp_path / "from_h5.npy"
+    code, out, err = run_main(monkeypatch, capsys, "amplitudes", "eval", "-p", "e+ e- > mu+ mu-",
+                              "-m", str(path), "-o", str(out_h5), "--json")
+    assert code == 0 and err == ""
+    assert json.loads(out)["max_rel_diff_to_input"] < 1e-12
+    np.testing.assert_allclose(np.load(out_h5), data.me2, rtol=1e-12)
+    flat = tmp_path / "flat.npy"
+    np.save(flat, data.momenta.reshape(len(data.me2), 16))
+    out_npy = tmp_path / "from_npy.npy"
+    code, out, _ = run_main(monkeypatch, capsys, "amplitudes", "eval", "-p", "e+ e- > mu+ mu-",
+                            "-m", str(flat), "-o", str(out_npy))
+    assert code == 0 and "at 400 points" in out
+    np.testing.assert_array_equal(np.load(out_npy), np.load(out_h5))
+
+
+def test_eval_rejects_wrong_shapes(tmp_path, monkeypatch, capsys):
+    bad = tmp_path / "bad.npy"
+    np.save(bad, np.ones((10, 5, 4)))
+    code, out, err = run_main(monkeypatch, capsys, "amplitudes", "eval", "-p", "e+ e- > mu+ mu-",
+                              "-m", str(bad), "-o", str(tmp_path / "o.npy"))
+    assert code == 2 and out == "" and "expected (n, 4, 4)" in err
+
+
+@pytest.mark.parametrize("command", [["data", "amplitudes"], ["amplitudes", "eval"]])
+def test_help_ends_with_a_runnable_example(command):
+    result = CliRunner().invoke(cli.app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert f"Example: hepscaling {' '.join(command)} -p" in result.output

@@ -99,6 +99,22 @@ class MatrixElement:
                 out.append(wf.scalar(p))
         return out
 
+    def helicity_amplitudes(self, momenta: np.ndarray,
+                            polarisations: dict[int, np.ndarray] | None = None) -> np.ndarray:
+        """Colour-basis helicity amplitudes, complex ``(n_colour, h_0, ..., h_{k-1}, n)``.
+
+        ``polarisations`` replaces the wavefunctions of the given legs by one vector each,
+        complex ``(4, n)`` (e.g. a gluon's momentum for a Ward-identity check). The colour
+        basis is orthonormal, so ``|M|^2 = sum |amplitudes|^2 / (initial averages x
+        identical-particle factor)``.
+        """
+        p = check_momenta(momenta, self.process.masses, self.process.n_initial)
+        wfs = self._wavefunctions(p)
+        for leg, vec in (polarisations or {}).items():
+            wfs[leg] = np.asarray(vec, dtype=np.complex128).reshape(4, 1, -1)
+        sign = np.where([leg.incoming for leg in self._legs], -1.0, 1.0)
+        return evaluate(self._plan, wfs, np.transpose(p * sign[None, :, None], (1, 2, 0)))
+
     def __call__(self, momenta: np.ndarray) -> np.ndarray:
         """``|M|^2`` ``float64 (n,)`` for momenta ``float64 (n, k, 4)`` GeV in process order."""
         p = check_momenta(momenta, self.process.masses, self.process.n_initial)

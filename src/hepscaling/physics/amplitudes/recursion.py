@@ -258,7 +258,8 @@ def _colour(node: Node, nodes, dims, species) -> None:
         tensor = np.einsum(*operands, out, optimize=True)
         products.append(tensor.reshape(-1, tensor[(0,) * len(out_k)].size))
     if not products:
-        node.basis = np.zeros((0, *tuple(dims[i] for i in legs_s), species[node.species].colour_dim))
+        node.basis = np.zeros((0, *(dims[i] for i in legs_s),
+                               species[node.species].colour_dim))
         return
     stacked = np.concatenate(products)
     basis, coef = orthonormal_basis(stacked)
@@ -324,7 +325,8 @@ def evaluate(plan: Plan, externals: list[np.ndarray], p_out: np.ndarray) -> np.n
         if not node.contributions:  # external leg
             i = _bits(node.mask)[0]
             wf = externals[i]
-            shape = (wf.shape[0], 1, *tuple(wf.shape[1] if j == i else 1 for j in range(n_legs)), *wf.shape[2:])
+            hel = (wf.shape[1] if j == i else 1 for j in range(n_legs))
+            shape = (wf.shape[0], 1, *hel, *wf.shape[2:])
             currents[key] = wf.reshape(shape)
             continue
         out = 0

@@ -1,0 +1,49 @@
+"""Process parsing: particles, masses, coupling orders and conservation checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hepscaling.errors import UsageError
+from hepscaling.physics.particles import get_particle
+from hepscaling.physics.process import parse_process
+
+
+def test_parse_ttbar_h_with_orders():
+    p = parse_process("u u~ > t t~ h  QCD<=2 QED<=3")
+    assert [x.name for x in p.particles] == ["u", "u~", "t", "t~", "h"]
+    assert p.n_initial == 2
+    np.testing.assert_array_equal(p.masses, [0.0, 0.0, 173.0, 173.0, 125.0])
+    assert p.orders == {"QCD": 2, "QED": 3}
+    assert p.text == "u u~ > t t~ h QCD<=2 QED<=3"
+
+
+def test_particle_properties_and_identical_factor():
+    w = get_particle("w+")
+    assert (w.pdg, w.spin, w.colour, w.charge, w.width) == (24, 3, 1, 1.0, 2.0476)
+    assert w.mass == pytest.approx(80.419002445756)
+    assert get_particle("u~").colour == -3 and get_particle("u~").antiname == "u"
+    assert parse_process("g g > g g g").identical_factor == 6
+    assert parse_process("u u~ > z g g QED=1").orders == {"QED": 1}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("u u~ > x", "unknown particle 'x'"),
+    ("u u~ > w+", "electric charge"),
+    ("u c~ > z", "quark number"),
+    ("e+ e- > mu+ e-", "electron number"),
+    ("e+ e- > mu+ ta-", "muon number"),
+    ("u u~ > g", None),
+    ("a a > g", "colour singlet"),
+    ("u u~ z", "one '>'"),
+    ("u u~ > z QCD<=1 g", "at the end"),
+    ("p p > z", "unknown particle 'p'"),
+    ("u u~ > z / h", "not supported"),
+])
+def test_bad_processes(text, message):
+    if message is None:
+        assert parse_process(text).final[0].name == "g"
+        return
+    with pytest.raises(UsageError, match=message):
+        parse_process(text)

@@ -178,3 +178,14 @@ def test_process_mismatch_on_our_format(tmp_path):
     with pytest.raises(UsageError, match="holds 'e\\+ e- > mu\\+ mu-' events"):
         read_amplitudes(path, other)
     assert json.loads(json.dumps(read_amplitudes(path, EE_MUMU).provenance))
+
+
+def test_our_matrix_element_and_sm_parameters_are_recorded(tmp_path):
+    from hepscaling.physics.matrix_element import matrix_element
+
+    path = generate_amplitudes(tmp_path / "ee.h5", "e+ e- > mu+ mu-", 200, 91.188, seed=1)
+    data = read_amplitudes(path, "e+ e- > mu+ mu-")
+    prov = data.provenance
+    assert prov["matrix_element"] == "hepscaling" and prov["params"]["MZ"] == 91.188
+    assert prov["params"]["aEWM1"] == 132.507
+    np.testing.assert_array_equal(data.me2, matrix_element("e+ e- > mu+ mu-")(data.momenta))

@@ -12,6 +12,7 @@ from hepscaling.physics.phase_space import (
     Cuts,
     incoming_momenta,
     massless_volume,
+    phase_space,
     rambo,
     sample,
 )
@@ -152,3 +153,14 @@ def test_longitudinal_boost_keeps_invariants_and_spreads_rapidity():
     y = rapidity(total)
     assert y.min() >= -2.0 and y.max() <= 2.0 and y.std() > 1.0
     np.testing.assert_allclose(pt(moved.momenta), pt(rest.momenta), atol=1e-9)
+
+
+def test_phase_space_of_a_process_string():
+    p = phase_space("u u~ > t t~ h", 300, 1000.0, seed=11, cuts=Cuts(pt_min=20.0))
+    check_momenta(p, [0, 0, MT, MT, MH], 2, rtol=1e-9)
+    np.testing.assert_array_equal(p, phase_space("u u~ > t t~ h", 300, 1000.0, seed=11,
+                                                 cuts=Cuts(pt_min=20.0)))
+    jets = phase_space("u u~ > g g g", 300, 500.0, seed=11, cuts=Cuts(pt_min=20.0))
+    assert np.all(pt(jets[:, 2:]) >= 20.0)
+    with pytest.raises(UsageError, match="unknown particle"):
+        phase_space("u u~ > t t~ x", 3, 1000.0, seed=0)

@@ -1,0 +1,81 @@
+"""Run-config validation: defaults, dotted-key errors, exactly one run length, YAML, overrides."""
+
+import pytest
+
+from hepscaling.configs import preset_path
+from hepscaling.errors import UsageError
+from hepscaling.records import config_hash
+from hepscaling.train.config import RunConfig, apply_overrides, load_config, run_id
+
+BASE = {"task": {"kind": "amplitude_regression", "dataset": "x.h5"},
+        "model": {"family": "mlp"}, "train": {"steps": 10}}
+
+
+def _with(section: str, **values) -> dict:
+    return {**BASE, section: {**BASE[section], **values}}
+
+
+def test_defaults_are_filled_and_hash_is_the_run_id():
+    cfg = load_config(BASE)
+    resolved = cfg.resolved()
+    assert resolved["train"]["lr"] == 1e-3 and resolved["model"]["width"] == 128
+    assert resolved["task"]["n_val"] == 2000 and resolved["loss"] == "mse"
+    assert run_id(BASE) == config_hash(resolved)
+    assert load_config(resolved) == cfg  # the resolved dict is a valid config of itself
+
+
+@pytest.mark.parametrize(("config", "key"), [
+    ({**BASE, "sed": 1}, "sed"),
+    (_with("model", widht=3), "model.widht"),
+    (_with("model", width="wide"), "model.width"),
+    (_with("model", family="mpl"), "model.family"),
+    (_with("task", n_train=1.5), "task.n_train"),
+    (_with("task", dataset=None), "task.dataset"),
+    (_with("train", lr="fast"), "train.lr"),
+    (_with("train", schedule="linear"), "train.schedule"),
+    ({**BASE, "device": "tpu"}, "device"),
+    ({k: v for k, v in BASE.items() if k != "model"}, "model"),
+])
+def test_errors_name_the_key(config, key):
+    with pytest.raises(UsageError) as err:
+        load_config(config)
+    message = str(err.value)
+    assert f": {key}: " in message and "\n" not in message
+
+
+def test_exactly_one_run_length():
+    for train in ({"steps": 10, "epochs": 2}, {"steps": None}, {"epochs": 1, "flops": 1e9}):
+        with pytest.raises(UsageError, match=r"exactly one of train\.steps"):
+            load_config({**BASE, "train": train})
+    assert load_config({**BASE, "train": {"flops": 1e12}}).train.flops == 1e12
+
+
+def test_config_is_frozen():
+    cfg = load_config(BASE)
+    with pytest.raises(ValueError, match="frozen"):
+        cfg.train.lr = 1.0  # type: ignore[misc]
+
+
+def test_yaml_file_errors(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("train: [unclosed\n")
+    with pytest.raises(UsageError, match=r"invalid YAML at line \d"):
+        load_config(bad)
+    listing = tmp_path / "list.yaml"
+    listing.write_text("- 1\n- 2\n")
+    with pytest.raises(UsageError, match="expected a YAML mapping"):
+        load_config(listing)
+    with pytest.raises(UsageError, match="not found"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_preset_loads_and_overrides_apply():
+    cfg = load_config(preset_path("amplitudes_mlp"), ["model.width=256", "train.lr=3e-4",
+                                                      "task.dataset=tth.h5"])
+    assert isinstance(cfg, RunConfig)
+    assert cfg.model.width == 256 and cfg.train.lr == 3e-4 and cfg.task.dataset == "tth.h5"
+    assert apply_overrides({"a": {"b": 1}}, ["a.c=[1, 2]"]) == {"a": {"b": 1, "c": [1, 2]}}
+    with pytest.raises(UsageError, match="KEY=VALUE"):
+        apply_overrides({}, ["train.lr"])
+    with pytest.raises(UsageError, match="not a section"):
+        apply_overrides({"seed": 0}, ["seed.x=1"])

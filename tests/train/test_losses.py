@@ -1,0 +1,28 @@
+"""Losses against closed forms: MSE, and the heteroscedastic NLL against scipy's normal."""
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import norm
+
+from hepscaling.train.losses import heteroscedastic_nll, mse
+
+
+def test_mse():
+    assert mse(torch.tensor([1.0, 2.0]), torch.tensor([0.0, 4.0])).item() == pytest.approx(2.5)
+
+
+def test_heteroscedastic_is_gaussian_nll_without_constant():
+    rng = np.random.default_rng(0)
+    mu, log_sigma, y = rng.normal(size=(3, 50))
+    expected = np.mean(-norm.logpdf(y, mu, np.exp(log_sigma))) - 0.5 * np.log(2 * np.pi)
+    got = heteroscedastic_nll(*(torch.tensor(a) for a in (mu, log_sigma, y)))
+    assert got.item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_heteroscedastic_minimum_is_at_the_residual():
+    ls = torch.linspace(-3, 1, 4001, dtype=torch.float64)
+    values = torch.stack([heteroscedastic_nll(torch.zeros(1, dtype=torch.float64), v[None],
+                                              torch.full((1,), 0.5, dtype=torch.float64))
+                          for v in ls])
+    assert ls[values.argmin()].item() == pytest.approx(np.log(0.5), abs=1e-3)

@@ -1,0 +1,95 @@
+"""MLP families: parameter counts, FLOPs against FlopCounterMode, muP parametrisation."""
+
+import pytest
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from hepscaling.models.base import InputsSpec, build_model
+from hepscaling.models.mlp import MLP, MuPMLP
+
+SPEC = InputsSpec(n_invariants=10, n_particles=5, particle_types=(0, 1, 2, 2, 2), n_outputs=1)
+HET = InputsSpec(n_invariants=10, n_particles=5, particle_types=(0, 1, 2, 2, 2), n_outputs=2)
+
+
+def _weights(n_in: int, width: int, depth: int, n_out: int) -> int:
+    return n_in * width + (depth - 1) * width * width + width * n_out
+
+
+@pytest.mark.parametrize("family", ["mlp", "mlp_mup"])
+@pytest.mark.parametrize(("width", "depth", "spec"), [(16, 1, SPEC), (64, 3, HET), (256, 4, SPEC)])
+def test_n_params_and_forward_flops(family, width, depth, spec):
+    model = build_model({"family": family, "width": width, "depth": depth}, spec)
+    weights = _weights(spec.n_invariants, width, depth, spec.n_outputs)
+    biases = depth * width + spec.n_outputs
+    assert model.n_params() == weights + biases
+    assert model.forward_flops() == 2 * weights
+    x = torch.randn(32, spec.n_invariants)
+    with FlopCounterMode(display=False) as counter:
+        out = model(x)
+    assert out.shape == (32, spec.n_outputs)
+    assert counter.get_total_flops() == 32 * model.forward_flops()
+    with FlopCounterMode(display=False) as counter:
+        model(x).sum().backward()
+    # backward: weight gradients everywhere, input gradients except into the first layer
+    expected = 32 * (3 * model.forward_flops() - 2 * spec.n_invariants * width)
+    assert counter.get_total_flops() == expected
+    if depth >= 3:  # hidden layers dominate: the "3 x forward" rule holds to a few per cent
+        assert 0.95 < expected / (32 * 3 * model.forward_flops()) <= 1.0
+
+
+def test_size_knob_spans_two_decades():
+    sizes = [build_model({"family": "mlp", "width": w, "depth": 3}, SPEC, device="meta")
+             .n_params() for w in (16, 512)]
+    assert sizes[1] / sizes[0] > 100
+
+
+def test_meta_device_counts_without_memory():
+    model = build_model({"family": "mlp_mup", "width": 4096, "depth": 8}, SPEC, device="meta")
+    assert model.readout.weight.is_meta
+    assert model.forward_flops() == 2 * _weights(10, 4096, 8, 1)
+
+
+def test_mup_readout_zero_and_learning_rates():
+    torch.manual_seed(0)
+    model = build_model({"family": "mlp_mup", "width": 256, "depth": 3, "base_width": 64}, HET)
+    assert isinstance(model, MuPMLP)
+    assert torch.count_nonzero(model(torch.randn(8, 10))) == 0  # zero-initialised readout
+    groups = model.param_groups(lr=1e-3, weight_decay=0.1)
+    hidden = {id(layer.weight) for layer in model.hidden[1:]}
+    for group in groups:
+        ids = {id(p) for p in group["params"]}
+        if ids & hidden:
+            assert ids == hidden and group["lr"] == pytest.approx(1e-3 / 4)
+            assert group["weight_decay"] == pytest.approx(0.4)
+        else:
+            assert group["lr"] == 1e-3
+    n_grouped = sum(p.numel() for g in groups for p in g["params"])
+    assert n_grouped == model.n_params()
+
+
+def test_mup_update_size_is_width_independent():
+    """One Adam step changes a muP network's output by a width-independent amount; the
+    standard parametrisation's change grows with width (Yang et al. 2022)."""
+
+    def output_change(family: str, width: int) -> float:
+        torch.manual_seed(0)
+        extra = {"base_width": 64} if family == "mlp_mup" else {}
+        model = build_model({"family": family, "width": width, "depth": 3, "activation": "relu",
+                             **extra}, SPEC)
+        x = torch.randn(256, 10)
+        before = model(x).detach()
+        opt = torch.optim.Adam(model.param_groups(1e-2, 0.0))
+        model(x).sum().backward()
+        opt.step()
+        return (model(x).detach() - before).abs().mean().item()
+
+    mup = output_change("mlp_mup", 1024) / output_change("mlp_mup", 64)
+    sp = output_change("mlp", 1024) / output_change("mlp", 64)
+    assert 0.5 < mup < 2.0
+    assert sp > 4.0
+
+
+def test_standard_mlp_is_the_mlp_class():
+    model = build_model({"family": "mlp"}, SPEC)
+    assert type(model) is MLP and model.input_kind == "invariants"
+    assert len(model.param_groups(1e-3, 0.1)) == 2  # matrices with decay, vectors without

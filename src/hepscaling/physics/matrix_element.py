@@ -38,6 +38,40 @@ def _species(params: SMParameters) -> tuple[dict[str, SpeciesInfo], dict[str, st
     return info, anti
 
 
+def _helicity_axes(process: Process, info: dict[str, SpeciesInfo]) -> list[int]:
+    """Leg whose helicity axis each leg uses: a massless fermion line's two ends share one.
+
+    In the first two generations every fermion is massless and all couplings conserve
+    chirality, so a line's ends have opposite chirality and the wavefunctions' chirality
+    order (:mod:`.amplitudes.wavefunctions`) makes only equal helicity indices nonzero. This
+    applies when the line's ends are unique: exactly one row and one column spinor in the
+    generation (quarks and leptons separately), as in any single-line process.
+    """
+    axes = list(range(len(process.particles)))
+    ends: dict[int, list[tuple[str, int]]] = {}
+    for i, p in enumerate(process.particles):
+        if p.is_fermion:
+            name = p.antiname if i < process.n_initial else p.name
+            family = next(j for j, q in enumerate(p.flavour[1:]) if q)
+            ends.setdefault(family, []).append((info[name].kind, i))
+    for family, legs in ends.items():
+        if family % 3 == 2 or sorted(kind for kind, _ in legs) != ["col", "row"]:
+            continue  # third generation (massive t, b, tau) or ambiguous pairing
+        (_, a), (_, b) = legs
+        axes[max(a, b)] = min(a, b)
+    return axes
+
+
+def _colour_sum(amp: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """``sum_hel sum_kl conj(a_k) C_kl a_l`` for ``amp`` complex ``(r, hel..., n)`` -> ``(n,)``."""
+    axes = tuple(range(amp.ndim - 1))
+    total = 0.0
+    for k in range(amp.shape[0]):
+        weighted = sum(colour[k, l] * amp[l] for l in range(amp.shape[0]) if colour[k, l])
+        total = total + np.sum((np.conj(amp[k]) * weighted).real, axis=axes[:-1])
+    return total
+
+
 class MatrixElement:
     """``|M|^2`` of one process; call it on momenta ``float64 (n, k, 4)`` GeV -> ``(n,)``.
 
@@ -58,12 +92,13 @@ class MatrixElement:
         self.t_channel_width = bool(t_channel_width)
         self.chunk_size = int(chunk_size)
         info, anti = _species(process.params)
+        axes = _helicity_axes(process, info)
         self._legs = []
         for i, p in enumerate(process.particles):
             incoming = i < process.n_initial
             name = p.antiname if incoming else p.name
             s = info[name]
-            self._legs.append(Leg(name, s.kind, s.mass, s.colour_dim, incoming))
+            self._legs.append(Leg(name, s.kind, s.mass, s.colour_dim, incoming, axes[i]))
         n = len(self._legs)
         orders = None
         if process.orders:
@@ -76,7 +111,8 @@ class MatrixElement:
                 f"process {process.text!r} has no tree-level diagrams in the sm model "
                 f"({err}); check the particles and coupling orders"
             ) from None
-        self.n_colour = self._plan.n_colour
+        self.n_colour = self._plan.colour_matrix.shape[0]
+        self._colour = self._plan.colour_matrix
         average = process.identical_factor
         for p in process.initial:
             average *= (p.spin if p.mass or p.spin != 3 else 2) * abs(p.colour)
@@ -99,6 +135,16 @@ class MatrixElement:
                 out.append(wf.scalar(p))
         return out
 
+    def _check(self, momenta: np.ndarray) -> np.ndarray:
+        p = check_momenta(momenta, self.process.masses, self.process.n_initial)
+        if p.size and np.any(p[..., 0] <= 0):
+            event, leg = np.argwhere(p[..., 0] <= 0)[0]
+            raise UsageError(
+                f"momenta: particle {leg} of event {event} has energy {p[event, leg, 0]:.6g} "
+                "GeV <= 0; give physical momenta (incoming ones too, with positive energy)"
+            )
+        return p
+
     def helicity_amplitudes(self, momenta: np.ndarray,
                             polarisations: dict[int, np.ndarray] | None = None) -> np.ndarray:
         """Colour-basis helicity amplitudes, complex ``(n_colour, h_0, ..., h_{k-1}, n)``.
@@ -108,7 +154,7 @@ class MatrixElement:
         basis is orthonormal, so ``|M|^2 = sum |amplitudes|^2 / (initial averages x
         identical-particle factor)``.
         """
-        p = check_momenta(momenta, self.process.masses, self.process.n_initial)
+        p = self._check(momenta)
         wfs = self._wavefunctions(p)
         for leg, vec in (polarisations or {}).items():
             wfs[leg] = np.asarray(vec, dtype=np.complex128).reshape(4, 1, -1)
@@ -117,15 +163,14 @@ class MatrixElement:
 
     def __call__(self, momenta: np.ndarray) -> np.ndarray:
         """``|M|^2`` ``float64 (n,)`` for momenta ``float64 (n, k, 4)`` GeV in process order."""
-        p = check_momenta(momenta, self.process.masses, self.process.n_initial)
+        p = self._check(momenta)
         result = np.empty(p.shape[0])
         sign = np.where([leg.incoming for leg in self._legs], -1.0, 1.0)
         for start in range(0, p.shape[0], self.chunk_size):
             chunk = p[start:start + self.chunk_size]
             p_out = np.transpose(chunk * sign[None, :, None], (1, 2, 0))  # (k, 4, n)
             amp = evaluate(self._plan, self._wavefunctions(chunk), p_out)
-            total = np.sum(amp.real**2 + amp.imag**2, axis=tuple(range(amp.ndim - 1)))
-            result[start:start + chunk.shape[0]] = total / self._average
+            result[start:start + chunk.shape[0]] = _colour_sum(amp, self._colour) / self._average
         return result
 
 

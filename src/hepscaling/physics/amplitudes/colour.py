@@ -1,11 +1,11 @@
 """SU(3) colour tensors and the numerical colour bases of the recursion.
 
 Every off-shell current carries a colour tensor with one axis per external leg it contains
-(dimension 1, 3 or 8) plus one axis for its off-shell leg. The tensors a current can have
-span a small space; :func:`orthonormal_basis` finds an orthonormal basis of that space
-numerically (once per process) and the coefficients of every product tensor in it. Since the
-basis of the full amplitude is orthonormal under the sum over all external colours, the
-colour-summed ``|M|^2`` is simply the sum of ``|a_k|^2`` over the basis coefficients ``a_k``.
+(dimension 1, 3 or 8) plus one axis for its off-shell leg. The tensors a current can have span
+a small space; :func:`independent_basis` picks a basis of that space among the tensors
+themselves, numerically and once per process, with the (sparse) coefficients of every product
+tensor in it. The colour-summed ``|M|^2`` is ``sum_kl conj(a_k) C_kl a_l`` with the colour
+matrix ``C`` of the amplitude's basis (:func:`colour_matrix`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-__all__ = ["colour_dim", "generators", "orthonormal_basis", "structure_constants"]
+__all__ = ["colour_dim", "colour_matrix", "generators", "independent_basis", "structure_constants"]
 
 
 def generators() -> np.ndarray:
@@ -42,20 +42,35 @@ def colour_dim(colour: int) -> int:
     return abs(colour)
 
 
-def orthonormal_basis(products: np.ndarray, rtol: float = 1e-9
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Orthonormal basis of the span of the rows of ``products`` and the row coefficients.
+def independent_basis(products: np.ndarray, rtol: float = 1e-9
+                      ) -> tuple[np.ndarray, list[tuple[int, int, complex]]]:
+    """A basis made of linearly independent rows of ``products`` and sparse coefficients.
 
     products : complex ``(n_products, d)`` flattened colour tensors.
-    Returns ``basis`` complex ``(r, d)`` (orthonormal rows) and ``coef`` complex
-    ``(r, n_products)`` with ``products.T == basis.T @ coef`` to rounding.
+    Returns ``basis`` complex ``(r, d)`` (a subset of the rows, chosen by pivoted QR) and the
+    nonzero coefficients ``[(k, p, c), ...]`` with ``products[p] = sum_k c basis[k]``; colour
+    relations (Jacobi, Fierz) make most of them 0 or +-1.
     """
-    q, r, _ = scipy.linalg.qr(products.T, mode="economic", pivoting=True)
+    if products.shape[0] == 0:
+        return products, []
+    _, r, piv = scipy.linalg.qr(products.T, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     rank = int(np.sum(diag > rtol * max(diag.max(initial=0.0), 1e-300)))
-    basis = q[:, :rank].T.copy()
-    coef = np.conj(basis) @ products.T
+    chosen = np.sort(piv[:rank])
+    basis = products[chosen]
+    coef, *_ = np.linalg.lstsq(basis.T, products.T, rcond=None)
+    scale = max(np.abs(products).max(initial=0.0), 1e-300)
     resid = np.abs(basis.T @ coef - products.T).max(initial=0.0)
-    if resid > 1e-8 * max(np.abs(products).max(initial=0.0), 1.0):
+    if resid > 1e-9 * scale:
         raise RuntimeError(f"colour basis reduction failed (residual {resid:.3g})")
-    return basis, coef
+    coef[np.abs(coef) < 1e-12] = 0.0
+    for value in (1.0, -1.0):
+        coef[np.abs(coef - value) < 1e-12] = value
+    return basis, [(int(k), int(p), complex(coef[k, p])) for k, p in zip(*np.nonzero(coef),
+                                                                          strict=True)]
+
+
+def colour_matrix(basis: np.ndarray) -> np.ndarray:
+    """``C_kl = sum over all colours of conj(B_k) B_l``, complex ``(r, r)`` Hermitian."""
+    flat = basis.reshape(basis.shape[0], -1)
+    return np.conj(flat) @ flat.T

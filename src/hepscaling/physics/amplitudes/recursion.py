@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hepscaling.physics.amplitudes import kernels as K
-from hepscaling.physics.amplitudes.colour import orthonormal_basis
+from hepscaling.physics.amplitudes.colour import colour_matrix, independent_basis
 from hepscaling.physics.amplitudes.vertices import VertexTerm
 
 __all__ = ["Plan", "build_plan", "evaluate"]
@@ -38,6 +38,7 @@ class Leg:
     mass: float
     colour_dim: int
     incoming: bool
+    hel_axis: int  # the leg whose helicity axis it uses (itself unless locked to a partner)
 
 
 @dataclass(eq=False)
@@ -48,7 +49,7 @@ class Contribution:
     open_pos: int
     children: dict[int, tuple]  # vertex leg position -> child node key
     sign: int
-    coef: np.ndarray | None = None  # (r, prod of child basis sizes)
+    coef: list[tuple[int, int, complex]] = field(default_factory=list)  # (k, product, c)
 
 
 @dataclass(eq=False)
@@ -73,7 +74,7 @@ class Plan:
     nodes: dict[tuple, Node]
     order: list[tuple]  # node keys in evaluation order (final node last)
     final_key: tuple
-    n_colour: int = 0
+    colour_matrix: np.ndarray  # complex (r, r) of the amplitude's colour basis
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,7 @@ def build_plan(legs: list[Leg], terms: list[VertexTerm], species: dict[str, Spec
     nodes = {k: nodes[k] for k in order}
     if not nodes[final_key].contributions or nodes[final_key].basis.shape[0] == 0:
         raise ValueError("no tree-level diagrams")
-    return Plan(legs, nodes, order, final_key, nodes[final_key].basis.shape[0])
+    return Plan(legs, nodes, order, final_key, colour_matrix(nodes[final_key].basis))
 
 
 def _qcd(contrib: Contribution, nodes) -> int:
@@ -261,14 +262,14 @@ def _colour(node: Node, nodes, dims, species) -> None:
         node.basis = np.zeros((0, *(dims[i] for i in legs_s),
                                species[node.species].colour_dim))
         return
-    stacked = np.concatenate(products)
-    basis, coef = orthonormal_basis(stacked)
-    shape = (*tuple(dims[i] for i in legs_s), species[node.species].colour_dim)
+    basis, coef = independent_basis(np.concatenate(products))
+    shape = (*(dims[i] for i in legs_s), species[node.species].colour_dim)
     node.basis = basis.reshape((-1, *shape))
     start = 0
     for c, prod in zip(node.contributions, products, strict=True):
-        c.coef = coef[:, start:start + prod.shape[0]]
-        start += prod.shape[0]
+        stop = start + prod.shape[0]
+        c.coef = [(k, p - start, c.sign * v) for k, p, v in coef if start <= p < stop]
+        start = stop
 
 
 def _vertex(c: Contribution, currents: dict, momenta: dict, p_node: np.ndarray):
@@ -312,7 +313,8 @@ def evaluate(plan: Plan, externals: list[np.ndarray], p_out: np.ndarray) -> np.n
 
     externals : per leg, the wavefunction ``(comp, n_hel, n)`` complex.
     p_out : float64 ``(n_legs, 4, n)`` outgoing-convention momenta.
-    Returns complex ``(n_colour, hel_0, ..., hel_{k-1}, n)``.
+    Returns complex ``(n_colour, hel_0, ..., hel_{k-1}, n)`` (a leg locked to a partner's
+    helicity axis has size 1 on its own axis).
     """
     n_legs = len(plan.legs)
     currents: dict[tuple, np.ndarray] = {}
@@ -325,18 +327,25 @@ def evaluate(plan: Plan, externals: list[np.ndarray], p_out: np.ndarray) -> np.n
         if not node.contributions:  # external leg
             i = _bits(node.mask)[0]
             wf = externals[i]
-            hel = (wf.shape[1] if j == i else 1 for j in range(n_legs))
+            hel = (wf.shape[1] if j == plan.legs[i].hel_axis else 1 for j in range(n_legs))
             shape = (wf.shape[0], 1, *hel, *wf.shape[2:])
             currents[key] = wf.reshape(shape)
             continue
-        out = 0
+        out = None
         for c in node.contributions:
             lor = _vertex(c, currents, momenta, p_node)
-            flat = lor.reshape(lor.shape[0], lor.shape[1], -1)
-            res = np.matmul(c.sign * c.coef, flat)
-            out = out + res.reshape(res.shape[:2] + lor.shape[2:])
+            if out is None:
+                shape = (lor.shape[0], len(node.basis), *lor.shape[2:])
+                out = np.zeros(shape, dtype=np.complex128)
+            for k, p, v in c.coef:
+                if v == 1:
+                    out[:, k] += lor[:, p]
+                elif v == -1:
+                    out[:, k] -= lor[:, p]
+                else:
+                    out[:, k] += v * lor[:, p]
         if node.final:
-            return _close(node, out, externals[-1], n_legs)
+            return _close(node, out, externals[-1], plan.legs[-1].hel_axis, n_legs)
         currents[key] = _propagate(node, out, p_node)
     raise RuntimeError("plan has no final node")
 
@@ -351,8 +360,9 @@ def _propagate(node: Node, o, p):
     return K.prop_col(o, -p, node.mass, node.width)
 
 
-def _close(node: Node, o, wf, n_legs):
-    shape = (wf.shape[0], 1) + (1,) * (n_legs - 1) + (wf.shape[1],) + wf.shape[2:]
+def _close(node: Node, o, wf, axis, n_legs):
+    hel = (wf.shape[1] if j == axis else 1 for j in range(n_legs))
+    shape = (wf.shape[0], 1, *hel, *wf.shape[2:])
     w = wf.reshape(shape)
     if node.kind == "V":
         return K.dot(o, w)

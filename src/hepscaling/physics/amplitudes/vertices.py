@@ -86,9 +86,10 @@ def _gauge_terms(p: SMParameters) -> list[VertexTerm]:
     f = structure_constants().astype(complex)
     g2 = -1j * p.gs**2
     terms = [VertexTerm(("g",) * 3, "VVV", (p.gs,), f, 1)]
-    for colour, cpl in ((np.einsum("abe,cde->abcd", f, f), (0, g2, -g2)),
-                        (np.einsum("ace,bde->abcd", f, f), (g2, 0, -g2)),
-                        (np.einsum("ade,bce->abcd", f, f), (g2, -g2, 0))):
+    c1, c2, c3 = (np.einsum(spec, f, f) for spec in ("abe,cde->abcd", "ace,bde->abcd",
+                                                      "ade,bce->abcd"))
+    # f f (g g - g g) terms regrouped by metric pairing: (01|23), (02|13), (03|12)
+    for colour, cpl in ((c2 + c3, (g2, 0, 0)), (c1 - c3, (0, g2, 0)), (-c1 - c2, (0, 0, g2))):
         terms.append(VertexTerm(("g",) * 4, "VVVV", cpl, colour, 2))
     # fields (W+, W-, A, Z) and the outgoing particle each one's leg stands for
     names = ("w-", "w+", "a", "z")

@@ -34,7 +34,9 @@ def _helicity_basis(p):
 def spinor_col(p, mass, incoming):
     """Column spinor: ``u(p)`` for an incoming fermion, ``v(p)`` for an outgoing antifermion.
 
-    p : float64 ``(n, 4)`` GeV. Returns complex ``(4, 2, n)`` (helicity +, -).
+    p : float64 ``(n, 4)`` GeV. Returns complex ``(4, 2, n)``, ordered by chirality: state 0
+    is right-handed (``P_R psi = psi`` when massless: ``u(p, +)``, ``v(p, -)``), state 1
+    left-handed.
     """
     pabs, plus, minus = _helicity_basis(p)
     e = p[:, 0]
@@ -42,15 +44,16 @@ def spinor_col(p, mass, incoming):
     wm = np.sqrt(np.maximum(e - pabs, 0.0)) if mass else np.zeros_like(e)
     if incoming:  # u(p, +) = (wm chi+, wp chi+), u(p, -) = (wp chi-, wm chi-)
         hel = [np.concatenate([wm * plus, wp * plus]), np.concatenate([wp * minus, wm * minus])]
-    else:  # v(p, +) = (wp chi-, -wm chi-), v(p, -) = (wm chi+, -wp chi+)
-        hel = [np.concatenate([wp * minus, -wm * minus]), np.concatenate([wm * plus, -wp * plus])]
+    else:  # v(p, -) = (wm chi+, -wp chi+), v(p, +) = (wp chi-, -wm chi-)
+        hel = [np.concatenate([wm * plus, -wp * plus]), np.concatenate([wp * minus, -wm * minus])]
     return np.stack(hel, axis=1)
 
 
 def spinor_row(p, mass, incoming):
     """Row spinor: ``vbar(p)`` for an incoming antifermion, ``ubar(p)`` for an outgoing fermion.
 
-    Returns complex ``(4, 2, n)``; ``psibar = psi^dagger gamma^0`` swaps the chiral halves.
+    Returns complex ``(4, 2, n)``; ``psibar = psi^dagger gamma^0`` swaps the chiral halves, so
+    state 0 has only the first two components when massless (``psibar P_L = psibar``).
     """
     col = spinor_col(p, mass, not incoming)
     return np.conj(col[[2, 3, 0, 1]])

@@ -77,7 +77,22 @@ def test_eval_rejects_wrong_shapes(tmp_path, monkeypatch, capsys):
     assert code == 2 and out == "" and "expected (n, 4, 4)" in err
 
 
-@pytest.mark.parametrize("command", [["data", "amplitudes"], ["amplitudes", "eval"]])
+def test_xsec_matches_the_library_and_applies_cuts(monkeypatch, capsys):
+    from hepscaling.physics.cross_section import cross_section
+    from hepscaling.physics.phase_space import Cuts
+
+    code, out, err = run_main(monkeypatch, capsys, "amplitudes", "xsec", "-p", "e+ e- > mu+ mu-",
+                              "--sqrt-s", "10", "-n", "2000", "--seed", "4", "--eta-max", "1",
+                              "--json")
+    assert code == 0 and err == ""
+    result = json.loads(out)
+    expected = cross_section("e+ e- > mu+ mu-", 10.0, 2000, 4, Cuts(eta_max=1.0))
+    assert result["sigma_pb"] == expected.value_pb and result["error_pb"] == expected.error_pb
+    assert 0.7 < result["cut_efficiency"] < 0.8  # tanh(1) = 0.76 of a flat cos(theta)
+
+
+@pytest.mark.parametrize("command", [["data", "amplitudes"], ["amplitudes", "eval"],
+                                     ["amplitudes", "xsec"]])
 def test_help_ends_with_a_runnable_example(command):
     result = CliRunner().invoke(cli.app, [*command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0

@@ -16,25 +16,47 @@ app = typer.Typer(
 )
 
 
+# Options shared with ``hepscaling amplitudes``.
+ProcessOption = Annotated[str, typer.Option(
+    "--process", "-p", help='MadGraph-style process, e.g. "u u~ > t t~ h".')]
+SqrtSOption = Annotated[float, typer.Option(
+    "--sqrt-s", min=0.0, help="Partonic centre-of-mass energy, GeV.")]
+SeedOption = Annotated[int, typer.Option("--seed", min=0, help="Random seed.")]
+PtMinOption = Annotated[float, typer.Option(
+    "--pt-min", min=0.0, help="Minimum pT of massless final-state particles, GeV.")]
+EtaMaxOption = Annotated[float | None, typer.Option(
+    "--eta-max", min=0.0, help="Maximum |eta| of massless final-state particles.")]
+MMinOption = Annotated[float, typer.Option(
+    "--m-min", min=0.0, help="Minimum invariant mass of massless final-state pairs, GeV.")]
+DeltaRMinOption = Annotated[float, typer.Option(
+    "--delta-r-min", min=0.0, help="Minimum Delta R between massless final-state particles.")]
+
+
+def make_cuts(pt_min: float, eta_max: float | None, m_min: float, delta_r_min: float):
+    """:class:`~hepscaling.physics.phase_space.Cuts` from the CLI options (UsageError if bad)."""
+    from pydantic import ValidationError
+
+    from hepscaling.errors import UsageError
+    from hepscaling.physics.phase_space import Cuts
+
+    try:
+        return Cuts(pt_min=pt_min, eta_max=eta_max, m_min=m_min, delta_r_min=delta_r_min)
+    except ValidationError as exc:
+        raise UsageError(f"invalid cuts: {exc.errors()[0]['msg']} (check --eta-max and the "
+                         "other cut options)") from None
+
+
 @app.command("amplitudes")
 def amplitudes(
-    process: Annotated[str, typer.Option(
-        "--process", "-p", help='MadGraph-style process, e.g. "u u~ > t t~ h".')],
+    process: ProcessOption,
     n: Annotated[int, typer.Option("-n", "--n-events", min=1, help="Number of events.")],
-    sqrt_s: Annotated[float, typer.Option(
-        "--sqrt-s", min=0.0, help="Partonic centre-of-mass energy, GeV.")],
+    sqrt_s: SqrtSOption,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output HDF5 file.")],
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
-    pt_min: Annotated[float, typer.Option(
-        "--pt-min", min=0.0, help="Minimum pT of massless final-state particles, GeV.")] = 0.0,
-    eta_max: Annotated[float | None, typer.Option(
-        "--eta-max", min=0.0, help="Maximum |eta| of massless final-state particles.")] = None,
-    m_min: Annotated[float, typer.Option(
-        "--m-min", min=0.0, help="Minimum invariant mass of massless final-state pairs, GeV.")
-    ] = 0.0,
-    delta_r_min: Annotated[float, typer.Option(
-        "--delta-r-min", min=0.0, help="Minimum Delta R between massless final-state "
-        "particles.")] = 0.0,
+    seed: SeedOption = 0,
+    pt_min: PtMinOption = 0.0,
+    eta_max: EtaMaxOption = None,
+    m_min: MMinOption = 0.0,
+    delta_r_min: DeltaRMinOption = 0.0,
     boost_rapidity: Annotated[float, typer.Option(
         "--boost-rapidity", min=0.0, help="Boost each event along z by a rapidity drawn "
         "uniformly in [-Y, Y] (0: centre-of-mass frame).")] = 0.0,
@@ -55,19 +77,11 @@ def amplitudes(
 
     Example: hepscaling data amplitudes -p "u u~ > t t~ h" -n 10000 --sqrt-s 1000 -o tth.h5
     """
-    from pydantic import ValidationError
-
     from hepscaling.data.amplitudes import generate_amplitudes
-    from hepscaling.errors import UsageError
-    from hepscaling.physics.phase_space import Cuts
     from hepscaling.physics.process import parse_process
 
     proc = parse_process(process)
-    try:
-        cuts = Cuts(pt_min=pt_min, eta_max=eta_max, m_min=m_min, delta_r_min=delta_r_min)
-    except ValidationError as exc:
-        raise UsageError(f"invalid cuts: {exc.errors()[0]['msg']} (check --eta-max and the "
-                         "other cut options)") from None
+    cuts = make_cuts(pt_min, eta_max, m_min, delta_r_min)
     start = time.perf_counter()
     path = generate_amplitudes(out, proc, n, sqrt_s, seed, cuts, chunk_size=chunk_size,
                                boost_rapidity=boost_rapidity, progress=show_progress)

@@ -108,7 +108,7 @@ def _open_output(path: Path, n: int, k: int, provenance: dict) -> tuple[h5py.Fil
     tmp = path.with_name(path.name + ".tmp")
     f = h5py.File(tmp, "w")
     chunks_p, chunks_m = _h5_chunks(n, k)
-    compression = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+    compression = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
     f.create_dataset("momenta", shape=(n, k, 4), dtype="f8", chunks=chunks_p, **compression)
     f.create_dataset("me2", shape=(n,), dtype="f8", chunks=chunks_m, **compression)
     f.attrs["provenance"] = json.dumps(provenance, sort_keys=True)

@@ -10,12 +10,34 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["central_events", "dot", "incoming", "invariant", "rambo", "two_to_two"]
+__all__ = ["boost", "boost_between", "central_events", "dot", "incoming", "invariant", "rambo",
+           "two_to_two"]
 
 
 def dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Minkowski product ``p.q`` of ``(..., 4)`` arrays, GeV^2 ``(...)``."""
     return p[..., 0] * q[..., 0] - np.sum(p[..., 1:] * q[..., 1:], axis=-1)
+
+
+def boost(p: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Pure boost of ``p (..., 4)`` by velocity ``beta (3,)`` (a particle at rest ends with it)."""
+    beta = np.asarray(beta, dtype=float)
+    b2 = float(beta @ beta)
+    if b2 == 0.0:
+        return p.copy()
+    gamma = 1.0 / np.sqrt(1.0 - b2)
+    bp = p[..., 1:] @ beta
+    out = np.empty_like(p)
+    out[..., 0] = gamma * (p[..., 0] + bp)
+    out[..., 1:] = p[..., 1:] + ((gamma - 1.0) * bp / b2 + gamma * p[..., 0])[..., None] * beta
+    return out
+
+
+def boost_between(p: np.ndarray, q_from: np.ndarray, q_to: np.ndarray) -> np.ndarray:
+    """Boost ``p (..., 4)`` through the rest frame of ``q_from (4,)`` into the frame where that
+    rest frame moves like ``q_to (4,)``; maps ``q_from`` onto ``q_to`` if their masses agree."""
+    at_rest = boost(p, -q_from[1:] / q_from[0])
+    return boost(at_rest, q_to[1:] / q_to[0])
 
 
 def invariant(momenta: np.ndarray, *terms: tuple[int, int]) -> np.ndarray:

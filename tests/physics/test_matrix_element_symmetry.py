@@ -1,5 +1,6 @@
-"""Properties |M|^2 must have whatever its value: Lorentz invariance, Bose symmetry, coupling
-ratios, colour orthogonality of coupling orders, high-energy gauge cancellations, bad input.
+"""Properties |M|^2 must have whatever its value: Lorentz invariance, Bose symmetry, soft and
+collinear factorisation, coupling ratios, colour orthogonality of coupling orders, high-energy
+gauge cancellations, bad input.
 
 These complement the closed forms of ``test_matrix_element_analytic.py`` on the multi-leg
 processes, where no closed form is at hand. Test momenta come from :mod:`helpers.kinematics`
@@ -17,7 +18,7 @@ import numpy as np
 import pytest
 
 from helpers.invariance import assert_lorentz_invariant
-from helpers.kinematics import central_events, rambo, two_to_two
+from helpers.kinematics import boost, boost_between, central_events, dot, rambo, two_to_two
 from hepscaling.errors import UsageError
 from hepscaling.physics.matrix_element import matrix_element
 from hepscaling.physics.process import parse_process
@@ -98,6 +99,89 @@ def test_relabelling_the_process_permutes_the_momenta(process, relabelled, order
     np.testing.assert_allclose(engine(relabelled)(p[:, order]), engine(process)(p), rtol=1e-12)
 
 
+# --- QCD factorisation: soft and collinear gluons -------------------------------------------
+#
+# Independent truths for the multi-gluon processes (Catani-Seymour, Nucl. Phys. B485 (1997)
+# 291, eqs. 5.145 and 5.30; Bassetto-Ciafaloni-Marchesini 1983). With the raw sums
+# R = |M|^2 x (initial average) x (identical factor), and the same incoming particles:
+# - a gluon k collinear to the incoming quark p1, which enters the reduced process as x p1:
+#   R_{n+1} -> 2 gs^2 / (2 p1.k) P_qq(x) / x R_n,  P_qq(x) = CF (1 + x^2) / (1 - x)
+#   (quark splitting: no spin or colour correlations, exact for any number of partons);
+# - a soft gluon q: R_{n+1} -> -gs^2 sum_{i != j} Ti.Tj (pi.pj) / ((pi.q)(pj.q)) R_n, where
+#   for two or three coloured partons the colour products are Casimirs: q qbar: -CF;
+#   q qbar g: Tq.Tqbar = (CA - 2 CF)/2, Tq.Tg = Tqbar.Tg = -CA/2.
+# Deviations shrink like theta (collinear) and lambda (soft); the bounds below leave a
+# factor ~5 above what a correct engine shows at these distances from the limit.
+
+GS2 = 4.0 * math.pi * 0.118
+CF, CA = 4.0 / 3.0, 3.0
+
+
+def _raw(process: str, p: np.ndarray) -> np.ndarray:
+    """|M|^2 summed over everything, with the identical-particle factor undone (not averaged)."""
+    return engine(process)(p) * parse_process(process).identical_factor
+
+
+def _beams(sqrt_s: float) -> tuple[np.ndarray, np.ndarray]:
+    e = sqrt_s / 2
+    return np.array([e, 0.0, 0.0, e]), np.array([e, 0.0, 0.0, -e])
+
+
+def _stack(p1: np.ndarray, p2: np.ndarray, final: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    n = final.shape[0]
+    return np.concatenate([np.broadcast_to(p1, (n, 1, 4)), np.broadcast_to(p2, (n, 1, 4)),
+                           final, np.broadcast_to(extra, (n, 1, 4))], axis=1)
+
+
+def _unit(theta: float, phi: float) -> np.ndarray:
+    return np.array([math.sin(theta) * math.cos(phi), math.sin(theta) * math.sin(phi),
+                     math.cos(theta)])
+
+
+@pytest.mark.parametrize(("reduced", "full"), [("u u~ > z g", "u u~ > z g g"),
+                                               ("u u~ > z g g", "u u~ > z g g g"),
+                                               ("u d~ > w+ z", "u d~ > w+ z g"),
+                                               ("u d~ > w+ z g", "u d~ > w+ z g g")])
+def test_initial_state_collinear_limit(reduced, full):
+    sqrt_s, x, theta, n = 1000.0, 0.6, 1e-4, 6
+    masses = tuple(float(m) for m in parse_process(reduced).masses[2:])
+    p1, p2 = _beams(sqrt_s)
+    # reduced event: incoming x p1 and p2 (its centre-of-mass frame boosted along z)
+    red = boost(central_events(n, math.sqrt(x) * sqrt_s, masses, seed=5),
+                np.array([0.0, 0.0, (x - 1) / (1 + x)]))
+    k = (1 - x) * p1[0] * np.concatenate([[1.0], _unit(theta, 1.0)])
+    # p1 + p2 - k has the same mass as x p1 + p2, so a boost carries the final state over
+    final = boost_between(red[:, 2:], red[0, 0] + red[0, 1], p1 + p2 - k)
+    splitting = 2 * GS2 / (2 * dot(p1, k)) * CF * (1 + x**2) / (1 - x) / x
+    ratio = _raw(full, _stack(p1, p2, final, k)) / (splitting * _raw(reduced, red))
+    assert np.max(np.abs(ratio - 1)) < 1e-3, ratio
+
+
+@pytest.mark.parametrize(("reduced", "full", "hard_gluon", "tol"), [
+    ("u d~ > w+ z", "u d~ > w+ z g", None, 1e-6),
+    ("u u~ > z g", "u u~ > z g g", 3, 2e-5),
+])
+def test_soft_gluon_limit(reduced, full, hard_gluon, tol):
+    sqrt_s, lam, n = 1000.0, 1e-4, 6
+    masses = tuple(float(m) for m in parse_process(reduced).masses[2:])
+    p1, p2 = _beams(sqrt_s)
+    q = lam * p1[0] * np.concatenate([[1.0], _unit(1.1, 0.4)])
+    rest = p1 + p2 - q
+    red = central_events(n, math.sqrt(dot(rest, rest)), masses, seed=5)
+    p = _stack(p1, p2, boost_between(red[:, 2:], red[0, 0] + red[0, 1], rest), q)
+
+    def w(a, b):
+        return dot(a, b) / (dot(a, q) * dot(b, q))
+
+    if hard_gluon is None:  # q qbar: -2 Tq.Tqbar = 2 CF
+        eikonal = 2 * CF * w(p1, p2)
+    else:
+        k = p[:, hard_gluon]
+        eikonal = -2 * ((CA - 2 * CF) / 2 * w(p1, p2) - CA / 2 * (w(p1, k) + w(p2, k)))
+    ratio = _raw(full, p) / (GS2 * eikonal * _raw(reduced, red))
+    assert np.max(np.abs(ratio - 1)) < tol, ratio
+
+
 # --- Couplings: processes that differ only by the quark's Z charge ---------------------------
 
 
@@ -141,6 +225,14 @@ def test_qcd_and_electroweak_ttbar_h_do_not_interfere():
     ew = engine("u u~ > t t~ h QCD<=0 QED<=3")(p)
     assert np.all(ew > 0) and np.all(np.abs(both / qcd - 1) > 1e-6)
     np.testing.assert_allclose(both, qcd + ew, rtol=1e-10)
+
+
+def test_ttbar_h_scales_with_the_top_yukawa_squared():
+    # Every default-order diagram has exactly one ttH vertex, y_t = ymt sqrt(2) / v (MadGraph
+    # takes the Yukawa from ymt, not MT): doubling ymt at fixed MT multiplies |M|^2 by 4.
+    p = events("u u~ > t t~ h")
+    doubled = matrix_element("u u~ > t t~ h", {"ymt": 2 * 173.0})(p)
+    np.testing.assert_allclose(doubled / engine("u u~ > t t~ h")(p), 4.0, rtol=1e-12)
 
 
 @pytest.mark.parametrize("process", ["e+ e- > mu+ mu- QED<=1", "u u~ > g g QCD<=1"])

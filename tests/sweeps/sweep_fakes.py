@@ -19,9 +19,27 @@ RAISES, CRASHES, DIVERGES = 13, 66, 7
 FLOPS_PER_SAMPLE_PER_WIDTH = 1000.0
 
 
-def fake_flops_per_sample(config: dict) -> float:
-    """A stand-in FLOP count: proportional to width x depth."""
-    return FLOPS_PER_SAMPLE_PER_WIDTH * config["model"]["width"] * config["model"]["depth"]
+def tiny_base(dataset: str | Path) -> dict:
+    """A run config that trains in well under a second: MLP 8x2, 100 events, 10 steps."""
+    return {"device": "cpu",
+            "task": {"kind": "amplitude_regression", "dataset": str(dataset), "n_train": 100,
+                     "n_val": 50, "n_test": 50},
+            "model": {"family": "mlp", "width": 8, "depth": 2},
+            "train": {"steps": 10, "batch_size": 16, "warmup_steps": 2, "eval_every": 5}}
+
+
+def fake_spec(dataset: str | Path = "/nonexistent/toy.h5", **axes):
+    """A sweep of :func:`tiny_base` over ``axes`` (default: 2 widths x 2 seeds)."""
+    from hepscaling.sweeps.spec import parse_spec
+
+    return parse_spec({"name": "t", "base": tiny_base(dataset),
+                       "axes": axes or {"model.width": [8, 16], "seed": [0, 1]}})
+
+
+def fake_flops_per_step(config: dict) -> float:
+    """A stand-in FLOP count per optimiser step: effective batch x width x depth x 1000."""
+    batch = min(config["train"]["batch_size"], config["task"]["n_train"])
+    return FLOPS_PER_SAMPLE_PER_WIDTH * batch * config["model"]["width"] * config["model"]["depth"]
 
 
 def fake_metric(config: dict) -> float:
@@ -39,10 +57,10 @@ def fake_run(config: dict, run_dir: Path) -> RunRecord:
     """Pretend to train: records running, then done (or misbehaves, see the module doc)."""
     run_id = config_hash(config)
     steps = config["train"]["steps"]
-    batch = config["train"]["batch_size"]
     fields = dict(run_id=run_id, config=config, code_version="fake", seed=config["seed"],
                   n_train=config["task"]["n_train"], steps=steps, started_at=utc_now(),
-                  flops=steps * batch * fake_flops_per_sample(config))
+                  flops=steps * fake_flops_per_step(config),
+                  environment={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "")})
     write_record(RunRecord(status="running", **fields), run_dir)
     _append("SWEEP_FAKE_PIDS", str(os.getpid()))
     print(f"fake training of {run_id}")

@@ -76,8 +76,9 @@ def run(
             result = run_sweep(sweep_spec, out, executor=DaskExecutor(client),
                                retry_failed=retry_failed, progress=show_progress)
     else:
-        result = run_sweep(sweep_spec, out, executor=LocalExecutor(workers),
-                           retry_failed=retry_failed, progress=show_progress)
+        with LocalExecutor(workers) as local:
+            result = run_sweep(sweep_spec, out, executor=local, retry_failed=retry_failed,
+                               progress=show_progress)
     typer.echo(_summary(sweep_spec.name, result.planned, result.counts))
     if result.failed:
         run_id, error = next(iter(result.failures.items()))

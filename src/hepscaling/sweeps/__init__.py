@@ -8,30 +8,27 @@
   execute;
 - :mod:`~hepscaling.sweeps.results` status counts and the table of records;
 - :mod:`~hepscaling.sweeps.lock` one driver per sweep directory.
+
+The names below are imported on first use, so a worker process importing one submodule does
+not pay for the others.
 """
 
-from hepscaling.sweeps.dask_executor import DaskExecutor, dask_client
-from hepscaling.sweeps.local_executor import LocalExecutor
-from hepscaling.sweeps.plan import Plan, PlannedRun, load_plan, make_plan
-from hepscaling.sweeps.results import SweepStatus, sweep_status, sweep_table, write_table
-from hepscaling.sweeps.runner import SweepResult, run_sweep
-from hepscaling.sweeps.spec import SweepSpec, load_spec, parse_spec
+import importlib
 
-__all__ = [
-    "DaskExecutor",
-    "LocalExecutor",
-    "Plan",
-    "PlannedRun",
-    "SweepResult",
-    "SweepSpec",
-    "SweepStatus",
-    "dask_client",
-    "load_plan",
-    "load_spec",
-    "make_plan",
-    "parse_spec",
-    "run_sweep",
-    "sweep_status",
-    "sweep_table",
-    "write_table",
-]
+_EXPORTS = {
+    "DaskExecutor": "dask_executor", "dask_client": "dask_executor",
+    "LocalExecutor": "local_executor",
+    "Plan": "plan", "PlannedRun": "plan", "load_plan": "plan", "make_plan": "plan",
+    "SweepStatus": "results", "sweep_status": "results", "sweep_table": "results",
+    "write_table": "results",
+    "SweepResult": "runner", "run_sweep": "runner",
+    "SweepSpec": "spec", "load_spec": "spec", "parse_spec": "spec",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'hepscaling.sweeps' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"hepscaling.sweeps.{_EXPORTS[name]}"), name)

@@ -10,10 +10,15 @@ directory at the same path (a shared filesystem on clusters) and have hepscaling
 A run whose worker process dies is retried by Dask on another worker up to the scheduler's
 ``distributed.scheduler.allowed-failures`` times (0 on the ``LocalCluster`` we start) and
 then recorded as failed with error ``"worker crashed (...)"``.
+
+Threads: Dask's nanny starts each worker process with ``OMP_NUM_THREADS`` (default 1, set by
+the ``distributed.nanny.pre-spawn-environ`` config); runs use that many torch threads. Give a
+jobqueue cluster as many worker processes as cores (``processes: <cores>``) for CPU runs.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -34,10 +39,8 @@ __all__ = ["DaskExecutor", "dask_client"]
 
 
 def _run_on_worker(task: RunTask) -> RunOutcome:
-    """Run ``task`` on a Dask worker with ``cores // worker threads`` torch threads."""
-    from distributed import get_worker
-
-    limit_threads(max(1, available_cores() // get_worker().state.nthreads))
+    """Run ``task`` on a Dask worker, keeping the worker's OMP thread count for torch too."""
+    limit_threads(int(os.environ.get("OMP_NUM_THREADS") or available_cores()))
     return execute_run(task, capture_fds=False)
 
 

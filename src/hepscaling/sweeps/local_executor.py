@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -51,6 +52,9 @@ def _worker_main(tasks: Connection, lifeline: Connection, threads: int) -> None:
             tasks.send(execute_run(task))
     except (EOFError, KeyboardInterrupt):
         pass
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # skip interpreter teardown (seconds with torch loaded); nothing is pending
 
 
 @dataclass
@@ -75,6 +79,9 @@ class _Worker:
 class LocalExecutor:
     """Run tasks on ``workers`` local processes (default: one per available core).
 
+    Workers start on first use and are kept between :meth:`run` calls (torch is imported once
+    per worker); :meth:`close`, or leaving a ``with LocalExecutor(...)`` block, stops them.
+
     Parameters
     ----------
     workers : number of worker processes.
@@ -88,6 +95,18 @@ class LocalExecutor:
         self.workers = max(1, workers or cores)
         self.threads = threads or max(1, cores // self.workers)
         self._context = multiprocessing.get_context("spawn")
+        self._idle: list[_Worker] = []
+
+    def __enter__(self) -> LocalExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the idle workers."""
+        while self._idle:
+            self._idle.pop().stop(force=False)
 
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()
@@ -102,17 +121,15 @@ class LocalExecutor:
     def run(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
         """Run ``tasks``, yielding each outcome as its run ends (in completion order)."""
         pending = deque(tasks)
-        idle: list[_Worker] = []
         busy: dict[int, tuple[_Worker, RunTask]] = {}
         try:
             while pending or busy:
-                while pending and (idle or len(busy) < self.workers):
-                    worker = idle.pop() if idle else self._start()
+                while pending and (self._idle or len(busy) < self.workers):
+                    worker = self._idle.pop() if self._idle else self._start()
                     task = pending.popleft()
                     worker.conn.send(task)
                     busy[id(worker)] = (worker, task)
-                handles = [h for w, _ in busy.values() for h in (w.conn, w.process.sentinel)]
-                wait(handles)
+                wait([h for w, _ in busy.values() for h in (w.conn, w.process.sentinel)])
                 for key, (worker, task) in list(busy.items()):
                     outcome = self._collect(worker, task)
                     if outcome is None:
@@ -121,11 +138,9 @@ class LocalExecutor:
                     if outcome.crashed:
                         worker.stop(force=True)
                     else:
-                        idle.append(worker)
+                        self._idle.append(worker)
                     yield outcome
         finally:
-            for worker in idle:
-                worker.stop(force=False)
             for worker, _ in busy.values():
                 worker.stop(force=True)
 

@@ -8,10 +8,11 @@ run-config model. The run id is :func:`hepscaling.records.config_hash` of that n
 so the same point always maps to the same run directory ``OUT/runs/<run_id>``; points that
 resolve to the same config are planned once.
 
-IsoFLOP rounding rule: a run with budget ``C``, batch size ``B`` and training FLOPs per sample
-``f`` trains ``steps = floor(C / (B f) + 1/2)`` steps, so its compute ``steps * B * f`` differs
-from ``C`` by at most half a step's FLOPs. Pairs with fewer than ``isoflop.min_steps`` steps are
-left out of the plan and listed in :attr:`Plan.skipped`.
+IsoFLOP rounding rule: a run with budget ``C`` whose optimiser step costs ``F`` FLOPs (effective
+batch size ``min(batch_size, D)`` x training FLOPs per sample) trains
+``steps = floor(C / F + 1/2)`` steps, written explicitly as ``train.steps``; its compute
+``steps * F`` differs from ``C`` by at most half a step's FLOPs. Pairs with fewer than
+``isoflop.min_steps`` steps are left out of the plan and listed in :attr:`Plan.skipped`.
 
 The plan is saved atomically as ``OUT/sweep.json`` so ``hepscaling sweep status`` knows the
 planned set without the spec.
@@ -40,7 +41,7 @@ __all__ = [
     "Plan",
     "PlannedRun",
     "dataset_path",
-    "default_flops_per_sample",
+    "default_flops_per_step",
     "default_validate",
     "expand_points",
     "isoflop_steps",
@@ -51,7 +52,7 @@ __all__ = [
 
 PLAN_NAME = "sweep.json"
 Validator = Callable[[dict[str, Any]], dict[str, Any]]
-FlopsPerSample = Callable[[dict[str, Any]], float]
+FlopsPerStep = Callable[[dict[str, Any]], float]
 
 
 @dataclass(frozen=True)
@@ -166,16 +167,19 @@ def default_validate(config: dict[str, Any]) -> dict[str, Any]:
     return load_config(config).resolved()
 
 
-def default_flops_per_sample(config: dict[str, Any]) -> float:
-    """Analytic training FLOPs per sample of a run config (``train.flops``)."""
-    from hepscaling.train.flops import training_flops_per_sample
+def default_flops_per_step(config: dict[str, Any]) -> float:
+    """Analytic training FLOPs of one optimiser step of a resolved run config."""
+    from hepscaling.train.config import load_config
+    from hepscaling.train.flops import effective_batch_size, training_flops_per_sample
 
-    return float(training_flops_per_sample(config))
+    cfg = load_config(config)
+    batch = effective_batch_size(cfg.train, cfg.task.n_train)
+    return float(batch * training_flops_per_sample(cfg))
 
 
-def isoflop_steps(budget: float, batch_size: int, flops_per_sample: float) -> int:
-    """Steps that spend ``budget`` FLOPs: ``floor(budget / (batch_size * f) + 1/2)``."""
-    return math.floor(budget / (batch_size * flops_per_sample) + 0.5)
+def isoflop_steps(budget: float, flops_per_step: float) -> int:
+    """Steps that spend ``budget`` FLOPs: ``floor(budget / flops_per_step + 1/2)``."""
+    return math.floor(budget / flops_per_step + 0.5)
 
 
 def _validated(validate: Validator, config: dict[str, Any], point: dict[str, Any],
@@ -193,12 +197,12 @@ def _validated(validate: Validator, config: dict[str, Any], point: dict[str, Any
 
 
 def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | None = None,
-              flops_per_sample: FlopsPerSample | None = None,
+              flops_per_step: FlopsPerStep | None = None,
               source: str = "sweep spec") -> Plan:
     """Expand ``spec`` into validated runs whose datasets live under ``out/data``.
 
-    ``validate`` (default: ``RunConfig``) normalises one merged config; ``flops_per_sample``
-    (default: ``training_flops_per_sample``) is used by IsoFLOP sweeps only, on the validated
+    ``validate`` (default: ``RunConfig``) normalises one merged config; ``flops_per_step``
+    (default: :func:`default_flops_per_step`) is used by IsoFLOP sweeps only, on the validated
     config, so its datasets must exist by then. Raises :class:`UsageError` naming the spec key
     that produced an invalid config.
     """
@@ -215,8 +219,7 @@ def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | 
             point_ref = _resolve_refs(point, datasets, "axes")
             config = _validated(validate, merge_point(base, point_ref), point, source)
             if budget is not None:
-                fps = (flops_per_sample or default_flops_per_sample)(config)
-                steps = isoflop_steps(budget, config["train"]["batch_size"], fps)
+                steps = isoflop_steps(budget, (flops_per_step or default_flops_per_step)(config))
                 if steps < spec.isoflop.min_steps:
                     skipped.append({"point": point, "budget": budget, "steps": steps,
                                     "reason": f"fewer than isoflop.min_steps = "

@@ -17,6 +17,7 @@ and never counts a run twice.
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from hepscaling.sweeps.job import LOG_NAME, RunFn, RunOutcome, RunTask, record_f
 from hepscaling.sweeps.local_executor import LocalExecutor
 from hepscaling.sweeps.lock import sweep_lock
 from hepscaling.sweeps.plan import (
-    FlopsPerSample,
+    FlopsPerStep,
     Validator,
     dataset_path,
     make_plan,
@@ -65,12 +66,16 @@ def make_datasets(spec: SweepSpec, out: str | os.PathLike, *, progress: bool | N
                   ) -> dict[str, Path]:
     """Generate the spec's datasets into ``OUT/data/<name>.h5`` (resumable; a finished file is
     kept as is). Returns name -> path."""
+    if not spec.datasets:
+        return {}
     from hepscaling.data.amplitudes import generate_amplitudes
+    from hepscaling.physics.phase_space import Cuts
 
     paths = {}
     for name, ds in spec.datasets.items():
+        cuts = Cuts.model_validate(ds.cuts) if ds.cuts else None
         paths[name] = generate_amplitudes(dataset_path(out, name), ds.process, ds.n, ds.sqrt_s,
-                                          ds.seed, cuts=ds.cuts, progress=progress)
+                                          ds.seed, cuts=cuts, progress=progress)
     return paths
 
 
@@ -82,20 +87,20 @@ def _todo(states: dict[str, str], retry_failed: bool) -> list[str]:
 def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
               executor=None, retry_failed: bool = False, progress: bool | None = None,
               run_fn: RunFn | None = None, validate: Validator | None = None,
-              flops_per_sample: FlopsPerSample | None = None) -> SweepResult:
+              flops_per_step: FlopsPerStep | None = None) -> SweepResult:
     """Run (or resume) the sweep ``spec`` into ``out``.
 
     Parameters
     ----------
     spec : a :class:`SweepSpec` or the path of its YAML file.
     out : the sweep directory (created if needed).
-    executor : a :class:`LocalExecutor` (default, one worker per core) or a
+    executor : a :class:`LocalExecutor` (default: a new one, one worker per core) or a
         :class:`hepscaling.sweeps.dask_executor.DaskExecutor`.
     retry_failed : also re-run runs recorded as failed.
     progress : show the progress bar with ETA (None: only on a terminal).
     run_fn : ``run_fn(config, run_dir) -> RunRecord``, importable by workers (default
         :func:`default_run_fn`, the training loop).
-    validate, flops_per_sample : passed to :func:`hepscaling.sweeps.plan.make_plan`.
+    validate, flops_per_step : passed to :func:`hepscaling.sweeps.plan.make_plan`.
 
     Returns
     -------
@@ -104,10 +109,11 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
     source = str(spec) if not isinstance(spec, SweepSpec) else "sweep spec"
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
     out = Path(out).resolve()
-    executor = executor or LocalExecutor()
-    with sweep_lock(out):
+    with ExitStack() as stack:
+        stack.enter_context(sweep_lock(out))
+        executor = executor or stack.enter_context(LocalExecutor())
         make_datasets(spec, out, progress=progress)
-        plan = make_plan(spec, out, validate=validate, flops_per_sample=flops_per_sample,
+        plan = make_plan(spec, out, validate=validate, flops_per_step=flops_per_step,
                          source=source)
         plan.save(out)
         states = run_states(out, plan)

@@ -35,7 +35,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hepscaling.errors import UsageError
-from hepscaling.physics.phase_space import Cuts
 
 __all__ = ["ClusterSpec", "DatasetSpec", "IsoFlopSpec", "SweepSpec", "load_spec", "parse_spec"]
 
@@ -53,7 +52,20 @@ class DatasetSpec(_Strict):
     n: int = Field(gt=0, description="number of events")
     sqrt_s: float = Field(gt=0, description="collider energy, GeV")
     seed: int = Field(0, description="generator seed")
-    cuts: Cuts | None = Field(None, description="generation cuts (pt_min, eta_max, m_min, ...)")
+    cuts: dict[str, Any] | None = Field(
+        None, description="generation cuts, see hepscaling.physics.phase_space.Cuts")
+
+    @field_validator("cuts")
+    @classmethod
+    def _cuts_valid(cls, cuts: dict[str, Any] | None) -> dict[str, Any] | None:
+        if cuts is None:
+            return None
+        from hepscaling.physics.phase_space import Cuts
+
+        try:
+            return Cuts.model_validate(cuts).model_dump()
+        except ValidationError as exc:
+            raise ValueError(_first_error(exc, Cuts)) from None
 
 
 class IsoFlopSpec(_Strict):
@@ -131,17 +143,17 @@ class SweepSpec(_Strict):
         return self
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
+def _first_error(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
+    # a misspelled key is both unknown and missing: name the unknown spelling first
+    err = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     where = ".".join(str(p) for p in err["loc"]) or "<top>"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
-        msg = f"unknown key; allowed keys here: {_allowed(err['loc'])}"
+        msg = f"unknown key; allowed keys here: {_allowed(err['loc'], model or SweepSpec)}"
     return f"{where}: {msg}"
 
 
-def _allowed(loc: tuple) -> str:
-    model: type[BaseModel] = SweepSpec
+def _allowed(loc: tuple, model: type[BaseModel]) -> str:
     for part in loc[:-1]:
         field = model.model_fields.get(str(part))
         annotation = getattr(field, "annotation", None)

@@ -1,0 +1,25 @@
+"""Fixtures of the sweep tests: a tiny toy amplitude file and tiny run configs."""
+
+from pathlib import Path
+
+import pytest
+
+from helpers.amplitude_files import write_toy_amplitudes
+
+SWEEPS_DIR = Path(__file__).parent
+
+
+@pytest.fixture(scope="session")
+def toy_dataset(tmp_path_factory) -> Path:
+    """A 300-event toy amplitude file (u u~ > g g g)."""
+    return write_toy_amplitudes(tmp_path_factory.mktemp("data") / "toy.h5", n=300)
+
+
+@pytest.fixture
+def fake_env(tmp_path, monkeypatch) -> dict[str, Path]:
+    """Ledger and pid files the fake run function appends to (inherited by workers)."""
+    files = {"ledger": tmp_path / "ledger.txt", "pids": tmp_path / "pids.txt"}
+    monkeypatch.setenv("SWEEP_FAKE_LEDGER", str(files["ledger"]))
+    monkeypatch.setenv("SWEEP_FAKE_PIDS", str(files["pids"]))
+    monkeypatch.setenv("SWEEP_FAKE_SLEEP", "0")
+    return files

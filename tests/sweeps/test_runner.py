@@ -1,0 +1,160 @@
+"""Running and resuming sweeps: failures recorded, finished runs skipped, kill -9 survived."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+from sweep_fakes import CRASHES, DIVERGES, RAISES, fake_metric, fake_run, fake_spec, tiny_base
+
+from conftest import SWEEPS_DIR
+from hepscaling.errors import UsageError
+from hepscaling.records import load_records, read_record, write_record
+from hepscaling.sweeps import LocalExecutor, load_plan, parse_spec, run_sweep
+from hepscaling.sweeps.job import available_cores
+from hepscaling.sweeps.lock import sweep_lock
+
+
+@pytest.fixture(scope="module")
+def trainer():
+    """Two workers shared by the tests that really train (torch is imported once each)."""
+    with LocalExecutor(2) as executor:
+        yield executor
+
+
+def ledger(files) -> Counter:
+    path = files["ledger"]
+    return Counter(line.split()[0] for line in path.read_text().splitlines()) \
+        if path.exists() else Counter()
+
+
+def test_failures_are_recorded_and_the_other_runs_finish(tmp_path, fake_env):
+    spec = fake_spec(**{"model.width": [8, 16], "seed": [0, RAISES, CRASHES, DIVERGES]})
+    result = run_sweep(spec, tmp_path, executor=LocalExecutor(2), run_fn=fake_run)
+    assert result.counts == {"done": 2, "diverged": 2, "failed": 4, "running": 0, "pending": 0}
+    records = {r.run_id: r for r in load_records(tmp_path / "runs")}
+    assert set(records) == set(load_plan(tmp_path).run_ids)
+    for record in records.values():
+        expected = {0: "done", DIVERGES: "diverged", RAISES: "failed", CRASHES: "failed"}
+        assert record.status == expected[record.seed]
+        if record.seed == RAISES:
+            assert record.error == "RuntimeError: fake failure"
+        if record.seed == CRASHES:
+            assert record.error == "worker crashed (exit code 3)"
+            log = (tmp_path / "runs" / record.run_id / "run.log").read_text()
+            assert "fake training" in log and "worker crashed (exit code 3)" in log
+        if record.status == "done":
+            assert record.metrics["mse"] == fake_metric(record.config)
+    assert sorted(result.failures) == sorted(r for r, rec in records.items()
+                                             if rec.status == "failed")
+
+
+def test_rerun_skips_finished_runs_and_retries_failed_only_on_request(tmp_path, fake_env):
+    spec = fake_spec(**{"model.width": [8], "seed": [0, RAISES, DIVERGES]})
+    first = run_sweep(spec, tmp_path, executor=LocalExecutor(1), run_fn=fake_run)
+    assert first.ran == 3 and sum(ledger(fake_env).values()) == 2
+    again = run_sweep(spec, tmp_path, executor=LocalExecutor(1), run_fn=fake_run)
+    assert again.ran == 0 and again.counts == first.counts
+    retried = run_sweep(spec, tmp_path, executor=LocalExecutor(1), run_fn=fake_run,
+                        retry_failed=True)
+    assert retried.ran == 1 and retried.failed == 1
+    assert sum(ledger(fake_env).values()) == 2  # done and diverged ran once each
+
+
+def test_a_running_record_left_by_a_killed_sweep_is_run_again(tmp_path, fake_env):
+    spec = fake_spec(**{"seed": [0, 1]})
+    run_sweep(spec, tmp_path, executor=LocalExecutor(1), run_fn=fake_run)
+    victim = load_plan(tmp_path).run_ids[1]
+    record = read_record(tmp_path / "runs" / victim)
+    write_record(record.model_copy(update={"status": "running", "metrics": {}}),
+                 tmp_path / "runs" / victim)
+    result = run_sweep(spec, tmp_path, executor=LocalExecutor(1), run_fn=fake_run)
+    assert result.ran == 1 and result.counts["done"] == 2
+    assert ledger(fake_env) == Counter({victim: 2, load_plan(tmp_path).run_ids[0]: 1})
+
+
+def test_workers_use_their_share_of_the_cores(tmp_path, fake_env):
+    run_sweep(fake_spec(seed=[0, 1]), tmp_path, executor=LocalExecutor(2), run_fn=fake_run)
+    threads = {r.environment["OMP_NUM_THREADS"] for r in load_records(tmp_path)}
+    assert threads == {str(max(1, available_cores() // 2))}
+
+
+def test_one_sweep_per_directory(tmp_path, fake_env):
+    with sweep_lock(tmp_path), pytest.raises(UsageError, match="is in use by pid"):
+        run_sweep(fake_spec(), tmp_path, executor=LocalExecutor(1), run_fn=fake_run)
+
+
+KILLABLE = """
+import sys
+sys.path.insert(0, {tests!r})
+from hepscaling.sweeps import LocalExecutor, parse_spec, run_sweep
+from sweep_fakes import fake_run, fake_spec
+run_sweep(fake_spec(**{{"model.width": [8, 16, 32], "seed": [0, 1]}}), {out!r},
+          executor=LocalExecutor(2), run_fn=fake_run, progress=False)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_killed_sweep_resumes_with_nothing_lost_or_counted_twice(tmp_path, fake_env,
+                                                                  monkeypatch):
+    monkeypatch.setenv("SWEEP_FAKE_SLEEP", "0.4")
+    out = tmp_path / "out"
+    code = KILLABLE.format(tests=str(SWEEPS_DIR), out=str(out))
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not fake_env["ledger"].exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    stderr = proc.communicate()[1]
+    assert 0 < sum(ledger(fake_env).values()) < 6, f"kill the sweep mid-way; stderr: {stderr}"
+    # orphaned workers notice their sweep died and stop instead of finishing runs
+    pids = {int(p) for p in fake_env["pids"].read_text().split()}
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in pids)
+    before = ledger(fake_env)
+
+    monkeypatch.setenv("SWEEP_FAKE_SLEEP", "0")
+    result = run_sweep(fake_spec(**{"model.width": [8, 16, 32], "seed": [0, 1]}), out,
+                       executor=LocalExecutor(2), run_fn=fake_run)
+    planned = load_plan(out).run_ids
+    assert result.counts["done"] == len(planned) == 6
+    assert sorted(r.run_id for r in load_records(out)) == sorted(planned)
+    assert ledger(fake_env) == Counter(planned)  # every run finished exactly once
+    assert result.ran == 6 - sum(before.values())
+
+
+def test_real_training_runs(tmp_path, toy_dataset, trainer):
+    spec = parse_spec({"base": tiny_base(toy_dataset), "axes": {"model.width": [4, 8]}})
+    result = run_sweep(spec, tmp_path, executor=trainer)
+    assert result.counts["done"] == 2
+    for record in load_records(tmp_path):
+        assert record.steps == 10 and record.n_train == 100
+        assert record.flops == 10 * 16 * record.flops_per_sample
+        assert record.metrics["test_mse"] > 0
+        log = (tmp_path / "runs" / record.run_id / "run.log").read_text()
+        assert "step=10" in log and f"run {record.run_id} done" in log
+
+
+def test_real_isoflop_runs_spend_their_budget(tmp_path, toy_dataset, trainer):
+    budgets = [3.0e5, 1.0e6]
+    spec = parse_spec({"base": tiny_base(toy_dataset), "mode": "isoflop",
+                       "isoflop": {"budgets": budgets}, "axes": {"model.width": [4, 8]}})
+    run_sweep(spec, tmp_path, executor=trainer)
+    runs = {run.run_id: run for run in load_plan(tmp_path).runs}
+    records = load_records(tmp_path)
+    assert len(records) == 4
+    for record in records:
+        step_flops = 16 * record.flops_per_sample
+        assert abs(record.flops - runs[record.run_id].budget) <= step_flops / 2

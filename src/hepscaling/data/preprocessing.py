@@ -100,9 +100,10 @@ def log_invariants(momenta: np.ndarray) -> np.ndarray:
 def standardize(x: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(x - mean) / std`` with mean and std of ``reference`` along axis 0.
 
-    Returns ``(standardised x, mean, std)``; a constant column gets ``std = 1``.
+    Returns ``(standardised x, mean, std)``; a column constant up to rounding
+    (``std <= 1e-9 max(1, |mean|)``, e.g. ``s`` at fixed collision energy) gets ``std = 1``.
     """
     mean = reference.mean(axis=0)
     std = reference.std(axis=0)
-    std = np.where(std > 0, std, 1.0)
+    std = np.where(std > 1e-9 * np.maximum(1.0, np.abs(mean)), std, 1.0)
     return (x - mean) / std, mean, std

@@ -158,7 +158,7 @@ class AmplitudeTask(Task):
                                          types, n_initial) for s, i in index.items()}
         log_me2 = {s: np.log(data.me2[i]) for s, i in index.items()}
         _, mean, std = pre.standardize(log_me2["train"], log_me2["train"])
-        self.log_std = float(std)  # sigma of log|M|^2 on the training set
+        self.log_mean, self.log_std = float(mean), float(std)  # of log|M|^2 on the train set
         self._y = {s: self._tensor((v - mean) / std) for s, v in log_me2.items()}
         if input_kind == "invariants":
             feats = {s: pre.log_invariants(p) for s, p in momenta.items()}

@@ -1,0 +1,70 @@
+"""``hepscaling train``: writes record + checkpoint and exits 0; bad input exits 2 in one line."""
+
+import json
+import sys
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from helpers.amplitude_files import write_toy_amplitudes
+from hepscaling import cli
+
+
+@pytest.fixture
+def run_cli(monkeypatch, capsys):
+    """Run ``hepscaling ARGS`` in this process through ``cli.main`` (the console entry point)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+
+    def run(*args: str) -> SimpleNamespace:
+        monkeypatch.setattr(sys, "argv", ["hepscaling", *args])
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main()
+        code = exit_info.value.code
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=0 if code is None else code, stdout=out, stderr=err)
+
+    yield run
+    torch.set_num_threads(threads)
+
+
+SMALL = ["--set", "task.n_train=300", "--set", "task.n_val=100", "--set", "task.n_test=100",
+         "--set", "train.steps=20", "--set", "train.eval_every=10", "--set", "model.width=16",
+         "--device", "cpu", "--no-progress"]
+
+
+def test_preset_run_writes_record_and_checkpoint(run_cli, tmp_path):
+    data = write_toy_amplitudes(tmp_path / "toy.h5", n=600)
+    out = tmp_path / "run"
+    result = run_cli("train", "amplitudes_mlp", "--set", f"task.dataset={data}", *SMALL,
+                     "--out", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    record = json.loads(result.stdout)
+    assert record["status"] == "done" and record["steps"] == 20
+    assert (out / "record.json").exists() and (out / "checkpoint.pt").exists()
+    assert json.loads((out / "record.json").read_text())["run_id"] == record["run_id"]
+    again = run_cli("train", "amplitudes_mlp", "--set", f"task.dataset={data}", *SMALL,
+                    "--out", str(out))
+    assert again.returncode == 0 and f"run {record['run_id']} done" in again.stdout
+
+
+def test_bad_yaml_exits_2_with_one_line(run_cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: {family: mlp, width: [\n")
+    result = run_cli("train", str(bad), "--out", str(tmp_path / "run"))
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "invalid YAML" in result.stderr
+
+
+def test_unknown_key_exits_2_naming_it(run_cli, tmp_path):
+    result = run_cli("train", "amplitudes_mlp", "--set", "model.widht=3", "--out",
+                     str(tmp_path / "run"))
+    assert result.returncode == 2
+    assert "model.widht" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_help_has_an_example(run_cli):
+    result = run_cli("train", "--help")
+    assert result.returncode == 0 and "Example: hepscaling train amplitudes_mlp" in result.stdout

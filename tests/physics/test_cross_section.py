@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 
+from helpers.invariance import assert_same_seed_same_numbers
 from hepscaling.physics.cross_section import cross_section
 from hepscaling.physics.phase_space import Cuts
 
@@ -94,3 +95,8 @@ def test_pure_qed_limit_of_the_total():
     # Far below the Z pole the photon dominates: sigma -> 4 pi alpha^2 / (3 s) to ~1e-3.
     qed = 4 * math.pi * ALPHA**2 / (3 * 10.0**2) * GEV2_TO_PB
     np.testing.assert_allclose(sigma_ee_mumu(10.0), qed, rtol=3e-3)
+
+
+def test_same_seed_same_cross_section():
+    assert_same_seed_same_numbers(lambda seed: np.array(
+        [cross_section("u u~ > z g", 500.0, 500, seed=seed, cuts=Cuts(pt_min=20.0)).value_pb]))

@@ -102,8 +102,8 @@ def test_relabelling_the_process_permutes_the_momenta(process, relabelled, order
 # --- QCD factorisation: soft and collinear gluons -------------------------------------------
 #
 # Independent truths for the multi-gluon processes (Catani-Seymour, Nucl. Phys. B485 (1997)
-# 291, eqs. 5.145 and 5.30; Bassetto-Ciafaloni-Marchesini 1983). With the raw sums
-# R = |M|^2 x (initial average) x (identical factor), and the same incoming particles:
+# 291, eqs. 5.145 and 5.30; Bassetto-Ciafaloni-Marchesini 1983). With R = |M|^2 x (identical
+# factor) and the same incoming particles on both sides (so the initial averages cancel):
 # - a gluon k collinear to the incoming quark p1, which enters the reduced process as x p1:
 #   R_{n+1} -> 2 gs^2 / (2 p1.k) P_qq(x) / x R_n,  P_qq(x) = CF (1 + x^2) / (1 - x)
 #   (quark splitting: no spin or colour correlations, exact for any number of partons);
@@ -111,14 +111,14 @@ def test_relabelling_the_process_permutes_the_momenta(process, relabelled, order
 #   for two or three coloured partons the colour products are Casimirs: q qbar: -CF;
 #   q qbar g: Tq.Tqbar = (CA - 2 CF)/2, Tq.Tg = Tqbar.Tg = -CA/2.
 # Deviations shrink like theta (collinear) and lambda (soft); the bounds below leave a
-# factor ~5 above what a correct engine shows at these distances from the limit.
+# factor of at least 5 above what a correct engine shows at these distances from the limit.
 
 GS2 = 4.0 * math.pi * 0.118
 CF, CA = 4.0 / 3.0, 3.0
 
 
 def _raw(process: str, p: np.ndarray) -> np.ndarray:
-    """|M|^2 summed over everything, with the identical-particle factor undone (not averaged)."""
+    """|M|^2 with the identical-particle factor undone (still averaged over the initial state)."""
     return engine(process)(p) * parse_process(process).identical_factor
 
 

@@ -222,17 +222,7 @@ def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,
         _check_same(path, _read_provenance(path), record)
         shutil.rmtree(parts, ignore_errors=True)
         return path
-    parts.mkdir(parents=True, exist_ok=True)
-    saved = parts / "provenance.json"
-    if saved.exists():
-        started = json.loads(saved.read_text())
-        _check_same(path, started, record)
-        if record["code_version"] not in [started["code_version"], *started["resumed_with"]]:
-            started["resumed_with"].append(record["code_version"])
-            atomic_write_text(saved, json.dumps(started, sort_keys=True))
-        record = started
-    else:
-        atomic_write_text(saved, json.dumps(record, sort_keys=True))
+    record = _start_or_resume(path, parts, record)
     n_chunks = math.ceil(n / chunk_size)
     names = [parts / f"{i:06d}.npz" for i in range(n_chunks)]
     todo = [i for i in range(n_chunks) if not names[i].exists()]
@@ -259,7 +249,32 @@ def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,
                 np.savez(handle, momenta=momenta, me2=values)
             os.replace(tmp, names[i])
             bar.advance(rows)
-    f, tmp = _open_output(path, n, masses.shape[0], record)
+    _assemble(path, names, n, masses.shape[0], record)
+    shutil.rmtree(parts)
+    return path
+
+
+def _start_or_resume(path: Path, parts: Path, record: dict) -> dict:
+    """Create ``parts/provenance.json``, or check it against ``record``; return the one in force.
+
+    A resume under another code version is allowed and appended to ``resumed_with``.
+    """
+    parts.mkdir(parents=True, exist_ok=True)
+    saved = parts / "provenance.json"
+    if not saved.exists():
+        atomic_write_text(saved, json.dumps(record, sort_keys=True))
+        return record
+    started = json.loads(saved.read_text())
+    _check_same(path, started, record)
+    if record["code_version"] not in [started["code_version"], *started["resumed_with"]]:
+        started["resumed_with"].append(record["code_version"])
+        atomic_write_text(saved, json.dumps(started, sort_keys=True))
+    return started
+
+
+def _assemble(path: Path, names: list[Path], n: int, k: int, record: dict) -> None:
+    """Copy the chunk files, in order, into ``<path>.tmp``; then rename it to ``path``."""
+    f, tmp = _open_output(path, n, k, record)
     with f:
         start = 0
         for name in names:
@@ -270,8 +285,6 @@ def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,
             start = stop
         f.attrs["n_complete"] = n
     os.replace(tmp, path)
-    shutil.rmtree(parts)
-    return path
 
 
 def _read_provenance(path: Path) -> dict:

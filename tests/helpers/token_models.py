@@ -7,14 +7,18 @@ Events are ``g g > t t~ h``-like 2 -> 3 kinematics from :func:`.kinematics.centr
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
+from helpers.amplitude_files import write_toy_amplitudes
 from helpers.kinematics import central_events
 from hepscaling.models.base import InputsSpec, Model, build_model
+from hepscaling.records import RunRecord
+from hepscaling.train.loop import run_training
 
 SQRT_S = 1000.0  # GeV
 MASSES = (173.0, 173.0, 125.0)  # t, t~, h
@@ -61,3 +65,26 @@ def flop_count(model: Model, n_events: int) -> int:
 def n_params_of_width(family: str, width: int, **extra) -> int:
     """N of ``family`` at ``width`` (built on the meta device, no memory)."""
     return build({"family": family, "width": width, **extra}, device="meta").n_params()
+
+
+def train_on_toy_amplitudes(model: dict, tmp_path: Path, steps: int = 60,
+                            lr: float = 1e-2) -> RunRecord:
+    """Train ``model`` through :func:`run_training` on 200 toy ``u u~ > g g g`` events.
+
+    Runs single-threaded: for these tiny models thread synchronisation on the shared test
+    machine costs more than it gains (the previous thread count is restored).
+    """
+    dataset = write_toy_amplitudes(tmp_path / "toy.h5", n=400)
+    config = {
+        "seed": 0, "device": "cpu", "model": model,
+        "task": {"kind": "amplitude_regression", "dataset": str(dataset), "n_train": 200,
+                 "n_val": 100, "n_test": 100},
+        "train": {"batch_size": 64, "steps": steps, "lr": lr, "warmup_steps": 5,
+                  "eval_every": steps // 3},
+    }
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return run_training(config, tmp_path / "run", progress=False)
+    finally:
+        torch.set_num_threads(threads)

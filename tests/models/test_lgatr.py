@@ -15,6 +15,7 @@ from helpers.token_models import (
     events,
     flop_count,
     n_params_of_width,
+    train_on_toy_amplitudes,
 )
 from hepscaling.models.lgatr import LGATr
 
@@ -75,3 +76,11 @@ def test_forward_flops_dominated_by_dense_equivariant_linears():
         elif isinstance(module, torch.nn.Linear):
             dense += 2 * module.in_features * module.out_features * k
     assert 0.9 * model.forward_flops() < dense <= model.forward_flops()
+
+
+def test_trains_through_the_loop(tmp_path):
+    record = train_on_toy_amplitudes(TINY, tmp_path)
+    assert record.status == "done"
+    val = record.curves["val_loss"]
+    assert val[-1] < 0.85 * val[0]
+    assert record.metrics["test_mse"] < 0.8  # predicting the mean scores about 1

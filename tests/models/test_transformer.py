@@ -14,6 +14,7 @@ from helpers.token_models import (
     events,
     flop_count,
     n_params_of_width,
+    train_on_toy_amplitudes,
 )
 from hepscaling.errors import UsageError
 from hepscaling.models.transformer import Transformer
@@ -69,3 +70,11 @@ def test_rotation_changes_output_but_batch_is_consistent():
 def test_width_not_divisible_by_heads_is_a_usage_error():
     with pytest.raises(UsageError, match="width 10 does not split into 4 heads"):
         build({"family": "transformer", "width": 10, "heads": 4})
+
+
+def test_trains_through_the_loop(tmp_path):
+    record = train_on_toy_amplitudes(TINY, tmp_path, steps=90)
+    assert record.status == "done"
+    val = record.curves["val_loss"]
+    assert val[-1] < 0.85 * val[0]
+    assert record.metrics["test_mse"] < 0.8  # predicting the mean scores about 1

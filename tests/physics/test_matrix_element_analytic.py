@@ -18,9 +18,10 @@ from functools import cache
 
 import numpy as np
 import pytest
-from hepscaling.physics.matrix_element import matrix_element
 
-from helpers.kinematics import central_events, invariant, two_to_two
+from helpers.dirac import GAMMA, METRIC, bar, slash
+from helpers.kinematics import central_events, dot, invariant, two_to_two
+from hepscaling.physics.matrix_element import matrix_element
 from hepscaling.physics.sm import SMParameters
 
 # MadGraph5_aMC@NLO default `sm` param_card, typed in independently of the library.
@@ -271,6 +272,46 @@ def test_gg_to_ttbar_default_width_within_convention_difference():
     # moves at the 1e-4 level; with zero width it is exact. Either convention passes 1e-3.
     p = points(400.0, MT, MT)
     assert_matches("g g > t t~", p, gg_ttbar(p), rtol=1e-3)
+
+
+# --- u u~ > t t~ h: Dirac traces evaluated numerically (the main case study) -----------------
+#
+# Default orders (QCD=2, QED=1): an s-channel gluon and the Higgs radiated off the top or the
+# antitop, Yukawa vertex -i ymt/v with v = 2 MW sw / e (MadGraph sm), top width in those
+# (final-state, s-channel-like) propagators. With O^mu = (p3+p5-slash + MT) G^mu / D35 +
+# G^mu (-p4-p5-slash + MT) / D45, D_ij = (pi+pj)^2 - MT^2 + i MT WT, the spin and colour sum is
+#   gs^4 y^2 Tr(T^a T^b) Tr(T^a T^b) / s^2  L^{mu nu} H_{mu nu},   Tr(T^a T^b)^2 = 2,
+#   L = Tr[p2 G^mu p1 G^nu],  H = Tr[(p3 + MT) O_mu (p4 - MT) bar(O_nu)],
+# averaged over 2 x 2 x 3 x 3 = 36 initial states.
+
+MH, WT = 125.0, 1.4915
+VEV = 2 * MW * math.sqrt(SW2) / math.sqrt(E2)
+
+
+def uu_ttbar_h(p: np.ndarray) -> np.ndarray:
+    """Spin- and colour-averaged |M|^2 of u u~ > t t~ h from explicit Dirac traces."""
+    eye = np.eye(4)
+    out = np.empty(p.shape[0])
+    for n, (p1, p2, p3, p4, p5) in enumerate(p):
+        d35 = dot(p3 + p5, p3 + p5) - MT**2 + 1j * MT * WT
+        d45 = dot(p4 + p5, p4 + p5) - MT**2 + 1j * MT * WT
+        o = [(slash(p3 + p5) + MT * eye) @ g / d35 + g @ (-slash(p4 + p5) + MT * eye) / d45
+             for g in GAMMA]
+        total = 0.0
+        for mu, nu in itertools.product(range(4), repeat=2):
+            lepton_like = np.trace(slash(p2) @ GAMMA[mu] @ slash(p1) @ GAMMA[nu])
+            heavy = np.trace((slash(p3) + MT * eye) @ o[mu] @ (slash(p4) - MT * eye)
+                             @ bar(o[nu]))
+            total += METRIC[mu, mu] * METRIC[nu, nu] * lepton_like * heavy
+        s = dot(p1 + p2, p1 + p2)
+        out[n] = (GS2**2 * (MT / VEV) ** 2 * 2 / s**2 * total).real / 36
+    return out
+
+
+@pytest.mark.parametrize("sqrt_s", [500.0, 1000.0])
+def test_u_ubar_to_ttbar_h_from_dirac_traces(sqrt_s):
+    p = central_events(8, sqrt_s, (MT, MT, MH), seed=4)
+    assert_matches("u u~ > t t~ h", p, uu_ttbar_h(p))
 
 
 # --- gluon amplitudes from Parke-Taylor ----------------------------------------------------

@@ -24,7 +24,12 @@ import numpy as np
 from hepscaling.errors import UsageError
 from hepscaling.laws.bootstrap import bootstrap_samples, choose_scheme
 from hepscaling.laws.forms import JOINT, POWER, POWER_NO_FLOOR, Form
-from hepscaling.laws.optimize import Optimum, minimize_huber, single_threaded_blas
+from hepscaling.laws.optimize import (
+    Optimum,
+    best_grid_points,
+    minimize_huber,
+    single_threaded_blas,
+)
 from hepscaling.laws.results import CeilingFit, JointFit, PowerLawFit
 
 __all__ = ["LawCore", "check_positive", "fit_ceiling", "fit_core", "fit_joint", "fit_power_law",
@@ -105,9 +110,10 @@ def fit_core(form: Form, u: np.ndarray, mu: np.ndarray, log_y: np.ndarray, group
     with single_threaded_blas():
         best = minimize_huber(form, u, log_y)
         params = form.to_params(best.theta, mu)
+        starts = np.vstack([best.theta, best_grid_points(form, u, log_y, 1)])
 
         def one(idx: np.ndarray) -> np.ndarray:
-            opt = minimize_huber(form, u[idx], log_y[idx], n_starts=3, extra_starts=best.theta)
+            opt = minimize_huber(form, u[idx], log_y[idx], starts=starts)
             return np.array(list(form.to_params(opt.theta, mu).values()))
 
         samples, n_failed = bootstrap_samples(one, groups, bootstrap, seed, scheme,

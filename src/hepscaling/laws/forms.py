@@ -78,7 +78,7 @@ def logsumexp_with_grad(terms: np.ndarray, jac: np.ndarray) -> tuple[np.ndarray,
     w = np.exp(terms - top)
     total = w.sum(axis=1, keepdims=True)
     value = (top + np.log(total))[:, 0]
-    grad = np.einsum("nm,nmp->np", w / total, jac)
+    grad = np.matmul((w / total)[:, None, :], jac)[:, 0, :]
     return value, grad
 
 

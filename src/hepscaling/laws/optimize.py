@@ -8,8 +8,8 @@ optimum. With ``delta = 1e-3`` the objective is quadratic only for sub-permille 
 absolute-value-like beyond, which makes the fit robust to outlying runs.
 
 To keep the multi-start affordable the objective is first evaluated on the whole grid and
-L-BFGS-B is started from the ``n_starts`` best grid points (plus any extra starts, e.g. the
-full-data optimum when fitting a bootstrap replicate).
+L-BFGS-B is started from the ``n_starts`` best grid points. Bootstrap replicates start from
+the full-data optimum and the best full-data grid point.
 
 L-BFGS-B makes many tiny BLAS calls; a multi-threaded OpenBLAS makes them ~10x slower on a
 busy machine, so fits run inside :func:`single_threaded_blas` (a no-op without the optional
@@ -28,8 +28,8 @@ from scipy.optimize import minimize
 from hepscaling.errors import WorkFailed
 from hepscaling.laws.forms import Form
 
-__all__ = ["HUBER_DELTA", "Optimum", "huber", "huber_objective", "minimize_huber",
-           "single_threaded_blas"]
+__all__ = ["HUBER_DELTA", "Optimum", "best_grid_points", "huber", "huber_objective",
+           "minimize_huber", "single_threaded_blas"]
 
 HUBER_DELTA = 1e-3
 
@@ -73,6 +73,15 @@ def huber_objective(theta: np.ndarray, form: Form, u: np.ndarray, log_y: np.ndar
     return float(huber(r, delta).sum()), psi @ grad
 
 
+def best_grid_points(form: Form, u: np.ndarray, log_y: np.ndarray, n: int,
+                     delta: float = HUBER_DELTA) -> np.ndarray:
+    """The ``n`` points of the form's starting grid with the lowest objective, float64 (n, p)."""
+    lows, highs = np.array(form.bounds).T
+    grid = np.clip(form.start_grid(log_y), lows, highs)
+    values = np.array([huber_objective(g, form, u, log_y, delta)[0] for g in grid])
+    return grid[np.argsort(values)[:n]]
+
+
 @dataclass(frozen=True)
 class Optimum:
     """Best multi-start optimum: ``theta`` float64 (p,), ``objective`` and convergence flag."""
@@ -82,8 +91,8 @@ class Optimum:
     converged: bool
 
 
-def minimize_huber(form: Form, u: np.ndarray, log_y: np.ndarray, *, n_starts: int = 12,
-                   extra_starts: np.ndarray | None = None, delta: float = HUBER_DELTA) -> Optimum:
+def minimize_huber(form: Form, u: np.ndarray, log_y: np.ndarray, *, n_starts: int = 8,
+                   starts: np.ndarray | None = None, delta: float = HUBER_DELTA) -> Optimum:
     """Minimise :func:`huber_objective` from a grid of starting points with L-BFGS-B.
 
     Parameters
@@ -95,8 +104,9 @@ def minimize_huber(form: Form, u: np.ndarray, log_y: np.ndarray, *, n_starts: in
         Log of the measured losses.
     n_starts : int
         Number of best grid points L-BFGS-B is started from.
-    extra_starts : float64 (s, p), optional
-        Further starting points always used (e.g. a previous optimum).
+    starts : float64 (s, p), optional
+        Use these starting points instead of the grid (e.g. for a bootstrap replicate: the
+        full-data optimum and the best full-data grid points).
     delta : float
         Huber threshold.
 
@@ -105,18 +115,15 @@ def minimize_huber(form: Form, u: np.ndarray, log_y: np.ndarray, *, n_starts: in
     WorkFailed
         If no start gives a finite optimum.
     """
-    grid = form.start_grid(log_y)
+    if starts is None:
+        starts = best_grid_points(form, u, log_y, n_starts, delta)
     lows, highs = np.array(form.bounds).T
-    grid = np.clip(grid, lows, highs)
-    values = np.array([huber_objective(g, form, u, log_y, delta)[0] for g in grid])
-    starts = grid[np.argsort(values)[:n_starts]]
-    if extra_starts is not None:
-        starts = np.vstack([np.clip(np.atleast_2d(extra_starts), lows, highs), starts])
+    starts = np.clip(np.atleast_2d(starts), lows, highs)
     best: Optimum | None = None
     for x0 in starts:
         res = minimize(huber_objective, x0, args=(form, u, log_y, delta), jac=True,
                        method="L-BFGS-B", bounds=form.bounds,
-                       options={"maxiter": 500, "ftol": 1e-12, "gtol": 1e-10})
+                       options={"maxiter": 500, "ftol": 1e-11, "gtol": 1e-9})
         if np.isfinite(res.fun) and (best is None or res.fun < best.objective):
             best = Optimum(np.asarray(res.x, dtype=float), float(res.fun), bool(res.success))
     if best is None:

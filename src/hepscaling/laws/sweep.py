@@ -1,0 +1,238 @@
+"""From a sweep directory of run records to fitted laws: run selection, grouping, per-group fits.
+
+Rows come from :func:`hepscaling.records.records_frame`. Only runs with ``status == "done"`` and
+a finite metric are fitted; the others are kept in :attr:`Sweep.not_done` for the report.
+
+Groups are runs that differ only by the swept axis and the seed. The group keys are the config
+columns (``config.<dotted>``) that vary among the fitted runs, minus
+
+- the seed (``config.seed``),
+- the columns that set the swept axis: ``config.task.n_train`` for D; the numeric
+  ``config.model.*`` sizes (width, depth, ...) for N; both plus the training length
+  (``config.train.steps/epochs/flops``) for C and for the joint law,
+- any column in one-to-one correspondence with the axis value (e.g. a learning rate tuned
+  per width) or with a key already chosen (e.g. the dataset path of a process;
+  ``config.task.process`` is preferred),
+
+or exactly the ``group_by`` columns when given.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hepscaling.errors import UsageError
+from hepscaling.laws.extrapolation import ExtrapolationCheck, holdout_check
+from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_power_law
+from hepscaling.laws.results import LawFit
+from hepscaling.records import load_records, records_frame
+
+__all__ = ["AXES", "LAWS", "GroupFit", "Sweep", "fit_sweep", "group_keys", "load_sweep",
+           "n_final_state", "phase_space_dim", "process_of"]
+
+AXES = ("D", "N", "C")
+LAWS = ("power", "joint", "ceiling")
+_LENGTH_KEYS = ("config.train.steps", "config.train.epochs", "config.train.flops")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The runs of a directory: ``frame`` (all runs), ``done`` (fittable), ``not_done``
+    (diverged/failed/running or without the metric), and the metric column name."""
+
+    directory: Path
+    frame: Any
+    done: Any
+    not_done: Any
+    metric: str
+
+
+def load_sweep(directory: str | os.PathLike, metric: str = "test_mse") -> Sweep:
+    """Read all records under ``directory`` and split fittable from other runs.
+
+    Raises
+    ------
+    UsageError
+        No records, or no run has the metric.
+    """
+    directory = Path(directory)
+    frame = records_frame(load_records(directory))
+    if frame.empty:
+        raise UsageError(f"no run records (record.json) under {directory}; point to a sweep or "
+                         "run directory")
+    column = f"metric.{metric}"
+    if column not in frame.columns:
+        known = sorted(c[7:] for c in frame.columns if c.startswith("metric."))
+        raise UsageError(f"no run has metric {metric!r}; available: {', '.join(known) or 'none'} "
+                         "(choose one with --metric)")
+    values = frame[column].astype(float)
+    ok = (frame["status"] == "done") & np.isfinite(values)
+    return Sweep(directory, frame, frame[ok].reset_index(drop=True),
+                 frame[~ok].reset_index(drop=True), column)
+
+
+def _axis_columns(columns: list[str], axis: str) -> set[str]:
+    model = {c for c in columns if c.startswith("config.model.")}
+    data = {"config.task.n_train"}
+    if axis == "D":
+        return data
+    if axis == "N":
+        return model
+    return model | data | set(_LENGTH_KEYS)
+
+
+def _one_to_one(a: Any, b: Any) -> bool:
+    pairs = a.astype(str) + "\x00" + b.astype(str)
+    n = pairs.nunique()
+    return n == a.astype(str).nunique() == b.astype(str).nunique()
+
+
+def group_keys(done: Any, axis: str, group_by: list[str] | None = None) -> list[str]:
+    """Config columns defining the groups of ``done`` for ``axis`` (``D``, ``N``, ``C`` or
+    ``joint``); see the module docstring."""
+    if group_by:
+        cols = [c if c.startswith("config.") else f"config.{c}" for c in group_by]
+        missing = [c for c in cols if c not in done.columns]
+        if missing:
+            raise UsageError(f"--group-by column(s) not in the records: {', '.join(missing)} "
+                             "(use dotted config keys, e.g. config.task.dataset)")
+        return cols
+    config = [c for c in done.columns if c.startswith("config.")]
+    varying = [c for c in config if done[c].astype(str).nunique() > 1]
+    axis_cols = _axis_columns(config, axis)
+    axis_values = done[["N", "D"]].astype(str).agg("/".join, axis=1) if axis == "joint" \
+        else done[axis]
+    keys: list[str] = []
+    for c in sorted(varying, key=lambda c: c != "config.task.process"):
+        numeric_model = c.startswith("config.model.") and _is_numeric(done[c])
+        if c == "config.seed" or (c in axis_cols and (numeric_model or
+                                                      not c.startswith("config.model."))):
+            continue
+        if _one_to_one(done[c], axis_values) or any(_one_to_one(done[c], done[k]) for k in keys):
+            continue
+        keys.append(c)
+    return keys
+
+
+def _is_numeric(series: Any) -> bool:
+    return bool(np.all([isinstance(v, int | float) and not isinstance(v, bool)
+                        for v in series if v is not None]))
+
+
+@dataclass(frozen=True)
+class GroupFit:
+    """One group's fit: ``key`` (config column -> value), its runs, the fit or the reason it
+    failed, and the extrapolation check (``None`` if not requested or not possible)."""
+
+    key: dict[str, Any]
+    runs: Any
+    fit: LawFit | None
+    error: str | None = None
+    check: ExtrapolationCheck | None = None
+    check_error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """Short human label: ``name=value`` pairs (last component of each key)."""
+        return ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in self.key.items()) or "all"
+
+
+def _fit_one(runs: Any, law: str, axis: str, metric: str, options: dict[str, Any]) -> LawFit:
+    y = runs[metric].to_numpy(float)
+    if law == "joint":
+        return fit_joint(runs["N"].to_numpy(float), runs["D"].to_numpy(float), y, **options)
+    x = runs[axis].to_numpy(float)
+    if law == "ceiling":
+        return fit_ceiling(x, y, **options)
+    return fit_power_law(x, y, **options)
+
+
+def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool = True,
+              group_by: list[str] | None = None, bootstrap: int = 200, seed: int = 0,
+              level: float = 0.68, holdout: int = 1) -> list[GroupFit]:
+    """Fit ``law`` along ``axis`` in every group of ``sweep.done``.
+
+    A group that cannot be fitted (too few runs, ...) gets ``fit=None`` and the reason in
+    ``error`` instead of stopping the others. ``holdout`` largest scale points are used for the
+    extrapolation check (0: none).
+    """
+    if law not in LAWS:
+        raise UsageError(f"unknown law {law!r}; choose one of {', '.join(LAWS)}")
+    if axis not in AXES:
+        raise UsageError(f"unknown axis {axis!r}; choose one of {', '.join(AXES)}")
+    if sweep.done.empty:
+        raise UsageError(f"no finished run with metric {sweep.metric[7:]!r} under "
+                         f"{sweep.directory} ({len(sweep.not_done)} runs not done)")
+    keys = group_keys(sweep.done, "joint" if law == "joint" else axis, group_by)
+    options: dict[str, Any] = dict(bootstrap=bootstrap, seed=seed, level=level)
+    if law == "power":
+        options["floor"] = floor
+    out = []
+    grouped = sweep.done.groupby([sweep.done[k].astype(str) for k in keys], sort=True) \
+        if keys else [((), sweep.done)]
+    for values, runs in grouped:
+        values = values if isinstance(values, tuple) else (values,)
+        key = dict(zip(keys, (runs[k].iloc[0] for k in keys), strict=True))
+        try:
+            fit = _fit_one(runs, law, axis, sweep.metric, options)
+        except UsageError as exc:
+            out.append(GroupFit(key, runs, None, str(exc)))
+            continue
+        check, check_error = None, None
+        if holdout:
+            try:
+                check = holdout_check(fit, holdout)
+            except UsageError as exc:
+                check_error = str(exc)
+        out.append(GroupFit(key, runs, fit, None, check, check_error))
+    return out
+
+
+def process_of(runs: Any) -> str | None:
+    """The process string of a group: ``config.task.process`` if set, else the ``process`` in
+    the dataset file's ``provenance`` attribute; ``None`` if neither is available."""
+    if "config.task.process" in runs.columns:
+        values = [v for v in runs["config.task.process"].unique() if isinstance(v, str) and v]
+        if len(values) == 1:
+            return values[0]
+    if "config.task.dataset" not in runs.columns:
+        return None
+    paths = [v for v in runs["config.task.dataset"].unique() if isinstance(v, str)]
+    if len(paths) != 1 or not Path(paths[0]).is_file():
+        return None
+    try:
+        import h5py
+
+        with h5py.File(paths[0], "r") as f:
+            prov = json.loads(f.attrs["provenance"])
+        return str(prov["process"])
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+
+
+def n_final_state(process: str) -> int:
+    """Number of final-state particles of a MadGraph process string (``"u u~ > t t~ h"`` -> 3);
+    coupling orders (``QCD<=2``) and ``/``/``$`` exclusions are ignored.
+
+    Raises
+    ------
+    UsageError
+        If the string has no ``>``.
+    """
+    if ">" not in process:
+        raise UsageError(f"process string {process!r} has no '>'; write e.g. 'u u~ > t t~ h'")
+    final = process.split(">", 1)[1]
+    final = final.split("/")[0].split("$")[0]
+    return sum(1 for tok in final.split() if not any(c in tok for c in "=<,@"))
+
+
+def phase_space_dim(n_final: int) -> int:
+    """Dimension ``d = 3 n_f - 4`` of the ``n_f``-body phase space at fixed ``sqrt(s)``."""
+    return 3 * n_final - 4

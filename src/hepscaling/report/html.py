@@ -1,0 +1,72 @@
+"""The static HTML page of a report: summary, figures, exponent and extrapolation tables, runs
+that were not fitted. Pure string rendering (escaped), no template engine, no JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+__all__ = ["Page", "Section", "render_page", "table"]
+
+_STYLE = """
+body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
+th { background: #f0f0f0; } td.l, th.l { text-align: left; }
+img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0; }
+.note { color: #666; font-style: italic; } .bad { color: #b00; }
+"""
+
+
+@dataclass
+class Section:
+    """One report section: a heading, HTML blocks (already escaped) and figure stems."""
+
+    title: str
+    blocks: list[str] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        """Append an (escaped) italic note."""
+        self.blocks.append(f'<p class="note">{escape(text)}</p>')
+
+
+@dataclass
+class Page:
+    """The whole page: title, summary lines and sections."""
+
+    title: str
+    summary: list[str]
+    sections: list[Section]
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return escape(str(value))
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]], left: int = 1) -> str:
+    """An HTML table; the first ``left`` columns are left-aligned, floats shown with 4 digits."""
+    def row(cells: Sequence[object], tag: str) -> str:
+        return "<tr>" + "".join(
+            f'<{tag}{" class=l" if i < left else ""}>{_cell(c)}</{tag}>'
+            for i, c in enumerate(cells)) + "</tr>"
+
+    return "<table>" + row(header, "th") + "".join(row(r, "td") for r in rows) + "</table>"
+
+
+def render_page(page: Page) -> str:
+    """The complete HTML document; figures are linked as ``<stem>.png`` with a PDF link."""
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(page.title)}"
+             f"</title><style>{_STYLE}</style></head><body><h1>{escape(page.title)}</h1>",
+             "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in page.summary) + "</ul>"]
+    for section in page.sections:
+        parts.append(f"<h2>{escape(section.title)}</h2>")
+        parts.extend(section.blocks)
+        for stem in section.figures:
+            s = escape(stem)
+            parts.append(f'<p><img src="{s}.png" alt="{s}"><br><a href="{s}.pdf">{s}.pdf</a></p>')
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,141 @@
+"""Report figures (mplhep CMS style, headless): scaling curves with bands, residuals, pull
+calibration, exponent versus phase-space dimension. Each figure is saved as PNG and PDF.
+
+Figures are built on :class:`matplotlib.figure.Figure` with the Agg canvas, never through
+``pyplot``, so no display or global backend is needed or changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+import mplhep
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from hepscaling.laws.sweep import GroupFit
+
+__all__ = ["AXIS_LABELS", "plot_exponents_vs_dim", "plot_pulls", "plot_residuals",
+           "plot_scaling"]
+
+AXIS_LABELS = {"D": "training samples $D$", "N": "trainable parameters $N$",
+               "C": "training compute $C$ [FLOPs]"}
+
+
+@contextmanager
+def _figure(path_stem: Path, ncols: int = 1) -> Iterator[list[Axes]]:
+    """A styled figure with ``ncols`` axes, saved as ``<stem>.png`` and ``<stem>.pdf`` on exit."""
+    with matplotlib.style.context(mplhep.style.CMS):
+        fig = Figure(figsize=(10 * ncols, 9))
+        FigureCanvasAgg(fig)
+        axes = list(np.atleast_1d(fig.subplots(1, ncols)))
+        fig.subplots_adjust(left=0.15 / ncols, right=1 - 0.04 / ncols, bottom=0.12, top=0.93,
+                            wspace=0.3)
+        yield axes
+        axes[0].set_title("hepscaling", loc="left", fontweight="bold")
+        for suffix in (".png", ".pdf"):
+            fig.savefig(path_stem.with_suffix(suffix), dpi=80)
+
+
+def _colours(n: int) -> list:
+    cmap = matplotlib.colormaps["tab10"]
+    return [cmap(i % 10) for i in range(n)]
+
+
+def plot_scaling(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path) -> None:
+    """Metric versus ``axis`` for every group: runs (held-out runs open), fit line and band.
+
+    ``groups``: the fits of :func:`hepscaling.laws.sweep.fit_sweep` along ``axis``.
+    """
+    with _figure(stem) as (ax,):
+        for g, colour in zip(groups, _colours(len(groups)), strict=True):
+            x = g.runs[axis].to_numpy(float)
+            y = g.runs[metric].to_numpy(float)
+            held = np.zeros(x.size, dtype=bool)
+            if g.check is not None:
+                held = x >= min(r.scale["x"] for r in g.check.rows)
+            ax.plot(x[~held], y[~held], "o", color=colour, label=g.label)
+            ax.plot(x[held], y[held], "o", mfc="none", color=colour)
+            if g.fit is None:
+                continue
+            grid = np.geomspace(x.min() / 1.5, x.max() * 3.0, 100)
+            band = g.fit.predict(grid)
+            ax.plot(grid, band.value, "-", color=colour)
+            if np.all(np.isfinite(band.low)):
+                ax.fill_between(grid, band.low, band.high, color=colour, alpha=0.25, lw=0)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(AXIS_LABELS[axis])
+        ax.set_ylabel(metric.removeprefix("metric."))
+        ax.legend(fontsize="x-small", title="open: held out", title_fontsize="x-small")
+
+
+def plot_residuals(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path) -> None:
+    """Relative residual ``measured / fit - 1`` versus ``axis`` for every fitted group."""
+    with _figure(stem) as (ax,):
+        for g, colour in zip(groups, _colours(len(groups)), strict=True):
+            if g.fit is None:
+                continue
+            x = g.runs[axis].to_numpy(float)
+            y = g.runs[metric].to_numpy(float)
+            ax.plot(x, y / g.fit.predict(x).value - 1.0, "o", color=colour, label=g.label)
+        ax.axhline(0.0, color="black", lw=1)
+        ax.set_xscale("log")
+        ax.set_xlabel(AXIS_LABELS[axis])
+        ax.set_ylabel("measured / fit - 1")
+        ax.legend(fontsize="x-small")
+
+
+def plot_pulls(groups: Sequence[tuple[str, object]], axis: str, stem: Path) -> None:
+    """Pull calibration of heteroscedastic runs from their summary metrics.
+
+    Left: ``test_pull_mean`` with ``+- test_pull_std`` error bars versus ``axis`` (ideal: 0 and
+    1); right: ``test_coverage_1sigma`` / ``_2sigma`` (ideal: 68.3 % and 95.4 %).
+    ``groups``: ``(label, runs frame)`` pairs.
+    """
+    with _figure(stem, ncols=2) as (left, right):
+        for (label, runs), colour in zip(groups, _colours(len(groups)), strict=True):
+            x = runs[axis].to_numpy(float)
+            order = np.argsort(x)
+            mean = runs["metric.test_pull_mean"].to_numpy(float)[order]
+            std = runs["metric.test_pull_std"].to_numpy(float)[order]
+            left.errorbar(x[order], mean, yerr=std, fmt="o", color=colour, capsize=3,
+                          label=label)
+            for name, marker in (("test_coverage_1sigma", "o"), ("test_coverage_2sigma", "s")):
+                column = f"metric.{name}"
+                if column in runs.columns:
+                    right.plot(x[order], runs[column].to_numpy(float)[order], marker,
+                               color=colour, ls="-")
+        left.axhspan(-1.0, 1.0, color="grey", alpha=0.2, lw=0)
+        left.axhline(0.0, color="black", lw=1)
+        left.set_ylabel("pull mean $\\pm$ pull std")
+        left.legend(fontsize="x-small")
+        for ref in (0.6827, 0.9545):
+            right.axhline(ref, color="black", ls="--", lw=1)
+        right.set_ylabel("coverage (o: 1$\\sigma$, s: 2$\\sigma$)")
+        for ax in (left, right):
+            ax.set_xscale("log")
+            ax.set_xlabel(AXIS_LABELS[axis])
+
+
+def plot_exponents_vs_dim(rows: Sequence[dict], stem: Path) -> None:
+    """Fitted exponent with its interval versus phase-space dimension ``d = 3 n_f - 4``, next
+    to the conjectured ``alpha = 4 / d``. ``rows``: dicts with ``label``, ``d``, ``alpha``,
+    ``low``, ``high``."""
+    with _figure(stem) as (ax,):
+        for row, colour in zip(rows, _colours(len(rows)), strict=True):
+            yerr = [[max(row["alpha"] - row["low"], 0.0)], [max(row["high"] - row["alpha"], 0.0)]]
+            ax.errorbar([row["d"]], [row["alpha"]], yerr=yerr, fmt="o", color=colour,
+                        capsize=4, label=row["label"])
+        ds = np.array([r["d"] for r in rows], dtype=float)
+        grid = np.linspace(max(ds.min() - 2, 1.0), ds.max() + 2, 100)
+        ax.plot(grid, 4.0 / grid, "k--", label="$4/d$ (conjecture)")
+        ax.set_ylim(0.0, max(1.5 * max(r["high"] for r in rows), 4.0 / grid.max() * 1.2))
+        ax.set_xlabel("phase-space dimension $d = 3 n_f - 4$")
+        ax.set_ylabel("exponent $\\alpha_D$")
+        ax.legend(fontsize="x-small", loc="upper right")

@@ -1,0 +1,62 @@
+"""Synthetic sweep directories of run records with known scaling laws (laws/report/CLI tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from hepscaling.records import RunRecord, config_hash, write_record
+
+#: Known D-exponents per process of the synthetic amplitude sweep.
+ALPHA = {"u u~ > t t~ h": 0.6, "u u~ > z g g g": 0.35}
+
+
+def _config(process: str, n_train: int, width: int, seed: int, loss: str) -> dict:
+    dataset = f"data/{process[6:].replace(' ', '')}.h5"
+    return {"seed": seed, "device": "cpu", "loss": loss,
+            "task": {"kind": "amplitude_regression", "dataset": dataset,
+                     "process": process, "n_train": n_train, "n_val": 100, "n_test": 100},
+            "model": {"family": "mlp", "width": width, "depth": 3},
+            "train": {"batch_size": 64, "steps": 100, "lr": 1e-3}}
+
+
+def write_sweep(root: Path, *, seeds: int = 2, noise: float = 0.03, heteroscedastic: bool = True,
+                bad_runs: bool = True) -> Path:
+    """Write a D-sweep (two processes, 6 sizes, ``seeds`` seeds each) under ``root/runs``.
+
+    Loss: ``test_mse = (300 / D)^alpha + 1e-4`` times log-normal noise; heteroscedastic runs
+    also carry pull and coverage metrics. With ``bad_runs`` one diverged and one failed run
+    are added. Returns ``root``.
+    """
+    rng = np.random.default_rng(123)
+    for process, alpha in ALPHA.items():
+        for d in (100, 300, 1000, 3000, 10000, 30000):
+            for seed in range(seeds):
+                loss = "heteroscedastic" if heteroscedastic and seed == 0 else "mse"
+                config = _config(process, d, 64, seed, loss)
+                mse = ((300 / d) ** alpha + 1e-4) * np.exp(noise * rng.normal())
+                metrics = {"test_mse": float(mse), "test_abs_rel_err_mean": float(np.sqrt(mse))}
+                if loss == "heteroscedastic":
+                    metrics.update(test_pull_mean=float(0.1 * rng.normal()),
+                                   test_pull_std=float(1 + 0.1 * rng.normal()),
+                                   test_coverage_1sigma=0.68, test_coverage_2sigma=0.95)
+                _write(root, config, "done", d, metrics)
+    if bad_runs:
+        _write(root, _config("u u~ > t t~ h", 50000, 64, 0, "mse"), "diverged", 50000, {},
+               error="non-finite loss at step 10")
+        _write(root, _config("u u~ > t t~ h", 70000, 64, 0, "mse"), "failed", 70000, {},
+               error="RuntimeError: out of memory")
+    return root
+
+
+def _write(root: Path, config: dict, status: str, d: int, metrics: dict,
+           error: str | None = None) -> None:
+    run_id = config_hash(config)
+    n_params = 64 * 64 * 2 + 64 * 14
+    record = RunRecord(run_id=run_id, status=status, config=config, code_version="test",
+                       seed=config["seed"], n_params=n_params, n_train=d,
+                       flops=6.0 * n_params * 100 * 64, flops_per_sample=6.0 * n_params,
+                       steps=100, samples_seen=6400, epochs=6400 / d, metrics=metrics,
+                       error=error)
+    write_record(record, root / "runs" / run_id)

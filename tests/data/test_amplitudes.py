@@ -1,12 +1,16 @@
 """Amplitude datasets: round trips, resumable generation, validation, public row layout."""
 
 import json
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-from helpers.analytic import EE_MUMU, qed_ee_mumu
+from helpers.analytic import EE_MUMU, StallingQED, qed_ee_mumu
 from hepscaling.data.amplitudes import (
     FORMAT_VERSION,
     generate_amplitudes,
@@ -37,8 +41,8 @@ class QED:
         return qed_ee_mumu(p)
 
 
-def _without_time(provenance: dict) -> dict:
-    return {k: v for k, v in provenance.items() if k not in ("created", "environment")}
+def _without_time(provenance: dict, *also: str) -> dict:
+    return {k: v for k, v in provenance.items() if k not in ("created", "environment", *also)}
 
 
 def test_generate_then_read(tmp_path):
@@ -78,6 +82,34 @@ def test_resume_after_interruption_gives_the_same_file(tmp_path):
     np.testing.assert_array_equal(resumed.momenta, reference.momenta)
     np.testing.assert_array_equal(resumed.me2, reference.me2)
     assert _without_time(resumed.provenance) == _without_time(reference.provenance)
+
+
+def test_resume_after_kill_9(tmp_path):
+    path, marker = tmp_path / "k.h5", tmp_path / "stalled"
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[3])\n"
+        "from helpers.analytic import EE_MUMU, StallingQED\n"
+        "from hepscaling.data.amplitudes import generate_amplitudes\n"
+        "from hepscaling.physics.phase_space import Cuts\n"
+        "generate_amplitudes(sys.argv[1], EE_MUMU, 1000, 91.188, 5, Cuts(eta_max=2.0), "
+        "chunk_size=300, me2=StallingQED(3, sys.argv[2]))\n")
+    tests_dir = str(Path(__file__).resolve().parents[1])
+    child = subprocess.Popen([sys.executable, "-c", script, str(path), str(marker), tests_dir])
+    deadline = time.monotonic() + 120
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.kill()
+    child.wait()
+    assert marker.exists(), "the generating process did not reach its third chunk"
+    assert len(list((tmp_path / "k.h5.parts").glob("*.npz"))) == 2
+    generate_amplitudes(path, EE_MUMU, me2=StallingQED(), **SETTINGS)
+    reference = generate_amplitudes(tmp_path / "r.h5", EE_MUMU, me2=StallingQED(), **SETTINGS)
+    resumed, expected = read_amplitudes(path), read_amplitudes(reference)
+    np.testing.assert_array_equal(resumed.momenta, expected.momenta)
+    np.testing.assert_array_equal(resumed.me2, expected.me2)
+    # other helpers' commits may change the code version while the child runs
+    assert (_without_time(resumed.provenance, "code_version", "resumed_with")
+            == _without_time(expected.provenance, "code_version", "resumed_with"))
 
 
 def test_incomplete_file_is_refused(tmp_path):

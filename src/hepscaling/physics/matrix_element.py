@@ -14,6 +14,8 @@ standalone output does (a ~1e-4 relative change for ``g g > t t~``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from hepscaling.errors import UsageError
@@ -83,22 +85,30 @@ class MatrixElement:
     """
 
     def __init__(self, process: str | Process, params: SMParameters | dict | None = None, *,
-                 t_channel_width: bool = False, chunk_size: int = 4096) -> None:
+                 t_channel_width: bool = False, chunk_size: int | None = None) -> None:
         if isinstance(process, str):
             process = parse_process(process, params)
         elif params is not None:
             process = parse_process(process.text, params)
         self.process = process
         self.t_channel_width = bool(t_channel_width)
-        self.chunk_size = int(chunk_size)
         info, anti = _species(process.params)
         axes = _helicity_axes(process, info)
-        self._legs = []
+        legs = []
         for i, p in enumerate(process.particles):
             incoming = i < process.n_initial
             name = p.antiname if incoming else p.name
             s = info[name]
-            self._legs.append(Leg(name, s.kind, s.mass, s.colour_dim, incoming, axes[i]))
+            legs.append(Leg(name, s.kind, s.mass, s.colour_dim, incoming, axes[i]))
+        # the recursion closes on its last leg; the one with most helicity states is cheapest
+        n_hel = [1 if axes[i] != i or any(a == i != j for j, a in enumerate(axes)) else
+                 {"S": 1, "V": 3 if leg.mass else 2}.get(leg.kind, 2)
+                 for i, leg in enumerate(legs)]
+        closing = max(range(len(legs)), key=lambda i: (n_hel[i], i))
+        self._order = np.array([i for i in range(len(legs)) if i != closing] + [closing])
+        self._position = np.argsort(self._order)
+        self._legs = [replace(legs[i], hel_axis=int(self._position[axes[i]]))
+                      for i in self._order]
         n = len(self._legs)
         orders = None
         if process.orders:
@@ -112,6 +122,10 @@ class MatrixElement:
                 f"({err}); check the particles and coupling orders"
             ) from None
         self.n_colour = self._plan.colour_matrix.shape[0]
+        if chunk_size is None:  # keep the largest currents around 1e5 complex numbers
+            width = self.n_colour * np.prod([n_hel[i] for i in self._order[:-1]])
+            chunk_size = int(np.clip(2**17 // width, 256, 8192))
+        self.chunk_size = int(chunk_size)
         self._colour = self._plan.colour_matrix
         average = process.identical_factor
         for p in process.initial:
@@ -154,16 +168,18 @@ class MatrixElement:
         basis is orthonormal, so ``|M|^2 = sum |amplitudes|^2 / (initial averages x
         identical-particle factor)``.
         """
-        p = self._check(momenta)
+        p = self._check(momenta)[:, self._order]
         wfs = self._wavefunctions(p)
         for leg, vec in (polarisations or {}).items():
-            wfs[leg] = np.asarray(vec, dtype=np.complex128).reshape(4, 1, -1)
+            wfs[self._position[leg]] = np.asarray(vec, dtype=np.complex128).reshape(4, 1, -1)
         sign = np.where([leg.incoming for leg in self._legs], -1.0, 1.0)
-        return evaluate(self._plan, wfs, np.transpose(p * sign[None, :, None], (1, 2, 0)))
+        amp = evaluate(self._plan, wfs, np.transpose(p * sign[None, :, None], (1, 2, 0)))
+        n = len(self._legs)
+        return amp.transpose([0, *(1 + self._position), n + 1])
 
     def __call__(self, momenta: np.ndarray) -> np.ndarray:
         """``|M|^2`` ``float64 (n,)`` for momenta ``float64 (n, k, 4)`` GeV in process order."""
-        p = self._check(momenta)
+        p = self._check(momenta)[:, self._order]
         result = np.empty(p.shape[0])
         sign = np.where([leg.incoming for leg in self._legs], -1.0, 1.0)
         for start in range(0, p.shape[0], self.chunk_size):

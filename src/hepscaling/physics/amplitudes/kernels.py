@@ -43,7 +43,11 @@ __all__ = [
 
 def dot(a, b):
     """Minkowski product over the first axis: ``a^0 b^0 - a.b``."""
-    return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
+    out = a[0] * b[0]
+    out -= a[1] * b[1]
+    out -= a[2] * b[2]
+    out -= a[3] * b[3]
+    return out
 
 
 def slash_blocks(v):
@@ -56,6 +60,34 @@ def slash_blocks(v):
     return vs, vb
 
 
+def _empty(*arrays, comps=4):
+    shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
+    return np.empty((comps, *shape), dtype=np.complex128)
+
+
+def _bilinears(a0, a1, b0, b1, out, sign):
+    """``(a.b, a sigma_x b, a sigma_y b, a sigma_z b)`` with the spatial part times ``sign``."""
+    p00, p11 = a0 * b0, a1 * b1
+    p01, p10 = a0 * b1, a1 * b0
+    if out is None:
+        return [p00 + p11, sign * (p01 + p10), (sign * 1j) * (p10 - p01), sign * (p00 - p11)]
+    out[0] += p00 + p11
+    out[1] += sign * (p01 + p10)
+    out[2] += (sign * 1j) * (p10 - p01)
+    out[3] += sign * (p00 - p11)
+    return out
+
+
+def ffv_vector(row, col, gl, gr):
+    """``O^mu = row gamma^mu (gl P_L + gr P_R) col``, shape ``(4, ...)``."""
+    out = None
+    if gr:
+        out = _bilinears(row[0], row[1], gr * col[2], gr * col[3], out, 1.0)
+    if gl:
+        out = _bilinears(row[2], row[3], gl * col[0], gl * col[1], out, -1.0)
+    return np.stack(np.broadcast_arrays(*out)) if isinstance(out, list) else out
+
+
 def _mat_col(m, x0, x1):
     return m[0][0] * x0 + m[0][1] * x1, m[1][0] * x0 + m[1][1] * x1
 
@@ -64,38 +96,40 @@ def _row_mat(x0, x1, m):
     return x0 * m[0][0] + x1 * m[1][0], x0 * m[0][1] + x1 * m[1][1]
 
 
-def _stack(parts):
-    return np.stack(np.broadcast_arrays(*parts))
-
-
-def ffv_vector(row, col, gl, gr):
-    """``O^mu = row gamma^mu (gl P_L + gr P_R) col``, shape ``(4, ...)``."""
-    out = 0
-    if gr:
-        a0, a1, b0, b1 = row[0], row[1], col[2], col[3]
-        out = out + gr * _stack([a0 * b0 + a1 * b1, a0 * b1 + a1 * b0,
-                                 1j * (a1 * b0 - a0 * b1), a0 * b0 - a1 * b1])
-    if gl:
-        a0, a1, b0, b1 = row[2], row[3], col[0], col[1]
-        out = out + gl * _stack([a0 * b0 + a1 * b1, -(a0 * b1 + a1 * b0),
-                                 -1j * (a1 * b0 - a0 * b1), -(a0 * b0 - a1 * b1)])
-    return out
+def _scaled_blocks(vec, gl, gr):
+    vs, vb = slash_blocks(vec)
+    return ([[gr * x for x in r] for r in vs] if gr else None,
+            [[gl * x for x in r] for r in vb] if gl else None)
 
 
 def ffv_col(col, vec, gl, gr):
     """Open row leg: ``vec_slash (gl P_L + gr P_R) col``, a column spinor ``(4, ...)``."""
-    vs, vb = slash_blocks(vec)
-    top = _mat_col(vs, gr * col[2], gr * col[3]) if gr else (0 * vec[0], 0 * vec[0])
-    bot = _mat_col(vb, gl * col[0], gl * col[1]) if gl else (0 * vec[0], 0 * vec[0])
-    return _stack([*top, *bot])
+    vs, vb = _scaled_blocks(vec, gl, gr)
+    out = _empty(col[0], vec[0])
+    if vs is None:
+        out[:2] = 0
+    else:
+        out[0], out[1] = _mat_col(vs, col[2], col[3])
+    if vb is None:
+        out[2:] = 0
+    else:
+        out[2], out[3] = _mat_col(vb, col[0], col[1])
+    return out
 
 
 def ffv_row(row, vec, gl, gr):
     """Open column leg: ``row vec_slash (gl P_L + gr P_R)``, a row spinor ``(4, ...)``."""
-    vs, vb = slash_blocks(vec)
-    left = _row_mat(gl * row[2], gl * row[3], vb) if gl else (0 * vec[0], 0 * vec[0])
-    right = _row_mat(gr * row[0], gr * row[1], vs) if gr else (0 * vec[0], 0 * vec[0])
-    return _stack([*left, *right])
+    vs, vb = _scaled_blocks(vec, gl, gr)
+    out = _empty(row[0], vec[0])
+    if vb is None:
+        out[:2] = 0
+    else:
+        out[0], out[1] = _row_mat(row[2], row[3], vb)
+    if vs is None:
+        out[2:] = 0
+    else:
+        out[2], out[3] = _row_mat(row[0], row[1], vs)
+    return out
 
 
 def ffs_scalar(row, col, gl, gr):
@@ -106,29 +140,35 @@ def ffs_scalar(row, col, gl, gr):
 
 def ffs_col(col, s, gl, gr):
     """Open row leg: ``(gl P_L + gr P_R) col s``."""
-    return _stack([gl * col[0] * s[0], gl * col[1] * s[0], gr * col[2] * s[0],
-                   gr * col[3] * s[0]])
+    sl, sr = gl * s[0], gr * s[0]
+    out = _empty(col[0], s[0])
+    out[0], out[1], out[2], out[3] = col[0] * sl, col[1] * sl, col[2] * sr, col[3] * sr
+    return out
 
 
 def ffs_row(row, s, gl, gr):
     """Open column leg: ``row (gl P_L + gr P_R) s``."""
-    return _stack([gl * row[0] * s[0], gl * row[1] * s[0], gr * row[2] * s[0],
-                   gr * row[3] * s[0]])
+    return ffs_col(row, s, gl, gr)
 
 
 def vvv(j1, j2, p1, p2, p3, g):
     """Open third leg of the triple-gauge vertex; ``p1, p2, p3`` flow into the vertex."""
     a = dot(j1, j2)
-    b = dot(p2 - p3, j1)
-    c = dot(p3 - p1, j2)
-    d = p1 - p2
-    return g * _stack([a * d[mu] + b * j2[mu] + c * j1[mu] for mu in range(4)])
+    b = dot(g * (p2 - p3), j1)
+    c = dot(g * (p3 - p1), j2)
+    d = g * (p1 - p2)
+    out = _empty(a, j1[0], j2[0])
+    for mu in range(4):
+        out[mu] = a * d[mu]
+        out[mu] += b * j2[mu]
+        out[mu] += c * j1[mu]
+    return out
 
 
 def vvvv(currents, open_leg, couplings):
     """Open leg ``open_leg`` of ``sum_k c_k g_ab g_cd`` over pairings ``(01|23), (02|13),
     (03|12)``; ``currents`` holds the other three vectors (None at ``open_leg``)."""
-    out = 0
+    out = None
     for (a, b, c, d), cpl in zip(((0, 1, 2, 3), (0, 2, 1, 3), (0, 3, 1, 2)), couplings,
                                  strict=True):
         if not cpl:
@@ -136,7 +176,8 @@ def vvvv(currents, open_leg, couplings):
         if open_leg in (c, d):
             a, b, c, d = c, d, a, b
         partner = b if open_leg == a else a
-        out = out + cpl * dot(currents[c], currents[d]) * currents[partner]
+        term = (cpl * dot(currents[c], currents[d])) * currents[partner]
+        out = term if out is None else out + term
     return out
 
 
@@ -147,7 +188,7 @@ def vvs_scalar(j1, j2, g):
 
 def vvs_vector(j, s, g):
     """Open vector leg of ``g g_mn`` given the other vector and the scalar."""
-    return g * j * s[0]
+    return j * (g * s[0])
 
 
 def _denominator(p2, mass, width):
@@ -156,33 +197,40 @@ def _denominator(p2, mass, width):
 
 def prop_scalar(o, p, mass, width):
     """``i / (p^2 - M^2 + i M Gamma)`` times ``o``."""
-    return 1j * o / _denominator(dot(p, p), mass, width)
+    return o * (1j / _denominator(dot(p, p), mass, width))
 
 
 def prop_vector(o, p, mass, width):
     """Unitary gauge: ``-i (g^mn - p^m p^n / M^2) / (p^2 - M^2 + i M Gamma)``; Feynman
     gauge ``-i g^mn / p^2`` for massless vectors."""
-    den = _denominator(dot(p, p), mass, width)
+    fac = -1j / _denominator(dot(p, p), mass, width)
+    out = o * fac
     if mass:
-        o = o - p[(slice(None),) + (None,) * (o.ndim - p.ndim)] * (dot(p, o) / mass**2)
-    return -1j * o / den
+        proj = dot(p, out) / mass**2
+        for mu in range(4):
+            out[mu] -= p[mu] * proj
+    return out
 
 
 def prop_row(o, p, mass, width):
     """Row spinor with momentum ``p`` along the fermion arrow: ``o i(p_slash + m)/den``."""
-    vs, vb = slash_blocks(p)
-    left = _row_mat(o[2], o[3], vb)
-    right = _row_mat(o[0], o[1], vs)
     fac = 1j / _denominator(dot(p, p), mass, width)
-    return _stack([(left[0] + mass * o[0]) * fac, (left[1] + mass * o[1]) * fac,
-                   (right[0] + mass * o[2]) * fac, (right[1] + mass * o[3]) * fac])
+    vs, vb = slash_blocks(p * fac)
+    out = _empty(o[0], fac)
+    out[0], out[1] = _row_mat(o[2], o[3], vb)
+    out[2], out[3] = _row_mat(o[0], o[1], vs)
+    if mass:
+        out += o * (mass * fac)
+    return out
 
 
 def prop_col(o, p, mass, width):
     """Column spinor, ``p`` along the fermion arrow: ``i(p_slash + m) o / den``."""
-    vs, vb = slash_blocks(p)
-    top = _mat_col(vs, o[2], o[3])
-    bot = _mat_col(vb, o[0], o[1])
     fac = 1j / _denominator(dot(p, p), mass, width)
-    return _stack([(top[0] + mass * o[0]) * fac, (top[1] + mass * o[1]) * fac,
-                   (bot[0] + mass * o[2]) * fac, (bot[1] + mass * o[3]) * fac])
+    vs, vb = slash_blocks(p * fac)
+    out = _empty(o[0], fac)
+    out[0], out[1] = _mat_col(vs, o[2], o[3])
+    out[2], out[3] = _mat_col(vb, o[0], o[1])
+    if mass:
+        out += o * (mass * fac)
+    return out

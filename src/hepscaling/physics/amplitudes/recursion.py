@@ -331,23 +331,39 @@ def evaluate(plan: Plan, externals: list[np.ndarray], p_out: np.ndarray) -> np.n
             shape = (wf.shape[0], 1, *hel, *wf.shape[2:])
             currents[key] = wf.reshape(shape)
             continue
-        out = None
-        for c in node.contributions:
-            lor = _vertex(c, currents, momenta, p_node)
-            if out is None:
-                shape = (lor.shape[0], len(node.basis), *lor.shape[2:])
-                out = np.zeros(shape, dtype=np.complex128)
-            for k, p, v in c.coef:
-                if v == 1:
-                    out[:, k] += lor[:, p]
-                elif v == -1:
-                    out[:, k] -= lor[:, p]
-                else:
-                    out[:, k] += v * lor[:, p]
+        out = _combine(node, currents, momenta, p_node)
         if node.final:
             return _close(node, out, externals[-1], plan.legs[-1].hel_axis, n_legs)
         currents[key] = _propagate(node, out, p_node)
     raise RuntimeError("plan has no final node")
+
+
+def _combine(node: Node, currents: dict, momenta: dict, p_node: np.ndarray) -> np.ndarray:
+    """``sum_contributions sum_p coef[k, p] vertex_p`` -> ``(comp, r, hel..., events)``."""
+    r = len(node.basis)
+    if len(node.contributions) == 1 and node.contributions[0].coef == [(0, 0, 1)] and r == 1:
+        return _vertex(node.contributions[0], currents, momenta, p_node)
+    out = None
+    written = [False] * r
+    for c in node.contributions:
+        lor = _vertex(c, currents, momenta, p_node)
+        if out is None:
+            out = np.empty((lor.shape[0], r, *lor.shape[2:]), dtype=np.complex128)
+        for k, p, v in c.coef:
+            target = out[:, k]
+            if not written[k]:
+                np.multiply(lor[:, p], v, out=target)
+                written[k] = True
+            elif v == 1:
+                target += lor[:, p]
+            elif v == -1:
+                target -= lor[:, p]
+            else:
+                target += v * lor[:, p]
+    for k in range(r):
+        if not written[k]:
+            out[:, k] = 0
+    return out
 
 
 def _propagate(node: Node, o, p):

@@ -20,7 +20,8 @@ from hepscaling.cli.data import (
 )
 
 app = typer.Typer(
-    help="Evaluate tree-level matrix elements |M|^2.",
+    help="Evaluate tree-level matrix elements |M|^2 and partonic cross sections.",
+    epilog='Example: hepscaling amplitudes xsec -p "e+ e- > mu+ mu-" --sqrt-s 91.188',
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -11,6 +11,7 @@ import typer
 
 app = typer.Typer(
     help="Generate datasets on disk (resumable, with provenance).",
+    epilog='Example: hepscaling data amplitudes -p "e+ e- > mu+ mu-" -n 1000 --sqrt-s 91 -o ee.h5',
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

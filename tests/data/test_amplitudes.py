@@ -193,9 +193,13 @@ def test_wrong_column_count_and_unknown_files(tmp_path):
     with pytest.raises(UsageError, match="16 columns, expected 4 x 4 \\+ 1 = 17"):
         read_amplitudes(tmp_path / "bad.npy", EE_MUMU)
     with h5py.File(tmp_path / "two.h5", "w") as f:
-        f["a"], f["b"] = np.ones((3, 17)), np.ones((3, 17))
-    with pytest.raises(UsageError, match="found datasets \\['a', 'b'\\]"):
+        f["zg"], f["zgg"] = np.full((3, 17), 2.0), np.full((4, 21), 3.0)
+    with pytest.raises(UsageError, match="found datasets \\['zg', 'zgg'\\]"):
         read_amplitudes(tmp_path / "two.h5")
+    picked = read_amplitudes(tmp_path / "two.h5", dataset="zgg")
+    assert picked.momenta.shape == (4, 5, 4) and picked.provenance["source"].endswith(":zgg")
+    with pytest.raises(UsageError, match="choose one with dataset"):
+        read_amplitudes(tmp_path / "two.h5", dataset="zggg")
     (tmp_path / "text.h5").write_text("not hdf5")
     with pytest.raises(UsageError, match="not a readable HDF5"):
         read_amplitudes(tmp_path / "text.h5")

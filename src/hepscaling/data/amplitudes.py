@@ -327,15 +327,17 @@ def _from_rows(rows: np.ndarray, source: str, process) -> AmplitudeData:
     return data
 
 
-def read_amplitudes(path, process=None) -> AmplitudeData:
+def read_amplitudes(path, process=None, *, dataset: str | None = None) -> AmplitudeData:
     """Read and validate an amplitude dataset.
 
     Parameters
     ----------
     path : our HDF5 format (``/momenta``, ``/me2``, ``provenance``), or the public row layout
-        ``[E, px, py, pz per particle ..., |M|^2]`` as ``.npy`` or a single 2-D HDF5 dataset.
+        ``[E, px, py, pz per particle ..., |M|^2]`` as ``.npy`` or a 2-D HDF5 dataset.
     process : process string or ``Process``; checked against the file (our format) or used to
         know the number of particles (row layout; otherwise inferred as ``(columns - 1) / 4``).
+    dataset : name of the 2-D dataset of rows in an HDF5 file holding several (e.g. one per
+        process); not needed when the file holds just one.
 
     Raises
     ------
@@ -356,12 +358,14 @@ def read_amplitudes(path, process=None) -> AmplitudeData:
     except OSError as exc:
         raise UsageError(f"{source}: not a readable HDF5 or .npy file ({exc})") from exc
     with f:
-        if "momenta" not in f or "me2" not in f:
+        if dataset is not None or "momenta" not in f or "me2" not in f:
             arrays = [name for name, obj in f.items() if isinstance(obj, h5py.Dataset)]
-            if len(arrays) != 1:
-                raise UsageError(f"{source}: expected /momenta and /me2, or a single 2-D dataset "
-                                 f"of rows; found datasets {arrays}")
-            return _from_rows(f[arrays[0]][()], source, process)
+            if dataset is None and len(arrays) == 1:
+                dataset = arrays[0]
+            if dataset not in arrays:
+                raise UsageError(f"{source}: expected /momenta and /me2, or a 2-D dataset of rows "
+                                 f"(choose one with dataset=...); found datasets {arrays}")
+            return _from_rows(f[dataset][()], f"{source}:{dataset}", process)
         provenance = json.loads(f.attrs.get("provenance", "{}"))
         n_complete = int(f.attrs.get("n_complete", -1))
         momenta, me2 = f["momenta"][()], f["me2"][()]

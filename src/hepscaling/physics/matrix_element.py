@@ -66,11 +66,14 @@ def _helicity_axes(process: Process, info: dict[str, SpeciesInfo]) -> list[int]:
 
 def _colour_sum(amp: np.ndarray, colour: np.ndarray) -> np.ndarray:
     """``sum_hel sum_kl conj(a_k) C_kl a_l`` for ``amp`` complex ``(r, hel..., n)`` -> ``(n,)``."""
-    axes = tuple(range(amp.ndim - 1))
+    flat = amp.reshape(amp.shape[0], -1, amp.shape[-1])
     total = 0.0
     for k in range(amp.shape[0]):
-        weighted = sum(colour[k, l] * amp[l] for l in range(amp.shape[0]) if colour[k, l])
-        total = total + np.sum((np.conj(amp[k]) * weighted).real, axis=axes[:-1])
+        weighted = colour[k, k].real * flat[k]
+        for m in range(k + 1, amp.shape[0]):  # C is Hermitian: pairs (k, m) and (m, k)
+            if colour[k, m]:
+                weighted = weighted + (2 * colour[k, m]) * flat[m]
+        total = total + (np.conj(flat[k]) * weighted).real.sum(axis=0)
     return total
 
 

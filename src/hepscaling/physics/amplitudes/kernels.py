@@ -51,13 +51,47 @@ def dot(a, b):
 
 
 def slash_blocks(v):
-    """The 2x2 blocks ``v.sigma`` and ``v.sigmabar`` as nested lists of arrays."""
-    v0, v1, v2, v3 = v[0], v[1], v[2], v[3]
-    vm = v1 - 1j * v2
-    vp = v1 + 1j * v2
-    vs = [[v0 - v3, -vm], [-vp, v0 + v3]]  # v_mu sigma^mu
-    vb = [[v0 + v3, vm], [vp, v0 - v3]]  # v_mu sigmabar^mu
-    return vs, vb
+    """``(v0 - v3, v0 + v3, v1 - i v2, v1 + i v2)``: the entries of the 2x2 blocks
+    ``v.sigma = [[v0 - v3, -(v1 - i v2)], [-(v1 + i v2), v0 + v3]]`` and
+    ``v.sigmabar = [[v0 + v3, v1 - i v2], [v1 + i v2, v0 - v3]]``."""
+    iv2 = 1j * v[2]
+    return v[0] - v[3], v[0] + v[3], v[1] - iv2, v[1] + iv2
+
+
+def _sigma_col(blocks, x0, x1, out0, out1):
+    """``out = (v.sigma) x`` for a column 2-spinor."""
+    a, b, c, d = blocks
+    np.multiply(a, x0, out=out0)
+    out0 -= c * x1
+    np.multiply(b, x1, out=out1)
+    out1 -= d * x0
+
+
+def _sigmabar_col(blocks, x0, x1, out0, out1):
+    """``out = (v.sigmabar) x`` for a column 2-spinor."""
+    a, b, c, d = blocks
+    np.multiply(b, x0, out=out0)
+    out0 += c * x1
+    np.multiply(d, x0, out=out1)
+    out1 += a * x1
+
+
+def _row_sigma(blocks, x0, x1, out0, out1):
+    """``out = x (v.sigma)`` for a row 2-spinor."""
+    a, b, c, d = blocks
+    np.multiply(a, x0, out=out0)
+    out0 -= d * x1
+    np.multiply(b, x1, out=out1)
+    out1 -= c * x0
+
+
+def _row_sigmabar(blocks, x0, x1, out0, out1):
+    """``out = x (v.sigmabar)`` for a row 2-spinor."""
+    a, b, c, d = blocks
+    np.multiply(b, x0, out=out0)
+    out0 += d * x1
+    np.multiply(c, x0, out=out1)
+    out1 += a * x1
 
 
 def _empty(*arrays, comps=4):
@@ -88,47 +122,33 @@ def ffv_vector(row, col, gl, gr):
     return np.stack(np.broadcast_arrays(*out)) if isinstance(out, list) else out
 
 
-def _mat_col(m, x0, x1):
-    return m[0][0] * x0 + m[0][1] * x1, m[1][0] * x0 + m[1][1] * x1
-
-
-def _row_mat(x0, x1, m):
-    return x0 * m[0][0] + x1 * m[1][0], x0 * m[0][1] + x1 * m[1][1]
-
-
-def _scaled_blocks(vec, gl, gr):
-    vs, vb = slash_blocks(vec)
-    return ([[gr * x for x in r] for r in vs] if gr else None,
-            [[gl * x for x in r] for r in vb] if gl else None)
-
-
 def ffv_col(col, vec, gl, gr):
     """Open row leg: ``vec_slash (gl P_L + gr P_R) col``, a column spinor ``(4, ...)``."""
-    vs, vb = _scaled_blocks(vec, gl, gr)
+    blocks = slash_blocks(vec)
     out = _empty(col[0], vec[0])
-    if vs is None:
+    if gr:
+        _sigma_col(blocks, gr * col[2], gr * col[3], out[0], out[1])
+    else:
         out[:2] = 0
+    if gl:
+        _sigmabar_col(blocks, gl * col[0], gl * col[1], out[2], out[3])
     else:
-        out[0], out[1] = _mat_col(vs, col[2], col[3])
-    if vb is None:
         out[2:] = 0
-    else:
-        out[2], out[3] = _mat_col(vb, col[0], col[1])
     return out
 
 
 def ffv_row(row, vec, gl, gr):
     """Open column leg: ``row vec_slash (gl P_L + gr P_R)``, a row spinor ``(4, ...)``."""
-    vs, vb = _scaled_blocks(vec, gl, gr)
+    blocks = slash_blocks(vec)
     out = _empty(row[0], vec[0])
-    if vb is None:
+    if gl:
+        _row_sigmabar(blocks, gl * row[2], gl * row[3], out[0], out[1])
+    else:
         out[:2] = 0
+    if gr:
+        _row_sigma(blocks, gr * row[0], gr * row[1], out[2], out[3])
     else:
-        out[0], out[1] = _row_mat(row[2], row[3], vb)
-    if vs is None:
         out[2:] = 0
-    else:
-        out[2], out[3] = _row_mat(row[0], row[1], vs)
     return out
 
 
@@ -215,10 +235,10 @@ def prop_vector(o, p, mass, width):
 def prop_row(o, p, mass, width):
     """Row spinor with momentum ``p`` along the fermion arrow: ``o i(p_slash + m)/den``."""
     fac = 1j / _denominator(dot(p, p), mass, width)
-    vs, vb = slash_blocks(p * fac)
+    blocks = slash_blocks(p * fac)
     out = _empty(o[0], fac)
-    out[0], out[1] = _row_mat(o[2], o[3], vb)
-    out[2], out[3] = _row_mat(o[0], o[1], vs)
+    _row_sigmabar(blocks, o[2], o[3], out[0], out[1])
+    _row_sigma(blocks, o[0], o[1], out[2], out[3])
     if mass:
         out += o * (mass * fac)
     return out
@@ -227,10 +247,10 @@ def prop_row(o, p, mass, width):
 def prop_col(o, p, mass, width):
     """Column spinor, ``p`` along the fermion arrow: ``i(p_slash + m) o / den``."""
     fac = 1j / _denominator(dot(p, p), mass, width)
-    vs, vb = slash_blocks(p * fac)
+    blocks = slash_blocks(p * fac)
     out = _empty(o[0], fac)
-    out[0], out[1] = _mat_col(vs, o[2], o[3])
-    out[2], out[3] = _mat_col(vb, o[0], o[1])
+    _sigma_col(blocks, o[2], o[3], out[0], out[1])
+    _sigmabar_col(blocks, o[0], o[1], out[2], out[3])
     if mass:
         out += o * (mass * fac)
     return out

@@ -17,17 +17,17 @@ __all__ = ["polarisations", "scalar", "spinor_col", "spinor_row"]
 
 
 def _helicity_basis(p):
-    """Two-component helicity eigenstates ``chi_+, chi_-`` of ``sigma.p_hat``: 2 x (2, n)."""
+    """``|p|`` and the helicity eigenstates ``chi_+, chi_-`` of ``sigma.p_hat``, each as a pair
+    of ``(n,)`` arrays; along -z (and at rest) ``chi_+ = (0, 1)``, ``chi_- = (-1, 0)``."""
     px, py, pz = p[:, 1], p[:, 2], p[:, 3]
     pabs = np.sqrt(px**2 + py**2 + pz**2)
     a = pabs + pz
-    regular = a > 1e-12 * np.maximum(pabs, 1e-300)
-    norm = np.sqrt(2 * pabs * np.where(regular, a, 1.0))
-    norm = np.where(regular, norm, 1.0)
-    plus = np.where(regular, [a / norm, (px + 1j * py) / norm], [np.zeros_like(a),
-                                                                  np.ones_like(a)])
-    minus = np.where(regular, [-(px - 1j * py) / norm, a / norm], [-np.ones_like(a),
-                                                                    np.zeros_like(a)])
+    regular = a > 1e-12 * pabs
+    inv = 1.0 / np.sqrt(2 * pabs * np.where(regular, a, 1.0))
+    up = np.where(regular, a * inv, 0.0)
+    right = (px + 1j * py) * inv
+    plus = (up.astype(np.complex128), np.where(regular, right, 1.0))
+    minus = (np.where(regular, -np.conj(right), -1.0), up.astype(np.complex128))
     return pabs, plus, minus
 
 
@@ -41,12 +41,17 @@ def spinor_col(p, mass, incoming):
     pabs, plus, minus = _helicity_basis(p)
     e = p[:, 0]
     wp = np.sqrt(np.maximum(e + pabs, 0.0))
-    wm = np.sqrt(np.maximum(e - pabs, 0.0)) if mass else np.zeros_like(e)
-    if incoming:  # u(p, +) = (wm chi+, wp chi+), u(p, -) = (wp chi-, wm chi-)
-        hel = [np.concatenate([wm * plus, wp * plus]), np.concatenate([wp * minus, wm * minus])]
-    else:  # v(p, -) = (wm chi+, -wp chi+), v(p, +) = (wp chi-, -wm chi-)
-        hel = [np.concatenate([wm * plus, -wp * plus]), np.concatenate([wp * minus, -wm * minus])]
-    return np.stack(hel, axis=1)
+    out = np.zeros((4, 2, p.shape[0]), dtype=np.complex128)
+    sign = 1.0 if incoming else -1.0
+    # u(p, +) = (wm chi+, wp chi+), u(p, -) = (wp chi-, wm chi-)
+    # v(p, -) = (wm chi+, -wp chi+), v(p, +) = (wp chi-, -wm chi-)
+    out[2, 0], out[3, 0] = sign * wp * plus[0], sign * wp * plus[1]
+    out[0, 1], out[1, 1] = wp * minus[0], wp * minus[1]
+    if mass:
+        wm = np.sqrt(np.maximum(e - pabs, 0.0))
+        out[0, 0], out[1, 0] = wm * plus[0], wm * plus[1]
+        out[2, 1], out[3, 1] = sign * wm * minus[0], sign * wm * minus[1]
+    return out
 
 
 def spinor_row(p, mass, incoming):

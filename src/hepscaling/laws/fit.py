@@ -32,10 +32,10 @@ from hepscaling.laws.optimize import (
 )
 from hepscaling.laws.results import CeilingFit, JointFit, PowerLawFit
 
-__all__ = ["LawCore", "check_positive", "fit_ceiling", "fit_core", "fit_joint", "fit_power_law",
-           "scale_groups"]
+__all__ = ["LawCore", "check_positive", "fit_ceiling", "fit_core", "fit_joint", "fit_notes",
+           "fit_power_law", "scale_groups"]
 
-LawCore = tuple[Optimum, dict[str, float], np.ndarray, int, str]
+LawCore = tuple[Optimum, dict[str, float], np.ndarray, int, str, tuple[str, ...]]
 
 
 def check_positive(name: str, values: object, n: int | None = None) -> np.ndarray:
@@ -88,6 +88,26 @@ def scale_groups(*axes: np.ndarray) -> np.ndarray:
     return np.unique(np.stack(axes, axis=1), axis=0, return_inverse=True)[1].ravel()
 
 
+def fit_notes(form: Form, theta: np.ndarray, log_y: np.ndarray, n_failed: int,
+              n_boot: int) -> tuple[str, ...]:
+    """User-facing warnings: exponents at their search bounds, a floor far below the data
+    (no plateau seen: percentile intervals become one-sided, the floor-free law is the better
+    model), failed bootstrap replicates."""
+    notes = []
+    for name, value, (lo, hi) in zip(form.theta_names, theta, form.bounds, strict=True):
+        if name in ("alpha", "beta") and (value <= lo * 1.01 or value >= hi * 0.99):
+            notes.append(f"exponent {name} = {value:.4g} is at its search bound [{lo}, {hi}]")
+    if "e" in form.theta_names and form.name != "joint":
+        e = theta[form.theta_names.index("e")]
+        if e < log_y.min() - np.log(1e3):
+            notes.append("fitted floor is < 1e-3 of the smallest loss: the data show no "
+                         "plateau; the floor-free law (floor=False, --no-floor) is better "
+                         "determined")
+    if n_failed:
+        notes.append(f"{n_failed} of {n_boot} bootstrap replicates failed to fit")
+    return tuple(notes)
+
+
 def fit_core(form: Form, u: np.ndarray, mu: np.ndarray, log_y: np.ndarray, groups: np.ndarray,
              *, bootstrap: int, seed: int, scheme: str, min_distinct: int) -> LawCore:
     """Full-data fit plus bootstrap replicates for one :class:`Form`.
@@ -104,7 +124,7 @@ def fit_core(form: Form, u: np.ndarray, mu: np.ndarray, log_y: np.ndarray, group
 
     Returns
     -------
-    optimum, params, samples (bootstrap, n_params) float64, n_failed, scheme used
+    optimum, params, samples (bootstrap, n_params) float64, n_failed, scheme used, notes
     """
     scheme = choose_scheme(groups, scheme)
     with single_threaded_blas():
@@ -118,7 +138,8 @@ def fit_core(form: Form, u: np.ndarray, mu: np.ndarray, log_y: np.ndarray, group
 
         samples, n_failed = bootstrap_samples(one, groups, bootstrap, seed, scheme,
                                               min_distinct, len(params))
-    return best, params, samples, n_failed, scheme
+    return best, params, samples, n_failed, scheme, fit_notes(form, best.theta, log_y, n_failed,
+                                                             bootstrap)
 
 
 def fit_power_law(x: object, y: object, *, floor: bool = True, bootstrap: int = 200,
@@ -153,13 +174,13 @@ def fit_power_law(x: object, y: object, *, floor: bool = True, bootstrap: int = 
     form = POWER if floor else POWER_NO_FLOOR
     _check_sizes(form.name, x.size, {"x": np.unique(x).size}, form.n_theta)
     mu = np.array([np.log(x).mean()])
-    best, params, samples, n_failed, used = fit_core(
+    best, params, samples, n_failed, used, notes = fit_core(
         form, np.log(x)[:, None] - mu, mu, np.log(y), scale_groups(x), bootstrap=bootstrap,
         seed=seed, scheme=scheme, min_distinct=form.n_theta)
     refit = partial(_refit_power, x, y, dict(floor=floor, bootstrap=bootstrap, seed=seed,
                                              level=level, scheme=scheme))
     return PowerLawFit(form.name, params, samples, level, {"x": x, "y": y}, best.objective,
-                       best.converged, n_failed, used, seed, refit)
+                       best.converged, n_failed, used, seed, refit, notes)
 
 
 def _refit_power(x: np.ndarray, y: np.ndarray, options: dict, mask: np.ndarray) -> PowerLawFit:
@@ -197,8 +218,12 @@ def fit_ceiling(x: object, metric: object, *, top: float = 1.0, bootstrap: int =
     samples = convert(*inner.samples.T)
     refit = partial(_refit_ceiling, inner.data["x"], metric,
                     dict(top=top, bootstrap=bootstrap, seed=seed, level=level, scheme=scheme))
+    notes = tuple(n.replace("floor", "gap to the ceiling").replace(
+        "the floor-free law (floor=False, --no-floor) is better determined",
+        "the ceiling is not determined") for n in inner.notes)
     return CeilingFit("ceiling", params, samples, level, {"x": inner.data["x"], "y": metric},
-                      inner.objective, inner.converged, inner.n_failed, inner.scheme, seed, refit)
+                      inner.objective, inner.converged, inner.n_failed, inner.scheme, seed, refit,
+                      notes)
 
 
 def _refit_ceiling(x: np.ndarray, metric: np.ndarray, options: dict,
@@ -232,13 +257,13 @@ def fit_joint(N: object, D: object, L: object, *, bootstrap: int = 200, seed: in
                  JOINT.n_theta)
     mu = np.array([np.log(n).mean(), np.log(d).mean()])
     u = np.stack([np.log(n), np.log(d)], axis=1) - mu
-    best, params, samples, n_failed, used = fit_core(
+    best, params, samples, n_failed, used, notes = fit_core(
         JOINT, u, mu, np.log(y), scale_groups(n, d), bootstrap=bootstrap, seed=seed, scheme=scheme,
         min_distinct=JOINT.n_theta)
     refit = partial(_refit_joint, n, d, y, dict(bootstrap=bootstrap, seed=seed, level=level,
                                                 scheme=scheme))
     return JointFit("joint", params, samples, level, {"N": n, "D": d, "y": y}, best.objective,
-                    best.converged, n_failed, used, seed, refit)
+                    best.converged, n_failed, used, seed, refit, notes)
 
 
 def _refit_joint(n: np.ndarray, d: np.ndarray, y: np.ndarray, options: dict,

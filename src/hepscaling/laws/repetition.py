@@ -129,13 +129,13 @@ def fit_repetition(unique: object, epochs: object, loss: object, *, bootstrap: i
                          f"{np.unique(u).size} sizes, max epochs {ep.max():g}); add repeated runs")
     mu = np.array([np.log(u).mean(), 0.0])
     coords = np.stack([np.log(u) - mu[0], ep - 1.0], axis=1)
-    best, params, samples, n_failed, used = fit_core(
+    best, params, samples, n_failed, used, notes = fit_core(
         REPETITION, coords, mu, np.log(y), scale_groups(u, ep), bootstrap=bootstrap, seed=seed,
         scheme=scheme, min_distinct=REPETITION.n_theta)
     refit = partial(_refit, u, ep, y, dict(bootstrap=bootstrap, seed=seed, level=level,
                                            scheme=scheme))
     return RepetitionFit("repetition", params, samples, level, {"U": u, "epochs": ep, "y": y},
-                         best.objective, best.converged, n_failed, used, seed, refit)
+                         best.objective, best.converged, n_failed, used, seed, refit, notes)
 
 
 def _refit(u: np.ndarray, ep: np.ndarray, y: np.ndarray, options: dict,

@@ -95,6 +95,8 @@ class LawFit:
     refit : callable
         ``mask (n,) bool -> LawFit``: the same fit on a subset of the points (used by the
         extrapolation check).
+    notes : tuple of str
+        Warnings about the fit for the user (parameter at a bound, failed replicates).
     """
 
     law: str
@@ -108,6 +110,7 @@ class LawFit:
     scheme: str
     seed: int
     refit: Callable[[np.ndarray], LawFit] = field(repr=False, compare=False)
+    notes: tuple[str, ...] = ()
 
     @property
     def n_bootstrap(self) -> int:
@@ -135,7 +138,7 @@ class LawFit:
             "params": {k: v.to_dict() for k, v in self.intervals.items()},
             "objective": self.objective, "converged": self.converged,
             "n_bootstrap": self.n_bootstrap, "n_failed": self.n_failed, "scheme": self.scheme,
-            "seed": self.seed,
+            "seed": self.seed, "notes": list(self.notes),
         }
 
 

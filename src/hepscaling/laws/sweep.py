@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +136,6 @@ class GroupFit:
     error: str | None = None
     check: ExtrapolationCheck | None = None
     check_error: str | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:

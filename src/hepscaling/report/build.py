@@ -148,6 +148,8 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
         for g in fits:
             if g.error:
                 section.note(f"{g.label}: not fitted: {g.error}")
+            for note in g.fit.notes if g.fit else ():
+                section.note(f"{g.label}: {note}")
             if g.check_error:
                 section.note(f"{g.label}: no extrapolation check: {g.check_error}")
         page.sections.append(section)

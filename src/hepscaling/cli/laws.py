@@ -1,0 +1,204 @@
+"""``hepscaling fit``, ``predict``, ``report``: scaling-law fits of a sweep directory."""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hepscaling.errors import UsageError
+from hepscaling.progress import stderr
+
+__all__ = ["fit", "predict", "register", "report"]
+
+
+class LawName(StrEnum):
+    """Functional form to fit."""
+
+    power = "power"
+    joint = "joint"
+    ceiling = "ceiling"
+
+
+class AxisName(StrEnum):
+    """Scaling axis."""
+
+    D = "D"
+    N = "N"
+    C = "C"
+
+
+Directory = Annotated[Path, typer.Argument(help="Sweep or run directory (searched for "
+                                           "record.json files).")]
+Law = Annotated[LawName, typer.Option("--law", help="power: (X_c/X)^alpha + K; joint: "
+                                      "E + A/N^alpha + B/D^beta; ceiling: A_inf - a X^-b.")]
+Axis = Annotated[AxisName, typer.Option("--x", "--axis", help="Scaling axis for power and "
+                                        "ceiling laws.")]
+Metric = Annotated[str, typer.Option("--metric", "-m", help="Metric name in the records (e.g. "
+                                     "test_mse, test_abs_rel_err_mean, test_accuracy).")]
+GroupBy = Annotated[list[str] | None, typer.Option(
+    "--group-by", "-g", show_default="config columns that vary",
+    help="Config key defining groups (repeatable), e.g. config.task.dataset.")]
+Floor = Annotated[bool, typer.Option("--floor/--no-floor", help="Fit the floor K of the power "
+                                     "law (--no-floor: K = 0, noise-free targets).")]
+Bootstrap = Annotated[int, typer.Option("--bootstrap", "-b", min=0,
+                                        help="Bootstrap replicates for the intervals.")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap resampling.")]
+Level = Annotated[float, typer.Option("--level", min=0.01, max=0.99,
+                                      help="Confidence level of the intervals.")]
+Holdout = Annotated[int, typer.Option("--holdout", min=0, help="Largest scale points held out "
+                                      "for the extrapolation check (0: none).")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: list[str] | None,
+          floor: bool, bootstrap: int, seed: int, level: float, holdout: int):
+    from hepscaling.laws.sweep import fit_sweep, load_sweep
+
+    sweep = load_sweep(directory, metric)
+    if len(sweep.not_done):
+        counts = sweep.not_done["status"].value_counts().to_dict()
+        stderr.print(f"not fitted: {len(sweep.not_done)} runs "
+                     f"({', '.join(f'{k} {v}' for k, v in counts.items())})", highlight=False)
+    return fit_sweep(sweep, law=law.value, axis=axis.value, floor=floor, group_by=group_by,
+                     bootstrap=bootstrap, seed=seed, level=level, holdout=holdout)
+
+
+def _fmt(iv: Any) -> str:
+    return f"{iv.value:.4g} [{iv.low:.4g}, {iv.high:.4g}]"
+
+
+def fit(directory: Directory, law: Law = LawName.power, axis: Axis = AxisName.D,
+        metric: Metric = "test_mse", group_by: GroupBy = None, floor: Floor = True,
+        bootstrap: Bootstrap = 200, seed: Seed = 0, level: Level = 0.68,
+        holdout: Holdout = 1, as_json: Json = False) -> None:
+    """Fit a scaling law to every group of finished runs in DIRECTORY.
+
+    Fit: summed Huber loss (delta 1e-3) on log residuals, multi-start
+    L-BFGS-B; intervals: bootstrap percentile over runs. Groups are runs
+    differing only by the swept axis and seed. Prints parameters with
+    intervals and the extrapolation check (largest scale held out).
+
+    Example: hepscaling fit sweeps/tth --law power --x D --metric test_mse
+    """
+    groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level,
+                   holdout)
+    if as_json:
+        typer.echo(json.dumps([{
+            "group": g.key, "label": g.label, "n_runs": len(g.runs),
+            "fit": g.fit.to_dict() if g.fit else None, "error": g.error,
+            "extrapolation": g.check.to_dict() if g.check else None,
+            "extrapolation_error": g.check_error} for g in groups], indent=1, default=str))
+        return
+    for g in groups:
+        typer.echo(f"{g.label}  ({len(g.runs)} runs)")
+        if g.fit is None:
+            typer.echo(f"  not fitted: {g.error}")
+            continue
+        for name, iv in g.fit.intervals.items():
+            typer.echo(f"  {name:>6} = {_fmt(iv)}")
+        for note in g.fit.notes:
+            typer.echo(f"  note: {note}")
+        for r in g.check.rows if g.check else []:
+            typer.echo(f"  held out {r.scale}: measured {r.measured:.4g}, predicted "
+                       f"{r.predicted:.4g} [{r.low:.4g}, {r.high:.4g}], ratio {r.ratio:.3f}, "
+                       f"{'inside' if r.inside else 'OUTSIDE'}")
+
+
+def predict(directory: Directory,
+            target: Annotated[float | None, typer.Option(
+                "--target", "-t", help="Target metric value: print the scale that reaches it.")
+            ] = None,
+            at: Annotated[float | None, typer.Option(
+                "--at", help="Scale value: print the predicted metric there.")] = None,
+            axis: Axis = AxisName.D, law: Law = LawName.power, metric: Metric = "test_mse",
+            group_by: GroupBy = None, floor: Floor = True, bootstrap: Bootstrap = 200,
+            seed: Seed = 0, level: Level = 0.68, as_json: Json = False) -> None:
+    """Predict from the fitted law: the scale reaching --target, or the metric --at a scale.
+
+    With --law joint, --target gives the compute-optimal C (C = 6 N D) and
+    its N*, D*; --at is not available. A target beyond the fitted floor
+    (or ceiling) is reported per group as not reachable.
+
+    Example: hepscaling predict sweeps/tth --target 1e-4 --axis D
+    """
+    if (target is None) == (at is None):
+        raise UsageError("give exactly one of --target (scale needed for a metric value) and "
+                         "--at (metric at a scale)")
+    if law is LawName.joint and at is not None:
+        raise UsageError("--at is not available with --law joint (it needs N and D); use "
+                         "--target for the compute-optimal C")
+    groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level, 0)
+    rows = [_prediction(g, law, axis, target, at) for g in groups]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=1, default=str))
+        return
+    for row in rows:
+        if "error" in row:
+            typer.echo(f"{row['label']}: {row['error']}")
+        elif target is not None:
+            extra = "".join(f", {k} {_fmt_dict(row[k])}" for k in ("N_opt", "D_opt") if k in row)
+            typer.echo(f"{row['label']}: {row['axis']} = {_fmt_dict(row['value'])} for "
+                       f"{metric} = {target:g}{extra}")
+        else:
+            typer.echo(f"{row['label']}: {metric} = {_fmt_dict(row['value'])} at "
+                       f"{row['axis']} = {at:g}")
+
+
+def _fmt_dict(d: dict[str, float]) -> str:
+    return f"{d['value']:.4g} [{d['low']:.4g}, {d['high']:.4g}]"
+
+
+def _prediction(g: Any, law: LawName, axis: AxisName, target: float | None,
+                at: float | None) -> dict[str, Any]:
+    row: dict[str, Any] = {"group": g.key, "label": g.label,
+                           "axis": "C" if law is LawName.joint else axis.value}
+    if g.fit is None:
+        return {**row, "error": f"not fitted: {g.error}"}
+    try:
+        if at is not None:
+            band = g.fit.predict([at])
+            row["value"] = band.at(0).to_dict()
+        else:
+            row["value"] = g.fit.solve(target).to_dict()
+            if law is LawName.joint and math.isfinite(row["value"]["value"]):
+                n, d, _ = g.fit.frontier([row["value"]["value"]])
+                row["N_opt"], row["D_opt"] = n.at(0).to_dict(), d.at(0).to_dict()
+    except UsageError as exc:
+        return {**row, "error": str(exc)}
+    return row
+
+
+def report(directory: Directory,
+           out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created).")],
+           law: Annotated[LawName, typer.Option(
+               "--law", help="power or ceiling (single-axis laws).")] = LawName.power,
+           metric: Metric = "test_mse", group_by: GroupBy = None, floor: Floor = True,
+           bootstrap: Bootstrap = 200, seed: Seed = 0, level: Level = 0.68,
+           holdout: Holdout = 1) -> None:
+    """Write an HTML report with PNG and PDF figures for the runs in DIRECTORY.
+
+    Contents: metric versus every swept axis (D, N, C) with fitted lines and
+    bands per group, residuals, exponent table with intervals, extrapolation
+    check, exponent versus phase-space dimension d = 3 n_f - 4 next to 4/d,
+    pull calibration of heteroscedastic runs, and the runs not fitted.
+
+    Example: hepscaling report sweeps/tth --out report/
+    """
+    from hepscaling.report import build_report
+
+    result = build_report(directory, out, metric=metric, law=law.value, floor=floor,
+                          group_by=group_by, bootstrap=bootstrap, seed=seed, level=level,
+                          holdout=holdout)
+    typer.echo(str(result.index))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``fit``, ``predict`` and ``report`` commands to the root ``app``."""
+    app.command("fit")(fit)
+    app.command("predict")(predict)
+    app.command("report")(report)

@@ -1,0 +1,148 @@
+"""Benchmark: training throughput of the transformer families on one CPU core.
+
+For ``transformer``, ``lloca`` and ``lgatr`` at two sizes each, times full training steps
+(forward, MSE loss, backward, gradient clipping, AdamW update) on batches of ``k = 5`` particle
+momenta (``u u~ > t t~ h``-like type ids), and reports samples per second and the achieved
+FLOP rate ``samples/s x 3 x forward_flops`` (the training-FLOP convention of
+:mod:`hepscaling.train.flops`) as a fraction of the float32 matmul peak measured in the same run
+(best of repeated 1024 x 1024 matmuls). Torch runs on one thread: the machine has two cores
+shared with other jobs, and extra threads only add synchronisation. Rates use process CPU time
+(wall time alongside), so waiting for a core does not count.
+
+Run:  .venv/bin/python benchmarks/bench_training_transformers.py [--batch 128] [--seconds 3]
+Writes benchmarks/results/training_transformers.json and .md.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402  (thread limits must be set before torch is imported)
+import json  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import torch  # noqa: E402
+
+from hepscaling.models.base import InputsSpec, build_model  # noqa: E402
+from hepscaling.provenance import code_version, environment  # noqa: E402
+from hepscaling.records import atomic_write_text  # noqa: E402
+from hepscaling.train.flops import TRAIN_FLOPS_FACTOR  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SPEC = InputsSpec(n_invariants=10, n_particles=5, particle_types=(0, 1, 2, 3, 4))
+SEED = 0
+# (family, size label, model config): similar N per size across the families
+MODELS = [
+    ("transformer", "small", {"width": 32, "depth": 2, "heads": 4}),
+    ("transformer", "large", {"width": 128, "depth": 4, "heads": 8}),
+    ("lloca", "small", {"width": 32, "depth": 2, "heads": 4}),
+    ("lloca", "large", {"width": 128, "depth": 4, "heads": 8}),
+    ("lgatr", "small", {"width": 8, "depth": 2, "heads": 4}),
+    ("lgatr", "large", {"width": 32, "depth": 4, "heads": 8}),
+]
+
+
+def matmul_peak(size: int = 1024, repeat: int = 10) -> float:
+    """Best float32 matmul rate, FLOP per CPU second, of ``size x size`` matrices."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    best = float("inf")
+    for _ in range(repeat):
+        cpu = time.process_time()
+        a @ b
+        best = min(best, time.process_time() - cpu)
+    return 2 * size**3 / best
+
+
+def momenta(batch: int, generator: torch.Generator) -> torch.Tensor:
+    """Random on-shell-like momenta float32 ``(batch, 5, 4)``, O(1) entries."""
+    p3 = torch.randn(batch, SPEC.n_particles, 3, generator=generator)
+    energy = (p3.square().sum(-1, keepdim=True) + 0.1).sqrt()
+    return torch.cat([energy, p3], dim=-1)
+
+
+def bench_model(family: str, size: str, extra: dict, batch: int, seconds: float) -> dict:
+    """Steps per CPU second of one model; at least 3 timed steps after 2 warm-up steps."""
+    torch.manual_seed(SEED)
+    model = build_model({"family": family, **extra}, SPEC)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    generator = torch.Generator().manual_seed(SEED)
+    x, y = momenta(batch, generator), torch.randn(batch, 1, generator=generator)
+
+    def step() -> None:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+
+    for _ in range(2):
+        step()
+    steps, wall, cpu = 0, time.perf_counter(), time.process_time()
+    while steps < 3 or time.process_time() - cpu < seconds:
+        step()
+        steps += 1
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    flops_per_sample = TRAIN_FLOPS_FACTOR * model.forward_flops()
+    rate = steps * batch / cpu
+    return {"family": family, "size": size, "config": extra, "n_params": model.n_params(),
+            "forward_flops_per_sample": model.forward_flops(), "batch": batch, "steps": steps,
+            "samples_per_s_cpu": rate, "samples_per_s_wall": steps * batch / wall,
+            "achieved_flops_per_s_cpu": rate * flops_per_sample}
+
+
+def markdown(rows: list[dict], meta: dict) -> str:
+    """A short markdown table of the rates."""
+    lines = [
+        "# Training throughput of the transformer families (one CPU core)",
+        "",
+        f"k = 5 particles, batch {meta['batch']}, float32, AdamW + MSE + clipping; code "
+        f"{meta['code_version']}; torch on one thread. Samples/s per CPU second (wall in "
+        f"brackets; load average {meta['load_average_1_5_15'][0]:.1f} on {os.cpu_count()} "
+        f"cores). Peak: best float32 1024^3 matmul in this run, "
+        f"{meta['matmul_peak_flops_per_s'] / 1e9:.1f} GFLOP/s. Achieved = samples/s x 3 x "
+        "forward FLOPs (matmul FLOPs only).",
+        "",
+        "| family | size | N | fwd FLOPs/sample | samples/s | achieved GFLOP/s | of peak |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['family']} | {r['size']} {r['config']} | {r['n_params']:,} | "
+            f"{r['forward_flops_per_sample']:.3g} | {r['samples_per_s_cpu']:.3g} "
+            f"({r['samples_per_s_wall']:.3g}) | {r['achieved_flops_per_s_cpu'] / 1e9:.2f} | "
+            f"{r['fraction_of_peak']:.1%} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=128, help="events per training step")
+    parser.add_argument("--seconds", type=float, default=3.0, help="CPU seconds per model")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    peak = matmul_peak()
+    rows = []
+    for family, size, extra in MODELS:
+        row = bench_model(family, size, extra, args.batch, args.seconds)
+        row["fraction_of_peak"] = row["achieved_flops_per_s_cpu"] / peak
+        print(f"{family:12s} {size:6s} N={row['n_params']:>9,d} "
+              f"{row['samples_per_s_cpu']:9.4g} samples/s  "
+              f"{row['achieved_flops_per_s_cpu'] / 1e9:6.2f} GFLOP/s "
+              f"({row['fraction_of_peak']:.1%} of peak)", flush=True)
+        rows.append(row)
+    meta = {"batch": args.batch, "seed": SEED, "threads": 1, "matmul_peak_flops_per_s": peak,
+            "code_version": code_version(), "environment": environment(),
+            "load_average_1_5_15": list(os.getloadavg()),
+            "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    RESULTS.mkdir(exist_ok=True)
+    atomic_write_text(RESULTS / "training_transformers.json",
+                      json.dumps({"meta": meta, "results": rows}, indent=2) + "\n")
+    atomic_write_text(RESULTS / "training_transformers.md", markdown(rows, meta))
+
+
+if __name__ == "__main__":
+    main()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers.kinematics import central_events
 
+from helpers.kinematics import central_events
 from hepscaling.physics.amplitudes.recursion import _parity, _partitions
 from hepscaling.physics.matrix_element import matrix_element
 from hepscaling.physics.process import parse_process

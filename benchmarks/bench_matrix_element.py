@@ -106,8 +106,10 @@ def markdown(rows: list[dict], meta: dict) -> str:
         "",
         f"{meta['n']} points per process at sqrt(s) = {SQRT_S:g} GeV, cuts "
         f"{CUTS.model_dump(exclude_defaults=True)}, seed {SEED}; code {meta['code_version']}; "
-        "all numerical libraries limited to one thread. Rates in points per second "
-        "(CPU time; wall time in brackets). MadGraph: standalone Fortran rates quoted in the "
+        "all numerical libraries limited to one thread. Rates in points per second of process "
+        "CPU time (wall time in brackets; the machine's load average was "
+        f"{meta['load_average_1_5_15'][0]:.1f} on {os.cpu_count()} cores, so wall time "
+        "includes waiting for a core). MadGraph: standalone Fortran rates quoted in the "
         "issue, measured elsewhere, so the ratio compares different machines.",
         "",
         "| process | phase space | build (s) | our |M|^2 | MadGraph | ours / MadGraph |",
@@ -139,7 +141,8 @@ def main() -> None:
         rows.append(row)
     meta = {"n": args.n, "sqrt_s": SQRT_S, "cuts": CUTS.model_dump(), "seed": SEED,
             "code_version": code_version(), "environment": environment(),
-            "threads": 1, "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            "threads": 1, "load_average_1_5_15": list(os.getloadavg()),
+            "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     RESULTS.mkdir(exist_ok=True)
     atomic_write_text(RESULTS / "matrix_element.json",
                       json.dumps({"meta": meta, "results": rows}, indent=2) + "\n")

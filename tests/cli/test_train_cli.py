@@ -5,7 +5,6 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-import torch
 
 from helpers.amplitude_files import write_toy_amplitudes
 from hepscaling import cli
@@ -14,9 +13,6 @@ from hepscaling import cli
 @pytest.fixture
 def run_cli(monkeypatch, capsys):
     """Run ``hepscaling ARGS`` in this process through ``cli.main`` (the console entry point)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-
     def run(*args: str) -> SimpleNamespace:
         monkeypatch.setattr(sys, "argv", ["hepscaling", *args])
         with pytest.raises(SystemExit) as exit_info:
@@ -25,13 +21,12 @@ def run_cli(monkeypatch, capsys):
         out, err = capsys.readouterr()
         return SimpleNamespace(returncode=0 if code is None else code, stdout=out, stderr=err)
 
-    yield run
-    torch.set_num_threads(threads)
+    return run
 
 
 SMALL = ["--set", "task.n_train=300", "--set", "task.n_val=100", "--set", "task.n_test=100",
          "--set", "train.steps=20", "--set", "train.eval_every=10", "--set", "model.width=16",
-         "--device", "cpu", "--no-progress"]
+         "--device", "cpu", "--no-progress", "--threads", "1"]
 
 
 def test_preset_run_writes_record_and_checkpoint(run_cli, tmp_path):

@@ -4,6 +4,7 @@ import json
 import math
 
 import pytest
+import torch
 
 from helpers.amplitude_files import toy_config, write_toy_amplitudes
 from hepscaling.errors import UsageError
@@ -41,7 +42,9 @@ def test_each_family_learns(toy_h5, tmp_path, family, loss):
 
 def test_accounting(toy_h5, tmp_path):
     cfg = toy_config(toy_h5, train={"epochs": 8, "steps": None, "batch_size": 100})
-    record = run_training(cfg, tmp_path)
+    threads = torch.get_num_threads()
+    record = run_training(cfg, tmp_path, threads=threads + 1)
+    assert torch.get_num_threads() == threads  # restored after the run
     assert record.steps == 32 and record.metrics["planned_steps"] == 32  # 8 x 400 / 100
     assert record.samples_seen == 3200 and record.epochs == pytest.approx(8.0)
     assert record.flops_per_sample == training_flops_per_sample(cfg)

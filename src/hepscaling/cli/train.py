@@ -36,6 +36,8 @@ def train(
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress bar on stderr (default: only on a terminal).")
     ] = None,
+    threads: Annotated[int | None, typer.Option(
+        "--threads", min=1, help="CPU threads for torch (default: torch's choice).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
 ) -> None:
     """Train one config and write OUT/record.json, OUT/checkpoint.pt and OUT/run.log.
@@ -48,7 +50,7 @@ def train(
     path = Path(config)
     source = path if path.suffix in (".yaml", ".yml") or path.exists() else preset_path(config)
     overrides = [*(set_ or []), *([f"device={device.value}"] if device is not None else [])]
-    record = run_training(load_config(source, overrides), out, progress=progress)
+    record = run_training(load_config(source, overrides), out, progress=progress, threads=threads)
     if as_json:
         typer.echo(record.model_dump_json(indent=1))
     else:

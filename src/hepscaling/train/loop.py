@@ -48,7 +48,7 @@ Callback = Callable[[int, dict[str, float]], None]
 
 def run_training(config: RunConfig | dict[str, Any] | str | os.PathLike,
                  run_dir: str | os.PathLike, *, progress: bool | None = None,
-                 callback: Callback | None = None) -> RunRecord:
+                 callback: Callback | None = None, threads: int | None = None) -> RunRecord:
     """Train one config in ``run_dir`` (created if needed) and return its record.
 
     Parameters
@@ -59,6 +59,8 @@ def run_training(config: RunConfig | dict[str, Any] | str | os.PathLike,
     callback : called as ``callback(step, metrics)`` after every evaluation and checkpoint
         (``metrics``: ``train_loss`` and the ``val_*`` values); an exception raised by it stops
         the run like a crash (status ``failed``; the checkpoint allows resuming).
+    threads : CPU threads for torch during this run (restored afterwards); None keeps torch's
+        setting. Use 1 when several runs share a machine: oversubscribed cores are far slower.
 
     Returns
     -------
@@ -81,6 +83,9 @@ def run_training(config: RunConfig | dict[str, Any] | str | os.PathLike,
                        code_version=code_version(), seed=cfg.seed, n_train=cfg.task.n_train,
                        started_at=utc_now(), environment=environment())
     write_record(record, run_dir)
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
     try:
         return _train(cfg, record, run_dir, progress, callback)
     except Exception as exc:
@@ -89,6 +94,8 @@ def run_training(config: RunConfig | dict[str, Any] | str | os.PathLike,
         write_record(record, run_dir)
         _log(run_dir, f"failed: {record.error}")
         raise
+    finally:
+        torch.set_num_threads(previous_threads)
 
 
 def _log(run_dir: Path, line: str) -> None:

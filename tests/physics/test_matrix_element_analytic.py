@@ -356,7 +356,7 @@ def test_parke_taylor_reproduces_esw_four_gluons():
 @pytest.fixture(scope="module")
 def ggg_points() -> np.ndarray:
     """g g > g g g test momenta at sqrt(s) = 1 TeV, away from soft/collinear limits."""
-    return central_events(64, 1000.0, (0.0, 0.0, 0.0), seed=3)
+    return central_events(32, 1000.0, (0.0, 0.0, 0.0), seed=3)
 
 
 def test_gg_to_ggg_parke_taylor(ggg_points):

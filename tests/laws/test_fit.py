@@ -1,0 +1,156 @@
+"""fit_power_law / fit_ceiling / fit_joint: recovery of known laws, solve/predict, bad input, and
+agreement with the PyPI ``chinchilla`` package's fit of the joint law."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from hepscaling.errors import UsageError
+from hepscaling.laws import fit_ceiling, fit_joint, fit_power_law, joint_law, power_law
+from hepscaling.laws.optimize import huber
+
+
+def _noisy(y, sigma, seed):
+    return y * np.exp(sigma * np.random.default_rng(seed).normal(size=np.shape(y)))
+
+
+def test_power_law_with_floor_recovers_exponent_and_floor():
+    x = np.logspace(2, 6, 12)
+    y = _noisy(power_law(x, 500.0, 0.55, 2e-3), 0.02, seed=1)
+    fit = fit_power_law(x, y, bootstrap=0)
+    assert fit.law == "power"
+    assert fit.params["alpha"] == pytest.approx(0.55, abs=0.04)
+    assert fit.params["k"] == pytest.approx(2e-3, rel=0.15)
+    assert fit.params["x_c"] == pytest.approx(500.0, rel=0.15)
+
+
+def test_power_law_without_floor_recovers_exponent():
+    x = np.logspace(2, 6, 10)
+    y = _noisy(power_law(x, 50.0, 0.8), 0.05, seed=2)
+    fit = fit_power_law(x, y, floor=False, bootstrap=0)
+    assert fit.law == "power_no_floor" and fit.params["k"] == 0.0
+    assert fit.params["alpha"] == pytest.approx(0.8, abs=0.03)
+
+
+def test_ceiling_recovers_limit_and_exponent():
+    x = np.logspace(4, 8, 12)
+    acc = 0.985 - 0.6 * x ** -0.25
+    fit = fit_ceiling(x, _noisy(1 - acc, 0.01, seed=3) * -1 + 1, bootstrap=0)
+    assert fit.params["a_inf"] == pytest.approx(0.985, abs=2e-3)
+    assert fit.params["b"] == pytest.approx(0.25, abs=0.03)
+    assert fit.solve(0.97).value == pytest.approx((0.6 / 0.015) ** 4, rel=0.3)
+    with pytest.raises(UsageError, match="ceiling"):
+        fit.solve(0.99)
+
+
+def test_joint_recovers_exponents():
+    n = np.repeat(np.logspace(5, 8, 5), 5)
+    d = np.tile(np.logspace(6, 9, 5), 5)
+    loss = _noisy(joint_law(n, d, 1.7, 400.0, 0.34, 1e3, 0.28), 0.005, seed=4)
+    fit = fit_joint(n, d, loss, bootstrap=0)
+    assert fit.params["alpha"] == pytest.approx(0.34, abs=0.02)
+    assert fit.params["beta"] == pytest.approx(0.28, abs=0.02)
+    assert fit.params["E"] == pytest.approx(1.7, rel=0.1)
+    assert fit.params["B"] == pytest.approx(1e3, rel=0.1)
+
+
+def test_solve_inverts_predict_and_rejects_targets_below_the_floor():
+    x = np.logspace(2, 6, 10)
+    fit = fit_power_law(x, _noisy(power_law(x, 500.0, 0.5, 1e-3), 0.02, 5), bootstrap=20)
+    sol = fit.solve(5e-3)
+    assert fit.predict([sol.value]).value[0] == pytest.approx(5e-3, rel=1e-10)
+    assert sol.low <= sol.value <= sol.high
+    band = fit.predict(x)
+    assert np.all(band.low <= band.high)
+    with pytest.raises(UsageError, match="floor"):
+        fit.solve(0.5 * fit.params["k"])
+
+
+def test_joint_solve_round_trips():
+    n = np.repeat(np.logspace(5, 8, 4), 4)
+    d = np.tile(np.logspace(6, 9, 4), 4)
+    fit = fit_joint(n, d, joint_law(n, d, 1.7, 400.0, 0.34, 1e4, 0.28), bootstrap=0)
+    d_needed = fit.solve(3.0, N=1e8).value
+    assert fit.predict(1e8, d_needed).value[0] == pytest.approx(3.0, rel=1e-8)
+    n_needed = fit.solve(33.0, D=1e9).value  # B / D^beta = 30.6 at D = 1e9
+    assert fit.predict(n_needed, 1e9).value[0] == pytest.approx(33.0, rel=1e-8)
+    c_needed = fit.solve(3.0).value
+    n_opt, d_opt, l_opt = fit.frontier([c_needed])
+    assert l_opt.value[0] == pytest.approx(3.0, rel=1e-8)
+    assert 6 * n_opt.value[0] * d_opt.value[0] == pytest.approx(c_needed, rel=1e-10)
+    with pytest.raises(UsageError, match="floor"):
+        fit.solve(1.0)
+
+
+def test_same_seed_same_intervals_and_different_seed_differs():
+    x = np.logspace(2, 5, 8)
+    y = _noisy(power_law(x, 100.0, 0.6), 0.05, 6)
+    a = fit_power_law(x, y, floor=False, bootstrap=15, seed=3)
+    b = fit_power_law(x, y, floor=False, bootstrap=15, seed=3)
+    c = fit_power_law(x, y, floor=False, bootstrap=15, seed=4)
+    assert np.array_equal(a.samples, b.samples)
+    assert not np.array_equal(a.samples, c.samples)
+
+
+@pytest.mark.parametrize(("x", "y", "message"), [
+    ([1, 2, 3], [1.0, 0.5, 0.3], "at least 4 runs"),
+    ([1, 2, 3, 4], [1.0, -0.5, 0.3, 0.2], "must be > 0"),
+    ([1, 2, 3, 4, 5], [1.0, np.nan, 0.3, 0.2, 0.1], "NaN"),
+    ([10, 10, 10, 10, 10], [1.0, 0.9, 0.8, 0.7, 0.6], "distinct x"),
+    ([1, 2, 3, 4], [1.0, 0.5, 0.3], "one value per run"),
+    ([[1, 2], [3, 4]], [1.0, 0.5], "1-D"),
+])
+def test_degenerate_input_is_a_usage_error(x, y, message):
+    with pytest.raises(UsageError, match=message):
+        fit_power_law(x, y, bootstrap=0)
+
+
+def test_bad_options_are_usage_errors():
+    x, y = np.logspace(1, 3, 5), np.logspace(0, -2, 5)
+    with pytest.raises(UsageError, match="level"):
+        fit_power_law(x, y, level=1.5)
+    with pytest.raises(UsageError, match="bootstrap"):
+        fit_power_law(x, y, bootstrap=-1)
+    with pytest.raises(UsageError, match="distinct D"):
+        fit_joint(np.logspace(4, 6, 6), np.full(6, 1e5), np.linspace(1, 2, 6), bootstrap=0)
+
+
+CHINCHILLA = """
+import functools, json, sys
+from chinchilla import Chinchilla
+from chinchilla._metrics import log_huber
+data = json.loads(sys.stdin.read())
+loss_fn = functools.partial(log_huber, delta=1e-3)
+loss_fn.__name__ = "log_huber"
+grid = {"e": (0.0, 0.5), "a": (5.0, 6.0), "b": (8.0, 9.0), "alpha": (0.3,), "beta": (0.3,)}
+cc = Chinchilla(sys.argv[1], param_grid=grid, loss_fn=loss_fn, log_level=50)
+for n, d, loss in zip(data["N"], data["D"], data["L"]):
+    cc.append(N=n, D=d, loss=loss)
+cc.fit(parallel=False)
+print(json.dumps(cc.get_params()))
+"""
+
+
+def test_joint_fit_agrees_with_the_chinchilla_package(tmp_path):
+    """Same data, same objective (Huber, delta 1e-3, on log L; chinchilla averages, we sum),
+    chinchilla's own BFGS from its own grid: parameters, predictions and objective agree."""
+    n = np.repeat(np.logspace(5, 8, 5), 4)
+    d = np.tile(np.logspace(6, 9, 4), 5)
+    loss = _noisy(joint_law(n, d, 1.7, 400.0, 0.34, 1e4, 0.28), 0.005, seed=3)
+    data = json.dumps({"N": n.tolist(), "D": d.tolist(), "L": loss.tolist()})
+    done = subprocess.run([sys.executable, "-c", CHINCHILLA, str(tmp_path / "cc")], input=data,
+                          capture_output=True, text=True, check=True, timeout=300)
+    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    ours = fit_joint(n, d, loss, bootstrap=0)
+    for name in ("alpha", "beta"):
+        assert ours.params[name] == pytest.approx(theirs[name], abs=5e-3)
+    for name in ("A", "B", "E"):
+        assert ours.params[name] == pytest.approx(theirs[name], rel=0.05)
+    their_pred = joint_law(n, d, theirs["E"], theirs["A"], theirs["alpha"], theirs["B"],
+                           theirs["beta"])
+    assert ours.predict(n, d).value == pytest.approx(their_pred, rel=1e-3)
+    their_objective = huber(np.log(their_pred) - np.log(loss)).sum()
+    assert ours.objective <= their_objective * (1 + 1e-6)

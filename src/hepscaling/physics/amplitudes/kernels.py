@@ -160,6 +160,8 @@ def ffs_scalar(row, col, gl, gr):
 
 def ffs_col(col, s, gl, gr):
     """Open row leg: ``(gl P_L + gr P_R) col s``."""
+    if gl == gr:
+        return col * (gl * s[0])
     sl, sr = gl * s[0], gr * s[0]
     out = _empty(col[0], s[0])
     out[0], out[1], out[2], out[3] = col[0] * sl, col[1] * sl, col[2] * sr, col[3] * sr

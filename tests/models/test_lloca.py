@@ -44,6 +44,16 @@ def test_lorentz_invariant_in_float64():
     assert deviation < 1e-9
 
 
+def test_frame_standardisation_travels_with_the_state_dict():
+    """A resumed model (fresh build + checkpoint) gives the same outputs on a new batch."""
+    x = torch.from_numpy(events(8, seed=9) / SCALE).float()
+    trained = build(TINY)
+    trained(x[:4])  # first batch fixes the Frames-Net edge standardisation
+    resumed = build(TINY, seed=1)
+    resumed.load_state_dict(trained.state_dict())
+    torch.testing.assert_close(resumed(x[4:]), trained(x[4:]), rtol=0, atol=0)
+
+
 def test_output_depends_on_the_event():
     """Invariance is not bought by a constant output."""
     func = as_invariant_function(build(TINY))

@@ -3,7 +3,7 @@
 End-to-end check of :func:`hepscaling.physics.cross_section.cross_section` with the real
 ``matrix_element`` (no analytic stand-in): the Monte Carlo estimate must lie within three
 standard errors of the textbook total, with the error small enough (< 1 %) for that to mean
-something. The SM inputs are MadGraph's default ``sm`` param_card, typed in here.
+something. The SM inputs are MadGraph's default ``sm`` param_card (:mod:`helpers.sm_inputs`).
 """
 
 from __future__ import annotations
@@ -14,16 +14,9 @@ import numpy as np
 import pytest
 
 from helpers.invariance import assert_same_seed_same_numbers
+from helpers.sm_inputs import ALPHA, ALPHA_S, E2, GEV2_TO_PB, GZ2, MT, MZ, SW2, WZ
 from hepscaling.physics.cross_section import cross_section
 from hepscaling.physics.phase_space import Cuts
-
-GEV2_TO_PB = 0.3893793721e9  # (hbar c)^2, GeV^2 pb (PDG)
-ALPHA, GF, ALPHA_S = 1.0 / 132.507, 1.16639e-5, 0.118
-MZ, WZ, MT = 91.188, 2.441404, 173.0
-MW = math.sqrt(MZ**2 / 2 + math.sqrt(MZ**4 / 4 - math.pi * ALPHA * MZ**2 / (math.sqrt(2) * GF)))
-SW2 = 1.0 - MW**2 / MZ**2
-E2 = 4 * math.pi * ALPHA
-GZ2 = E2 / (SW2 * (1 - SW2))
 
 
 def sigma_ee_mumu(sqrt_s: float) -> float:

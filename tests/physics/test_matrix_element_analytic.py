@@ -2,9 +2,10 @@
 
 Every formula is written out here with its source and uses the MadGraph-standalone convention
 of :mod:`hepscaling.physics` (sum over final, average over initial helicities and colours,
-divided by ``n!`` for ``n`` identical final-state particles). The Standard-Model inputs are the
-MadGraph default ``sm`` param_card values typed in below (not read from the library), so a wrong
-derived coupling, colour factor, average or symmetry factor in the engine shows up here.
+divided by ``n!`` for ``n`` identical final-state particles). The Standard-Model inputs are
+the MadGraph default ``sm`` param_card values of :mod:`helpers.sm_inputs` (not read from the
+library), so a wrong derived coupling, colour factor, average or symmetry factor in the engine
+shows up here. Exact formulas are compared at 1e-10 relative.
 Notation: ``s = (p1+p2)^2``, ``t = (p1-p3)^2``, ``u = (p1-p4)^2`` in process order.
 """
 
@@ -12,52 +13,30 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
-from collections.abc import Callable
-from functools import cache
 
 import numpy as np
 import pytest
 
-from helpers.dirac import GAMMA, METRIC, bar, slash
-from helpers.kinematics import central_events, dot, invariant, two_to_two
-from hepscaling.physics.matrix_element import matrix_element
+from helpers.kinematics import central_events, invariant, two_to_two
+from helpers.me_checks import assert_matches
+from helpers.sm_inputs import (
+    DOWN,
+    E2,
+    ELECTRON,
+    GS2,
+    GW2,
+    GZ2,
+    MT,
+    MW,
+    MZ,
+    N_C,
+    NEUTRINO,
+    UP,
+    WW,
+    WZ,
+    chiral,
+)
 from hepscaling.physics.sm import SMParameters
-
-# MadGraph5_aMC@NLO default `sm` param_card, typed in independently of the library.
-ALPHA = 1.0 / 132.507
-GF = 1.16639e-5
-ALPHA_S = 0.118
-MZ, WZ = 91.188, 2.441404
-WW = 2.0476
-MT = 173.0
-MW = math.sqrt(MZ**2 / 2 + math.sqrt(MZ**4 / 4 - math.pi * ALPHA * MZ**2 / (math.sqrt(2) * GF)))
-SW2 = 1.0 - MW**2 / MZ**2
-CW2 = 1.0 - SW2
-E2 = 4.0 * math.pi * ALPHA  # e^2
-GS2 = 4.0 * math.pi * ALPHA_S  # gs^2
-GZ2 = E2 / (SW2 * CW2)  # Z coupling e/(sw cw), squared
-GW2 = E2 / (2.0 * SW2)  # W coupling e/(sw sqrt 2), squared
-N_C = 3
-
-RTOL = 1e-10  # the formulas below are exact at tree level
-
-
-def chiral(t3: float, charge: float) -> tuple[float, float]:
-    """Z couplings ``(gL, gR) = (T3 - Q sw2, -Q sw2)`` in units of ``e/(sw cw)``."""
-    return t3 - charge * SW2, -charge * SW2
-
-
-ELECTRON = (-0.5, -1.0)  # (T3, Q)
-NEUTRINO = (0.5, 0.0)
-UP = (0.5, 2.0 / 3.0)
-DOWN = (-0.5, -1.0 / 3.0)
-
-
-@cache
-def engine(process: str) -> Callable[[np.ndarray], np.ndarray]:
-    """The engine's |M|^2 callable with default parameters, built once per process."""
-    return matrix_element(process)
 
 
 def mandelstam(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -71,17 +50,6 @@ def points(sqrt_s: float, m3: float = 0.0, m4: float = 0.0, n: int = 64,
     """2 -> 2 test momenta ``(n, 4, 4)`` with ``|cos theta| < 0.95`` and random azimuth."""
     rng = np.random.default_rng(seed)
     return two_to_two(sqrt_s, rng.uniform(-0.95, 0.95, n), rng.uniform(0, 2 * np.pi, n), m3, m4)
-
-
-def assert_matches(process: str, p: np.ndarray, expected: np.ndarray, rtol: float = RTOL,
-                   params: SMParameters | None = None) -> None:
-    """Engine |M|^2 equals ``expected`` to ``rtol``; the message names the ratio range."""
-    func = engine(process) if params is None else matrix_element(process, params)
-    got = func(p)
-    assert got.shape == expected.shape and got.dtype == np.float64
-    ratio = got / expected
-    assert np.all(np.abs(ratio - 1.0) < rtol), (
-        f"{process}: engine/analytic in [{ratio.min():.10g}, {ratio.max():.10g}]")
 
 
 # --- s-channel fermion pair production through photon, Z or W ------------------------------
@@ -272,46 +240,6 @@ def test_gg_to_ttbar_default_width_within_convention_difference():
     # moves at the 1e-4 level; with zero width it is exact. Either convention passes 1e-3.
     p = points(400.0, MT, MT)
     assert_matches("g g > t t~", p, gg_ttbar(p), rtol=1e-3)
-
-
-# --- u u~ > t t~ h: Dirac traces evaluated numerically (the main case study) -----------------
-#
-# Default orders (QCD=2, QED=1): an s-channel gluon and the Higgs radiated off the top or the
-# antitop, Yukawa vertex -i ymt/v with v = 2 MW sw / e (MadGraph sm), top width in those
-# (final-state, s-channel-like) propagators. With O^mu = (p3+p5-slash + MT) G^mu / D35 +
-# G^mu (-p4-p5-slash + MT) / D45, D_ij = (pi+pj)^2 - MT^2 + i MT WT, the spin and colour sum is
-#   gs^4 y^2 Tr(T^a T^b) Tr(T^a T^b) / s^2  L^{mu nu} H_{mu nu},   Tr(T^a T^b)^2 = 2,
-#   L = Tr[p2 G^mu p1 G^nu],  H = Tr[(p3 + MT) O_mu (p4 - MT) bar(O_nu)],
-# averaged over 2 x 2 x 3 x 3 = 36 initial states.
-
-MH, WT = 125.0, 1.4915
-VEV = 2 * MW * math.sqrt(SW2) / math.sqrt(E2)
-
-
-def uu_ttbar_h(p: np.ndarray) -> np.ndarray:
-    """Spin- and colour-averaged |M|^2 of u u~ > t t~ h from explicit Dirac traces."""
-    eye = np.eye(4)
-    out = np.empty(p.shape[0])
-    for n, (p1, p2, p3, p4, p5) in enumerate(p):
-        d35 = dot(p3 + p5, p3 + p5) - MT**2 + 1j * MT * WT
-        d45 = dot(p4 + p5, p4 + p5) - MT**2 + 1j * MT * WT
-        o = [(slash(p3 + p5) + MT * eye) @ g / d35 + g @ (-slash(p4 + p5) + MT * eye) / d45
-             for g in GAMMA]
-        total = 0.0
-        for mu, nu in itertools.product(range(4), repeat=2):
-            lepton_like = np.trace(slash(p2) @ GAMMA[mu] @ slash(p1) @ GAMMA[nu])
-            heavy = np.trace((slash(p3) + MT * eye) @ o[mu] @ (slash(p4) - MT * eye)
-                             @ bar(o[nu]))
-            total += METRIC[mu, mu] * METRIC[nu, nu] * lepton_like * heavy
-        s = dot(p1 + p2, p1 + p2)
-        out[n] = (GS2**2 * (MT / VEV) ** 2 * 2 / s**2 * total).real / 36
-    return out
-
-
-@pytest.mark.parametrize("sqrt_s", [500.0, 1000.0])
-def test_u_ubar_to_ttbar_h_from_dirac_traces(sqrt_s):
-    p = central_events(8, sqrt_s, (MT, MT, MH), seed=4)
-    assert_matches("u u~ > t t~ h", p, uu_ttbar_h(p))
 
 
 # --- gluon amplitudes from Parke-Taylor ----------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
 from functools import cache
 
 import numpy as np
@@ -19,20 +18,11 @@ import pytest
 
 from helpers.invariance import assert_lorentz_invariant
 from helpers.kinematics import boost, boost_between, central_events, dot, rambo, two_to_two
+from helpers.me_checks import engine
+from helpers.sm_inputs import CA, CF, DOWN, GS2, UP, chiral
 from hepscaling.errors import UsageError
 from hepscaling.physics.matrix_element import matrix_element
 from hepscaling.physics.process import parse_process
-
-# Independent electroweak inputs (MadGraph default sm param_card), see the analytic tests.
-ALPHA, GF, MZ = 1.0 / 132.507, 1.16639e-5, 91.188
-MW = math.sqrt(MZ**2 / 2 + math.sqrt(MZ**4 / 4 - math.pi * ALPHA * MZ**2 / (math.sqrt(2) * GF)))
-SW2 = 1.0 - MW**2 / MZ**2
-
-
-@cache
-def engine(process: str) -> Callable[[np.ndarray], np.ndarray]:
-    """The engine's |M|^2 callable with default parameters, built once per process."""
-    return matrix_element(process)
 
 
 @cache
@@ -113,10 +103,6 @@ def test_relabelling_the_process_permutes_the_momenta(process, relabelled, order
 # Deviations shrink like theta (collinear) and lambda (soft); the bounds below leave a
 # factor of at least 5 above what a correct engine shows at these distances from the limit.
 
-GS2 = 4.0 * math.pi * 0.118
-CF, CA = 4.0 / 3.0, 3.0
-
-
 def _raw(process: str, p: np.ndarray) -> np.ndarray:
     """|M|^2 with the identical-particle factor undone (still averaged over the initial state)."""
     return engine(process)(p) * parse_process(process).identical_factor
@@ -185,11 +171,6 @@ def test_soft_gluon_limit(reduced, full, hard_gluon, tol):
 # --- Couplings: processes that differ only by the quark's Z charge ---------------------------
 
 
-def z_coupling_squared(t3: float, charge: float) -> float:
-    """gL^2 + gR^2 of a quark, gL = T3 - Q sw2, gR = -Q sw2."""
-    return (t3 - charge * SW2) ** 2 + (charge * SW2) ** 2
-
-
 @pytest.mark.parametrize(("up", "down"), [("u u~ > z g", "d d~ > z g"),
                                           ("u u~ > z g g", "d d~ > z g g"),
                                           ("c c~ > z g g", "s s~ > z g g")])
@@ -197,7 +178,7 @@ def test_up_down_ratio_is_the_z_coupling_ratio(up, down):
     # Only the Z-quark coupling differs (massless quarks, no photon diagram with a final Z).
     p = events(up)
     ratio = engine(down)(p) / engine(up)(p)
-    expected = z_coupling_squared(-0.5, -1 / 3) / z_coupling_squared(0.5, 2 / 3)
+    expected = sum(g**2 for g in chiral(*DOWN)) / sum(g**2 for g in chiral(*UP))
     np.testing.assert_allclose(ratio, expected, rtol=1e-12)
 
 

@@ -120,3 +120,50 @@ def test_wz_reference_is_gauge_invariant():
 def test_u_dbar_to_wz(sqrt_s):
     p = central_events(6, sqrt_s, (MW, MZ), seed=2)
     assert_matches("u d~ > w+ z", p, ud_wz(p))
+
+
+# --- decays 1 -> 2 (the decaying particle at rest; MadGraph sums final and averages initial
+# helicities and colours as for scattering) ----------------------------------------------------
+
+MB = 4.7  # massive b in the default sm model (ymb = MB)
+
+
+def _at_rest_decay(mass: float, m1: float, m2: float, seed: int = 3, n: int = 4) -> np.ndarray:
+    """``(n, 3, 4)`` momenta of a decay at rest into two particles in random directions."""
+    rng = np.random.default_rng(seed)
+    k = math.sqrt((mass**2 - (m1 + m2) ** 2) * (mass**2 - (m1 - m2) ** 2)) / (2 * mass)
+    direction = rng.normal(size=(n, 3))
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    p = np.zeros((n, 3, 4))
+    p[:, 0, 0] = mass
+    p[:, 1, 0], p[:, 1, 1:] = math.hypot(k, m1), k * direction
+    p[:, 2, 0], p[:, 2, 1:] = math.hypot(k, m2), -k * direction
+    return p
+
+
+def test_z_to_electrons():
+    # sum = gZ^2 (gL^2 + gR^2) (-g + kk/M^2)_mn Tr[p1 G^m p2 G^n] / 2 = 2 gZ^2 (gL^2+gR^2) MZ^2,
+    # averaged over 3 Z polarisations (Gamma = |M|^2 / (16 pi MZ) = gZ^2 (gL^2+gR^2) MZ / 24 pi).
+    g_l, g_r = chiral(-0.5, -1.0)
+    p = _at_rest_decay(MZ, 0.0, 0.0)
+    assert_matches("z > e+ e-", p, np.full(4, 2 * GZ2 * (g_l**2 + g_r**2) * MZ**2 / 3))
+
+
+def test_higgs_to_b_bbar():
+    # (ymb/v)^2 Tr[(p1 + MB)(p2 - MB)] x 3 colours = 3 (MB/v)^2 2 (MH^2 - 4 MB^2).
+    p = _at_rest_decay(MH, MB, MB)
+    assert_matches("h > b b~", p, np.full(4, 3 * (MB / VEV) ** 2 * 2 * (MH**2 - 4 * MB**2)))
+
+
+def test_top_to_b_w():
+    # gW^2 P_mn(pW) Tr[(pb + MB) G^m P_L (pt + MT) P_R G^n], averaged over 2 top spins (colour
+    # sum 3 / average 3 = 1).
+    p = _at_rest_decay(MT, MB, MW)
+    expected = np.empty(4)
+    for n, (p_t, p_b, p_w) in enumerate(p):
+        pol = polarisation_sum(p_w, MW)
+        expected[n] = GW2 / 2 * sum(
+            pol[m, k] * np.trace((slash(p_b) + MB * EYE) @ GAMMA[m] @ P_L
+                                 @ (slash(p_t) + MT * EYE) @ P_R @ GAMMA[k])
+            for m, k in itertools.product(range(4), repeat=2)).real
+    assert_matches("t > b w+", p, expected)

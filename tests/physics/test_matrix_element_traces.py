@@ -17,7 +17,7 @@ import pytest
 from helpers.dirac import GAMMA, GAMMA5, METRIC, bar, slash
 from helpers.kinematics import central_events, dot
 from helpers.me_checks import assert_matches
-from helpers.sm_inputs import CW2, DOWN, GS2, GW2, GZ2, MH, MT, MW, MZ, UP, VEV, WT, WW, chiral
+from helpers.sm_inputs import CW2, DOWN, GS2, GW2, GZ2, MH, MT, MW, MZ, UP, VEV, WT, WW, WZ, chiral
 
 EYE = np.eye(4)
 P_L, P_R = (EYE - GAMMA5) / 2, (EYE + GAMMA5) / 2
@@ -167,3 +167,43 @@ def test_top_to_b_w():
                                  @ (slash(p_t) + MT * EYE) @ P_R @ GAMMA[k])
             for m, k in itertools.product(range(4), repeat=2)).real
     assert_matches("t > b w+", p, expected)
+
+
+# --- Higgs-strahlung: pins the hZZ and hWW couplings ----------------------------------------
+#
+# f(p_f) fbar(p_fbar) -> V(p3) h(p4) through an s-channel V: M = g_V g_VVh / (s - MV^2 + i MV WV)
+# vbar(p_fbar) G^a C u(p_f) eps*_a(p3), with g_ZZh = g MZ / cw = e MZ / (sw cw) and
+# g_WWh = g MW; the k k / MV^2 part of the propagator vanishes on the massless current.
+
+
+def higgsstrahlung(p: np.ndarray, f: int, fbar: int, chirality: np.ndarray, g_v2: float,
+                   mass: float, width: float, g_vvh: float, average: float) -> np.ndarray:
+    """Averaged |M|^2 of ``f fbar > V h`` (V at index 2); ``chirality`` the ``(4, 4)`` coupling
+    matrix ``gL P_L + gR P_R`` in units of ``g_V``; ``average`` the initial average over the
+    colour sum."""
+    out = np.empty(p.shape[0])
+    for n, event in enumerate(p):
+        q = event[0] + event[1]
+        prop2 = g_v2 * g_vvh**2 / abs(dot(q, q) - mass**2 + 1j * mass * width) ** 2
+        pol = polarisation_sum(event[2], mass)
+        total = sum(pol[a, b] * np.trace(slash(event[fbar]) @ GAMMA[a] @ chirality
+                                         @ slash(event[f]) @ bar(GAMMA[b] @ chirality))
+                    for a, b in itertools.product(range(4), repeat=2))
+        out[n] = prop2 * total.real / average
+    return out
+
+
+@pytest.mark.parametrize("sqrt_s", [250.0, 1000.0])
+def test_ee_to_zh(sqrt_s):
+    g_l, g_r = chiral(-0.5, -1.0)
+    p = central_events(6, sqrt_s, (MZ, MH), seed=8)
+    expected = higgsstrahlung(p, 1, 0, g_l * P_L + g_r * P_R, GZ2, MZ, WZ,
+                              math.sqrt(GZ2) * MZ, 4.0)
+    assert_matches("e+ e- > z h", p, expected)
+
+
+@pytest.mark.parametrize("sqrt_s", [250.0, 1000.0])
+def test_u_dbar_to_wh(sqrt_s):
+    p = central_events(6, sqrt_s, (MW, MH), seed=8)
+    expected = higgsstrahlung(p, 0, 1, P_L, GW2, MW, WW, math.sqrt(2 * GW2) * MW, 4.0 * 3.0)
+    assert_matches("u d~ > w+ h", p, expected)

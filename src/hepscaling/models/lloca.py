@@ -102,6 +102,7 @@ class LLoCaTransformer(Model):
         n_types = types.shape[1]
         self.register_buffer("types", types, persistent=False)
         self.register_buffer("frames_standardized", torch.tensor(False))
+        self._standardized_seen = False
         # lloca reads flags with .item() while building, which meta tensors cannot do: build
         # on the CPU and move the finished modules to the meta device afterwards
         ambient = torch.empty(0).device
@@ -121,10 +122,12 @@ class LLoCaTransformer(Model):
     def forward(self, momenta: torch.Tensor) -> torch.Tensor:
         """``momenta``: float ``(B, k, 4)`` (E, px, py, pz) / scale -> float ``(B, n_outputs)``."""
         batch, k, _ = momenta.shape
-        if not self.frames_standardized:
-            with torch.no_grad():
-                self.framesnet.equivectors.init_standardization(momenta)
-            self.frames_standardized.fill_(True)
+        if not self._standardized_seen:  # read the buffer once, not a device sync per step
+            if not self.frames_standardized:
+                with torch.no_grad():
+                    self.framesnet.equivectors.init_standardization(momenta)
+                self.frames_standardized.fill_(True)
+            self._standardized_seen = True
         types = self.types.to(momenta.dtype).expand(batch, k, -1)  # (B, k, n_types)
         frames = self.framesnet(momenta, scalars=types)  # Frames, matrices (B, k, 4, 4)
         local = self.to_local(momenta, frames)  # (B, k, 4), invariant

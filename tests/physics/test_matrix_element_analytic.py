@@ -112,7 +112,7 @@ def test_u_dbar_to_positron_neutrino_through_w(sqrt_s):
 
 @pytest.mark.parametrize("sqrt_s", [50.0, 1000.0])
 def test_ee_to_photons(sqrt_s):
-    # Peskin-Schroeder (5.105) massless: 1/4 sum = 2 e^4 (u/t + t/u); 1/2! for the photons.
+    # Peskin-Schroeder sec. 5.5, massless limit: 1/4 sum = 2 e^4 (u/t + t/u); 1/2! for photons.
     p = points(sqrt_s)
     _, t, u = mandelstam(p)
     assert_matches("e+ e- > a a", p, E2**2 * (u / t + t / u))
@@ -139,7 +139,7 @@ def test_u_ubar_to_zz(sqrt_s):
 
 # --- a vector boson and a gluon: q qbar -> V g and its crossings ----------------------------
 #
-# Ellis-Stirling-Webber (QCD and collider physics) table 7.2 / eq. (9.xx): for q qbar -> gamma* g
+# Ellis-Stirling-Webber (QCD and collider physics) ch. 9, W/Z + jet: for q qbar -> gamma* g
 # averaged |M|^2 = (8/9) e^2 Q^2 gs^2 (t^2 + u^2 + 2 s M^2) / (t u). Summed over everything:
 # F(s, t, u) = 32 e^2 Q^2 gs^2 (t^2 + u^2 + 2 s M^2)/(t u) (8 = 2 helicities x 4, colour
 # Tr(T^a T^a) = 4). For a chiral vector (gL, gR) in units of g_V: e^2 Q^2 -> g_V^2 (gL^2+gR^2)/2;

@@ -207,3 +207,34 @@ def test_u_dbar_to_wh(sqrt_s):
     p = central_events(6, sqrt_s, (MW, MH), seed=8)
     expected = higgsstrahlung(p, 0, 1, P_L, GW2, MW, WW, math.sqrt(2 * GW2) * MW, 4.0 * 3.0)
     assert_matches("u d~ > w+ h", p, expected)
+
+
+# --- u u~ > z g: the closed form of the analytic tests, re-derived from diagrams -------------
+#
+# vbar(p2) [G^b (p1-p3-slash) G^a C_u / t + G^a C_u (p1-p4-slash) G^b / u] u(p1), Z index a,
+# gluon index b (polarisation sum -g: one external gluon, abelian-like Ward identity), colour
+# Tr(T^a T^a) = 4, averaged over 36.
+
+
+def uu_zg(p: np.ndarray) -> np.ndarray:
+    """Spin- and colour-averaged |M|^2 of u u~ > z g, ``p (n, 4, 4)`` GeV -> ``(n,)``."""
+    g_l, g_r = chiral(*UP)
+    c_u = g_l * P_L + g_r * P_R
+    out = np.empty(p.shape[0])
+    for n, (p1, p2, p3, p4) in enumerate(p):
+        t, u = dot(p1 - p3, p1 - p3), dot(p1 - p4, p1 - p4)
+        gamma = {(a, b): (GAMMA[b] @ slash(p1 - p3) @ GAMMA[a] @ c_u / t
+                          + GAMMA[a] @ c_u @ slash(p1 - p4) @ GAMMA[b] / u)
+                 for a, b in itertools.product(range(4), repeat=2)}
+        pol_z = polarisation_sum(p3, MZ)
+        total = sum(pol_z[a, a2] * -METRIC[b, b2]
+                    * np.trace(slash(p2) @ gamma[a, b] @ slash(p1) @ bar(gamma[a2, b2]))
+                    for a, b, a2, b2 in itertools.product(range(4), repeat=4)
+                    if pol_z[a, a2] and METRIC[b, b2])
+        out[n] = GZ2 * GS2 * 4 * total.real / 36
+    return out
+
+
+def test_u_ubar_to_zg():
+    p = central_events(6, 500.0, (MZ, 0.0), seed=6)
+    assert_matches("u u~ > z g", p, uu_zg(p))

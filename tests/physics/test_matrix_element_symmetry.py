@@ -209,8 +209,8 @@ def test_qcd_and_electroweak_ttbar_h_do_not_interfere():
 
 
 def test_ttbar_h_scales_with_the_top_yukawa_squared():
-    # Every default-order diagram has exactly one ttH vertex, y_t = ymt sqrt(2) / v (MadGraph
-    # takes the Yukawa from ymt, not MT): doubling ymt at fixed MT multiplies |M|^2 by 4.
+    # Every default-order diagram has exactly one ttH vertex, -i ymt / v (MadGraph takes the
+    # Yukawa from ymt, not MT): doubling ymt at fixed MT multiplies |M|^2 by 4.
     p = events("u u~ > t t~ h")
     doubled = matrix_element("u u~ > t t~ h", {"ymt": 2 * 173.0})(p)
     np.testing.assert_allclose(doubled / engine("u u~ > t t~ h")(p), 4.0, rtol=1e-12)
@@ -227,7 +227,8 @@ def test_process_without_diagrams_is_a_clear_error(process):
 #
 # In W/Z pair production the s- and t-channel diagrams grow like s/MW^2 each and cancel only
 # if the gauge couplings are exactly related (e.g. g_ZWW = g cw, g_Zff with sw2 = 1 - MW^2/MZ^2).
-# At fixed angles a renormalisable 2 -> n amplitude scales like s^((4-n-2)/2), so
+# At fixed angles a renormalisable 2 -> n amplitude (mass dimension 2 - n) scales like
+# s^((2-n)/2), so
 # s^(n-2) |M|^2 tends to a constant; a broken cancellation makes it grow like (s/MW^2)^2.
 
 

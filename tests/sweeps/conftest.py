@@ -15,6 +15,15 @@ def toy_dataset(tmp_path_factory) -> Path:
     return write_toy_amplitudes(tmp_path_factory.mktemp("data") / "toy.h5", n=300)
 
 
+@pytest.fixture(scope="session")
+def trainer():
+    """Two local workers shared by the tests that really train (torch imported once each)."""
+    from hepscaling.sweeps import LocalExecutor
+
+    with LocalExecutor(2) as executor:
+        yield executor
+
+
 @pytest.fixture
 def fake_env(tmp_path, monkeypatch) -> dict[str, Path]:
     """Ledger and pid files the fake run function appends to (inherited by workers)."""

@@ -18,13 +18,6 @@ from hepscaling.sweeps.job import available_cores
 from hepscaling.sweeps.lock import sweep_lock
 
 
-@pytest.fixture(scope="module")
-def trainer():
-    """Two workers shared by the tests that really train (torch is imported once each)."""
-    with LocalExecutor(2) as executor:
-        yield executor
-
-
 def ledger(files) -> Counter:
     path = files["ledger"]
     return Counter(line.split()[0] for line in path.read_text().splitlines()) \

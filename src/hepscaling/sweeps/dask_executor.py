@@ -76,7 +76,7 @@ class DaskExecutor:
 
 @contextmanager
 def dask_client(*, scheduler: str | None = None, cluster: ClusterSpec | None = None,
-                workers: int | None = None) -> Iterator[Any]:
+                workers: int | None = None, timeout: str = "20s") -> Iterator[Any]:
     """A ``distributed.Client`` for a sweep, closed (with any cluster it started) on exit.
 
     Parameters
@@ -84,13 +84,14 @@ def dask_client(*, scheduler: str | None = None, cluster: ClusterSpec | None = N
     scheduler : address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``.
     cluster : the spec's ``cluster:`` section (used when no ``scheduler`` is given).
     workers : number of workers (local) or batch jobs (jobqueue); overrides ``cluster.jobs``.
+    timeout : how long to try connecting to ``scheduler``.
     """
     import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout=timeout)
         except (OSError, TimeoutError) as exc:
             raise UsageError(f"cannot connect to the Dask scheduler {scheduler!r} ({exc}); check "
                              "the address (tcp://host:8786) and that the scheduler is up") from exc

@@ -112,9 +112,6 @@ class SweepSpec(_Strict):
         for key, values in axes.items():
             if not values:
                 raise ValueError(f"axis {key!r} is empty; give at least one value or remove it")
-            seen = [repr(v) for v in values]
-            if len(set(seen)) != len(seen):
-                raise ValueError(f"axis {key!r} repeats a value ({values}); list each value once")
         return axes
 
     @model_validator(mode="after")
@@ -126,6 +123,11 @@ class SweepSpec(_Strict):
                     f"mode 'list' zips the axes, which need equal lengths; got {lengths} "
                     "(use mode: grid for a Cartesian product)"
                 )
+        else:
+            for key, values in self.axes.items():
+                if len({repr(v) for v in values}) != len(values):
+                    raise ValueError(f"axis {key!r} repeats a value ({values}); list each value "
+                                     "once (mode: list allows repeats)")
         if self.mode == "isoflop":
             if self.isoflop is None:
                 raise ValueError("mode 'isoflop' needs an 'isoflop: {budgets: [...]}' section")
@@ -146,11 +148,11 @@ class SweepSpec(_Strict):
 def _first_error(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
     # a misspelled key is both unknown and missing: name the unknown spelling first
     err = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    where = ".".join(str(p) for p in err["loc"]) or "<top>"
+    where = ".".join(str(p) for p in err["loc"])
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = f"unknown key; allowed keys here: {_allowed(err['loc'], model or SweepSpec)}"
-    return f"{where}: {msg}"
+    return f"{where}: {msg}" if where else msg
 
 
 def _allowed(loc: tuple, model: type[BaseModel]) -> str:

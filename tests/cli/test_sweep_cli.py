@@ -1,0 +1,126 @@
+"""``hepscaling sweep run / status / table`` as a user runs them: exit codes, stdout, stderr."""
+
+import contextlib
+import io
+import json
+import subprocess
+import sys
+from unittest import mock
+
+import pandas as pd
+import pytest
+import yaml
+
+from helpers.amplitude_files import write_toy_amplitudes
+from hepscaling import cli
+
+
+def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    """The installed command in a subprocess (slow: use for one test)."""
+    return subprocess.run([sys.executable, "-m", "hepscaling.cli", *args], capture_output=True,
+                          text=True, timeout=300, cwd=cwd)
+
+
+def invoke(*args: str) -> subprocess.CompletedProcess:
+    """``hepscaling ARGS`` in this process through ``cli.main`` (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with mock.patch.object(sys, "argv", ["hepscaling", *args]), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            cli.main()
+        except SystemExit as stop:
+            code = stop.code or 0
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """A 3-run sweep (tiny real trainings) with one run failing on a missing dataset."""
+    root = tmp_path_factory.mktemp("cli")
+    toy = write_toy_amplitudes(root / "toy.h5", n=300)
+    spec = {
+        "name": "cli",
+        "base": {"device": "cpu",
+                 "task": {"kind": "amplitude_regression", "dataset": str(toy), "n_train": 100,
+                          "n_val": 50, "n_test": 50},
+                 "model": {"family": "mlp", "width": 4, "depth": 2},
+                 "train": {"steps": 6, "batch_size": 16, "warmup_steps": 1, "eval_every": 3}},
+        "mode": "list",
+        "axes": {"model.width": [4, 8, 4], "task.dataset": [str(toy), str(toy),
+                                                             str(root / "missing.h5")]},
+    }
+    (root / "spec.yaml").write_text(yaml.safe_dump(spec))
+    result = invoke("sweep", "run", str(root / "spec.yaml"), "--out", str(root / "out"),
+                    "--workers", "2", "--no-progress")
+    return root, result
+
+
+def test_run_reports_failures_with_exit_code_1(swept):
+    result = swept[1]
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.strip() == ("sweep cli: planned 3  done 2  diverged 0  failed 1  "
+                                     "running 0  pending 0")
+    assert "error: 1 of 3 runs failed" in result.stderr
+    assert "--retry-failed" in result.stderr
+
+
+def test_rerun_skips_finished_runs(swept):
+    root, _ = swept
+    again = invoke("sweep", "run", str(root / "spec.yaml"), "--out", str(root / "out"),
+                    "--no-progress")
+    assert again.returncode == 1
+    assert "3 runs planned: 2 finished, 1 failed before (kept; --retry-failed reruns it), 0 " \
+        "to run" in again.stderr
+
+
+def test_status_from_the_installed_command(swept):
+    root, _ = swept
+    text = run_cli("sweep", "status", str(root / "out"))
+    assert text.returncode == 0 and text.stderr == ""
+    assert text.stdout.startswith("sweep cli: planned 3  done 2")
+    assert "failed " in text.stdout and "missing.h5" in text.stdout
+    data = json.loads(invoke("sweep", "status", str(root / "out"), "--json").stdout)
+    assert (data["planned"], data["done"], data["failed"], data["pending"]) == (3, 2, 1, 0)
+
+
+@pytest.mark.parametrize("name", ["runs.csv", "runs.parquet"])
+def test_table(swept, name):
+    root, _ = swept
+    result = invoke("sweep", "table", str(root / "out"), "--out", str(root / name))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(root / name)
+    frame = pd.read_csv(root / name) if name.endswith("csv") else pd.read_parquet(root / name)
+    assert len(frame) == 3
+    assert {"run_id", "N", "D", "C", "epochs", "metric.test_mse", "config.model.width"} <= set(
+        frame.columns)
+    assert sorted(frame["status"]) == ["done", "done", "failed"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["sweep", "status", "."], "no sweep plan"),
+    (["sweep", "table", ".", "--out", "x.xlsx"], "no sweep plan"),
+    (["sweep", "run", "nope.yaml", "--out", "o"], "sweep spec not found"),
+    (["sweep", "run", "nope.yaml", "--out", "o", "--executor", "local", "--scheduler",
+      "tcp://h:1"], "needs the Dask executor"),
+])
+def test_usage_errors_exit_2_with_one_line(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_spec_errors_name_the_key(tmp_path):
+    (tmp_path / "s.yaml").write_text("base: {}\naxis: {seed: [0]}\n")
+    result = invoke("sweep", "run", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert "axis: unknown key; allowed keys here: name, datasets, base" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "status", "table"])
+def test_help_ends_with_a_runnable_example(command):
+    result = invoke("sweep", command, "--help")
+    assert result.returncode == 0
+    assert f"Example: hepscaling sweep {command} " in result.stdout

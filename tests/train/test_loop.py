@@ -42,9 +42,7 @@ def test_each_family_learns(toy_h5, tmp_path, family, loss):
 
 def test_accounting(toy_h5, tmp_path):
     cfg = toy_config(toy_h5, train={"epochs": 8, "steps": None, "batch_size": 100})
-    threads = torch.get_num_threads()
-    record = run_training(cfg, tmp_path, threads=threads + 1)
-    assert torch.get_num_threads() == threads  # restored after the run
+    record = run_training(cfg, tmp_path)
     assert record.steps == 32 and record.metrics["planned_steps"] == 32  # 8 x 400 / 100
     assert record.samples_seen == 3200 and record.epochs == pytest.approx(8.0)
     assert record.flops_per_sample == training_flops_per_sample(cfg)
@@ -55,6 +53,13 @@ def test_accounting(toy_h5, tmp_path):
     assert record.curves["flops"][-1] == pytest.approx(record.flops)
     assert record.n_train == 400 and record.device == "cpu"
     assert record.config["train"]["epochs"] == 8
+
+
+def test_threads_are_restored(toy_h5, tmp_path):
+    threads = torch.get_num_threads()
+    run_training(toy_config(toy_h5, train={"steps": 2, "eval_every": 2}), tmp_path,
+                 threads=threads + 1)
+    assert torch.get_num_threads() == threads
 
 
 def test_flops_budget_sets_steps(toy_h5, tmp_path):

@@ -174,14 +174,14 @@ class AmplitudeTask(Task):
     def train_batch(self, index: torch.Tensor,
                     generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Inputs ``(B, n_invariants)`` or ``(B, k, 4)`` and targets ``(B,)`` of ``index``."""
-        x = self._x["train"][index]
+        x = self._x["train"].index_select(0, index)
         if self.input_kind == "momenta" and self.cfg.augmentation != "none":
             lam = random_lorentz(
                 x.shape[0], generator, device=self.device,
                 max_rapidity=self.cfg.augment_rapidity if self.cfg.augmentation == "lorentz"
                 else None)
             x = torch.einsum("bij,bkj->bki", lam, x)  # p'_k = Lambda p_k
-        return x, self._y["train"][index]
+        return x, self._y["train"].index_select(0, index)
 
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """MSE of channel 0, or the Gaussian NLL with channel 1 = log sigma (scalar)."""

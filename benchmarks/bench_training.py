@@ -1,0 +1,151 @@
+"""Benchmark: throughput of the real training loop for MLPs, against this machine's matmul peak.
+
+For MLP widths 64 ... 1024 (depth 3) at batch 1024 and 4096, runs
+:func:`hepscaling.train.loop.run_training` on a synthetic ``u u~ > g g g``-like amplitude file
+(10 invariant inputs, MSE loss, AdamW, cosine schedule, clipping) and times the training steps
+between two evaluation points (the second evaluation, on 512 events, and its checkpoint are
+included). Reports samples per second and the achieved FLOP rate ``samples/s x 3 x forward
+FLOPs`` (the convention of :mod:`hepscaling.train.flops`: matmul FLOPs only) as a fraction of
+the float32 matmul peak measured in the same run (best of repeated 1024 x 1024 ``torch.mm``,
+before and after the training runs). Torch runs on one thread and rates use process CPU time
+(wall time alongside): the machine has two cores shared with other jobs, so waiting for a core
+must not count and extra threads only add synchronisation.
+
+Run:  .venv/bin/python benchmarks/bench_training.py [--seconds 3] [--widths 64 256]
+Writes benchmarks/results/training.json and benchmarks/results/training.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402  (thread limits must be set before torch is imported)
+import json  # noqa: E402
+import math  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from hepscaling.data.amplitudes import write_amplitudes  # noqa: E402
+from hepscaling.provenance import code_version, environment  # noqa: E402
+from hepscaling.records import atomic_write_text  # noqa: E402
+from hepscaling.train.loop import run_training  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+WIDTHS = (64, 128, 256, 512, 1024)
+BATCHES = (1024, 4096)
+N_TRAIN, N_VAL, N_TEST = 8192, 512, 512
+
+
+def matmul_peak(size: int = 1024, repeat: int = 20) -> float:
+    """Best float32 ``torch.mm`` rate of ``size x size`` matrices, FLOP per CPU second."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    best = math.inf
+    for _ in range(repeat):
+        cpu = time.process_time()
+        torch.mm(a, b)
+        best = min(best, time.process_time() - cpu)
+    return 2 * size**3 / best
+
+
+def synthetic_file(path: Path, n: int, seed: int = 0) -> Path:
+    """``n`` massless 2 -> 3 events (random energies and directions) with a smooth positive
+    ``|M|^2``; only the shapes matter for throughput."""
+    rng = np.random.default_rng(seed)
+    p = np.zeros((n, 5, 4))
+    e_in = rng.uniform(100, 500, (n, 2))
+    p[:, 0] = np.stack([e_in[:, 0], 0 * e_in[:, 0], 0 * e_in[:, 0], e_in[:, 0]], axis=1)
+    p[:, 1] = np.stack([e_in[:, 1], 0 * e_in[:, 1], 0 * e_in[:, 1], -e_in[:, 1]], axis=1)
+    direction = rng.normal(size=(n, 3, 3))
+    direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
+    energy = rng.uniform(20, 300, (n, 3, 1))
+    p[:, 2:] = np.concatenate([energy, energy * direction], axis=-1)
+    me2 = np.exp(rng.normal(size=n)) * (1 + p[:, 2, 0] / p[:, 3, 0])
+    return write_amplitudes(path, p, me2, {"process": "u u~ > g g g", "source": "benchmark"})
+
+
+def bench(dataset: Path, run_dir: Path, width: int, batch: int, seconds: float,
+          peak: float) -> dict:
+    """Samples per CPU second of the training loop between two evaluations."""
+    flops_step_guess = 3 * 2 * (10 * width + 2 * width * width + width) * batch
+    interval = max(3, math.ceil(seconds * 0.5 * peak / flops_step_guess))
+    config = {
+        "seed": 0, "device": "cpu",
+        "task": {"kind": "amplitude_regression", "dataset": str(dataset), "n_train": N_TRAIN,
+                 "n_val": N_VAL, "n_test": N_TEST},
+        "model": {"family": "mlp", "width": width, "depth": 3},
+        "train": {"batch_size": batch, "steps": 2 * interval, "eval_every": interval,
+                  "warmup_steps": 1},
+    }
+    marks: list[tuple[float, float]] = []
+    record = run_training(config, run_dir, progress=False, threads=1,
+                          callback=lambda step, m: marks.append((time.process_time(),
+                                                                 time.perf_counter())))
+    cpu = marks[1][0] - marks[0][0]
+    wall = marks[1][1] - marks[0][1]
+    samples = interval * batch
+    rate = samples / cpu
+    achieved = rate * record.flops_per_sample
+    return {"width": width, "depth": 3, "batch": batch, "n_params": record.n_params,
+            "train_flops_per_sample": record.flops_per_sample, "timed_steps": interval,
+            "samples_per_cpu_s": rate, "samples_per_wall_s": samples / wall,
+            "achieved_flops": achieved, "fraction_of_peak": achieved / peak}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0,
+                        help="target CPU seconds of each timed interval")
+    parser.add_argument("--widths", type=int, nargs="+", default=list(WIDTHS))
+    parser.add_argument("--batches", type=int, nargs="+", default=list(BATCHES))
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    peak_before = matmul_peak()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        dataset = synthetic_file(Path(tmp) / "bench.h5", N_TRAIN + N_VAL + N_TEST)
+        for batch in args.batches:
+            for width in args.widths:
+                row = bench(dataset, Path(tmp) / f"w{width}_b{batch}", width, batch,
+                            args.seconds, peak_before)
+                rows.append(row)
+                print(f"width {width:5d} batch {batch:5d}: {row['samples_per_cpu_s']:10.4g} "
+                      f"samples/s, {row['achieved_flops'] / 1e9:6.2f} GFLOP/s", flush=True)
+    peak = max(peak_before, matmul_peak())
+    for row in rows:
+        row["fraction_of_peak"] = row["achieved_flops"] / peak
+    load = os.getloadavg()[0]
+    result = {"benchmark": "training", "peak_flops": peak, "peak_flops_before": peak_before,
+              "threads": 1, "load_average": load, "cpus": os.cpu_count(),
+              "code_version": code_version(), "environment": environment(), "rows": rows}
+    RESULTS.mkdir(exist_ok=True)
+    atomic_write_text(RESULTS / "training.json", json.dumps(result, indent=1))
+    lines = [
+        "# Training-loop throughput of MLPs (one CPU core)",
+        "",
+        f"`run_training` on 10 invariant inputs, MLP depth 3, MSE, AdamW, float32; code "
+        f"{code_version()}; torch on one thread; rates per CPU second (wall in brackets; load "
+        f"average {load:.1f} on {os.cpu_count()} shared cores). Peak: best float32 1024^3 "
+        f"`torch.mm` in this run, {peak / 1e9:.1f} GFLOP/s. Achieved = samples/s x 3 x forward "
+        "FLOPs (matmul FLOPs only; activations, biases and the optimiser are overhead).",
+        "",
+        "| width | batch | N | train FLOPs/sample | samples/s | achieved GFLOP/s | of peak |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['width']} | {r['batch']} | {r['n_params']:,} | "
+                     f"{r['train_flops_per_sample']:.3g} | {r['samples_per_cpu_s']:.3g} "
+                     f"({r['samples_per_wall_s']:.3g}) | {r['achieved_flops'] / 1e9:.2f} | "
+                     f"{100 * r['fraction_of_peak']:.1f}% |")
+    atomic_write_text(RESULTS / "training.md", "\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

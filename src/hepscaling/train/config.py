@@ -6,14 +6,20 @@ YAML shape (every key optional except ``task`` and ``model``; defaults shown)::
     device: auto            # auto | cpu | cuda
     task:                   # keys per task kind, see hepscaling.tasks
       kind: amplitude_regression
-      dataset: data/tth.h5
-      n_train: 1000         # D
-      n_val: 2000
-      n_test: 10000
+      dataset: data/tth.h5  # our amplitude HDF5, or rows [E,px,py,pz..., |M|^2] as .npy/.h5
+      process: null         # process string; default: the file's provenance (row files: none)
+      n_train: 1000         # D: the first D events after test and validation
+      n_val: 2000           # fixed validation set
+      n_test: 10000         # fixed test set
+      split_seed: 0         # seed of the one shuffle defining all splits
+      augmentation: none    # none | rotation | lorentz (momenta inputs only)
+      augment_rapidity: 1.0 # lorentz: maximal boost rapidity
     model:                  # keys per family, see hepscaling.models
       family: mlp           # mlp | mlp_mup | transformer | lloca | lgatr
-      width: 128
-      depth: 3
+      width: 128            # mlp / mlp_mup: hidden units per layer
+      depth: 3              # mlp / mlp_mup: hidden layers
+      activation: gelu      # mlp / mlp_mup: gelu | relu | silu | tanh
+      base_width: 64        # mlp_mup only: width at which muP equals SP learning rates
     loss: mse               # mse | heteroscedastic
     train:
       batch_size: 256

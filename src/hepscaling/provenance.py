@@ -31,15 +31,13 @@ def code_version() -> str:
 
 
 def environment() -> dict[str, str]:
-    """Python, platform and key library versions, for provenance."""
-    import numpy
+    """Python, platform and key library versions, for provenance (read without importing them)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    env = {"python": platform.python_version(), "platform": platform.platform(),
-           "numpy": numpy.__version__}
-    try:
-        import torch
-
-        env["torch"] = torch.__version__
-    except ImportError:  # torch is a core dependency; keep provenance robust anyway
-        pass
+    env = {"python": platform.python_version(), "platform": platform.platform()}
+    for package in ("numpy", "torch", "h5py"):
+        try:
+            env[package] = version(package)
+        except PackageNotFoundError:
+            continue
     return env

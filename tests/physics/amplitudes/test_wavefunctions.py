@@ -22,6 +22,8 @@ def momenta(mass, seed=0):
     q = np.random.default_rng(seed).normal(scale=50.0, size=(6, 3))
     q[0] = [0.0, 0.0, -30.0]  # exactly along -z, the singular direction of the spinor phase
     q[1] = [0.0, 0.0, 30.0]
+    if mass:
+        q[2] = 0.0  # at rest
     return np.column_stack([np.sqrt((q**2).sum(axis=1) + mass**2), q])
 
 

@@ -11,7 +11,6 @@ matrix ``C`` of the amplitude's basis (:func:`colour_matrix`).
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
 __all__ = ["colour_dim", "colour_matrix", "generators", "independent_basis", "structure_constants"]
 
@@ -42,24 +41,37 @@ def colour_dim(colour: int) -> int:
     return abs(colour)
 
 
-def independent_basis(products: np.ndarray, rtol: float = 1e-9
-                      ) -> tuple[np.ndarray, list[tuple[int, int, complex]]]:
+def independent_basis(products: np.ndarray, priority: np.ndarray | None = None,
+                      rtol: float = 1e-9) -> tuple[np.ndarray, list[tuple[int, int, complex]]]:
     """A basis made of linearly independent rows of ``products`` and sparse coefficients.
 
     products : complex ``(n_products, d)`` flattened colour tensors.
-    Returns ``basis`` complex ``(r, d)`` (a subset of the rows, chosen by pivoted QR) and the
-    nonzero coefficients ``[(k, p, c), ...]`` with ``products[p] = sum_k c basis[k]``; colour
-    relations (Jacobi, Fierz) make most of them 0 or +-1.
+    priority : ``(n_products,)``; rows are tried in increasing priority (then in order) and
+        kept when independent of the rows kept so far, so simple tensors (e.g. from 3-point
+        vertices) form the basis and the others decompose with few, simple coefficients.
+    Returns ``basis`` complex ``(r, d)`` and the nonzero coefficients ``[(k, p, c), ...]`` with
+    ``products[p] = sum_k c basis[k]``; colour relations make most of them 0 or +-1.
     """
-    if products.shape[0] == 0:
-        return products, []
-    _, r, piv = scipy.linalg.qr(products.T, mode="economic", pivoting=True)
-    diag = np.abs(np.diag(r))
-    rank = int(np.sum(diag > rtol * max(diag.max(initial=0.0), 1e-300)))
-    chosen = np.sort(piv[:rank])
-    basis = products[chosen]
-    coef, *_ = np.linalg.lstsq(basis.T, products.T, rcond=None)
+    order = np.argsort(np.zeros(len(products)) if priority is None else priority,
+                       kind="stable")
     scale = max(np.abs(products).max(initial=0.0), 1e-300)
+    ortho: list[np.ndarray] = []  # orthonormal rows spanning the kept products
+    chosen = []
+    for p in order:
+        v = products[p].copy()
+        norm = np.linalg.norm(v)
+        if norm <= rtol * scale:
+            continue
+        for _ in range(2):  # Gram-Schmidt, twice for stability
+            for q in ortho:
+                v -= (np.conj(q) @ v) * q
+        if np.linalg.norm(v) > rtol * norm:
+            ortho.append(v / np.linalg.norm(v))
+            chosen.append(p)
+    basis = products[np.sort(chosen)] if chosen else products[:0]
+    if not chosen:
+        return basis, []
+    coef, *_ = np.linalg.lstsq(basis.T, products.T, rcond=None)
     resid = np.abs(basis.T @ coef - products.T).max(initial=0.0)
     if resid > 1e-9 * scale:
         raise RuntimeError(f"colour basis reduction failed (residual {resid:.3g})")

@@ -9,10 +9,14 @@ with its wavefunction. Fermion currents of a particle species are row spinors, o
 antiparticle species column spinors. Signs from fermion permutations follow the parity of the
 external fermions ordered as (row end, column end) pairs of their lines.
 
-Colour: a current is a list of kinematic coefficients in an orthonormal basis of its colour
-tensors (:mod:`.colour`), so the final colour sum is a plain sum of squares. Helicities are
-broadcast axes, one per leg, so a current only carries the helicities of its own legs.
-Coupling orders are tracked per current (the QCD power; QED = |S| - 1 - QCD).
+Colour: a current is a list of kinematic coefficients in a basis of its colour tensors chosen
+numerically once per process (:mod:`.colour`); the amplitude's coefficients are contracted
+with the colour matrix of its basis. Helicities are broadcast axes, one per leg, so a current
+only carries the helicities of its own legs. Coupling orders are tracked per current (the
+QCD power; QED = |S| - 1 - QCD).
+
+Array layout of a current: complex ``(comp, r, hel_0, ..., hel_{k-1}, n_events)`` with
+``comp`` = 4 (vector or spinor) or 1 (scalar) and ``r`` the size of its colour basis.
 """
 
 from __future__ import annotations
@@ -262,7 +266,9 @@ def _colour(node: Node, nodes, dims, species) -> None:
         node.basis = np.zeros((0, *(dims[i] for i in legs_s),
                                species[node.species].colour_dim))
         return
-    basis, coef = independent_basis(np.concatenate(products))
+    priority = np.concatenate([np.full(len(prod), len(c.term.legs))
+                               for c, prod in zip(node.contributions, products, strict=True)])
+    basis, coef = independent_basis(np.concatenate(products), priority)
     shape = (*(dims[i] for i in legs_s), species[node.species].colour_dim)
     node.basis = basis.reshape((-1, *shape))
     start = 0

@@ -23,7 +23,7 @@ def _helicity_basis(p):
     pabs = np.sqrt(px**2 + py**2 + pz**2)
     a = pabs + pz
     regular = a > 1e-12 * pabs
-    inv = 1.0 / np.sqrt(2 * pabs * np.where(regular, a, 1.0))
+    inv = 1.0 / np.sqrt(np.where(regular, 2 * pabs * a, 1.0))
     up = np.where(regular, a * inv, 0.0)
     right = (px + 1j * py) * inv
     plus = (up.astype(np.complex128), np.where(regular, right, 1.0))

@@ -210,7 +210,8 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
     if stop_reason == "diverged":
         record.status = "diverged"
         record.error = (f"non-finite loss at step {step} (train.lr = {tc.lr:g}); lower the "
-                        "learning rate or enable train.grad_clip")
+                        "learning rate" + (" or set train.grad_clip" if tc.grad_clip is None
+                                           else ""))
     else:
         if best["state"] is not None:
             model.load_state_dict(best["state"])

@@ -1,4 +1,4 @@
-"""The task registry: lookup by kind and clear errors."""
+"""Task interface and registry (hepscaling.tasks.base): lookup by kind, clear errors."""
 
 import pytest
 import torch

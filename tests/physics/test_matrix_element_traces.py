@@ -238,3 +238,82 @@ def uu_zg(p: np.ndarray) -> np.ndarray:
 def test_u_ubar_to_zg():
     p = central_events(6, 500.0, (MZ, 0.0), seed=6)
     assert_matches("u u~ > z g", p, uu_zg(p))
+
+
+# --- u u~ > z g g: two colour structures, polarisation sums in axial gauge --------------------
+#
+# M = gs^2 gZ [(T^a T^b)_ij A_1 + (T^b T^a)_ij A_2]. Reading the quark line from vbar(p2) to
+# u(p1), A_1 holds the three orderings of (Z, g_a, g_b) with g_a before g_b, A_2 the other three,
+# and the triple-gluon graph (f^abc T^c = -i [T^a, T^b]) enters A_1 and A_2 with opposite signs:
+#   NA = [G^a C_u S(p1 - K) G_n + G_n S(p1 - p3) G^a C_u] V^{n b c}(K, -k_a, -k_b) / K^2,
+#   V^{n b c}(q1, q2, q3) = g^{nb} (q1-q2)^c + g^{bc} (q2-q3)^n + g^{cn} (q3-q1)^b,
+# S(q) = q-slash / q^2, K = k_a + k_b. Colour matrix: Tr(T^a T^b T^b T^a) = 16/3 on the
+# diagonal, Tr(T^a T^b T^a T^b) = -2/3 off it. With two external gluons the sum over their
+# polarisations must be physical: -g + (k n + n k) / (k.n) with a light-like reference n. The
+# result is independent of n only with the right relative sign of the triple-gluon graph
+# (test_zgg_reference_is_gauge_invariant); averaged over 36, and 1/2! for the gluons.
+
+G_LOWER = np.einsum("mn,nij->mij", METRIC, GAMMA)  # gamma_mu
+COLOUR_QQGG = np.array([[16 / 3, -2 / 3], [-2 / 3, 16 / 3]])
+AXIS_Z, AXIS_X = np.array([1.0, 0.0, 0.0, 1.0]), np.array([1.0, 1.0, 0.0, 0.0])
+
+
+def _physical_gluon_sum(k: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``-g + (k n + n k) / (k.n)`` with lower indices, ``(4, 4)``."""
+    k_l, n_l = METRIC @ k, METRIC @ n
+    return -METRIC + (np.outer(k_l, n_l) + np.outer(n_l, k_l)) / dot(k, n)
+
+
+def _quark_line(p1: np.ndarray, emissions: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """``V_1 S(.) V_2 S(.) ... V_n`` for bosons ``(vertex, momentum)`` listed from the vbar end;
+    the quark entering with ``p1`` has emitted the later bosons before each propagator."""
+    out = emissions[0][0]
+    for i in range(1, len(emissions)):
+        q = p1 - sum(k for _, k in emissions[i:])
+        out = out @ slash(q) / dot(q, q) @ emissions[i][0]
+    return out
+
+
+def uu_zgg(p: np.ndarray, reference: tuple[np.ndarray, np.ndarray] = (AXIS_Z, AXIS_Z)
+           ) -> np.ndarray:
+    """Spin- and colour-averaged |M|^2 of u u~ > z g g, ``p (n, 5, 4)`` GeV -> ``(n,)``."""
+    g_l, g_r = chiral(*UP)
+    z_vertex = [g @ (g_l * P_L + g_r * P_R) for g in GAMMA]
+    out = np.empty(p.shape[0])
+    for n, (p1, p2, p3, ka, kb) in enumerate(p):
+        big_k = ka + kb
+        amps = np.zeros((2, 4, 4, 4, 4, 4), dtype=complex)  # (colour, a, b, c, row, col)
+        for a, b, c in itertools.product(range(4), repeat=3):
+            z, ga, gb = (z_vertex[a], p3), (GAMMA[b], ka), (GAMMA[c], kb)
+            amps[0, a, b, c] = sum(_quark_line(p1, order) for order in
+                                   ([z, ga, gb], [ga, z, gb], [ga, gb, z]))
+            amps[1, a, b, c] = sum(_quark_line(p1, order) for order in
+                                   ([z, gb, ga], [gb, z, ga], [gb, ga, z]))
+            q1, q2, q3 = big_k, -ka, -kb
+            non_abelian = sum(
+                (METRIC[nu, b] * (q1 - q2)[c] + METRIC[b, c] * (q2 - q3)[nu]
+                 + METRIC[c, nu] * (q3 - q1)[b])
+                * (_quark_line(p1, [z, (G_LOWER[nu], big_k)])
+                   + _quark_line(p1, [(G_LOWER[nu], big_k), z]))
+                for nu in range(4)) / dot(big_k, big_k)
+            amps[0, a, b, c] += non_abelian
+            amps[1, a, b, c] -= non_abelian
+        left = np.einsum("ij,xabcjk,kl->xabcil", slash(p2), amps, slash(p1))
+        right = np.array([[[[bar(amps[x, a, b, c]) for c in range(4)] for b in range(4)]
+                           for a in range(4)] for x in range(2)])
+        total = np.einsum("xy,xabcrs,yABCsr,aA,bB,cC->", COLOUR_QQGG, left, right,
+                          polarisation_sum(p3, MZ), _physical_gluon_sum(ka, reference[0]),
+                          _physical_gluon_sum(kb, reference[1]))
+        out[n] = GS2**2 * GZ2 * total.real / (36 * 2)
+    return out
+
+
+def test_zgg_reference_is_gauge_invariant():
+    p = central_events(2, 500.0, (MZ, 0.0, 0.0), seed=7)
+    np.testing.assert_allclose(uu_zgg(p, (AXIS_X, AXIS_Z)), uu_zgg(p), rtol=1e-10)
+
+
+@pytest.mark.parametrize("sqrt_s", [300.0, 1000.0])
+def test_u_ubar_to_zgg(sqrt_s):
+    p = central_events(4, sqrt_s, (MZ, 0.0, 0.0), seed=7)
+    assert_matches("u u~ > z g g", p, uu_zgg(p))

@@ -317,3 +317,50 @@ def test_zgg_reference_is_gauge_invariant():
 def test_u_ubar_to_zgg(sqrt_s):
     p = central_events(4, sqrt_s, (MZ, 0.0, 0.0), seed=7)
     assert_matches("u u~ > z g g", p, uu_zgg(p))
+
+
+# --- u d~ > w+ z g: the three u d~ > w+ z graphs with a gluon on the quark line --------------
+#
+# Emissions listed from the vbar(p2) end: t-type [Z_d, W], u-type [W, Z_u], s-type [X] with
+# X^{ab} = WZ_S_CHANNEL_SIGN gW g cw G_n P_L V^{n a b}(Q) / (Q^2 - MW^2 + i MW WW), Q = p3 + p4
+# (the sign fixed by u d~ > w+ z above), the gluon inserted at every place on the line. The
+# gluon couples to the conserved quark line only: -g suffices, checked against the axial sum.
+# Colour Tr(T^a T^a) = 4, averaged over 36.
+
+
+def ud_wzg(p: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """Spin- and colour-averaged |M|^2 of u d~ > w+ z g, ``p (n, 5, 4)`` GeV -> ``(n,)``."""
+    g_w, g_wwz = math.sqrt(GW2), math.sqrt(2 * GW2) * math.sqrt(CW2)
+    c_u, c_d = ((gl * P_L + gr * P_R) * math.sqrt(GZ2) for gl, gr in (chiral(*UP), chiral(*DOWN)))
+    out = np.empty(p.shape[0])
+    for n, (p1, p2, p3, p4, kg) in enumerate(p):
+        q = p3 + p4
+        w_prop = WZ_S_CHANNEL_SIGN * g_w * g_wwz / (dot(q, q) - MW**2 + 1j * MW * WW)
+        amp = np.zeros((4, 4, 4, 4, 4), dtype=complex)  # (W index, Z index, gluon index, ...)
+        for a, b, c in itertools.product(range(4), repeat=3):
+            w, g = (g_w * GAMMA[a] @ P_L, p3), (GAMMA[c], kg)
+            vertex = (GAMMA[a] * (-p3 - q)[b] + GAMMA[b] * (q + p4)[a]
+                      + METRIC[a, b] * slash(p3 - p4))
+            lines = ([(GAMMA[b] @ c_d, p4), w], [w, (GAMMA[b] @ c_u, p4)],
+                     [(w_prop * vertex @ P_L, q)])
+            amp[a, b, c] = sum(_quark_line(p1, [*line[:i], g, *line[i:]])
+                               for line in lines for i in range(len(line) + 1))
+        left = np.einsum("ij,abcjk,kl->abcil", slash(p2), amp, slash(p1))
+        right = np.array([[[bar(amp[a, b, c]) for c in range(4)] for b in range(4)]
+                          for a in range(4)])
+        gluon_sum = -METRIC if reference is None else _physical_gluon_sum(kg, reference)
+        total = np.einsum("abcrs,ABCsr,aA,bB,cC->", left, right, polarisation_sum(p3, MW),
+                          polarisation_sum(p4, MZ), gluon_sum)
+        out[n] = GS2 * 4 * total.real / 36
+    return out
+
+
+def test_wzg_reference_polarisation_sum_is_physical():
+    p = central_events(2, 500.0, (MW, MZ, 0.0), seed=9)
+    np.testing.assert_allclose(ud_wzg(p, AXIS_X), ud_wzg(p), rtol=1e-10)
+
+
+@pytest.mark.parametrize("sqrt_s", [400.0, 1000.0])
+def test_u_dbar_to_wzg(sqrt_s):
+    p = central_events(4, sqrt_s, (MW, MZ, 0.0), seed=9)
+    assert_matches("u d~ > w+ z g", p, ud_wzg(p))

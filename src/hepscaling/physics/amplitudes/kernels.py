@@ -99,27 +99,44 @@ def _empty(*arrays, comps=4):
     return np.empty((comps, *shape), dtype=np.complex128)
 
 
-def _bilinears(a0, a1, b0, b1, out, sign):
-    """``(a.b, a sigma_x b, a sigma_y b, a sigma_z b)`` with the spatial part times ``sign``."""
+def _bilinears(a0, a1, b0, b1, out, sign, add):
+    """Write (or add, if ``add``) ``(a.b, sign a sigma_x b, sign a sigma_y b, sign a sigma_z b)``
+    for the 2-spinors ``a`` (row) and ``b`` (column) into ``out`` ``(4, ...)``."""
     p00, p11 = a0 * b0, a1 * b1
     p01, p10 = a0 * b1, a1 * b0
-    if out is None:
-        return [p00 + p11, sign * (p01 + p10), (sign * 1j) * (p10 - p01), sign * (p00 - p11)]
-    out[0] += p00 + p11
-    out[1] += sign * (p01 + p10)
-    out[2] += (sign * 1j) * (p10 - p01)
-    out[3] += sign * (p00 - p11)
+    terms = (p00 + p11, sign * (p01 + p10), (sign * 1j) * (p10 - p01), sign * (p00 - p11))
+    for mu in range(4):
+        if add:
+            out[mu] += terms[mu]
+        else:
+            out[mu] = terms[mu]
+
+
+def ffv_vector(row, col, gl, gr, split_axis=None):
+    """``O^mu = row gamma^mu (gl P_L + gr P_R) col``, shape ``(4, ...)``.
+
+    ``split_axis`` (an axis of the arrays, or None): the shared helicity axis of a massless
+    line's ends (see ``matrix_element``), whose index 0 has ``row = row P_L`` and
+    ``col = P_R col`` and index 1 the opposite chiralities; only the nonzero term is computed.
+    """
+    out = _empty(row[0], col[0])
+    if split_axis is None:
+        if gr:
+            _bilinears(row[0], row[1], gr * col[2], gr * col[3], out, 1.0, False)
+        if gl:
+            _bilinears(row[2], row[3], gl * col[0], gl * col[1], out, -1.0, bool(gr))
+        if not (gl or gr):
+            out[...] = 0
+        return out
+    index = [slice(None)] * out.ndim
+    for h, g, sign, (r0, r1, c0, c1) in ((0, gr, 1.0, (0, 1, 2, 3)), (1, gl, -1.0, (2, 3, 0, 1))):
+        index[split_axis] = slice(h, h + 1)
+        part, r, c = out[tuple(index)], row[tuple(index)], col[tuple(index)]
+        if g:
+            _bilinears(r[r0], r[r1], g * c[c0], g * c[c1], part, sign, False)
+        else:
+            part[...] = 0
     return out
-
-
-def ffv_vector(row, col, gl, gr):
-    """``O^mu = row gamma^mu (gl P_L + gr P_R) col``, shape ``(4, ...)``."""
-    out = None
-    if gr:
-        out = _bilinears(row[0], row[1], gr * col[2], gr * col[3], out, 1.0)
-    if gl:
-        out = _bilinears(row[2], row[3], gl * col[0], gl * col[1], out, -1.0)
-    return np.stack(np.broadcast_arrays(*out)) if isinstance(out, list) else out
 
 
 def ffv_col(col, vec, gl, gr):

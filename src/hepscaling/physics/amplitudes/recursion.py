@@ -278,8 +278,14 @@ def _colour(node: Node, nodes, dims, species) -> None:
         start = stop
 
 
-def _vertex(c: Contribution, currents: dict, momenta: dict, p_node: np.ndarray):
-    """Kernel output of one contribution: ``(comp, r_1 * r_2 [* r_3], hel..., events)``."""
+def _vertex(c: Contribution, currents: dict, momenta: dict, p_node: np.ndarray,
+            locked: tuple[int, ...]):
+    """Kernel output of one contribution: ``(comp, r_1 * r_2 [* r_3], hel..., events)``.
+
+    ``locked``: helicity axes shared by the two ends of a massless fermion line. Row and
+    column currents keep the chirality of their external end (each vertex and massless
+    propagator flips it), so where both carry such an axis only one chirality term is nonzero.
+    """
     m = len(c.children)
     cur, mom = {}, {}
     for j, (pos, key) in enumerate(sorted(c.children.items())):
@@ -296,8 +302,12 @@ def _vertex(c: Contribution, currents: dict, momenta: dict, p_node: np.ndarray):
             out = fns[0](cur[1], cur[2], *g)
         elif o == 1:
             out = fns[1](cur[0], cur[2], *g)
-        else:
+        elif t.kind == "FFS":
             out = fns[2](cur[0], cur[1], *g)
+        else:
+            shared = [1 + m + ax for ax in locked  # array axis of the helicity of leg ax
+                      if cur[0].shape[1 + m + ax] == 2 == cur[1].shape[1 + m + ax]]
+            out = K.ffv_vector(cur[0], cur[1], *g, split_axis=shared[0] if shared else None)
     elif t.kind == "VVV":
         a, b = (o + 1) % 3, (o + 2) % 3
         out = K.vvv(cur[a], cur[b], mom[a], mom[b], mom[o], g[0])
@@ -323,6 +333,7 @@ def evaluate(plan: Plan, externals: list[np.ndarray], p_out: np.ndarray) -> np.n
     helicity axis has size 1 on its own axis).
     """
     n_legs = len(plan.legs)
+    locked = tuple(sorted({leg.hel_axis for i, leg in enumerate(plan.legs) if leg.hel_axis != i}))
     currents: dict[tuple, np.ndarray] = {}
     momenta: dict[int, np.ndarray] = {}
     for key in plan.order:
@@ -337,22 +348,23 @@ def evaluate(plan: Plan, externals: list[np.ndarray], p_out: np.ndarray) -> np.n
             shape = (wf.shape[0], 1, *hel, *wf.shape[2:])
             currents[key] = wf.reshape(shape)
             continue
-        out = _combine(node, currents, momenta, p_node)
+        out = _combine(node, currents, momenta, p_node, locked)
         if node.final:
             return _close(node, out, externals[-1], plan.legs[-1].hel_axis, n_legs)
         currents[key] = _propagate(node, out, p_node)
     raise RuntimeError("plan has no final node")
 
 
-def _combine(node: Node, currents: dict, momenta: dict, p_node: np.ndarray) -> np.ndarray:
+def _combine(node: Node, currents: dict, momenta: dict, p_node: np.ndarray,
+             locked: tuple[int, ...]) -> np.ndarray:
     """``sum_contributions sum_p coef[k, p] vertex_p`` -> ``(comp, r, hel..., events)``."""
     r = len(node.basis)
     if len(node.contributions) == 1 and node.contributions[0].coef == [(0, 0, 1)] and r == 1:
-        return _vertex(node.contributions[0], currents, momenta, p_node)
+        return _vertex(node.contributions[0], currents, momenta, p_node, locked)
     out = None
     written = [False] * r
     for c in node.contributions:
-        lor = _vertex(c, currents, momenta, p_node)
+        lor = _vertex(c, currents, momenta, p_node, locked)
         if out is None:
             out = np.empty((lor.shape[0], r, *lor.shape[2:]), dtype=np.complex128)
         for k, p, v in c.coef:

@@ -1,0 +1,237 @@
+"""The ``part`` family: a Particle-Transformer-style tagger on jet constituents.
+
+After Qu, Li, Qian, "Particle Transformer for Jet Tagging" (arXiv:2202.03772): each
+constituent is a token; self-attention between the constituents gets a per-head bias computed
+from the pairwise interaction features of their four-momenta,
+
+    U_ij = (ln Delta, ln k_T, ln z, ln m^2),
+    Delta = sqrt((y_i - y_j)^2 + (phi_i - phi_j)^2),  k_T = min(pT_i, pT_j) Delta,
+    z = min(pT_i, pT_j) / (pT_i + pT_j),  m^2 = (p_i + p_j)^2,
+
+(rapidity ``y``, GeV), mapped to ``heads`` numbers by a pointwise MLP (:func:`pair_features`).
+A readout of class-attention blocks (a learned class token attends to the constituents, as in
+ParT and CaiT) or a masked mean over the constituents gives the class logits. There is no
+positional encoding, so the output is invariant under permutations of the constituents, and
+padded slots are masked as attention keys and in the readout, so extra padding does not change
+the output.
+
+Input (``input_kind = "constituents"``, built by the ``jet_tagging`` task): float32
+``(B, P, 5 + F)`` with channel 0 the mask (1 real, 0 padding), channels 1-4 the four-momentum
+``(E, px, py, pz)`` in GeV and channels ``5:`` the ``F = spec.n_particle_features``
+standardised per-particle features. Output: float32 ``(B, spec.n_outputs)`` class logits.
+
+Config (``model:`` section)::
+
+    family: part
+    width: 64                  # channels per token (the size knob; N ~ (4 + 2 mlp_ratio)
+                               #   (depth + class_depth) width^2)
+    depth: 2                   # particle-attention blocks (ParT: 8)
+    heads: 4                   # attention heads (width must be a multiple; ParT: 8)
+    mlp_ratio: 2               # MLP hidden channels = mlp_ratio x width (ParT: 4)
+    readout: class_attention   # class_attention | mean
+    class_depth: 1             # class-attention blocks (readout class_attention; ParT: 2)
+    interaction: true          # add the U_ij attention bias (false: a plain transformer)
+    pair_width: 32             # hidden channels of the pair-feature MLP (ParT: 64)
+
+Sizes (F = 13, 2 classes): width 16 / depth 1 has about 5e3 parameters, width 64 / depth 2
+about 1e5, width 192 / depth 6 about 3e6.
+
+FLOPs (:meth:`ParticleTransformer.forward_flops`): ``2 x`` multiply-accumulates of the
+matmuls per jet, counting all ``P`` slots (padding costs compute as well); the elementwise
+pair-feature kinematics, norms and softmax are not counted (as in ``FlopCounterMode``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from pydantic import Field
+from torch import nn
+from torch.nn import functional as F
+
+from hepscaling.errors import UsageError
+from hepscaling.models.base import InputsSpec, Model, ModelConfig, register_model
+from hepscaling.models.tokens import check_heads, transformer_flops
+from hepscaling.models.transformer import Block
+
+__all__ = ["N_PAIR_FEATURES", "ParticleTransformer", "ParticleTransformerConfig",
+           "pair_features"]
+
+N_PAIR_FEATURES = 4
+EPS = 1e-8  # floor of Delta, k_T, z and m^2 before the logarithm (as in ParT)
+
+
+class ParticleTransformerConfig(ModelConfig):
+    """``model:`` section of the ``part`` family (see the module docstring)."""
+
+    family: Literal["part"] = "part"
+    width: int = Field(64, ge=1, description="channels per token")
+    depth: int = Field(2, ge=0, description="particle-attention blocks")
+    heads: int = Field(4, ge=1, description="attention heads")
+    mlp_ratio: int = Field(2, ge=1, description="MLP hidden channels / width")
+    readout: Literal["class_attention", "mean"] = "class_attention"
+    class_depth: int = Field(1, ge=1, description="class-attention blocks")
+    interaction: bool = Field(True, description="pairwise U_ij attention bias")
+    pair_width: int = Field(32, ge=1, description="hidden channels of the pair MLP")
+
+
+def pair_features(p4: torch.Tensor) -> torch.Tensor:
+    """ParT's pairwise interaction features ``U_ij = (ln Delta, ln k_T, ln z, ln m^2)``.
+
+    Parameters
+    ----------
+    p4 : float ``(B, P, 4)``, ``(E, px, py, pz)`` in GeV (padding: zeros).
+
+    Returns
+    -------
+    float ``(B, P, P, 4)`` in the dtype of ``p4``; ``k_T`` in GeV, ``m^2`` in GeV^2. Each
+    quantity is floored at ``EPS`` before the log, so padded slots give finite values. The pair
+    mass uses the cancellation-free form ``m^2 = m_i^2 + m_j^2 + 2 (mT_i mT_j cosh dy -
+    pT_i pT_j cos dphi)`` with ``cosh dy - cos dphi = 2 sinh^2(dy/2) + 2 sin^2(dphi/2)``.
+    """
+    p = p4.double()  # per-particle kinematics in float64: cheap, and masses survive
+    e, px, py, pz = p.unbind(-1)
+    pt = torch.hypot(px, py)
+    m2 = (e * e - px * px - py * py - pz * pz).clamp(min=0.0)
+    mt = torch.sqrt(pt * pt + m2)
+    y = 0.5 * torch.log((e + pz).clamp(min=EPS) / (e - pz).clamp(min=EPS))
+    phi = torch.atan2(py, px)
+    pt, m2, mt, y, phi = (v.to(p4.dtype) for v in (pt, m2, mt, y, phi))
+
+    dy = y[:, :, None] - y[:, None, :]  # (B, P, P)
+    dphi = torch.remainder(phi[:, :, None] - phi[:, None, :] + torch.pi, 2 * torch.pi) - torch.pi
+    delta = torch.sqrt(dy * dy + dphi * dphi)
+    pt_i, pt_j = pt[:, :, None], pt[:, None, :]
+    pt_min = torch.minimum(pt_i, pt_j)
+    # mT_i mT_j - pT_i pT_j without cancellation (>= 0, zero for massless particles)
+    m2_i, m2_j = m2[:, :, None], m2[:, None, :]
+    mt_i, mt_j = mt[:, :, None], mt[:, None, :]
+    excess = (m2_i * pt_j**2 + m2_j * pt_i**2 + m2_i * m2_j) / (mt_i * mt_j + pt_i * pt_j).clamp(
+        min=EPS)
+    angular = 2 * torch.sinh(dy / 2) ** 2 + 2 * torch.sin(dphi / 2) ** 2
+    pair_m2 = m2_i + m2_j + 2 * (pt_i * pt_j * angular + excess * torch.cosh(dy))
+    features = (delta, pt_min * delta, pt_min / (pt_i + pt_j).clamp(min=EPS), pair_m2)
+    return torch.stack([torch.log(v.clamp(min=EPS)) for v in features], dim=-1)
+
+
+class _MaskedBlock(Block):
+    """The ``transformer`` family's pre-norm block with an additive attention bias."""
+
+    def forward(self, h: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        """``h``: float ``(B, P, width)``; ``bias``: float ``(B, heads, P, P)`` added to the
+        attention logits (``-inf`` for padded keys) -> ``(B, P, width)``."""
+        batch, k, width = h.shape
+        qkv = self.qkv(self.norm1(h)).view(batch, k, 3, self.heads, width // self.heads)
+        q, key, v = qkv.permute(2, 0, 3, 1, 4)  # each (B, heads, P, width // heads)
+        att = F.scaled_dot_product_attention(q, key, v, attn_mask=bias)
+        h = h + self.out(att.transpose(1, 2).reshape(batch, k, width))
+        return h + self.mlp(self.norm2(h))
+
+
+class ClassAttentionBlock(nn.Module):
+    """Class attention (CaiT, ParT): the class token attends to itself and the particles.
+
+    ``cls + Attn(q = LN(cls), kv = LN([cls, h]))``, then ``cls + MLP(LN(cls))``; only the class
+    token is updated.
+    """
+
+    def __init__(self, width: int, heads: int, mlp_ratio: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.norm1 = nn.LayerNorm(width)
+        self.q = nn.Linear(width, width)
+        self.kv = nn.Linear(width, 2 * width)
+        self.out = nn.Linear(width, width)
+        self.norm2 = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(
+            nn.Linear(width, mlp_ratio * width), nn.GELU(), nn.Linear(mlp_ratio * width, width)
+        )
+
+    def forward(self, cls: torch.Tensor, h: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """``cls``: float ``(B, 1, width)``; ``h``: ``(B, P, width)``; ``bias``: float
+        ``(B, 1, 1, P + 1)`` (0, or ``-inf`` for padded keys) -> updated ``cls`` ``(B, 1, width)``.
+        """
+        batch, k, width = h.shape
+        z = self.norm1(torch.cat([cls, h], dim=1))  # (B, P + 1, width)
+        q = self.q(z[:, :1]).view(batch, 1, self.heads, width // self.heads).transpose(1, 2)
+        kv = self.kv(z).view(batch, k + 1, 2, self.heads, width // self.heads)
+        key, v = kv.permute(2, 0, 3, 1, 4)  # each (B, heads, P + 1, width // heads)
+        att = F.scaled_dot_product_attention(q, key, v, attn_mask=bias)  # (B, heads, 1, w/h)
+        cls = cls + self.out(att.transpose(1, 2).reshape(batch, 1, width))
+        return cls + self.mlp(self.norm2(cls))
+
+
+@register_model("part", ParticleTransformerConfig)
+class ParticleTransformer(Model):
+    """ParT-style tagger: constituents ``(B, P, 5 + F)`` -> class logits ``(B, n_outputs)``.
+
+    Parameters
+    ----------
+    cfg : the ``model:`` section.
+    spec : input shapes; needs ``n_particles`` (P slots) and ``n_particle_features`` (F), as
+        set by the ``jet_tagging`` task.
+    """
+
+    input_kind = "constituents"  # type: ignore[assignment]
+
+    def __init__(self, cfg: ParticleTransformerConfig, spec: InputsSpec) -> None:
+        super().__init__()
+        n_features = getattr(spec, "n_particle_features", 0)
+        if n_features <= 0:
+            raise UsageError("model part needs per-particle jet features (InputsSpec without "
+                             "n_particle_features); train it with task.kind: jet_tagging")
+        check_heads("part", cfg.width, cfg.heads)
+        self.cfg, self.spec, self.n_features = cfg, spec, n_features
+        w = cfg.width
+        self.embed = nn.Sequential(nn.LayerNorm(n_features), nn.Linear(n_features, w),
+                                   nn.GELU(), nn.Linear(w, w))
+        self.pair_embed = nn.Sequential(
+            nn.Linear(N_PAIR_FEATURES, cfg.pair_width), nn.GELU(),
+            nn.Linear(cfg.pair_width, cfg.heads)) if cfg.interaction else None
+        self.blocks = nn.ModuleList(_MaskedBlock(w, cfg.heads, cfg.mlp_ratio)
+                                    for _ in range(cfg.depth))
+        if cfg.readout == "class_attention":
+            self.cls = nn.Parameter(torch.zeros(1, 1, w))
+            nn.init.trunc_normal_(self.cls, std=0.02)
+            self.class_blocks = nn.ModuleList(ClassAttentionBlock(w, cfg.heads, cfg.mlp_ratio)
+                                              for _ in range(cfg.class_depth))
+        self.norm = nn.LayerNorm(w)
+        self.head = nn.Linear(w, spec.n_outputs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: float ``(B, P, 5 + F)`` (mask, E, px, py, pz in GeV, features) -> float
+        ``(B, n_outputs)`` logits."""
+        mask = x[..., 0] > 0.5  # (B, P)
+        batch, k = mask.shape
+        h = self.embed(x[..., 5:])  # (B, P, width)
+        key_bias = torch.zeros(batch, 1, 1, k, dtype=x.dtype, device=x.device)
+        key_bias = key_bias.masked_fill(~mask[:, None, None, :], float("-inf"))
+        bias = key_bias.expand(batch, self.cfg.heads, k, k)
+        if self.pair_embed is not None:
+            u = self.pair_embed(pair_features(x[..., 1:5]))  # (B, P, P, heads)
+            bias = bias + u.permute(0, 3, 1, 2)
+        for block in self.blocks:
+            h = block(h, bias)
+        if self.cfg.readout == "mean":
+            weights = mask.to(h.dtype)[..., None]  # (B, P, 1)
+            pooled = (h * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+        else:
+            cls_bias = F.pad(key_bias, (1, 0))  # the class token itself is always a key
+            cls = self.cls.repeat(batch, 1, 1)  # a copy, not a view (FlopCounterMode)
+            for block in self.class_blocks:
+                cls = block(cls, h, cls_bias)
+            pooled = cls[:, 0]
+        return self.head(self.norm(pooled))
+
+    def forward_flops(self) -> float:
+        """Analytic forward FLOPs per jet (see the module docstring)."""
+        c, p, w = self.cfg, self.spec.n_particles, self.cfg.width
+        flops = 2.0 * p * (self.n_features * w + w * w)  # particle embedding
+        flops += transformer_flops(p, 0, w, c.depth, c.mlp_ratio, 0)  # particle blocks
+        if c.interaction:
+            flops += 2.0 * p * p * (N_PAIR_FEATURES * c.pair_width + c.pair_width * c.heads)
+        if c.readout == "class_attention":
+            per_block = (p + 1) * 2 * w * w + (2 + 2 * c.mlp_ratio) * w * w + 2 * (p + 1) * w
+            flops += 2.0 * c.class_depth * per_block
+        return flops + 2.0 * w * self.spec.n_outputs

@@ -62,6 +62,7 @@ FAMILY_MODULES: dict[str, str] = {
     "transformer": "hepscaling.models.transformer",
     "lloca": "hepscaling.models.lloca",
     "lgatr": "hepscaling.models.lgatr",
+    "part": "hepscaling.models.part", "hl_dense": "hepscaling.models.hl_dense",
 }
 
 _REGISTRY: dict[str, tuple[type[Model], type[ModelConfig]]] = {}

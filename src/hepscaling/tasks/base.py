@@ -40,6 +40,7 @@ Split = Literal["val", "test"]
 
 TASK_MODULES: dict[str, str] = {
     "amplitude_regression": "hepscaling.tasks.amplitudes",
+    "jet_tagging": "hepscaling.tasks.jet_tagging",
 }
 
 _REGISTRY: dict[str, tuple[type[Task], type[TaskConfig]]] = {}

@@ -136,7 +136,7 @@ class RunConfig(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     task: SerializeAsAny[TaskConfig]
     model: SerializeAsAny[ModelConfig]
-    loss: Literal["mse", "heteroscedastic"] = "mse"
+    loss: Literal["mse", "heteroscedastic", "cross_entropy"] = "mse"
     train: TrainConfig
 
     @field_validator("task", mode="before")

@@ -107,6 +107,13 @@ def test_checkpoint_of_another_config_is_refused(toy_h5, tmp_path):
         run_training(toy_config(toy_h5, train={"steps": 20, "lr": 1e-3}), tmp_path)
 
 
+def test_record_of_another_config_is_left_alone(toy_h5, tmp_path):
+    first = run_training(toy_config(toy_h5, train={"steps": 20}), tmp_path)
+    with pytest.raises(UsageError, match="another config"):
+        run_training(toy_config(toy_h5, train={"steps": 21}), tmp_path)
+    assert read_record(tmp_path) == first
+
+
 def test_divergence_is_recorded(toy_h5, tmp_path):
     cfg = toy_config(toy_h5, train={"lr": 1e6, "grad_clip": None, "schedule": "constant",
                                     "warmup_steps": 0})

@@ -29,6 +29,7 @@ from typing import Any
 
 import torch
 
+from hepscaling.errors import UsageError
 from hepscaling.models.base import build_model, model_class
 from hepscaling.progress import progress as progress_bar
 from hepscaling.provenance import code_version, environment
@@ -69,7 +70,8 @@ def run_training(config: RunConfig | dict[str, Any] | str | os.PathLike,
     Raises
     ------
     UsageError
-        invalid config or data (the record, if the config was valid, says ``failed``).
+        invalid config or data (the record, if the config was valid, says ``failed``), or a
+        ``run_dir`` holding the record or checkpoint of another config (left untouched).
     """
     cfg = load_config(config)
     rid = run_id(cfg)
@@ -77,7 +79,10 @@ def run_training(config: RunConfig | dict[str, Any] | str | os.PathLike,
     run_dir.mkdir(parents=True, exist_ok=True)
     if (run_dir / RECORD_NAME).exists():
         previous = read_record(run_dir)
-        if previous.run_id == rid and previous.status in ("done", "diverged"):
+        if previous.run_id != rid:
+            raise UsageError(f"{run_dir} holds run {previous.run_id!r} of another config (this "
+                             f"one is {rid!r}); use a fresh --out directory")
+        if previous.status in ("done", "diverged"):
             return previous
     record = RunRecord(run_id=rid, status="running", config=cfg.resolved(),
                        code_version=code_version(), seed=cfg.seed, n_train=cfg.task.n_train,

@@ -139,33 +139,62 @@ def ffv_vector(row, col, gl, gr, split_axis=None):
     return out
 
 
-def ffv_col(col, vec, gl, gr):
-    """Open row leg: ``vec_slash (gl P_L + gr P_R) col``, a column spinor ``(4, ...)``."""
+def _halves(out, split_axis):
+    """``(h, index)`` pairs: the whole array (``h = None``) or the two halves of a massless
+    line's shared helicity axis (``h = 0, 1``)."""
+    if split_axis is None:
+        return [(None, (slice(None),))]
+    pre = (slice(None),) * split_axis
+    return [(0, (*pre, slice(0, 1))), (1, (*pre, slice(1, 2)))]
+
+
+def _take(x, index, split_axis):
+    """``x[index]`` unless ``x`` is broadcast (size 1) along the split axis."""
+    if split_axis is None or x.shape[split_axis] == 1:
+        return x
+    return x[index]
+
+
+def ffv_col(col, vec, gl, gr, split_axis=None):
+    """Open row leg: ``vec_slash (gl P_L + gr P_R) col``, a column spinor ``(4, ...)``.
+
+    ``split_axis``: shared helicity axis of ``col``'s massless line; its index 0 has only the
+    right-handed half ``col[2:]``, index 1 only the left-handed half ``col[:2]``.
+    """
     blocks = slash_blocks(vec)
     out = _empty(col[0], vec[0])
-    if gr:
-        _sigma_col(blocks, gr * col[2], gr * col[3], out[0], out[1])
-    else:
-        out[:2] = 0
-    if gl:
-        _sigmabar_col(blocks, gl * col[0], gl * col[1], out[2], out[3])
-    else:
-        out[2:] = 0
+    for h, index in _halves(out, split_axis):
+        o, c = out[index], _take(col, index, split_axis)
+        b = [_take(x, index[1:], split_axis and split_axis - 1) for x in blocks]
+        if gr and h != 1:
+            _sigma_col(b, gr * c[2], gr * c[3], o[0], o[1])
+        else:
+            o[:2] = 0
+        if gl and h != 0:
+            _sigmabar_col(b, gl * c[0], gl * c[1], o[2], o[3])
+        else:
+            o[2:] = 0
     return out
 
 
-def ffv_row(row, vec, gl, gr):
-    """Open column leg: ``row vec_slash (gl P_L + gr P_R)``, a row spinor ``(4, ...)``."""
+def ffv_row(row, vec, gl, gr, split_axis=None):
+    """Open column leg: ``row vec_slash (gl P_L + gr P_R)``, a row spinor ``(4, ...)``.
+
+    ``split_axis``: as for :func:`ffv_col`; index 0 has only ``row[:2]``, index 1 ``row[2:]``.
+    """
     blocks = slash_blocks(vec)
     out = _empty(row[0], vec[0])
-    if gl:
-        _row_sigmabar(blocks, gl * row[2], gl * row[3], out[0], out[1])
-    else:
-        out[:2] = 0
-    if gr:
-        _row_sigma(blocks, gr * row[0], gr * row[1], out[2], out[3])
-    else:
-        out[2:] = 0
+    for h, index in _halves(out, split_axis):
+        o, r = out[index], _take(row, index, split_axis)
+        b = [_take(x, index[1:], split_axis and split_axis - 1) for x in blocks]
+        if gl and h != 0:
+            _row_sigmabar(b, gl * r[2], gl * r[3], o[0], o[1])
+        else:
+            o[:2] = 0
+        if gr and h != 1:
+            _row_sigma(b, gr * r[0], gr * r[1], o[2], o[3])
+        else:
+            o[2:] = 0
     return out
 
 
@@ -251,25 +280,49 @@ def prop_vector(o, p, mass, width):
     return out
 
 
-def prop_row(o, p, mass, width):
-    """Row spinor with momentum ``p`` along the fermion arrow: ``o i(p_slash + m)/den``."""
+def prop_row(o, p, mass, width, split_axis=None):
+    """Row spinor with momentum ``p`` along the fermion arrow: ``o i(p_slash + m)/den``.
+
+    ``split_axis`` (massless lines only): index 0 of ``o`` has only ``o[2:]``, index 1 only
+    ``o[:2]`` (a vertex output, before the propagator flips the chirality back).
+    """
     fac = 1j / _denominator(dot(p, p), mass, width)
     blocks = slash_blocks(p * fac)
     out = _empty(o[0], fac)
-    _row_sigmabar(blocks, o[2], o[3], out[0], out[1])
-    _row_sigma(blocks, o[0], o[1], out[2], out[3])
+    for h, index in _halves(out, split_axis):
+        t, x = out[index], _take(o, index, split_axis)
+        if h != 1:
+            _row_sigmabar(blocks, x[2], x[3], t[0], t[1])
+        else:
+            t[:2] = 0
+        if h != 0:
+            _row_sigma(blocks, x[0], x[1], t[2], t[3])
+        else:
+            t[2:] = 0
     if mass:
         out += o * (mass * fac)
     return out
 
 
-def prop_col(o, p, mass, width):
-    """Column spinor, ``p`` along the fermion arrow: ``i(p_slash + m) o / den``."""
+def prop_col(o, p, mass, width, split_axis=None):
+    """Column spinor, ``p`` along the fermion arrow: ``i(p_slash + m) o / den``.
+
+    ``split_axis`` (massless lines only): index 0 of ``o`` has only ``o[:2]``, index 1 only
+    ``o[2:]``.
+    """
     fac = 1j / _denominator(dot(p, p), mass, width)
     blocks = slash_blocks(p * fac)
     out = _empty(o[0], fac)
-    _sigma_col(blocks, o[2], o[3], out[0], out[1])
-    _sigmabar_col(blocks, o[0], o[1], out[2], out[3])
+    for h, index in _halves(out, split_axis):
+        t, x = out[index], _take(o, index, split_axis)
+        if h != 0:
+            _sigma_col(blocks, x[2], x[3], t[0], t[1])
+        else:
+            t[:2] = 0
+        if h != 1:
+            _sigmabar_col(blocks, x[0], x[1], t[2], t[3])
+        else:
+            t[2:] = 0
     if mass:
         out += o * (mass * fac)
     return out

@@ -68,6 +68,7 @@ class Node:
     final: bool = False
     contributions: list[Contribution] = field(default_factory=list)
     basis: np.ndarray | None = None  # (r, *colour dims of S legs, dim X)
+    end_axis: int | None = None  # helicity axis shared by this spinor's massless line ends
 
 
 @dataclass
@@ -213,6 +214,7 @@ def build_plan(legs: list[Leg], terms: list[VertexTerm], species: dict[str, Spec
     nodes[final_key] = Node(full, final_species, info.kind, info.mass, 0.0, final=True,
                             contributions=final_contribs)
     order = _reachable(nodes, final_key, masks)
+    _mark_massless_lines(nodes, order, legs)
     dims = [leg.colour_dim for leg in legs]
     for key in order:
         _colour(nodes[key], nodes, dims, species)
@@ -220,6 +222,22 @@ def build_plan(legs: list[Leg], terms: list[VertexTerm], species: dict[str, Spec
     if not nodes[final_key].contributions or nodes[final_key].basis.shape[0] == 0:
         raise ValueError("no tree-level diagrams")
     return Plan(legs, nodes, order, final_key, colour_matrix(nodes[final_key].basis))
+
+
+def _mark_massless_lines(nodes: dict, order: list[tuple], legs: list[Leg]) -> None:
+    """Set ``end_axis`` of the spinor currents whose open line has locked helicity ends."""
+    shared = {leg.hel_axis for i, leg in enumerate(legs) if leg.hel_axis != i}
+    for key in order:
+        node = nodes[key]
+        if node.kind not in ("row", "col"):
+            continue
+        if not node.contributions:
+            axis = legs[_bits(node.mask)[0]].hel_axis
+            node.end_axis = axis if axis in shared else None
+            continue
+        c = node.contributions[0]
+        child = c.children[1 if c.open_pos == 0 else 0]
+        node.end_axis = nodes[child].end_axis
 
 
 def _qcd(contrib: Contribution, nodes) -> int:
@@ -279,7 +297,7 @@ def _colour(node: Node, nodes, dims, species) -> None:
 
 
 def _vertex(c: Contribution, currents: dict, momenta: dict, p_node: np.ndarray,
-            locked: tuple[int, ...]):
+            locked: tuple[int, ...], nodes: dict):
     """Kernel output of one contribution: ``(comp, r_1 * r_2 [* r_3], hel..., events)``.
 
     ``locked``: helicity axes shared by the two ends of a massless fermion line. Row and
@@ -298,7 +316,11 @@ def _vertex(c: Contribution, currents: dict, momenta: dict, p_node: np.ndarray,
     if t.kind in ("FFV", "FFS"):
         fns = {"FFV": (K.ffv_col, K.ffv_row, K.ffv_vector),
                "FFS": (K.ffs_col, K.ffs_row, K.ffs_scalar)}[t.kind]
-        if o == 0:
+        if t.kind == "FFV" and o < 2:
+            end = nodes[c.children[1 - o]].end_axis
+            split = None if end is None else 1 + m + end
+            out = fns[o](cur[1 - o], cur[2], *g, split_axis=split)
+        elif o == 0:
             out = fns[0](cur[1], cur[2], *g)
         elif o == 1:
             out = fns[1](cur[0], cur[2], *g)
@@ -348,7 +370,7 @@ def evaluate(plan: Plan, externals: list[np.ndarray], p_out: np.ndarray) -> np.n
             shape = (wf.shape[0], 1, *hel, *wf.shape[2:])
             currents[key] = wf.reshape(shape)
             continue
-        out = _combine(node, currents, momenta, p_node, locked)
+        out = _combine(node, currents, momenta, p_node, locked, plan.nodes)
         if node.final:
             return _close(node, out, externals[-1], plan.legs[-1].hel_axis, n_legs)
         currents[key] = _propagate(node, out, p_node)
@@ -356,15 +378,15 @@ def evaluate(plan: Plan, externals: list[np.ndarray], p_out: np.ndarray) -> np.n
 
 
 def _combine(node: Node, currents: dict, momenta: dict, p_node: np.ndarray,
-             locked: tuple[int, ...]) -> np.ndarray:
+             locked: tuple[int, ...], nodes: dict) -> np.ndarray:
     """``sum_contributions sum_p coef[k, p] vertex_p`` -> ``(comp, r, hel..., events)``."""
     r = len(node.basis)
     if len(node.contributions) == 1 and node.contributions[0].coef == [(0, 0, 1)] and r == 1:
-        return _vertex(node.contributions[0], currents, momenta, p_node, locked)
+        return _vertex(node.contributions[0], currents, momenta, p_node, locked, nodes)
     out = None
     written = [False] * r
     for c in node.contributions:
-        lor = _vertex(c, currents, momenta, p_node, locked)
+        lor = _vertex(c, currents, momenta, p_node, locked, nodes)
         if out is None:
             out = np.empty((lor.shape[0], r, *lor.shape[2:]), dtype=np.complex128)
         for k, p, v in c.coef:
@@ -389,9 +411,10 @@ def _propagate(node: Node, o, p):
         return K.prop_vector(o, p, node.mass, node.width)
     if node.kind == "S":
         return K.prop_scalar(o, p, node.mass, node.width)
+    split = None if node.end_axis is None else 2 + node.end_axis
     if node.kind == "row":
-        return K.prop_row(o, p, node.mass, node.width)
-    return K.prop_col(o, -p, node.mass, node.width)
+        return K.prop_row(o, p, node.mass, node.width, split)
+    return K.prop_col(o, -p, node.mass, node.width, split)
 
 
 def _close(node: Node, o, wf, axis, n_legs):

@@ -15,12 +15,6 @@ from helpers.amplitude_files import write_toy_amplitudes
 from hepscaling import cli
 
 
-def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    """The installed command in a subprocess (slow: use for one test)."""
-    return subprocess.run([sys.executable, "-m", "hepscaling.cli", *args], capture_output=True,
-                          text=True, timeout=300, cwd=cwd)
-
-
 def invoke(*args: str) -> subprocess.CompletedProcess:
     """``hepscaling ARGS`` in this process through ``cli.main`` (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
@@ -74,9 +68,9 @@ def test_rerun_skips_finished_runs(swept):
         "to run" in again.stderr
 
 
-def test_status_from_the_installed_command(swept):
+def test_status(swept):
     root, _ = swept
-    text = run_cli("sweep", "status", str(root / "out"))
+    text = invoke("sweep", "status", str(root / "out"))
     assert text.returncode == 0 and text.stderr == ""
     assert text.stdout.startswith("sweep cli: planned 3  done 2")
     assert "failed " in text.stdout and "missing.h5" in text.stdout

@@ -25,10 +25,8 @@ def trainer():
 
 
 @pytest.fixture
-def fake_env(tmp_path, monkeypatch) -> dict[str, Path]:
-    """Ledger and pid files the fake run function appends to (inherited by workers)."""
-    files = {"ledger": tmp_path / "ledger.txt", "pids": tmp_path / "pids.txt"}
-    monkeypatch.setenv("SWEEP_FAKE_LEDGER", str(files["ledger"]))
-    monkeypatch.setenv("SWEEP_FAKE_PIDS", str(files["pids"]))
-    monkeypatch.setenv("SWEEP_FAKE_SLEEP", "0")
-    return files
+def fake_env(tmp_path) -> dict[str, Path]:
+    """Control directory of the fake run function (see ``sweep_fakes``): pass
+    ``files["dataset"]`` as the dataset; ``ledger.txt`` and ``pids.txt`` appear next to it."""
+    return {"dataset": tmp_path / "toy.h5", "ledger": tmp_path / "ledger.txt",
+            "pids": tmp_path / "pids.txt", "control": tmp_path / "fake.json"}

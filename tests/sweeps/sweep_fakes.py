@@ -2,13 +2,17 @@
 
 ``fake_run`` writes a ``running`` record, optionally sleeps, then a ``done`` record whose
 metric is a fixed function of the config; seeds pick misbehaviour: 13 raises, 66 kills its
-worker process with ``os._exit(3)``, 7 diverges. Environment: ``SWEEP_FAKE_SLEEP`` (seconds per
-run), ``SWEEP_FAKE_LEDGER`` (a file each finished run appends ``run_id pid`` to, so tests can
-count executions), ``SWEEP_FAKE_PIDS`` (a file each started run appends its pid to).
+worker process with ``os._exit(3)``, 7 diverges. The directory of the config's
+``task.dataset`` (the file itself need not exist) is the fake's control directory, when it
+exists: ``fake.json`` there may set ``{"sleep": seconds}`` per run; each started run appends its
+pid to ``pids.txt`` and each finished run appends ``run_id pid`` to ``ledger.txt``, so tests
+can count executions. (Workers inherit a forkserver's environment, so environment variables
+set by a test would not reach them.)
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -47,10 +51,16 @@ def fake_metric(config: dict) -> float:
     return 1.0 / config["task"]["n_train"] + 1.0 / config["model"]["width"] + 1e-3 * config["seed"]
 
 
-def _append(variable: str, line: str) -> None:
-    if path := os.environ.get(variable):
-        with open(path, "a") as f:
+def _append(config: dict, name: str, line: str) -> None:
+    control = Path(config["task"]["dataset"]).parent
+    if control.is_dir():
+        with open(control / name, "a") as f:
             f.write(line + "\n")
+
+
+def _sleep(config: dict) -> float:
+    path = Path(config["task"]["dataset"]).parent / "fake.json"
+    return json.loads(path.read_text())["sleep"] if path.exists() else 0.0
 
 
 def fake_run(config: dict, run_dir: Path) -> RunRecord:
@@ -62,9 +72,9 @@ def fake_run(config: dict, run_dir: Path) -> RunRecord:
                   flops=steps * fake_flops_per_step(config),
                   environment={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "")})
     write_record(RunRecord(status="running", **fields), run_dir)
-    _append("SWEEP_FAKE_PIDS", str(os.getpid()))
+    _append(config, "pids.txt", str(os.getpid()))
     print(f"fake training of {run_id}")
-    time.sleep(float(os.environ.get("SWEEP_FAKE_SLEEP", "0")))
+    time.sleep(_sleep(config))
     if config["seed"] == RAISES:
         raise RuntimeError("fake failure")
     if config["seed"] == CRASHES:
@@ -73,5 +83,5 @@ def fake_run(config: dict, run_dir: Path) -> RunRecord:
     record = RunRecord(status=status, metrics={"mse": fake_metric(config)},
                        finished_at=utc_now(), **fields)
     write_record(record, run_dir)
-    _append("SWEEP_FAKE_LEDGER", f"{run_id} {os.getpid()}")
+    _append(config, "ledger.txt", f"{run_id} {os.getpid()}")
     return record

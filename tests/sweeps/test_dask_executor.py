@@ -17,13 +17,13 @@ def dask_executor():
 def test_dask_and_local_executors_give_the_same_records(tmp_path, toy_dataset, trainer,
                                                         dask_executor):
     spec = parse_spec({"base": tiny_base(toy_dataset),
-                       "axes": {"model.width": [4, 8], "seed": [0, 1]}})
+                       "axes": {"model.width": [4, 8]}})
     run_sweep(spec, tmp_path / "local", executor=trainer)
     run_sweep(spec, tmp_path / "dask", executor=dask_executor)
     local_records = load_records(tmp_path / "local")
     dask_records = load_records(tmp_path / "dask")
     assert [r.run_id for r in dask_records] == [r.run_id for r in local_records]
-    assert len(dask_records) == 4
+    assert len(dask_records) == 2
     for a, b in zip(local_records, dask_records, strict=True):
         assert a.status == b.status == "done"
         assert a.metrics == b.metrics
@@ -31,7 +31,7 @@ def test_dask_and_local_executors_give_the_same_records(tmp_path, toy_dataset, t
 
 
 def test_dask_records_failures_and_crashes(tmp_path, dask_executor):
-    spec = fake_spec(seed=[0, RAISES, CRASHES])
+    spec = fake_spec(tmp_path / "toy.h5", seed=[0, RAISES, CRASHES])
     result = run_sweep(spec, tmp_path, executor=dask_executor, run_fn=fake_run)
     errors = {r.seed: r.error for r in load_records(tmp_path)}
     assert errors[0] is None

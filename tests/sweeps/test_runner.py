@@ -25,7 +25,8 @@ def ledger(files) -> Counter:
 
 
 def test_failures_are_recorded_and_the_other_runs_finish(tmp_path, fake_env):
-    spec = fake_spec(**{"model.width": [8, 16], "seed": [0, RAISES, CRASHES, DIVERGES]})
+    spec = fake_spec(fake_env["dataset"], **{"model.width": [8, 16],
+                                                "seed": [0, RAISES, CRASHES, DIVERGES]})
     result = run_sweep(spec, tmp_path, executor=LocalExecutor(2), run_fn=fake_run)
     assert result.counts == {"done": 2, "diverged": 2, "failed": 4, "running": 0, "pending": 0}
     records = {r.run_id: r for r in load_records(tmp_path / "runs")}
@@ -46,7 +47,7 @@ def test_failures_are_recorded_and_the_other_runs_finish(tmp_path, fake_env):
 
 
 def test_rerun_skips_finished_runs_and_retries_failed_only_on_request(tmp_path, fake_env):
-    spec = fake_spec(**{"model.width": [8], "seed": [0, RAISES, DIVERGES]})
+    spec = fake_spec(fake_env["dataset"], **{"model.width": [8], "seed": [0, RAISES, DIVERGES]})
     first = run_sweep(spec, tmp_path, executor=LocalExecutor(1), run_fn=fake_run)
     assert first.ran == 3 and sum(ledger(fake_env).values()) == 2
     again = run_sweep(spec, tmp_path, executor=LocalExecutor(1), run_fn=fake_run)
@@ -58,7 +59,7 @@ def test_rerun_skips_finished_runs_and_retries_failed_only_on_request(tmp_path, 
 
 
 def test_a_running_record_left_by_a_killed_sweep_is_run_again(tmp_path, fake_env):
-    spec = fake_spec(**{"seed": [0, 1]})
+    spec = fake_spec(fake_env["dataset"], seed=[0, 1])
     run_sweep(spec, tmp_path, executor=LocalExecutor(1), run_fn=fake_run)
     victim = load_plan(tmp_path).run_ids[1]
     record = read_record(tmp_path / "runs" / victim)
@@ -70,14 +71,16 @@ def test_a_running_record_left_by_a_killed_sweep_is_run_again(tmp_path, fake_env
 
 
 def test_workers_use_their_share_of_the_cores(tmp_path, fake_env):
-    run_sweep(fake_spec(seed=[0, 1]), tmp_path, executor=LocalExecutor(2), run_fn=fake_run)
+    run_sweep(fake_spec(fake_env["dataset"], seed=[0, 1]), tmp_path, executor=LocalExecutor(2),
+              run_fn=fake_run)
     threads = {r.environment["OMP_NUM_THREADS"] for r in load_records(tmp_path)}
     assert threads == {str(max(1, available_cores() // 2))}
 
 
 def test_one_sweep_per_directory(tmp_path, fake_env):
     with sweep_lock(tmp_path), pytest.raises(UsageError, match="is in use by pid"):
-        run_sweep(fake_spec(), tmp_path, executor=LocalExecutor(1), run_fn=fake_run)
+        run_sweep(fake_spec(fake_env["dataset"]), tmp_path, executor=LocalExecutor(1),
+                  run_fn=fake_run)
 
 
 KILLABLE = """
@@ -85,8 +88,8 @@ import sys
 sys.path.insert(0, {tests!r})
 from hepscaling.sweeps import LocalExecutor, parse_spec, run_sweep
 from sweep_fakes import fake_run, fake_spec
-run_sweep(fake_spec(**{{"model.width": [8, 16, 32], "seed": [0, 1]}}), {out!r},
-          executor=LocalExecutor(2), run_fn=fake_run, progress=False)
+run_sweep(fake_spec({dataset!r}, **{{"model.width": [8, 16, 32], "seed": [0, 1]}}), {out!r},
+          executor=LocalExecutor(2, preload=["sweep_fakes"]), run_fn=fake_run, progress=False)
 """
 
 
@@ -98,11 +101,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def test_killed_sweep_resumes_with_nothing_lost_or_counted_twice(tmp_path, fake_env,
-                                                                  monkeypatch):
-    monkeypatch.setenv("SWEEP_FAKE_SLEEP", "0.4")
+def test_killed_sweep_resumes_with_nothing_lost_or_counted_twice(tmp_path, fake_env):
+    fake_env["control"].write_text('{"sleep": 0.4}')
     out = tmp_path / "out"
-    code = KILLABLE.format(tests=str(SWEEPS_DIR), out=str(out))
+    code = KILLABLE.format(tests=str(SWEEPS_DIR), out=str(out), dataset=str(fake_env["dataset"]))
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not fake_env["ledger"].exists() and time.monotonic() < deadline:
@@ -118,8 +120,9 @@ def test_killed_sweep_resumes_with_nothing_lost_or_counted_twice(tmp_path, fake_
     assert not any(_alive(p) for p in pids)
     before = ledger(fake_env)
 
-    monkeypatch.setenv("SWEEP_FAKE_SLEEP", "0")
-    result = run_sweep(fake_spec(**{"model.width": [8, 16, 32], "seed": [0, 1]}), out,
+    fake_env["control"].unlink()
+    result = run_sweep(fake_spec(fake_env["dataset"], **{"model.width": [8, 16, 32],
+                                                         "seed": [0, 1]}), out,
                        executor=LocalExecutor(2), run_fn=fake_run)
     planned = load_plan(out).run_ids
     assert result.counts["done"] == len(planned) == 6

@@ -7,6 +7,9 @@ starts a dask-jobqueue cluster from the spec's ``cluster:`` section (``kind: slu
 ``LocalCluster`` of single-threaded worker processes. Workers must see the sweep's output
 directory at the same path (a shared filesystem on clusters) and have hepscaling installed.
 
+The ``LocalCluster`` forks its worker processes from the same forkserver as the local
+executor, which has imported torch and the training loop already.
+
 A run whose worker process dies is retried by Dask on another worker up to the scheduler's
 ``distributed.scheduler.allowed-failures`` times (0 on the ``LocalCluster`` we start) and
 then recorded as failed with error ``"worker crashed (...)"``.
@@ -33,6 +36,7 @@ from hepscaling.sweeps.job import (
     execute_run,
     limit_threads,
 )
+from hepscaling.sweeps.local_executor import start_forkserver
 from hepscaling.sweeps.spec import ClusterSpec
 
 __all__ = ["DaskExecutor", "dask_client"]
@@ -114,8 +118,10 @@ def dask_client(*, scheduler: str | None = None, cluster: ClusterSpec | None = N
                 yield client
         return
     n_workers = workers or (cluster.jobs if cluster is not None else available_cores())
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        local = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                             dashboard_address=None)
-    with local, Client(local) as client:
+    method = "forkserver" if start_forkserver() else "spawn"
+    settings = {"distributed.scheduler.allowed-failures": 0,
+                "distributed.worker.multiprocessing-method": method}
+    with dask.config.set(settings), LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True,
+            dashboard_address=":0") as local, Client(local) as client:
         yield client

@@ -1,8 +1,10 @@
 """The local executor: a pool of worker processes that survives a worker dying mid-run.
 
-Each worker is a ``spawn``-ed process that limits torch / OpenMP / MKL to
+Each worker is a process forked from a ``forkserver`` that has imported torch and the
+training loop once (``spawn`` on platforms without one). It limits torch / OpenMP / MKL to
 ``cores // workers`` threads (so parallel runs do not fight over cores) and then runs one
-task at a time, sent over its own pipe. Because the parent knows which task each worker
+task at a time, sent over its own pipe. Workers inherit the environment of the forkserver,
+which starts with the first worker of the process. Because the parent knows which task each worker
 holds, a worker that dies (``os._exit``, a segfault, the OOM killer) fails exactly that run,
 with error ``"worker crashed (exit code N)"``; a fresh worker takes its place and the other
 runs go on. (``concurrent.futures.ProcessPoolExecutor`` instead breaks as a whole and fails
@@ -16,11 +18,12 @@ resumed sweep would start again.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
@@ -33,7 +36,7 @@ from hepscaling.sweeps.job import (
     limit_threads,
 )
 
-__all__ = ["LocalExecutor"]
+__all__ = ["PRELOAD", "LocalExecutor", "start_forkserver"]
 
 
 def _exit_with_parent(lifeline: Connection) -> None:
@@ -55,6 +58,33 @@ def _worker_main(tasks: Connection, lifeline: Connection, threads: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # skip interpreter teardown (seconds with torch loaded); nothing is pending
+
+
+# imported once by the forkserver; a missing module is skipped (forkserver ignores ImportError)
+PRELOAD = ("hepscaling.sweeps.job", "hepscaling.train.loop", "hepscaling.tasks.amplitudes",
+           "hepscaling.models.mlp")
+
+
+def _context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
+    """``forkserver`` preloading ``preload`` (new workers start in milliseconds, even after a
+    crash), or ``spawn`` where there is no forkserver."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", *preload])
+    return context
+
+
+def start_forkserver(preload: Sequence[str] = PRELOAD) -> bool:
+    """Start this process's forkserver with ``preload`` imported, if the platform has one.
+
+    Every later ``forkserver`` process of this process (local workers, the worker processes of
+    a Dask ``LocalCluster``) forks from it. Returns False without a forkserver.
+    """
+    if _context(preload).get_start_method() != "forkserver":
+        return False
+    multiprocessing.forkserver.ensure_running()
+    return True
 
 
 @dataclass
@@ -86,15 +116,18 @@ class LocalExecutor:
     ----------
     workers : number of worker processes.
     threads : threads per worker for torch / OpenMP / MKL (default ``cores // workers``, >= 1).
+    preload : modules the forkserver imports before forking workers (the first executor of a
+        process decides; default: the training loop, so torch is imported once).
     """
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, *, threads: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, threads: int | None = None,
+                 preload: Sequence[str] = PRELOAD) -> None:
         cores = available_cores()
         self.workers = max(1, workers or cores)
         self.threads = threads or max(1, cores // self.workers)
-        self._context = multiprocessing.get_context("spawn")
+        self._context = _context(preload)
         self._idle: list[_Worker] = []
 
     def __enter__(self) -> LocalExecutor:

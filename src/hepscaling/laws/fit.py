@@ -130,7 +130,8 @@ def fit_core(form: Form, u: np.ndarray, mu: np.ndarray, log_y: np.ndarray, group
     with single_threaded_blas():
         best = minimize_huber(form, u, log_y)
         params = form.to_params(best.theta, mu)
-        starts = np.vstack([best.theta, best_grid_points(form, u, log_y, 1)])
+        starts = best.theta[None] if form.convex else np.vstack(
+            [best.theta, best_grid_points(form, u, log_y, 1)])
 
         def one(idx: np.ndarray) -> np.ndarray:
             opt = minimize_huber(form, u[idx], log_y[idx], starts=starts)

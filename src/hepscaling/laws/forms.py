@@ -74,6 +74,8 @@ def logsumexp_with_grad(terms: np.ndarray, jac: np.ndarray) -> tuple[np.ndarray,
     value : float64 (n,)
     grad : float64 (n, p)
     """
+    if terms.shape[1] == 1:
+        return terms[:, 0], jac[:, 0, :]
     top = terms.max(axis=1, keepdims=True)
     w = np.exp(terms - top)
     total = w.sum(axis=1, keepdims=True)
@@ -103,6 +105,9 @@ class Form:
         ``(theta (p,), mu (k,)) -> dict`` of physical parameters.
     grid : callable
         ``log_y (n,) -> list of theta`` starting points for the multi-start fit.
+    convex : bool
+        Whether the Huber objective is convex in ``theta`` (a single log-linear term), so one
+        start suffices.
     """
 
     name: str
@@ -112,6 +117,7 @@ class Form:
     terms: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
     to_params: Callable[[np.ndarray, np.ndarray], dict[str, float]]
     grid: Callable[[np.ndarray], list[tuple[float, ...]]]
+    convex: bool = False
 
     @property
     def n_theta(self) -> int:
@@ -204,7 +210,7 @@ POWER = Form("power", ("a", "alpha", "e"), ("x_c", "alpha", "k"), (LOG_RANGE, EX
              _power_terms, _power_params, _power_grid)
 POWER_NO_FLOOR = Form("power_no_floor", ("a", "alpha"), ("x_c", "alpha", "k"),
                       (LOG_RANGE, EXP_RANGE), _power_no_floor_terms, _power_params,
-                      _power_no_floor_grid)
+                      _power_no_floor_grid, convex=True)
 JOINT = Form("joint", ("e", "a", "alpha", "b", "beta"), ("E", "A", "alpha", "B", "beta"),
              (LOG_RANGE, LOG_RANGE, EXP_RANGE, LOG_RANGE, EXP_RANGE), _joint_terms, _joint_params,
              _joint_grid)

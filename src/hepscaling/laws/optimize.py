@@ -9,7 +9,8 @@ absolute-value-like beyond, which makes the fit robust to outlying runs.
 
 To keep the multi-start affordable the objective is first evaluated on the whole grid and
 L-BFGS-B is started from the ``n_starts`` best grid points. Bootstrap replicates start from
-the full-data optimum and the best full-data grid point.
+the full-data optimum and the best full-data grid point (only from the optimum when the
+objective is convex, i.e. for the floor-free power law).
 
 L-BFGS-B makes many tiny BLAS calls; a multi-threaded OpenBLAS makes them ~10x slower on a
 busy machine, so fits run inside :func:`single_threaded_blas` (a no-op without the optional

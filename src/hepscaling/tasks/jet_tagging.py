@@ -1,0 +1,364 @@
+"""Jet tagging: multi-class classification of boosted jets (the jet-tagger scaling task).
+
+Data: a jet file of :mod:`hepscaling.data.jets` (``hepscaling jets generate``), or real
+JetClass ROOT files (``dataset`` ending in ``.root``, may be a glob pattern such as
+``JetClass/val_5M/*_000.root``; read with :func:`hepscaling.data.jetclass.read_jetclass`).
+Classes: the JetClass labels listed in ``classes`` (full ``label_Wqq`` or short ``Wqq`` names,
+class index = position in the list), by default every label present in the file in JetClass
+order; jets of other labels are dropped. Splits: :func:`~hepscaling.tasks.amplitudes.split_indices`
+over the kept jets, so the test and validation sets never depend on D and the training set of a
+larger D contains that of a smaller one; repeating a fixed D for several epochs is recorded by
+the training loop (``epochs`` in the run record).
+
+Inputs, chosen by the model's ``input_kind``:
+
+- ``"constituents"`` (family ``part``): float32 ``(n, P, 5 + F)``; channel 0 the mask, 1-4 the
+  constituent ``(E, px, py, pz)`` in GeV, ``5:`` the :data:`PARTICLE_INPUTS` (F = 13: JetClass's
+  kinematic and particle-identification inputs without track impact parameters), the
+  continuous ones standardised with the mean and std of the real constituents of the training
+  set; padded slots are zero. ``P`` = the file's padding or ``max_particles``.
+- ``"high_level"`` (family ``hl_dense``) or ``"invariants"`` (families ``mlp``, ``mlp_mup``):
+  float32 ``(n, H)``, the observables named in ``high_level`` (:data:`HIGH_LEVEL`),
+  standardised on the training set.
+
+Loss: cross-entropy of the logits (``loss: cross_entropy``). Metrics
+(:meth:`JetTaggingTask.evaluate`): ``loss``, ``accuracy``; one-vs-rest ROC AUC per class
+``auc_<name>`` (score = softmax probability of the class) and their mean ``auc_macro``; with
+QCD among the classes, for every other class ``s`` the background rejection ``rej50_<s>`` =
+1 / eps_B at 50% signal efficiency of the score ``p_s / (p_s + p_QCD)`` on ``s`` and QCD jets
+(:func:`rejection`; ``inf`` if no QCD jet passes).
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from pydantic import Field, field_validator
+from torch.nn import functional as F
+
+from hepscaling.data.jets import LABELS
+from hepscaling.data.preprocessing import standardize
+from hepscaling.errors import UsageError
+from hepscaling.models.base import InputKind, InputsSpec, Model
+from hepscaling.tasks.amplitudes import split_indices
+from hepscaling.tasks.base import Split, Task, TaskConfig, register_task
+
+__all__ = ["HIGH_LEVEL", "PARTICLE_INPUTS", "JetInputsSpec", "JetTaggingConfig",
+           "JetTaggingTask", "classification_metrics", "high_level_observables", "rejection",
+           "roc_auc"]
+
+#: Per-particle input features after the four-momentum (JetClass's ``pf_features`` without
+#: the track impact parameters); the first seven are standardised, the rest are kept as is.
+PARTICLE_INPUTS: tuple[str, ...] = (
+    "part_deta", "part_dphi", "part_pt_log", "part_e_log", "part_logptrel", "part_logerel",
+    "part_deltaR", "part_charge", "part_isChargedHadron", "part_isNeutralHadron",
+    "part_isPhoton", "part_isElectron", "part_isMuon",
+)
+_N_CONTINUOUS = 7
+_P4 = ("part_energy", "part_px", "part_py", "part_pz")
+_PAIR_BUDGET = 2**21  # evaluation batches of constituents hold at most this many jet x P^2
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+
+def _sums(a: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Constituent pT (GeV, zero on padding), their sum and the mask, float64."""
+    mask = a["part_mask"]
+    pt = np.where(mask, np.exp(a["part_pt_log"].astype(np.float64)), 0.0)
+    return pt, pt.sum(axis=1), mask
+
+
+def _mass(a: dict[str, np.ndarray]) -> np.ndarray:
+    e, pt, eta = (a[k].astype(np.float64) for k in ("jet_energy", "jet_pt", "jet_eta"))
+    return np.sqrt(np.clip(e**2 - (pt * np.cosh(eta)) ** 2, 0.0, None))
+
+
+#: High-level observables: name -> function of the jet arrays giving float64 ``(n,)``. Masses
+#: and momenta in GeV; constituent sums run over the stored (padded) constituents.
+HIGH_LEVEL: dict[str, Callable[[dict[str, np.ndarray]], np.ndarray]] = {
+    "log_pt": lambda a: np.log(a["jet_pt"].astype(np.float64)),
+    "eta": lambda a: a["jet_eta"].astype(np.float64),
+    "mass": _mass,
+    "sdmass": lambda a: a["jet_sdmass"].astype(np.float64),
+    "tau21": lambda a: _ratio(a["jet_tau2"].astype(np.float64), a["jet_tau1"]),
+    "tau32": lambda a: _ratio(a["jet_tau3"].astype(np.float64), a["jet_tau2"]),
+    "tau43": lambda a: _ratio(a["jet_tau4"].astype(np.float64), a["jet_tau3"]),
+    "n_particles": lambda a: a["jet_nparticles"].astype(np.float64),
+    "n_charged": lambda a: ((a["part_charge"] != 0) & a["part_mask"]).sum(axis=1).astype(float),
+    "ptd": lambda a: _ratio(np.sqrt((_sums(a)[0] ** 2).sum(axis=1)), _sums(a)[1]),
+    "girth": lambda a: _ratio((_sums(a)[0] * a["part_deltaR"]).sum(axis=1), _sums(a)[1]),
+    "lead_pt_frac": lambda a: np.exp(a["part_logptrel"][:, 0].astype(np.float64)),
+}
+_HIGH_LEVEL_FIELDS = ("jet_pt", "jet_eta", "jet_energy", "jet_nparticles", "jet_sdmass",
+                      "jet_tau1", "jet_tau2", "jet_tau3", "jet_tau4", "part_mask",
+                      "part_pt_log", "part_deltaR", "part_charge", "part_logptrel")
+
+
+def high_level_observables(arrays: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
+    """The observables ``names`` (keys of :data:`HIGH_LEVEL`) as float64 ``(n, len(names))``."""
+    return np.stack([HIGH_LEVEL[name](arrays) for name in names], axis=1)
+
+
+def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Area under the ROC curve = P(score of a positive > score of a negative), ties count 1/2.
+
+    ``scores``: float ``(n,)``; ``positive``: bool ``(n,)``. Mann-Whitney U with average ranks;
+    ``nan`` without positives or negatives.
+    """
+    from scipy.stats import rankdata
+
+    n_pos = int(positive.sum())
+    n_neg = positive.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return math.nan
+    ranks = rankdata(scores)  # average ranks, 1-based
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def rejection(signal: np.ndarray, background: np.ndarray, efficiency: float = 0.5) -> float:
+    """Background rejection ``1 / eps_B`` at signal efficiency ``efficiency``.
+
+    The threshold ``t`` is the highest score keeping at least ``efficiency`` of the signal
+    (``score >= t``); ``eps_B`` is the fraction of ``background`` scores ``>= t``. Returns
+    ``inf`` when no background passes, ``nan`` for an empty sample.
+    """
+    if signal.size == 0 or background.size == 0:
+        return math.nan
+    keep = math.ceil(efficiency * signal.size)
+    threshold = np.sort(signal)[::-1][keep - 1]
+    eps_b = float(np.mean(background >= threshold))
+    return math.inf if eps_b == 0 else 1.0 / eps_b
+
+
+def _label_name(text: str) -> str:
+    name = text if text.startswith("label_") else f"label_{text}"
+    if name not in LABELS:
+        short = ", ".join(label.removeprefix("label_") for label in LABELS)
+        raise UsageError(f"unknown jet class {text!r} in task.classes; choose from {short}")
+    return name
+
+
+class JetTaggingConfig(TaskConfig):
+    """``task:`` section of ``jet_tagging`` (see the module docstring)."""
+
+    kind: Literal["jet_tagging"] = "jet_tagging"
+    dataset: str = Field(description="jet HDF5 file, or JetClass .root file(s) / glob")
+    n_train: int = Field(10000, ge=2, description="D: training jets")
+    n_val: int = Field(5000, gt=0, description="validation jets (fixed)")
+    n_test: int = Field(20000, gt=0, description="test jets (fixed)")
+    split_seed: int = Field(0, ge=0, description="seed of the one shuffle defining all splits")
+    classes: tuple[str, ...] | None = Field(None, description="labels to keep, e.g. [QCD, Wqq]")
+    max_particles: int | None = Field(None, gt=0, description="constituents kept (by pT)")
+    high_level: tuple[str, ...] = Field(tuple(HIGH_LEVEL), description="observables to use")
+
+    @field_validator("classes")
+    @classmethod
+    def _classes(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        names = tuple(_label_name(v) for v in value)
+        if len(names) < 2 or len(set(names)) != len(names):
+            raise ValueError(f"need at least two distinct classes, got {list(value)}")
+        return names
+
+    @field_validator("high_level")
+    @classmethod
+    def _high_level(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in HIGH_LEVEL]
+        if unknown or not value:
+            raise ValueError(f"unknown high-level observable(s) {unknown}; choose from "
+                             f"{', '.join(HIGH_LEVEL)}")
+        return value
+
+
+@dataclass(frozen=True)
+class JetInputsSpec(InputsSpec):
+    """:class:`InputsSpec` plus the per-particle feature count F of the constituent input."""
+
+    n_particle_features: int = 0
+
+
+def _root_files(pattern: str) -> list[str]:
+    files = sorted(glob.glob(pattern))
+    if not files:
+        raise UsageError(f"no JetClass file matches task.dataset = {pattern!r}; check the path")
+    return files
+
+
+def _read(cfg: JetTaggingConfig, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The arrays ``fields`` (+ ``label``) of the whole dataset, constituents truncated."""
+    if cfg.dataset.endswith(".root"):
+        from hepscaling.data.jetclass import read_jetclass
+
+        arrays = read_jetclass(_root_files(cfg.dataset), max_particles=cfg.max_particles or 128)
+    else:
+        from hepscaling.data.jets import read_jets
+
+        arrays = read_jets(cfg.dataset, fields=(*fields, "label"))
+    if cfg.max_particles is not None:
+        arrays = {k: v[:, :cfg.max_particles] if k.startswith("part_") else v
+                  for k, v in arrays.items()}
+    return arrays
+
+
+@functools.cache
+def _peek(cfg: JetTaggingConfig, mtime_ns: int) -> tuple[tuple[str, ...], int]:
+    """Class names and constituent slots P of ``cfg``'s dataset (reads labels and one row)."""
+    del mtime_ns  # part of the cache key only
+    if cfg.dataset.endswith(".root"):
+        arrays = _read(cfg, ("part_mask",))
+        labels, width = arrays["label"], arrays["part_mask"].shape[1]
+    else:
+        from hepscaling.data.jets import read_jets
+
+        labels = read_jets(cfg.dataset, fields=("label",))["label"]
+        width = read_jets(cfg.dataset, fields=("part_mask",), rows=slice(0, 1))["part_mask"]
+        width = min(width.shape[1], cfg.max_particles or width.shape[1])
+    classes = cfg.classes or tuple(LABELS[i] for i in np.unique(labels))
+    if len(classes) < 2:
+        raise UsageError(f"{cfg.dataset} holds only {', '.join(classes)}; a tagger needs at "
+                         "least two classes (generate e.g. --classes qcd,w)")
+    return classes, width
+
+
+def _mtime(dataset: str) -> int:
+    files = _root_files(dataset) if dataset.endswith(".root") else [dataset]
+    for path in files:
+        if not Path(path).is_file():
+            raise UsageError(f"jet file not found: {path} (check task.dataset)")
+    return max(os.stat(path).st_mtime_ns for path in files)
+
+
+@register_task("jet_tagging", JetTaggingConfig)
+class JetTaggingTask(Task):
+    """Jet classification; inputs and integer labels held on ``device`` as tensors."""
+
+    @classmethod
+    def spec_from_config(cls, cfg: JetTaggingConfig, loss: str) -> JetInputsSpec:
+        classes, width = _peek(cfg, _mtime(cfg.dataset))
+        return JetInputsSpec(n_invariants=len(cfg.high_level), n_particles=width,
+                             particle_types=(0,) * width, n_outputs=len(classes),
+                             n_particle_features=len(PARTICLE_INPUTS))
+
+    def __init__(self, cfg: JetTaggingConfig, *, loss: str, input_kind: InputKind,
+                 device: torch.device) -> None:
+        if loss != "cross_entropy":
+            raise UsageError(f"task jet_tagging trains with loss: cross_entropy, got loss: "
+                             f"{loss}; set loss: cross_entropy")
+        if input_kind not in ("constituents", "high_level", "invariants"):
+            raise UsageError(f"task jet_tagging offers constituents (family part) and "
+                             f"high-level inputs (hl_dense, mlp, mlp_mup), not {input_kind!r}; "
+                             "choose one of these model families")
+        self.cfg, self.device, self.input_kind = cfg, device, input_kind
+        self.inputs_spec = self.spec_from_config(cfg, loss)
+        self.classes = _peek(cfg, _mtime(cfg.dataset))[0]
+        self.n_train = cfg.n_train
+        fields = (_HIGH_LEVEL_FIELDS if input_kind != "constituents"
+                  else ("part_mask", *_P4, *PARTICLE_INPUTS))
+        arrays = _read(cfg, fields)
+        codes = np.full(len(LABELS), -1)
+        codes[[LABELS.index(c) for c in self.classes]] = np.arange(len(self.classes))
+        target = codes[arrays["label"]]
+        kept = np.flatnonzero(target >= 0)
+        index = {s: kept[i] for s, i in split_indices(kept.size, cfg.n_train, cfg.n_val,
+                                                     cfg.n_test, cfg.split_seed).items()}
+        self._y = {s: torch.as_tensor(target[i], dtype=torch.long, device=device)
+                   for s, i in index.items()}
+        if input_kind == "constituents":
+            self._x = self._constituents(arrays, index)
+        else:
+            feats = {s: high_level_observables({k: v[i] for k, v in arrays.items()},
+                                               cfg.high_level) for s, i in index.items()}
+            self._x = {s: self._tensor(standardize(f, feats["train"])[0])
+                       for s, f in feats.items()}
+
+    def _tensor(self, a: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32, device=self.device)
+
+    def _constituents(self, arrays: dict[str, np.ndarray],
+                      index: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+        """Per split float32 ``(n, P, 5 + F)``: mask, four-momentum (GeV), features."""
+        mask_train = arrays["part_mask"][index["train"]]
+        cont = np.stack([arrays[k][index["train"]][mask_train]
+                         for k in PARTICLE_INPUTS[:_N_CONTINUOUS]], axis=1)  # (n_real, 7)
+        _, mean, std = standardize(cont[:1], cont)
+        out = {}
+        for split, i in index.items():
+            mask = arrays["part_mask"][i]
+            x = np.zeros((i.size, mask.shape[1], 5 + len(PARTICLE_INPUTS)), dtype=np.float32)
+            x[..., 0] = mask
+            for c, name in enumerate(_P4):
+                x[..., 1 + c] = arrays[name][i]
+            for c, name in enumerate(PARTICLE_INPUTS):
+                value = arrays[name][i]
+                if c < _N_CONTINUOUS:
+                    value = (value - mean[c]) / std[c]
+                x[..., 5 + c] = np.where(mask, value, 0.0)
+            out[split] = self._tensor(x)
+        return out
+
+    def train_batch(self, index: torch.Tensor,
+                    generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Inputs of ``index`` (``(B, P, 5 + F)`` or ``(B, H)``) and int64 labels ``(B,)``."""
+        return self._x["train"].index_select(0, index), self._y["train"].index_select(0, index)
+
+    def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy of logits ``(B, n_classes)`` against int64 labels ``(B,)``."""
+        return F.cross_entropy(output, target)
+
+    @torch.no_grad()
+    def predict(self, model: Model, split: Split | Literal["train"],
+                batch_size: int = 8192) -> torch.Tensor:
+        """Logits on a whole split, float32 ``(n, n_classes)``, in eval mode (constituent
+        batches are capped so that the pair features stay within memory)."""
+        x = self._x[split]
+        if x.ndim == 3:
+            batch_size = max(1, min(batch_size, _PAIR_BUDGET // x.shape[1] ** 2))
+        was_training = model.training
+        model.eval()
+        out = torch.cat([model(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)])
+        model.train(was_training)
+        return out
+
+    @torch.no_grad()
+    def evaluate(self, model: Model, split: Split, batch_size: int = 8192) -> dict[str, float]:
+        """Metrics on ``split`` (see the module docstring); one host sync."""
+        logits = self.predict(model, split, batch_size)
+        y = self._y[split]
+        loss = F.cross_entropy(logits, y).double()
+        prob = torch.softmax(logits.double(), dim=1)
+        loss, prob, y = loss.item(), prob.cpu().numpy(), y.cpu().numpy()
+        return {"loss": loss, **classification_metrics(prob, y, self.classes)}
+
+
+def classification_metrics(prob: np.ndarray, label: np.ndarray,
+                           classes: tuple[str, ...]) -> dict[str, float]:
+    """Accuracy, one-vs-rest AUCs and QCD rejections (see the module docstring).
+
+    ``prob``: float ``(n, K)`` class probabilities; ``label``: int ``(n,)`` in ``[0, K)``;
+    ``classes``: the K JetClass label names.
+    """
+    names = [c.removeprefix("label_") for c in classes]
+    out = {"accuracy": float(np.mean(prob.argmax(axis=1) == label))}
+    aucs = {f"auc_{n}": roc_auc(prob[:, k], label == k) for k, n in enumerate(names)}
+    out["auc_macro"] = float(np.mean(list(aucs.values())))
+    out.update(aucs)
+    if "QCD" in names:
+        b = names.index("QCD")
+        for s, name in enumerate(names):
+            if s == b:
+                continue
+            score = prob[:, s] / np.maximum(prob[:, s] + prob[:, b], 1e-300)
+            out[f"rej50_{name}"] = rejection(score[label == s], score[label == b])
+    return out

@@ -11,6 +11,7 @@ import pytest
 from sweep_fakes import CRASHES, DIVERGES, RAISES, fake_metric, fake_run, fake_spec, tiny_base
 
 from conftest import SWEEPS_DIR
+from hepscaling.data.amplitudes import read_amplitudes
 from hepscaling.errors import UsageError
 from hepscaling.records import load_records, read_record, write_record
 from hepscaling.sweeps import LocalExecutor, load_plan, parse_spec, run_sweep
@@ -154,3 +155,18 @@ def test_real_isoflop_runs_spend_their_budget(tmp_path, toy_dataset, trainer):
     for record in records:
         step_flops = 16 * record.flops_per_sample
         assert abs(record.flops - runs[record.run_id].budget) <= step_flops / 2
+
+
+def test_datasets_are_generated_once_and_shared_by_all_runs(tmp_path, trainer):
+    spec = parse_spec({
+        "datasets": {"ee": {"process": "e+ e- > mu+ mu-", "n": 300, "sqrt_s": 91.0, "seed": 1}},
+        "base": tiny_base("@ee"), "axes": {"model.width": [4, 8]}})
+    run_sweep(spec, tmp_path, executor=trainer)
+    path = tmp_path / "data" / "ee.h5"
+    assert read_amplitudes(path).momenta.shape == (300, 4, 4)
+    records = load_records(tmp_path / "runs")
+    assert [r.status for r in records] == ["done", "done"]
+    assert {r.config["task"]["dataset"] for r in records} == {str(path.resolve())}
+    stamp = path.stat().st_mtime_ns
+    assert run_sweep(spec, tmp_path, executor=trainer).ran == 0
+    assert path.stat().st_mtime_ns == stamp

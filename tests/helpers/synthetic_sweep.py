@@ -10,6 +10,7 @@ from hepscaling.records import RunRecord, config_hash, write_record
 
 #: Known D-exponents per process of the synthetic amplitude sweep.
 ALPHA = {"u u~ > t t~ h": 0.6, "u u~ > z g g g": 0.35}
+SIZES = (100, 300, 1000, 3000, 10000, 30000)
 
 
 def _config(process: str, n_train: int, width: int, seed: int, loss: str) -> dict:
@@ -22,19 +23,23 @@ def _config(process: str, n_train: int, width: int, seed: int, loss: str) -> dic
 
 
 def write_sweep(root: Path, *, seeds: int = 2, noise: float = 0.03, heteroscedastic: bool = True,
-                bad_runs: bool = True) -> Path:
-    """Write a D-sweep (two processes, 6 sizes, ``seeds`` seeds each) under ``root/runs``.
+                bad_runs: bool = True, sizes: tuple[int, ...] = SIZES,
+                with_process: bool = True) -> Path:
+    """Write a D-sweep (two processes, ``sizes``, ``seeds`` seeds each) under ``root/runs``.
 
     Loss: ``test_mse = (300 / D)^alpha + 1e-4`` times log-normal noise; heteroscedastic runs
     also carry pull and coverage metrics. With ``bad_runs`` one diverged and one failed run
-    are added. Returns ``root``.
+    are added. ``with_process=False`` leaves ``task.process`` out of the configs (the process is
+    then unknown: the dataset paths do not exist). Returns ``root``.
     """
     rng = np.random.default_rng(123)
     for process, alpha in ALPHA.items():
-        for d in (100, 300, 1000, 3000, 10000, 30000):
+        for d in sizes:
             for seed in range(seeds):
                 loss = "heteroscedastic" if heteroscedastic and seed == 0 else "mse"
                 config = _config(process, d, 64, seed, loss)
+                if not with_process:
+                    del config["task"]["process"]
                 mse = ((300 / d) ** alpha + 1e-4) * np.exp(noise * rng.normal())
                 metrics = {"test_mse": float(mse), "test_abs_rel_err_mean": float(np.sqrt(mse))}
                 if loss == "heteroscedastic":

@@ -1,0 +1,93 @@
+"""Sweep directories -> groups -> fits; process strings -> phase-space dimension."""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+from helpers.synthetic_sweep import ALPHA, write_sweep
+
+from hepscaling.errors import UsageError
+from hepscaling.laws.sweep import (
+    fit_sweep,
+    group_keys,
+    load_sweep,
+    n_final_state,
+    phase_space_dim,
+    process_of,
+)
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    return write_sweep(tmp_path_factory.mktemp("sweep"), seeds=2)
+
+
+def test_only_finished_runs_are_fitted(sweep_dir):
+    sweep = load_sweep(sweep_dir)
+    assert len(sweep.done) == 2 * 6 * 2
+    assert sorted(sweep.not_done["status"]) == ["diverged", "failed"]
+
+
+def test_group_keys_are_the_varying_config_columns_except_axis_and_seed(sweep_dir):
+    done = load_sweep(sweep_dir).done
+    # dataset path is redundant with the process; n_train sets D; the seed is resampled
+    assert group_keys(done, "D") == ["config.task.process", "config.loss"]
+    assert group_keys(done, "D", ["task.process"]) == ["config.task.process"]
+    with pytest.raises(UsageError, match="not in the records"):
+        group_keys(done, "D", ["config.task.nonsense"])
+
+
+def test_fit_sweep_recovers_each_process_exponent(sweep_dir):
+    fits = fit_sweep(load_sweep(sweep_dir), axis="D", floor=False,
+                     group_by=["config.task.process"], bootstrap=0, holdout=0)
+    assert len(fits) == 2
+    for g in fits:
+        assert len(g.runs) == 12
+        assert g.fit.params["alpha"] == pytest.approx(ALPHA[g.key["config.task.process"]],
+                                                      abs=0.03)
+
+
+def test_unfittable_group_reports_the_reason(sweep_dir):
+    # N is constant in this D-sweep: each (process, loss, n_train) group has a single N
+    fits = fit_sweep(load_sweep(sweep_dir), axis="N", bootstrap=0, holdout=0)
+    assert len(fits) == 2 * 2 * 6
+    assert all(g.fit is None and "needs at least 4 runs, got 1" in g.error for g in fits)
+
+
+def test_missing_metric_lists_the_available_ones(sweep_dir):
+    with pytest.raises(UsageError, match="available: .*test_mse"):
+        load_sweep(sweep_dir, metric="test_accuracy")
+
+
+def test_empty_directory_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="no run records"):
+        load_sweep(tmp_path)
+
+
+@pytest.mark.parametrize(("process", "n_f"), [
+    ("u u~ > t t~ h", 3), ("g g > g g g QCD<=3", 3), ("e+ e- > mu+ mu- / z", 2),
+    ("u u~ > z g g", 3), ("p p > t t~ $ h", 2),
+])
+def test_final_state_count(process, n_f):
+    assert n_final_state(process) == n_f
+
+
+def test_phase_space_dimension_and_bad_process():
+    assert phase_space_dim(2) == 2 and phase_space_dim(3) == 5
+    with pytest.raises(UsageError, match="no '>'"):
+        n_final_state("u u~ t t~")
+
+
+def test_process_from_config_or_dataset_provenance(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "tth.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["provenance"] = json.dumps({"process": "u u~ > t t~ h"})
+        f["me2"] = np.ones(3)
+    assert process_of(pd.DataFrame({"config.task.dataset": [str(path)] * 2})) == "u u~ > t t~ h"
+    assert process_of(pd.DataFrame({"config.task.process": ["g g > g g"],
+                                    "config.task.dataset": [str(path)]})) == "g g > g g"
+    assert process_of(pd.DataFrame({"config.task.dataset": [str(tmp_path / "missing.h5")]})) \
+        is None

@@ -56,6 +56,7 @@ from hepscaling.cli import data as _data; app.add_typer(_data.app, name="data") 
 from hepscaling.cli import amplitudes as _amp; app.add_typer(_amp.app, name="amplitudes")  # noqa: E402, E702, I001
 from hepscaling.cli import train as _train; app.command("train")(_train.train)  # noqa: E402, E702, I001
 from hepscaling.cli import laws as _laws; _laws.register(app)  # noqa: E402, E702, I001
+from hepscaling.cli import demo as _demo; app.command("demo")(_demo.demo)  # noqa: E402, E702, I001
 
 
 def main() -> None:

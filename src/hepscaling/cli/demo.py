@@ -1,0 +1,71 @@
+"""``hepscaling demo``: the README's main job on small defaults."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hepscaling.errors import UsageError, WorkFailed
+
+__all__ = ["demo"]
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
+        "demo-output"),
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-j", min=1, help="Parallel training runs.", show_default="one per core")
+    ] = None,
+    target: Annotated[float, typer.Option(
+        "--target", "-t", help="Target test MSE (standardised log |M|^2) to solve D for.")
+    ] = 1e-4,
+    bootstrap: Annotated[int, typer.Option(
+        "--bootstrap", "-b", min=10, help="Bootstrap replicates for the intervals.")] = 200,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Progress bar with ETA on stderr.",
+        show_default="on a terminal")] = None,
+) -> None:
+    """Amplitudes -> D-sweep of MLP-I surrogates -> power-law fits -> report.
+
+    Generates exact LO |M|^2 for u u~ > z g g and u u~ > t t~ h, trains the
+    MLP-I at six training sizes with two seeds each (each run to convergence
+    at its D), fits L(D) = (D_c/D)^alpha with bootstrap intervals, checks
+    the fit by holding out the largest D, and prints the D that reaches
+    --target. Re-running resumes: finished runs are kept.
+
+    Example: hepscaling demo --out demo-output
+    """
+    from hepscaling.demo import run_demo
+
+    if not 0 < target < 1:
+        raise UsageError(f"--target must be a test MSE between 0 and 1, got {target:g}")
+    result = run_demo(out, workers=workers, target=target, bootstrap=bootstrap,
+                      progress=progress)
+    fits = result.report.fits["D"]
+    typer.echo(f"\nScaling of the test MSE with the training size D "
+               f"({result.sweep.counts['done']} runs; intervals at 68% CL, bootstrap over runs)")
+    for group in fits:
+        typer.echo(f"\n{group.label}")
+        if group.fit is None:
+            typer.echo(f"  not fitted: {group.error}")
+            continue
+        alpha = group.fit.intervals["alpha"]
+        typer.echo(f"  alpha = {alpha.value:.3f} [{alpha.low:.3f}, {alpha.high:.3f}]")
+        for row in group.check.rows if group.check else []:
+            typer.echo(f"  extrapolation, fit without D={row.scale['D']:g}: predicted "
+                       f"{row.predicted:.3g} [{row.low:.3g}, {row.high:.3g}], measured "
+                       f"{row.measured:.3g} ({'inside' if row.inside else 'OUTSIDE'} the band)")
+        try:
+            need = group.fit.solve(target)
+        except UsageError as exc:
+            typer.echo(f"  D for MSE {target:g}: {exc}")
+            continue
+        high = "inf" if not math.isfinite(need.high) else f"{need.high:.3g}"
+        typer.echo(f"  D for MSE {target:g}: {need.value:.3g} [{need.low:.3g}, {high}]")
+    typer.echo(f"\nreport: {result.report.index}")
+    if result.sweep.failed:
+        raise WorkFailed(f"{result.sweep.failed} demo run(s) failed; see the run.log files under "
+                         f"{out / 'sweep' / 'runs'} and re-run to retry them")

@@ -370,23 +370,33 @@ def evaluate(plan: Plan, externals: list[np.ndarray], p_out: np.ndarray) -> np.n
             shape = (wf.shape[0], 1, *hel, *wf.shape[2:])
             currents[key] = wf.reshape(shape)
             continue
+        if node.final:  # contract with the closing leg before summing colour structures
+            wf = externals[-1]
+            hel = (wf.shape[1] if j == plan.legs[-1].hel_axis else 1 for j in range(n_legs))
+            closing = wf.reshape(wf.shape[0], 1, *hel, wf.shape[-1])
+            return _combine(node, currents, momenta, p_node, locked, plan.nodes, closing)[0]
         out = _combine(node, currents, momenta, p_node, locked, plan.nodes)
-        if node.final:
-            return _close(node, out, externals[-1], plan.legs[-1].hel_axis, n_legs)
         currents[key] = _propagate(node, out, p_node)
     raise RuntimeError("plan has no final node")
 
 
 def _combine(node: Node, currents: dict, momenta: dict, p_node: np.ndarray,
-             locked: tuple[int, ...], nodes: dict) -> np.ndarray:
-    """``sum_contributions sum_p coef[k, p] vertex_p`` -> ``(comp, r, hel..., events)``."""
+             locked: tuple[int, ...], nodes: dict, closing: np.ndarray | None = None
+             ) -> np.ndarray:
+    """``sum_contributions sum_p coef[k, p] vertex_p`` -> ``(comp, r, hel..., events)``.
+
+    With ``closing`` (the closing leg's wavefunction, ``(comp, 1, hel..., events)``), each
+    vertex output is first contracted with it and ``comp`` becomes 1.
+    """
     r = len(node.basis)
-    if len(node.contributions) == 1 and node.contributions[0].coef == [(0, 0, 1)] and r == 1:
-        return _vertex(node.contributions[0], currents, momenta, p_node, locked, nodes)
     out = None
     written = [False] * r
     for c in node.contributions:
         lor = _vertex(c, currents, momenta, p_node, locked, nodes)
+        if closing is not None:
+            lor = (K.dot(lor, closing) if node.kind == "V" else np.sum(lor * closing, axis=0))[None]
+        if len(node.contributions) == 1 and c.coef == [(0, 0, 1)] and r == 1:
+            return lor
         if out is None:
             out = np.empty((lor.shape[0], r, *lor.shape[2:]), dtype=np.complex128)
         for k, p, v in c.coef:
@@ -415,12 +425,3 @@ def _propagate(node: Node, o, p):
     if node.kind == "row":
         return K.prop_row(o, p, node.mass, node.width, split)
     return K.prop_col(o, -p, node.mass, node.width, split)
-
-
-def _close(node: Node, o, wf, axis, n_legs):
-    hel = (wf.shape[1] if j == axis else 1 for j in range(n_legs))
-    shape = (wf.shape[0], 1, *hel, *wf.shape[2:])
-    w = wf.reshape(shape)
-    if node.kind == "V":
-        return K.dot(o, w)
-    return np.sum(o * w, axis=0)

@@ -39,7 +39,7 @@ from hepscaling.sweeps.job import (
 from hepscaling.sweeps.local_executor import start_forkserver
 from hepscaling.sweeps.spec import ClusterSpec
 
-__all__ = ["DaskExecutor", "dask_client"]
+__all__ = ["DaskExecutor", "dask_client", "jobqueue_cluster"]
 
 
 def _run_on_worker(task: RunTask) -> RunOutcome:
@@ -78,6 +78,20 @@ class DaskExecutor:
             self.client.cancel([f for f in futures if not f.done()])
 
 
+def jobqueue_cluster(cluster: ClusterSpec) -> Any:
+    """A dask-jobqueue cluster (not yet scaled) from a ``cluster:`` section of kind ``slurm`` or
+    ``htcondor``; its other keys are the cluster class's keyword arguments."""
+    import dask_jobqueue
+
+    classes = {"slurm": dask_jobqueue.SLURMCluster, "htcondor": dask_jobqueue.HTCondorCluster}
+    cls = classes[cluster.kind]
+    try:
+        return cls(**(cluster.model_extra or {}))
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"cluster: cannot start a {cluster.kind} cluster: {exc} (fix the "
+                         f"'cluster:' keys; see dask_jobqueue.{cls.__name__})") from exc
+
+
 @contextmanager
 def dask_client(*, scheduler: str | None = None, cluster: ClusterSpec | None = None,
                 workers: int | None = None, timeout: str = "20s") -> Iterator[Any]:
@@ -103,16 +117,7 @@ def dask_client(*, scheduler: str | None = None, cluster: ClusterSpec | None = N
             yield client
         return
     if cluster is not None and cluster.kind != "local":
-        import dask_jobqueue
-
-        cls = {"slurm": dask_jobqueue.SLURMCluster, "htcondor": dask_jobqueue.HTCondorCluster}
-        try:
-            batch = cls[cluster.kind](**(cluster.model_extra or {}))
-        except (TypeError, ValueError) as exc:
-            raise UsageError(f"cluster: cannot start a {cluster.kind} cluster: {exc} (fix the "
-                             f"'cluster:' keys; see dask_jobqueue.{cls[cluster.kind].__name__})"
-                             ) from exc
-        with batch:
+        with jobqueue_cluster(cluster) as batch:
             batch.scale(jobs=workers or cluster.jobs)
             with Client(batch) as client:
                 yield client

@@ -10,7 +10,8 @@ resolve to the same config are planned once.
 
 IsoFLOP rounding rule: a run with budget ``C`` whose optimiser step costs ``F`` FLOPs (effective
 batch size ``min(batch_size, D)`` x training FLOPs per sample) trains
-``steps = floor(C / F + 1/2)`` steps, written explicitly as ``train.steps``; its compute
+``steps = floor(C / F + 1/2)`` steps, written explicitly as ``train.steps`` (any length in the
+base is replaced); its compute
 ``steps * F`` differs from ``C`` by at most half a step's FLOPs. Pairs with fewer than
 ``isoflop.min_steps`` steps are left out of the plan and listed in :attr:`Plan.skipped`.
 
@@ -53,6 +54,7 @@ __all__ = [
 PLAN_NAME = "sweep.json"
 Validator = Callable[[dict[str, Any]], dict[str, Any]]
 FlopsPerStep = Callable[[dict[str, Any]], float]
+_NO_LENGTH = {"train.steps": None, "train.epochs": None, "train.flops": None}
 
 
 @dataclass(frozen=True)
@@ -216,8 +218,10 @@ def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | 
     for budget in budgets:
         for point in expand_points(spec):
             n_points += 1
-            point_ref = _resolve_refs(point, datasets, "axes")
-            config = _validated(validate, merge_point(base, point_ref), point, source)
+            merged = merge_point(base, _resolve_refs(point, datasets, "axes"))
+            if budget is not None:  # placeholder length, replaced below
+                merged = merge_point(merged, {**_NO_LENGTH, "train.steps": 1})
+            config = _validated(validate, merged, point, source)
             if budget is not None:
                 steps = isoflop_steps(budget, (flops_per_step or default_flops_per_step)(config))
                 if steps < spec.isoflop.min_steps:
@@ -225,7 +229,7 @@ def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | 
                                     "reason": f"fewer than isoflop.min_steps = "
                                               f"{spec.isoflop.min_steps} steps"})
                     continue
-                length = {"train.steps": steps, "train.epochs": None, "train.flops": None}
+                length = {**_NO_LENGTH, "train.steps": steps}
                 config = _validated(validate, merge_point(config, length), point, source)
             run_id = config_hash(config)
             runs.setdefault(run_id, PlannedRun(run_id, config, point, budget))

@@ -1,0 +1,33 @@
+"""The example sweep specs and cluster configs load, plan and build their job scripts."""
+
+from pathlib import Path
+
+import pytest
+
+from hepscaling.data.amplitudes import generate_amplitudes
+from hepscaling.sweeps import load_spec, make_plan
+from hepscaling.sweeps.dask_executor import jobqueue_cluster
+from hepscaling.sweeps.plan import dataset_path
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+SPECS = sorted(EXAMPLES.glob("sweeps/*.yaml")) + sorted(EXAMPLES.glob("cluster/*.yaml"))
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_example_specs_plan(path, tmp_path):
+    spec = load_spec(path)
+    for name, ds in spec.datasets.items():  # same process, few events: enough to count FLOPs
+        generate_amplitudes(dataset_path(tmp_path, name), ds.process, 10, ds.sqrt_s, ds.seed,
+                            progress=False)
+    plan = make_plan(spec, tmp_path)
+    assert len(plan.runs) >= 4
+    if spec.mode == "isoflop":
+        assert {run.budget for run in plan.runs} == set(spec.isoflop.budgets)
+
+
+@pytest.mark.parametrize(("name", "directive"), [("slurm", "#SBATCH"), ("htcondor", "Request")])
+def test_cluster_sections_make_job_scripts(name, directive):
+    spec = load_spec(EXAMPLES / "cluster" / f"{name}.yaml")
+    with jobqueue_cluster(spec.cluster) as cluster:
+        script = cluster.job_script()
+    assert directive in script and "source /path/to/hepscaling/.venv/bin/activate" in script

@@ -30,7 +30,7 @@ from helpers.dirac import (
     slash,
     triple_gauge,
 )
-from helpers.kinematics import central_events, dot
+from helpers.kinematics import boost_between, central_events, dot
 from helpers.me_checks import assert_matches
 from helpers.sm_inputs import GS2, GW2, GZ2, MH, MT, MW, MZ, UP, VEV, WT, chiral
 
@@ -119,12 +119,14 @@ COLOUR_QQGG = np.array([[16 / 3, -2 / 3], [-2 / 3, 16 / 3]])
 AXIS_Z, AXIS_X = np.array([1.0, 0.0, 0.0, 1.0]), np.array([1.0, 1.0, 0.0, 0.0])
 
 
-def uu_zgg(p: np.ndarray, reference: tuple[np.ndarray, np.ndarray] = (AXIS_Z, AXIS_Z)
-           ) -> np.ndarray:
-    """Spin- and colour-averaged |M|^2 of u u~ > z g g, ``p (n, 5, 4)`` GeV -> ``(n,)``."""
+def zgg_colour_blocks(p: np.ndarray, reference: tuple[np.ndarray, np.ndarray] = (AXIS_Z, AXIS_Z)
+                      ) -> np.ndarray:
+    """``S_xy = gs^4 gZ^2 / 36 sum_spins A_x A_y*`` of u u~ > z g g, complex ``(n, 2, 2)``, in
+    the colour basis ``((T^a T^b)_ij, (T^b T^a)_ij)``; ``sum_xy C_xy S_xy`` is the averaged
+    ``|M|^2`` without the 1/2! for the gluons."""
     g_l, g_r = chiral(*UP)
     z_vertex = [g @ (g_l * P_L + g_r * P_R) for g in GAMMA]
-    out = np.empty(p.shape[0])
+    out = np.empty((p.shape[0], 2, 2), dtype=complex)
     for n, (p1, p2, p3, ka, kb) in enumerate(p):
         big_k = ka + kb
         three_gluon = triple_gauge(big_k, -ka, -kb)
@@ -144,11 +146,17 @@ def uu_zgg(p: np.ndarray, reference: tuple[np.ndarray, np.ndarray] = (AXIS_Z, AX
         left = np.einsum("ij,xabcjk,kl->xabcil", slash(p2), amps, slash(p1))
         right = np.array([[[[bar(amps[x, a, b, c]) for c in range(4)] for b in range(4)]
                            for a in range(4)] for x in range(2)])
-        total = np.einsum("xy,xabcrs,yABCsr,aA,bB,cC->", COLOUR_QQGG, left, right,
-                          polarisation_sum(p3, MZ), physical_gluon_sum(ka, reference[0]),
-                          physical_gluon_sum(kb, reference[1]))
-        out[n] = GS2**2 * GZ2 * total.real / (36 * 2)
+        out[n] = GS2**2 * GZ2 / 36 * np.einsum(
+            "xabcrs,yABCsr,aA,bB,cC->xy", left, right, polarisation_sum(p3, MZ),
+            physical_gluon_sum(ka, reference[0]), physical_gluon_sum(kb, reference[1]))
     return out
+
+
+def uu_zgg(p: np.ndarray, reference: tuple[np.ndarray, np.ndarray] = (AXIS_Z, AXIS_Z)
+           ) -> np.ndarray:
+    """Spin- and colour-averaged |M|^2 of u u~ > z g g, ``p (n, 5, 4)`` GeV -> ``(n,)``."""
+    blocks = zgg_colour_blocks(p, reference)
+    return np.einsum("xy,nxy->n", COLOUR_QQGG, blocks).real / 2
 
 
 def test_zgg_reference_is_gauge_invariant():
@@ -207,3 +215,62 @@ def test_top_to_b_w():
                                  @ (slash(p_t) + MT * EYE) @ P_R @ GAMMA[k])
             for m, k in itertools.product(range(4), repeat=2)).real
     assert_matches("t > b w+", p, expected)
+
+
+# --- u u~ > z g g g: its soft-gluon limit on top of the u u~ > z g g reference ---------------
+#
+# With four coloured partons the soft factor needs colour correlations (Catani-Seymour 1997,
+# eq. 5.30): R_{n+1} -> -gs^2 sum_{k != l} (pk.pl) / ((pk.q)(pl.q)) <M_n| Tk.Tl |M_n>, with
+# R = |M|^2 x (identical factor). <Tk.Tl> is computed on the colour tensors (T^a T^b)_ij,
+# (T^b T^a)_ij with explicit SU(3) generators acting as T on the outgoing-quark index (row, the
+# incoming u~), -T^T on the outgoing-antiquark index (column, the incoming u) and -i f on the
+# gluons; colour conservation sum_k Tk = 0 is checked. The reduced |M_n> is the trace
+# reference above, so the engine's 2 -> 4 result is tested against independent pieces only.
+
+
+def _su3_generators() -> tuple[np.ndarray, np.ndarray]:
+    """``T^a = lambda^a / 2`` complex ``(8, 3, 3)`` and real ``f^{abc}`` ``(8, 8, 8)``."""
+    lam = np.zeros((8, 3, 3), dtype=complex)
+    for a, (i, j) in enumerate([(0, 1), (0, 2), (1, 2)]):
+        lam[(0, 3, 5)[a], i, j] = lam[(0, 3, 5)[a], j, i] = 1
+        lam[(1, 4, 6)[a], i, j], lam[(1, 4, 6)[a], j, i] = -1j, 1j
+    lam[2] = np.diag([1, -1, 0])
+    lam[7] = np.diag([1, 1, -2]) / math.sqrt(3)
+    t = lam / 2
+    f = -2j * (np.einsum("aij,bjk,cki->abc", t, t, t) - np.einsum("bij,ajk,cki->abc", t, t, t))
+    return t, f.real
+
+
+def colour_correlators() -> np.ndarray:
+    """``<c_x| Tk.Tl |c_y>`` for legs k, l in (u~, u, g_a, g_b), real ``(4, 4, 2, 2)``."""
+    t, f = _su3_generators()
+    basis = (np.einsum("aik,bkj->ijab", t, t), np.einsum("bik,akj->ijab", t, t))
+    charged = [[np.einsum("cxi,ijab->cxjab", t, c), -np.einsum("cjy,ijab->ciyab", t, c),
+                -1j * np.einsum("cxa,ijab->cijxb", f, c), -1j * np.einsum("cxb,ijab->cijax", f, c)]
+               for c in basis]
+    for legs in charged:
+        assert np.max(np.abs(sum(legs))) < 1e-14  # colour conservation
+    return np.array([[[[np.vdot(charged[x][k], charged[y][l]) for y in range(2)]
+                       for x in range(2)] for l in range(4)] for k in range(4)]).real
+
+
+def test_u_ubar_to_zggg_soft_limit():
+    sqrt_s, lam = 1000.0, 1e-6
+    p1, p2 = np.array([sqrt_s / 2, 0, 0, sqrt_s / 2]), np.array([sqrt_s / 2, 0, 0, -sqrt_s / 2])
+    q = lam * sqrt_s / 2 * np.array([1.0, math.sin(1.1) * math.cos(0.4),
+                                     math.sin(1.1) * math.sin(0.4), math.cos(1.1)])
+    rest = p1 + p2 - q
+    red = central_events(3, math.sqrt(dot(rest, rest)), (MZ, 0.0, 0.0), seed=5)
+    full = np.concatenate([np.broadcast_to(np.stack([p1, p2]), (3, 2, 4)),
+                           boost_between(red[:, 2:], red[0, 0] + red[0, 1], rest),
+                           np.broadcast_to(q, (3, 1, 4))], axis=1)
+    blocks, correlators = zgg_colour_blocks(red), colour_correlators()
+    expected = np.empty(3)
+    for n, event in enumerate(full):
+        legs = (event[1], event[0], event[3], event[4])  # u~, u, g_a, g_b
+        expected[n] = -GS2 * sum(
+            dot(legs[k], legs[l]) / (dot(legs[k], q) * dot(legs[l], q))
+            * np.sum(correlators[k, l] * blocks[n])
+            for k, l in itertools.permutations(range(4), 2)).real
+    # the limit is approached linearly in lam: ~1e-5 at lam = 1e-6
+    assert_matches("u u~ > z g g g", full, expected / 6, rtol=5e-5)

@@ -50,6 +50,15 @@ def dot(a, b):
     return out
 
 
+def spinor_product(a, b):
+    """``sum_i a_i b_i`` over the first axis (a row times a column spinor)."""
+    out = a[0] * b[0]
+    out += a[1] * b[1]
+    out += a[2] * b[2]
+    out += a[3] * b[3]
+    return out
+
+
 def slash_blocks(v):
     """``(v0 - v3, v0 + v3, v1 - i v2, v1 + i v2)``: the entries of the 2x2 blocks
     ``v.sigma = [[v0 - v3, -(v1 - i v2)], [-(v1 + i v2), v0 + v3]]`` and

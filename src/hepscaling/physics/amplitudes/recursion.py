@@ -394,7 +394,8 @@ def _combine(node: Node, currents: dict, momenta: dict, p_node: np.ndarray,
     for c in node.contributions:
         lor = _vertex(c, currents, momenta, p_node, locked, nodes)
         if closing is not None:
-            lor = (K.dot(lor, closing) if node.kind == "V" else np.sum(lor * closing, axis=0))[None]
+            lor = (K.dot(lor, closing) if node.kind == "V" else K.spinor_product(lor, closing)
+                   if node.kind in ("row", "col") else lor[0] * closing[0])[None]
         if len(node.contributions) == 1 and c.coef == [(0, 0, 1)] and r == 1:
             return lor
         if out is None:

@@ -4,12 +4,25 @@
 ``|M|^2`` ``(n,)``, summed over final and averaged over initial helicities and colours and
 divided by the identical-particle factor (see :mod:`hepscaling.physics`). The amplitudes are
 computed by the colour-dressed Berends-Giele recursion of :mod:`.amplitudes` from the full SM
-vertex table (unitary gauge, MadGraph ``sm`` defaults), without per-process code.
+vertex table, without per-process code: any process of the ``sm`` particles works (tested up
+to 2 -> 4 with quarks, gluons, W, Z, photons, tops and Higgs bosons).
 
-Widths: every massive propagator gets its fixed width ``i M Gamma`` except t-channel
-propagators (momentum carrying exactly one incoming leg), which have zero width — MadGraph's
-event-generation default. ``t_channel_width=True`` keeps the width there too, as MadGraph's
-standalone output does (a ~1e-4 relative change for ``g g > t t~``).
+Conventions:
+
+- Parameters: MadGraph's default ``sm`` param_card (:class:`~hepscaling.physics.sm.
+  SMParameters`), identity CKM, alpha_s fixed.
+- Gauge: unitary gauge for W and Z (propagator ``-i (g - k k / M^2) / (k^2 - M^2 + i M G)``),
+  Feynman gauge for the massless gluon and photon (gauge invariant on shell).
+- Widths: every massive propagator gets its fixed width ``i M Gamma`` except t-channel
+  propagators (a momentum separating the two incoming legs), which have zero width —
+  MadGraph's event-generation default. ``t_channel_width=True`` keeps the width there too, as
+  MadGraph's standalone output does (a ~1e-4 relative change for ``g g > t t~``). Fixed
+  widths break gauge invariance at the ``Gamma / M`` level, as in MadGraph.
+- Coupling orders: without ``QCD<=n`` / ``QED<=m`` the lowest QED order with diagrams is
+  used (MadGraph's default); with them, every diagram within the limits (unspecified = any).
+
+The engine evaluates all helicities at once, as broadcast axes of numpy arrays, for chunks of
+events; its colour bases and recursion plan are computed once per process.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ import json
 import h5py
 import numpy as np
 import pytest
-from helpers.synthetic_sweep import ALPHA, write_sweep
 
+from helpers.synthetic_sweep import ALPHA, write_sweep
 from hepscaling.errors import UsageError
 from hepscaling.laws.sweep import (
     fit_sweep,
@@ -56,7 +56,7 @@ def test_unfittable_group_reports_the_reason(sweep_dir):
 
 
 def test_missing_metric_lists_the_available_ones(sweep_dir):
-    with pytest.raises(UsageError, match="available: .*test_mse"):
+    with pytest.raises(UsageError, match=r"available: .*test_mse"):
         load_sweep(sweep_dir, metric="test_accuracy")
 
 

@@ -129,13 +129,15 @@ def plot_exponents_vs_dim(rows: Sequence[dict], stem: Path) -> None:
     ``low``, ``high``."""
     with _figure(stem) as (ax,):
         for row, colour in zip(rows, _colours(len(rows)), strict=True):
-            yerr = [[max(row["alpha"] - row["low"], 0.0)], [max(row["high"] - row["alpha"], 0.0)]]
+            yerr = np.nan_to_num([[row["alpha"] - row["low"]], [row["high"] - row["alpha"]]])
+            yerr = np.maximum(yerr, 0.0)
             ax.errorbar([row["d"]], [row["alpha"]], yerr=yerr, fmt="o", color=colour,
                         capsize=4, label=row["label"])
         ds = np.array([r["d"] for r in rows], dtype=float)
         grid = np.linspace(max(ds.min() - 2, 1.0), ds.max() + 2, 100)
         ax.plot(grid, 4.0 / grid, "k--", label="$4/d$ (conjecture)")
-        ax.set_ylim(0.0, max(1.5 * max(r["high"] for r in rows), 4.0 / grid.max() * 1.2))
+        top = np.nanmax([v for r in rows for v in (r["alpha"], r["high"])])
+        ax.set_ylim(0.0, max(1.5 * top, 4.0 / grid.max() * 1.2))
         ax.set_xlabel("phase-space dimension $d = 3 n_f - 4$")
         ax.set_ylabel("exponent $\\alpha_D$")
         ax.legend(fontsize="x-small", loc="upper right")

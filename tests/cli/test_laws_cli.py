@@ -1,0 +1,88 @@
+"""``hepscaling fit`` / ``predict`` / ``report``: exit codes, stdout/stderr, JSON output."""
+
+import json
+import sys
+
+import pytest
+
+from helpers.synthetic_sweep import ALPHA, write_sweep
+from hepscaling import cli
+
+
+def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Run the console entry point in-process; return (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["hepscaling", *args])
+    monkeypatch.setitem(cli._verbose, "on", False)
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    out = capsys.readouterr()
+    return stop.value.code or 0, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    return write_sweep(tmp_path_factory.mktemp("sweep"), seeds=1,
+                       sizes=(100, 300, 1000, 3000, 10000), heteroscedastic=False)
+
+
+def test_fit_json(sweep, monkeypatch, capsys):
+    code, out, err = run_main(monkeypatch, capsys, "fit", str(sweep), "--no-floor", "-b", "5",
+                              "--json")
+    assert code == 0 and "not fitted: 2 runs" in err
+    groups = json.loads(out)
+    assert len(groups) == 2
+    for g in groups:
+        alpha = g["fit"]["params"]["alpha"]["value"]
+        assert alpha == pytest.approx(ALPHA[g["group"]["config.task.process"]], abs=0.05)
+        assert len(g["extrapolation"]["rows"]) == 1
+
+
+def test_fit_table(sweep, monkeypatch, capsys):
+    code, out, _ = run_main(monkeypatch, capsys, "fit", str(sweep), "-b", "0", "--holdout", "0")
+    assert code == 0 and "alpha =" in out and "process=u u~ > t t~ h" in out
+
+
+def test_predict_target_and_at(sweep, monkeypatch, capsys):
+    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--target", "0.05",
+                            "--axis", "D", "--no-floor", "-b", "5", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    for row in rows:
+        alpha = ALPHA[row["group"]["config.task.process"]]
+        assert row["value"]["value"] == pytest.approx(300 * 0.05 ** (-1 / alpha), rel=0.3)
+    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--at", "1e5", "-b", "0")
+    assert code == 0 and out.count("test_mse = ") == 2
+
+
+@pytest.mark.parametrize("args", [
+    ["fit", "/nonexistent/sweep"],
+    ["fit", "{sweep}", "--metric", "test_accuracy"],
+    ["predict", "{sweep}"],
+    ["predict", "{sweep}", "--target", "1e-4", "--at", "1e3"],
+    ["report", "{sweep}", "--out", "{sweep}/r", "--law", "joint"],
+])
+def test_bad_input_exits_2_with_one_line(sweep, monkeypatch, capsys, args):
+    args = [a.format(sweep=sweep) for a in args]
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert code == 2 and out == ""
+    assert len([line for line in err.splitlines() if line.strip()]) == 1
+
+
+def test_report_prints_the_index_path_and_skips_unknown_process(tmp_path, monkeypatch, capsys):
+    sweep = write_sweep(tmp_path / "sweep", seeds=1, sizes=(100, 1000, 10000, 30000),
+                        heteroscedastic=False, bad_runs=False, with_process=False)
+    code, out, err = run_main(monkeypatch, capsys, "report", str(sweep), "--out",
+                              str(tmp_path / "rep"), "-b", "0", "--holdout", "0")
+    assert code == 0 and err == ""
+    index = tmp_path / "rep" / "index.html"
+    assert out.strip() == str(index)
+    assert (tmp_path / "rep" / "scaling_D.png").stat().st_size > 5000
+    html = index.read_text()
+    assert "process unknown" in html and "no run carries test_pull_mean" in html
+    assert not (tmp_path / "rep" / "exponent_vs_dim.png").exists()
+
+
+@pytest.mark.parametrize("command", ["fit", "predict", "report"])
+def test_help_ends_with_an_example(monkeypatch, capsys, command):
+    code, out, _ = run_main(monkeypatch, capsys, command, "--help")
+    assert code == 0 and f"Example: hepscaling {command}" in out

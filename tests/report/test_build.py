@@ -1,0 +1,39 @@
+"""build_report renders HTML plus non-empty PNG/PDF figures for a synthetic sweep."""
+
+import json
+
+import pytest
+
+from helpers.synthetic_sweep import write_sweep
+from hepscaling.errors import UsageError
+from hepscaling.report import build_report
+
+
+def _is_png(path):
+    return path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+
+
+def test_report_renders_every_section(tmp_path):
+    sweep = write_sweep(tmp_path / "sweep", seeds=1, sizes=(100, 300, 1000, 3000, 10000))
+    report = build_report(sweep, tmp_path / "report", bootstrap=5)
+    html = report.index.read_text()
+    for stem in ("scaling_D", "residuals_D", "exponent_vs_dim", "pulls"):
+        png, pdf = report.index.parent / f"{stem}.png", report.index.parent / f"{stem}.pdf"
+        assert _is_png(png), stem
+        assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 2000
+        assert f'src="{stem}.png"' in html
+    for text in ("Exponents", "Extrapolation check", "4/d", "diverged", "failed",
+                 "out of memory", "u u~ &gt; t t~ h"):
+        assert text in html
+    fits = json.loads(report.json.read_text())
+    assert [len(fits["D"])] == [2] and set(fits) == {"D"}  # N and C are not swept
+    alphas = sorted(g["fit"]["params"]["alpha"]["value"] for g in fits["D"])
+    assert alphas == pytest.approx([0.35, 0.6], abs=0.06)
+
+
+def test_bad_law_and_unswept_directory_are_usage_errors(tmp_path):
+    sweep = write_sweep(tmp_path / "sweep", seeds=1, sizes=(100, 1000), bad_runs=False)
+    with pytest.raises(UsageError, match="power or ceiling"):
+        build_report(sweep, tmp_path / "r", law="joint")
+    with pytest.raises(UsageError, match="no axis"):
+        build_report(sweep, tmp_path / "r", bootstrap=0)

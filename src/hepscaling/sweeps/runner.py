@@ -125,7 +125,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
         kept = sum(s == "failed" for s in states.values()) if not retry_failed else 0
         them = "it" if kept == 1 else "them"
         note = f", {kept} failed before (kept; --retry-failed reruns {them})" if kept else ""
-        stderr.print(f"sweep {plan.name}: {len(plan.runs)} runs planned: {finished - kept} "
+        stderr.print(f"sweep '{plan.name}': {len(plan.runs)} runs planned: {finished - kept} "
                      f"finished{note}, {len(todo)} to run on the {executor.name} executor",
                      highlight=False, soft_wrap=True)
         with progress_bar(f"sweep {plan.name}", total=len(plan.runs), completed=finished,

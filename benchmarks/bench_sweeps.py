@@ -1,0 +1,149 @@
+"""Benchmark: sweep overhead per run and parallel efficiency of the local and Dask executors.
+
+Part 1, overhead per run: a sweep of equal tiny trainings (MLP 16x2, 20 steps) on warm workers;
+the overhead is the sweep's wall time per run minus the training loop's own wall time
+(``record.wall_time``): dispatch, config validation, dataset load, model build, log and record
+writes. A no-op run function (writes its record, trains nothing) isolates the sweep machinery.
+Cold start (the first run on fresh workers: forkserver, imports) is reported separately.
+
+Part 2, parallel efficiency ``E = wall(1 worker) / (2 x wall(2 workers))`` for the same set of
+equal runs (MLP 64x3, D = 1000, 300 steps, one torch thread per worker), on warm workers, for
+the local executor and a Dask LocalCluster. Both sides are measured in the same run.
+
+The machine's load average is recorded: other processes on the cores lower E.
+
+Run:  .venv/bin/python benchmarks/bench_sweeps.py [--runs 8]
+Writes benchmarks/results/sweeps.json and benchmarks/results/sweeps.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from hepscaling.data.amplitudes import generate_amplitudes
+from hepscaling.provenance import code_version, environment
+from hepscaling.records import RunRecord, atomic_write_text, config_hash, load_records, utc_now
+from hepscaling.records import write_record as _write_record
+from hepscaling.sweeps import DaskExecutor, LocalExecutor, dask_client, parse_spec, run_sweep
+
+RESULTS = Path(__file__).parent / "results"
+PROCESS, SQRT_S = "g g > t t~ g", 1000.0
+
+
+def noop_run(config: dict, run_dir: Path) -> RunRecord:
+    """A run function that trains nothing: one record write, like a finished run."""
+    record = RunRecord(run_id=config_hash(config), status="done", config=config,
+                       code_version=code_version(), seed=config["seed"], finished_at=utc_now())
+    _write_record(record, run_dir)
+    return record
+
+
+def _spec(dataset: Path, *, width: int, depth: int, n_train: int, steps: int, runs: int):
+    return parse_spec({
+        "base": {"device": "cpu",
+                 "task": {"kind": "amplitude_regression", "dataset": str(dataset),
+                          "n_train": n_train, "n_val": 500, "n_test": 500},
+                 "model": {"family": "mlp", "width": width, "depth": depth},
+                 "train": {"steps": steps, "batch_size": 128, "warmup_steps": 10,
+                           "eval_every": steps}},
+        "axes": {"seed": list(range(runs))},
+    })
+
+
+def _sweep(spec, out: Path, executor, **kw) -> tuple[float, list[RunRecord]]:
+    start = time.perf_counter()
+    result = run_sweep(spec, out, executor=executor, progress=False, **kw)
+    wall = time.perf_counter() - start
+    if result.counts["done"] != result.planned:
+        raise RuntimeError(f"benchmark sweep did not finish: {result.counts} {result.failures}")
+    return wall, load_records(out / "runs")
+
+
+def overhead(dataset: Path, work: Path, runs: int) -> dict:
+    """Part 1: per-run overhead of real tiny runs and of no-op runs, one warm worker."""
+    tiny = dict(width=16, depth=2, n_train=500, steps=20, runs=runs)
+    with LocalExecutor(1, threads=1) as executor:
+        cold, _ = _sweep(_spec(dataset, **{**tiny, "runs": 1}), work / "cold", executor)
+        wall, records = _sweep(_spec(dataset, **tiny), work / "tiny", executor)
+        train = sum(r.wall_time for r in records)
+        noop, _ = _sweep(_spec(dataset, **tiny), work / "noop", executor,
+                         run_fn=noop_run)
+    return {"runs": runs, "cold_start_s": cold, "sweep_wall_s": wall,
+            "training_loop_s": train, "overhead_per_run_s": (wall - train) / runs,
+            "noop_per_run_s": noop / runs}
+
+
+def efficiency(dataset: Path, work: Path, runs: int) -> dict:
+    """Part 2: E = wall(1) / (2 wall(2)) on warm workers, local and Dask."""
+    job = dict(width=64, depth=3, n_train=1000, steps=300, runs=runs)
+    out: dict[str, dict] = {}
+    for n in (1, 2):
+        with LocalExecutor(n, threads=1) as executor:
+            _sweep(_spec(dataset, **{**job, "runs": n}), work / f"warm-local-{n}", executor)
+            out.setdefault("local", {})[n] = _sweep(_spec(dataset, **job),
+                                                    work / f"local-{n}", executor)[0]
+        with dask_client(workers=n) as client:
+            executor = DaskExecutor(client)
+            _sweep(_spec(dataset, **{**job, "runs": n}), work / f"warm-dask-{n}", executor)
+            out.setdefault("dask", {})[n] = _sweep(_spec(dataset, **job),
+                                                   work / f"dask-{n}", executor)[0]
+    return {name: {"runs": runs, "wall_1_worker_s": w[1], "wall_2_workers_s": w[2],
+                   "efficiency": w[1] / (2 * w[2])} for name, w in out.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=8, help="equal runs per timed sweep")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        dataset = generate_amplitudes(work / "data.h5", PROCESS, 3000, SQRT_S, 1,
+                                      progress=False)
+        load_before = os.getloadavg()
+        part1 = overhead(dataset, work, args.runs)
+        part2 = efficiency(dataset, work, args.runs)
+        load_after = os.getloadavg()
+    results = {"code_version": code_version(), "environment": environment(),
+               "cores": os.cpu_count(), "load_average_1min": [load_before[0], load_after[0]],
+               "overhead": part1, "efficiency": part2}
+    RESULTS.mkdir(exist_ok=True)
+    atomic_write_text(RESULTS / "sweeps.json", json.dumps(results, indent=1))
+    atomic_write_text(RESULTS / "sweeps.md", _markdown(results))
+    print(_markdown(results))
+
+
+def _markdown(r: dict) -> str:
+    o, e = r["overhead"], r["efficiency"]
+    lines = [
+        "# Sweep benchmark",
+        "",
+        f"code {r['code_version']}, {r['cores']} cores, 1-min load average "
+        f"{r['load_average_1min'][0]:.1f} -> {r['load_average_1min'][1]:.1f}",
+        "",
+        "## Overhead per run (one warm worker; target < 1 s)",
+        "",
+        "| quantity | seconds |",
+        "|---|---|",
+        f"| overhead per real run (sweep wall - training loop) / runs | "
+        f"{o['overhead_per_run_s']:.3f} |",
+        f"| no-op run function, per run | {o['noop_per_run_s']:.3f} |",
+        f"| cold start (first run on a fresh pool) | {o['cold_start_s']:.2f} |",
+        "",
+        "## Parallel efficiency E = wall(1) / (2 wall(2)) (warm workers; target >= 0.8)",
+        "",
+        "| executor | runs | wall 1 worker (s) | wall 2 workers (s) | E |",
+        "|---|---|---|---|---|",
+    ]
+    for name, v in e.items():
+        lines.append(f"| {name} | {v['runs']} | {v['wall_1_worker_s']:.2f} | "
+                     f"{v['wall_2_workers_s']:.2f} | {v['efficiency']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -69,6 +69,7 @@ class Node:
     contributions: list[Contribution] = field(default_factory=list)
     basis: np.ndarray | None = None  # (r, *colour dims of S legs, dim X)
     end_axis: int | None = None  # helicity axis shared by this spinor's massless line ends
+    n_colour: int = 0  # size of the colour basis
 
 
 @dataclass
@@ -221,7 +222,11 @@ def build_plan(legs: list[Leg], terms: list[VertexTerm], species: dict[str, Spec
     nodes = {k: nodes[k] for k in order}
     if not nodes[final_key].contributions or nodes[final_key].basis.shape[0] == 0:
         raise ValueError("no tree-level diagrams")
-    return Plan(legs, nodes, order, final_key, colour_matrix(nodes[final_key].basis))
+    matrix = colour_matrix(nodes[final_key].basis)
+    for node in nodes.values():  # keep only the basis sizes: the tensors can be large
+        node.n_colour = len(node.basis)
+        node.basis = None
+    return Plan(legs, nodes, order, final_key, matrix)
 
 
 def _mark_massless_lines(nodes: dict, order: list[tuple], legs: list[Leg]) -> None:
@@ -260,7 +265,7 @@ def _reachable(nodes, final_key, masks) -> list[tuple]:
 
 def _colour(node: Node, nodes, dims, species) -> None:
     """Colour basis of ``node`` and the coefficients of each contribution in it."""
-    if node.basis is not None:
+    if node.basis is not None:  # external leg
         return
     legs_s = _bits(node.mask)
     products = []
@@ -388,7 +393,7 @@ def _combine(node: Node, currents: dict, momenta: dict, p_node: np.ndarray,
     With ``closing`` (the closing leg's wavefunction, ``(comp, 1, hel..., events)``), each
     vertex output is first contracted with it and ``comp`` becomes 1.
     """
-    r = len(node.basis)
+    r = node.n_colour
     out = None
     written = [False] * r
     for c in node.contributions:

@@ -1,8 +1,11 @@
 """The Dask executor on a LocalCluster of 2 worker processes: same records as the local one."""
 
 import pytest
+import yaml
 from sweep_fakes import CRASHES, RAISES, fake_run, fake_spec, tiny_base
+from typer.testing import CliRunner
 
+from hepscaling import cli
 from hepscaling.errors import UsageError
 from hepscaling.records import load_records
 from hepscaling.sweeps import DaskExecutor, dask_client, parse_spec, run_sweep
@@ -44,3 +47,15 @@ def test_unreachable_scheduler_is_a_usage_error():
     with pytest.raises(UsageError, match="cannot connect to the Dask scheduler"), \
             dask_client(scheduler="tcp://127.0.0.1:9", timeout="1s"):
         pass
+
+
+def test_cli_runs_on_an_existing_scheduler(tmp_path, toy_dataset, dask_executor):
+    spec = {"base": tiny_base(toy_dataset), "axes": {"model.width": [4, 8]}}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(spec))
+    address = dask_executor.client.scheduler.address
+    result = CliRunner().invoke(cli.app, ["sweep", "run", str(tmp_path / "s.yaml"), "--out",
+                                          str(tmp_path / "out"), "--scheduler", address,
+                                          "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "planned 2  done 2" in result.stdout
+    assert "to run on the dask executor" in result.stderr

@@ -51,6 +51,15 @@ def test_ladder_values_merge_into_the_base_section():
     assert BASE["model"]["width"] == 8  # the base is not modified
 
 
+def test_a_length_axis_replaces_the_base_length(tmp_path):
+    plan = make_plan(spec(axes={"train.epochs": [1, 2]}), tmp_path)
+    assert [r.config["train"]["epochs"] for r in plan.runs] == [1, 2]
+    assert {r.config["train"]["steps"] for r in plan.runs} == {None}
+    ladder = merge_point(BASE, {"train": {"flops": 1e9, "lr": 0.1}})
+    assert ladder["train"] == {"steps": None, "epochs": None, "flops": 1e9, "batch_size": 16,
+                               "lr": 0.1}
+
+
 def test_dotted_keys_inside_ladder_values():
     merged = merge_point(BASE, {"task": {"n_train": 7}, "model": {"width": 4}})
     assert merged["task"]["n_train"] == 7 and merged["task"]["kind"] == "amplitude_regression"

@@ -139,9 +139,25 @@ def _set_path(config: dict[str, Any], dotted: str, value: Any) -> None:
         node[leaf] = copy.deepcopy(value)
 
 
+def _dotted(point: dict[str, Any], prefix: str = "") -> set[str]:
+    keys = set()
+    for key, value in point.items():
+        path = f"{prefix}{key}"
+        keys |= _dotted(value, path + ".") if isinstance(value, dict) else {path}
+    return keys
+
+
 def merge_point(base: dict[str, Any], point: dict[str, Any]) -> dict[str, Any]:
-    """Deep merge of ``base`` and ``point`` (dotted key -> value); neither is modified."""
+    """Deep merge of ``base`` and ``point`` (dotted key -> value); neither is modified.
+
+    A point that sets one training length (``train.steps``, ``train.epochs`` or
+    ``train.flops``) clears the base's other ones, so an axis over epochs works on a base
+    that sets steps.
+    """
     config = copy.deepcopy(base)
+    given = _dotted(point)
+    if given & set(_NO_LENGTH):
+        point = {**{k: None for k in _NO_LENGTH if k not in given}, **point}
     for key, value in point.items():
         _set_path(config, key, value)
     return config

@@ -11,6 +11,8 @@ from hepscaling.records import RunRecord, config_hash, write_record
 #: Known D-exponents per process of the synthetic amplitude sweep.
 ALPHA = {"u u~ > t t~ h": 0.6, "u u~ > z g g g": 0.35}
 SIZES = (100, 300, 1000, 3000, 10000, 30000)
+#: Joint-law parameters of :func:`write_joint_sweep`.
+JOINT = {"E": 0.01, "A": 30.0, "alpha": 0.5, "B": 50.0, "beta": 0.4}
 
 
 def _config(process: str, n_train: int, width: int, seed: int, loss: str) -> dict:
@@ -65,3 +67,22 @@ def _write(root: Path, config: dict, status: str, d: int, metrics: dict,
                        steps=100, samples_seen=6400, epochs=6400 / d, metrics=metrics,
                        error=error)
     write_record(record, root / "runs" / run_id)
+
+
+def write_joint_sweep(root: Path, *, noise: float = 0.005) -> Path:
+    """Write an N x D grid (4 widths x 4 training sizes, one seed, one epoch) whose test_mse
+    follows ``E + A / N^alpha + B / D^beta`` with :data:`JOINT`; ``C = 6 N D``."""
+    rng = np.random.default_rng(7)
+    p = JOINT
+    for width in (16, 32, 64, 128):
+        for d in (1000, 4000, 16000, 64000):
+            config = _config("u u~ > t t~ h", d, width, 0, "mse")
+            n = 2 * width * width + 20 * width
+            loss = p["E"] + p["A"] * n ** -p["alpha"] + p["B"] * d ** -p["beta"]
+            record = RunRecord(run_id=config_hash(config), status="done", config=config,
+                               code_version="test", seed=0, n_params=n, n_train=d,
+                               flops=6.0 * n * d, flops_per_sample=6.0 * n, steps=d // 64,
+                               samples_seen=d, epochs=1.0,
+                               metrics={"test_mse": float(loss * np.exp(noise * rng.normal()))})
+            write_record(record, root / "runs" / record.run_id)
+    return root

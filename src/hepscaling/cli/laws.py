@@ -101,6 +101,10 @@ def fit(directory: Directory, law: Law = LawName.power, axis: Axis = AxisName.D,
             continue
         for name, iv in g.fit.intervals.items():
             typer.echo(f"  {name:>6} = {_fmt(iv)}")
+        if law is LawName.joint:
+            for name, iv in g.fit.frontier_exponents().items():
+                axis_name = "N*" if name == "a" else "D*"
+                typer.echo(f"  {axis_name} ~ C^{name}: {name} = {_fmt(iv)}  (C = 6 N D)")
         for note in g.fit.notes:
             typer.echo(f"  note: {note}")
         for r in g.check.rows if g.check else []:

@@ -88,11 +88,11 @@ def scale_groups(*axes: np.ndarray) -> np.ndarray:
     return np.unique(np.stack(axes, axis=1), axis=0, return_inverse=True)[1].ravel()
 
 
-def fit_notes(form: Form, theta: np.ndarray, log_y: np.ndarray, n_failed: int,
+def fit_notes(form: Form, theta: np.ndarray, log_y: np.ndarray, n_points: int, n_failed: int,
               n_boot: int) -> tuple[str, ...]:
     """User-facing warnings: exponents at their search bounds, a floor far below the data
     (no plateau seen: percentile intervals become one-sided, the floor-free law is the better
-    model), failed bootstrap replicates."""
+    model), too few distinct scale points (``n_points``), failed bootstrap replicates."""
     notes = []
     for name, value, (lo, hi) in zip(form.theta_names, theta, form.bounds, strict=True):
         if name in ("alpha", "beta") and (value <= lo * 1.01 or value >= hi * 0.99):
@@ -103,6 +103,9 @@ def fit_notes(form: Form, theta: np.ndarray, log_y: np.ndarray, n_failed: int,
             notes.append("fitted floor is < 1e-3 of the smallest loss: the data show no "
                          "plateau; the floor-free law (floor=False, --no-floor) is better "
                          "determined")
+    if n_points < form.n_theta + 2:
+        notes.append(f"only {n_points} scale points for {form.n_theta} parameters: bootstrap "
+                     "intervals from so few points are unreliable")
     if n_failed:
         notes.append(f"{n_failed} of {n_boot} bootstrap replicates failed to fit")
     return tuple(notes)
@@ -139,8 +142,8 @@ def fit_core(form: Form, u: np.ndarray, mu: np.ndarray, log_y: np.ndarray, group
 
         samples, n_failed = bootstrap_samples(one, groups, bootstrap, seed, scheme,
                                               min_distinct, len(params))
-    return best, params, samples, n_failed, scheme, fit_notes(form, best.theta, log_y, n_failed,
-                                                             bootstrap)
+    notes = fit_notes(form, best.theta, log_y, int(np.unique(groups).size), n_failed, bootstrap)
+    return best, params, samples, n_failed, scheme, notes
 
 
 def fit_power_law(x: object, y: object, *, floor: bool = True, bootstrap: int = 200,

@@ -156,6 +156,11 @@ def _vertices(N, D, C, L, idx_per_budget):
     return out
 
 
+def _first(items: list[str], n: int = 3) -> str:
+    more = f"; and {len(items) - n} more" if len(items) > n else ""
+    return "; ".join(items[:n]) + more
+
+
 def isoflop_frontier(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray, *,
                      budget_rtol: float = 0.05, bootstrap: int = 200, seed: int = 0,
                      level: float = 0.68) -> IsoFlopFrontier:
@@ -181,7 +186,7 @@ def isoflop_frontier(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray,
     skipped = [f"C~{np.median(C[per[b]]):.3g}: {why}" for b, v, why in found if v is None]
     if good.shape[0] < 2:
         raise UsageError(f"IsoFLOP frontier needs >= 2 compute budgets with a loss minimum inside "
-                         f"the model sizes tried, found {good.shape[0]} ({'; '.join(skipped)}); "
+                         f"the model sizes tried, found {good.shape[0]} ({_first(skipped)}); "
                          "run at least 3 model sizes per budget spanning the optimum")
 
     def exponents(v: np.ndarray) -> tuple[float, float, float, float]:

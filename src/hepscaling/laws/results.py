@@ -263,6 +263,23 @@ class JointFit(LawFit):
         samples = np.array([one(p) for p in self._sample_params()])
         return Interval(central, *percentile_interval(samples, self.level), self.level)
 
+    def frontier_exponents(self) -> dict[str, Interval]:
+        """Exponents of the compute-optimal frontier ``N* ~ C^a``, ``D* ~ C^b`` for
+        ``C ~ N D``: ``a = beta / (alpha + beta)``, ``b = alpha / (alpha + beta)``."""
+        def ab(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return beta / (alpha + beta), alpha / (alpha + beta)
+
+        a, b = ab(self.params["alpha"], self.params["beta"])
+        sa, sb = ab(self.samples[:, 2], self.samples[:, 4])
+        return {"a": Interval(float(a), *percentile_interval(sa, self.level), self.level),
+                "b": Interval(float(b), *percentile_interval(sb, self.level), self.level)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """As :meth:`LawFit.to_dict`, plus the frontier exponents ``a`` and ``b``."""
+        out = super().to_dict()
+        out["frontier_exponents"] = {k: v.to_dict() for k, v in self.frontier_exponents().items()}
+        return out
+
     def frontier(self, C: np.ndarray | float,
                  flops_per_sample: Callable[[float], float] | None = None
                  ) -> tuple[Band, Band, Band]:

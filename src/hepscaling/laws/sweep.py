@@ -176,8 +176,7 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
     out = []
     grouped = sweep.done.groupby([sweep.done[k].astype(str) for k in keys], sort=True) \
         if keys else [((), sweep.done)]
-    for values, runs in grouped:
-        values = values if isinstance(values, tuple) else (values,)
+    for _, runs in sorted(grouped, key=lambda item: _natural(item[1], keys)):
         key = dict(zip(keys, (runs[k].iloc[0] for k in keys), strict=True))
         try:
             fit = _fit_one(runs, law, axis, sweep.metric, options)
@@ -192,6 +191,13 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
                 check_error = str(exc)
         out.append(GroupFit(key, runs, fit, None, check, check_error))
     return out
+
+
+def _natural(runs: Any, keys: list[str]) -> tuple:
+    """Sort key of a group: numbers numerically, then everything else as text."""
+    values = [runs[k].iloc[0] for k in keys]
+    return tuple((0, float(v), "") if isinstance(v, int | float) and not isinstance(v, bool)
+                 else (1, 0.0, str(v)) for v in values)
 
 
 def process_of(runs: Any) -> str | None:

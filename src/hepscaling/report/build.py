@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from hepscaling.errors import UsageError
+from hepscaling.laws.frontier import isoflop_frontier
 from hepscaling.laws.sweep import (
     AXES,
     GroupFit,
@@ -168,6 +169,9 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     else:
         ext.note("no group had enough scale points for a hold-out refit")
     page.sections.append(ext)
+    frontier = _frontier_section(sweep, group_by, bootstrap, seed, level, out)
+    if frontier is not None:
+        page.sections.append(frontier)
     page.sections.append(_dimension_section(all_fits, law, out))
     page.sections.append(_pull_section(sweep, all_fits, out))
     page.sections.append(_not_done_section(sweep))
@@ -181,6 +185,55 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
                                        json.dumps(fits_json, indent=1, default=str)))
     figures = sorted(p for p in out.iterdir() if p.suffix in (".png", ".pdf"))
     return Report(index, figures, all_fits, json_path)
+
+
+def _frontier_section(sweep: Sweep, group_by: list[str] | None, bootstrap: int, seed: int,
+                      level: float, out: Path) -> Section | None:
+    """Joint law per group, its compute-optimal frontier and the IsoFLOP minima (if N and D
+    both vary)."""
+    done = sweep.done
+    if done["N"].nunique() < 2 or done["D"].nunique() < 2:
+        return None
+    section = Section("Joint law L(N, D) and compute-optimal frontier")
+    section.note("frontier of the joint law with C = 6 N D (one pass over D samples); IsoFLOP "
+                 "minima from a parabola in log N per compute budget of the records' own C")
+    fits = fit_sweep(sweep, law="joint", group_by=group_by, bootstrap=bootstrap, seed=seed,
+                     level=level, holdout=0)
+    rows, items = [], []
+    for g in fits:
+        if g.fit is None:
+            section.note(f"{g.label}: joint law not fitted: {g.error}")
+            continue
+        iv, fe = g.fit.intervals, g.fit.frontier_exponents()
+        row = [g.label, len(g.runs), iv["E"].value, _fmt(iv["alpha"]), _fmt(iv["beta"]),
+               _fmt(fe["a"]), _fmt(fe["b"]), "-", "-"]
+        c = np.geomspace(g.runs["C"].min(), g.runs["C"].max() * 100.0, 50)
+        item = {"label": g.label, "C": c, "n_opt": g.fit.frontier(c)[0]}
+        runs = g.runs
+        try:
+            iso = isoflop_frontier(*(runs[k].to_numpy(float) for k in ("N", "D", "C")),
+                                   runs[sweep.metric].to_numpy(float), bootstrap=bootstrap,
+                                   seed=seed, level=level)
+            row[-2:] = [_fmt_dict(iso.a), _fmt_dict(iso.b)]
+            item.update(iso_c=iso.budgets, iso_n=iso.n_opt)
+        except UsageError as exc:
+            section.note(f"{g.label}: no IsoFLOP frontier: {exc}")
+        rows.append(row)
+        items.append(item)
+    if rows:
+        section.blocks.append(table(["group", "runs", "E", "alpha", "beta", "a (N*~C^a)",
+                                     "b (D*~C^b)", "IsoFLOP a", "IsoFLOP b"], rows))
+        plots.plot_frontier(items, out / "frontier")
+        section.figures.append("frontier")
+    return section
+
+
+def _fmt(iv: Any) -> str:
+    return f"{iv.value:.4g} [{iv.low:.4g}, {iv.high:.4g}]"
+
+
+def _fmt_dict(d: dict[str, float]) -> str:
+    return f"{d['value']:.4g} [{d['low']:.4g}, {d['high']:.4g}]"
 
 
 def _dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path) -> Section:

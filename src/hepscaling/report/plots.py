@@ -1,5 +1,6 @@
 """Report figures (mplhep CMS style, headless): scaling curves with bands, residuals, pull
-calibration, exponent versus phase-space dimension. Each figure is saved as PNG and PDF.
+calibration, exponent versus phase-space dimension, compute-optimal frontier. Each figure is
+saved as PNG and PDF.
 
 Figures are built on :class:`matplotlib.figure.Figure` with the Agg canvas, never through
 ``pyplot``, so no display or global backend is needed or changed.
@@ -20,8 +21,8 @@ from matplotlib.figure import Figure
 
 from hepscaling.laws.sweep import GroupFit
 
-__all__ = ["AXIS_LABELS", "plot_exponents_vs_dim", "plot_pulls", "plot_residuals",
-           "plot_scaling"]
+__all__ = ["AXIS_LABELS", "plot_exponents_vs_dim", "plot_frontier", "plot_pulls",
+           "plot_residuals", "plot_scaling"]
 
 AXIS_LABELS = {"D": "training samples $D$", "N": "trainable parameters $N$",
                "C": "training compute $C$ [FLOPs]"}
@@ -141,3 +142,24 @@ def plot_exponents_vs_dim(rows: Sequence[dict], stem: Path) -> None:
         ax.set_xlabel("phase-space dimension $d = 3 n_f - 4$")
         ax.set_ylabel("exponent $\\alpha_D$")
         ax.legend(fontsize="x-small", loc="upper right")
+
+
+def plot_frontier(items: Sequence[dict], stem: Path) -> None:
+    """Compute-optimal model size versus compute: the joint law's ``N*(C)`` (line and band,
+    ``C = 6 N D``) and the IsoFLOP parabola minima (points). ``items``: dicts with ``label``,
+    ``C`` float64 (m,), ``n_opt`` (a :class:`hepscaling.laws.Band`), optional ``iso_c`` and
+    ``iso_n`` float64 (k,)."""
+    with _figure(stem) as (ax,):
+        for item, colour in zip(items, _colours(len(items)), strict=True):
+            band = item["n_opt"]
+            ax.plot(item["C"], band.value, "-", color=colour, label=f"{item['label']} (joint)")
+            if np.all(np.isfinite(band.low)):
+                ax.fill_between(item["C"], band.low, band.high, color=colour, alpha=0.25, lw=0)
+            if item.get("iso_c") is not None:
+                ax.plot(item["iso_c"], item["iso_n"], "s", color=colour,
+                        label=f"{item['label']} (IsoFLOP)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(AXIS_LABELS["C"])
+        ax.set_ylabel("compute-optimal $N^*$")
+        ax.legend(fontsize="x-small")

@@ -47,3 +47,29 @@ def test_result_does_not_depend_on_the_order_of_the_legs(process, order):
     p = central_events(8, 800.0, tuple(float(m) for m in proc.masses[2:]), seed=4)
     np.testing.assert_allclose(matrix_element(permuted)(p[:, order]), matrix_element(process)(p),
                                rtol=1e-12)
+
+
+def test_t_channel_width_option_only_touches_t_channel_propagators():
+    p = central_events(6, 600.0, (173.0, 173.0), seed=2)
+    zero_t = matrix_element("g g > t t~")(p)
+    with_t = matrix_element("g g > t t~", t_channel_width=True)(p)
+    rel = np.abs(with_t / zero_t - 1)
+    assert np.all(rel > 1e-7) and np.all(rel < 1e-3)  # Gamma_t^2 / (t - m_t^2) effects
+    # without top width, the two conventions coincide; u u~ > t t~ has no t-channel top
+    no_width = {"WT": 0.0}
+    np.testing.assert_allclose(matrix_element("g g > t t~", no_width, t_channel_width=True)(p),
+                               matrix_element("g g > t t~", no_width)(p), rtol=1e-13)
+    np.testing.assert_allclose(matrix_element("u u~ > t t~", t_channel_width=True)(p),
+                               matrix_element("u u~ > t t~")(p), rtol=1e-13)
+
+
+def test_helicity_amplitudes_rebuild_the_squared_matrix_element():
+    me = matrix_element("u u~ > z g g")
+    p = central_events(4, 500.0, (91.188, 0.0, 0.0), seed=6)
+    amp = me.helicity_amplitudes(p)
+    assert amp.shape[0] == me.n_colour == 2 and amp.shape[-1] == 4
+    assert amp.shape[1:-1] == (2, 1, 3, 2, 2)  # the u~ end shares the u end's helicity axis
+    colour = me._plan.colour_matrix
+    flat = amp.reshape(amp.shape[0], -1, amp.shape[-1])  # (colour, helicities, events)
+    summed = np.einsum("kan,kl,lan->n", np.conj(flat), colour, flat).real
+    np.testing.assert_allclose(summed / (4 * 9 * 2), me(p), rtol=1e-13)  # spins, colours, 2!

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from helpers.synthetic_sweep import ALPHA, write_sweep
+from helpers.synthetic_sweep import ALPHA, JOINT, write_joint_sweep, write_sweep
 from hepscaling import cli
 
 
@@ -52,6 +52,26 @@ def test_predict_target_and_at(sweep, monkeypatch, capsys):
         assert row["value"]["value"] == pytest.approx(300 * 0.05 ** (-1 / alpha), rel=0.3)
     code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--at", "1e5", "-b", "0")
     assert code == 0 and out.count("test_mse = ") == 2
+
+
+def test_joint_fit_and_compute_optimal_prediction(tmp_path, monkeypatch, capsys):
+    sweep = write_joint_sweep(tmp_path / "joint")
+    code, out, _ = run_main(monkeypatch, capsys, "fit", str(sweep), "--law", "joint", "-b", "5",
+                            "--holdout", "0", "--json")
+    assert code == 0
+    (group,) = json.loads(out)
+    params = group["fit"]["params"]
+    assert params["alpha"]["value"] == pytest.approx(JOINT["alpha"], abs=0.03)
+    assert params["beta"]["value"] == pytest.approx(JOINT["beta"], abs=0.03)
+    a = group["fit"]["frontier_exponents"]["a"]["value"]
+    assert a == pytest.approx(params["beta"]["value"] / (params["alpha"]["value"]
+                                                         + params["beta"]["value"]))
+    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--law", "joint",
+                            "--target", "0.05", "-b", "5", "--json")
+    (row,) = json.loads(out)
+    assert code == 0 and row["axis"] == "C"
+    n, d = row["N_opt"]["value"], row["D_opt"]["value"]
+    assert 6 * n * d == pytest.approx(row["value"]["value"], rel=1e-8)
 
 
 @pytest.mark.parametrize("args", [

@@ -30,7 +30,7 @@ from helpers.dirac import (
     slash,
     triple_gauge,
 )
-from helpers.kinematics import boost_between, central_events, dot
+from helpers.kinematics import central_events, dot
 from helpers.me_checks import assert_matches
 from helpers.sm_inputs import GS2, GW2, GZ2, MH, MT, MW, MZ, UP, VEV, WT, chiral
 
@@ -70,104 +70,168 @@ def test_u_ubar_to_ttbar_h(sqrt_s):
     assert_matches("u u~ > t t~ h", p, uu_ttbar_h(p))
 
 
-# --- u u~ > z g: the closed form of the analytic tests, re-derived from diagrams -------------
+# --- u u~ > z + n gluons (n = 1, 2, 3): every Feynman diagram, colour in ordered strings ------
 #
-# vbar(p2) [G^b (p1-p3-slash) G^a C_u / t + G^a C_u (p1-p4-slash) G^b / u] u(p1), Z index a,
-# gluon index b (polarisation sum -g: one external gluon, abelian-like Ward identity), colour
-# Tr(T^a T^a) = 4, averaged over 36.
+# The gluons attach to the quark line singly or through off-shell gluon currents built from the
+# three- and four-gluon vertices (the sum of all tree subdiagrams ending in one gluon line):
+#   J_x^n = g^{n beta_x} (placeholder for the polarisation of gluon x, colour T^x);
+#   J_{A+B} = [X_A, X_B] V^{n r s}(K, -K_A, -K_B) J_A,r J_B,s / K^2 for every split into two
+#   subsets (V = helpers.dirac.triple_gauge, K = K_A + K_B, X the colour of a current);
+#   for three gluons x, y, w also the four-gluon vertex, QUARTIC_SIGN x {-[T^x,[T^y,T^w]]
+#   (g^{n y} g^{x w} - g^{n w} g^{x y}), -[T^y,[T^x,T^w]] (g^{n x} g^{y w} - g^{n w} g^{x y}),
+#   -[T^w,[T^x,T^y]] (g^{n x} g^{y w} - g^{n y} g^{x w})} / K^2 (Peskin-Schroeder's vertex with
+#   f f T = -[T,[T,T]]).
+# On the line (from the vbar(p2) end, helpers.dirac.quark_line) every ordered partition of the
+# gluons into currents, with the Z at every place, contributes gamma_n J^n per current and the
+# product of the currents' colours. Colour strings (T^{s1}..T^{sn})_ij are summed with the colour
+# matrix of explicit SU(3) generators; the gluon polarisation sums are the physical (axial)
+# ones, so the result must not depend on their reference vectors: that holds only with the
+# relative sign of the three-gluon currents used here (the same as in u u~ > z g g) and
+# QUARTIC_SIGN = -1 (test_gluon_reference_vectors_drop_out). Averaged over 36, and 1/n!.
+
+QUARTIC_SIGN = -1.0
+AXIS_Z, AXIS_X, AXIS_Y = (np.array(v) for v in ([1.0, 0, 0, 1], [1.0, 1, 0, 0], [1.0, 0, 1, 0]))
+ColourString = dict[tuple[int, ...], float]
 
 
-def uu_zg(p: np.ndarray) -> np.ndarray:
-    """Spin- and colour-averaged |M|^2 of u u~ > z g, ``p (n, 4, 4)`` GeV -> ``(n,)``."""
+def _times(x: ColourString, y: ColourString) -> ColourString:
+    out: ColourString = {}
+    for kx, vx in x.items():
+        for ky, vy in y.items():
+            out[kx + ky] = out.get(kx + ky, 0.0) + vx * vy
+    return out
+
+
+def _commutator(x: ColourString, y: ColourString) -> ColourString:
+    out = _times(x, y)
+    for key, value in _times(y, x).items():
+        out[key] = out.get(key, 0.0) - value
+    return out
+
+
+def gluon_currents(momenta: list[np.ndarray], quartic_sign: float
+                   ) -> dict[frozenset, list[tuple[ColourString, np.ndarray]]]:
+    """Off-shell currents for every subset of gluons: ``(colour, J)`` terms with ``J`` complex
+    ``(4, 4, ..., 4)`` = ``[n, beta_x for x in sorted(subset)]``, upper indices."""
+    currents = {frozenset([x]): [({(x,): 1.0}, METRIC.astype(complex))]
+                for x in range(len(momenta))}
+    for size in range(2, len(momenta) + 1):
+        for subset in itertools.combinations(range(len(momenta)), size):
+            big_k = sum(momenta[x] for x in subset)
+            terms = []
+            for r in range(size - 1):  # splits {A, B} with A holding the smallest label
+                for rest in itertools.combinations(subset[1:], r):
+                    part_a = (subset[0], *rest)
+                    part_b = tuple(x for x in subset if x not in part_a)
+                    vertex = triple_gauge(big_k, -sum(momenta[x] for x in part_a),
+                                          -sum(momenta[x] for x in part_b))
+                    for colour_a, j_a in currents[frozenset(part_a)]:
+                        for colour_b, j_b in currents[frozenset(part_b)]:
+                            j = np.tensordot(np.tensordot(vertex, METRIC @ j_a.reshape(4, -1),
+                                                          axes=([1], [0])),
+                                             METRIC @ j_b.reshape(4, -1), axes=([1], [0]))
+                            j = j.reshape((4, *j_a.shape[1:], *j_b.shape[1:]))
+                            order = [0] + [1 + (part_a + part_b).index(x) for x in subset]
+                            terms.append((_commutator(colour_a, colour_b),
+                                          np.transpose(j, order) / dot(big_k, big_k)))
+            if size == 3:
+                x, y, w = ({(label,): 1.0} for label in subset)
+                gg = {spec: np.einsum(f"{spec}->nxyw", METRIC, METRIC)
+                      for spec in ("ny,xw", "nw,xy", "nx,yw")}
+                for outer, inner, lorentz in ((x, (y, w), gg["ny,xw"] - gg["nw,xy"]),
+                                              (y, (x, w), gg["nx,yw"] - gg["nw,xy"]),
+                                              (w, (x, y), gg["nx,yw"] - gg["ny,xw"])):
+                    colour = {k: -v for k, v in _commutator(outer, _commutator(*inner)).items()}
+                    terms.append((colour, quartic_sign * lorentz / dot(big_k, big_k)))
+            currents[frozenset(subset)] = terms
+    return currents
+
+
+def _ordered_partitions(labels: tuple[int, ...]):
+    """Every ordered partition of ``labels`` into non-empty blocks."""
+    if not labels:
+        yield []
+        return
+    for partition in _ordered_partitions(labels[1:]):
+        for i in range(len(partition)):  # put the first label into an existing block
+            yield [*partition[:i], partition[i] | {labels[0]}, *partition[i + 1:]]
+        for i in range(len(partition) + 1):  # or into a new block at any place
+            yield [*partition[:i], frozenset([labels[0]]), *partition[i:]]
+
+
+def _colour_matrix(orderings: list[tuple[int, ...]]) -> np.ndarray:
+    """``sum_colours (T^s..)_ij (T^t..)*_ij`` for the colour strings ``s, t``, real ``(m, m)``."""
+    t = _su3_generators()[0]
+    n = len(orderings[0])
+    rows = "ijklm"
+
+    def tensor(order):
+        subscripts = ",".join(f"{'abc'[order[k]]}{rows[k]}{rows[k + 1]}" for k in range(n))
+        return np.einsum(f"{subscripts}->i{rows[n]}{'abc'[:n]}", *[t] * n)
+
+    strings = [tensor(order) for order in orderings]
+    return np.array([[np.vdot(s, u) for u in strings] for s in strings]).real
+
+
+def uu_z_gluons(p: np.ndarray, references: tuple[np.ndarray, ...] | None = None,
+                quartic_sign: float = QUARTIC_SIGN) -> np.ndarray:
+    """Spin- and colour-averaged |M|^2 of u u~ > z + n gluons, ``p (m, 3 + n, 4)`` GeV."""
+    n_g = p.shape[1] - 3
+    references = references or (AXIS_Z,) * n_g
+    orderings = list(itertools.permutations(range(n_g)))
+    colour_matrix = _colour_matrix(orderings)
     g_l, g_r = chiral(*UP)
-    c_u = g_l * P_L + g_r * P_R
+    z_vertex = np.array([g @ (g_l * P_L + g_r * P_R) for g in GAMMA]).reshape(
+        (4,) + (1,) * n_g + (4, 4))
     out = np.empty(p.shape[0])
-    for n, (p1, p2, p3, p4) in enumerate(p):
-        t, u = dot(p1 - p3, p1 - p3), dot(p1 - p4, p1 - p4)
-        gamma = {(a, b): (GAMMA[b] @ slash(p1 - p3) @ GAMMA[a] @ c_u / t
-                          + GAMMA[a] @ c_u @ slash(p1 - p4) @ GAMMA[b] / u)
-                 for a, b in itertools.product(range(4), repeat=2)}
-        pol_z = polarisation_sum(p3, MZ)
-        total = sum(pol_z[a, a2] * -METRIC[b, b2]
-                    * np.trace(slash(p2) @ gamma[a, b] @ slash(p1) @ bar(gamma[a2, b2]))
-                    for a, b, a2, b2 in itertools.product(range(4), repeat=4)
-                    if pol_z[a, a2] and METRIC[b, b2])
-        out[n] = GZ2 * GS2 * 4 * total.real / 36
+    for event, (p1, p2, p3, *gluons) in enumerate(p):
+        currents = gluon_currents(gluons, quartic_sign)
+
+        def vertex(block, j, gluons=gluons):
+            shape = [1] + [4 if x in block else 1 for x in range(n_g)] + [4, 4]
+            matrix = np.einsum("n...,nij->...ij", j, G_LOWER).reshape(shape)
+            return matrix, sum(gluons[x] for x in block)
+
+        amps = np.zeros((len(orderings), 4) + (4,) * n_g + (4, 4), dtype=complex)
+        for blocks in _ordered_partitions(tuple(range(n_g))):
+            options = [[(colour, vertex(block, j)) for colour, j in currents[block]]
+                       for block in blocks]
+            for choice in itertools.product(*options):
+                colour: ColourString = {(): 1.0}
+                for c, _ in choice:
+                    colour = _times(colour, c)
+                emissions = [e for _, e in choice]
+                for z_at in range(len(blocks) + 1):
+                    line = quark_line(p1, [*emissions[:z_at], (z_vertex, p3), *emissions[z_at:]])
+                    for key, coefficient in colour.items():
+                        amps[orderings.index(key)] += coefficient * line
+        left = np.einsum("ij,x...jk,kl->x...il", slash(p2), amps, slash(p1))
+        right = np.einsum("ij,x...kj,kl->x...il", GAMMA[0], amps.conj(), GAMMA[0])
+        idx, idx_conj = "abcd"[:n_g + 1], "ABCD"[:n_g + 1]
+        sums = [polarisation_sum(p3, MZ)] + [physical_gluon_sum(k, r)
+                                             for k, r in zip(gluons, references, strict=True)]
+        total = np.einsum(f"xy,x{idx}rs,y{idx_conj}sr,"
+                          + ",".join(a + b for a, b in zip(idx, idx_conj, strict=True)) + "->",
+                          colour_matrix, left, right, *sums, optimize=True)
+        out[event] = GS2**n_g * GZ2 * total.real / (36 * math.factorial(n_g))
     return out
 
 
-def test_u_ubar_to_zg():
-    p = central_events(6, 500.0, (MZ, 0.0), seed=6)
-    assert_matches("u u~ > z g", p, uu_zg(p))
+def test_gluon_reference_vectors_drop_out():
+    for n_g, seed in ((2, 7), (3, 8)):
+        p = central_events(1, 1000.0, (MZ,) + (0.0,) * n_g, seed=seed)
+        moved = (AXIS_X, AXIS_Y, AXIS_X)[:n_g]
+        np.testing.assert_allclose(uu_z_gluons(p, moved), uu_z_gluons(p), rtol=1e-9)
+    wrong = uu_z_gluons(p, moved, quartic_sign=1.0) / uu_z_gluons(p, quartic_sign=1.0)
+    assert np.all(np.abs(wrong - 1) > 1e-3)
 
 
-# --- u u~ > z g g: two colour structures, polarisation sums in axial gauge --------------------
-#
-# M = gs^2 gZ [(T^a T^b)_ij A_1 + (T^b T^a)_ij A_2]. Reading the quark line from vbar(p2) to
-# u(p1), A_1 holds the three orderings of (Z, g_a, g_b) with g_a before g_b, A_2 the other three,
-# and the triple-gluon graph (f^abc T^c = -i [T^a, T^b]) enters A_1 and A_2 with opposite signs:
-#   NA = [G^a C_u S(p1 - K) G_n + G_n S(p1 - p3) G^a C_u] V^{n b c}(K, -k_a, -k_b) / K^2,
-#   V^{n b c}(q1, q2, q3) = g^{nb} (q1-q2)^c + g^{bc} (q2-q3)^n + g^{cn} (q3-q1)^b
-#   (helpers.dirac.triple_gauge),
-# S(q) = q-slash / q^2, K = k_a + k_b. Colour matrix: Tr(T^a T^b T^b T^a) = 16/3 on the
-# diagonal, Tr(T^a T^b T^a T^b) = -2/3 off it. With two external gluons the sum over their
-# polarisations must be physical: -g + (k n + n k) / (k.n) with a light-like reference n. The
-# result is independent of n only with the right relative sign of the triple-gluon graph
-# (test_zgg_reference_is_gauge_invariant); averaged over 36, and 1/2! for the gluons.
-
-COLOUR_QQGG = np.array([[16 / 3, -2 / 3], [-2 / 3, 16 / 3]])
-AXIS_Z, AXIS_X = np.array([1.0, 0.0, 0.0, 1.0]), np.array([1.0, 1.0, 0.0, 0.0])
-
-
-def zgg_colour_blocks(p: np.ndarray, reference: tuple[np.ndarray, np.ndarray] = (AXIS_Z, AXIS_Z)
-                      ) -> np.ndarray:
-    """``S_xy = gs^4 gZ^2 / 36 sum_spins A_x A_y*`` of u u~ > z g g, complex ``(n, 2, 2)``, in
-    the colour basis ``((T^a T^b)_ij, (T^b T^a)_ij)``; ``sum_xy C_xy S_xy`` is the averaged
-    ``|M|^2`` without the 1/2! for the gluons."""
-    g_l, g_r = chiral(*UP)
-    z_vertex = [g @ (g_l * P_L + g_r * P_R) for g in GAMMA]
-    out = np.empty((p.shape[0], 2, 2), dtype=complex)
-    for n, (p1, p2, p3, ka, kb) in enumerate(p):
-        big_k = ka + kb
-        three_gluon = triple_gauge(big_k, -ka, -kb)
-        amps = np.zeros((2, 4, 4, 4, 4, 4), dtype=complex)  # (colour, a, b, c, row, col)
-        for a, b, c in itertools.product(range(4), repeat=3):
-            z, ga, gb = (z_vertex[a], p3), (GAMMA[b], ka), (GAMMA[c], kb)
-            amps[0, a, b, c] = sum(quark_line(p1, order) for order in
-                                   ([z, ga, gb], [ga, z, gb], [ga, gb, z]))
-            amps[1, a, b, c] = sum(quark_line(p1, order) for order in
-                                   ([z, gb, ga], [gb, z, ga], [gb, ga, z]))
-            non_abelian = sum(
-                three_gluon[nu, b, c] * (quark_line(p1, [z, (G_LOWER[nu], big_k)])
-                                         + quark_line(p1, [(G_LOWER[nu], big_k), z]))
-                for nu in range(4)) / dot(big_k, big_k)
-            amps[0, a, b, c] += non_abelian
-            amps[1, a, b, c] -= non_abelian
-        left = np.einsum("ij,xabcjk,kl->xabcil", slash(p2), amps, slash(p1))
-        right = np.array([[[[bar(amps[x, a, b, c]) for c in range(4)] for b in range(4)]
-                           for a in range(4)] for x in range(2)])
-        out[n] = GS2**2 * GZ2 / 36 * np.einsum(
-            "xabcrs,yABCsr,aA,bB,cC->xy", left, right, polarisation_sum(p3, MZ),
-            physical_gluon_sum(ka, reference[0]), physical_gluon_sum(kb, reference[1]))
-    return out
-
-
-def uu_zgg(p: np.ndarray, reference: tuple[np.ndarray, np.ndarray] = (AXIS_Z, AXIS_Z)
-           ) -> np.ndarray:
-    """Spin- and colour-averaged |M|^2 of u u~ > z g g, ``p (n, 5, 4)`` GeV -> ``(n,)``."""
-    blocks = zgg_colour_blocks(p, reference)
-    return np.einsum("xy,nxy->n", COLOUR_QQGG, blocks).real / 2
-
-
-def test_zgg_reference_is_gauge_invariant():
-    p = central_events(2, 500.0, (MZ, 0.0, 0.0), seed=7)
-    np.testing.assert_allclose(uu_zgg(p, (AXIS_X, AXIS_Z)), uu_zgg(p), rtol=1e-10)
-
-
+@pytest.mark.parametrize("process", ["u u~ > z g", "u u~ > z g g", "u u~ > z g g g"])
 @pytest.mark.parametrize("sqrt_s", [300.0, 1000.0])
-def test_u_ubar_to_zgg(sqrt_s):
-    p = central_events(4, sqrt_s, (MZ, 0.0, 0.0), seed=7)
-    assert_matches("u u~ > z g g", p, uu_zgg(p))
+def test_u_ubar_to_z_gluons(process, sqrt_s):
+    n_g = process.count(" g")
+    p = central_events(2, sqrt_s, (MZ,) + (0.0,) * n_g, seed=9)
+    assert_matches(process, p, uu_z_gluons(p))
 
 
 # --- decays 1 -> 2 (the decaying particle at rest; MadGraph sums final and averages initial
@@ -217,17 +281,6 @@ def test_top_to_b_w():
     assert_matches("t > b w+", p, expected)
 
 
-# --- u u~ > z g g g: its soft-gluon limit on top of the u u~ > z g g reference ---------------
-#
-# With four coloured partons the soft factor needs colour correlations (Catani-Seymour 1997,
-# eq. 5.30): R_{n+1} -> -gs^2 sum_{k != l} (pk.pl) / ((pk.q)(pl.q)) <M_n| Tk.Tl |M_n>, with
-# R = |M|^2 x (identical factor). <Tk.Tl> is computed on the colour tensors (T^a T^b)_ij,
-# (T^b T^a)_ij with explicit SU(3) generators acting as T on the outgoing-quark index (row, the
-# incoming u~), -T^T on the outgoing-antiquark index (column, the incoming u) and -i f on the
-# gluons; colour conservation sum_k Tk = 0 is checked. The reduced |M_n> is the trace
-# reference above, so the engine's 2 -> 4 result is tested against independent pieces only.
-
-
 def _su3_generators() -> tuple[np.ndarray, np.ndarray]:
     """``T^a = lambda^a / 2`` complex ``(8, 3, 3)`` and real ``f^{abc}`` ``(8, 8, 8)``."""
     lam = np.zeros((8, 3, 3), dtype=complex)
@@ -239,38 +292,3 @@ def _su3_generators() -> tuple[np.ndarray, np.ndarray]:
     t = lam / 2
     f = -2j * (np.einsum("aij,bjk,cki->abc", t, t, t) - np.einsum("bij,ajk,cki->abc", t, t, t))
     return t, f.real
-
-
-def colour_correlators() -> np.ndarray:
-    """``<c_x| Tk.Tl |c_y>`` for legs k, l in (u~, u, g_a, g_b), real ``(4, 4, 2, 2)``."""
-    t, f = _su3_generators()
-    basis = (np.einsum("aik,bkj->ijab", t, t), np.einsum("bik,akj->ijab", t, t))
-    charged = [[np.einsum("cxi,ijab->cxjab", t, c), -np.einsum("cjy,ijab->ciyab", t, c),
-                -1j * np.einsum("cxa,ijab->cijxb", f, c), -1j * np.einsum("cxb,ijab->cijax", f, c)]
-               for c in basis]
-    for legs in charged:
-        assert np.max(np.abs(sum(legs))) < 1e-14  # colour conservation
-    return np.array([[[[np.vdot(charged[x][k], charged[y][l]) for y in range(2)]
-                       for x in range(2)] for l in range(4)] for k in range(4)]).real
-
-
-def test_u_ubar_to_zggg_soft_limit():
-    sqrt_s, lam = 1000.0, 1e-6
-    p1, p2 = np.array([sqrt_s / 2, 0, 0, sqrt_s / 2]), np.array([sqrt_s / 2, 0, 0, -sqrt_s / 2])
-    q = lam * sqrt_s / 2 * np.array([1.0, math.sin(1.1) * math.cos(0.4),
-                                     math.sin(1.1) * math.sin(0.4), math.cos(1.1)])
-    rest = p1 + p2 - q
-    red = central_events(3, math.sqrt(dot(rest, rest)), (MZ, 0.0, 0.0), seed=5)
-    full = np.concatenate([np.broadcast_to(np.stack([p1, p2]), (3, 2, 4)),
-                           boost_between(red[:, 2:], red[0, 0] + red[0, 1], rest),
-                           np.broadcast_to(q, (3, 1, 4))], axis=1)
-    blocks, correlators = zgg_colour_blocks(red), colour_correlators()
-    expected = np.empty(3)
-    for n, event in enumerate(full):
-        legs = (event[1], event[0], event[3], event[4])  # u~, u, g_a, g_b
-        expected[n] = -GS2 * sum(
-            dot(legs[k], legs[l]) / (dot(legs[k], q) * dot(legs[l], q))
-            * np.sum(correlators[k, l] * blocks[n])
-            for k, l in itertools.permutations(range(4), 2)).real
-    # the limit is approached linearly in lam: ~1e-5 at lam = 1e-6
-    assert_matches("u u~ > z g g g", full, expected / 6, rtol=5e-5)

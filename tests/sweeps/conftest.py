@@ -6,8 +6,6 @@ import pytest
 
 from helpers.amplitude_files import write_toy_amplitudes
 
-SWEEPS_DIR = Path(__file__).parent
-
 
 @pytest.fixture(scope="session")
 def toy_dataset(tmp_path_factory) -> Path:
@@ -26,7 +24,7 @@ def trainer():
 
 @pytest.fixture
 def fake_env(tmp_path) -> dict[str, Path]:
-    """Control directory of the fake run function (see ``sweep_fakes``): pass
+    """Control directory of the fake run function (see ``helpers.sweep_fakes``): pass
     ``files["dataset"]`` as the dataset; ``ledger.txt`` and ``pids.txt`` appear next to it."""
     return {"dataset": tmp_path / "toy.h5", "ledger": tmp_path / "ledger.txt",
             "pids": tmp_path / "pids.txt", "control": tmp_path / "fake.json"}

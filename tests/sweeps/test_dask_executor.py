@@ -2,9 +2,9 @@
 
 import pytest
 import yaml
-from sweep_fakes import CRASHES, RAISES, fake_run, fake_spec, tiny_base
 from typer.testing import CliRunner
 
+from helpers.sweep_fakes import CRASHES, RAISES, fake_run, fake_spec, tiny_base
 from hepscaling import cli
 from hepscaling.errors import UsageError
 from hepscaling.records import load_records

@@ -2,8 +2,7 @@
 
 import os
 
-from sweep_fakes import RAISES, fake_run, tiny_base
-
+from helpers.sweep_fakes import RAISES, fake_run, tiny_base
 from hepscaling.records import config_hash, read_record
 from hepscaling.sweeps.job import RunTask, execute_run, record_failure
 

@@ -1,7 +1,6 @@
 """The local process pool: crash attribution, persistent workers, thread shares."""
 
-from sweep_fakes import CRASHES, fake_run, tiny_base
-
+from helpers.sweep_fakes import CRASHES, fake_run, tiny_base
 from hepscaling.records import config_hash
 from hepscaling.sweeps.job import RunTask, available_cores
 from hepscaling.sweeps.local_executor import LocalExecutor

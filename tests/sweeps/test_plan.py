@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from sweep_fakes import fake_flops_per_step
 
+from helpers.sweep_fakes import fake_flops_per_step
 from hepscaling.errors import UsageError
 from hepscaling.records import config_hash
 from hepscaling.sweeps.plan import (

@@ -4,8 +4,8 @@ import json
 
 import pandas as pd
 import pytest
-from sweep_fakes import fake_flops_per_step, fake_spec
 
+from helpers.sweep_fakes import fake_flops_per_step, fake_spec
 from hepscaling.errors import UsageError
 from hepscaling.records import RunRecord, write_record
 from hepscaling.sweeps import make_plan, parse_spec, sweep_status, sweep_table, write_table

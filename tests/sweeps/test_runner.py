@@ -6,11 +6,19 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
-from sweep_fakes import CRASHES, DIVERGES, RAISES, fake_metric, fake_run, fake_spec, tiny_base
 
-from conftest import SWEEPS_DIR
+from helpers.sweep_fakes import (
+    CRASHES,
+    DIVERGES,
+    RAISES,
+    fake_metric,
+    fake_run,
+    fake_spec,
+    tiny_base,
+)
 from hepscaling.data.amplitudes import read_amplitudes
 from hepscaling.errors import UsageError
 from hepscaling.records import load_records, read_record, write_record
@@ -84,13 +92,15 @@ def test_one_sweep_per_directory(tmp_path, fake_env):
                   run_fn=fake_run)
 
 
+TESTS_DIR = Path(__file__).parents[1]
 KILLABLE = """
 import sys
 sys.path.insert(0, {tests!r})
-from hepscaling.sweeps import LocalExecutor, parse_spec, run_sweep
-from sweep_fakes import fake_run, fake_spec
+from hepscaling.sweeps import LocalExecutor, run_sweep
+from helpers.sweep_fakes import fake_run, fake_spec
 run_sweep(fake_spec({dataset!r}, **{{"model.width": [8, 16, 32], "seed": [0, 1]}}), {out!r},
-          executor=LocalExecutor(2, preload=["sweep_fakes"]), run_fn=fake_run, progress=False)
+          executor=LocalExecutor(2, preload=["helpers.sweep_fakes"]), run_fn=fake_run,
+          progress=False)
 """
 
 
@@ -105,7 +115,7 @@ def _alive(pid: int) -> bool:
 def test_killed_sweep_resumes_with_nothing_lost_or_counted_twice(tmp_path, fake_env):
     fake_env["control"].write_text('{"sleep": 0.4}')
     out = tmp_path / "out"
-    code = KILLABLE.format(tests=str(SWEEPS_DIR), out=str(out), dataset=str(fake_env["dataset"]))
+    code = KILLABLE.format(tests=str(TESTS_DIR), out=str(out), dataset=str(fake_env["dataset"]))
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not fake_env["ledger"].exists() and time.monotonic() < deadline:

@@ -68,6 +68,21 @@ def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: 
                      bootstrap=bootstrap, seed=seed, level=level, holdout=holdout)
 
 
+def _json(obj: Any) -> str:
+    """Strict JSON (no Infinity/NaN: non-finite numbers, e.g. an unbounded interval end,
+    become null)."""
+    def clean(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: clean(v) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [clean(v) for v in x]
+        if isinstance(x, float) and not math.isfinite(x):
+            return None
+        return x
+
+    return json.dumps(clean(obj), indent=1, default=str, allow_nan=False)
+
+
 def _fmt(iv: Any) -> str:
     return f"{iv.value:.4g} [{iv.low:.4g}, {iv.high:.4g}]"
 
@@ -88,11 +103,11 @@ def fit(directory: Directory, law: Law = LawName.power, axis: Axis = AxisName.D,
     groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level,
                    holdout)
     if as_json:
-        typer.echo(json.dumps([{
+        typer.echo(_json([{
             "group": g.key, "label": g.label, "n_runs": len(g.runs),
             "fit": g.fit.to_dict() if g.fit else None, "error": g.error,
             "extrapolation": g.check.to_dict() if g.check else None,
-            "extrapolation_error": g.check_error} for g in groups], indent=1, default=str))
+            "extrapolation_error": g.check_error} for g in groups]))
         return
     for g in groups:
         typer.echo(f"{g.label}  ({len(g.runs)} runs)")
@@ -139,7 +154,7 @@ def predict(directory: Directory,
     groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level, 0)
     rows = [_prediction(g, law, axis, target, at) for g in groups]
     if as_json:
-        typer.echo(json.dumps(rows, indent=1, default=str))
+        typer.echo(_json(rows))
         return
     for row in rows:
         if "error" in row:

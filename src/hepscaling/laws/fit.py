@@ -130,7 +130,7 @@ def fit_core(form: Form, u: np.ndarray, mu: np.ndarray, log_y: np.ndarray, group
     optimum, params, samples (bootstrap, n_params) float64, n_failed, scheme used, notes
     """
     scheme = choose_scheme(groups, scheme)
-    with single_threaded_blas():
+    with single_threaded_blas(), np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         best = minimize_huber(form, u, log_y)
         params = form.to_params(best.theta, mu)
         starts = best.theta[None] if form.convex else np.vstack(

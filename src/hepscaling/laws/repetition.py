@@ -24,7 +24,7 @@ import numpy as np
 from hepscaling.errors import UsageError
 from hepscaling.laws.fit import check_positive, fit_core, scale_groups
 from hepscaling.laws.forms import EXP_RANGE, LOG_RANGE, Form, data_scale_grid, power_law
-from hepscaling.laws.results import Band, LawFit, make_band
+from hepscaling.laws.results import Band, LawFit, make_band, quiet
 
 __all__ = ["REPETITION", "RepetitionFit", "effective_data_size", "fit_repetition"]
 
@@ -87,6 +87,7 @@ class RepetitionFit(LawFit):
     """``L = (x_c / D')^alpha + k`` with ``D'`` of :func:`effective_data_size`; params ``x_c``,
     ``alpha``, ``k``, ``r_star``. ``data``: ``U``, ``epochs``, ``y``."""
 
+    @quiet
     def effective_data(self, unique: np.ndarray | float, epochs: np.ndarray | float) -> Band:
         """``D'`` float64 (n,) for ``unique`` samples trained for ``epochs``, with its band."""
         u = np.atleast_1d(np.asarray(unique, dtype=float))
@@ -94,6 +95,7 @@ class RepetitionFit(LawFit):
                      [effective_data_size(u, epochs, p["r_star"]) for p in self._sample_params()],
                      self.level)
 
+    @quiet
     def predict(self, unique: np.ndarray | float, epochs: np.ndarray | float) -> Band:
         """Predicted loss float64 (n,) for ``unique`` samples trained for ``epochs``."""
         u = np.atleast_1d(np.asarray(unique, dtype=float))

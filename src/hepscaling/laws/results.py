@@ -8,6 +8,7 @@ intervals over the same replicates, so they carry the correlations between param
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,21 @@ from hepscaling.laws import frontier
 from hepscaling.laws.bootstrap import percentile_interval
 from hepscaling.laws.forms import ceiling_law, joint_law, power_law
 
-__all__ = ["Band", "CeilingFit", "Interval", "JointFit", "LawFit", "PowerLawFit", "make_band"]
+__all__ = ["Band", "CeilingFit", "Interval", "JointFit", "LawFit", "PowerLawFit", "make_band",
+           "quiet"]
+
+
+
+def quiet(func: Callable) -> Callable:
+    """Run ``func`` with numpy's overflow/invalid/divide warnings off: extreme bootstrap
+    replicates may overflow to inf (e.g. an unreachable target), which the percentile
+    intervals handle."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -147,12 +162,14 @@ class PowerLawFit(LawFit):
     """``L(X) = (x_c / X)^alpha + k``; params ``x_c`` (unit of X), ``alpha``, ``k`` (unit of L;
     exactly 0 for ``law="power_no_floor"``). ``data``: ``x``, ``y``."""
 
+    @quiet
     def predict(self, x: np.ndarray | float) -> Band:
         """Predicted loss at ``x`` float64 (n,) with its band."""
         x = np.atleast_1d(np.asarray(x, dtype=float))
         return make_band(power_law(x, **self.params),
                      [power_law(x, **p) for p in self._sample_params()], self.level)
 
+    @quiet
     def solve(self, target: float) -> Interval:
         """The ``X`` at which the law reaches the loss ``target``, with its interval.
 
@@ -186,12 +203,14 @@ class CeilingFit(LawFit):
     ``top - A`` (``top`` = the metric's maximum, 1 for accuracy/AUC), see
     :func:`hepscaling.laws.fit.fit_ceiling`. ``data``: ``x``, ``y`` (the metric itself)."""
 
+    @quiet
     def predict(self, x: np.ndarray | float) -> Band:
         """Predicted metric at ``x`` float64 (n,) with its band."""
         x = np.atleast_1d(np.asarray(x, dtype=float))
         return make_band(ceiling_law(x, **self.params),
                      [ceiling_law(x, **p) for p in self._sample_params()], self.level)
 
+    @quiet
     def solve(self, target: float) -> Interval:
         """The ``X`` at which the metric reaches ``target`` (from below), with its interval.
 
@@ -219,6 +238,7 @@ class JointFit(LawFit):
     """``L(N, D) = E + A / N^alpha + B / D^beta``; params ``E``, ``A``, ``alpha``, ``B``,
     ``beta`` (N = trainable parameters, D = training samples). ``data``: ``N``, ``D``, ``y``."""
 
+    @quiet
     def predict(self, N: np.ndarray | float, D: np.ndarray | float) -> Band:
         """Predicted loss at ``(N, D)`` float64 (n,) each, with its band."""
         N, D = np.broadcast_arrays(np.atleast_1d(np.asarray(N, dtype=float)),
@@ -226,6 +246,7 @@ class JointFit(LawFit):
         return make_band(_joint(N, D, self.params),
                      [_joint(N, D, p) for p in self._sample_params()], self.level)
 
+    @quiet
     def solve(self, target: float, *, N: float | None = None, D: float | None = None,
               flops_per_sample: Callable[[float], float] | None = None) -> Interval:
         """What reaches the loss ``target``: ``D`` at fixed ``N=``, ``N`` at fixed ``D=``, or,
@@ -263,6 +284,7 @@ class JointFit(LawFit):
         samples = np.array([one(p) for p in self._sample_params()])
         return Interval(central, *percentile_interval(samples, self.level), self.level)
 
+    @quiet
     def frontier_exponents(self) -> dict[str, Interval]:
         """Exponents of the compute-optimal frontier ``N* ~ C^a``, ``D* ~ C^b`` for
         ``C ~ N D``: ``a = beta / (alpha + beta)``, ``b = alpha / (alpha + beta)``."""
@@ -280,6 +302,7 @@ class JointFit(LawFit):
         out["frontier_exponents"] = {k: v.to_dict() for k, v in self.frontier_exponents().items()}
         return out
 
+    @quiet
     def frontier(self, C: np.ndarray | float,
                  flops_per_sample: Callable[[float], float] | None = None
                  ) -> tuple[Band, Band, Band]:

@@ -14,7 +14,7 @@ factors (including their factors of i) are passed in as couplings:
 - FFS: ``gl P_L + gr P_R``;
 - VVV: ``g [g_mn (p1-p2)_r + g_nr (p2-p3)_m + g_rm (p3-p1)_n]``, momenta flowing in;
 - VVVV: ``c01 g_01 g_23 + c02 g_02 g_13 + c03 g_03 g_12`` over the leg indices;
-- VVS: ``g g_mn``; SSS: ``g``.
+- VVS and VVSS: ``g g_mn``; SSS and SSSS: ``g``.
 """
 
 from __future__ import annotations

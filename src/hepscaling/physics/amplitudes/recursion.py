@@ -343,9 +343,15 @@ def _vertex(c: Contribution, currents: dict, momenta: dict, p_node: np.ndarray,
     elif t.kind == "VVS":
         out = K.vvs_scalar(cur[0], cur[1], g[0]) if o == 2 else K.vvs_vector(
             cur[1 - o], cur[2], g[0])
-    else:  # SSS
-        a, b = (o + 1) % 3, (o + 2) % 3
-        out = g[0] * cur[a] * cur[b]
+    elif t.kind == "VVSS":  # legs (V, V, S, S)
+        if o < 2:
+            out = K.vvs_vector(cur[1 - o], cur[2] * cur[3], g[0])
+        else:
+            out = K.vvs_scalar(cur[0], cur[1], g[0]) * cur[5 - o]
+    else:  # SSS, SSSS
+        out = g[0]
+        for arr in cur.values():
+            out = out * arr
     out = np.asarray(out)
     lead = int(np.prod(out.shape[1:1 + m]))
     return out.reshape((*out.shape[:1], lead, *out.shape[1 + m:]))

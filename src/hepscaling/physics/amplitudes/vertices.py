@@ -6,11 +6,11 @@ Feynman rules follow from ``D_mu = d_mu - i g_s T^a G^a_mu - i g T^i W^i_mu - i 
 (Peskin & Schroeder): ``i g_s gamma^mu T^a``, ``i e Q gamma^mu``,
 ``i (g/c_w) gamma^mu (T3 P_L - Q s_w^2)``, ``i (g/sqrt 2) gamma^mu P_L`` (identity CKM),
 Yukawa ``-i y_f / v``, ``h W W``: ``i g M_W g^mn``, ``h Z Z``: ``i g M_Z / c_w g^mn``,
-``h h h``: ``-3 i M_H^2 / v``. Triple and quartic gauge vertices of SU(3) and SU(2) are the
-Yang-Mills rules ``g f^abc Gamma`` and ``-i g^2 [f f (g g - g g) + ...]``; the electroweak
-ones are obtained numerically by rotating ``(W^1, W^2, W^3)`` to ``(W+, W-, A, Z)``.
-Not included (not needed by tree-level processes with at most one Higgs boson): ``h h V V``
-and ``h h h h``.
+``h h h``: ``-3 i M_H^2 / v``, ``h h W W``: ``i g^2 / 2 g^mn``, ``h h Z Z``:
+``i g^2 / (2 c_w^2) g^mn``, ``h h h h``: ``-3 i M_H^2 / v^2``. Triple and quartic gauge
+vertices of SU(3) and SU(2) are the Yang-Mills rules ``g f^abc Gamma`` and
+``-i g^2 [f f (g g - g g) + ...]``; the electroweak ones are obtained numerically by rotating
+``(W^1, W^2, W^3)`` to ``(W+, W-, A, Z)``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class VertexTerm:
     """One Lorentz x colour term of a vertex.
 
     legs : outgoing particle names in the kernel's leg order (see :mod:`.kernels`).
-    kind : "FFV", "FFS", "VVV", "VVVV", "VVS" or "SSS".
+    kind : "FFV", "FFS", "VVV", "VVVV", "VVS", "VVSS", "SSS" or "SSSS".
     coupling : complex kernel couplings (FFV/FFS: ``(gl, gr)``; VVVV: three pairing
         coefficients; others one number), including the factors of i.
     colour : complex tensor with one axis per leg (dimension 1, 3 or 8).
@@ -120,6 +120,9 @@ def _higgs_terms(p: SMParameters) -> list[VertexTerm]:
         VertexTerm(("w-", "w+", "h"), "VVS", (1j * p.gw * p.MW,), one, 0),
         VertexTerm(("z", "z", "h"), "VVS", (1j * p.gw * p.MZ / p.cw,), one, 0),
         VertexTerm(("h", "h", "h"), "SSS", (-3j * p.MH**2 / p.vev,), one, 0),
+        VertexTerm(("w-", "w+", "h", "h"), "VVSS", (0.5j * p.gw**2,), one[..., None], 0),
+        VertexTerm(("z", "z", "h", "h"), "VVSS", (0.5j * p.gw**2 / p.cw**2,), one[..., None], 0),
+        VertexTerm(("h",) * 4, "SSSS", (-3j * p.MH**2 / p.vev**2,), one[..., None], 0),
     ]
 
 

@@ -12,6 +12,9 @@ plan ``OUT/sweep.json`` and then runs exactly the planned runs that are not fini
 Each run owns ``OUT/runs/<run_id>/`` (record, checkpoint, ``run.log``) and its record is
 written atomically, so a killed sweep loses at most the unfinished part of the runs in flight
 and never counts a run twice.
+
+Editing the spec and re-running into the same ``OUT`` replans: runs whose resolved config is
+unchanged keep their records (same run id); ``status`` and ``table`` report the new plan.
 """
 
 from __future__ import annotations

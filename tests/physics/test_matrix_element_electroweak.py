@@ -21,13 +21,13 @@ from helpers.dirac import (
     P_L,
     P_R,
     bar,
-    physical_gluon_sum,
     polarisation_sum,
     quark_line,
     slash,
     triple_gauge,
     vector_propagator,
 )
+from helpers.gluons import AXIS_X, AXIS_Y, line_squared
 from helpers.kinematics import central_events, dot
 from helpers.me_checks import assert_matches
 from helpers.sm_inputs import (
@@ -46,10 +46,7 @@ from helpers.sm_inputs import (
     chiral,
 )
 
-AXIS_X = np.array([1.0, 1.0, 0.0, 0.0])
-
-
-# --- u d~ > w+ z -----------------------------------------------------------------------------
+# --- u d~ > w+ z (+ gluons) -------------------------------------------------------------------
 #
 # Three diagrams on the quark line v(p2)bar Gamma^{ab} u(p1), W+(p3) index a, Z(p4) index b:
 #   t-channel d: gZ gW  G^b C_d (p1-p3-slash) G^a P_L / t
@@ -65,45 +62,49 @@ AXIS_X = np.array([1.0, 1.0, 0.0, 0.0])
 WZ_S_CHANNEL_SIGN = -1.0
 
 
-def ud_wz(p: np.ndarray, sign: float = WZ_S_CHANNEL_SIGN) -> np.ndarray:
-    """Spin- and colour-averaged |M|^2 of u d~ > w+ z, ``p (n, 4, 4)`` GeV -> ``(n,)``."""
-    g_z, g_w = math.sqrt(GZ2), math.sqrt(GW2)
-    g_wwz = math.sqrt(2 * GW2) * math.sqrt(CW2)  # g cw
-    c_u, c_d = ((gl * P_L + gr * P_R) for gl, gr in (chiral(*UP), chiral(*DOWN)))
+def ud_wz_gluons(p: np.ndarray, sign: float = WZ_S_CHANNEL_SIGN,
+                 references: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
+    """Spin- and colour-averaged |M|^2 of u d~ > w+ z + n gluons (n = 0, 1, 2), the gluons
+    attached in every way by helpers.gluons; ``p (m, 4 + n, 4)`` GeV -> ``(m,)``."""
+    n_g = p.shape[1] - 4
+    g_w, g_wwz = math.sqrt(GW2), math.sqrt(2 * GW2) * math.sqrt(CW2)  # gW, g cw
+    c_u, c_d = ((gl * P_L + gr * P_R) * math.sqrt(GZ2) for gl, gr in (chiral(*UP), chiral(*DOWN)))
+    w_vertex = (g_w * GAMMA @ P_L)[:, None]  # (a, 1, 4, 4): W+ index a
+    z_u, z_d = ((GAMMA @ c)[None] for c in (c_u, c_d))  # (1, b, 4, 4): Z index b
     out = np.empty(p.shape[0])
-    for n, (p1, p2, p3, p4) in enumerate(p):
-        q = p1 + p2
-        s, t, u = dot(q, q), dot(p1 - p3, p1 - p3), dot(p1 - p4, p1 - p4)
-        w_prop = 1.0 / (s - MW**2 + 1j * MW * WW)
-        gamma = {}
-        for a, b in itertools.product(range(4), repeat=2):
-            vertex = (GAMMA[a] * (-p3 - q)[b] + GAMMA[b] * (q + p4)[a]
-                      + METRIC[a, b] * slash(p3 - p4))
-            gamma[a, b] = (g_z * g_w * (GAMMA[b] @ c_d @ slash(p1 - p3) @ GAMMA[a] @ P_L / t
-                                        + GAMMA[a] @ P_L @ slash(p1 - p4) @ GAMMA[b] @ c_u / u)
-                           + sign * g_w * g_wwz * w_prop * vertex @ P_L)
-        pol_w, pol_z = polarisation_sum(p3, MW), polarisation_sum(p4, MZ)
-        total = 0.0
-        for a, b, a2, b2 in itertools.product(range(4), repeat=4):
-            weight = pol_w[a, a2] * pol_z[b, b2]
-            if weight:
-                total += weight * np.trace(slash(p2) @ gamma[a, b] @ slash(p1)
-                                           @ bar(gamma[a2, b2]))
-        out[n] = total.real * 3 / 36
-    return out
+    for n, (p1, p2, p3, p4, *gluons) in enumerate(p):
+        q = p3 + p4
+        vertex = (np.einsum("aij,b->abij", GAMMA, -p3 - q) + np.einsum("bij,a->abij", GAMMA, q + p4)
+                  + np.einsum("ab,ij->abij", METRIC, slash(p3 - p4)))
+        s_channel = sign * g_w * g_wwz / (dot(q, q) - MW**2 + 1j * MW * WW) * vertex @ P_L
+        lines = [[(z_d, p4), (w_vertex, p3)], [(w_vertex, p3), (z_u, p4)], [(s_channel, q)]]
+        out[n] = line_squared(p1, p2, lines, [polarisation_sum(p3, MW), polarisation_sum(p4, MZ)],
+                              gluons, references)
+    return out * GS2**n_g / (36 * math.factorial(n_g))
 
 
 def test_wz_reference_is_gauge_invariant():
     # A 2 -> 2 |M|^2 tends to a constant at fixed angles when the gauge cancellation works.
     low, high = (central_events(3, sqrt_s, (MW, MZ), seed=1) for sqrt_s in (2000.0, 20000.0))
-    assert np.all(np.abs(ud_wz(high) / ud_wz(low) - 1) < 0.1)
-    assert np.all(ud_wz(high, sign=1.0) / ud_wz(low, sign=1.0) > 1e3)
+    assert np.all(np.abs(ud_wz_gluons(high) / ud_wz_gluons(low) - 1) < 0.1)
+    assert np.all(ud_wz_gluons(high, sign=1.0) / ud_wz_gluons(low, sign=1.0) > 1e3)
 
 
-@pytest.mark.parametrize("sqrt_s", [200.0, 500.0, 2000.0])
-def test_u_dbar_to_wz(sqrt_s):
-    p = central_events(6, sqrt_s, (MW, MZ), seed=2)
-    assert_matches("u d~ > w+ z", p, ud_wz(p))
+def test_wz_gluon_reference_vectors_drop_out():
+    p = central_events(1, 1000.0, (MW, MZ, 0.0, 0.0), seed=9)
+    np.testing.assert_allclose(ud_wz_gluons(p, references=(AXIS_X, AXIS_Y)), ud_wz_gluons(p),
+                               rtol=1e-9)
+
+
+@pytest.mark.parametrize(("process", "sqrt_s"), [
+    ("u d~ > w+ z", 200.0), ("u d~ > w+ z", 500.0), ("u d~ > w+ z", 2000.0),
+    ("u d~ > w+ z g", 400.0), ("u d~ > w+ z g", 1000.0),
+    ("u d~ > w+ z g g", 500.0), ("u d~ > w+ z g g", 1000.0),
+])
+def test_u_dbar_to_wz_gluons(process, sqrt_s):
+    n_g = process.count(" g")
+    p = central_events(3, sqrt_s, (MW, MZ) + (0.0,) * n_g, seed=2)
+    assert_matches(process, p, ud_wz_gluons(p))
 
 
 # --- Higgs-strahlung: pins the hZZ and hWW couplings ----------------------------------------
@@ -144,53 +145,6 @@ def test_u_dbar_to_wh(sqrt_s):
     p = central_events(6, sqrt_s, (MW, MH), seed=8)
     expected = higgsstrahlung(p, 0, 1, P_L, GW2, MW, WW, math.sqrt(2 * GW2) * MW, 4.0 * 3.0)
     assert_matches("u d~ > w+ h", p, expected)
-
-
-# --- u d~ > w+ z g: the three u d~ > w+ z graphs with a gluon on the quark line --------------
-#
-# Emissions listed from the vbar(p2) end: t-type [Z_d, W], u-type [W, Z_u], s-type [X] with
-# X^{ab} = WZ_S_CHANNEL_SIGN gW g cw G_n P_L V^{n a b}(Q) / (Q^2 - MW^2 + i MW WW), Q = p3 + p4
-# (the sign fixed by u d~ > w+ z above), the gluon inserted at every place on the line. The
-# gluon couples to the conserved quark line only: -g suffices, checked against the axial sum.
-# Colour Tr(T^a T^a) = 4, averaged over 36.
-
-
-def ud_wzg(p: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
-    """Spin- and colour-averaged |M|^2 of u d~ > w+ z g, ``p (n, 5, 4)`` GeV -> ``(n,)``."""
-    g_w, g_wwz = math.sqrt(GW2), math.sqrt(2 * GW2) * math.sqrt(CW2)
-    c_u, c_d = ((gl * P_L + gr * P_R) * math.sqrt(GZ2) for gl, gr in (chiral(*UP), chiral(*DOWN)))
-    out = np.empty(p.shape[0])
-    for n, (p1, p2, p3, p4, kg) in enumerate(p):
-        q = p3 + p4
-        w_prop = WZ_S_CHANNEL_SIGN * g_w * g_wwz / (dot(q, q) - MW**2 + 1j * MW * WW)
-        amp = np.zeros((4, 4, 4, 4, 4), dtype=complex)  # (W index, Z index, gluon index, ...)
-        for a, b, c in itertools.product(range(4), repeat=3):
-            w, g = (g_w * GAMMA[a] @ P_L, p3), (GAMMA[c], kg)
-            vertex = (GAMMA[a] * (-p3 - q)[b] + GAMMA[b] * (q + p4)[a]
-                      + METRIC[a, b] * slash(p3 - p4))
-            lines = ([(GAMMA[b] @ c_d, p4), w], [w, (GAMMA[b] @ c_u, p4)],
-                     [(w_prop * vertex @ P_L, q)])
-            amp[a, b, c] = sum(quark_line(p1, [*line[:i], g, *line[i:]])
-                               for line in lines for i in range(len(line) + 1))
-        left = np.einsum("ij,abcjk,kl->abcil", slash(p2), amp, slash(p1))
-        right = np.array([[[bar(amp[a, b, c]) for c in range(4)] for b in range(4)]
-                          for a in range(4)])
-        gluon_sum = -METRIC if reference is None else physical_gluon_sum(kg, reference)
-        total = np.einsum("abcrs,ABCsr,aA,bB,cC->", left, right, polarisation_sum(p3, MW),
-                          polarisation_sum(p4, MZ), gluon_sum)
-        out[n] = GS2 * 4 * total.real / 36
-    return out
-
-
-def test_wzg_reference_polarisation_sum_is_physical():
-    p = central_events(2, 500.0, (MW, MZ, 0.0), seed=9)
-    np.testing.assert_allclose(ud_wzg(p, AXIS_X), ud_wzg(p), rtol=1e-10)
-
-
-@pytest.mark.parametrize("sqrt_s", [400.0, 1000.0])
-def test_u_dbar_to_wzg(sqrt_s):
-    p = central_events(4, sqrt_s, (MW, MZ, 0.0), seed=9)
-    assert_matches("u d~ > w+ z g", p, ud_wzg(p))
 
 
 # --- u u~ > w+ w- z: sixteen graphs ------------------------------------------------------------

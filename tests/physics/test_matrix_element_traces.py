@@ -18,18 +18,15 @@ import pytest
 
 from helpers.dirac import (
     EYE,
-    G_LOWER,
     GAMMA,
     METRIC,
     P_L,
     P_R,
     bar,
-    physical_gluon_sum,
     polarisation_sum,
-    quark_line,
     slash,
-    triple_gauge,
 )
+from helpers.gluons import AXIS_X, AXIS_Y, QUARTIC_SIGN, line_squared
 from helpers.kinematics import central_events, dot
 from helpers.me_checks import assert_matches
 from helpers.sm_inputs import GS2, GW2, GZ2, MH, MT, MW, MZ, UP, VEV, WT, chiral
@@ -70,151 +67,25 @@ def test_u_ubar_to_ttbar_h(sqrt_s):
     assert_matches("u u~ > t t~ h", p, uu_ttbar_h(p))
 
 
-# --- u u~ > z + n gluons (n = 1, 2, 3): every Feynman diagram, colour in ordered strings ------
+# --- u u~ > z + n gluons (n = 1, 2, 3): every Feynman diagram (helpers.gluons) ---------------
 #
-# The gluons attach to the quark line singly or through off-shell gluon currents built from the
-# three- and four-gluon vertices (the sum of all tree subdiagrams ending in one gluon line):
-#   J_x^n = g^{n beta_x} (placeholder for the polarisation of gluon x, colour T^x);
-#   J_{A+B} = [X_A, X_B] V^{n r s}(K, -K_A, -K_B) J_A,r J_B,s / K^2 for every split into two
-#   subsets (V = helpers.dirac.triple_gauge, K = K_A + K_B, X the colour of a current);
-#   for three gluons x, y, w also the four-gluon vertex, QUARTIC_SIGN x {-[T^x,[T^y,T^w]]
-#   (g^{n y} g^{x w} - g^{n w} g^{x y}), -[T^y,[T^x,T^w]] (g^{n x} g^{y w} - g^{n w} g^{x y}),
-#   -[T^w,[T^x,T^y]] (g^{n x} g^{y w} - g^{n y} g^{x w})} / K^2 (Peskin-Schroeder's vertex with
-#   f f T = -[T,[T,T]]).
-# On the line (from the vbar(p2) end, helpers.dirac.quark_line) every ordered partition of the
-# gluons into currents, with the Z at every place, contributes gamma_n J^n per current and the
-# product of the currents' colours. Colour strings (T^{s1}..T^{sn})_ij are summed with the colour
-# matrix of explicit SU(3) generators; the gluon polarisation sums are the physical (axial)
-# ones, so the result must not depend on their reference vectors: that holds only with the
-# relative sign of the three-gluon currents used here (the same as in u u~ > z g g) and
-# QUARTIC_SIGN = -1 (test_gluon_reference_vectors_drop_out). Averaged over 36, and 1/n!.
-
-QUARTIC_SIGN = -1.0
-AXIS_Z, AXIS_X, AXIS_Y = (np.array(v) for v in ([1.0, 0, 0, 1], [1.0, 1, 0, 0], [1.0, 0, 1, 0]))
-ColourString = dict[tuple[int, ...], float]
-
-
-def _times(x: ColourString, y: ColourString) -> ColourString:
-    out: ColourString = {}
-    for kx, vx in x.items():
-        for ky, vy in y.items():
-            out[kx + ky] = out.get(kx + ky, 0.0) + vx * vy
-    return out
-
-
-def _commutator(x: ColourString, y: ColourString) -> ColourString:
-    out = _times(x, y)
-    for key, value in _times(y, x).items():
-        out[key] = out.get(key, 0.0) - value
-    return out
-
-
-def gluon_currents(momenta: list[np.ndarray], quartic_sign: float
-                   ) -> dict[frozenset, list[tuple[ColourString, np.ndarray]]]:
-    """Off-shell currents for every subset of gluons: ``(colour, J)`` terms with ``J`` complex
-    ``(4, 4, ..., 4)`` = ``[n, beta_x for x in sorted(subset)]``, upper indices."""
-    currents = {frozenset([x]): [({(x,): 1.0}, METRIC.astype(complex))]
-                for x in range(len(momenta))}
-    for size in range(2, len(momenta) + 1):
-        for subset in itertools.combinations(range(len(momenta)), size):
-            big_k = sum(momenta[x] for x in subset)
-            terms = []
-            for r in range(size - 1):  # splits {A, B} with A holding the smallest label
-                for rest in itertools.combinations(subset[1:], r):
-                    part_a = (subset[0], *rest)
-                    part_b = tuple(x for x in subset if x not in part_a)
-                    vertex = triple_gauge(big_k, -sum(momenta[x] for x in part_a),
-                                          -sum(momenta[x] for x in part_b))
-                    for colour_a, j_a in currents[frozenset(part_a)]:
-                        for colour_b, j_b in currents[frozenset(part_b)]:
-                            j = np.tensordot(np.tensordot(vertex, METRIC @ j_a.reshape(4, -1),
-                                                          axes=([1], [0])),
-                                             METRIC @ j_b.reshape(4, -1), axes=([1], [0]))
-                            j = j.reshape((4, *j_a.shape[1:], *j_b.shape[1:]))
-                            order = [0] + [1 + (part_a + part_b).index(x) for x in subset]
-                            terms.append((_commutator(colour_a, colour_b),
-                                          np.transpose(j, order) / dot(big_k, big_k)))
-            if size == 3:
-                x, y, w = ({(label,): 1.0} for label in subset)
-                gg = {spec: np.einsum(f"{spec}->nxyw", METRIC, METRIC)
-                      for spec in ("ny,xw", "nw,xy", "nx,yw")}
-                for outer, inner, lorentz in ((x, (y, w), gg["ny,xw"] - gg["nw,xy"]),
-                                              (y, (x, w), gg["nx,yw"] - gg["nw,xy"]),
-                                              (w, (x, y), gg["nx,yw"] - gg["ny,xw"])):
-                    colour = {k: -v for k, v in _commutator(outer, _commutator(*inner)).items()}
-                    terms.append((colour, quartic_sign * lorentz / dot(big_k, big_k)))
-            currents[frozenset(subset)] = terms
-    return currents
-
-
-def _ordered_partitions(labels: tuple[int, ...]):
-    """Every ordered partition of ``labels`` into non-empty blocks."""
-    if not labels:
-        yield []
-        return
-    for partition in _ordered_partitions(labels[1:]):
-        for i in range(len(partition)):  # put the first label into an existing block
-            yield [*partition[:i], partition[i] | {labels[0]}, *partition[i + 1:]]
-        for i in range(len(partition) + 1):  # or into a new block at any place
-            yield [*partition[:i], frozenset([labels[0]]), *partition[i:]]
-
-
-def _colour_matrix(orderings: list[tuple[int, ...]]) -> np.ndarray:
-    """``sum_colours (T^s..)_ij (T^t..)*_ij`` for the colour strings ``s, t``, real ``(m, m)``."""
-    t = _su3_generators()[0]
-    n = len(orderings[0])
-    rows = "ijklm"
-
-    def tensor(order):
-        subscripts = ",".join(f"{'abc'[order[k]]}{rows[k]}{rows[k + 1]}" for k in range(n))
-        return np.einsum(f"{subscripts}->i{rows[n]}{'abc'[:n]}", *[t] * n)
-
-    strings = [tensor(order) for order in orderings]
-    return np.array([[np.vdot(s, u) for u in strings] for s in strings]).real
+# One colourless base line, the Z vertex gZ G^a (gL P_L + gR P_R) on the u line; the gluons
+# attach singly or through three- and four-gluon vertices, colour by explicit SU(3) strings.
+# The gluon polarisation sums are axial-gauge ones, so the reference vectors must drop out:
+# that fixes the sign of the four-gluon term (test_gluon_reference_vectors_drop_out).
+# Averaged over 36, and 1/n! for the gluons.
 
 
 def uu_z_gluons(p: np.ndarray, references: tuple[np.ndarray, ...] | None = None,
                 quartic_sign: float = QUARTIC_SIGN) -> np.ndarray:
     """Spin- and colour-averaged |M|^2 of u u~ > z + n gluons, ``p (m, 3 + n, 4)`` GeV."""
     n_g = p.shape[1] - 3
-    references = references or (AXIS_Z,) * n_g
-    orderings = list(itertools.permutations(range(n_g)))
-    colour_matrix = _colour_matrix(orderings)
     g_l, g_r = chiral(*UP)
-    z_vertex = np.array([g @ (g_l * P_L + g_r * P_R) for g in GAMMA]).reshape(
-        (4,) + (1,) * n_g + (4, 4))
-    out = np.empty(p.shape[0])
-    for event, (p1, p2, p3, *gluons) in enumerate(p):
-        currents = gluon_currents(gluons, quartic_sign)
-
-        def vertex(block, j, gluons=gluons):
-            shape = [1] + [4 if x in block else 1 for x in range(n_g)] + [4, 4]
-            matrix = np.einsum("n...,nij->...ij", j, G_LOWER).reshape(shape)
-            return matrix, sum(gluons[x] for x in block)
-
-        amps = np.zeros((len(orderings), 4) + (4,) * n_g + (4, 4), dtype=complex)
-        for blocks in _ordered_partitions(tuple(range(n_g))):
-            options = [[(colour, vertex(block, j)) for colour, j in currents[block]]
-                       for block in blocks]
-            for choice in itertools.product(*options):
-                colour: ColourString = {(): 1.0}
-                for c, _ in choice:
-                    colour = _times(colour, c)
-                emissions = [e for _, e in choice]
-                for z_at in range(len(blocks) + 1):
-                    line = quark_line(p1, [*emissions[:z_at], (z_vertex, p3), *emissions[z_at:]])
-                    for key, coefficient in colour.items():
-                        amps[orderings.index(key)] += coefficient * line
-        left = np.einsum("ij,x...jk,kl->x...il", slash(p2), amps, slash(p1))
-        right = np.einsum("ij,x...kj,kl->x...il", GAMMA[0], amps.conj(), GAMMA[0])
-        idx, idx_conj = "abcd"[:n_g + 1], "ABCD"[:n_g + 1]
-        sums = [polarisation_sum(p3, MZ)] + [physical_gluon_sum(k, r)
-                                             for k, r in zip(gluons, references, strict=True)]
-        total = np.einsum(f"xy,x{idx}rs,y{idx_conj}sr,"
-                          + ",".join(a + b for a, b in zip(idx, idx_conj, strict=True)) + "->",
-                          colour_matrix, left, right, *sums, optimize=True)
-        out[event] = GS2**n_g * GZ2 * total.real / (36 * math.factorial(n_g))
-    return out
+    z_vertex = math.sqrt(GZ2) * np.array([g @ (g_l * P_L + g_r * P_R) for g in GAMMA])
+    return np.array([
+        line_squared(p1, p2, [[(z_vertex, p3)]], [polarisation_sum(p3, MZ)], gluons,
+                     references, quartic_sign)
+        for p1, p2, p3, *gluons in p]) * GS2**n_g / (36 * math.factorial(n_g))
 
 
 def test_gluon_reference_vectors_drop_out():
@@ -279,16 +150,3 @@ def test_top_to_b_w():
                                  @ (slash(p_t) + MT * EYE) @ P_R @ GAMMA[k])
             for m, k in itertools.product(range(4), repeat=2)).real
     assert_matches("t > b w+", p, expected)
-
-
-def _su3_generators() -> tuple[np.ndarray, np.ndarray]:
-    """``T^a = lambda^a / 2`` complex ``(8, 3, 3)`` and real ``f^{abc}`` ``(8, 8, 8)``."""
-    lam = np.zeros((8, 3, 3), dtype=complex)
-    for a, (i, j) in enumerate([(0, 1), (0, 2), (1, 2)]):
-        lam[(0, 3, 5)[a], i, j] = lam[(0, 3, 5)[a], j, i] = 1
-        lam[(1, 4, 6)[a], i, j], lam[(1, 4, 6)[a], j, i] = -1j, 1j
-    lam[2] = np.diag([1, -1, 0])
-    lam[7] = np.diag([1, 1, -2]) / math.sqrt(3)
-    t = lam / 2
-    f = -2j * (np.einsum("aij,bjk,cki->abc", t, t, t) - np.einsum("bij,ajk,cki->abc", t, t, t))
-    return t, f.real

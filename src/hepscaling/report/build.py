@@ -143,8 +143,10 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
                          bootstrap=bootstrap, seed=seed, level=level, holdout=holdout)
         all_fits[axis] = fits
         section = Section(f"{metric} versus {axis}")
-        plots.plot_scaling(fits, axis, sweep.metric, out / f"scaling_{axis}")
-        plots.plot_residuals(fits, axis, sweep.metric, out / f"residuals_{axis}")
+        shortfall = law == "ceiling"
+        plots.plot_scaling(fits, axis, sweep.metric, out / f"scaling_{axis}", shortfall=shortfall)
+        plots.plot_residuals(fits, axis, sweep.metric, out / f"residuals_{axis}",
+                             shortfall=shortfall)
         section.figures += [f"scaling_{axis}", f"residuals_{axis}"]
         for g in fits:
             if g.error:

@@ -35,7 +35,7 @@ def _figure(path_stem: Path, ncols: int = 1) -> Iterator[list[Axes]]:
         fig = Figure(figsize=(10 * ncols, 9))
         FigureCanvasAgg(fig)
         axes = list(np.atleast_1d(fig.subplots(1, ncols)))
-        fig.subplots_adjust(left=0.15 / ncols, right=1 - 0.04 / ncols, bottom=0.12, top=0.93,
+        fig.subplots_adjust(left=0.17 / ncols, right=1 - 0.04 / ncols, bottom=0.12, top=0.93,
                             wspace=0.3)
         yield axes
         axes[0].set_title("hepscaling", loc="left", fontweight="bold")
@@ -48,15 +48,19 @@ def _colours(n: int) -> list:
     return [cmap(i % 10) for i in range(n)]
 
 
-def plot_scaling(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path) -> None:
+def plot_scaling(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path, *,
+                 shortfall: bool = False) -> None:
     """Metric versus ``axis`` for every group: runs (held-out runs open), fit line and band.
 
     ``groups``: the fits of :func:`hepscaling.laws.sweep.fit_sweep` along ``axis``.
+    ``shortfall``: plot ``1 - metric`` (for the ceiling law of accuracy-like metrics).
     """
+    sign = -1.0 if shortfall else 1.0
+    offset = 1.0 if shortfall else 0.0
     with _figure(stem) as (ax,):
         for g, colour in zip(groups, _colours(len(groups)), strict=True):
             x = g.runs[axis].to_numpy(float)
-            y = g.runs[metric].to_numpy(float)
+            y = offset + sign * g.runs[metric].to_numpy(float)
             held = np.zeros(x.size, dtype=bool)
             if g.check is not None:
                 held = x >= min(r.scale["x"] for r in g.check.rows)
@@ -66,25 +70,32 @@ def plot_scaling(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path)
                 continue
             grid = np.geomspace(x.min() / 1.5, x.max() * 3.0, 100)
             band = g.fit.predict(grid)
-            ax.plot(grid, band.value, "-", color=colour)
+            ax.plot(grid, offset + sign * band.value, "-", color=colour)
             if np.all(np.isfinite(band.low)):
-                ax.fill_between(grid, band.low, band.high, color=colour, alpha=0.25, lw=0)
+                ax.fill_between(grid, offset + sign * band.low, offset + sign * band.high,
+                                color=colour, alpha=0.25, lw=0)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(AXIS_LABELS[axis])
-        ax.set_ylabel(metric.removeprefix("metric."))
+        name = metric.removeprefix("metric.")
+        ax.set_ylabel(f"1 - {name}" if shortfall else name)
         ax.legend(fontsize="x-small", title="open: held out", title_fontsize="x-small")
 
 
-def plot_residuals(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path) -> None:
-    """Relative residual ``measured / fit - 1`` versus ``axis`` for every fitted group."""
+def plot_residuals(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path, *,
+                   shortfall: bool = False) -> None:
+    """Relative residual ``measured / fit - 1`` versus ``axis`` for every fitted group (of
+    ``1 - metric`` with ``shortfall``)."""
     with _figure(stem) as (ax,):
         for g, colour in zip(groups, _colours(len(groups)), strict=True):
             if g.fit is None:
                 continue
             x = g.runs[axis].to_numpy(float)
             y = g.runs[metric].to_numpy(float)
-            ax.plot(x, y / g.fit.predict(x).value - 1.0, "o", color=colour, label=g.label)
+            fit = g.fit.predict(x).value
+            if shortfall:
+                y, fit = 1.0 - y, 1.0 - fit
+            ax.plot(x, y / fit - 1.0, "o", color=colour, label=g.label)
         ax.axhline(0.0, color="black", lw=1)
         ax.set_xscale("log")
         ax.set_xlabel(AXIS_LABELS[axis])

@@ -70,7 +70,8 @@ def fake_run(config: dict, run_dir: Path) -> RunRecord:
     fields = dict(run_id=run_id, config=config, code_version="fake", seed=config["seed"],
                   n_train=config["task"]["n_train"], steps=steps, started_at=utc_now(),
                   flops=steps * fake_flops_per_step(config),
-                  environment={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "")})
+                  environment={var: os.environ.get(var, "") for var in
+                               ("OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES")})
     write_record(RunRecord(status="running", **fields), run_dir)
     _append(config, "pids.txt", str(os.getpid()))
     print(f"fake training of {run_id}")

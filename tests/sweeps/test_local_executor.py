@@ -1,7 +1,7 @@
 """The local process pool: crash attribution, persistent workers, thread shares."""
 
 from helpers.sweep_fakes import CRASHES, fake_run, tiny_base
-from hepscaling.records import config_hash
+from hepscaling.records import config_hash, read_record
 from hepscaling.sweeps.job import RunTask, available_cores
 from hepscaling.sweeps.local_executor import LocalExecutor
 
@@ -34,3 +34,12 @@ def test_workers_are_kept_between_runs_and_get_their_share_of_cores(tmp_path):
         list(executor.run(_tasks(tmp_path, [1])))
     assert len(set(_pids(tmp_path))) == 1
     assert LocalExecutor(2).threads == max(1, available_cores() // 2)
+
+
+def test_each_worker_sees_its_own_gpu(tmp_path):
+    (tmp_path / "fake.json").write_text('{"sleep": 0.3}')
+    with LocalExecutor(2, gpus=2) as executor:
+        list(executor.run(_tasks(tmp_path, [0, 1])))
+    devices = {read_record(tmp_path / str(seed)).environment["CUDA_VISIBLE_DEVICES"]
+               for seed in (0, 1)}
+    assert devices == {"0", "1"}

@@ -99,7 +99,7 @@ sys.path.insert(0, {tests!r})
 from hepscaling.sweeps import LocalExecutor, run_sweep
 from helpers.sweep_fakes import fake_run, fake_spec
 run_sweep(fake_spec({dataset!r}, **{{"model.width": [8, 16, 32], "seed": [0, 1]}}), {out!r},
-          executor=LocalExecutor(2, preload=["helpers.sweep_fakes"]), run_fn=fake_run,
+          executor=LocalExecutor(2, gpus=0, preload=["helpers.sweep_fakes"]), run_fn=fake_run,
           progress=False)
 """
 

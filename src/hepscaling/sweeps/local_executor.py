@@ -1,14 +1,17 @@
 """The local executor: a pool of worker processes that survives a worker dying mid-run.
 
 Each worker is a process forked from a ``forkserver`` that has imported torch and the
-training loop once (``spawn`` on platforms without one). It limits torch / OpenMP / MKL to
-``cores // workers`` threads (so parallel runs do not fight over cores) and then runs one
-task at a time, sent over its own pipe. Workers inherit the environment of the forkserver,
-which starts with the first worker of the process. Because the parent knows which task each worker
-holds, a worker that dies (``os._exit``, a segfault, the OOM killer) fails exactly that run,
-with error ``"worker crashed (exit code N)"``; a fresh worker takes its place and the other
-runs go on. (``concurrent.futures.ProcessPoolExecutor`` instead breaks as a whole and fails
-every run in flight.)
+training loop once (``spawn`` on platforms without one); workers inherit the forkserver's
+environment, fixed when the first worker of the process starts. A worker limits torch /
+OpenMP / MKL to ``cores // workers`` threads (so parallel runs do not fight over cores) and
+runs one task at a time, sent over its own pipe. With several GPUs, worker ``i`` sees only GPU
+``i % n_gpus``, so run one worker per GPU (``--workers N``).
+
+Because the parent knows which task each worker holds, a worker that dies (``os._exit``, a
+segfault, the OOM killer) fails exactly that run, with error ``"worker crashed (exit code
+N)"``; a fresh worker takes its place and the other runs go on.
+(``concurrent.futures.ProcessPoolExecutor`` instead breaks as a whole and fails every run in
+flight.)
 
 Each worker also watches a lifeline pipe to the parent: if the sweep process is killed
 (even with ``kill -9``), the workers exit at once instead of finishing orphaned runs that a
@@ -47,8 +50,11 @@ def _exit_with_parent(lifeline: Connection) -> None:
     os._exit(1)
 
 
-def _worker_main(tasks: Connection, lifeline: Connection, threads: int) -> None:
+def _worker_main(tasks: Connection, lifeline: Connection, threads: int,
+                 gpu: int | None) -> None:
     threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
+    if gpu is not None:  # before anything initialises CUDA in this process
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
     limit_threads(threads)
     try:
         while (task := tasks.recv()) is not None:
@@ -75,6 +81,13 @@ def _context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
     return context
 
 
+def _cuda_devices() -> int:
+    """CUDA devices visible to this process (0 without torch's CUDA)."""
+    import torch
+
+    return torch.cuda.device_count()
+
+
 def start_forkserver(preload: Sequence[str] = PRELOAD) -> bool:
     """Start this process's forkserver with ``preload`` imported, if the platform has one.
 
@@ -92,6 +105,7 @@ class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: Connection
     lifeline: Connection
+    slot: int
 
     def stop(self, *, force: bool) -> None:
         if force:
@@ -116,6 +130,8 @@ class LocalExecutor:
     ----------
     workers : number of worker processes.
     threads : threads per worker for torch / OpenMP / MKL (default ``cores // workers``, >= 1).
+    gpus : CUDA devices to share out: worker ``i`` sees only device ``i % gpus`` (through
+        ``CUDA_VISIBLE_DEVICES``); default: the devices torch finds, 0 for none.
     preload : modules the forkserver imports before forking workers (the first executor of a
         process decides; default: the training loop, so torch is imported once).
     """
@@ -123,10 +139,11 @@ class LocalExecutor:
     name = "local"
 
     def __init__(self, workers: int | None = None, *, threads: int | None = None,
-                 preload: Sequence[str] = PRELOAD) -> None:
+                 gpus: int | None = None, preload: Sequence[str] = PRELOAD) -> None:
         cores = available_cores()
         self.workers = max(1, workers or cores)
         self.threads = threads or max(1, cores // self.workers)
+        self.gpus = _cuda_devices() if gpus is None else gpus
         self._context = _context(preload)
         self._idle: list[_Worker] = []
 
@@ -141,15 +158,21 @@ class LocalExecutor:
         while self._idle:
             self._idle.pop().stop(force=False)
 
-    def _start(self) -> _Worker:
+    def _start(self, slot: int) -> _Worker:
         parent, child = self._context.Pipe()
         keep, give = self._context.Pipe(duplex=False)
-        process = self._context.Process(target=_worker_main, args=(child, keep, self.threads),
-                                        name="hepscaling-sweep-worker", daemon=True)
+        gpu = slot % self.gpus if self.gpus else None
+        process = self._context.Process(target=_worker_main,
+                                        args=(child, keep, self.threads, gpu),
+                                        name=f"hepscaling-sweep-worker-{slot}", daemon=True)
         process.start()
         child.close()
         keep.close()
-        return _Worker(process, parent, give)
+        return _Worker(process, parent, give, slot)
+
+    def _free_slot(self, busy: dict) -> int:
+        taken = {w.slot for w in self._idle} | {w.slot for w, _ in busy.values()}
+        return min(set(range(self.workers)) - taken)
 
     def run(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
         """Run ``tasks``, yielding each outcome as its run ends (in completion order)."""
@@ -158,7 +181,8 @@ class LocalExecutor:
         try:
             while pending or busy:
                 while pending and (self._idle or len(busy) < self.workers):
-                    worker = self._idle.pop() if self._idle else self._start()
+                    worker = self._idle.pop() if self._idle else self._start(
+                        self._free_slot(busy))
                     task = pending.popleft()
                     worker.conn.send(task)
                     busy[id(worker)] = (worker, task)

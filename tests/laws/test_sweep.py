@@ -91,3 +91,11 @@ def test_process_from_config_or_dataset_provenance(tmp_path):
                                     "config.task.dataset": [str(path)]})) == "g g > g g"
     assert process_of(pd.DataFrame({"config.task.dataset": [str(tmp_path / "missing.h5")]})) \
         is None
+
+
+def test_repeated_seeds_are_resampled_within_scale_points(tmp_path):
+    sweep = write_sweep(tmp_path, seeds=2, heteroscedastic=False, bad_runs=False,
+                        sizes=(100, 1000, 10000, 30000))
+    fits = fit_sweep(load_sweep(sweep), floor=False, bootstrap=3, holdout=0)
+    assert [len(g.runs) for g in fits] == [8, 8]
+    assert all(g.fit.scheme == "stratified" for g in fits)

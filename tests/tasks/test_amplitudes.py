@@ -140,9 +140,12 @@ def test_metrics_against_amplitude_space_formulas(toy_h5):
     assert math.isfinite(got["pull_std"]) and 0 < got["coverage_1sigma"] < 1
 
 
-def test_process_must_match_the_particle_count(toy_h5):
-    with pytest.raises(UsageError, match=r"task\.process"):
+def test_process_must_match_the_file(toy_h5, tmp_path):
+    with pytest.raises(UsageError, match="not 'u u~ > g g'"):
         make_task(toy_h5, process="u u~ > g g")
+    rows = write_toy_amplitudes(tmp_path / "rows.npy", n=800, layout="npy")
+    with pytest.raises(UsageError, match="columns"):
+        make_task(rows, process="u u~ > g g")
 
 
 def test_spec_from_config_reads_only_metadata(toy_h5):

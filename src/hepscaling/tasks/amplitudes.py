@@ -143,7 +143,7 @@ class AmplitudeTask(Task):
                  device: torch.device) -> None:
         from hepscaling.data.amplitudes import read_amplitudes
 
-        data = read_amplitudes(Path(cfg.dataset))
+        data = read_amplitudes(Path(cfg.dataset), process=cfg.process)
         source = str(cfg.dataset)
         types, n_initial = _particle_layout(cfg.process or data.provenance.get("process"),
                                             data.n_particles, source)

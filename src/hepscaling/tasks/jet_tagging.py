@@ -116,13 +116,12 @@ def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float:
     ``scores``: float ``(n,)``; ``positive``: bool ``(n,)``. Mann-Whitney U with average ranks;
     ``nan`` without positives or negatives.
     """
-    from scipy.stats import rankdata
-
     n_pos = int(positive.sum())
     n_neg = positive.size - n_pos
     if n_pos == 0 or n_neg == 0:
         return math.nan
-    ranks = rankdata(scores)  # average ranks, 1-based
+    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    ranks = (np.cumsum(counts) - (counts - 1) / 2)[inverse]  # average ranks, 1-based
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 

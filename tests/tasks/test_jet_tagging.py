@@ -1,0 +1,182 @@
+"""Jet tagging task: metrics against brute force, splits, inputs, and tiny taggers that learn."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from concurrent.futures import Executor
+
+import numpy as np
+import pytest
+import torch
+
+from helpers.jet_samples import N_JETS, jet_sample
+from hepscaling.data.jets import generate_jets, read_jets
+from hepscaling.errors import UsageError
+from hepscaling.physics.jets.processes import parse_classes
+from hepscaling.tasks.jet_tagging import (
+    PARTICLE_INPUTS,
+    JetTaggingConfig,
+    JetTaggingTask,
+    classification_metrics,
+    rejection,
+    roc_auc,
+)
+from hepscaling.train.config import load_config
+from hepscaling.train.flops import training_flops_per_sample
+from hepscaling.train.loop import run_training
+
+CPU = torch.device("cpu")
+SLOTS = 128  # constituents stored per jet
+
+
+class _SessionSamples(Executor):
+    """Hands :func:`generate_jets` the session's shared Pythia chunks instead of running new
+    ones (:func:`helpers.jet_samples.jet_sample`: generated once, also used by the jet tests)."""
+
+    def map(self, fn, *iterables, **kwargs):
+        return (jet_sample(task.spec.name) for task in iterables[0])
+
+
+@pytest.fixture(scope="module")
+def jets_h5(tmp_path_factory):
+    """120 QCD and 120 W Pythia jets in a jet file (128 constituent slots)."""
+    path = tmp_path_factory.mktemp("jets") / "jets.h5"
+    n = N_JETS["qcd"]
+    assert N_JETS["w"] == n
+    return generate_jets(path, parse_classes("qcd,w"), n, chunk_size=n,
+                         executor=_SessionSamples())
+
+
+def make_task(path, input_kind="high_level", loss="cross_entropy", **cfg) -> JetTaggingTask:
+    settings = {"dataset": str(path), "n_train": 130, "n_val": 30, "n_test": 80, **cfg}
+    return JetTaggingTask(JetTaggingConfig(**settings), loss=loss, input_kind=input_kind,
+                          device=CPU)
+
+
+def brute_auc(scores: np.ndarray, positive: np.ndarray) -> float:
+    pos, neg = scores[positive], scores[~positive]
+    wins = sum(1.0 if a > b else 0.5 if a == b else 0.0 for a, b in itertools.product(pos, neg))
+    return wins / (len(pos) * len(neg))
+
+
+def test_auc_against_pairwise_counting():
+    rng = np.random.default_rng(0)
+    for n in (5, 17, 40):
+        scores = np.round(rng.normal(size=n), 1)  # rounding makes ties
+        positive = rng.random(n) < 0.4
+        positive[:2] = (True, False)
+        assert roc_auc(scores, positive) == pytest.approx(brute_auc(scores, positive), abs=1e-12)
+    assert roc_auc(np.array([0.1, 0.2, 0.9]), np.array([False, False, True])) == 1.0
+    assert roc_auc(np.array([0.1, 0.2, 0.9]), np.array([True, True, False])) == 0.0
+    assert math.isnan(roc_auc(np.array([0.3, 0.4]), np.array([True, True])))
+
+
+def test_rejection_by_hand_and_brute_force():
+    # 50% of 4 signal jets pass score >= 0.8, so does 1 of 4 background jets
+    assert rejection(np.array([0.9, 0.8, 0.7, 0.6]), np.array([0.85, 0.1, 0.2, 0.3])) == 4.0
+    # 3 signal jets: keeping >= 50% needs 2 (threshold 0.5); 2 of 4 background pass
+    assert rejection(np.array([0.9, 0.5, 0.1]), np.array([0.6, 0.4, 0.2, 0.55])) == 2.0
+    assert rejection(np.array([0.9, 0.8]), np.array([0.1, 0.2])) == math.inf
+    rng = np.random.default_rng(1)
+    sig, bkg = rng.normal(1.0, size=31), rng.normal(size=50)
+    passing = [t for t in np.unique(sig) if np.mean(sig >= t) >= 0.5]
+    assert rejection(sig, bkg) == pytest.approx(1 / np.mean(bkg >= max(passing)))
+
+
+def test_classification_metrics():
+    prob = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [0.2, 0.5, 0.3]])
+    label = np.array([0, 1, 2, 2])
+    out = classification_metrics(prob, label, ("label_QCD", "label_Wqq", "label_Tbqq"))
+    assert out["accuracy"] == 0.75
+    assert out["auc_QCD"] == pytest.approx(brute_auc(prob[:, 0], label == 0))
+    assert out["auc_macro"] == pytest.approx(np.mean([out["auc_QCD"], out["auc_Wqq"],
+                                                      out["auc_Tbqq"]]))
+    # Wqq vs QCD score p_W / (p_W + p_QCD): signal 0.889, background 0.222 -> no QCD passes
+    assert out["rej50_Wqq"] == math.inf and "rej50_QCD" not in out
+    assert "rej50_Wqq" not in classification_metrics(prob, label,
+                                                     ("label_Zqq", "label_Wqq", "label_Tbqq"))
+
+
+def test_splits_are_nested_and_test_set_fixed(jets_h5):
+    small, large = (make_task(jets_h5, "constituents", n_train=n) for n in (50, 100))
+    for split in ("val", "test"):
+        assert torch.equal(small._y[split], large._y[split])
+        assert torch.equal(small._x[split][..., :5], large._x[split][..., :5])
+    assert torch.equal(small._y["train"], large._y["train"][:50])
+    assert torch.equal(small._x["train"][..., :5], large._x["train"][:50, :, :5])
+    assert set(large._y["train"].tolist()) == {0, 1}
+    with pytest.raises(UsageError, match="generate more events"):
+        make_task(jets_h5, n_train=131)
+
+
+def test_constituent_inputs(jets_h5):
+    task = make_task(jets_h5, "constituents")
+    assert task.inputs_spec.n_particles == SLOTS
+    assert task.inputs_spec.n_particle_features == len(PARTICLE_INPUTS)
+    x = task._x["train"].double()  # (130, 128, 18)
+    mask = x[..., 0] > 0.5
+    assert torch.all(x[~mask] == 0)
+    real = x[mask][:, 5:12]  # the standardised continuous features of real constituents
+    assert torch.allclose(real.mean(0), torch.zeros(7, dtype=real.dtype), atol=1e-4)
+    assert torch.allclose(real.std(0, correction=0), torch.ones(7, dtype=real.dtype), atol=1e-4)
+    flags = x[mask][:, 13:]  # exactly one particle-type flag per constituent
+    assert torch.all(flags.sum(dim=1) == 1)
+    assert torch.all(x[..., 1][mask] > 0)  # real constituents have energy
+    pt = torch.hypot(x[..., 2], x[..., 3])
+    assert torch.all(pt[:, :-1] + 1e-3 >= pt[:, 1:])  # sorted by decreasing pT
+
+
+def test_high_level_mass_equals_constituent_sum(jets_h5):
+    """Jet mass from (E, pT, eta) = invariant mass of the constituents for jets whose
+    constituents all fit into the stored slots."""
+    from hepscaling.tasks.jet_tagging import HIGH_LEVEL
+
+    arrays = read_jets(jets_h5)
+    whole = arrays["jet_nparticles"] <= SLOTS
+    assert whole.sum() >= 5
+    p = np.stack([arrays[k].astype(np.float64) for k in ("part_energy", "part_px", "part_py",
+                                                         "part_pz")], axis=-1).sum(axis=1)
+    m_sum = np.sqrt(p[:, 0] ** 2 - (p[:, 1:] ** 2).sum(axis=1))
+    assert HIGH_LEVEL["mass"](arrays)[whole] == pytest.approx(m_sum[whole], rel=2e-3, abs=0.05)
+    task = make_task(jets_h5)
+    assert task._x["train"].shape == (130, 12)
+    assert torch.allclose(task._x["train"].mean(0), torch.zeros(12), atol=1e-5)
+
+
+def test_class_selection_and_bad_input(jets_h5):
+    task = make_task(jets_h5, classes=["Wqq", "label_QCD"])
+    plain = make_task(jets_h5)
+    assert task.classes == ("label_Wqq", "label_QCD")
+    assert torch.equal(task._y["test"], 1 - plain._y["test"])
+    with pytest.raises(UsageError, match="loss: cross_entropy"):
+        make_task(jets_h5, loss="mse")
+    with pytest.raises(UsageError, match="constituents"):
+        make_task(jets_h5, "momenta")
+    for classes, message in ((["QCD", "Xyy"], "unknown jet class 'Xyy'"),
+                             (["QCD", "label_QCD"], "two distinct classes")):
+        config = {"task": {"kind": "jet_tagging", "dataset": str(jets_h5), "classes": classes},
+                  "model": {"family": "hl_dense"}, "train": {"steps": 1}}
+        with pytest.raises(UsageError, match=f"task.classes: .*{message}"):
+            load_config(config)
+
+
+@pytest.mark.parametrize(("model", "max_particles"), [
+    ({"family": "hl_dense", "width": 32, "depth": 2}, None),
+    ({"family": "part", "width": 16, "depth": 1, "heads": 2, "pair_width": 8,
+      "readout": "mean"}, 16),
+])
+def test_tiny_tagger_beats_random(jets_h5, tmp_path, model, max_particles):
+    """130 training jets, 100 steps: W versus QCD well above chance on 80 test jets."""
+    config = {"seed": 1, "device": "cpu", "loss": "cross_entropy",
+              "task": {"kind": "jet_tagging", "dataset": str(jets_h5), "n_train": 130,
+                       "n_val": 30, "n_test": 80, "max_particles": max_particles},
+              "model": model,
+              "train": {"batch_size": 32, "steps": 100, "lr": 2e-3, "weight_decay": 0.1,
+                        "warmup_steps": 10, "eval_every": 50}}
+    record = run_training(config, tmp_path / "run")
+    assert record.status == "done" and record.epochs == pytest.approx(100 * 32 / 130)
+    assert record.flops_per_sample == training_flops_per_sample(load_config(config))
+    print(model["family"], {k: round(v, 3) for k, v in record.metrics.items()})
+    assert record.metrics["test_auc_macro"] > 0.7
+    assert record.metrics["test_rej50_Wqq"] > 3

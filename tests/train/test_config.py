@@ -43,6 +43,12 @@ def test_errors_name_the_key(config, key):
     assert f": {key}: " in message and "\n" not in message
 
 
+def test_loss_must_fit_the_task():
+    with pytest.raises(UsageError, match="loss: 'cross_entropy' does not fit task kind "
+                                         "'amplitude_regression'; choose one of mse, "):
+        load_config({**BASE, "loss": "cross_entropy"})
+
+
 def test_exactly_one_run_length():
     for train in ({"steps": 10, "epochs": 2}, {"steps": None}, {"epochs": 1, "flops": 1e9}):
         with pytest.raises(UsageError, match=r"exactly one of train\.steps"):

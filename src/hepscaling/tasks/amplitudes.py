@@ -27,7 +27,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import h5py
 import numpy as np
@@ -47,6 +47,8 @@ REL_ERR_THRESHOLDS = ("1e-3", "1e-2", "1e-1")
 
 class AmplitudeTaskConfig(TaskConfig):
     """``task:`` section of ``amplitude_regression``."""
+
+    LOSSES: ClassVar[tuple[str, ...]] = ("mse", "heteroscedastic")
 
     kind: Literal["amplitude_regression"] = "amplitude_regression"
     dataset: str = Field(description="amplitude file: our HDF5, or rows as .npy / 2-D .h5")

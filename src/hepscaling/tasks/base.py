@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import torch
 from pydantic import BaseModel, ConfigDict
@@ -50,6 +50,10 @@ class TaskConfig(BaseModel):
     """Base of every task's ``task:`` config section: unknown keys fail, values are frozen."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # the run-config ``loss`` values this task implements, checked when a config is loaded
+    # (empty: not checked)
+    LOSSES: ClassVar[tuple[str, ...]] = ()
 
     kind: str
     n_train: int

@@ -20,7 +20,7 @@ YAML shape (every key optional except ``task`` and ``model``; defaults shown)::
       depth: 3              # mlp / mlp_mup: hidden layers
       activation: gelu      # mlp / mlp_mup: gelu | relu | silu | tanh
       base_width: 64        # mlp_mup only: width at which muP equals SP learning rates
-    loss: mse               # mse | heteroscedastic
+    loss: mse               # mse | heteroscedastic (regression) | cross_entropy (jet tagging)
     train:
       batch_size: 256
       steps: 1000           # exactly one of steps / epochs / flops sets the length
@@ -149,6 +149,14 @@ class RunConfig(BaseModel):
     def _model(cls, value: Any) -> Any:
         return _validate_section(value, "family", model_config_class)
 
+    @model_validator(mode="after")
+    def _loss_fits_task(self) -> RunConfig:
+        losses = type(self.task).LOSSES
+        if losses and self.loss not in losses:
+            raise ValueError(f"loss: {self.loss!r} does not fit task kind {self.task.kind!r}; "
+                             f"choose one of {', '.join(losses)}")
+        return self
+
     def resolved(self) -> dict[str, Any]:
         """The resolved config as plain JSON types (all defaults filled in)."""
         return self.model_dump(mode="json")
@@ -173,7 +181,9 @@ def _format(exc: ValidationError) -> str:
     if isinstance(error, _SectionError):
         loc += [error.loc] if error.loc else []
         return f"{'.'.join(loc)}: {error.msg}"
-    return f"{'.'.join(loc) or '<top>'}: {_describe(first)}"
+    if not loc:  # a model-level check: its message names the key
+        return _describe(first)
+    return f"{'.'.join(loc)}: {_describe(first)}"
 
 
 def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:

@@ -140,7 +140,7 @@ class MatrixElement:
         self.n_colour = self._plan.colour_matrix.shape[0]
         if chunk_size is None:  # keep the largest currents around 1e5 complex numbers
             width = self.n_colour * np.prod([n_hel[i] for i in self._order[:-1]])
-            chunk_size = int(np.clip(2**17 // width, 256, 8192))
+            chunk_size = int(np.clip(2**17 // width, 1024, 4096))
         self.chunk_size = int(chunk_size)
         self._colour = self._plan.colour_matrix
         average = process.identical_factor

@@ -163,8 +163,7 @@ def test_class_selection_and_bad_input(jets_h5):
 
 @pytest.mark.parametrize(("model", "max_particles"), [
     ({"family": "hl_dense", "width": 32, "depth": 2}, None),
-    ({"family": "part", "width": 16, "depth": 1, "heads": 2, "pair_width": 8,
-      "readout": "mean"}, 16),
+    ({"family": "part", "width": 16, "depth": 1, "heads": 2, "pair_width": 8}, 16),
 ])
 def test_tiny_tagger_beats_random(jets_h5, tmp_path, model, max_particles):
     """130 training jets, 100 steps: W versus QCD well above chance on 80 test jets."""

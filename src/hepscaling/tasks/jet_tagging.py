@@ -21,6 +21,20 @@ Inputs, chosen by the model's ``input_kind``:
   float32 ``(n, H)``, the observables named in ``high_level`` (:data:`HIGH_LEVEL`),
   standardised on the training set.
 
+Config (``task:`` section)::
+
+    kind: jet_tagging
+    dataset: data/jets.h5   # jet HDF5, or JetClass .root file(s) (a glob pattern is allowed)
+    n_train: 10000          # D: the first D jets after test and validation
+    n_val: 5000             # fixed validation set
+    n_test: 20000           # fixed test set
+    split_seed: 0           # seed of the one shuffle defining all splits
+    classes: null           # e.g. [QCD, Wqq, Tbqq]; default: every label in the file
+    max_particles: null     # constituent input: keep the leading ones (default: the file's
+                            #   padding; 128 for ROOT files, which are read whole)
+    high_level: [log_pt, eta, mass, sdmass, tau21, tau32, tau43, n_particles, n_charged,
+                 ptd, girth, lead_pt_frac]
+
 Loss: cross-entropy of the logits (``loss: cross_entropy``). Metrics
 (:meth:`JetTaggingTask.evaluate`): ``loss``, ``accuracy``; one-vs-rest ROC AUC per class
 ``auc_<name>`` (score = softmax probability of the class) and their mean ``auc_macro``; with
@@ -72,11 +86,19 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
-def _sums(a: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Constituent pT (GeV, zero on padding), their sum and the mask, float64."""
-    mask = a["part_mask"]
-    pt = np.where(mask, np.exp(a["part_pt_log"].astype(np.float64)), 0.0)
-    return pt, pt.sum(axis=1), mask
+def _constituent_pt(a: dict[str, np.ndarray]) -> np.ndarray:
+    """Constituent pT, float64 ``(n, P)`` GeV, zero on padding."""
+    return np.where(a["part_mask"], np.exp(a["part_pt_log"].astype(np.float64)), 0.0)
+
+
+def _ptd(a: dict[str, np.ndarray]) -> np.ndarray:
+    pt = _constituent_pt(a)
+    return _ratio(np.sqrt((pt**2).sum(axis=1)), pt.sum(axis=1))
+
+
+def _girth(a: dict[str, np.ndarray]) -> np.ndarray:
+    pt = _constituent_pt(a)
+    return _ratio((pt * a["part_deltaR"]).sum(axis=1), pt.sum(axis=1))
 
 
 def _mass(a: dict[str, np.ndarray]) -> np.ndarray:
@@ -85,7 +107,8 @@ def _mass(a: dict[str, np.ndarray]) -> np.ndarray:
 
 
 #: High-level observables: name -> function of the jet arrays giving float64 ``(n,)``. Masses
-#: and momenta in GeV; constituent sums run over the stored (padded) constituents.
+#: and momenta in GeV; ``n_charged``, ``ptd`` (sqrt(sum pT^2) / sum pT) and ``girth``
+#: (sum pT Delta R / sum pT) run over all constituents stored in the file.
 HIGH_LEVEL: dict[str, Callable[[dict[str, np.ndarray]], np.ndarray]] = {
     "log_pt": lambda a: np.log(a["jet_pt"].astype(np.float64)),
     "eta": lambda a: a["jet_eta"].astype(np.float64),
@@ -96,8 +119,8 @@ HIGH_LEVEL: dict[str, Callable[[dict[str, np.ndarray]], np.ndarray]] = {
     "tau43": lambda a: _ratio(a["jet_tau4"].astype(np.float64), a["jet_tau3"]),
     "n_particles": lambda a: a["jet_nparticles"].astype(np.float64),
     "n_charged": lambda a: ((a["part_charge"] != 0) & a["part_mask"]).sum(axis=1).astype(float),
-    "ptd": lambda a: _ratio(np.sqrt((_sums(a)[0] ** 2).sum(axis=1)), _sums(a)[1]),
-    "girth": lambda a: _ratio((_sums(a)[0] * a["part_deltaR"]).sum(axis=1), _sums(a)[1]),
+    "ptd": _ptd,
+    "girth": _girth,
     "lead_pt_frac": lambda a: np.exp(a["part_logptrel"][:, 0].astype(np.float64)),
 }
 _HIGH_LEVEL_FIELDS = ("jet_pt", "jet_eta", "jet_energy", "jet_nparticles", "jet_sdmass",
@@ -195,17 +218,20 @@ def _root_files(pattern: str) -> list[str]:
     return files
 
 
-def _read(cfg: JetTaggingConfig, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The arrays ``fields`` (+ ``label``) of the whole dataset, constituents truncated."""
+def _read(cfg: JetTaggingConfig, fields: tuple[str, ...],
+          truncate: bool = True) -> dict[str, np.ndarray]:
+    """The arrays ``fields`` (+ ``label``) of the whole dataset; with ``truncate`` only the
+    leading ``cfg.max_particles`` constituents."""
     if cfg.dataset.endswith(".root"):
         from hepscaling.data.jetclass import read_jetclass
 
-        arrays = read_jetclass(_root_files(cfg.dataset), max_particles=cfg.max_particles or 128)
+        arrays = read_jetclass(_root_files(cfg.dataset),
+                               max_particles=max(cfg.max_particles or 0, 128))
     else:
         from hepscaling.data.jets import read_jets
 
         arrays = read_jets(cfg.dataset, fields=(*fields, "label"))
-    if cfg.max_particles is not None:
+    if truncate and cfg.max_particles is not None:
         arrays = {k: v[:, :cfg.max_particles] if k.startswith("part_") else v
                   for k, v in arrays.items()}
     return arrays
@@ -265,7 +291,7 @@ class JetTaggingTask(Task):
         self.n_train = cfg.n_train
         fields = (_HIGH_LEVEL_FIELDS if input_kind != "constituents"
                   else ("part_mask", *_P4, *PARTICLE_INPUTS))
-        arrays = _read(cfg, fields)
+        arrays = _read(cfg, fields, truncate=input_kind == "constituents")
         codes = np.full(len(LABELS), -1)
         codes[[LABELS.index(c) for c in self.classes]] = np.arange(len(self.classes))
         target = codes[arrays["label"]]

@@ -93,3 +93,45 @@ def test_standard_mlp_is_the_mlp_class():
     model = build_model({"family": "mlp"}, SPEC)
     assert type(model) is MLP and model.input_kind == "invariants"
     assert len(model.param_groups(1e-3, 0.1)) == 2  # matrices with decay, vectors without
+
+
+def test_mup_matches_the_mup_package():
+    """Same learning rates, matrix weight decays and outputs as ``mup.MuReadout`` +
+    ``mup.set_base_shapes`` + ``mup.MuAdamW`` (the reference implementation)."""
+    mup = pytest.importorskip("mup")
+
+    class Reference(torch.nn.Module):
+        def __init__(self, width: int):
+            super().__init__()
+            self.hidden = torch.nn.ModuleList([torch.nn.Linear(10, width),
+                                               torch.nn.Linear(width, width),
+                                               torch.nn.Linear(width, width)])
+            self.readout = mup.MuReadout(width, 2, readout_zero_init=True)
+
+        def forward(self, x):
+            for layer in self.hidden:
+                x = torch.nn.functional.gelu(layer(x))
+            return self.readout(x)
+
+    reference = Reference(256)
+    mup.set_base_shapes(reference, Reference(64), delta=Reference(128))
+    ours = build_model({"family": "mlp_mup", "width": 256, "depth": 3, "base_width": 64}, HET)
+    with torch.no_grad():
+        for p, q in zip(reference.parameters(), ours.parameters(), strict=True):
+            p.copy_(torch.randn_like(q))
+            q.copy_(p)
+    x = torch.randn(16, 10)
+    assert torch.allclose(reference(x), ours(x), atol=1e-5)
+
+    lr_ref, wd_ref = {}, {}
+    for group in mup.MuAdamW(reference.parameters(), lr=1e-3, weight_decay=0.1).param_groups:
+        for p in group["params"]:
+            lr_ref[id(p)], wd_ref[id(p)] = group["lr"], group["weight_decay"]
+    lr_ours, wd_ours = {}, {}
+    for group in ours.param_groups(1e-3, 0.1):
+        for p in group["params"]:
+            lr_ours[id(p)], wd_ours[id(p)] = group["lr"], group["weight_decay"]
+    for p, q in zip(reference.parameters(), ours.parameters(), strict=True):
+        assert lr_ours[id(q)] == pytest.approx(lr_ref[id(p)])
+        if q.ndim == 2:  # we do not decay biases; mup decays every parameter
+            assert wd_ours[id(q)] == pytest.approx(wd_ref[id(p)])

@@ -65,6 +65,9 @@ def test_solve_inverts_predict_and_rejects_targets_below_the_floor():
     assert sol.low <= sol.value <= sol.high
     band = fit.predict(x)
     assert np.all(band.low <= band.high)
+    text = fit.summary()
+    assert text.startswith("L = (x_c / X)^alpha + k  (10 runs, 68% bootstrap")
+    assert f"alpha = {fit.params['alpha']:.4g} [" in text
     with pytest.raises(UsageError, match="floor"):
         fit.solve(0.5 * fit.params["k"])
 

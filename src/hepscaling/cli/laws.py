@@ -114,14 +114,11 @@ def fit(directory: Directory, law: Law = LawName.power, axis: Axis = AxisName.D,
         if g.fit is None:
             typer.echo(f"  not fitted: {g.error}")
             continue
-        for name, iv in g.fit.intervals.items():
-            typer.echo(f"  {name:>6} = {_fmt(iv)}")
+        typer.echo("  " + g.fit.summary().replace("\n", "\n  "))
         if law is LawName.joint:
             for name, iv in g.fit.frontier_exponents().items():
                 axis_name = "N*" if name == "a" else "D*"
                 typer.echo(f"  {axis_name} ~ C^{name}: {name} = {_fmt(iv)}  (C = 6 N D)")
-        for note in g.fit.notes:
-            typer.echo(f"  note: {note}")
         for r in g.check.rows if g.check else []:
             typer.echo(f"  held out {r.scale}: measured {r.measured:.4g}, predicted "
                        f"{r.predicted:.4g} [{r.low:.4g}, {r.high:.4g}], ratio {r.ratio:.3f}, "

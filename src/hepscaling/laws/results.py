@@ -146,6 +146,18 @@ class LawFit:
             out[name] = Interval(value, lo, hi, self.level)
         return out
 
+    def summary(self) -> str:
+        """Multi-line text: the formula, each parameter with its interval, and the notes."""
+        formula = {"power": "L = (x_c / X)^alpha + k", "power_no_floor": "L = (x_c / X)^alpha",
+                   "ceiling": "A = a_inf - a X^-b", "joint": "L = E + A / N^alpha + B / D^beta",
+                   "repetition": "L = (x_c / D')^alpha + k, D' = U + U r_star (1 - e^(-R/r_star))"}
+        lines = [f"{formula.get(self.law, self.law)}  ({self.data['y'].size} runs, "
+                 f"{self.level:.0%} bootstrap intervals from {self.n_bootstrap} replicates)"]
+        lines += [f"  {name:>6} = {iv.value:.4g} [{iv.low:.4g}, {iv.high:.4g}]"
+                  for name, iv in self.intervals.items()]
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: law, parameters with intervals, fit diagnostics."""
         return {

@@ -27,6 +27,7 @@ events; its colour bases and recursion plan are computed once per process.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 import numpy as np
@@ -51,6 +52,14 @@ def _species(params: SMParameters) -> tuple[dict[str, SpeciesInfo], dict[str, st
         info[name] = SpeciesInfo(kind, p.mass, p.width, abs(p.colour))
         anti[name] = p.antiname
     return info, anti
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(legs: tuple[Leg, ...], params: SMParameters, orders: tuple[int, int] | None,
+          t_channel_width: bool) -> Plan:
+    """The recursion plan, built once per (legs, parameters, orders, width convention)."""
+    info, anti = _species(params)
+    return build_plan(list(legs), sm_vertices(params), info, anti, orders, t_channel_width)
 
 
 def _helicity_axes(process: Process, info: dict[str, SpeciesInfo]) -> list[int]:
@@ -108,7 +117,7 @@ class MatrixElement:
             process = parse_process(process.text, params)
         self.process = process
         self.t_channel_width = bool(t_channel_width)
-        info, anti = _species(process.params)
+        info, _ = _species(process.params)
         axes = _helicity_axes(process, info)
         legs = []
         for i, p in enumerate(process.particles):
@@ -130,8 +139,7 @@ class MatrixElement:
         if process.orders:
             orders = (process.orders.get("QCD", n - 2), process.orders.get("QED", n - 2))
         try:
-            self._plan: Plan = build_plan(self._legs, sm_vertices(process.params), info, anti,
-                                          orders, self.t_channel_width)
+            self._plan = _plan(tuple(self._legs), process.params, orders, self.t_channel_width)
         except ValueError as err:
             raise UsageError(
                 f"process {process.text!r} has no tree-level diagrams in the sm model "

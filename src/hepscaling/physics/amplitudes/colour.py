@@ -57,22 +57,27 @@ def independent_basis(products: np.ndarray, priority: np.ndarray | None = None,
     scale = max(np.abs(products).max(initial=0.0), 1e-300)
     ortho: list[np.ndarray] = []  # orthonormal rows spanning the kept products
     chosen = []
-    for p in order:
+    for p in order:  # Gram-Schmidt with plain ufuncs (BLAS threads thrash on shared cores)
         v = products[p].copy()
-        norm = np.linalg.norm(v)
+        norm = np.sqrt(np.sum(np.abs(v) ** 2))
         if norm <= rtol * scale:
             continue
-        for _ in range(2):  # Gram-Schmidt, twice for stability
+        for _ in range(2):  # twice, for stability
             for q in ortho:
-                v -= (np.conj(q) @ v) * q
-        if np.linalg.norm(v) > rtol * norm:
-            ortho.append(v / np.linalg.norm(v))
+                v -= np.sum(np.conj(q) * v) * q
+        rest = np.sqrt(np.sum(np.abs(v) ** 2))
+        if rest > rtol * norm:
+            ortho.append(v / rest)
             chosen.append(p)
-    basis = products[np.sort(chosen)] if chosen else products[:0]
     if not chosen:
-        return basis, []
-    coef, *_ = np.linalg.lstsq(basis.T, products.T, rcond=None)
-    resid = np.abs(basis.T @ coef - products.T).max(initial=0.0)
+        return products[:0], []
+    chosen.sort()
+    basis = products[chosen]
+    q = np.array(ortho)
+    # coordinates in the orthonormal rows, then in the chosen products (a small r x r solve)
+    in_q = np.einsum("kd,pd->kp", np.conj(q), products, optimize=False)
+    coef = np.linalg.solve(in_q[:, chosen], in_q)
+    resid = np.abs(np.einsum("kd,kp->pd", basis, coef, optimize=False) - products).max()
     if resid > 1e-9 * scale:
         raise RuntimeError(f"colour basis reduction failed (residual {resid:.3g})")
     coef[np.abs(coef) < 1e-12] = 0.0
@@ -85,4 +90,4 @@ def independent_basis(products: np.ndarray, priority: np.ndarray | None = None,
 def colour_matrix(basis: np.ndarray) -> np.ndarray:
     """``C_kl = sum over all colours of conj(B_k) B_l``, complex ``(r, r)`` Hermitian."""
     flat = basis.reshape(basis.shape[0], -1)
-    return np.conj(flat) @ flat.T
+    return np.einsum("kd,ld->kl", np.conj(flat), flat, optimize=False)

@@ -270,7 +270,8 @@ def _colour(node: Node, nodes, dims, species) -> None:
     legs_s = _bits(node.mask)
     products = []
     for c in node.contributions:
-        operands = [c.term.colour, list(range(len(c.term.legs)))]
+        # contract the vertex tensor with one child basis at a time (plain loops, no BLAS)
+        tensor, labels = c.term.colour, list(range(len(c.term.legs)))
         label = len(c.term.legs)
         out_k = []
         leg_label = {}
@@ -281,9 +282,11 @@ def _colour(node: Node, nodes, dims, species) -> None:
                 leg_label[leg] = label + 1 + j
             out_k.append(label)
             label += 2 + len(_bits(child.mask))
-            operands += [child.basis, sub]
+            merged = [x for x in labels if x != pos] + sub[:-1]
+            tensor = np.einsum(tensor, labels, child.basis, sub, merged, optimize=False)
+            labels = merged
         out = out_k + [leg_label[i] for i in legs_s] + [c.open_pos]
-        tensor = np.einsum(*operands, out, optimize=True)
+        tensor = np.einsum(tensor, labels, out)
         products.append(tensor.reshape(-1, tensor[(0,) * len(out_k)].size))
     if not products:
         node.basis = np.zeros((0, *(dims[i] for i in legs_s),

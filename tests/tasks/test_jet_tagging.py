@@ -153,12 +153,14 @@ def test_class_selection_and_bad_input(jets_h5):
         make_task(jets_h5, loss="mse")
     with pytest.raises(UsageError, match="constituents"):
         make_task(jets_h5, "momenta")
+    config = {"task": {"kind": "jet_tagging", "dataset": str(jets_h5)},
+              "model": {"family": "hl_dense"}, "train": {"steps": 1}, "loss": "cross_entropy"}
     for classes, message in ((["QCD", "Xyy"], "unknown jet class 'Xyy'"),
                              (["QCD", "label_QCD"], "two distinct classes")):
-        config = {"task": {"kind": "jet_tagging", "dataset": str(jets_h5), "classes": classes},
-                  "model": {"family": "hl_dense"}, "train": {"steps": 1}}
         with pytest.raises(UsageError, match=f"task.classes: .*{message}"):
-            load_config(config)
+            load_config({**config, "task": {**config["task"], "classes": classes}})
+    with pytest.raises(UsageError, match="loss: 'mse' does not fit task kind 'jet_tagging'"):
+        load_config({**config, "loss": "mse"})
 
 
 @pytest.mark.parametrize(("model", "max_particles"), [

@@ -33,8 +33,11 @@ Config (``model:`` section)::
     interaction: true          # add the U_ij attention bias (false: a plain transformer)
     pair_width: 32             # hidden channels of the pair-feature MLP (ParT: 64)
 
-Sizes (F = 13, 2 classes): width 16 / depth 1 has about 5e3 parameters, width 64 / depth 2
-about 1e5, width 192 / depth 6 about 3e6.
+Sizes (F = 13, 5 classes): width 16 / depth 1 / heads 2 has 5.3e3 parameters, width 64 /
+depth 2 1.1e5, width 192 / depth 6 / heads 8 2.1e6 (forward 2.2e6 to 2.6e8 FLOPs at P = 64).
+Memory: the pair MLP holds ``B x P^2 x (2 pair_width + heads)`` activations per step (0.5 GB
+for B = 128, P = 64, pair_width = 32, in float32 with gradients); lower ``max_particles`` of
+the task or the batch size on small machines.
 
 FLOPs (:meth:`ParticleTransformer.forward_flops`): ``2 x`` multiply-accumulates of the
 matmuls per jet, counting all ``P`` slots (padding costs compute as well); the elementwise

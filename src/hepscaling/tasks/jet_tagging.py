@@ -52,7 +52,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import torch
@@ -173,6 +173,8 @@ def _label_name(text: str) -> str:
 
 class JetTaggingConfig(TaskConfig):
     """``task:`` section of ``jet_tagging`` (see the module docstring)."""
+
+    LOSSES: ClassVar[tuple[str, ...]] = ("cross_entropy",)
 
     kind: Literal["jet_tagging"] = "jet_tagging"
     dataset: str = Field(description="jet HDF5 file, or JetClass .root file(s) / glob")

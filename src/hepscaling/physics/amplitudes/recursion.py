@@ -22,6 +22,7 @@ Array layout of a current: complex ``(comp, r, hel_0, ..., hel_{k-1}, n_events)`
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -275,7 +276,7 @@ def _colour(node: Node, nodes, dims, species) -> None:
         label = len(c.term.legs)
         out_k = []
         leg_label = {}
-        for pos, key in sorted(c.children.items()):
+        for pos, key in c.children.items():
             child = nodes[key]
             sub = [label] + [label + 1 + j for j in range(len(_bits(child.mask)))] + [pos]
             for j, leg in enumerate(_bits(child.mask)):
@@ -313,13 +314,11 @@ def _vertex(c: Contribution, currents: dict, momenta: dict, p_node: np.ndarray,
     propagator flips it), so where both carry such an axis only one chirality term is nonzero.
     """
     m = len(c.children)
-    cur, mom = {}, {}
-    for j, (pos, key) in enumerate(sorted(c.children.items())):
+    cur = {}
+    for j, (pos, key) in enumerate(c.children.items()):  # positions in increasing order
         arr = currents[key]
         shape = arr.shape[:1] + (1,) * j + arr.shape[1:2] + (1,) * (m - 1 - j) + arr.shape[2:]
         cur[pos] = arr.reshape(shape)
-        mom[pos] = -momenta[key[0]]
-    mom[c.open_pos] = p_node
     t, o, g = c.term, c.open_pos, c.term.coupling
     if t.kind in ("FFV", "FFS"):
         fns = {"FFV": (K.ffv_col, K.ffv_row, K.ffv_vector),
@@ -338,9 +337,10 @@ def _vertex(c: Contribution, currents: dict, momenta: dict, p_node: np.ndarray,
             shared = [1 + m + ax for ax in locked  # array axis of the helicity of leg ax
                       if cur[0].shape[1 + m + ax] == 2 == cur[1].shape[1 + m + ax]]
             out = K.ffv_vector(cur[0], cur[1], *g, split_axis=shared[0] if shared else None)
-    elif t.kind == "VVV":
+    elif t.kind == "VVV":  # momenta flowing into the vertex
         a, b = (o + 1) % 3, (o + 2) % 3
-        out = K.vvv(cur[a], cur[b], mom[a], mom[b], mom[o], g[0])
+        pa, pb = -momenta[c.children[a][0]], -momenta[c.children[b][0]]
+        out = K.vvv(cur[a], cur[b], pa, pb, p_node, g[0])
     elif t.kind == "VVVV":
         out = K.vvvv([cur.get(i) for i in range(4)], o, g)
     elif t.kind == "VVS":
@@ -356,7 +356,7 @@ def _vertex(c: Contribution, currents: dict, momenta: dict, p_node: np.ndarray,
         for arr in cur.values():
             out = out * arr
     out = np.asarray(out)
-    lead = int(np.prod(out.shape[1:1 + m]))
+    lead = math.prod(out.shape[1:1 + m])
     return out.reshape((*out.shape[:1], lead, *out.shape[1 + m:]))
 
 

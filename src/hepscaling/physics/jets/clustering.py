@@ -26,8 +26,8 @@ import numpy as np
 
 from hepscaling.physics.jets.truth import Truth
 
-__all__ = ["Jets", "cluster", "select_leading", "select_matched", "substructure",
-           "visible_particles"]
+__all__ = ["Jets", "cluster", "jet_constituents", "select_leading", "select_matched",
+           "substructure", "visible_particles"]
 
 JET_R = 0.8
 PT_MIN, PT_MAX, ABS_ETA_MAX = 500.0, 1000.0, 2.0  # GeV, GeV, -
@@ -71,13 +71,21 @@ class Jets:
         ``(E, px, py, pz)``, zero-padded beyond ``count``.
     count : int64 (n_events,)
         Number of jets with pT > ``PT_MIN`` in each event.
+    source : int64 (n_events, n_max)
+        Position of each sorted jet in FastJet's (unsorted) output, -1 for padding.
     constituents : awkward.Array (n_events, var, var) int64
-        Indices of each jet's constituents in the event's visible-particle list.
+        Indices of each jet's constituents in the event's visible-particle list, in FastJet's
+        jet order (use ``source`` to look up a sorted jet).
     """
 
     p4: np.ndarray
     count: np.ndarray
+    source: np.ndarray
     constituents: ak.Array
+
+    def events(self, rows: np.ndarray) -> Jets:
+        """The jets of the events ``rows`` (int64 indices)."""
+        return Jets(self.p4[rows], self.count[rows], self.source[rows], self.constituents[rows])
 
     def pt(self) -> np.ndarray:
         """float64 (n_events, n_max) GeV, zero for padding."""
@@ -102,16 +110,19 @@ def cluster(particles: ak.Array) -> Jets:
     sequence = fastjet.ClusterSequence(particles, fastjet.JetDefinition(fastjet.antikt_algorithm,
                                                                         JET_R))
     jets = sequence.inclusive_jets(PT_MIN)
-    constituents = sequence.constituent_index(PT_MIN)
-    order = ak.argsort(jets.px ** 2 + jets.py ** 2, axis=1, ascending=False)
-    jets, constituents = jets[order], constituents[order]
     count = ak.to_numpy(ak.num(jets)).astype(np.int64)
-    n_max = int(count.max()) if len(count) else 0
-    p4 = np.zeros((len(count), max(n_max, 1), 4))
-    for axis, field in enumerate(("E", "px", "py", "pz")):
-        p4[..., axis] = ak.to_numpy(ak.fill_none(ak.pad_none(jets[field], max(n_max, 1),
-                                                             clip=True), 0.0))
-    return Jets(p4=p4, count=count, constituents=constituents)
+    p4 = np.stack([ak.to_numpy(ak.flatten(jets[c])) for c in ("E", "px", "py", "pz")], axis=-1)
+    event = np.repeat(np.arange(len(count)), count)
+    start = np.cumsum(count) - count
+    order = np.lexsort((-np.hypot(p4[:, 1], p4[:, 2]), event))  # by event, then pT down
+    rank = np.arange(order.size) - start[event[order]]
+    n_max = max(int(count.max()) if count.size else 0, 1)
+    padded = np.zeros((count.size, n_max, 4))
+    padded[event[order], rank] = p4[order]
+    source = np.full((count.size, n_max), -1, dtype=np.int64)
+    source[event[order], rank] = order - start[event[order]]
+    return Jets(p4=padded, count=count, source=source,
+                constituents=sequence.constituent_index(PT_MIN))
 
 
 def select_leading(jets: Jets) -> np.ndarray:
@@ -166,7 +177,7 @@ def jet_constituents(particles: ak.Array, pid: ak.Array, jets: Jets, event: np.n
                      jet_index: np.ndarray) -> tuple[ak.Array, ak.Array]:
     """Constituents of jet ``jet_index[i]`` of event ``event[i]``: ({px,py,pz,E}, pid) jagged."""
     index = jets.constituents[event]
-    index = index[ak.local_index(index, axis=1) == jet_index[:, None]]
+    index = index[ak.local_index(index, axis=1) == jets.source[event, jet_index][:, None]]
     index = ak.flatten(index, axis=2)
     return particles[event][index], pid[event][index]
 

@@ -57,8 +57,7 @@ def jets_from_events(batch: ak.Array, spec: JetClassSpec, pythia,
     else:
         truth = decay_partons(batch, spec.resonance)
         events = np.flatnonzero(truth.ok)
-        sub = clustering.Jets(jets.p4[events], jets.count[events], jets.constituents[events])
-        jet_index, res_index = clustering.select_matched(sub, truth)
+        jet_index, res_index = clustering.select_matched(jets.events(events), truth)
         chosen = np.full(n_events, -1)
         chosen[events] = jet_index
         rows = np.flatnonzero(jet_index >= 0)

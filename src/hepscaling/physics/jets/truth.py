@@ -49,24 +49,24 @@ class Truth:
     partons: np.ndarray
 
 
-def _first_copy(index: ak.Array, ids: ak.Array, mother: ak.Array) -> ak.Array:
-    """Follow ``mother1`` while the mother has the same id: the first copy of each particle."""
+def _first_copy(index: np.ndarray, ids: np.ndarray, mother: np.ndarray) -> np.ndarray:
+    """Follow the mother while it has the same id: the first copy of each particle.
+
+    ``index`` and ``mother`` are positions in the flattened batch (``mother`` < 0: none).
+    """
     while True:
         m = mother[index]
-        step = (m > 0) & (ids[m] == ids[index])
-        if not ak.any(step):
+        step = (m >= 0) & (ids[np.maximum(m, 0)] == ids[index])
+        if not step.any():
             return index
-        index = ak.where(step, m, index)
-
-
-def _p4(prt: ak.Array, index: ak.Array, shape: tuple[int, ...]) -> np.ndarray:
-    p = prt.p[index]
-    cols = [ak.to_numpy(ak.flatten(getattr(p, c))) for c in ("e", "px", "py", "pz")]
-    return np.stack(cols, axis=-1).reshape(*shape, 4)
+        index = np.where(step, m, index)
 
 
 def decay_partons(batch: ak.Array, resonance: int) -> Truth:
     """Find the resonance ``resonance`` (|PDG id| 6, 23, 24 or 25) and its decay partons.
+
+    Works on the flattened record (one numpy array per field, indices shifted by each event's
+    offset), so the cost is a few array passes whatever the batch size.
 
     Parameters
     ----------
@@ -76,36 +76,40 @@ def decay_partons(batch: ak.Array, resonance: int) -> Truth:
         |PDG id| of the decaying particle.
     """
     prt = batch.prt
-    ids = prt.id
-    mother = prt.mother1
-    aid = abs(ids)
-    maid = abs(ids[mother])
+    counts = ak.to_numpy(ak.num(prt.id))
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    event = np.repeat(np.arange(len(counts)), counts)
+    ids = ak.to_numpy(ak.flatten(prt.id)).astype(np.int64)
+    local_mother = ak.to_numpy(ak.flatten(prt.mother1)).astype(np.int64)
+    mother = np.where(local_mother > 0, local_mother + offsets[event], -1)  # 0: the system
+    aid = np.abs(ids)
+    maid = np.where(mother >= 0, aid[np.maximum(mother, 0)], 0)
     is_quark = (aid >= 1) & (aid <= 5)
     if resonance == 6:
-        b_from_top = (aid == 5) & (maid == 6)
-        q_from_w = is_quark & (maid == 24)
-        selected = ak.local_index(ids)[b_from_top | q_from_w]
+        selected = np.flatnonzero(((aid == 5) & (maid == 6)) | (is_quark & (maid == 24)))
         parent = mother[selected]
         w_first = _first_copy(parent, ids, mother)
-        group = ak.where(abs(ids[parent]) == 24, mother[w_first], parent)
+        group = np.where(aid[parent] == 24, mother[w_first], parent)
         n_res, n_partons = 2, 3
     else:
         wanted = (aid == 5) if resonance == 25 else is_quark
-        selected = ak.local_index(ids)[wanted & (maid == resonance)]
+        selected = np.flatnonzero(wanted & (maid == resonance))
         group = mother[selected]
         n_res, n_partons = 1, 2
-    ok = ak.to_numpy(ak.num(selected) == n_res * n_partons)
-    order = ak.argsort(group[ok], axis=1, stable=True)
-    groups = ak.to_numpy(ak.to_regular(group[ok][order], axis=1)).reshape(-1, n_res, n_partons)
-    assigned = (groups == groups[:, :, :1]).all(axis=(1, 2))  # each resonance gets n_partons
-    ok[ok] = assigned
-    order = ak.argsort(group[ok], axis=1, stable=True)
-    selected, group = selected[ok][order], group[ok][order]
-    prt_ok = prt[ok]
+    # groups are global positions, so sorting by group also sorts by event
+    order = np.argsort(group, kind="stable")
+    selected, group = selected[order], group[order]
+    per_event = np.bincount(event[selected], minlength=len(counts))
+    ok = per_event == n_res * n_partons
+    keep = ok[event[selected]]
+    selected, group = selected[keep], group[keep]
+    groups = group.reshape(-1, n_res, n_partons)
+    assigned = (groups == groups[:, :, :1]).all(axis=(1, 2))  # n_partons per resonance
+    ok[np.flatnonzero(ok)[~assigned]] = False
+    selected = selected.reshape(-1, n_res * n_partons)[assigned].ravel()
+    res_index = groups[assigned][:, :, 0]
+    p4 = np.stack([ak.to_numpy(ak.flatten(getattr(prt.p, c))) for c in ("e", "px", "py", "pz")],
+                  axis=-1)
     n_ok = int(ok.sum())
-    res_index = group[:, ::n_partons]
-    res_pid = ak.to_numpy(ak.flatten(prt_ok.id[res_index])).astype(np.int64).reshape(n_ok, n_res)
-    return Truth(ok=ok,
-                 resonance=_p4(prt_ok, res_index, (n_ok, n_res)),
-                 resonance_pid=res_pid,
-                 partons=_p4(prt_ok, selected, (n_ok, n_res, n_partons)))
+    return Truth(ok=ok, resonance=p4[res_index], resonance_pid=ids[res_index],
+                 partons=p4[selected].reshape(n_ok, n_res, n_partons, 4))

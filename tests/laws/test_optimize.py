@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from hepscaling.laws.forms import POWER, power_law
+from hepscaling.laws.forms import JOINT, POWER, POWER_NO_FLOOR, power_law
 from hepscaling.laws.optimize import (
     HUBER_DELTA,
+    Objective,
     huber,
     huber_objective,
     minimize_huber,
@@ -32,6 +33,21 @@ def test_objective_gradient_matches_finite_differences():
         numeric = (huber_objective(theta + step, POWER, u, log_y, 0.5)[0]
                    - huber_objective(theta - step, POWER, u, log_y, 0.5)[0]) / (2 * eps)
         assert grad[i] == pytest.approx(numeric, rel=1e-5)
+
+
+@pytest.mark.parametrize("form", [POWER, POWER_NO_FLOOR, JOINT])
+def test_precomputed_jacobian_path_equals_the_direct_evaluation(form):
+    rng = np.random.default_rng(4)
+    k = 2 if form is JOINT else 1
+    u, log_y = rng.normal(size=(6, k)), rng.normal(size=6)
+    theta = rng.normal(size=form.n_theta)
+    objective = Objective(form, u, log_y, 0.3)
+    assert objective.jac is not None
+    pred, grad = form.log_predict(theta, u)
+    r = pred - log_y
+    value, gradient = objective(theta)
+    assert value == pytest.approx(huber(r, 0.3).sum(), rel=1e-12)
+    assert gradient == pytest.approx(np.clip(r, -0.3, 0.3) @ grad, rel=1e-12)
 
 
 def test_noise_free_power_law_is_recovered_exactly():

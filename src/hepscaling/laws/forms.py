@@ -108,6 +108,9 @@ class Form:
     convex : bool
         Whether the Huber objective is convex in ``theta`` (a single log-linear term), so one
         start suffices.
+    linear : bool
+        Whether every term is linear in ``theta`` without offset (``t = J theta`` with the
+        constant Jacobian ``J``), which lets the optimiser precompute ``J`` once per data set.
     """
 
     name: str
@@ -118,6 +121,7 @@ class Form:
     to_params: Callable[[np.ndarray, np.ndarray], dict[str, float]]
     grid: Callable[[np.ndarray], list[tuple[float, ...]]]
     convex: bool = False
+    linear: bool = False
 
     @property
     def n_theta(self) -> int:
@@ -207,10 +211,10 @@ def _joint_grid(log_y: np.ndarray) -> list[tuple[float, ...]]:
 
 
 POWER = Form("power", ("a", "alpha", "e"), ("x_c", "alpha", "k"), (LOG_RANGE, EXP_RANGE, LOG_RANGE),
-             _power_terms, _power_params, _power_grid)
+             _power_terms, _power_params, _power_grid, linear=True)
 POWER_NO_FLOOR = Form("power_no_floor", ("a", "alpha"), ("x_c", "alpha", "k"),
                       (LOG_RANGE, EXP_RANGE), _power_no_floor_terms, _power_params,
-                      _power_no_floor_grid, convex=True)
+                      _power_no_floor_grid, convex=True, linear=True)
 JOINT = Form("joint", ("e", "a", "alpha", "b", "beta"), ("E", "A", "alpha", "B", "beta"),
              (LOG_RANGE, LOG_RANGE, EXP_RANGE, LOG_RANGE, EXP_RANGE), _joint_terms, _joint_params,
-             _joint_grid)
+             _joint_grid, linear=True)

@@ -27,10 +27,10 @@ import numpy as np
 from scipy.optimize import minimize
 
 from hepscaling.errors import WorkFailed
-from hepscaling.laws.forms import Form
+from hepscaling.laws.forms import Form, logsumexp_with_grad
 
-__all__ = ["HUBER_DELTA", "Optimum", "best_grid_points", "huber", "huber_objective",
-           "minimize_huber", "single_threaded_blas"]
+__all__ = ["HUBER_DELTA", "Objective", "Optimum", "best_grid_points", "huber",
+           "huber_objective", "minimize_huber", "single_threaded_blas"]
 
 HUBER_DELTA = 1e-3
 
@@ -53,13 +53,11 @@ def huber(r: np.ndarray, delta: float = HUBER_DELTA) -> np.ndarray:
     return np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))
 
 
-def huber_objective(theta: np.ndarray, form: Form, u: np.ndarray, log_y: np.ndarray,
-                    delta: float = HUBER_DELTA) -> tuple[float, np.ndarray]:
-    """Summed Huber loss of the log residuals and its gradient with respect to ``theta``.
+class Objective:
+    """Summed Huber loss of the log residuals of one data set, and its gradient.
 
     Parameters
     ----------
-    theta : float64 (p,)
     form : Form
     u : float64 (n, k)
         Centred log-coordinates of the ``n`` points (see :mod:`hepscaling.laws.forms`).
@@ -68,10 +66,28 @@ def huber_objective(theta: np.ndarray, form: Form, u: np.ndarray, log_y: np.ndar
     delta : float
         Huber threshold on the log residual.
     """
-    pred, grad = form.log_predict(theta, u)
-    r = pred - log_y
-    psi = np.clip(r, -delta, delta)
-    return float(huber(r, delta).sum()), psi @ grad
+
+    def __init__(self, form: Form, u: np.ndarray, log_y: np.ndarray,
+                 delta: float = HUBER_DELTA) -> None:
+        self.form, self.u, self.log_y, self.delta = form, u, log_y, delta
+        self.jac = form.terms(np.zeros(form.n_theta), u)[1] if form.linear else None
+
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(objective, d objective / d theta (p,))`` at ``theta`` float64 (p,)."""
+        if self.jac is None:
+            pred, grad = self.form.log_predict(theta, self.u)
+        else:
+            pred, grad = logsumexp_with_grad(self.jac @ theta, self.jac)
+        r = pred - self.log_y
+        psi = np.clip(r, -self.delta, self.delta)
+        return float(huber(r, self.delta).sum()), psi @ grad
+
+
+def huber_objective(theta: np.ndarray, form: Form, u: np.ndarray, log_y: np.ndarray,
+                    delta: float = HUBER_DELTA) -> tuple[float, np.ndarray]:
+    """Summed Huber loss of the log residuals and its gradient at ``theta`` float64 (p,);
+    arguments as in :class:`Objective`."""
+    return Objective(form, u, log_y, delta)(theta)
 
 
 def best_grid_points(form: Form, u: np.ndarray, log_y: np.ndarray, n: int,
@@ -79,7 +95,8 @@ def best_grid_points(form: Form, u: np.ndarray, log_y: np.ndarray, n: int,
     """The ``n`` points of the form's starting grid with the lowest objective, float64 (n, p)."""
     lows, highs = np.array(form.bounds).T
     grid = np.clip(form.start_grid(log_y), lows, highs)
-    values = np.array([huber_objective(g, form, u, log_y, delta)[0] for g in grid])
+    objective = Objective(form, u, log_y, delta)
+    values = np.array([objective(g)[0] for g in grid])
     return grid[np.argsort(values)[:n]]
 
 
@@ -120,9 +137,10 @@ def minimize_huber(form: Form, u: np.ndarray, log_y: np.ndarray, *, n_starts: in
         starts = best_grid_points(form, u, log_y, n_starts, delta)
     lows, highs = np.array(form.bounds).T
     starts = np.clip(np.atleast_2d(starts), lows, highs)
+    objective = Objective(form, u, log_y, delta)
     best: Optimum | None = None
     for x0 in starts:
-        res = minimize(huber_objective, x0, args=(form, u, log_y, delta), jac=True,
+        res = minimize(objective, x0, jac=True,
                        method="L-BFGS-B", bounds=form.bounds,
                        options={"maxiter": 500, "ftol": 1e-11, "gtol": 1e-9})
         if np.isfinite(res.fun) and (best is None or res.fun < best.objective):

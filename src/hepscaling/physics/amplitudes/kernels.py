@@ -34,6 +34,7 @@ __all__ = [
     "prop_scalar",
     "prop_vector",
     "slash_blocks",
+    "spinor_product",
     "vvs_scalar",
     "vvs_vector",
     "vvv",
@@ -148,7 +149,7 @@ def ffv_vector(row, col, gl, gr, split_axis=None):
     return out
 
 
-def _halves(out, split_axis):
+def _halves(split_axis):
     """``(h, index)`` pairs: the whole array (``h = None``) or the two halves of a massless
     line's shared helicity axis (``h = 0, 1``)."""
     if split_axis is None:
@@ -172,7 +173,7 @@ def ffv_col(col, vec, gl, gr, split_axis=None):
     """
     blocks = slash_blocks(vec)
     out = _empty(col[0], vec[0])
-    for h, index in _halves(out, split_axis):
+    for h, index in _halves(split_axis):
         o, c = out[index], _take(col, index, split_axis)
         b = [_take(x, index[1:], split_axis and split_axis - 1) for x in blocks]
         if gr and h != 1:
@@ -193,7 +194,7 @@ def ffv_row(row, vec, gl, gr, split_axis=None):
     """
     blocks = slash_blocks(vec)
     out = _empty(row[0], vec[0])
-    for h, index in _halves(out, split_axis):
+    for h, index in _halves(split_axis):
         o, r = out[index], _take(row, index, split_axis)
         b = [_take(x, index[1:], split_axis and split_axis - 1) for x in blocks]
         if gl and h != 0:
@@ -298,7 +299,7 @@ def prop_row(o, p, mass, width, split_axis=None):
     fac = 1j / _denominator(dot(p, p), mass, width)
     blocks = slash_blocks(p * fac)
     out = _empty(o[0], fac)
-    for h, index in _halves(out, split_axis):
+    for h, index in _halves(split_axis):
         t, x = out[index], _take(o, index, split_axis)
         if h != 1:
             _row_sigmabar(blocks, x[2], x[3], t[0], t[1])
@@ -322,7 +323,7 @@ def prop_col(o, p, mass, width, split_axis=None):
     fac = 1j / _denominator(dot(p, p), mass, width)
     blocks = slash_blocks(p * fac)
     out = _empty(o[0], fac)
-    for h, index in _halves(out, split_axis):
+    for h, index in _halves(split_axis):
         t, x = out[index], _take(o, index, split_axis)
         if h != 0:
             _sigma_col(blocks, x[2], x[3], t[0], t[1])

@@ -24,7 +24,7 @@ __all__ = ["AUX_FEATURES", "generate_chunk", "jets_from_events"]
 AUX_FEATURES: tuple[str, ...] = ("aux_genpart_pt", "aux_genpart_eta", "aux_genpart_phi",
                                  "aux_genpart_pid")
 
-MAX_BATCH = 2000  # events per nextBatch call (bounds memory)
+MAX_BATCH = 500  # events per nextBatch call: ~1500 particles x ~150 bytes each, ~100 MB
 MAX_DRY_BATCHES = 20  # give up after this many batches in a row without a single jet
 
 

@@ -84,12 +84,13 @@ def _dimension_rows(fits: list[GroupFit]) -> tuple[list[dict], list[str]]:
             missing.append(g.label)
             continue
         try:
-            d = phase_space_dim(n_final_state(process))
+            n_f = n_final_state(process)
         except UsageError:
             missing.append(g.label)
             continue
         e = g.fit.intervals["alpha"]
-        rows.append({"label": g.label, "d": d, "alpha": e.value, "low": e.low, "high": e.high})
+        rows.append({"label": g.label, "process": process, "n_f": n_f, "d": phase_space_dim(n_f),
+                     "alpha": e.value, "low": e.low, "high": e.high})
     return rows, missing
 
 
@@ -252,8 +253,10 @@ def _dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path)
         return section
     plots.plot_exponents_vs_dim(rows, out / "exponent_vs_dim")
     section.figures.append("exponent_vs_dim")
-    section.blocks.append(table(["group", "d", "alpha_D", "4/d"],
-                                [[r["label"], r["d"], r["alpha"], 4.0 / r["d"]] for r in rows]))
+    section.blocks.append(table(
+        ["group", "process", "n_f", "d = 3 n_f - 4", "alpha_D", "interval", "4/d"],
+        [[r["label"], r["process"], r["n_f"], r["d"], r["alpha"],
+          f"[{r['low']:.4g}, {r['high']:.4g}]", 4.0 / r["d"]] for r in rows], left=2))
     return section
 
 

@@ -8,7 +8,8 @@ from the pairwise interaction features of their four-momenta,
     Delta = sqrt((y_i - y_j)^2 + (phi_i - phi_j)^2),  k_T = min(pT_i, pT_j) Delta,
     z = min(pT_i, pT_j) / (pT_i + pT_j),  m^2 = (p_i + p_j)^2,
 
-(rapidity ``y``, GeV), mapped to ``heads`` numbers by a pointwise MLP (:func:`pair_features`).
+(rapidity ``y``, GeV; :func:`pair_features`), mapped to ``heads`` numbers by a pointwise MLP
+evaluated once per unordered pair (``U_ij = U_ji``, as in ParT).
 A readout of class-attention blocks (a learned class token attends to the constituents, as in
 ParT and CaiT) or a masked mean over the constituents gives the class logits. There is no
 positional encoding, so the output is invariant under permutations of the constituents, and
@@ -35,9 +36,9 @@ Config (``model:`` section)::
 
 Sizes (F = 13, 5 classes): width 16 / depth 1 / heads 2 has 5.3e3 parameters, width 64 /
 depth 2 1.1e5, width 192 / depth 6 / heads 8 2.1e6 (forward 2.2e6 to 2.6e8 FLOPs at P = 64).
-Memory: the pair MLP holds ``B x P^2 x (2 pair_width + heads)`` activations per step (0.5 GB
-for B = 128, P = 64, pair_width = 32, in float32 with gradients); lower ``max_particles`` of
-the task or the batch size on small machines.
+Memory: the pair MLP holds about ``B x P^2 / 2 x (2 pair_width + heads)`` activations per step
+(0.3 GB for B = 128, P = 64, pair_width = 32, float32); lower ``max_particles`` of the task or
+the batch size on small machines.
 
 FLOPs (:meth:`ParticleTransformer.forward_flops`): ``2 x`` multiply-accumulates of the
 matmuls per jet, counting all ``P`` slots (padding costs compute as well); the elementwise
@@ -211,9 +212,12 @@ class ParticleTransformer(Model):
         key_bias = torch.zeros(batch, 1, 1, k, dtype=x.dtype, device=x.device)
         key_bias = key_bias.masked_fill(~mask[:, None, None, :], float("-inf"))
         bias = key_bias.expand(batch, self.cfg.heads, k, k)
-        if self.pair_embed is not None:
-            u = self.pair_embed(pair_features(x[..., 1:5]))  # (B, P, P, heads)
-            bias = bias + u.permute(0, 3, 1, 2)
+        if self.pair_embed is not None:  # U_ij = U_ji: embed the pairs i <= j only
+            i, j = torch.triu_indices(k, k, device=x.device)  # (n_pairs,) each
+            slot = torch.empty(k, k, dtype=torch.long, device=x.device)
+            slot[i, j] = slot[j, i] = torch.arange(i.numel(), device=x.device)
+            u = self.pair_embed(pair_features(x[..., 1:5])[:, i, j])  # (B, n_pairs, heads)
+            bias = bias + u[:, slot].permute(0, 3, 1, 2)  # (B, heads, P, P)
         for block in self.blocks:
             h = block(h, bias)
         if self.cfg.readout == "mean":
@@ -232,8 +236,9 @@ class ParticleTransformer(Model):
         c, p, w = self.cfg, self.spec.n_particles, self.cfg.width
         flops = 2.0 * p * (self.n_features * w + w * w)  # particle embedding
         flops += transformer_flops(p, 0, w, c.depth, c.mlp_ratio, 0)  # particle blocks
-        if c.interaction:
-            flops += 2.0 * p * p * (N_PAIR_FEATURES * c.pair_width + c.pair_width * c.heads)
+        if c.interaction:  # the pair MLP on the P (P + 1) / 2 pairs i <= j
+            n_pairs = p * (p + 1) // 2
+            flops += 2.0 * n_pairs * (N_PAIR_FEATURES * c.pair_width + c.pair_width * c.heads)
         if c.readout == "class_attention":
             per_block = (p + 1) * 2 * w * w + (2 + 2 * c.mlp_ratio) * w * w + 2 * (p + 1) * w
             flops += 2.0 * c.class_depth * per_block

@@ -30,11 +30,12 @@ def demo(
 ) -> None:
     """Amplitudes -> D-sweep of MLP-I surrogates -> power-law fits -> report.
 
-    Generates exact LO |M|^2 for u u~ > z g g and u u~ > t t~ h, trains the
-    MLP-I at six training sizes with two seeds each (each run to convergence
-    at its D), fits L(D) = (D_c/D)^alpha with bootstrap intervals, checks
-    the fit by holding out the largest D, and prints the D that reaches
-    --target. Re-running resumes: finished runs are kept.
+    Generates exact LO |M|^2 for u u~ > z g g, u u~ > t t~ h and
+    u u~ > z g g g, trains the MLP-I at six training sizes with two seeds
+    each (each run to convergence at its D), fits L(D) = (D_c/D)^alpha + K
+    with bootstrap intervals, checks the fit by holding out the largest D,
+    and prints the D that reaches --target. Re-running resumes: finished runs
+    are kept.
 
     Example: hepscaling demo --out demo-output
     """
@@ -52,8 +53,8 @@ def demo(
         if group.fit is None:
             typer.echo(f"  not fitted: {group.error}")
             continue
-        alpha = group.fit.intervals["alpha"]
-        typer.echo(f"  alpha = {alpha.value:.3f} [{alpha.low:.3f}, {alpha.high:.3f}]")
+        for name, iv in group.fit.intervals.items():
+            typer.echo(f"  {name:>5} = {iv.value:.4g} [{iv.low:.4g}, {iv.high:.4g}]")
         for row in group.check.rows if group.check else []:
             typer.echo(f"  extrapolation, fit without D={row.scale['D']:g}: predicted "
                        f"{row.predicted:.3g} [{row.low:.3g}, {row.high:.3g}], measured "

@@ -31,6 +31,27 @@ def _helicity_basis(p):
     return pabs, plus, minus
 
 
+def _spinor(p, mass, u_spinor, row):
+    """``u(p)`` (``u_spinor``) or ``v(p)``, as a column or (conjugated, halves swapped) row."""
+    pabs, plus, minus = _helicity_basis(p)
+    e = p[:, 0]
+    wp = np.sqrt(np.maximum(e + pabs, 0.0))
+    out = np.zeros((4, 2, p.shape[0]), dtype=np.complex128)
+    sign = 1.0 if u_spinor else -1.0
+    if row:  # psibar = psi^dagger gamma^0: conjugate, swap the chiral halves
+        plus, minus = (np.conj(plus[0]), np.conj(plus[1])), (np.conj(minus[0]), np.conj(minus[1]))
+    left, right = (2, 3, 0, 1) if row else (0, 1, 2, 3), (0, 1, 2, 3) if row else (2, 3, 0, 1)
+    # u(p, +) = (wm chi+, wp chi+), u(p, -) = (wp chi-, wm chi-)
+    # v(p, -) = (wm chi+, -wp chi+), v(p, +) = (wp chi-, -wm chi-)
+    out[right[0], 0], out[right[1], 0] = sign * wp * plus[0], sign * wp * plus[1]
+    out[left[0], 1], out[left[1], 1] = wp * minus[0], wp * minus[1]
+    if mass:
+        wm = np.sqrt(np.maximum(e - pabs, 0.0))
+        out[left[0], 0], out[left[1], 0] = wm * plus[0], wm * plus[1]
+        out[right[0], 1], out[right[1], 1] = sign * wm * minus[0], sign * wm * minus[1]
+    return out
+
+
 def spinor_col(p, mass, incoming):
     """Column spinor: ``u(p)`` for an incoming fermion, ``v(p)`` for an outgoing antifermion.
 
@@ -38,20 +59,7 @@ def spinor_col(p, mass, incoming):
     is right-handed (``P_R psi = psi`` when massless: ``u(p, +)``, ``v(p, -)``), state 1
     left-handed.
     """
-    pabs, plus, minus = _helicity_basis(p)
-    e = p[:, 0]
-    wp = np.sqrt(np.maximum(e + pabs, 0.0))
-    out = np.zeros((4, 2, p.shape[0]), dtype=np.complex128)
-    sign = 1.0 if incoming else -1.0
-    # u(p, +) = (wm chi+, wp chi+), u(p, -) = (wp chi-, wm chi-)
-    # v(p, -) = (wm chi+, -wp chi+), v(p, +) = (wp chi-, -wm chi-)
-    out[2, 0], out[3, 0] = sign * wp * plus[0], sign * wp * plus[1]
-    out[0, 1], out[1, 1] = wp * minus[0], wp * minus[1]
-    if mass:
-        wm = np.sqrt(np.maximum(e - pabs, 0.0))
-        out[0, 0], out[1, 0] = wm * plus[0], wm * plus[1]
-        out[2, 1], out[3, 1] = sign * wm * minus[0], sign * wm * minus[1]
-    return out
+    return _spinor(p, mass, incoming, row=False)
 
 
 def spinor_row(p, mass, incoming):
@@ -60,8 +68,7 @@ def spinor_row(p, mass, incoming):
     Returns complex ``(4, 2, n)``; ``psibar = psi^dagger gamma^0`` swaps the chiral halves, so
     state 0 has only the first two components when massless (``psibar P_L = psibar``).
     """
-    col = spinor_col(p, mass, not incoming)
-    return np.conj(col[[2, 3, 0, 1]])
+    return _spinor(p, mass, not incoming, row=True)
 
 
 def polarisations(p, mass):
@@ -69,19 +76,21 @@ def polarisations(p, mass):
     px, py, pz = p[:, 1], p[:, 2], p[:, 3]
     ptr = np.hypot(px, py)
     pabs = np.sqrt(ptr**2 + pz**2)
-    safe_p = np.where(pabs > 0, pabs, 1.0)
-    cth = np.where(pabs > 0, pz / safe_p, 1.0)
-    sth = ptr / safe_p
-    safe_t = np.where(ptr > 0, ptr, 1.0)
-    cph = np.where(ptr > 0, px / safe_t, 1.0)
-    sph = np.where(ptr > 0, py / safe_t, 0.0)
-    zero = np.zeros_like(px)
-    vecs = [np.stack([zero, cth * cph, cth * sph, -sth]), np.stack([zero, -sph, cph, zero])]
+    moving, transverse = pabs > 0, ptr > 0
+    inv_p = 1.0 / np.where(moving, pabs, 1.0)
+    cth = np.where(moving, pz * inv_p, 1.0)
+    sth = ptr * inv_p
+    inv_t = 1.0 / np.where(transverse, ptr, 1.0)
+    cph = np.where(transverse, px * inv_t, 1.0)
+    sph = py * inv_t
+    out = np.zeros((4, 3 if mass else 2, p.shape[0]), dtype=np.complex128)
+    out[1, 0], out[2, 0], out[3, 0] = cth * cph, cth * sph, -sth
+    out[1, 1], out[2, 1] = -sph, cph
     if mass:
-        e = p[:, 0]
-        vecs.append(np.stack([pabs / mass, e * sth * cph / mass, e * sth * sph / mass,
-                              e * cth / mass]))
-    return np.stack(vecs, axis=1).astype(np.complex128)
+        scale = p[:, 0] / mass
+        out[0, 2] = pabs / mass
+        out[1, 2], out[2, 2], out[3, 2] = scale * sth * cph, scale * sth * sph, scale * cth
+    return out
 
 
 def scalar(p):

@@ -40,14 +40,13 @@ Loss: cross-entropy of the logits (``loss: cross_entropy``). Metrics
 ``auc_<name>`` (score = softmax probability of the class) and their mean ``auc_macro``; with
 QCD among the classes, for every other class ``s`` the background rejection ``rej50_<s>`` =
 1 / eps_B at 50% signal efficiency of the score ``p_s / (p_s + p_QCD)`` on ``s`` and QCD jets
-(:func:`rejection`; ``inf`` if no QCD jet passes).
+(:func:`~hepscaling.tasks.tagging_metrics.rejection`; ``inf`` if no QCD jet passes).
 """
 
 from __future__ import annotations
 
 import functools
 import glob
-import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,10 +64,10 @@ from hepscaling.errors import UsageError
 from hepscaling.models.base import InputKind, InputsSpec, Model
 from hepscaling.tasks.amplitudes import split_indices
 from hepscaling.tasks.base import Split, Task, TaskConfig, register_task
+from hepscaling.tasks.tagging_metrics import classification_metrics
 
 __all__ = ["HIGH_LEVEL", "PARTICLE_INPUTS", "JetInputsSpec", "JetTaggingConfig",
-           "JetTaggingTask", "classification_metrics", "high_level_observables", "rejection",
-           "roc_auc"]
+           "JetTaggingTask", "high_level_observables"]
 
 #: Per-particle input features after the four-momentum (JetClass's ``pf_features`` without
 #: the track impact parameters); the first seven are standardised, the rest are kept as is.
@@ -131,36 +130,6 @@ _HIGH_LEVEL_FIELDS = ("jet_pt", "jet_eta", "jet_energy", "jet_nparticles", "jet_
 def high_level_observables(arrays: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
     """The observables ``names`` (keys of :data:`HIGH_LEVEL`) as float64 ``(n, len(names))``."""
     return np.stack([HIGH_LEVEL[name](arrays) for name in names], axis=1)
-
-
-def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float:
-    """Area under the ROC curve = P(score of a positive > score of a negative), ties count 1/2.
-
-    ``scores``: float ``(n,)``; ``positive``: bool ``(n,)``. Mann-Whitney U with average ranks;
-    ``nan`` without positives or negatives.
-    """
-    n_pos = int(positive.sum())
-    n_neg = positive.size - n_pos
-    if n_pos == 0 or n_neg == 0:
-        return math.nan
-    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    ranks = (np.cumsum(counts) - (counts - 1) / 2)[inverse]  # average ranks, 1-based
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def rejection(signal: np.ndarray, background: np.ndarray, efficiency: float = 0.5) -> float:
-    """Background rejection ``1 / eps_B`` at signal efficiency ``efficiency``.
-
-    The threshold ``t`` is the highest score keeping at least ``efficiency`` of the signal
-    (``score >= t``); ``eps_B`` is the fraction of ``background`` scores ``>= t``. Returns
-    ``inf`` when no background passes, ``nan`` for an empty sample.
-    """
-    if signal.size == 0 or background.size == 0:
-        return math.nan
-    keep = math.ceil(efficiency * signal.size)
-    threshold = np.sort(signal)[::-1][keep - 1]
-    eps_b = float(np.mean(background >= threshold))
-    return math.inf if eps_b == 0 else 1.0 / eps_b
 
 
 def _label_name(text: str) -> str:
@@ -252,7 +221,12 @@ def _peek(cfg: JetTaggingConfig, mtime_ns: int) -> tuple[tuple[str, ...], int]:
         labels = read_jets(cfg.dataset, fields=("label",))["label"]
         width = read_jets(cfg.dataset, fields=("part_mask",), rows=slice(0, 1))["part_mask"]
         width = min(width.shape[1], cfg.max_particles or width.shape[1])
-    classes = cfg.classes or tuple(LABELS[i] for i in np.unique(labels))
+    present = tuple(LABELS[i] for i in np.unique(labels))
+    classes = cfg.classes or present
+    absent = [c.removeprefix("label_") for c in classes if c not in present]
+    if absent:
+        raise UsageError(f"{cfg.dataset} has no {', '.join(absent)} jets; drop them from "
+                         f"task.classes (the file has {', '.join(present)})")
     if len(classes) < 2:
         raise UsageError(f"{cfg.dataset} holds only {', '.join(classes)}; a tagger needs at "
                          "least two classes (generate e.g. --classes qcd,w)")
@@ -367,25 +341,3 @@ class JetTaggingTask(Task):
         prob = torch.softmax(logits.double(), dim=1)
         loss, prob, y = loss.item(), prob.cpu().numpy(), y.cpu().numpy()
         return {"loss": loss, **classification_metrics(prob, y, self.classes)}
-
-
-def classification_metrics(prob: np.ndarray, label: np.ndarray,
-                           classes: tuple[str, ...]) -> dict[str, float]:
-    """Accuracy, one-vs-rest AUCs and QCD rejections (see the module docstring).
-
-    ``prob``: float ``(n, K)`` class probabilities; ``label``: int ``(n,)`` in ``[0, K)``;
-    ``classes``: the K JetClass label names.
-    """
-    names = [c.removeprefix("label_") for c in classes]
-    out = {"accuracy": float(np.mean(prob.argmax(axis=1) == label))}
-    aucs = {f"auc_{n}": roc_auc(prob[:, k], label == k) for k, n in enumerate(names)}
-    out["auc_macro"] = float(np.mean(list(aucs.values())))
-    out.update(aucs)
-    if "QCD" in names:
-        b = names.index("QCD")
-        for s, name in enumerate(names):
-            if s == b:
-                continue
-            score = prob[:, s] / np.maximum(prob[:, s] + prob[:, b], 1e-300)
-            out[f"rej50_{name}"] = rejection(score[label == s], score[label == b])
-    return out

@@ -70,15 +70,15 @@ def run(
     if executor is ExecutorName.local and scheduler:
         raise UsageError(f"--scheduler {scheduler} needs the Dask executor; drop "
                          "'--executor local' or the --scheduler option")
-    sweep_spec = load_spec(spec)
+    sweep_spec = load_spec(spec)  # validated before any cluster starts
     if executor is ExecutorName.dask or scheduler:
         with dask_client(scheduler=scheduler, cluster=sweep_spec.cluster,
                          workers=workers) as client:
-            result = run_sweep(sweep_spec, out, executor=DaskExecutor(client),
+            result = run_sweep(spec, out, executor=DaskExecutor(client),
                                retry_failed=retry_failed, progress=show_progress)
     else:
         with LocalExecutor(workers) as local:
-            result = run_sweep(sweep_spec, out, executor=local, retry_failed=retry_failed,
+            result = run_sweep(spec, out, executor=local, retry_failed=retry_failed,
                                progress=show_progress)
     typer.echo(_summary(sweep_spec.name, result.planned, result.counts))
     if result.failed:

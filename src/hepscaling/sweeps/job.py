@@ -17,17 +17,18 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from hepscaling.provenance import code_version, environment
 from hepscaling.records import RECORD_NAME, RunRecord, read_record, utc_now, write_record
 
 __all__ = [
     "LOG_NAME",
+    "Executor",
     "RunFn",
     "RunOutcome",
     "RunTask",
@@ -55,6 +56,16 @@ class RunTask:
     config: dict[str, Any]
     run_dir: str
     run_fn: RunFn
+
+
+class Executor(Protocol):
+    """Where runs execute: :class:`~hepscaling.sweeps.local_executor.LocalExecutor` or
+    :class:`~hepscaling.sweeps.dask_executor.DaskExecutor`."""
+
+    name: str
+
+    def run(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        """Run ``tasks``, yielding each outcome as its run ends."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 from hepscaling.progress import progress as progress_bar
 from hepscaling.progress import stderr
 from hepscaling.records import read_record, utc_now
-from hepscaling.sweeps.job import LOG_NAME, RunFn, RunOutcome, RunTask, record_failure
+from hepscaling.sweeps.job import LOG_NAME, Executor, RunFn, RunOutcome, RunTask, record_failure
 from hepscaling.sweeps.local_executor import LocalExecutor
 from hepscaling.sweeps.lock import sweep_lock
 from hepscaling.sweeps.plan import (
@@ -88,8 +88,9 @@ def _todo(states: dict[str, str], retry_failed: bool) -> list[str]:
 
 
 def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
-              executor=None, retry_failed: bool = False, progress: bool | None = None,
-              run_fn: RunFn | None = None, validate: Validator | None = None,
+              executor: Executor | None = None, retry_failed: bool = False,
+              progress: bool | None = None, run_fn: RunFn | None = None,
+              validate: Validator | None = None,
               flops_per_step: FlopsPerStep | None = None) -> SweepResult:
     """Run (or resume) the sweep ``spec`` into ``out``.
 

@@ -7,10 +7,12 @@ from concurrent.futures import Executor
 import numpy as np
 import pytest
 import torch
+from torch.nn import functional as F
 
 from helpers.jet_samples import N_JETS, jet_sample
 from hepscaling.data.jets import generate_jets, read_jets
 from hepscaling.errors import UsageError
+from hepscaling.models.base import build_model
 from hepscaling.physics.jets.processes import parse_classes
 from hepscaling.tasks.jet_tagging import PARTICLE_INPUTS, JetTaggingConfig, JetTaggingTask
 from hepscaling.train.config import load_config
@@ -130,3 +132,17 @@ def test_tiny_tagger_beats_random(jets_h5, tmp_path, model, max_particles):
     print(model["family"], {k: round(v, 3) for k, v in record.metrics.items()})
     assert record.metrics["test_auc_macro"] > 0.7
     assert record.metrics["test_rej50_Wqq"] > 3
+
+
+def test_evaluate_matches_direct_cross_entropy(jets_h5):
+    task = make_task(jets_h5, "constituents", max_particles=24)
+    torch.manual_seed(0)
+    model = build_model({"family": "part", "width": 16, "depth": 1, "heads": 2},
+                        task.inputs_spec)
+    metrics = task.evaluate(model, "test", batch_size=7)  # several evaluation batches
+    with torch.no_grad():
+        logits = model.eval()(task._x["test"])
+    y = task._y["test"]
+    assert metrics["loss"] == pytest.approx(F.cross_entropy(logits, y).item(), rel=1e-5)
+    assert metrics["accuracy"] == pytest.approx((logits.argmax(1) == y).double().mean().item())
+    assert task._x["test"].shape == (80, 24, 18)

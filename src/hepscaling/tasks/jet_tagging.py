@@ -210,7 +210,8 @@ def _read(cfg: JetTaggingConfig, fields: tuple[str, ...],
 
 @functools.cache
 def _peek(cfg: JetTaggingConfig, mtime_ns: int) -> tuple[tuple[str, ...], int]:
-    """Class names and constituent slots P of ``cfg``'s dataset (reads labels and one row)."""
+    """Class names and constituent slots P of ``cfg``'s dataset (HDF5: reads the labels and
+    one row; ROOT: reads the files)."""
     del mtime_ns  # part of the cache key only
     if cfg.dataset.endswith(".root"):
         arrays = _read(cfg, ("part_mask",))
@@ -335,9 +336,8 @@ class JetTaggingTask(Task):
     @torch.no_grad()
     def evaluate(self, model: Model, split: Split, batch_size: int = 8192) -> dict[str, float]:
         """Metrics on ``split`` (see the module docstring); one host sync."""
-        logits = self.predict(model, split, batch_size)
-        y = self._y[split]
-        loss = F.cross_entropy(logits, y).double()
-        prob = torch.softmax(logits.double(), dim=1)
-        loss, prob, y = loss.item(), prob.cpu().numpy(), y.cpu().numpy()
-        return {"loss": loss, **classification_metrics(prob, y, self.classes)}
+        log_prob = torch.log_softmax(self.predict(model, split, batch_size).double(), dim=1)
+        both = torch.cat([log_prob, self._y[split][:, None].double()], dim=1).cpu().numpy()
+        log_prob, y = both[:, :-1], both[:, -1].astype(np.int64)
+        loss = -float(np.mean(log_prob[np.arange(y.size), y]))  # cross-entropy
+        return {"loss": loss, **classification_metrics(np.exp(log_prob), y, self.classes)}

@@ -6,7 +6,9 @@ Each planned run's config is the deep merge of the spec's ``base`` with one poin
 replaced by the absolute path of ``OUT/data/<name>.h5``, then validated and normalised by the
 run-config model. The run id is :func:`hepscaling.records.config_hash` of that normalised dict,
 so the same point always maps to the same run directory ``OUT/runs/<run_id>``; points that
-resolve to the same config are planned once.
+resolve to the same config are planned once. Because ``"@name"`` becomes an absolute path, the
+run ids of a sweep using ``datasets:`` depend on where ``OUT`` lives: a sweep directory moved
+to another path is planned anew (its old records are not reused).
 
 IsoFLOP rounding rule: a run with budget ``C`` whose optimiser step costs ``F`` FLOPs (effective
 batch size ``min(batch_size, D)`` x training FLOPs per sample) trains

@@ -1,6 +1,7 @@
 """The ``hepscaling`` command: a thin root that collects the topic commands.
 
-Each topic lives in its own module (``cli/<topic>.py``) and is registered below. Expected user
+Each topic lives in its own module (``cli/<topic>.py``, importing heavy libraries only inside
+its commands, so ``--help`` stays fast) and is registered below. Expected user
 errors (:class:`hepscaling.errors.HepscalingError`) become one line on stderr and exit code 2
 (bad input) or 1 (work failed); ``--verbose`` adds the traceback.
 """
@@ -14,6 +15,7 @@ import traceback
 import typer
 
 from hepscaling import __version__
+from hepscaling.cli import amplitudes, data, demo, jets, laws, sweep, train
 from hepscaling.errors import HepscalingError
 from hepscaling.progress import stderr
 
@@ -49,14 +51,13 @@ def root(
     _verbose["on"] = _verbose["on"] or verbose
 
 
-# --- topic commands are registered here (one line each) ---
-from hepscaling.cli import sweep as _sweep; app.add_typer(_sweep.app, name="sweep")  # noqa: E402, E702, I001
-from hepscaling.cli import jets as _jets; app.add_typer(_jets.app, name="jets")  # noqa: E402, E702, I001
-from hepscaling.cli import data as _data; app.add_typer(_data.app, name="data")  # noqa: E402, E702, I001
-from hepscaling.cli import amplitudes as _amp; app.add_typer(_amp.app, name="amplitudes")  # noqa: E402, E702, I001
-from hepscaling.cli import train as _train; app.command("train")(_train.train)  # noqa: E402, E702, I001
-from hepscaling.cli import laws as _laws; _laws.register(app)  # noqa: E402, E702, I001
-from hepscaling.cli import demo as _demo; app.command("demo")(_demo.demo)  # noqa: E402, E702, I001
+app.add_typer(data.app, name="data")
+app.add_typer(amplitudes.app, name="amplitudes")
+app.add_typer(jets.app, name="jets")
+app.command("train")(train.train)
+app.add_typer(sweep.app, name="sweep")
+laws.register(app)  # fit, predict, report
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

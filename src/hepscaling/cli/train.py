@@ -10,8 +10,6 @@ import typer
 
 from hepscaling.configs import preset_names, preset_path
 from hepscaling.errors import WorkFailed
-from hepscaling.train.config import load_config
-from hepscaling.train.loop import run_training
 
 __all__ = ["train"]
 
@@ -50,6 +48,9 @@ def train(
     path = Path(config)
     source = path if path.suffix in (".yaml", ".yml") or path.exists() else preset_path(config)
     overrides = [*(set_ or []), *([f"device={device.value}"] if device is not None else [])]
+    from hepscaling.train.config import load_config
+    from hepscaling.train.loop import run_training
+
     record = run_training(load_config(source, overrides), out, progress=progress, threads=threads)
     if as_json:
         typer.echo(record.model_dump_json(indent=1))

@@ -10,6 +10,7 @@ import torch
 from torch.nn import functional as F
 
 from helpers.jet_samples import N_JETS, jet_sample
+from hepscaling.configs import preset_path
 from hepscaling.data.jets import generate_jets, read_jets
 from hepscaling.errors import UsageError
 from hepscaling.models.base import build_model
@@ -146,3 +147,13 @@ def test_evaluate_matches_direct_cross_entropy(jets_h5):
     assert metrics["loss"] == pytest.approx(F.cross_entropy(logits, y).item(), rel=1e-5)
     assert metrics["accuracy"] == pytest.approx((logits.argmax(1) == y).double().mean().item())
     assert task._x["test"].shape == (80, 24, 18)
+
+
+@pytest.mark.parametrize(("preset", "family"), [("jets_part", "part"), ("jets_hl", "hl_dense")])
+def test_presets_load_and_count_flops(jets_h5, preset, family):
+    cfg = load_config(preset_path(preset), [f"task.dataset={jets_h5}"])
+    assert cfg.task.kind == "jet_tagging" and cfg.model.family == family
+    spec = JetTaggingTask.spec_from_config(cfg.task, cfg.loss)
+    assert spec.n_outputs == 2 and spec.n_particles == (cfg.task.max_particles or SLOTS)
+    model = build_model(cfg.model, spec, device="meta")
+    assert training_flops_per_sample(cfg) == 3 * model.forward_flops()

@@ -38,6 +38,22 @@ def test_group_keys_are_the_varying_config_columns_except_axis_and_seed(sweep_di
         group_keys(done, "D", ["config.task.nonsense"])
 
 
+def test_training_length_scaled_with_d_is_part_of_the_d_point():
+    import pandas as pd
+
+    sizes = [250, 500, 1000, 2000, 4000, 8000]
+    steps = {d: max(3000, d) for d in sizes}  # a function of D, not one-to-one with it
+    rows = [{"D": d, "config.task.n_train": d, "config.train.steps": steps[d],
+             "config.task.process": process, "config.seed": seed}
+            for process in ("u u~ > z g g", "u u~ > t t~ h") for d in sizes for seed in (0, 1)]
+    done = pd.DataFrame(rows)
+    assert group_keys(done, "D") == ["config.task.process"]
+    # a training length that is NOT set by D (a D x steps grid) still defines groups
+    grid = pd.DataFrame([{**row, "config.train.steps": length}
+                         for row in rows for length in (1000, 5000)])
+    assert group_keys(grid, "D") == ["config.task.process", "config.train.steps"]
+
+
 def test_fit_sweep_recovers_each_process_exponent(sweep_dir):
     fits = fit_sweep(load_sweep(sweep_dir), axis="D", floor=False,
                      group_by=["config.task.process"], bootstrap=0, holdout=0)

@@ -87,10 +87,15 @@ def _axis_columns(columns: list[str], axis: str) -> set[str]:
     return model | data | set(_LENGTH_KEYS)
 
 
-def _one_to_one(a: Any, b: Any) -> bool:
+def _determined_by(a: Any, b: Any) -> bool:
+    """Whether every value of ``a`` comes with a single value of ``b`` (``b`` is a function of
+    ``a``)."""
     pairs = a.astype(str) + "\x00" + b.astype(str)
-    n = pairs.nunique()
-    return n == a.astype(str).nunique() == b.astype(str).nunique()
+    return pairs.nunique() == a.astype(str).nunique()
+
+
+def _one_to_one(a: Any, b: Any) -> bool:
+    return _determined_by(a, b) and _determined_by(b, a)
 
 
 def group_keys(done: Any, axis: str, group_by: list[str] | None = None) -> list[str]:
@@ -114,7 +119,7 @@ def group_keys(done: Any, axis: str, group_by: list[str] | None = None) -> list[
         if c == "config.seed" or (c in axis_cols and (numeric_model or
                                                       not c.startswith("config.model."))):
             continue
-        if _one_to_one(done[c], axis_values) or any(_one_to_one(done[c], done[k]) for k in keys):
+        if _determined_by(axis_values, done[c]) or any(_one_to_one(done[c], done[k]) for k in keys):
             continue
         keys.append(c)
     return keys

@@ -55,10 +55,9 @@ def demo(
             continue
         for name, iv in group.fit.intervals.items():
             typer.echo(f"  {name:>5} = {iv.value:.4g} [{iv.low:.4g}, {iv.high:.4g}]")
-        for row in group.check.rows if group.check else []:
-            typer.echo(f"  extrapolation, fit without D={row.scale['D']:g}: predicted "
-                       f"{row.predicted:.3g} [{row.low:.3g}, {row.high:.3g}], measured "
-                       f"{row.measured:.3g} ({'inside' if row.inside else 'OUTSIDE'} the band)")
+        for scale, band, measured in _held_out(group.check):
+            typer.echo(f"  extrapolation, fit without D={scale}: predicted {band}, measured "
+                       f"{measured}")
         try:
             need = group.fit.solve(target)
         except UsageError as exc:
@@ -70,3 +69,15 @@ def demo(
     if result.sweep.failed:
         raise WorkFailed(f"{result.sweep.failed} demo run(s) failed; see the run.log files under "
                          f"{out / 'sweep' / 'runs'} and re-run to retry them")
+
+
+
+def _held_out(check) -> list[tuple[str, str, str]]:
+    """Per held-out scale of an extrapolation check: the scale, the predicted band and the
+    measured values of its runs (those outside the band marked ``(outside)``)."""
+    rows: dict[str, list] = {}
+    for row in check.rows if check else []:
+        rows.setdefault(", ".join(f"{v:g}" for v in row.scale.values()), []).append(row)
+    return [(scale, f"{runs[0].predicted:.3g} [{runs[0].low:.3g}, {runs[0].high:.3g}]",
+             ", ".join(f"{r.measured:.3g}" + ("" if r.inside else " (outside)") for r in runs))
+            for scale, runs in rows.items()]

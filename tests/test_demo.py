@@ -8,7 +8,7 @@ import yaml
 from hepscaling.demo import DEMO_DATASETS, DemoSettings, demo_spec, run_demo
 from hepscaling.sweeps import parse_spec
 
-TINY = DemoSettings(d_values=(100, 200, 400), seeds=(0,), n_val=200, n_test=400, width=16,
+TINY = DemoSettings(d_values=(100, 200, 300, 400), seeds=(0,), n_val=200, n_test=400, width=16,
                     depth=2, batch_size=32, epochs=10, min_steps=150, eval_every=50)
 
 

@@ -48,6 +48,12 @@ def _colours(n: int) -> list:
     return [cmap(i % 10) for i in range(n)]
 
 
+def _legend(ax: Axes, **kwargs: object) -> None:
+    """A legend when something is labelled (a group without a fit draws nothing)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kwargs)
+
+
 def plot_scaling(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path, *,
                  shortfall: bool = False) -> None:
     """Metric versus ``axis`` for every group: runs (held-out runs open), fit line and band.
@@ -79,7 +85,7 @@ def plot_scaling(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path,
         ax.set_xlabel(AXIS_LABELS[axis])
         name = metric.removeprefix("metric.")
         ax.set_ylabel(f"1 - {name}" if shortfall else name)
-        ax.legend(fontsize="x-small", title="open: held out", title_fontsize="x-small")
+        _legend(ax, fontsize="x-small", title="open: held out", title_fontsize="x-small")
 
 
 def plot_residuals(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path, *,
@@ -100,7 +106,7 @@ def plot_residuals(groups: Sequence[GroupFit], axis: str, metric: str, stem: Pat
         ax.set_xscale("log")
         ax.set_xlabel(AXIS_LABELS[axis])
         ax.set_ylabel("measured / fit - 1")
-        ax.legend(fontsize="x-small")
+        _legend(ax, fontsize="x-small")
 
 
 def plot_pulls(groups: Sequence[tuple[str, object]], axis: str, stem: Path) -> None:
@@ -126,7 +132,7 @@ def plot_pulls(groups: Sequence[tuple[str, object]], axis: str, stem: Path) -> N
         left.axhspan(-1.0, 1.0, color="grey", alpha=0.2, lw=0)
         left.axhline(0.0, color="black", lw=1)
         left.set_ylabel("pull mean $\\pm$ pull std")
-        left.legend(fontsize="x-small")
+        _legend(left, fontsize="x-small")
         for ref in (0.6827, 0.9545):
             right.axhline(ref, color="black", ls="--", lw=1)
         right.set_ylabel("coverage (o: 1$\\sigma$, s: 2$\\sigma$)")
@@ -152,7 +158,7 @@ def plot_exponents_vs_dim(rows: Sequence[dict], stem: Path) -> None:
         ax.set_ylim(0.0, max(1.5 * top, 4.0 / grid.max() * 1.2))
         ax.set_xlabel("phase-space dimension $d = 3 n_f - 4$")
         ax.set_ylabel("exponent $\\alpha_D$")
-        ax.legend(fontsize="x-small", loc="upper right")
+        _legend(ax, fontsize="x-small", loc="upper right")
 
 
 def plot_frontier(items: Sequence[dict], stem: Path) -> None:
@@ -173,4 +179,4 @@ def plot_frontier(items: Sequence[dict], stem: Path) -> None:
         ax.set_yscale("log")
         ax.set_xlabel(AXIS_LABELS["C"])
         ax.set_ylabel("compute-optimal $N^*$")
-        ax.legend(fontsize="x-small")
+        _legend(ax, fontsize="x-small")

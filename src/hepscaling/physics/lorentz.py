@@ -118,11 +118,34 @@ def check_momenta(momenta: np.ndarray, masses: np.ndarray, n_initial: int = 2, *
             f"{what} have shape {p.shape}, expected (n_events, {k}, 4) for this process "
             "(E, px, py, pz per particle, in process order)"
         )
-    if not np.all(np.isfinite(p)):
+    if not np.isfinite(np.sum(p)):  # one cheap pass; the exact check only on failure
         bad = int(np.count_nonzero(~np.all(np.isfinite(p), axis=(1, 2))))
-        raise UsageError(f"{what} contain NaN or Inf in {bad} event(s); remove them first")
+        if bad:
+            raise UsageError(f"{what} contain NaN or Inf in {bad} event(s); remove them first")
     if p.shape[0] == 0:
         return p
+    # single-pass contractions (einsum) keep this check cheap next to the amplitudes
+    scale = np.max(np.abs(p[..., 0]), axis=1)  # (n,)
+    m2 = np.einsum("nki,i,nki->nk", p, METRIC, p)  # (n, k)
+    m2_err = np.abs(m2 - masses**2) / scale[:, None] ** 2
+    if np.any(m2_err > rtol):
+        event, particle = np.unravel_index(np.argmax(m2_err), m2_err.shape)
+        raise UsageError(
+            f"{what}: particle {particle} of event {event} is off its mass shell "
+            f"(p^2 = {m2[event, particle]:.6g} GeV^2, expected "
+            f"{masses[particle] ** 2:.6g}); check the particle order and masses"
+        )
+    direction = np.where(np.arange(k) < n_initial, 1.0, -1.0)  # incoming +, outgoing -
+    imbalance = np.einsum("nki,k->ni", p, direction)  # (n, 4)
+    rel = np.max(np.abs(imbalance), axis=1) / scale
+    if np.any(rel > rtol):
+        event = int(np.argmax(rel))
+        raise UsageError(
+            f"{what}: event {event} does not conserve momentum (incoming - outgoing = "
+            f"{np.array2string(imbalance[event], precision=4)} GeV); incoming particles "
+            "come first, in process order"
+        )
+    return p
     scale = np.max(np.abs(p[..., 0]), axis=1)  # (n,)
     m2_err = np.abs(mass_squared(p) - masses**2) / scale[:, None] ** 2
     if np.any(m2_err > rtol):

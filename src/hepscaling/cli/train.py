@@ -11,6 +11,9 @@ import typer
 from hepscaling.configs import preset_names, preset_path
 from hepscaling.errors import WorkFailed
 
+#: test metrics shown in the one-line summary, when the task has them
+HEADLINE_METRICS = ("test_mse", "test_accuracy", "test_auc_macro")
+
 __all__ = ["train"]
 
 
@@ -55,11 +58,11 @@ def train(
     if as_json:
         typer.echo(record.model_dump_json(indent=1))
     else:
-        headline = record.metrics.get("test_mse")
+        headline = " ".join(f"{k}={record.metrics[k]:.4g}" for k in HEADLINE_METRICS
+                            if record.metrics.get(k) is not None)
         typer.echo(f"run {record.run_id} {record.status} ({record.stop_reason}): "
                    f"N={record.n_params} D={record.n_train} C={record.flops:.3g} FLOPs "
                    f"steps={record.steps} epochs={record.epochs:.3g} "
-                   f"wall={record.wall_time:.1f}s test_mse="
-                   + ("n/a" if headline is None else f"{headline:.4g}") + f" -> {out}")
+                   f"wall={record.wall_time:.1f}s {headline or 'no test metrics'} -> {out}")
     if record.status == "diverged":
         raise WorkFailed(f"run diverged: {record.error} (record written to {out})")

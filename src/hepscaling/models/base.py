@@ -53,7 +53,7 @@ __all__ = [
     "register_model",
 ]
 
-InputKind = Literal["invariants", "momenta"]
+InputKind = Literal["invariants", "momenta", "constituents", "high_level"]
 
 # family name -> module that registers it (imported lazily on first lookup)
 FAMILY_MODULES: dict[str, str] = {

@@ -62,7 +62,7 @@ class _ResidualMLP(nn.Module):
 class HighLevelDense(Model):
     """Residual MLP: observables ``(B, n_invariants)`` -> logits ``(B, n_outputs)``."""
 
-    input_kind = "high_level"  # type: ignore[assignment]
+    input_kind = "high_level"
 
     def __init__(self, cfg: HighLevelDenseConfig, spec: InputsSpec) -> None:
         super().__init__()

@@ -177,7 +177,7 @@ class ParticleTransformer(Model):
         set by the ``jet_tagging`` task.
     """
 
-    input_kind = "constituents"  # type: ignore[assignment]
+    input_kind = "constituents"
 
     def __init__(self, cfg: ParticleTransformerConfig, spec: InputsSpec) -> None:
         super().__init__()

@@ -67,6 +67,11 @@ class RunRecord(BaseModel):
     curves: dict[str, list[float | None]] = Field(
         default_factory=dict, description="metric curves; every list aligned with curves['step']"
     )
+    histograms: dict[str, dict[str, list[float]]] = Field(
+        default_factory=dict,
+        description="named histograms of the final test set, each {'edges': (n+1,), 'counts': (n,)}"
+        " (e.g. 'test_pull' for heteroscedastic runs)",
+    )
     error: str | None = None
     environment: dict[str, str] = Field(default_factory=dict)
 

@@ -12,6 +12,8 @@ from hepscaling.records import RunRecord, config_hash, write_record
 ALPHA = {"u u~ > t t~ h": 0.6, "u u~ > z g g g": 0.35}
 SIZES = (100, 300, 1000, 3000, 10000, 30000)
 #: Joint-law parameters of :func:`write_joint_sweep`.
+#: Pull-histogram bin edges of the heteroscedastic runs.
+PULL_EDGES = np.linspace(-5.0, 5.0, 41)
 JOINT = {"E": 0.01, "A": 30.0, "alpha": 0.5, "B": 50.0, "beta": 0.4}
 
 
@@ -48,7 +50,12 @@ def write_sweep(root: Path, *, seeds: int = 2, noise: float = 0.03, heteroscedas
                     metrics.update(test_pull_mean=float(0.1 * rng.normal()),
                                    test_pull_std=float(1 + 0.1 * rng.normal()),
                                    test_coverage_1sigma=0.68, test_coverage_2sigma=0.95)
-                _write(root, config, "done", d, metrics)
+                    pulls = np.clip(rng.normal(size=500), -5, 5)
+                    histograms = {"test_pull": {"edges": PULL_EDGES.tolist(), "counts":
+                                                np.histogram(pulls, PULL_EDGES)[0].tolist()}}
+                else:
+                    histograms = {}
+                _write(root, config, "done", d, metrics, histograms=histograms)
     if bad_runs:
         _write(root, _config("u u~ > t t~ h", 50000, 64, 0, "mse"), "diverged", 50000, {},
                error="non-finite loss at step 10")
@@ -58,14 +65,14 @@ def write_sweep(root: Path, *, seeds: int = 2, noise: float = 0.03, heteroscedas
 
 
 def _write(root: Path, config: dict, status: str, d: int, metrics: dict,
-           error: str | None = None) -> None:
+           error: str | None = None, histograms: dict | None = None) -> None:
     run_id = config_hash(config)
     n_params = 64 * 64 * 2 + 64 * 14
     record = RunRecord(run_id=run_id, status=status, config=config, code_version="test",
                        seed=config["seed"], n_params=n_params, n_train=d,
                        flops=6.0 * n_params * 100 * 64, flops_per_sample=6.0 * n_params,
                        steps=100, samples_seen=6400, epochs=6400 / d, metrics=metrics,
-                       error=error)
+                       histograms=histograms or {}, error=error)
     write_record(record, root / "runs" / run_id)
 
 

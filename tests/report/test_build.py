@@ -17,7 +17,7 @@ def test_report_renders_every_section(tmp_path):
     sweep = write_sweep(tmp_path / "sweep", seeds=1, sizes=(100, 300, 1000, 3000, 10000))
     report = build_report(sweep, tmp_path / "report", bootstrap=5)
     html = report.index.read_text()
-    for stem in ("scaling_D", "residuals_D", "exponent_vs_dim", "pulls"):
+    for stem in ("scaling_D", "residuals_D", "exponent_vs_dim", "pulls", "pull_histograms"):
         png, pdf = report.index.parent / f"{stem}.png", report.index.parent / f"{stem}.pdf"
         assert _is_png(png), stem
         assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 2000

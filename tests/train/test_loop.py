@@ -38,6 +38,9 @@ def test_each_family_learns(toy_h5, tmp_path, family, loss):
     assert read_record(tmp_path) == record
     if loss == "heteroscedastic":
         assert {"test_pull_mean", "test_pull_std", "test_coverage_1sigma"} <= set(record.metrics)
+        assert sum(record.histograms["test_pull"]["counts"]) == cfg["task"]["n_test"]
+    else:
+        assert record.histograms == {}
 
 
 def test_accounting(toy_h5, tmp_path):

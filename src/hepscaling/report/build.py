@@ -26,7 +26,7 @@ from hepscaling.laws.sweep import (
     phase_space_dim,
     process_of,
 )
-from hepscaling.records import atomic_write_text
+from hepscaling.records import atomic_write_text, load_records
 from hepscaling.report import plots
 from hepscaling.report.html import Page, Section, render_page, table
 
@@ -272,7 +272,29 @@ def _pull_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], out: Path) 
     section.figures.append("pulls")
     section.note("from the per-run summary metrics (mean and standard deviation of the pull "
                  "t = (A_pred - A_true) / sigma on the test set); ideal: 0 and 1")
+    histograms = _pull_histograms(sweep, groups, axis)
+    if histograms:
+        plots.plot_pull_histograms(histograms, out / "pull_histograms")
+        section.figures.append("pull_histograms")
+        section.note(f"pull histograms: test sets of the runs at the largest {axis} of each "
+                     "group, seeds summed; pulls beyond +-5 in the outermost bins")
     return section
+
+
+def _pull_histograms(sweep: Sweep, groups: list[tuple[str, Any]],
+                     axis: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Per pull group: the summed ``test_pull`` histogram of its runs at the largest ``axis``."""
+    records = {r.run_id: r for r in load_records(sweep.directory)}
+    out = []
+    for label, runs in groups:
+        top = runs[runs[axis] == runs[axis].max()]
+        hists = [records[rid].histograms["test_pull"] for rid in top["run_id"]
+                 if "test_pull" in records[rid].histograms]
+        if hists:
+            counts = np.sum([h["counts"] for h in hists], axis=0)
+            out.append((f"{label}, {axis}={top[axis].iloc[0]:g}",
+                        np.asarray(hists[0]["edges"]), counts))
+    return out
 
 
 def _not_done_section(sweep: Sweep) -> Section:

@@ -141,6 +141,23 @@ def plot_pulls(groups: Sequence[tuple[str, object]], axis: str, stem: Path) -> N
             ax.set_xlabel(AXIS_LABELS[axis])
 
 
+def plot_pull_histograms(groups: Sequence[tuple[str, np.ndarray, np.ndarray]],
+                         stem: Path) -> None:
+    """Pull distributions next to the unit Gaussian of a calibrated surrogate.
+
+    ``groups``: ``(label, edges (n+1,), counts (n,))``, drawn as densities.
+    """
+    with _figure(stem) as (ax,):
+        for (label, edges, counts), colour in zip(groups, _colours(len(groups)), strict=True):
+            density = counts / (counts.sum() * np.diff(edges))
+            ax.stairs(density, edges, color=colour, label=label)
+        t = np.linspace(-5.0, 5.0, 201)
+        ax.plot(t, np.exp(-0.5 * t**2) / np.sqrt(2 * np.pi), "k--", lw=1, label="N(0, 1)")
+        ax.set_xlabel("pull $t = (A_{NN} - A_{true}) / \\sigma$")
+        ax.set_ylabel("density")
+        _legend(ax, fontsize="x-small")
+
+
 def plot_exponents_vs_dim(rows: Sequence[dict], stem: Path) -> None:
     """Fitted exponent with its interval versus phase-space dimension ``d = 3 n_f - 4``, next
     to the conjectured ``alpha = 4 / d``. ``rows``: dicts with ``label``, ``d``, ``alpha``,

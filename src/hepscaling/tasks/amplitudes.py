@@ -17,7 +17,8 @@ headline; equals the loss for MSE training); ``mse_log`` (MSE of natural-log |M|
 of the standardisation); relative error ``delta = A_pred / A_true - 1`` as ``abs_rel_err_mean``
 and ``frac_rel_err_below_{1e-3,1e-2,1e-1}``; for the heteroscedastic loss the pull
 ``t = (A_pred - A_true) / sigma_A`` with ``sigma_A = A_pred sigma_log`` (linear propagation of the
-log-space sigma) as ``pull_mean``, ``pull_std``, ``coverage_1sigma``, ``coverage_2sigma``.
+log-space sigma) as ``pull_mean``, ``pull_std``, ``coverage_1sigma``, ``coverage_2sigma``, and
+the test-set pull histogram in the record (``histograms["test_pull"]``, :meth:`histograms`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from hepscaling.train.losses import heteroscedastic_nll, mse
 
 __all__ = ["AmplitudeTask", "AmplitudeTaskConfig", "random_lorentz", "split_indices"]
 
+#: bin edges of the pull histogram stored in heteroscedastic run records
+PULL_EDGES = np.linspace(-5.0, 5.0, 41)
 REL_ERR_THRESHOLDS = ("1e-3", "1e-2", "1e-1")
 
 
@@ -215,10 +218,28 @@ class AmplitudeTask(Task):
         for t in REL_ERR_THRESHOLDS:
             values[f"frac_rel_err_below_{t}"] = (rel < float(t)).double().mean()
         if self.loss_kind == "heteroscedastic":
-            sigma_log = self.log_std * torch.exp(out[:, 1].double())
-            pull = -torch.expm1(-d_log) / sigma_log  # (A_pred - A_true) / (A_pred sigma_log)
+            pull = self._pull(out, y)
             values.update(pull_mean=pull.mean(), pull_std=pull.std(),
                           coverage_1sigma=(pull.abs() < 1).double().mean(),
                           coverage_2sigma=(pull.abs() < 2).double().mean())
         numbers = torch.stack([v.double() for v in values.values()]).tolist()
         return dict(zip(values, numbers, strict=True))
+
+    def _pull(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Pull ``t = (A_pred - A_true) / sigma_A`` float64 ``(n,)`` with ``sigma_A = A_pred
+        sigma_log`` propagated from the predicted log-space width."""
+        d_log = self.log_std * (out[:, 0].double() - y.double())  # log A_pred - log A_true
+        sigma_log = self.log_std * torch.exp(out[:, 1].double())
+        return -torch.expm1(-d_log) / sigma_log
+
+    @torch.no_grad()
+    def histograms(self, model: Model, split: Split,
+                   batch_size: int = 8192) -> dict[str, dict[str, list[float]]]:
+        """``{"<split>_pull": ...}`` for heteroscedastic runs: the pull histogram on
+        :data:`PULL_EDGES` (values beyond +-5 counted in the outermost bins); else none."""
+        if self.loss_kind != "heteroscedastic":
+            return {}
+        pull = self._pull(self.predict(model, split, batch_size), self._y[split])
+        clipped = pull.clamp(PULL_EDGES[0], PULL_EDGES[-1]).cpu().numpy()
+        counts, _ = np.histogram(clipped, bins=PULL_EDGES)
+        return {f"{split}_pull": {"edges": PULL_EDGES.tolist(), "counts": counts.tolist()}}

@@ -92,6 +92,12 @@ class Task(ABC):
         """Metrics of ``model`` on the fixed ``split`` (forward passes of ``batch_size``
         events, no gradients); must contain ``"loss"``. Syncs with the host once."""
 
+    def histograms(self, model: Model, split: Split,
+                   batch_size: int = 8192) -> dict[str, dict[str, list[float]]]:
+        """Named histograms of ``split`` for the run record, each ``{"edges": (n+1,),
+        "counts": (n,)}``; none unless the task defines some."""
+        return {}
+
 
 def register_task(kind: str, config_cls: type[TaskConfig]) -> Callable[[type[Task]], type[Task]]:
     """Class decorator registering a :class:`Task` subclass under ``kind`` with its config."""

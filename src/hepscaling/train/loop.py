@@ -224,6 +224,7 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
         test = task.evaluate(model, "test", tc.eval_batch_size)
         record.metrics.update({f"val_{k}": v for k, v in final_val.items()})
         record.metrics.update({f"test_{k}": v for k, v in test.items()})
+        record.histograms = task.histograms(model, "test", tc.eval_batch_size)
         record.status = "done"
     record.finished_at = utc_now()
     write_record(record, run_dir)

@@ -17,7 +17,7 @@ def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
         "demo-output"),
     workers: Annotated[int | None, typer.Option(
-        "--workers", "-j", min=1, help="Parallel training runs.", show_default="one per core")
+        "--workers", "-w", min=1, help="Parallel training runs.", show_default="one per core")
     ] = None,
     target: Annotated[float, typer.Option(
         "--target", "-t", help="Target test MSE (standardised log |M|^2) to solve D for.")

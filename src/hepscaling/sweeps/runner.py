@@ -67,18 +67,13 @@ def default_run_fn(config: dict, run_dir: Path):
 
 def make_datasets(spec: SweepSpec, out: str | os.PathLike, *, progress: bool | None = None
                   ) -> dict[str, Path]:
-    """Generate the spec's datasets into ``OUT/data/<name>.h5`` (resumable; a finished file is
-    kept as is). Returns name -> path."""
-    if not spec.datasets:
-        return {}
-    from hepscaling.data.amplitudes import generate_amplitudes
-    from hepscaling.physics.phase_space import Cuts
-
+    """Generate the spec's datasets (every kind, see :mod:`hepscaling.sweeps.spec`) into
+    ``OUT/data/<name>.h5`` (resumable; a finished file is kept as is). Returns name -> path."""
     paths = {}
     for name, ds in spec.datasets.items():
-        cuts = Cuts.model_validate(ds.cuts) if ds.cuts else None
-        paths[name] = generate_amplitudes(dataset_path(out, name), ds.process, ds.n, ds.sqrt_s,
-                                          ds.seed, cuts=cuts, progress=progress)
+        path = dataset_path(out, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        paths[name] = ds.generate(path, progress=progress)
     return paths
 
 

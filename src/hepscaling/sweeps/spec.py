@@ -5,6 +5,7 @@ A spec is a short diff on a run config (see ``hepscaling.train.config.RunConfig`
     name: amplitudes-mlp
     datasets:                       # generated once into OUT/data/<name>.h5, shared by all runs
       eemumu: {process: "e+ e- > mu+ mu-", n: 20000, sqrt_s: 500.0, seed: 1}
+      qcdw: {kind: jets, classes: "qcd,w", n: 5000, seed: 1}      # n = jets per class
     base:                           # a (partial) run config, or the path of a run-config YAML
       task: {dataset: "@eemumu", n_val: 1000, n_test: 2000}
       train: {steps: 2000, batch_size: 256}
@@ -20,6 +21,10 @@ grid of the axes once per compute budget in ``isoflop.budgets`` and sets ``train
 run spends its budget (rounding rule in :mod:`hepscaling.sweeps.plan`). A string value
 ``"@name"`` anywhere in the base or the axes stands for the dataset ``name`` of ``datasets:``.
 
+A dataset entry's ``kind`` (default ``amplitudes``) selects its keys: :class:`AmplitudeDataset`
+(``hepscaling.data.amplitudes``) or :class:`JetDataset` (``hepscaling.data.jets``); each kind
+generates its own file with ``generate(path, progress)``.
+
 An optional ``cluster:`` section describes a dask-jobqueue cluster (``kind: slurm | htcondor``
 plus the keyword arguments of ``SLURMCluster`` / ``HTCondorCluster``) that
 ``hepscaling sweep run --executor dask`` starts when no ``--scheduler`` is given.
@@ -29,14 +34,24 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from hepscaling.errors import UsageError
 
-__all__ = ["ClusterSpec", "DatasetSpec", "IsoFlopSpec", "SweepSpec", "load_spec", "parse_spec"]
+__all__ = ["DATASET_KINDS", "AmplitudeDataset", "ClusterSpec", "DatasetSpec", "IsoFlopSpec",
+           "JetDataset", "SweepSpec", "load_spec", "parse_spec"]
 
 LENGTH_KEYS = ("train.steps", "train.epochs", "train.flops")
 
@@ -45,8 +60,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class DatasetSpec(_Strict):
-    """One amplitude dataset, generated once per sweep into ``OUT/data/<name>.h5``."""
+class AmplitudeDataset(_Strict):
+    """An amplitude dataset (momenta and |M|^2), generated once per sweep into
+    ``OUT/data/<name>.h5``."""
 
     process: str = Field(description='MadGraph process string, e.g. "e+ e- > mu+ mu-"')
     n: int = Field(gt=0, description="number of events")
@@ -54,6 +70,7 @@ class DatasetSpec(_Strict):
     seed: int = Field(0, description="generator seed")
     cuts: dict[str, Any] | None = Field(
         None, description="generation cuts, see hepscaling.physics.phase_space.Cuts")
+    kind: Literal["amplitudes"] = "amplitudes"
 
     @field_validator("cuts")
     @classmethod
@@ -66,6 +83,65 @@ class DatasetSpec(_Strict):
             return Cuts.model_validate(cuts).model_dump()
         except ValidationError as exc:
             raise ValueError(_first_error(exc, Cuts)) from None
+
+    def generate(self, path: Path, progress: bool | None = None) -> Path:
+        """Generate (or resume, or keep when complete) the dataset at ``path``."""
+        from hepscaling.data.amplitudes import generate_amplitudes
+        from hepscaling.physics.phase_space import Cuts
+
+        cuts = Cuts.model_validate(self.cuts) if self.cuts else None
+        return generate_amplitudes(path, self.process, self.n, self.sqrt_s, self.seed,
+                                   cuts=cuts, progress=progress)
+
+
+class JetDataset(_Strict):
+    """A boosted-jet dataset (Pythia 8 + FastJet, JetClass format), generated once per sweep
+    into ``OUT/data/<name>.h5``; the file does not depend on ``workers``."""
+
+    classes: str = Field(description='comma-separated jet classes, e.g. "qcd,w,top"')
+    n: int = Field(gt=0, description="jets per class")
+    seed: int = Field(0, ge=0, description="run seed; chunk seeds derive from it")
+    max_particles: int = Field(128, gt=0, description="padding length of constituent arrays")
+    chunk_size: int = Field(1000, gt=0, description="jets per chunk (one Pythia instance)")
+    workers: int = Field(1, gt=0, description="processes generating chunks")
+    kind: Literal["jets"]
+
+    @field_validator("classes")
+    @classmethod
+    def _classes_valid(cls, classes: str) -> str:
+        from hepscaling.physics.jets.processes import parse_classes
+
+        try:
+            parse_classes(classes)
+        except UsageError as exc:
+            raise ValueError(str(exc)) from None
+        return classes
+
+    def generate(self, path: Path, progress: bool | None = None) -> Path:
+        """Generate (or resume, or keep when complete) the dataset at ``path``."""
+        from hepscaling.data.jets import generate_jets
+        from hepscaling.physics.jets.processes import parse_classes
+
+        return generate_jets(path, parse_classes(self.classes), self.n, self.seed,
+                             chunk_size=self.chunk_size, workers=self.workers,
+                             max_particles=self.max_particles, progress=progress)
+
+
+#: Dataset kind (the ``kind:`` key of a ``datasets:`` entry) -> its spec model.
+DATASET_KINDS: dict[str, type[BaseModel]] = {"amplitudes": AmplitudeDataset, "jets": JetDataset}
+
+
+def _dataset_kind(value: Any) -> Any:
+    return value.get("kind", "amplitudes") if isinstance(value, dict) else getattr(value, "kind",
+                                                                                 None)
+
+
+DatasetSpec = Annotated[
+    Annotated[AmplitudeDataset, Tag("amplitudes")] | Annotated[JetDataset, Tag("jets")],
+    Discriminator(_dataset_kind, custom_error_type="dataset_kind",
+                  custom_error_message="unknown dataset kind; use kind: amplitudes (default) "
+                                       "or kind: jets"),
+]
 
 
 class IsoFlopSpec(_Strict):
@@ -148,9 +224,20 @@ class SweepSpec(_Strict):
 def _first_error(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
     # a misspelled key is both unknown and missing: name the unknown spelling first
     err = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    where = ".".join(str(p) for p in err["loc"])
+    loc = err["loc"]
+    kind = loc[2] if len(loc) > 2 and loc[0] == "datasets" else None
+    if kind in DATASET_KINDS:  # drop the union tag from the location: datasets.<name>.<key>
+        loc = (*loc[:2], *loc[3:])
+    where = ".".join(str(p) for p in loc)
     msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
+    if err["type"] == "dataset_kind":
+        seen = err["input"]
+        msg = (f"{msg} (got {seen.get('kind')!r})" if isinstance(seen, dict) else
+               f"expected a mapping of keys (kind, n, seed, ...), got {seen!r}")
+    elif err["type"] == "extra_forbidden" and kind in DATASET_KINDS:
+        msg = (f"unknown key for kind {kind!r}; allowed keys here: "
+               f"{', '.join(DATASET_KINDS[kind].model_fields)}")
+    elif err["type"] == "extra_forbidden":
         msg = f"unknown key; allowed keys here: {_allowed(err['loc'], model or SweepSpec)}"
     return f"{where}: {msg}" if where else msg
 

@@ -71,9 +71,7 @@ def make_datasets(spec: SweepSpec, out: str | os.PathLike, *, progress: bool | N
     ``OUT/data/<name>.h5`` (resumable; a finished file is kept as is). Returns name -> path."""
     paths = {}
     for name, ds in spec.datasets.items():
-        path = dataset_path(out, name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        paths[name] = ds.generate(path, progress=progress)
+        paths[name] = ds.generate(dataset_path(out, name), progress=progress)
     return paths
 
 

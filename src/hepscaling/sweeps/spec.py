@@ -85,7 +85,8 @@ class AmplitudeDataset(_Strict):
             raise ValueError(_first_error(exc, Cuts)) from None
 
     def generate(self, path: Path, progress: bool | None = None) -> Path:
-        """Generate (or resume, or keep when complete) the dataset at ``path``."""
+        """Generate (or resume, or keep when complete) the dataset at ``path`` (parent
+        directories are created)."""
         from hepscaling.data.amplitudes import generate_amplitudes
         from hepscaling.physics.phase_space import Cuts
 
@@ -118,10 +119,12 @@ class JetDataset(_Strict):
         return classes
 
     def generate(self, path: Path, progress: bool | None = None) -> Path:
-        """Generate (or resume, or keep when complete) the dataset at ``path``."""
+        """Generate (or resume, or keep when complete) the dataset at ``path`` (parent
+        directories are created)."""
         from hepscaling.data.jets import generate_jets
         from hepscaling.physics.jets.processes import parse_classes
 
+        path.parent.mkdir(parents=True, exist_ok=True)
         return generate_jets(path, parse_classes(self.classes), self.n, self.seed,
                              chunk_size=self.chunk_size, workers=self.workers,
                              max_particles=self.max_particles, progress=progress)

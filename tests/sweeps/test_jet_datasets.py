@@ -78,9 +78,13 @@ def test_tiny_jet_sweep_generates_once_and_reports_one_ceiling_group_per_family(
     assert sorted(f for g in groups for f in ("hl_dense", "part") if f in g.label) == [
         "hl_dense", "part"]
     html = report.index.read_text()
+    ceilings = html[html.index("<h2>Ceilings by representation</h2>"):]
+    ceilings = ceilings[:ceilings.index("</table>")]
     for g in groups:
         assert len(g.runs) == 4
         if g.fit is None:  # tiny data may not support a ceiling fit: the page says why
             assert g.error and f"{g.label}: not fitted: {g.error}" in html
         else:
             assert 0.0 < g.fit.params["a_inf"] <= 1.0
+            assert f"{g.fit.params['a_inf']:.4g} [" in ceilings
+        assert f"<td class=l>{g.label}</td>" in ceilings

@@ -172,6 +172,8 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     else:
         ext.note("no group had enough scale points for a hold-out refit")
     page.sections.append(ext)
+    if law == "ceiling":
+        page.sections.append(_ceiling_section(all_fits, sweep.metric))
     frontier = _frontier_section(sweep, group_by, bootstrap, seed, level, out)
     if frontier is not None:
         page.sections.append(frontier)
@@ -228,6 +230,21 @@ def _frontier_section(sweep: Sweep, group_by: list[str] | None, bootstrap: int, 
                                      "b (D*~C^b)", "IsoFLOP a", "IsoFLOP b"], rows))
         plots.plot_frontier(items, out / "frontier")
         section.figures.append("frontier")
+    return section
+
+
+def _ceiling_section(all_fits: dict[str, list[GroupFit]], column: str) -> Section:
+    """The fitted ceiling A_inf of every group (e.g. one per input representation) next to
+    its best measured value, highest ceiling first along each axis."""
+    section = Section("Ceilings by representation")
+    rows = []
+    for axis, fits in all_fits.items():
+        for g in sorted(fits, key=lambda g: -g.fit.params["a_inf"] if g.fit else np.inf):
+            ceiling = _fmt(g.fit.intervals["a_inf"]) if g.fit else f"not fitted: {g.error}"
+            rows.append([axis, g.label, len(g.runs), ceiling, g.runs[column].max()])
+    section.blocks.append(table(["axis", "group", "runs", "A_inf [interval]",
+                                 f"best measured {column.removeprefix('metric.')}"], rows,
+                                left=2))
     return section
 
 

@@ -70,7 +70,7 @@ class AmplitudeDataset(_Strict):
     seed: int = Field(0, description="generator seed")
     cuts: dict[str, Any] | None = Field(
         None, description="generation cuts, see hepscaling.physics.phase_space.Cuts")
-    kind: Literal["amplitudes"] = "amplitudes"
+    kind: Literal["amplitudes"] = Field("amplitudes", description="dataset kind (the default)")
 
     @field_validator("cuts")
     @classmethod
@@ -105,7 +105,7 @@ class JetDataset(_Strict):
     max_particles: int = Field(128, gt=0, description="padding length of constituent arrays")
     chunk_size: int = Field(1000, gt=0, description="jets per chunk (one Pythia instance)")
     workers: int = Field(1, gt=0, description="processes generating chunks")
-    kind: Literal["jets"]
+    kind: Literal["jets"] = Field(description="dataset kind")
 
     @field_validator("classes")
     @classmethod
@@ -135,8 +135,9 @@ DATASET_KINDS: dict[str, type[BaseModel]] = {"amplitudes": AmplitudeDataset, "je
 
 
 def _dataset_kind(value: Any) -> Any:
-    return value.get("kind", "amplitudes") if isinstance(value, dict) else getattr(value, "kind",
-                                                                                 None)
+    if isinstance(value, dict):
+        return value.get("kind", "amplitudes")
+    return getattr(value, "kind", None)
 
 
 DatasetSpec = Annotated[

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from hepscaling.data.amplitudes import generate_amplitudes
 from hepscaling.sweeps import load_spec, make_plan
 from hepscaling.sweeps.dask_executor import jobqueue_cluster
 from hepscaling.sweeps.plan import dataset_path
@@ -16,9 +15,8 @@ SPECS = sorted(EXAMPLES.glob("sweeps/*.yaml")) + sorted(EXAMPLES.glob("cluster/*
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_example_specs_plan(path, tmp_path):
     spec = load_spec(path)
-    for name, ds in spec.datasets.items():  # same process, few events: enough to count FLOPs
-        generate_amplitudes(dataset_path(tmp_path, name), ds.process, 10, ds.sqrt_s, ds.seed,
-                            progress=False)
+    for name, ds in spec.datasets.items():  # same dataset, few events: enough to count FLOPs
+        ds.model_copy(update={"n": 10}).generate(dataset_path(tmp_path, name), progress=False)
     plan = make_plan(spec, tmp_path)
     assert len(plan.runs) >= 4
     if spec.mode == "isoflop":

@@ -146,22 +146,3 @@ def check_momenta(momenta: np.ndarray, masses: np.ndarray, n_initial: int = 2, *
             "come first, in process order"
         )
     return p
-    scale = np.max(np.abs(p[..., 0]), axis=1)  # (n,)
-    m2_err = np.abs(mass_squared(p) - masses**2) / scale[:, None] ** 2
-    if np.any(m2_err > rtol):
-        event, particle = np.unravel_index(np.argmax(m2_err), m2_err.shape)
-        raise UsageError(
-            f"{what}: particle {particle} of event {event} is off its mass shell "
-            f"(p^2 = {mass_squared(p[event, particle]):.6g} GeV^2, expected "
-            f"{masses[particle] ** 2:.6g}); check the particle order and masses"
-        )
-    imbalance = p[:, :n_initial].sum(axis=1) - p[:, n_initial:].sum(axis=1)  # (n, 4)
-    rel = np.max(np.abs(imbalance), axis=1) / scale
-    if np.any(rel > rtol):
-        event = int(np.argmax(rel))
-        raise UsageError(
-            f"{what}: event {event} does not conserve momentum (incoming - outgoing = "
-            f"{np.array2string(imbalance[event], precision=4)} GeV); incoming particles "
-            "come first, in process order"
-        )
-    return p

@@ -34,6 +34,8 @@ DEMO_DATASETS: dict[str, dict[str, Any]] = {
     "zggg": {"process": "u u~ > z g g g", "sqrt_s": 1000.0, "seed": 3,
              "cuts": {"pt_min": 20.0, "delta_r_min": 0.4}},
 }
+
+
 @dataclass(frozen=True)
 class DemoSettings:
     """Sizes of the demo; the defaults are what ``make demo`` runs."""
@@ -92,11 +94,10 @@ class DemoResult:
     out: Path
     sweep: Any
     report: Any
-    target: float
 
 
 def run_demo(out: str | os.PathLike, *, settings: DemoSettings = DemoSettings(),
-             workers: int | None = None, target: float = 1e-4, bootstrap: int = 200,
+             workers: int | None = None, bootstrap: int = 200,
              progress: bool | None = None) -> DemoResult:
     """Run the demo into ``out`` (resumable: finished runs are kept).
 
@@ -114,4 +115,4 @@ def run_demo(out: str | os.PathLike, *, settings: DemoSettings = DemoSettings(),
         sweep_result = run_sweep(spec, out / "sweep", executor=executor, progress=progress)
     report = build_report(out / "sweep", out / "report", metric="test_mse", law="power",
                           floor=True, bootstrap=bootstrap, holdout=1)
-    return DemoResult(out, sweep_result, report, target)
+    return DemoResult(out, sweep_result, report)

@@ -43,8 +43,7 @@ def demo(
 
     if not 0 < target < 1:
         raise UsageError(f"--target must be a test MSE between 0 and 1, got {target:g}")
-    result = run_demo(out, workers=workers, target=target, bootstrap=bootstrap,
-                      progress=progress)
+    result = run_demo(out, workers=workers, bootstrap=bootstrap, progress=progress)
     fits = result.report.fits["D"]
     typer.echo(f"\nScaling of the test MSE with the training size D "
                f"({result.sweep.counts['done']} runs; intervals at 68% CL, bootstrap over runs)")
@@ -69,7 +68,6 @@ def demo(
     if result.sweep.failed:
         raise WorkFailed(f"{result.sweep.failed} demo run(s) failed; see the run.log files under "
                          f"{out / 'sweep' / 'runs'} and re-run to retry them")
-
 
 
 def _held_out(check) -> list[tuple[str, str, str]]:

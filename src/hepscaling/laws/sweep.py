@@ -62,7 +62,12 @@ def load_sweep(directory: str | os.PathLike, metric: str = "test_mse") -> Sweep:
         No records, or no run has the metric.
     """
     directory = Path(directory)
+    # runs in scale order, not run-id order: run ids hash absolute dataset paths, so the
+    # bootstrap (which resamples rows by position) would otherwise depend on where DIR lives
     frame = records_frame(load_records(directory))
+    if not frame.empty:
+        frame = frame.sort_values(["D", "N", "C", "seed", "run_id"], kind="stable",
+                                  ignore_index=True)
     if frame.empty:
         raise UsageError(f"no run records (record.json) under {directory}; point to a sweep or "
                          "run directory")

@@ -1,4 +1,5 @@
-"""The ``lloca`` family: shapes, size knob, exact Lorentz invariance, FLOPs vs FlopCounterMode."""
+"""The ``lloca`` family: frame standardisation, head layout, FLOPs vs FlopCounterMode, training
+(shapes, size knob, Lorentz invariance: ``test_token_families.py``)."""
 
 from __future__ import annotations
 
@@ -6,42 +7,30 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.invariance import assert_lorentz_invariant
 from helpers.token_models import (
     SCALE,
     as_invariant_function,
     build,
     events,
     flop_count,
-    n_params_of_width,
     train_on_toy_amplitudes,
 )
 from hepscaling.errors import UsageError
-from hepscaling.models.lloca import LLoCaTransformer, head_reps
+from hepscaling.models.lloca import head_reps
 
 TINY = {"family": "lloca", "width": 16, "depth": 2, "heads": 2, "frames_width": 16}
 
 
-def test_forward_shape_and_registration():
+
+
+
+
+
+
+def test_first_forward_standardises_the_frame_inputs():
     model = build(TINY, n_outputs=2)
-    assert isinstance(model, LLoCaTransformer) and model.input_kind == "momenta"
-    out = model(torch.from_numpy(events(3, seed=1) / SCALE).float())
-    assert out.shape == (3, 2) and out.dtype == torch.float32
-    assert torch.isfinite(out).all()
+    model(torch.from_numpy(events(3, seed=1) / SCALE).float())
     assert bool(model.frames_standardized)
-
-
-def test_width_spans_two_decades_of_parameters():
-    sizes = [n_params_of_width("lloca", w, heads=2) for w in (8, 32, 256)]
-    assert sizes == sorted(sizes)
-    assert sizes[-1] / sizes[0] > 100
-
-
-def test_lorentz_invariant_in_float64():
-    """Random boosts (rapidity up to 1.5) and rotations, one per event."""
-    func = as_invariant_function(build(TINY))
-    deviation = assert_lorentz_invariant(func, events(16, seed=2), seed=3, rtol=1e-9)
-    assert deviation < 1e-9
 
 
 def test_frame_standardisation_travels_with_the_state_dict():

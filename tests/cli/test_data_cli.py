@@ -1,27 +1,18 @@
 """``hepscaling data amplitudes`` and ``hepscaling amplitudes eval``: exit codes, files, output."""
 
 import json
-import sys
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from helpers.cli import run_main
 from hepscaling import cli
 from hepscaling.data.amplitudes import read_amplitudes
 
 GENERATE = ["data", "amplitudes", "-p", "e+ e- > mu+ mu-", "-n", "400", "--sqrt-s", "91.188",
             "--seed", "3", "--eta-max", "2.5", "--chunk-size", "150", "--no-progress"]
 
-
-def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run the console entry point in-process; return (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["hepscaling", *args])
-    monkeypatch.setitem(cli._verbose, "on", False)
-    with pytest.raises(SystemExit) as stop:
-        cli.main()
-    out = capsys.readouterr()
-    return stop.value.code or 0, out.out, out.err
 
 
 def test_generate_writes_the_file_and_rerun_is_a_no_op(tmp_path, monkeypatch, capsys):

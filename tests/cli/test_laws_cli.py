@@ -1,22 +1,11 @@
 """``hepscaling fit`` / ``predict`` / ``report``: exit codes, stdout/stderr, JSON output."""
 
 import json
-import sys
 
 import pytest
 
+from helpers.cli import run_main
 from helpers.synthetic_sweep import ALPHA, JOINT, write_joint_sweep, write_sweep
-from hepscaling import cli
-
-
-def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run the console entry point in-process; return (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["hepscaling", *args])
-    monkeypatch.setitem(cli._verbose, "on", False)
-    with pytest.raises(SystemExit) as stop:
-        cli.main()
-    out = capsys.readouterr()
-    return stop.value.code or 0, out.out, out.err
 
 
 @pytest.fixture(scope="module")

@@ -1,25 +1,20 @@
 """``hepscaling train``: writes record + checkpoint and exits 0; bad input exits 2 in one line."""
 
 import json
-import sys
 from types import SimpleNamespace
 
 import pytest
 
 from helpers.amplitude_files import write_toy_amplitudes
-from hepscaling import cli
+from helpers.cli import run_main
 
 
 @pytest.fixture
 def run_cli(monkeypatch, capsys):
     """Run ``hepscaling ARGS`` in this process through ``cli.main`` (the console entry point)."""
     def run(*args: str) -> SimpleNamespace:
-        monkeypatch.setattr(sys, "argv", ["hepscaling", *args])
-        with pytest.raises(SystemExit) as exit_info:
-            cli.main()
-        code = exit_info.value.code
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=0 if code is None else code, stdout=out, stderr=err)
+        code, out, err = run_main(monkeypatch, capsys, *args)
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
 
     return run
 

@@ -11,12 +11,7 @@ from helpers.amplitude_files import PROCESS, toy_me2, write_toy_amplitudes
 from helpers.invariance import apply_lorentz
 from helpers.invariance import random_lorentz as reference_lorentz
 from hepscaling.errors import UsageError
-from hepscaling.tasks.amplitudes import (
-    AmplitudeTask,
-    AmplitudeTaskConfig,
-    random_lorentz,
-    split_indices,
-)
+from hepscaling.tasks.amplitudes import AmplitudeTask, AmplitudeTaskConfig, random_lorentz
 
 CPU = torch.device("cpu")
 METRIC = torch.diag(torch.tensor([1.0, -1.0, -1.0, -1.0]))
@@ -26,18 +21,6 @@ def make_task(path, loss="mse", input_kind="invariants", **cfg) -> AmplitudeTask
     settings = {"dataset": str(path), "n_train": 400, "n_val": 200, "n_test": 200, **cfg}
     return AmplitudeTask(AmplitudeTaskConfig(**settings), loss=loss, input_kind=input_kind,
                          device=CPU)
-
-
-def test_splits_are_nested_and_fixed():
-    small, large = split_indices(1000, 100, 200, 300, seed=3), split_indices(1000, 400, 200, 300, 3)
-    assert np.array_equal(large["train"][:100], small["train"])
-    assert np.array_equal(small["val"], large["val"]) and np.array_equal(small["test"],
-                                                                          large["test"])
-    together = np.concatenate([large["train"], large["val"], large["test"]])
-    assert len(np.unique(together)) == 900
-    assert not np.array_equal(split_indices(1000, 100, 200, 300, 4)["test"], small["test"])
-    with pytest.raises(UsageError, match="generate more events"):
-        split_indices(500, 100, 200, 300, 0)
 
 
 def test_val_and_test_targets_do_not_depend_on_d(toy_h5):

@@ -1,10 +1,11 @@
 """Amplitude regression: learn log |M|^2 from event momenta (the amplitude-surrogate task).
 
 Data: an amplitude dataset read by :func:`hepscaling.data.amplitudes.read_amplitudes` (our
-HDF5 format or the public row layout). Splits (:func:`split_indices`): one permutation of all
-events seeded by ``split_seed``; the first ``n_test`` events are the test set, the next ``n_val``
-the validation set, the following ``n_train`` the training set — so test and validation sets
-never depend on D, and the training set of a larger D contains that of a smaller one.
+HDF5 format or the public row layout). Splits (:func:`~hepscaling.tasks.splits.split_indices`):
+one permutation of all events seeded by ``split_seed``; the first ``n_test`` events are the test
+set, the next ``n_val`` the validation set, the following ``n_train`` the training set — so test
+and validation sets never depend on D, and the training set of a larger D contains that of a
+smaller one.
 
 Preprocessing: events are boosted to the partonic frame and identical final-state particles
 ordered by decreasing energy. Inputs: ``"invariants"`` = ``log(p_i.p_j)`` for all pairs,
@@ -39,9 +40,10 @@ from hepscaling.data import preprocessing as pre
 from hepscaling.errors import UsageError, require_file
 from hepscaling.models.base import InputKind, InputsSpec, Model
 from hepscaling.tasks.base import Split, Task, TaskConfig, register_task
+from hepscaling.tasks.splits import split_indices
 from hepscaling.train.losses import heteroscedastic_nll, mse
 
-__all__ = ["AmplitudeTask", "AmplitudeTaskConfig", "random_lorentz", "split_indices"]
+__all__ = ["AmplitudeTask", "AmplitudeTaskConfig", "random_lorentz"]
 
 #: bin edges of the pull histogram stored in heteroscedastic run records
 PULL_EDGES = np.linspace(-5.0, 5.0, 41)
@@ -62,22 +64,6 @@ class AmplitudeTaskConfig(TaskConfig):
     split_seed: int = Field(0, ge=0, description="seed of the one shuffle defining all splits")
     augmentation: Literal["none", "rotation", "lorentz"] = "none"
     augment_rapidity: float = Field(1.0, gt=0, description="lorentz: max boost rapidity")
-
-
-def split_indices(n_events: int, n_train: int, n_val: int, n_test: int,
-                  seed: int) -> dict[str, np.ndarray]:
-    """Event indices of the ``"train"``, ``"val"`` and ``"test"`` splits (int64 arrays).
-
-    Test = first ``n_test`` of a seeded permutation, val = next ``n_val``, train = next
-    ``n_train``; raises :class:`UsageError` if the file is too small.
-    """
-    need = n_train + n_val + n_test
-    if need > n_events:
-        raise UsageError(f"the dataset has {n_events} events but n_train + n_val + n_test = "
-                         f"{need}; lower task.n_train / n_val / n_test or generate more events")
-    perm = np.random.default_rng(seed).permutation(n_events)
-    return {"test": perm[:n_test], "val": perm[n_test:n_test + n_val],
-            "train": perm[n_test + n_val:need]}
 
 
 def random_lorentz(n: int, generator: torch.Generator, *, max_rapidity: float | None,

@@ -5,7 +5,7 @@ JetClass ROOT files (``dataset`` ending in ``.root``, may be a glob pattern such
 ``JetClass/val_5M/*_000.root``; read with :func:`hepscaling.data.jetclass.read_jetclass`).
 Classes: the JetClass labels listed in ``classes`` (full ``label_Wqq`` or short ``Wqq`` names,
 class index = position in the list), by default every label present in the file in JetClass
-order; jets of other labels are dropped. Splits: :func:`~hepscaling.tasks.amplitudes.split_indices`
+order; jets of other labels are dropped. Splits: :func:`~hepscaling.tasks.splits.split_indices`
 over the kept jets, so the test and validation sets never depend on D and the training set of a
 larger D contains that of a smaller one; repeating a fixed D for several epochs is recorded by
 the training loop (``epochs`` in the run record).
@@ -62,8 +62,8 @@ from hepscaling.data.jets import LABELS
 from hepscaling.data.preprocessing import standardize
 from hepscaling.errors import UsageError
 from hepscaling.models.base import InputKind, InputsSpec, Model
-from hepscaling.tasks.amplitudes import split_indices
 from hepscaling.tasks.base import Split, Task, TaskConfig, register_task
+from hepscaling.tasks.splits import split_indices
 from hepscaling.tasks.tagging_metrics import classification_metrics
 
 __all__ = ["HIGH_LEVEL", "PARTICLE_INPUTS", "JetInputsSpec", "JetTaggingConfig",

@@ -11,10 +11,16 @@ from hepscaling.records import RunRecord, config_hash, write_record
 #: Known D-exponents per process of the synthetic amplitude sweep.
 ALPHA = {"u u~ > t t~ h": 0.6, "u u~ > z g g g": 0.35}
 SIZES = (100, 300, 1000, 3000, 10000, 30000)
-#: Joint-law parameters of :func:`write_joint_sweep`.
 #: Pull-histogram bin edges of the heteroscedastic runs.
 PULL_EDGES = np.linspace(-5.0, 5.0, 41)
+#: Joint-law parameters of :func:`write_joint_sweep`.
 JOINT = {"E": 0.01, "A": 30.0, "alpha": 0.5, "B": 50.0, "beta": 0.4}
+#: Repetition-law parameters per model width of :func:`write_repetition_sweep`.
+REPETITION = {64: {"x_c": 300.0, "alpha": 0.5, "k": 0.01, "r_star": 5.0},
+              128: {"x_c": 100.0, "alpha": 0.35, "k": 0.005, "r_star": 15.0}}
+#: Unique-data sizes and epochs of :func:`write_repetition_sweep` (below one pass to >> R*).
+REPETITION_U = (1000, 3000, 10000, 30000, 100000)
+REPETITION_EPOCHS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 64.0, 256.0)
 
 
 def _config(process: str, n_train: int, width: int, seed: int, loss: str) -> dict:
@@ -92,4 +98,30 @@ def write_joint_sweep(root: Path, *, noise: float = 0.005) -> Path:
                                samples_seen=d, epochs=1.0,
                                metrics={"test_mse": float(loss * np.exp(noise * rng.normal()))})
             write_record(record, root / "runs" / record.run_id)
+    return root
+
+
+def write_repetition_sweep(root: Path, *, noise: float = 0.01,
+                           epochs: tuple[float, ...] = REPETITION_EPOCHS) -> Path:
+    """Write a unique-data x epochs grid (:data:`REPETITION_U` x ``epochs``, one seed) for each
+    width of :data:`REPETITION`, training length set by ``train.epochs``, whose ``val_loss``
+    follows ``(x_c / D')^alpha + k`` with ``D' = U min(E, 1) + U R* (1 - exp(-max(E - 1, 0) /
+    R*))`` (written out here, independently of the library) times log-normal noise."""
+    rng = np.random.default_rng(11)
+    for width, p in REPETITION.items():
+        for u in REPETITION_U:
+            for e in epochs:
+                config = _config("u u~ > t t~ h", u, width, 0, "mse")
+                config["train"] = {"batch_size": 64, "epochs": e, "lr": 1e-3}
+                r = max(e - 1.0, 0.0)
+                d_eff = u * min(e, 1.0) + u * p["r_star"] * (1.0 - np.exp(-r / p["r_star"]))
+                loss = ((p["x_c"] / d_eff) ** p["alpha"] + p["k"]) * np.exp(noise * rng.normal())
+                n = 2 * width * width + 20 * width
+                seen = round(u * e)
+                record = RunRecord(run_id=config_hash(config), status="done", config=config,
+                                   code_version="test", seed=0, n_params=n, n_train=u,
+                                   flops=6.0 * n * seen, flops_per_sample=6.0 * n,
+                                   steps=-(-seen // 64), samples_seen=seen, epochs=e,
+                                   metrics={"val_loss": float(loss)})
+                write_record(record, root / "runs" / record.run_id)
     return root

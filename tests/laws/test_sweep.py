@@ -6,7 +6,14 @@ import h5py
 import numpy as np
 import pytest
 
-from helpers.synthetic_sweep import ALPHA, write_sweep
+from helpers.synthetic_sweep import (
+    ALPHA,
+    REPETITION,
+    REPETITION_EPOCHS,
+    REPETITION_U,
+    write_repetition_sweep,
+    write_sweep,
+)
 from hepscaling.errors import UsageError
 from hepscaling.laws.sweep import (
     fit_sweep,
@@ -115,3 +122,38 @@ def test_repeated_seeds_are_resampled_within_scale_points(tmp_path):
     fits = fit_sweep(load_sweep(sweep), floor=False, bootstrap=3, holdout=0)
     assert [len(g.runs) for g in fits] == [8, 8]
     assert all(g.fit.scheme == "stratified" for g in fits)
+
+
+@pytest.fixture(scope="module")
+def repetition_fits(tmp_path_factory):
+    sweep = load_sweep(write_repetition_sweep(tmp_path_factory.mktemp("rep")), "val_loss")
+    return sweep, fit_sweep(sweep, law="repetition", bootstrap=30, level=0.95, holdout=1)
+
+
+def test_repetition_groups_are_the_models_not_the_data_or_length(repetition_fits):
+    sweep, fits = repetition_fits
+    # n_train and train.epochs are the swept axes; the width is a different model
+    assert group_keys(sweep.done, "repetition") == ["config.model.width"]
+    assert [g.key["config.model.width"] for g in fits] == [64, 128]
+    assert all(len(g.runs) == len(REPETITION_U) * len(REPETITION_EPOCHS) for g in fits)
+
+
+def test_fit_sweep_recovers_the_repetition_law_within_its_interval(repetition_fits):
+    _, fits = repetition_fits
+    for g in fits:
+        truth = REPETITION[g.key["config.model.width"]]
+        intervals = g.fit.intervals
+        for name, value in truth.items():
+            assert intervals[name].contains(value), (g.label, name, intervals[name], value)
+        assert g.fit.params["r_star"] == pytest.approx(truth["r_star"], rel=0.1)
+        assert g.fit.params["alpha"] == pytest.approx(truth["alpha"], abs=0.02)
+        # held out: the run with the most samples seen (largest U at the most epochs)
+        (row,) = g.check.rows
+        assert row.scale == {"U": max(REPETITION_U), "epochs": max(REPETITION_EPOCHS)}
+        assert row.ratio == pytest.approx(1.0, abs=0.05)
+
+
+def test_repetition_law_needs_repeated_runs(tmp_path):
+    sweep = load_sweep(write_repetition_sweep(tmp_path, epochs=(0.5, 1.0)), "val_loss")
+    with pytest.raises(UsageError, match=r"repeats its data \(max epochs 1\).*train.epochs > 1"):
+        fit_sweep(sweep, law="repetition", bootstrap=0, holdout=0)

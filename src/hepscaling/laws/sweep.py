@@ -9,7 +9,10 @@ columns (``config.<dotted>``) that vary among the fitted runs, minus
 - the seed (``config.seed``),
 - the columns that set the swept axis: ``config.task.n_train`` for D; the numeric
   ``config.model.*`` sizes (width, depth, ...) for N; both plus the training length
-  (``config.train.steps/epochs/flops``) for C and for the joint law,
+  (``config.train.steps/epochs/flops``) for C and for the joint law; ``config.task.n_train``
+  and the training length for the repetition law (its axes are the unique data ``D`` and the
+  passes over it, ``epochs``; model sizes stay group keys: a fit in ``D'`` alone assumes one
+  model),
 - any column in one-to-one correspondence with the axis value (e.g. a learning rate tuned
   per width) or with a key already chosen (e.g. the dataset path of a process;
   ``config.task.process`` is preferred),
@@ -30,6 +33,7 @@ import numpy as np
 from hepscaling.errors import UsageError
 from hepscaling.laws.extrapolation import ExtrapolationCheck, holdout_check
 from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_power_law
+from hepscaling.laws.repetition import fit_repetition
 from hepscaling.laws.results import LawFit
 from hepscaling.records import load_records, records_frame
 
@@ -37,7 +41,7 @@ __all__ = ["AXES", "LAWS", "GroupFit", "Sweep", "fit_sweep", "group_keys", "load
            "n_final_state", "phase_space_dim", "process_of"]
 
 AXES = ("D", "N", "C")
-LAWS = ("power", "joint", "ceiling")
+LAWS = ("power", "joint", "ceiling", "repetition")
 _LENGTH_KEYS = ("config.train.steps", "config.train.epochs", "config.train.flops")
 
 
@@ -89,6 +93,8 @@ def _axis_columns(columns: list[str], axis: str) -> set[str]:
         return data
     if axis == "N":
         return model
+    if axis == "repetition":
+        return data | set(_LENGTH_KEYS)
     return model | data | set(_LENGTH_KEYS)
 
 
@@ -104,8 +110,8 @@ def _one_to_one(a: Any, b: Any) -> bool:
 
 
 def group_keys(done: Any, axis: str, group_by: list[str] | None = None) -> list[str]:
-    """Config columns defining the groups of ``done`` for ``axis`` (``D``, ``N``, ``C`` or
-    ``joint``); see the module docstring."""
+    """Config columns defining the groups of ``done`` for ``axis`` (``D``, ``N``, ``C``,
+    ``joint`` or ``repetition``); see the module docstring."""
     if group_by:
         cols = [c if c.startswith("config.") else f"config.{c}" for c in group_by]
         missing = [c for c in cols if c not in done.columns]
@@ -116,8 +122,8 @@ def group_keys(done: Any, axis: str, group_by: list[str] | None = None) -> list[
     config = [c for c in done.columns if c.startswith("config.")]
     varying = [c for c in config if done[c].astype(str).nunique() > 1]
     axis_cols = _axis_columns(config, axis)
-    axis_values = done[["N", "D"]].astype(str).agg("/".join, axis=1) if axis == "joint" \
-        else done[axis]
+    pair = {"joint": ["N", "D"], "repetition": ["D", "epochs"]}.get(axis)
+    axis_values = done[pair].astype(str).agg("/".join, axis=1) if pair else done[axis]
     keys: list[str] = []
     for c in sorted(varying, key=lambda c: c != "config.task.process"):
         numeric_model = c.startswith("config.model.") and _is_numeric(done[c])
@@ -157,6 +163,13 @@ def _fit_one(runs: Any, law: str, axis: str, metric: str, options: dict[str, Any
     y = runs[metric].to_numpy(float)
     if law == "joint":
         return fit_joint(runs["N"].to_numpy(float), runs["D"].to_numpy(float), y, **options)
+    if law == "repetition":
+        epochs = runs["epochs"].to_numpy(float)
+        if not np.all(epochs > 0):
+            raise UsageError(f"{int(np.sum(~(epochs > 0)))} run record(s) carry no epochs "
+                             "(epochs = 0); the repetition law needs the passes over D of "
+                             "each run (rerun them with a current hepscaling train)")
+        return fit_repetition(runs["D"].to_numpy(float), epochs, y, **options)
     x = runs[axis].to_numpy(float)
     if law == "ceiling":
         return fit_ceiling(x, y, **options)
@@ -168,9 +181,13 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
               level: float = 0.68, holdout: int = 1) -> list[GroupFit]:
     """Fit ``law`` along ``axis`` in every group of ``sweep.done``.
 
-    A group that cannot be fitted (too few runs, ...) gets ``fit=None`` and the reason in
-    ``error`` instead of stopping the others. ``holdout`` largest scale points are used for the
-    extrapolation check (0: none).
+    ``law="joint"`` fits ``L(N, D)``; ``law="repetition"`` fits the loss in the effective data
+    size of each run's unique samples ``D`` and its ``epochs`` (see
+    :mod:`hepscaling.laws.repetition`); both ignore ``axis``. A group that cannot be fitted
+    (too few runs, no repeated runs, ...) gets ``fit=None`` and the reason in ``error`` instead
+    of stopping the others. ``holdout`` largest scale points (``X``; ``N * D`` for the joint
+    law; samples seen ``D * epochs`` for the repetition law) are used for the extrapolation
+    check (0: none).
     """
     if law not in LAWS:
         raise UsageError(f"unknown law {law!r}; choose one of {', '.join(LAWS)}")
@@ -179,7 +196,11 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
     if sweep.done.empty:
         raise UsageError(f"no finished run with metric {sweep.metric[7:]!r} under "
                          f"{sweep.directory} ({len(sweep.not_done)} runs not done)")
-    keys = group_keys(sweep.done, "joint" if law == "joint" else axis, group_by)
+    if law == "repetition" and not np.any(sweep.done["epochs"].to_numpy(float) > 1.0):
+        raise UsageError(f"no finished run under {sweep.directory} repeats its data (max epochs "
+                         f"{sweep.done['epochs'].max():g}); the repetition law needs runs "
+                         "trained for more than one pass over D: add runs with train.epochs > 1")
+    keys = group_keys(sweep.done, law if law in ("joint", "repetition") else axis, group_by)
     options: dict[str, Any] = dict(bootstrap=bootstrap, seed=seed, level=level)
     if law == "power":
         options["floor"] = floor
@@ -206,8 +227,8 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
 def _natural(runs: Any, keys: list[str]) -> tuple:
     """Sort key of a group: numbers numerically, then everything else as text."""
     values = [runs[k].iloc[0] for k in keys]
-    return tuple((0, float(v), "") if isinstance(v, int | float) and not isinstance(v, bool)
-                 else (1, 0.0, str(v)) for v in values)
+    return tuple((0, float(v), "") if isinstance(v, int | float | np.number)
+                 and not isinstance(v, bool) else (1, 0.0, str(v)) for v in values)
 
 
 def process_of(runs: Any) -> str | None:

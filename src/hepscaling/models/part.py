@@ -119,20 +119,6 @@ def pair_features(p4: torch.Tensor) -> torch.Tensor:
     return torch.stack([torch.log(v.clamp(min=EPS)) for v in features], dim=-1)
 
 
-class _MaskedBlock(Block):
-    """The ``transformer`` family's pre-norm block with an additive attention bias."""
-
-    def forward(self, h: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        """``h``: float ``(B, P, width)``; ``bias``: float ``(B, heads, P, P)`` added to the
-        attention logits (``-inf`` for padded keys) -> ``(B, P, width)``."""
-        batch, k, width = h.shape
-        qkv = self.qkv(self.norm1(h)).view(batch, k, 3, self.heads, width // self.heads)
-        q, key, v = qkv.permute(2, 0, 3, 1, 4)  # each (B, heads, P, width // heads)
-        att = F.scaled_dot_product_attention(q, key, v, attn_mask=bias)
-        h = h + self.out(att.transpose(1, 2).reshape(batch, k, width))
-        return h + self.mlp(self.norm2(h))
-
-
 class ClassAttentionBlock(nn.Module):
     """Class attention (CaiT, ParT): the class token attends to itself and the particles.
 
@@ -193,8 +179,7 @@ class ParticleTransformer(Model):
         self.pair_embed = nn.Sequential(
             nn.Linear(N_PAIR_FEATURES, cfg.pair_width), nn.GELU(),
             nn.Linear(cfg.pair_width, cfg.heads)) if cfg.interaction else None
-        self.blocks = nn.ModuleList(_MaskedBlock(w, cfg.heads, cfg.mlp_ratio)
-                                    for _ in range(cfg.depth))
+        self.blocks = nn.ModuleList(Block(w, cfg.heads, cfg.mlp_ratio) for _ in range(cfg.depth))
         if cfg.readout == "class_attention":
             self.cls = nn.Parameter(torch.zeros(1, 1, w))
             nn.init.trunc_normal_(self.cls, std=0.02)
@@ -219,7 +204,7 @@ class ParticleTransformer(Model):
             u = self.pair_embed(pair_features(x[..., 1:5])[:, i, j])  # (B, n_pairs, heads)
             bias = bias + u[:, slot].permute(0, 3, 1, 2)  # (B, heads, P, P)
         for block in self.blocks:
-            h = block(h, bias)
+            h = block(h, attn_mask=bias)
         if self.cfg.readout == "mean":
             weights = mask.to(h.dtype)[..., None]  # (B, P, 1)
             pooled = (h * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)

@@ -57,12 +57,17 @@ class Block(nn.Module):
             nn.Linear(width, mlp_ratio * width), nn.GELU(), nn.Linear(mlp_ratio * width, width)
         )
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        """``h``: float ``(B, k, width)`` -> ``(B, k, width)``."""
+    def forward(self, h: torch.Tensor, attn_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``h``: float ``(B, k, width)`` -> ``(B, k, width)``.
+
+        ``attn_mask``: optional float ``(B, heads, k, k)`` (or broadcastable to it) added to the
+        attention logits, e.g. ``-inf`` for padded keys plus an interaction bias.
+        """
         batch, k, width = h.shape
         qkv = self.qkv(self.norm1(h)).view(batch, k, 3, self.heads, width // self.heads)
         q, key, v = qkv.permute(2, 0, 3, 1, 4)  # each (B, heads, k, width // heads)
-        att = nn.functional.scaled_dot_product_attention(q, key, v)  # (B, heads, k, w // heads)
+        att = nn.functional.scaled_dot_product_attention(
+            q, key, v, attn_mask=attn_mask)  # (B, heads, k, width // heads)
         h = h + self.out(att.transpose(1, 2).reshape(batch, k, width))
         return h + self.mlp(self.norm2(h))
 

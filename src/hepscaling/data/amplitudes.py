@@ -11,12 +11,10 @@ Our format is an HDF5 file with
 
 :func:`generate_amplitudes` generates chunk by chunk (chunk ``i`` is seeded by
 ``SeedSequence(seed, spawn_key=(i,))``, so its events do not depend on ``n`` or on
-interruptions). Each finished chunk is saved atomically as ``<path>.parts/<i>.npz`` next to a
-``provenance.json``; when all are there they are assembled into ``<path>.tmp``, which is renamed
-to ``path``. A killed run (even ``kill -9``) therefore resumes from its finished chunks and gives
-the same file as an uninterrupted one (a resume under another code version is allowed and listed
-in the provenance's ``resumed_with``). :func:`read_amplitudes` also reads the public row layout
-``[E, px, py, pz per particle ..., |M|^2]`` from ``.npy`` or a single 2-D HDF5 dataset.
+interruptions) through the part files of :mod:`hepscaling.data.chunks`: a killed run (even
+``kill -9``) resumes from its finished chunks and gives the same file as an uninterrupted one.
+:func:`read_amplitudes` also reads the public row layout ``[E, px, py, pz per particle ...,
+|M|^2]`` from ``.npy`` or a single 2-D HDF5 dataset.
 """
 
 from __future__ import annotations
@@ -24,8 +22,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,11 +30,11 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from hepscaling.data.chunks import GZIP, open_parts, write_hdf5
 from hepscaling.errors import UsageError, WorkFailed, require_file
 from hepscaling.physics.phase_space import Cuts, resolve_process, sample
 from hepscaling.progress import progress as progress_bar
 from hepscaling.provenance import code_version, environment
-from hepscaling.records import atomic_write_text
 
 __all__ = [
     "FORMAT",
@@ -52,8 +48,6 @@ __all__ = [
 
 FORMAT = "hepscaling.amplitudes"
 FORMAT_VERSION = 1
-_H5_CHUNK_BYTES = 2**20  # target size of one compressed HDF5 chunk
-_NOT_IDENTITY = ("created", "environment", "code_version", "resumed_with")  # may differ on resume
 
 
 @dataclass(frozen=True)
@@ -98,24 +92,6 @@ def _validate(momenta: np.ndarray, me2: np.ndarray, source: str) -> None:
                          "|M|^2 must be positive (check the last column holds |M|^2)")
 
 
-def _h5_chunks(n: int, k: int) -> tuple[tuple[int, int, int], tuple[int]]:
-    rows = max(1, min(n, _H5_CHUNK_BYTES // (32 * k)))
-    return (rows, k, 4), (max(1, min(n, _H5_CHUNK_BYTES // 8)),)
-
-
-def _open_output(path: Path, n: int, k: int, provenance: dict) -> tuple[h5py.File, Path]:
-    """Open ``<path>.tmp`` with empty ``(n, k, 4)`` and ``(n,)`` datasets and the provenance."""
-    tmp = path.with_name(path.name + ".tmp")
-    f = h5py.File(tmp, "w")
-    chunks_p, chunks_m = _h5_chunks(n, k)
-    compression = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
-    f.create_dataset("momenta", shape=(n, k, 4), dtype="f8", chunks=chunks_p, **compression)
-    f.create_dataset("me2", shape=(n,), dtype="f8", chunks=chunks_m, **compression)
-    f.attrs["provenance"] = json.dumps(provenance, sort_keys=True)
-    f.attrs["n_complete"] = 0
-    return f, tmp
-
-
 def write_amplitudes(path, momenta, me2, provenance: dict) -> Path:
     """Write a complete dataset in our HDF5 format (atomically: temp file, then rename).
 
@@ -132,13 +108,13 @@ def write_amplitudes(path, momenta, me2, provenance: dict) -> Path:
     _validate(momenta, me2, str(path))
     record = {**provenance, "format": FORMAT, "format_version": FORMAT_VERSION}
     record.setdefault("n", me2.shape[0])
-    f, tmp = _open_output(path, me2.shape[0], momenta.shape[1], record)
-    with f:
-        f["momenta"][...] = momenta
-        f["me2"][...] = me2
-        f.attrs["n_complete"] = me2.shape[0]
-    os.replace(tmp, path)
-    return path
+    n = me2.shape[0]
+    return write_hdf5(path, [{"momenta": momenta, "me2": me2}], n, _attrs(record, n), GZIP)
+
+
+def _attrs(record: dict, n: int) -> dict:
+    """Root attributes of a complete file of ``n`` rows with provenance ``record``."""
+    return {"provenance": json.dumps(record, sort_keys=True), "n_complete": n}
 
 
 def _params_record(proc, params) -> dict | None:
@@ -155,20 +131,6 @@ def _callable_name(function: Callable) -> str:
     """``module.qualname`` of a function or of a callable object's class."""
     owner = function if hasattr(function, "__qualname__") else type(function)
     return f"{owner.__module__}.{owner.__qualname__}"
-
-
-def _differences(old: dict, new: dict) -> list[str]:
-    keys = (set(old) | set(new)) - set(_NOT_IDENTITY)
-    return sorted(key for key in keys if old.get(key) != new.get(key))
-
-
-def _check_same(path: Path, old: dict, new: dict) -> None:
-    diff = _differences(old, new)
-    if diff:
-        shown = ", ".join(f"{key}: {old.get(key)!r} -> {new.get(key)!r}" for key in diff[:3])
-        raise UsageError(
-            f"{path} was started with different settings ({shown}); re-run with the original "
-            "settings to resume, or choose another output file (or delete it) to start afresh")
 
 
 def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,
@@ -217,15 +179,10 @@ def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     path = Path(path)
-    parts = path.with_name(path.name + ".parts")
-    if path.exists():
-        _check_same(path, _read_provenance(path), record)
-        shutil.rmtree(parts, ignore_errors=True)
+    parts = open_parts(path, record, math.ceil(n / chunk_size), what="amplitude")
+    if parts is None:
         return path
-    record = _start_or_resume(path, parts, record)
-    n_chunks = math.ceil(n / chunk_size)
-    names = [parts / f"{i:06d}.npz" for i in range(n_chunks)]
-    todo = [i for i in range(n_chunks) if not names[i].exists()]
+    todo = parts.missing()
     masses = np.asarray(proc.masses, dtype=np.float64)
     if todo and me2 is None:
         from hepscaling.physics.matrix_element import matrix_element
@@ -244,56 +201,9 @@ def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,
                 raise WorkFailed(f"|M|^2 is not finite and positive at {int(bad.sum())} of "
                                  f"{rows} points of chunk {i}; add generation cuts away from "
                                  "singularities")
-            tmp = names[i].with_suffix(".tmp")
-            with open(tmp, "wb") as handle:
-                np.savez(handle, momenta=momenta, me2=values)
-            os.replace(tmp, names[i])
+            parts.save(i, {"momenta": momenta, "me2": values})
             bar.advance(rows)
-    _assemble(path, names, n, masses.shape[0], record)
-    shutil.rmtree(parts)
-    return path
-
-
-def _start_or_resume(path: Path, parts: Path, record: dict) -> dict:
-    """Create ``parts/provenance.json``, or check it against ``record``; return the one in force.
-
-    A resume under another code version is allowed and appended to ``resumed_with``.
-    """
-    parts.mkdir(parents=True, exist_ok=True)
-    saved = parts / "provenance.json"
-    if not saved.exists():
-        atomic_write_text(saved, json.dumps(record, sort_keys=True))
-        return record
-    started = json.loads(saved.read_text())
-    _check_same(path, started, record)
-    if record["code_version"] not in [started["code_version"], *started["resumed_with"]]:
-        started["resumed_with"].append(record["code_version"])
-        atomic_write_text(saved, json.dumps(started, sort_keys=True))
-    return started
-
-
-def _assemble(path: Path, names: list[Path], n: int, k: int, record: dict) -> None:
-    """Copy the chunk files, in order, into ``<path>.tmp``; then rename it to ``path``."""
-    f, tmp = _open_output(path, n, k, record)
-    with f:
-        start = 0
-        for name in names:
-            with np.load(name) as chunk:
-                stop = start + chunk["me2"].shape[0]
-                f["momenta"][start:stop] = chunk["momenta"]
-                f["me2"][start:stop] = chunk["me2"]
-            start = stop
-        f.attrs["n_complete"] = n
-    os.replace(tmp, path)
-
-
-def _read_provenance(path: Path) -> dict:
-    try:
-        with h5py.File(path, "r") as f:
-            return json.loads(f.attrs["provenance"])
-    except (OSError, KeyError, ValueError) as exc:
-        raise UsageError(f"{path} exists but is not a hepscaling amplitude file ({exc}); "
-                         "choose another output file") from exc
+    return parts.assemble(n, _attrs(parts.provenance, n), GZIP)
 
 
 def _n_particles(process) -> int:

@@ -1,0 +1,239 @@
+"""Kill-safe chunked generation of HDF5 datasets: part files per chunk, one atomic assembly.
+
+While ``path`` is being generated, the arrays of finished chunk ``i`` wait in
+``<path>.parts/<i:06d>.npz`` (written to a temporary file, then renamed), next to
+``provenance.json``, the settings of the run. Once every chunk is there,
+:meth:`Parts.assemble` copies them in chunk order into ``<path>.tmp``, renames that to ``path``
+and removes the parts directory. So ``path`` exists only when complete, a run killed at any
+moment (even ``kill -9``) resumes from its finished chunks to the same file as an uninterrupted
+run, and a finished ``path`` is only ever opened for reading again.
+
+A resume must use the same settings: every provenance key except the volatile ones
+(:data:`VOLATILE`: creation time, environment, code version) has to match, otherwise
+:func:`open_parts` raises a one-line :class:`~hepscaling.errors.UsageError`. A resume under
+another code version is allowed and listed in the provenance's ``resumed_with``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from hepscaling.errors import UsageError, WorkFailed
+from hepscaling.records import atomic_write_text
+
+__all__ = ["GZIP", "LZF", "VOLATILE", "Parts", "open_parts", "read_provenance", "write_hdf5"]
+
+#: Provenance keys that may differ between a run and its resume.
+VOLATILE: tuple[str, ...] = ("created", "environment", "code_version", "resumed_with")
+#: HDF5 compression settings (keyword arguments of ``h5py.Group.create_dataset``).
+GZIP: dict = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
+LZF: dict = {"compression": "lzf", "shuffle": True}
+_H5_CHUNK_BYTES = 2**20  # target size of one uncompressed HDF5 chunk
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The part files of one unfinished dataset ``path`` (see the module docstring).
+
+    Attributes
+    ----------
+    path : the final HDF5 file (does not exist yet).
+    n_chunks : number of chunks, numbered ``0 .. n_chunks - 1`` in file order.
+    provenance : the settings in force (those of the run that started the parts).
+    """
+
+    path: Path
+    n_chunks: int
+    provenance: dict
+
+    @property
+    def directory(self) -> Path:
+        """``<path>.parts``."""
+        return _parts_directory(self.path)
+
+    def part(self, i: int) -> Path:
+        """The part file of chunk ``i``."""
+        return self.directory / f"{i:06d}.npz"
+
+    def missing(self) -> list[int]:
+        """Indices of the chunks not saved yet, ascending."""
+        return [i for i in range(self.n_chunks) if not self.part(i).exists()]
+
+    def save(self, i: int, arrays: Mapping[str, np.ndarray]) -> None:
+        """Save chunk ``i`` atomically (temporary file, fsync, rename).
+
+        Parameters
+        ----------
+        i : chunk index in ``[0, n_chunks)``.
+        arrays : name -> array ``(m, ...)``, the same names, dtypes and trailing shapes for
+            every chunk; ``m`` (the chunk's rows) may differ between chunks.
+        """
+        final = self.part(i)
+        tmp = final.with_suffix(".tmp")
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, final)
+
+    def load(self, i: int) -> dict[str, np.ndarray]:
+        """The arrays of chunk ``i``, in the order they were saved."""
+        with np.load(self.part(i)) as saved:
+            return {name: saved[name] for name in saved.files}
+
+    def assemble(self, n_rows: int, attrs: Mapping[str, object],
+                 compression: Mapping[str, object]) -> Path:
+        """Write all chunks in order into ``path`` (via :func:`write_hdf5`), drop the parts.
+
+        Parameters
+        ----------
+        n_rows : total rows over all chunks.
+        attrs : root attributes of the file (str, int or float values).
+        compression : dataset compression settings (:data:`GZIP`, :data:`LZF`).
+
+        Returns
+        -------
+        The path of the finished file.
+        """
+        missing = self.missing()
+        if missing:
+            raise WorkFailed(f"{self.directory}: chunks {missing[:5]} are missing; re-run the "
+                             "generating command to make them")
+        chunks = (self.load(i) for i in range(self.n_chunks))
+        write_hdf5(self.path, chunks, n_rows, attrs, compression)
+        shutil.rmtree(self.directory)
+        return self.path
+
+
+def _parts_directory(path: Path) -> Path:
+    return path.with_name(path.name + ".parts")
+
+
+def read_provenance(path: Path, what: str) -> dict:
+    """The JSON ``provenance`` root attribute of an existing HDF5 ``path`` of kind ``what``.
+
+    Raises
+    ------
+    UsageError
+        ``path`` is not HDF5 or has no readable provenance.
+    """
+    try:
+        with h5py.File(path, "r") as f:
+            return json.loads(f.attrs["provenance"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise UsageError(f"{path} exists but is not a hepscaling {what} file ({exc}); choose "
+                         "another output file (--out) or delete it") from None
+
+
+def _check_same(path: Path, old: dict, new: dict, volatile: Sequence[str]) -> None:
+    """Raise a one-line :class:`UsageError` naming the settings in which ``new`` differs."""
+    keys = (set(old) | set(new)) - set(volatile)
+    diff = sorted(key for key in keys if old.get(key) != new.get(key))
+    if diff:
+        shown = ", ".join(f"{key}: {old.get(key)!r} -> {new.get(key)!r}" for key in diff[:3])
+        raise UsageError(
+            f"{path} was started with different settings ({shown}); re-run with the original "
+            "settings to resume, or choose another output file (or delete it) to start afresh")
+
+
+def open_parts(path, record: dict, n_chunks: int, *, what: str,
+               volatile: Sequence[str] = VOLATILE) -> Parts | None:
+    """Start or resume generating ``path`` in ``n_chunks`` chunks with the settings ``record``.
+
+    Parameters
+    ----------
+    path : the final HDF5 file.
+    record : JSON-serialisable provenance of this run (settings, code version, ...).
+    n_chunks : number of chunks of the run.
+    what : kind of dataset for error messages (``"amplitude"``, ``"jet"``).
+    volatile : provenance keys allowed to differ on a resume (default :data:`VOLATILE`).
+
+    Returns
+    -------
+    None if ``path`` is already finished (its settings checked, the file left untouched);
+    otherwise the :class:`Parts` to fill, whose ``provenance`` is the record of the run that
+    started them (with ``resumed_with`` extended by this code version if it is new).
+
+    Raises
+    ------
+    UsageError
+        ``path`` or its parts were made with other settings, or ``path`` is not ours.
+    """
+    path = Path(path)
+    directory = _parts_directory(path)
+    if path.exists():
+        _check_same(path, read_provenance(path, what), record, volatile)
+        shutil.rmtree(directory, ignore_errors=True)  # left if killed right after the rename
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    saved = directory / "provenance.json"
+    if not saved.exists():
+        atomic_write_text(saved, json.dumps(record, sort_keys=True))
+        return Parts(path, n_chunks, record)
+    started = json.loads(saved.read_text())
+    _check_same(path, started, record, volatile)
+    versions = [started.get("code_version"), *started.get("resumed_with", [])]
+    if record.get("code_version") not in versions:
+        started["resumed_with"] = [*started.get("resumed_with", []), record["code_version"]]
+        atomic_write_text(saved, json.dumps(started, sort_keys=True))
+    return Parts(path, n_chunks, started)
+
+
+def write_hdf5(path, chunks: Iterable[Mapping[str, np.ndarray]], n_rows: int,
+               attrs: Mapping[str, object], compression: Mapping[str, object]) -> Path:
+    """Write row chunks into the HDF5 file ``path`` atomically (``<path>.tmp``, then rename).
+
+    Parameters
+    ----------
+    path : output file.
+    chunks : name -> array ``(m, ...)`` per chunk, in row order; the first chunk fixes the
+        dataset names, dtypes and trailing shapes; one dataset ``(n_rows, ...)`` per name.
+    n_rows : total rows over all chunks.
+    attrs : root attributes (str, int or float values).
+    compression : dataset compression settings (:data:`GZIP`, :data:`LZF`).
+
+    Raises
+    ------
+    WorkFailed
+        the chunks do not hold ``n_rows`` rows.
+    """
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with h5py.File(tmp, "w") as f:
+        start = 0
+        for arrays in chunks:
+            if start == 0:
+                _create_datasets(f, arrays, n_rows, compression)
+            stop = start + next(iter(arrays.values())).shape[0]
+            if stop > n_rows:
+                raise WorkFailed(f"{path}: the chunks hold more than {n_rows} rows")
+            for name, value in arrays.items():
+                f[name][start:stop] = value
+            start = stop
+        if start != n_rows:
+            raise WorkFailed(f"{path}: the chunks hold {start} rows, expected {n_rows}")
+        for key, value in attrs.items():
+            f.attrs[key] = value
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def _create_datasets(f: h5py.File, first: Mapping[str, np.ndarray], n_rows: int,
+                     compression: Mapping[str, object]) -> None:
+    """One chunked, compressed dataset ``(n_rows, ...)`` per array of ``first``."""
+    for name, value in first.items():
+        row = value.shape[1:]
+        rows = max(1, min(n_rows, _H5_CHUNK_BYTES // max(1, value.dtype.itemsize * int(
+            np.prod(row)))))
+        f.create_dataset(name, shape=(n_rows, *row), dtype=value.dtype, chunks=(rows, *row),
+                         **compression)

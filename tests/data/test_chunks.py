@@ -1,0 +1,109 @@
+"""Part files of chunked generation: order, resume state, settings checks, untouched results."""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+from hepscaling.data.chunks import GZIP, LZF, open_parts, write_hdf5
+from hepscaling.errors import UsageError, WorkFailed
+
+RECORD = {"n": 7, "seed": 3, "code_version": "v1", "created": "monday"}
+
+
+def chunk(i: int, rows: int) -> dict:
+    """Rows numbered from ``10 * i``: float ``(rows, 2, 4)``, int ``(rows,)``, bool ``(rows,)``."""
+    first = 10 * i + np.arange(rows)
+    return {"x": np.broadcast_to(first[:, None, None], (rows, 2, 4)).astype(np.float32),
+            "label": first.astype(np.int64), "odd": first % 2 == 1}
+
+
+def fill(path, record=RECORD, sizes=(3, 3, 1)):
+    parts = open_parts(path, record, len(sizes), what="toy")
+    for i in parts.missing():
+        parts.save(i, chunk(i, sizes[i]))
+    return parts.assemble(sum(sizes), {"provenance": json.dumps(parts.provenance)}, LZF)
+
+
+def test_parts_assemble_in_chunk_order_whatever_the_save_order(tmp_path):
+    path = tmp_path / "d.h5"
+    parts = open_parts(path, RECORD, 3, what="toy")
+    for i in (2, 0):
+        parts.save(i, chunk(i, (3, 3, 1)[i]))
+    assert parts.missing() == [1]
+    assert not path.exists()
+    with pytest.raises(WorkFailed, match=r"chunks \[1\] are missing"):
+        parts.assemble(7, {}, LZF)
+    parts.save(1, chunk(1, 3))
+    parts.assemble(7, {"provenance": json.dumps(parts.provenance), "n_complete": 7}, LZF)
+    with h5py.File(path) as f:
+        assert f["label"][()].tolist() == [0, 1, 2, 10, 11, 12, 20]
+        assert f["x"].shape == (7, 2, 4) and f["x"].dtype == np.float32
+        assert np.array_equal(f["x"][:, 1, 3], f["label"][()].astype(np.float32))
+        assert f["odd"].dtype == bool and f["odd"][()].tolist() == [0, 1, 0, 0, 1, 0, 0]
+        assert f["x"].compression == "lzf" and f.attrs["n_complete"] == 7
+        assert json.loads(f.attrs["provenance"]) == RECORD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.h5"]  # parts and temp files gone
+
+
+def test_a_resume_keeps_saved_chunks_and_ignores_half_written_files(tmp_path):
+    path = tmp_path / "d.h5"
+    parts = open_parts(path, RECORD, 3, what="toy")
+    parts.save(0, chunk(0, 3))
+    (parts.directory / "000001.tmp").write_bytes(b"chunk 1 of a killed run")
+    (tmp_path / "d.h5.tmp").write_bytes(b"assembly of a killed run")
+    resumed = open_parts(path, {**RECORD, "code_version": "v2", "created": "tuesday"}, 3,
+                         what="toy")
+    assert resumed.missing() == [1, 2]
+    assert resumed.provenance == {**RECORD, "resumed_with": ["v2"]}  # the first run's record
+    assert np.array_equal(resumed.load(0)["label"], [0, 1, 2])
+    fill(path, {**RECORD, "code_version": "v2"})
+    with h5py.File(path) as f:
+        assert f["label"][()].tolist() == [0, 1, 2, 10, 11, 12, 20]
+        assert json.loads(f.attrs["provenance"])["resumed_with"] == ["v2"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.h5"]
+
+
+def test_other_settings_are_one_line_errors_naming_them(tmp_path):
+    path = tmp_path / "d.h5"
+    open_parts(path, RECORD, 3, what="toy").save(0, chunk(0, 3))
+    changed = {**RECORD, "seed": 4, "n": 8, "code_version": "v9", "created": "later"}
+    with pytest.raises(UsageError) as info:
+        open_parts(path, changed, 3, what="toy")
+    message = str(info.value)
+    assert "different settings (n: 7 -> 8, seed: 3 -> 4)" in message and "\n" not in message
+    assert "re-run with the original settings" in message
+    assert open_parts(path, changed, 3, what="toy", volatile=("code_version", "created", "n",
+                                                               "seed")) is not None
+    fill(path)
+    with pytest.raises(UsageError, match=r"different settings \(seed: 3 -> 4\)"):
+        open_parts(path, {**RECORD, "seed": 4}, 3, what="toy")
+
+
+def test_a_finished_file_is_not_rewritten(tmp_path):
+    path = fill(tmp_path / "d.h5")
+    before, content = path.stat().st_mtime_ns, path.read_bytes()
+    (tmp_path / "d.h5.parts").mkdir()  # left behind by a kill right after the final rename
+    assert open_parts(path, {**RECORD, "code_version": "v2"}, 3, what="toy") is None
+    assert path.stat().st_mtime_ns == before and path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.h5"]
+
+
+def test_foreign_files_are_usage_errors(tmp_path):
+    (tmp_path / "notes.h5").write_text("not hdf5")
+    with h5py.File(tmp_path / "other.h5", "w") as f:
+        f["x"] = np.zeros(3)
+    for name in ("notes.h5", "other.h5"):
+        with pytest.raises(UsageError, match=r"is not a hepscaling toy file.*choose another"):
+            open_parts(tmp_path / name, RECORD, 3, what="toy")
+
+
+def test_write_hdf5_checks_the_row_count(tmp_path):
+    path = write_hdf5(tmp_path / "w.h5", [chunk(0, 3), chunk(1, 2)], 5, {"k": "v"}, GZIP)
+    with h5py.File(path) as f:
+        assert f["label"][()].tolist() == [0, 1, 2, 10, 11] and f.attrs["k"] == "v"
+        assert f["x"].compression == "gzip"
+    with pytest.raises(WorkFailed, match="hold 5 rows, expected 6"):
+        write_hdf5(tmp_path / "short.h5", [chunk(0, 3), chunk(1, 2)], 6, {}, GZIP)
+    assert not (tmp_path / "short.h5").exists()

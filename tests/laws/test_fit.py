@@ -1,5 +1,6 @@
-"""fit_power_law / fit_ceiling / fit_joint: recovery of known laws, solve/predict, bad input, and
-agreement with the PyPI ``chinchilla`` package's fit of the joint law."""
+"""fit_power_law / fit_ceiling / fit_joint / fit_joint_ceiling: recovery of known laws,
+solve/predict, bad input, and agreement with the PyPI ``chinchilla`` package's fit of the joint
+law."""
 
 import json
 import subprocess
@@ -9,7 +10,14 @@ import numpy as np
 import pytest
 
 from hepscaling.errors import UsageError
-from hepscaling.laws import fit_ceiling, fit_joint, fit_power_law, joint_law, power_law
+from hepscaling.laws import (
+    fit_ceiling,
+    fit_joint,
+    fit_joint_ceiling,
+    fit_power_law,
+    joint_law,
+    power_law,
+)
 from hepscaling.laws.optimize import huber
 
 
@@ -55,6 +63,22 @@ def test_joint_recovers_exponents():
     assert fit.params["beta"] == pytest.approx(0.28, abs=0.02)
     assert fit.params["E"] == pytest.approx(1.7, rel=0.1)
     assert fit.params["B"] == pytest.approx(1e3, rel=0.1)
+
+
+def test_joint_ceiling_recovers_the_common_ceiling_and_predicts_the_metric():
+    n = np.repeat(np.logspace(3, 6, 4), 5)
+    d = np.tile(np.logspace(2.5, 5, 5), 4)
+    auc = 0.985 - 0.5 * n ** -0.4 - 2.0 * d ** -0.3
+    fit = fit_joint_ceiling(n, d, 1 - _noisy(1 - auc, 0.01, seed=7), bootstrap=20)
+    assert fit.params["a_inf"] == pytest.approx(0.985, abs=2e-3)
+    assert fit.params["beta"] == pytest.approx(0.3, abs=0.03)
+    assert 0.98 < fit.intervals["a_inf"].low <= fit.intervals["a_inf"].high < 0.995
+    band = fit.predict(n, d)
+    assert np.all(band.low <= band.high)
+    np.testing.assert_allclose(band.value, auc, atol=3e-3)
+    assert fit.summary().startswith("A = a_inf - A / N^alpha - B / D^beta  (20 runs")
+    with pytest.raises(UsageError, match="shortfall"):
+        fit_joint_ceiling(n, d, np.where(n > 1e5, 1.0, auc), bootstrap=0)
 
 
 def test_solve_inverts_predict_and_rejects_targets_below_the_floor():

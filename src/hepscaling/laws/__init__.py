@@ -8,11 +8,19 @@ space; intervals are bootstrap percentile intervals over runs.
 """
 
 from hepscaling.laws.extrapolation import ExtrapolationCheck, HeldOut, holdout_check
-from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_power_law
+from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_joint_ceiling, fit_power_law
 from hepscaling.laws.forms import ceiling_law, joint_law, power_law
 from hepscaling.laws.frontier import IsoFlopFrontier, compute_optimal, isoflop_frontier
 from hepscaling.laws.repetition import RepetitionFit, effective_data_size, fit_repetition
-from hepscaling.laws.results import Band, CeilingFit, Interval, JointFit, LawFit, PowerLawFit
+from hepscaling.laws.results import (
+    Band,
+    CeilingFit,
+    Interval,
+    JointCeilingFit,
+    JointFit,
+    LawFit,
+    PowerLawFit,
+)
 
 __all__ = [
     "Band",
@@ -21,6 +29,7 @@ __all__ = [
     "HeldOut",
     "Interval",
     "IsoFlopFrontier",
+    "JointCeilingFit",
     "JointFit",
     "LawFit",
     "PowerLawFit",
@@ -30,6 +39,7 @@ __all__ = [
     "effective_data_size",
     "fit_ceiling",
     "fit_joint",
+    "fit_joint_ceiling",
     "fit_power_law",
     "fit_repetition",
     "holdout_check",

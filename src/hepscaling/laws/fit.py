@@ -1,5 +1,6 @@
-"""Fitting entry points: ``fit_power_law``, ``fit_ceiling``, ``fit_joint`` (input checks, the
-best-practice estimator of :mod:`hepscaling.laws.optimize`, bootstrap intervals).
+"""Fitting entry points: ``fit_power_law``, ``fit_ceiling``, ``fit_joint``,
+``fit_joint_ceiling`` (input checks, the best-practice estimator of
+:mod:`hepscaling.laws.optimize`, bootstrap intervals).
 
 All fits minimise the summed Huber loss (delta = 1e-3) of log residuals with multi-start
 L-BFGS-B in log-parameter space, and attach bootstrap percentile intervals from ``bootstrap``
@@ -30,9 +31,10 @@ from hepscaling.laws.optimize import (
     minimize_huber,
     single_threaded_blas,
 )
-from hepscaling.laws.results import CeilingFit, JointFit, PowerLawFit
+from hepscaling.laws.results import CeilingFit, JointCeilingFit, JointFit, PowerLawFit
 
-__all__ = ["LawCore", "check_positive", "fit_ceiling", "fit_core", "fit_joint", "fit_notes",
+__all__ = ["LawCore", "check_positive", "fit_ceiling", "fit_core", "fit_joint",
+           "fit_joint_ceiling", "fit_notes",
            "fit_power_law", "scale_groups"]
 
 LawCore = tuple[Optimum, dict[str, float], np.ndarray, int, str, tuple[str, ...]]
@@ -273,3 +275,49 @@ def fit_joint(N: object, D: object, L: object, *, bootstrap: int = 200, seed: in
 def _refit_joint(n: np.ndarray, d: np.ndarray, y: np.ndarray, options: dict,
                  mask: np.ndarray) -> JointFit:
     return fit_joint(n[mask], d[mask], y[mask], **options)
+
+
+def fit_joint_ceiling(N: object, D: object, metric: object, *, top: float = 1.0,
+                      bootstrap: int = 200, seed: int = 0, level: float = 0.68,
+                      scheme: str = "auto") -> JointCeilingFit:
+    """Fit the joint accuracy ceiling ``A(N, D) = a_inf - A / N^alpha - B / D^beta``.
+
+    One ceiling ``a_inf`` for all model sizes and training-set sizes of an input
+    representation (the form of Vigl et al. 2026 with D in place of C). Fitted as the joint
+    law on the shortfall ``top - A = E + A / N^alpha + B / D^beta`` with ``a_inf = top - E``,
+    as :func:`fit_ceiling` does along one axis.
+
+    Parameters
+    ----------
+    N : float64 (n,)
+        Trainable parameters of each run.
+    D : float64 (n,)
+        Training samples of each run.
+    metric : float64 (n,)
+        Measured metric (higher is better), each ``< top``.
+    top, bootstrap, seed, level, scheme
+        As in :func:`fit_ceiling`.
+    """
+    metric = np.asarray(metric, dtype=float)
+    shortfall = check_positive(f"{top:g} - metric (shortfall below the maximum)", top - metric)
+    inner = fit_joint(N, D, shortfall, bootstrap=bootstrap, seed=seed, level=level,
+                      scheme=scheme)
+
+    def convert(e: np.ndarray, *rest: np.ndarray) -> np.ndarray:
+        return np.stack([top - e, *rest], axis=-1)
+
+    params = dict(zip(("a_inf", "A", "alpha", "B", "beta"),
+                      map(float, convert(*(np.array(v) for v in inner.params.values()))),
+                      strict=True))
+    refit = partial(_refit_joint_ceiling, inner.data["N"], inner.data["D"], metric,
+                    dict(top=top, bootstrap=bootstrap, seed=seed, level=level, scheme=scheme))
+    notes = tuple(n.replace("floor", "gap to the ceiling") for n in inner.notes)
+    return JointCeilingFit("joint_ceiling", params, convert(*inner.samples.T), level,
+                           {"N": inner.data["N"], "D": inner.data["D"], "y": metric},
+                           inner.objective, inner.converged, inner.n_failed, inner.scheme, seed,
+                           refit, notes, top)
+
+
+def _refit_joint_ceiling(n: np.ndarray, d: np.ndarray, metric: np.ndarray, options: dict,
+                         mask: np.ndarray) -> JointCeilingFit:
+    return fit_joint_ceiling(n[mask], d[mask], metric[mask], **options)

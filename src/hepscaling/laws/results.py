@@ -20,8 +20,8 @@ from hepscaling.laws import frontier
 from hepscaling.laws.bootstrap import percentile_interval
 from hepscaling.laws.forms import ceiling_law, joint_law, power_law
 
-__all__ = ["Band", "CeilingFit", "Interval", "JointFit", "LawFit", "PowerLawFit", "make_band",
-           "quiet"]
+__all__ = ["Band", "CeilingFit", "Interval", "JointCeilingFit", "JointFit", "LawFit",
+           "PowerLawFit", "make_band", "quiet"]
 
 
 
@@ -150,6 +150,7 @@ class LawFit:
         """Multi-line text: the formula, each parameter with its interval, and the notes."""
         formula = {"power": "L = (x_c / X)^alpha + k", "power_no_floor": "L = (x_c / X)^alpha",
                    "ceiling": "A = a_inf - a X^-b", "joint": "L = E + A / N^alpha + B / D^beta",
+                   "joint_ceiling": "A = a_inf - A / N^alpha - B / D^beta",
                    "repetition": "L = (x_c / D')^alpha + k, D' = U + U r_star (1 - e^(-R/r_star))"}
         lines = [f"{formula.get(self.law, self.law)}  ({self.data['y'].size} runs, "
                  f"{self.level:.0%} bootstrap intervals from {self.n_bootstrap} replicates)"]
@@ -330,3 +331,27 @@ class JointFit(LawFit):
 
 def _joint(N: np.ndarray, D: np.ndarray, p: dict[str, float]) -> np.ndarray:
     return joint_law(N, D, p["E"], p["A"], p["alpha"], p["B"], p["beta"])
+
+
+@dataclass(frozen=True)
+class JointCeilingFit(LawFit):
+    """``A(N, D) = a_inf - A / N^alpha - B / D^beta`` for a metric that grows towards one
+    ceiling ``a_inf`` in both model size and data (accuracy, AUC); params ``a_inf``, ``A``,
+    ``alpha``, ``B``, ``beta``. Fitted as :class:`JointFit` on the shortfall ``top - A``, see
+    :func:`hepscaling.laws.fit.fit_joint_ceiling`. ``data``: ``N``, ``D``, ``y`` (the metric)."""
+
+    top: float = 1.0
+
+    def _shortfall_params(self, p: dict[str, float]) -> dict[str, float]:
+        return {"E": self.top - p["a_inf"], "A": p["A"], "alpha": p["alpha"], "B": p["B"],
+                "beta": p["beta"]}
+
+    @quiet
+    def predict(self, N: np.ndarray | float, D: np.ndarray | float) -> Band:
+        """Predicted metric at ``(N, D)`` float64 (n,) each, with its band."""
+        N, D = np.broadcast_arrays(np.atleast_1d(np.asarray(N, dtype=float)),
+                                   np.atleast_1d(np.asarray(D, dtype=float)))
+        band = make_band(_joint(N, D, self._shortfall_params(self.params)),
+                         [_joint(N, D, self._shortfall_params(p))
+                          for p in self._sample_params()], self.level)
+        return Band(self.top - band.value, self.top - band.high, self.top - band.low, self.level)

@@ -1,11 +1,19 @@
 """``hepscaling fit`` / ``predict`` / ``report``: exit codes, stdout/stderr, JSON output."""
 
 import json
+import math
 
 import pytest
 
 from helpers.cli import run_main
-from helpers.synthetic_sweep import ALPHA, JOINT, write_joint_sweep, write_sweep
+from helpers.synthetic_sweep import (
+    ALPHA,
+    JOINT,
+    REPETITION,
+    write_joint_sweep,
+    write_repetition_sweep,
+    write_sweep,
+)
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +97,80 @@ def test_report_prints_the_index_path_and_skips_unknown_process(tmp_path, monkey
     html = index.read_text()
     assert "process unknown" in html and "no run carries test_pull_mean" in html
     assert not (tmp_path / "rep" / "exponent_vs_dim.png").exists()
+
+
+@pytest.fixture(scope="module")
+def repetition_sweep(tmp_path_factory):
+    return write_repetition_sweep(tmp_path_factory.mktemp("rep"))
+
+
+def _closed_factor(epochs: float, r_star: float) -> float:
+    return 1 + r_star * (1 - math.exp(-(epochs - 1) / r_star))
+
+
+def test_repetition_fit_table(repetition_sweep, monkeypatch, capsys):
+    code, out, err = run_main(monkeypatch, capsys, "fit", str(repetition_sweep), "--law",
+                              "repetition", "--metric", "val_loss", "-b", "5")
+    assert code == 0 and err == ""
+    for width in REPETITION:
+        block = out.split(f"width={width}")[1]
+        for text in ("r_star = ", "alpha = ", "effective-data factor D'/U: 2 epochs ",
+                     ", 4 epochs ", ", 10 epochs ", "asymptote 1 + R* = ",
+                     "held out {'U': 100000.0, 'epochs': 256.0}"):
+            assert text in block
+
+
+def test_repetition_fit_json(repetition_sweep, monkeypatch, capsys):
+    code, out, _ = run_main(monkeypatch, capsys, "fit", str(repetition_sweep), "--law",
+                            "repetition", "--metric", "val_loss", "-b", "10", "--holdout", "0",
+                            "--json")
+    assert code == 0
+    groups = json.loads(out)
+    assert [g["group"]["config.model.width"] for g in groups] == list(REPETITION)
+    for g in groups:
+        truth = REPETITION[g["group"]["config.model.width"]]
+        r_star = g["fit"]["params"]["r_star"]
+        assert r_star["value"] == pytest.approx(truth["r_star"], rel=0.1)
+        assert g["fit"]["params"]["alpha"]["value"] == pytest.approx(truth["alpha"], abs=0.02)
+        factor = g["fit"]["factor"]
+        for epochs in (2, 4, 10):
+            assert factor[str(epochs)]["value"] == pytest.approx(
+                _closed_factor(epochs, r_star["value"]), rel=1e-9)
+        assert [factor["asymptote"][k] for k in ("value", "low", "high")] == pytest.approx(
+            [1 + r_star[k] for k in ("value", "low", "high")], rel=1e-9)
+
+
+def test_repetition_predict_target_and_at_round_trip(repetition_sweep, monkeypatch, capsys):
+    common = ["--law", "repetition", "--metric", "val_loss", "-b", "5", "--json"]
+    code, out, _ = run_main(monkeypatch, capsys, "predict", str(repetition_sweep), "--target",
+                            "0.05", "--epochs", "4", *common)
+    assert code == 0
+    solved = json.loads(out)
+    assert all(row["axis"] == "U" and row["epochs"] == 4 for row in solved)
+    for row in solved:
+        p = REPETITION[row["group"]["config.model.width"]]
+        truth = p["x_c"] * (0.05 - p["k"]) ** (-1 / p["alpha"]) / _closed_factor(4, p["r_star"])
+        assert row["value"]["value"] == pytest.approx(truth, rel=0.1)
+        code, out, _ = run_main(monkeypatch, capsys, "predict", str(repetition_sweep), "--at",
+                                repr(row["value"]["value"]), "--epochs", "4", *common)
+        again = next(r for r in json.loads(out) if r["group"] == row["group"])
+        assert code == 0 and again["value"]["value"] == pytest.approx(0.05, rel=1e-8)
+
+
+@pytest.mark.parametrize("args", [
+    ["predict", "{rep}", "--law", "repetition", "--at", "1e4"],
+    ["predict", "{rep}", "--target", "0.05", "--epochs", "4"],
+    ["predict", "{rep}", "--law", "repetition", "--target", "0.05", "--epochs", "0"],
+    ["fit", "{once}", "--law", "repetition"],
+])
+def test_repetition_bad_input_exits_2_with_one_line(repetition_sweep, tmp_path, monkeypatch,
+                                                     capsys, args):
+    once = write_repetition_sweep(tmp_path / "once", epochs=(0.5, 1.0))
+    args = [a.format(rep=repetition_sweep, once=once) for a in args]
+    code, out, err = run_main(monkeypatch, capsys, *args, "--metric", "val_loss", "-b", "0")
+    assert code == 2 and out == ""
+    assert len([line for line in err.splitlines() if line.strip()]) == 1
+    assert "epochs" in err
 
 
 @pytest.mark.parametrize("command", ["fit", "predict", "report"])

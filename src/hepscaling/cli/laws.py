@@ -22,6 +22,7 @@ class LawName(StrEnum):
     power = "power"
     joint = "joint"
     ceiling = "ceiling"
+    repetition = "repetition"
 
 
 class AxisName(StrEnum):
@@ -35,7 +36,9 @@ class AxisName(StrEnum):
 Directory = Annotated[Path, typer.Argument(help="Sweep or run directory (searched for "
                                            "record.json files).")]
 Law = Annotated[LawName, typer.Option("--law", help="power: (X_c/X)^alpha + K; joint: "
-                                      "E + A/N^alpha + B/D^beta; ceiling: A_inf - a X^-b.")]
+                                      "E + A/N^alpha + B/D^beta; ceiling: A_inf - a X^-b; "
+                                      "repetition: (X_c/D')^alpha + K in the effective data "
+                                      "D' of D unique samples seen for 'epochs' passes.")]
 Axis = Annotated[AxisName, typer.Option("--x", "--axis", help="Scaling axis for power and "
                                         "ceiling laws.")]
 Metric = Annotated[str, typer.Option("--metric", "-m", help="Metric name in the records (e.g. "
@@ -70,8 +73,12 @@ def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: 
 
 def _json(obj: Any) -> str:
     """Strict JSON (no Infinity/NaN: non-finite numbers, e.g. an unbounded interval end,
-    become null)."""
+    become null; numpy scalars, e.g. a numeric group key, become numbers)."""
+    import numpy as np
+
     def clean(x: Any) -> Any:
+        if isinstance(x, np.generic):
+            x = x.item()
         if isinstance(x, dict):
             return {k: clean(v) for k, v in x.items()}
         if isinstance(x, list | tuple):
@@ -97,6 +104,9 @@ def fit(directory: Directory, law: Law = LawName.power, axis: Axis = AxisName.D,
     L-BFGS-B; intervals: bootstrap percentile over runs. Groups are runs
     differing only by the swept axis and seed. Prints parameters with
     intervals and the extrapolation check (largest scale held out).
+    --law repetition fits the loss in the effective data of D unique samples
+    seen for 'epochs' passes (--x is ignored) and adds R* and the factor
+    D'/U at 2, 4, 10 epochs and its asymptote 1 + R*.
 
     Example: hepscaling fit sweeps/tth --law power --x D --metric test_mse
     """
@@ -115,6 +125,11 @@ def fit(directory: Directory, law: Law = LawName.power, axis: Axis = AxisName.D,
             typer.echo(f"  not fitted: {g.error}")
             continue
         typer.echo("  " + g.fit.summary().replace("\n", "\n  "))
+        if law is LawName.repetition:
+            factors = g.fit.to_dict()["factor"]
+            typer.echo("  effective-data factor D'/U: " + ", ".join(
+                f"{k} epochs {_fmt_dict(v)}" for k, v in factors.items() if k != "asymptote"))
+            typer.echo(f"  asymptote 1 + R* = {_fmt_dict(factors['asymptote'])}")
         if law is LawName.joint:
             for name, iv in g.fit.frontier_exponents().items():
                 axis_name = "N*" if name == "a" else "D*"
@@ -130,15 +145,21 @@ def predict(directory: Directory,
                 "--target", "-t", help="Target metric value: print the scale that reaches it.")
             ] = None,
             at: Annotated[float | None, typer.Option(
-                "--at", help="Scale value: print the predicted metric there.")] = None,
+                "--at", help="Scale value: print the predicted metric there (--law "
+                "repetition: unique samples U, with --epochs).")] = None,
+            epochs: Annotated[float | None, typer.Option(
+                "--epochs", show_default="1 with --target",
+                help="Passes over the unique data (--law repetition only).")] = None,
             axis: Axis = AxisName.D, law: Law = LawName.power, metric: Metric = "test_mse",
             group_by: GroupBy = None, floor: Floor = True, bootstrap: Bootstrap = 200,
             seed: Seed = 0, level: Level = 0.68, as_json: Json = False) -> None:
     """Predict from the fitted law: the scale reaching --target, or the metric --at a scale.
 
     With --law joint, --target gives the compute-optimal C (C = 6 N D) and
-    its N*, D*; --at is not available. A target beyond the fitted floor
-    (or ceiling) is reported per group as not reachable.
+    its N*, D*; --at is not available. With --law repetition, --target gives
+    the unique samples U needed when training --epochs passes (default 1)
+    and --at U predicts the metric after --epochs passes. A target beyond
+    the fitted floor (or ceiling) is reported per group as not reachable.
 
     Example: hepscaling predict sweeps/tth --target 1e-4 --axis D
     """
@@ -148,8 +169,19 @@ def predict(directory: Directory,
     if law is LawName.joint and at is not None:
         raise UsageError("--at is not available with --law joint (it needs N and D); use "
                          "--target for the compute-optimal C")
+    if law is LawName.repetition and at is not None and epochs is None:
+        raise UsageError(f"--at {at:g} with --law repetition needs the passes over those unique "
+                         "samples: add --epochs E (e.g. --epochs 4)")
+    if law is not LawName.repetition and epochs is not None:
+        raise UsageError(f"--epochs is only for --law repetition, got --law {law.value}; drop "
+                         "--epochs or add --law repetition")
+    if epochs is not None and not (math.isfinite(epochs) and epochs > 0):
+        raise UsageError(f"--epochs must be a finite number > 0, got {epochs:g}; pass the "
+                         "planned passes over the unique data, e.g. --epochs 4")
+    if law is LawName.repetition and epochs is None:
+        epochs = 1.0
     groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level, 0)
-    rows = [_prediction(g, law, axis, target, at) for g in groups]
+    rows = [_prediction(g, law, axis, target, at, epochs) for g in groups]
     if as_json:
         typer.echo(_json(rows))
         return
@@ -159,10 +191,14 @@ def predict(directory: Directory,
         elif target is not None:
             extra = "".join(f", {k} {_fmt_dict(row[k])}" for k in ("N_opt", "D_opt") if k in row)
             typer.echo(f"{row['label']}: {row['axis']} = {_fmt_dict(row['value'])} for "
-                       f"{metric} = {target:g}{extra}")
+                       f"{metric} = {target:g}{extra}{_at_epochs(row)}")
         else:
             typer.echo(f"{row['label']}: {metric} = {_fmt_dict(row['value'])} at "
-                       f"{row['axis']} = {at:g}")
+                       f"{row['axis']} = {at:g}{_at_epochs(row)}")
+
+
+def _at_epochs(row: dict[str, Any]) -> str:
+    return f" after {row['epochs']:g} epochs" if "epochs" in row else ""
 
 
 def _fmt_dict(d: dict[str, float]) -> str:
@@ -170,15 +206,20 @@ def _fmt_dict(d: dict[str, float]) -> str:
 
 
 def _prediction(g: Any, law: LawName, axis: AxisName, target: float | None,
-                at: float | None) -> dict[str, Any]:
-    row: dict[str, Any] = {"group": g.key, "label": g.label,
-                           "axis": "C" if law is LawName.joint else axis.value}
+                at: float | None, epochs: float | None) -> dict[str, Any]:
+    name = {LawName.joint: "C", LawName.repetition: "U"}.get(law, axis.value)
+    row: dict[str, Any] = {"group": g.key, "label": g.label, "axis": name}
+    if law is LawName.repetition:
+        row["epochs"] = epochs
     if g.fit is None:
         return {**row, "error": f"not fitted: {g.error}"}
     try:
         if at is not None:
-            band = g.fit.predict([at])
+            band = g.fit.predict([at], [epochs]) if law is LawName.repetition \
+                else g.fit.predict([at])
             row["value"] = band.at(0).to_dict()
+        elif law is LawName.repetition:
+            row["value"] = g.fit.solve(target, epochs).to_dict()
         else:
             row["value"] = g.fit.solve(target).to_dict()
             if law is LawName.joint and math.isfinite(row["value"]["value"]):

@@ -157,3 +157,15 @@ def test_repetition_law_needs_repeated_runs(tmp_path):
     sweep = load_sweep(write_repetition_sweep(tmp_path, epochs=(0.5, 1.0)), "val_loss")
     with pytest.raises(UsageError, match=r"repeats its data \(max epochs 1\).*train.epochs > 1"):
         fit_sweep(sweep, law="repetition", bootstrap=0, holdout=0)
+
+
+def test_repetition_groups_of_a_u_by_steps_grid_are_the_representations():
+    import pandas as pd
+
+    models = [{"config.model.family": "hl_dense", "config.model.width": 64,
+               "config.model.heads": None},
+              {"config.model.family": "part", "config.model.width": 16, "config.model.heads": 2}]
+    rows = [{**model, "D": u, "epochs": steps * 32 / u, "config.task.n_train": u,
+             "config.train.steps": steps, "config.seed": 0}
+            for model in models for u in (937, 1875, 3750, 7500, 15000) for steps in (117, 469)]
+    assert group_keys(pd.DataFrame(rows), "repetition") == ["config.model.family"]

@@ -1,43 +1,19 @@
 """JetClass ROOT reader: a file written in JetClass's schema reads back to our jet format."""
 
-import awkward as ak
 import numpy as np
 import pytest
-import uproot
 
 from helpers.jet_samples import jet_sample
-from hepscaling.data.jetclass import STORED_PARTICLE_BRANCHES, read_jetclass
-from hepscaling.data.jets import AUX_FEATURES, FIELDS, JET_FEATURES, LABELS
+from helpers.jetclass_files import write_jetclass
+from hepscaling.data.jetclass import read_jetclass
+from hepscaling.data.jets import AUX_FEATURES, FIELDS
 from hepscaling.errors import UsageError
-
-# JetClass's branch types (tree.show() of a JetClass file): floats, int32 flags, mixed labels
-LABEL_TYPES = {"label_QCD": "float32", **dict.fromkeys(LABELS[1:6], "bool"),
-               **dict.fromkeys(LABELS[6:], "int32")}
 
 
 def jets(n=12):
     """``n`` W and ``n`` QCD jets from the shared generated samples, concatenated."""
     w, qcd = jet_sample("w"), jet_sample("qcd")
     return {k: np.concatenate([w[k][:n], qcd[k][:n]]) for k in FIELDS}
-
-
-def write_jetclass(path, arrays, drop=(), tree="tree"):
-    """Write ``arrays`` as a JetClass-schema ROOT file (jagged part_*, scalar jet_*/label_*)."""
-    counts = arrays["part_mask"].sum(axis=1)
-    branches, types = {}, {}
-    for name in STORED_PARTICLE_BRANCHES:
-        dtype = "int32" if name.startswith("part_is") else "float32"
-        values = arrays[name][arrays["part_mask"]].astype(dtype)
-        branches[name], types[name] = ak.unflatten(values, counts), f"var * {dtype}"
-    for name in (*JET_FEATURES, *AUX_FEATURES):
-        branches[name], types[name] = arrays[name].astype("float32"), "float32"
-    for name in LABELS:
-        branches[name], types[name] = arrays[name].astype(LABEL_TYPES[name]), LABEL_TYPES[name]
-    for name in drop:
-        del branches[name], types[name]
-    with uproot.recreate(path) as f:
-        f.mktree(tree, types)
-        f[tree].extend(branches)
 
 
 def test_round_trip_recomputes_the_derived_features(tmp_path):

@@ -107,3 +107,15 @@ def test_write_hdf5_checks_the_row_count(tmp_path):
     with pytest.raises(WorkFailed, match="hold 5 rows, expected 6"):
         write_hdf5(tmp_path / "short.h5", [chunk(0, 3), chunk(1, 2)], 6, {}, GZIP)
     assert not (tmp_path / "short.h5").exists()
+
+
+def test_compressed_parts_hold_the_same_arrays_in_fewer_bytes(tmp_path):
+    padded = {"x": np.zeros((200, 128), np.float32), "label": np.arange(200)}
+    sizes = {}
+    for compress in (False, True):
+        parts = open_parts(tmp_path / f"{compress}.h5", RECORD, 1, what="toy", compress=compress)
+        parts.save(0, padded)
+        sizes[compress] = parts.part(0).stat().st_size
+        loaded = parts.load(0)
+        assert all(np.array_equal(loaded[k], padded[k]) for k in padded)
+    assert sizes[True] < sizes[False] / 10

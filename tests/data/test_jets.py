@@ -1,4 +1,10 @@
-"""Jet files: chunk plan, resumable generation (interrupted == uninterrupted), reading, errors."""
+"""Jet files: chunk plan, resumable generation (killed == uninterrupted), a finished file left
+untouched, reading, errors."""
+
+import json
+import subprocess
+import sys
+import time
 
 import h5py
 import numpy as np
@@ -15,7 +21,26 @@ from hepscaling.errors import UsageError
 from hepscaling.physics.jets.processes import chunk_seed, parse_classes
 
 CLASSES = parse_classes("w,qcd")
-SETTINGS = {"n": 3, "seed": 1, "chunk_size": 3}  # one chunk per class (Pythia start-up ~1 s)
+SETTINGS = {"n": 4, "seed": 1, "chunk_size": 2}  # two chunks per class (Pythia start-up ~1 s)
+#: Runs generate_jets in a child process that saves chunk 0, then hangs in chunk 1 until killed.
+KILLED_CHILD = """
+import sys, time
+from pathlib import Path
+from hepscaling.data.jets import generate_jets
+from hepscaling.physics.jets.processes import parse_classes
+
+class HangsInSecondChunk:
+    def map(self, fn, tasks):
+        for i, task in enumerate(tasks):
+            if i == 1:
+                Path(sys.argv[2]).touch()
+                time.sleep(600)
+            yield fn(task)
+
+n, seed, chunk_size = map(int, sys.argv[3:])
+generate_jets(sys.argv[1], parse_classes("w,qcd"), n, seed, chunk_size=chunk_size,
+              executor=HangsInSecondChunk(), progress=False)
+"""
 
 
 class Interrupting:
@@ -28,6 +53,18 @@ class Interrupting:
         for i, task in enumerate(tasks):
             if i == self.after:
                 raise KeyboardInterrupt
+            yield fn(task)
+
+
+class Recording:
+    """An executor that runs chunks in this process and records which."""
+
+    def __init__(self):
+        self.ran = []
+
+    def map(self, fn, tasks):
+        for task in tasks:
+            self.ran.append((task.spec.name, task.index))
             yield fn(task)
 
 
@@ -59,30 +96,46 @@ def test_plan_interleaves_classes_and_seeds_chunks():
 def test_reference_file_layout(reference):
     jets = read_jets(reference)
     validate_jets(jets, str(reference))
-    assert jets["label"].tolist() == [7, 7, 7, 0, 0, 0]  # chunk 0 of w, then of qcd
+    assert jets["label"].tolist() == [7, 7, 0, 0, 7, 7, 0, 0]  # chunk 0 of w, of qcd, chunk 1..
     with h5py.File(reference) as f:
-        assert f["chunks"][...].tolist() == [[2, 0, 3], [0, 0, 3]]  # (class code, chunk, rows)
+        assert sorted(f) == sorted(FIELDS)
         assert f["part_px"].dtype == np.float32 and f["part_mask"].dtype == bool
+        assert f.attrs["format"] == "hepscaling.jets"
+        assert json.loads(f.attrs["provenance"])["n_per_class"] == 4
+    assert sorted(p.name for p in reference.parent.iterdir()) == ["reference.h5"]
 
 
-def test_interrupted_generation_resumes_to_the_same_file(reference, tmp_path):
-    path = tmp_path / "resumed.h5"
-    with pytest.raises(KeyboardInterrupt):
-        generate_jets(path, CLASSES, **SETTINGS, executor=Interrupting(after=1),
-                      progress=False)
-    assert read_jets(path)["label"].tolist() == [7, 7, 7]
-    with h5py.File(path, "a") as f:  # a crash in the middle of appending the next chunk
-        for name in FIELDS:
-            f[name].resize(f[name].shape[0] + 2, axis=0)
-    generate_jets(path, CLASSES, **SETTINGS, progress=False)
+def test_resume_after_kill_9(reference, tmp_path):
+    path, marker = tmp_path / "k.h5", tmp_path / "hanging"
+    settings = [str(SETTINGS[key]) for key in ("n", "seed", "chunk_size")]
+    child = subprocess.Popen([sys.executable, "-c", KILLED_CHILD, str(path), str(marker),
+                              *settings])
+    deadline = time.monotonic() + 120
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.kill()
+    child.wait()
+    assert marker.exists(), "the generating process did not reach its second chunk"
+    parts = tmp_path / "k.h5.parts"
+    assert sorted(p.name for p in parts.iterdir()) == ["000000.npz", "provenance.json"]
+    assert not path.exists()
+    (parts / "000001.tmp").write_bytes(b"chunk 1 half written when killed")
+    (tmp_path / "k.h5.tmp").write_bytes(b"an assembly half written when killed")
+    resumed = Recording()
+    generate_jets(path, CLASSES, **SETTINGS, executor=resumed, progress=False)
+    assert resumed.ran == [("qcd", 0), ("w", 1), ("qcd", 1)]  # chunk 0 of w was kept
     assert same_file(path, reference)
     with h5py.File(path) as f, h5py.File(reference) as g:
-        assert np.array_equal(f["chunks"][...], g["chunks"][...])
-        assert f["part_px"].shape == g["part_px"].shape
+        assert sorted(f) == sorted(g)
+        assert all(f[name].dtype == g[name].dtype for name in FIELDS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hanging", "k.h5"]
 
 
-def test_a_complete_file_is_left_alone(reference):
+def test_a_complete_file_is_left_untouched(reference):
+    before, content = reference.stat().st_mtime_ns, reference.read_bytes()
     generate_jets(reference, CLASSES, **SETTINGS, executor=MustNotRun(), progress=False)
+    assert reference.stat().st_mtime_ns == before and reference.read_bytes() == content
+    assert sorted(p.name for p in reference.parent.iterdir()) == ["reference.h5"]
 
 
 def test_worker_processes_give_the_same_file(reference, tmp_path):
@@ -91,10 +144,20 @@ def test_worker_processes_give_the_same_file(reference, tmp_path):
     assert same_file(path, reference)
 
 
-def test_resuming_with_other_settings_is_refused(reference):
-    with pytest.raises(UsageError, match="n_per_class: 3 -> 9") as info:
-        generate_jets(reference, CLASSES, 9, 1, chunk_size=3, progress=False)
+def test_resuming_with_other_settings_is_refused(reference, tmp_path):
+    with pytest.raises(UsageError, match="n_per_class: 4 -> 9") as info:
+        generate_jets(reference, CLASSES, 9, 1, chunk_size=2, progress=False)
     assert "\n" not in str(info.value)
+    path = tmp_path / "started.h5"
+    with pytest.raises(KeyboardInterrupt):
+        generate_jets(path, CLASSES, **SETTINGS, executor=Interrupting(after=0),
+                      progress=False)
+    with pytest.raises(UsageError) as info:
+        generate_jets(path, CLASSES, **{**SETTINGS, "seed": 2, "chunk_size": 4},
+                      executor=MustNotRun(), progress=False)
+    message = str(info.value)
+    assert "different settings (chunk_size: 2 -> 4, seed: 1 -> 2)" in message
+    assert "re-run with the original settings" in message and "\n" not in message
 
 
 def test_read_subsets(reference):

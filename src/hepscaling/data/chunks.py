@@ -48,11 +48,13 @@ class Parts:
     path : the final HDF5 file (does not exist yet).
     n_chunks : number of chunks, numbered ``0 .. n_chunks - 1`` in file order.
     provenance : the settings in force (those of the run that started the parts).
+    compress : zip-compress the part files (worth it for sparse, zero-padded arrays).
     """
 
     path: Path
     n_chunks: int
     provenance: dict
+    compress: bool = False
 
     @property
     def directory(self) -> Path:
@@ -79,7 +81,7 @@ class Parts:
         final = self.part(i)
         tmp = final.with_suffix(".tmp")
         with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
+            (np.savez_compressed if self.compress else np.savez)(handle, **arrays)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, final)
@@ -145,7 +147,7 @@ def _check_same(path: Path, old: dict, new: dict, volatile: Sequence[str]) -> No
 
 
 def open_parts(path, record: dict, n_chunks: int, *, what: str,
-               volatile: Sequence[str] = VOLATILE) -> Parts | None:
+               volatile: Sequence[str] = VOLATILE, compress: bool = False) -> Parts | None:
     """Start or resume generating ``path`` in ``n_chunks`` chunks with the settings ``record``.
 
     Parameters
@@ -155,6 +157,7 @@ def open_parts(path, record: dict, n_chunks: int, *, what: str,
     n_chunks : number of chunks of the run.
     what : kind of dataset for error messages (``"amplitude"``, ``"jet"``).
     volatile : provenance keys allowed to differ on a resume (default :data:`VOLATILE`).
+    compress : zip-compress the part files (see :class:`Parts`).
 
     Returns
     -------
@@ -177,14 +180,14 @@ def open_parts(path, record: dict, n_chunks: int, *, what: str,
     saved = directory / "provenance.json"
     if not saved.exists():
         atomic_write_text(saved, json.dumps(record, sort_keys=True))
-        return Parts(path, n_chunks, record)
+        return Parts(path, n_chunks, record, compress)
     started = json.loads(saved.read_text())
     _check_same(path, started, record, volatile)
     versions = [started.get("code_version"), *started.get("resumed_with", [])]
     if record.get("code_version") not in versions:
         started["resumed_with"] = [*started.get("resumed_with", []), record["code_version"]]
         atomic_write_text(saved, json.dumps(started, sort_keys=True))
-    return Parts(path, n_chunks, started)
+    return Parts(path, n_chunks, started, compress)
 
 
 def write_hdf5(path, chunks: Iterable[Mapping[str, np.ndarray]], n_rows: int,

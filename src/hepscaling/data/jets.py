@@ -14,11 +14,11 @@ Root attributes: ``format``, ``format_version``, ``provenance`` (JSON: classes, 
 class, seed, chunk size, max_particles, generator versions, code version) and ``label_names``.
 
 :func:`generate_jets` runs chunks ``(class, i)`` (Pythia seed from
-:func:`~hepscaling.physics.jets.processes.chunk_seed`) through an executor and appends them
-in a fixed order (chunk 0 of every class, then chunk 1, ...), so the rows never depend on
-the executor or on interruptions. A chunk counts as written once its entry is in the
-``/chunks`` table (class code, chunk index, rows); on resume, rows beyond the table are cut
-and finished chunks skipped.
+:func:`~hepscaling.physics.jets.processes.chunk_seed`) through an executor, keeps each finished
+chunk as a part file of :mod:`hepscaling.data.chunks` and assembles the file in a fixed order
+(chunk 0 of every class, then chunk 1, ...). So the rows never depend on the executor or on
+interruptions, a killed run (even ``kill -9``) resumes from its finished chunks, and ``path``
+exists only once complete.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from hepscaling.data.chunks import LZF, VOLATILE, open_parts
 from hepscaling.errors import UsageError, require_file
 from hepscaling.physics.jets.features import JET_FEATURES, PARTICLE_FEATURES
 from hepscaling.physics.jets.generate import AUX_FEATURES, generate_chunk
@@ -49,7 +50,7 @@ FORMAT_VERSION = 1
 #: Every array of a jet file / in-memory jet sample, in file order.
 FIELDS: tuple[str, ...] = (*PARTICLE_FEATURES, "part_mask", *JET_FEATURES, *AUX_FEATURES,
                            *LABELS, "label")
-_SETTINGS = ("classes", "n_per_class", "seed", "chunk_size", "max_particles")
+_VOLATILE = (*VOLATILE, "generator")  # may differ on a resume, as before
 
 
 @dataclass(frozen=True)
@@ -104,59 +105,18 @@ def validate_jets(arrays: dict[str, np.ndarray], source: str) -> None:
             raise UsageError(f"{source}: {name} contains NaN or Inf; regenerate the file")
 
 
-def _create(f: h5py.File, first: dict[str, np.ndarray], provenance: dict) -> None:
-    for name in FIELDS:
-        value = first[name]
-        rows = max(1, 2**20 // max(1, value[0].nbytes))
-        f.create_dataset(name, shape=(0, *value.shape[1:]), maxshape=(None, *value.shape[1:]),
-                         dtype=value.dtype, chunks=(rows, *value.shape[1:]), compression="lzf",
-                         shuffle=True)
-    f.create_dataset("chunks", shape=(0, 3), maxshape=(None, 3), dtype="i8", chunks=(1024, 3))
-    f.attrs["format"] = FORMAT
-    f.attrs["format_version"] = FORMAT_VERSION
-    f.attrs["provenance"] = json.dumps(provenance, sort_keys=True)
-    f.attrs["label_names"] = json.dumps(list(LABELS))
-
-
-def _append(f: h5py.File, arrays: dict[str, np.ndarray], task: ChunkTask) -> None:
-    start = f["label"].shape[0]
-    for name in FIELDS:
-        f[name].resize(start + task.n, axis=0)
-        f[name][start:] = arrays[name]
-    table = f["chunks"]
-    table.resize(table.shape[0] + 1, axis=0)
-    table[-1] = (task.spec.code, task.index, task.n)
-    f.flush()
-
-
-def _resume(f: h5py.File, path: Path, provenance: dict) -> set[tuple[int, int]]:
-    """Check the settings match, cut rows of an unfinished chunk, return the finished chunks."""
-    if f.attrs.get("format") != FORMAT:
-        raise UsageError(f"{path} exists and is not a hepscaling jet file; choose another --out")
-    old = json.loads(f.attrs["provenance"])
-    diff = [key for key in _SETTINGS if old.get(key) != provenance[key]]
-    if diff:
-        shown = ", ".join(f"{key}: {old.get(key)!r} -> {provenance[key]!r}" for key in diff)
-        raise UsageError(f"{path} was started with different settings ({shown}); re-run with "
-                         "the original settings to resume, or choose another --out")
-    table = f["chunks"][...]
-    rows = int(table[:, 2].sum())
-    for name in FIELDS:
-        f[name].resize(rows, axis=0)
-    return {(int(code), int(index)) for code, index, _ in table}
-
-
 def generate_jets(path, classes: Sequence[JetClassSpec], n: int, seed: int = 0, *,
                   chunk_size: int = 1000, workers: int = 1, max_particles: int = 128,
                   executor: Executor | None = None, progress: bool | None = None) -> Path:
     """Generate ``n`` jets of each class in ``classes`` into the HDF5 file ``path``.
 
-    Resumable: re-running with the same settings skips finished chunks (or returns at once
-    when ``path`` is complete) and gives the same file as an uninterrupted run.
+    Resumable: re-running with the same settings skips finished chunks (or returns at once,
+    leaving the file untouched, when ``path`` is complete) and gives the same file as an
+    uninterrupted run.
 
     Parameters
     ----------
-    path : output ``.h5`` file.
+    path : output ``.h5`` file (finished chunks wait in ``<path>.parts/``).
     classes : jet classes (:func:`~hepscaling.physics.jets.processes.parse_classes`).
     n : jets per class.
     seed : run seed; chunk seeds derive from ``(seed, class, chunk)``.
@@ -166,6 +126,10 @@ def generate_jets(path, classes: Sequence[JetClassSpec], n: int, seed: int = 0, 
     executor : any :class:`concurrent.futures.Executor` to run chunks on instead of the
         default; results are written in chunk order.
     progress : show a progress bar (None: only on a terminal).
+
+    Returns
+    -------
+    The path of the finished file.
     """
     path = Path(path)
     if workers <= 0:
@@ -174,30 +138,22 @@ def generate_jets(path, classes: Sequence[JetClassSpec], n: int, seed: int = 0, 
     provenance = {"classes": [spec.name for spec in classes], "n_per_class": n, "seed": seed,
                   "chunk_size": chunk_size, "max_particles": max_particles,
                   "generator": _versions(), "code_version": code_version()}
-    with _open_for_append(path) as f:
-        done = _resume(f, path, provenance) if "chunks" in f else set()
-        todo = [t for t in tasks if (t.spec.code, t.index) not in done]
-        completed = sum(t.n for t in tasks) - sum(t.n for t in todo)
-        with progress_bar("jets", total=sum(t.n for t in tasks), completed=completed,
-                          enabled=progress) as bar:
-            for task, arrays in zip(todo, _map(todo, workers, executor), strict=True):
-                if "chunks" not in f:
-                    _create(f, arrays, provenance)
-                _append(f, arrays, task)
-                bar.advance(task.n)
-    return path
-
-
-def _open_for_append(path: Path) -> h5py.File:
-    try:
-        f = h5py.File(path, "a")
-    except OSError as exc:
-        raise UsageError(f"cannot open {path} as HDF5 ({exc}); choose another --out or delete "
-                         "the file to start afresh") from None
-    if "chunks" not in f and len(f.keys()):
-        f.close()
-        raise UsageError(f"{path} exists and is not a hepscaling jet file; choose another --out")
-    return f
+    parts = open_parts(path, provenance, len(tasks), what="jet", volatile=_VOLATILE,
+                       compress=True)  # zero-padded constituents: a third of the bytes
+    if parts is None:
+        return path
+    missing = parts.missing()
+    todo = [tasks[i] for i in missing]
+    total = sum(t.n for t in tasks)
+    with progress_bar("jets", total=total, completed=total - sum(t.n for t in todo),
+                      enabled=progress) as bar:
+        for i, arrays in zip(missing, _map(todo, workers, executor), strict=True):
+            parts.save(i, {name: arrays[name] for name in FIELDS})
+            bar.advance(tasks[i].n)
+    attrs = {"format": FORMAT, "format_version": FORMAT_VERSION,
+             "provenance": json.dumps(parts.provenance, sort_keys=True),
+             "label_names": json.dumps(list(LABELS))}
+    return parts.assemble(total, attrs, LZF)
 
 
 def _map(tasks: list[ChunkTask], workers: int, executor: Executor | None) -> Iterable:
@@ -239,9 +195,14 @@ def read_jets(path, fields: Iterable[str] | None = None,
     if unknown:
         raise UsageError(f"unknown jet field(s) {', '.join(unknown)}; choose from {FIELDS}")
     with h5py.File(path, "r") as f:
-        if f.attrs.get("format") != FORMAT or "chunks" not in f:
+        if f.attrs.get("format") != FORMAT:
             raise UsageError(f"{path} is not a hepscaling jet file (generate one with "
                              "`hepscaling jets generate`)")
-        n = int(f["chunks"][:, 2].sum())
+        made = json.loads(f.attrs["provenance"])
+        n, expected = f["label"].shape[0], made["n_per_class"] * len(made["classes"])
+        if n != expected:
+            raise UsageError(f"{path}: incomplete jet file ({n} of {expected} jets, left by an "
+                             "interrupted older version); delete it and re-run the generating "
+                             "command")
         index = slice(0, n) if rows is None else slice(*rows.indices(n))
         return {name: f[name][index] for name in names}

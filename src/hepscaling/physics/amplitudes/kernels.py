@@ -68,40 +68,24 @@ def slash_blocks(v):
     return v[0] - v[3], v[0] + v[3], v[1] - iv2, v[1] + iv2
 
 
-def _sigma_col(blocks, x0, x1, out0, out1):
-    """``out = (v.sigma) x`` for a column 2-spinor."""
-    a, b, c, d = blocks
-    np.multiply(a, x0, out=out0)
-    out0 -= c * x1
-    np.multiply(b, x1, out=out1)
-    out1 -= d * x0
+# The four products of a 2-spinor ``x`` with ``v.sigma`` or ``v.sigmabar``, as tuples
+# ``(d0, d1, o0, o1, minus)`` of positions in ``B = slash_blocks(v)``:
+# ``out0 = B[d0] x0 -/+ B[o0] x1``, ``out1 = B[d1] x1 -/+ B[o1] x0`` (``minus``: subtract).
+_SIGMA_COL = (0, 1, 2, 3, True)  # (v.sigma) x, a column 2-spinor
+_SIGMABAR_COL = (1, 0, 2, 3, False)  # (v.sigmabar) x
+_ROW_SIGMA = (0, 1, 3, 2, True)  # x (v.sigma), a row 2-spinor
+_ROW_SIGMABAR = (1, 0, 3, 2, False)  # x (v.sigmabar)
 
 
-def _sigmabar_col(blocks, x0, x1, out0, out1):
-    """``out = (v.sigmabar) x`` for a column 2-spinor."""
-    a, b, c, d = blocks
-    np.multiply(b, x0, out=out0)
-    out0 += c * x1
-    np.multiply(d, x0, out=out1)
-    out1 += a * x1
-
-
-def _row_sigma(blocks, x0, x1, out0, out1):
-    """``out = x (v.sigma)`` for a row 2-spinor."""
-    a, b, c, d = blocks
-    np.multiply(a, x0, out=out0)
-    out0 -= d * x1
-    np.multiply(b, x1, out=out1)
-    out1 -= c * x0
-
-
-def _row_sigmabar(blocks, x0, x1, out0, out1):
-    """``out = x (v.sigmabar)`` for a row 2-spinor."""
-    a, b, c, d = blocks
-    np.multiply(b, x0, out=out0)
-    out0 += d * x1
-    np.multiply(c, x0, out=out1)
-    out1 += a * x1
+def _blocks_times(blocks, product, x0, x1, out0, out1):
+    """Write the 2x2 ``product`` (one of ``_SIGMA_COL`` ...) of ``blocks`` and the 2-spinor
+    ``(x0, x1)`` into ``(out0, out1)``."""
+    diag0, diag1, off0, off1, minus = product
+    combine = np.subtract if minus else np.add
+    np.multiply(blocks[diag0], x0, out=out0)
+    combine(out0, blocks[off0] * x1, out=out0)
+    np.multiply(blocks[diag1], x1, out=out1)
+    combine(out1, blocks[off1] * x0, out=out1)
 
 
 def _empty(*arrays, comps=4):
@@ -177,11 +161,11 @@ def ffv_col(col, vec, gl, gr, split_axis=None):
         o, c = out[index], _take(col, index, split_axis)
         b = [_take(x, index[1:], split_axis and split_axis - 1) for x in blocks]
         if gr and h != 1:
-            _sigma_col(b, gr * c[2], gr * c[3], o[0], o[1])
+            _blocks_times(b, _SIGMA_COL, gr * c[2], gr * c[3], o[0], o[1])
         else:
             o[:2] = 0
         if gl and h != 0:
-            _sigmabar_col(b, gl * c[0], gl * c[1], o[2], o[3])
+            _blocks_times(b, _SIGMABAR_COL, gl * c[0], gl * c[1], o[2], o[3])
         else:
             o[2:] = 0
     return out
@@ -198,11 +182,11 @@ def ffv_row(row, vec, gl, gr, split_axis=None):
         o, r = out[index], _take(row, index, split_axis)
         b = [_take(x, index[1:], split_axis and split_axis - 1) for x in blocks]
         if gl and h != 0:
-            _row_sigmabar(b, gl * r[2], gl * r[3], o[0], o[1])
+            _blocks_times(b, _ROW_SIGMABAR, gl * r[2], gl * r[3], o[0], o[1])
         else:
             o[:2] = 0
         if gr and h != 1:
-            _row_sigma(b, gr * r[0], gr * r[1], o[2], o[3])
+            _blocks_times(b, _ROW_SIGMA, gr * r[0], gr * r[1], o[2], o[3])
         else:
             o[2:] = 0
     return out
@@ -302,11 +286,11 @@ def prop_row(o, p, mass, width, split_axis=None):
     for h, index in _halves(split_axis):
         t, x = out[index], _take(o, index, split_axis)
         if h != 1:
-            _row_sigmabar(blocks, x[2], x[3], t[0], t[1])
+            _blocks_times(blocks, _ROW_SIGMABAR, x[2], x[3], t[0], t[1])
         else:
             t[:2] = 0
         if h != 0:
-            _row_sigma(blocks, x[0], x[1], t[2], t[3])
+            _blocks_times(blocks, _ROW_SIGMA, x[0], x[1], t[2], t[3])
         else:
             t[2:] = 0
     if mass:
@@ -326,11 +310,11 @@ def prop_col(o, p, mass, width, split_axis=None):
     for h, index in _halves(split_axis):
         t, x = out[index], _take(o, index, split_axis)
         if h != 0:
-            _sigma_col(blocks, x[2], x[3], t[0], t[1])
+            _blocks_times(blocks, _SIGMA_COL, x[2], x[3], t[0], t[1])
         else:
             t[:2] = 0
         if h != 1:
-            _sigmabar_col(blocks, x[0], x[1], t[2], t[3])
+            _blocks_times(blocks, _SIGMABAR_COL, x[0], x[1], t[2], t[3])
         else:
             t[2:] = 0
     if mass:

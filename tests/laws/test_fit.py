@@ -15,6 +15,7 @@ from hepscaling.laws import (
     fit_joint,
     fit_joint_ceiling,
     fit_power_law,
+    holdout_check,
     joint_law,
     power_law,
 )
@@ -77,6 +78,9 @@ def test_joint_ceiling_recovers_the_common_ceiling_and_predicts_the_metric():
     assert np.all(band.low <= band.high)
     np.testing.assert_allclose(band.value, auc, atol=3e-3)
     assert fit.summary().startswith("A = a_inf - A / N^alpha - B / D^beta  (20 runs")
+    held = holdout_check(fit).rows
+    assert len(held) == 1 and held[0].scale == {"N": 1e6, "D": 1e5}
+    assert held[0].predicted == pytest.approx(auc[-1], abs=3e-3)
     with pytest.raises(UsageError, match="shortfall"):
         fit_joint_ceiling(n, d, np.where(n > 1e5, 1.0, auc), bootstrap=0)
 

@@ -1,10 +1,12 @@
 """build_report renders HTML plus non-empty PNG/PDF figures for a synthetic sweep."""
 
 import json
+import re
 
 import pytest
 
 from helpers.synthetic_sweep import write_sweep
+from helpers.synthetic_tagging import CEILING, write_tagging_sweep
 from hepscaling.errors import UsageError
 from hepscaling.report import build_report
 
@@ -37,3 +39,19 @@ def test_bad_law_and_unswept_directory_are_usage_errors(tmp_path):
         build_report(sweep, tmp_path / "r", law="joint")
     with pytest.raises(UsageError, match="no axis"):
         build_report(sweep, tmp_path / "r", bootstrap=0)
+
+
+def test_ceiling_report_compares_representations(tmp_path):
+    sweep = write_tagging_sweep(tmp_path / "sweep", noise=0.003)
+    report = build_report(sweep, tmp_path / "report", law="ceiling", metric="test_auc_macro",
+                          bootstrap=10)
+    html = report.index.read_text()
+    assert _is_png(report.index.parent / "ceilings.png")
+    section = html[html.index("<h2>Ceilings by representation</h2>"):]
+    for family, p in CEILING.items():
+        value = float(re.search(f"family={family}</td><td>20</td><td>([0-9.]+) ", section)[1])
+        assert value == pytest.approx(p["a_inf"], abs=2e-3), family
+    gap = CEILING["part"]["a_inf"] - CEILING["hl_dense"]["a_inf"]
+    text = section[section.index("gap A_inf(family=part) - A_inf(family=hl_dense) = "):]
+    assert float(text.split("= ")[1].split()[0]) == pytest.approx(gap, abs=3e-3)
+    assert "Joint law L(N, D) of val_loss" in html

@@ -1,7 +1,7 @@
 """Extrapolation check: refit without the largest scale(s) and compare prediction to measurement.
 
 The ``n_holdout`` largest distinct scale points (``X`` for single-axis laws, ``N * D`` for the
-joint law, ``U * epochs`` for the repetition law) are removed, the same fit (same options and
+joint laws, ``U * epochs`` for the repetition law) are removed, the same fit (same options and
 seed) is repeated on the rest, and each held-out run is predicted with its interval. The ratio
 ``measured / predicted`` and whether the measurement lies inside the interval tell how far
 beyond the data the law can be trusted.
@@ -16,7 +16,7 @@ import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.repetition import RepetitionFit
-from hepscaling.laws.results import Band, JointFit, LawFit
+from hepscaling.laws.results import Band, JointCeilingFit, JointFit, LawFit
 
 __all__ = ["ExtrapolationCheck", "HeldOut", "holdout_check"]
 
@@ -69,7 +69,7 @@ class ExtrapolationCheck:
 
 
 def _scale_of(fit: LawFit) -> np.ndarray:
-    if isinstance(fit, JointFit):
+    if isinstance(fit, JointFit | JointCeilingFit):
         return fit.data["N"] * fit.data["D"]
     if isinstance(fit, RepetitionFit):
         return fit.data["U"] * fit.data["epochs"]
@@ -77,7 +77,7 @@ def _scale_of(fit: LawFit) -> np.ndarray:
 
 
 def _predict(fit: LawFit, data: dict[str, np.ndarray], mask: np.ndarray) -> Band:
-    if isinstance(fit, JointFit):
+    if isinstance(fit, JointFit | JointCeilingFit):
         return fit.predict(data["N"][mask], data["D"][mask])
     if isinstance(fit, RepetitionFit):
         return fit.predict(data["U"][mask], data["epochs"][mask])

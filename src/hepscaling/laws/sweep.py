@@ -32,7 +32,7 @@ import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.extrapolation import ExtrapolationCheck, holdout_check
-from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_power_law
+from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_joint_ceiling, fit_power_law
 from hepscaling.laws.repetition import fit_repetition
 from hepscaling.laws.results import LawFit
 from hepscaling.records import load_records, records_frame
@@ -41,7 +41,7 @@ __all__ = ["AXES", "LAWS", "GroupFit", "Sweep", "fit_sweep", "group_keys", "load
            "n_final_state", "phase_space_dim", "process_of"]
 
 AXES = ("D", "N", "C")
-LAWS = ("power", "joint", "ceiling", "repetition")
+LAWS = ("power", "joint", "ceiling", "joint_ceiling", "repetition")
 _LENGTH_KEYS = ("config.train.steps", "config.train.epochs", "config.train.flops")
 
 
@@ -161,8 +161,9 @@ class GroupFit:
 
 def _fit_one(runs: Any, law: str, axis: str, metric: str, options: dict[str, Any]) -> LawFit:
     y = runs[metric].to_numpy(float)
-    if law == "joint":
-        return fit_joint(runs["N"].to_numpy(float), runs["D"].to_numpy(float), y, **options)
+    if law in ("joint", "joint_ceiling"):
+        fit = fit_joint if law == "joint" else fit_joint_ceiling
+        return fit(runs["N"].to_numpy(float), runs["D"].to_numpy(float), y, **options)
     if law == "repetition":
         epochs = runs["epochs"].to_numpy(float)
         if not np.all(epochs > 0):
@@ -181,13 +182,14 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
               level: float = 0.68, holdout: int = 1) -> list[GroupFit]:
     """Fit ``law`` along ``axis`` in every group of ``sweep.done``.
 
-    ``law="joint"`` fits ``L(N, D)``; ``law="repetition"`` fits the loss in the effective data
-    size of each run's unique samples ``D`` and its ``epochs`` (see
-    :mod:`hepscaling.laws.repetition`); both ignore ``axis``. A group that cannot be fitted
-    (too few runs, no repeated runs, ...) gets ``fit=None`` and the reason in ``error`` instead
-    of stopping the others. ``holdout`` largest scale points (``X``; ``N * D`` for the joint
-    law; samples seen ``D * epochs`` for the repetition law) are used for the extrapolation
-    check (0: none).
+    ``law="joint"`` fits ``L(N, D)``, ``law="joint_ceiling"`` the ceiling ``A(N, D)`` of a
+    metric that grows (:func:`hepscaling.laws.fit.fit_joint_ceiling`); ``law="repetition"``
+    fits the loss in the effective data size of each run's unique samples ``D`` and its
+    ``epochs`` (see :mod:`hepscaling.laws.repetition`); these ignore ``axis``. A group that
+    cannot be fitted (too few runs, no repeated runs, ...) gets ``fit=None`` and the reason in
+    ``error`` instead of stopping the others. ``holdout`` largest scale points (``X``;
+    ``N * D`` for the joint laws; samples seen ``D * epochs`` for the repetition law) are used
+    for the extrapolation check (0: none).
     """
     if law not in LAWS:
         raise UsageError(f"unknown law {law!r}; choose one of {', '.join(LAWS)}")
@@ -200,7 +202,8 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
         raise UsageError(f"no finished run under {sweep.directory} repeats its data (max epochs "
                          f"{sweep.done['epochs'].max():g}); the repetition law needs runs "
                          "trained for more than one pass over D: add runs with train.epochs > 1")
-    keys = group_keys(sweep.done, law if law in ("joint", "repetition") else axis, group_by)
+    grouping = {"joint": "joint", "joint_ceiling": "joint", "repetition": "repetition"}
+    keys = group_keys(sweep.done, grouping.get(law, axis), group_by)
     options: dict[str, Any] = dict(bootstrap=bootstrap, seed=seed, level=level)
     if law == "power":
         options["floor"] = floor

@@ -28,7 +28,8 @@ from hepscaling.laws.sweep import (
 )
 from hepscaling.records import atomic_write_text, load_records
 from hepscaling.report import plots
-from hepscaling.report.html import Page, Section, render_page, table
+from hepscaling.report.html import Page, Section, interval_text, render_page, table
+from hepscaling.report.representations import ceiling_section
 
 __all__ = ["Report", "build_report"]
 
@@ -109,9 +110,14 @@ def _pull_groups(sweep: Sweep, axis: str, fits: list[GroupFit]) -> list[tuple[st
 def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
                  metric: str = "test_mse", law: str = "power", floor: bool = True,
                  group_by: list[str] | None = None, bootstrap: int = 200, seed: int = 0,
-                 level: float = 0.68, holdout: int = 1) -> Report:
+                 level: float = 0.68, holdout: int = 1, loss_metric: str | None = None
+                 ) -> Report:
     """Fit ``law`` (``power`` or ``ceiling``) along each swept axis (D, N, C) per group and
     write the report to ``out``. Options as in :func:`hepscaling.laws.sweep.fit_sweep`.
+
+    ``loss_metric`` is the loss of the joint law ``L(N, D)`` and its frontier: by default
+    ``metric`` for the power law, and ``val_loss`` (the training objective on the validation
+    set) for the ceiling law, whose metric grows instead of falling.
 
     Raises
     ------
@@ -173,8 +179,11 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
         ext.note("no group had enough scale points for a hold-out refit")
     page.sections.append(ext)
     if law == "ceiling":
-        page.sections.append(_ceiling_section(all_fits, sweep.metric))
-    frontier = _frontier_section(sweep, group_by, bootstrap, seed, level, out)
+        page.sections.append(ceiling_section(sweep, all_fits, out, group_by=group_by,
+                                             bootstrap=bootstrap, seed=seed, level=level))
+    losses = _loss_sweep(sweep, law, loss_metric)
+    frontier = _frontier_section(losses, group_by, bootstrap, seed, level, out) \
+        if losses is not None else None
     if frontier is not None:
         page.sections.append(frontier)
     page.sections.append(_dimension_section(all_fits, law, out))
@@ -192,6 +201,19 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     return Report(index, figures, all_fits, json_path)
 
 
+def _loss_sweep(sweep: Sweep, law: str, loss_metric: str | None) -> Sweep | None:
+    """The runs with the loss of the joint law (see :func:`build_report`); ``None`` when the
+    default ``val_loss`` of a ceiling report is not in the records."""
+    if loss_metric is None and law == "power":
+        return sweep
+    try:
+        return load_sweep(sweep.directory, loss_metric or "val_loss")
+    except UsageError:
+        if loss_metric:
+            raise
+        return None
+
+
 def _frontier_section(sweep: Sweep, group_by: list[str] | None, bootstrap: int, seed: int,
                       level: float, out: Path) -> Section | None:
     """Joint law per group, its compute-optimal frontier and the IsoFLOP minima (if N and D
@@ -199,7 +221,8 @@ def _frontier_section(sweep: Sweep, group_by: list[str] | None, bootstrap: int, 
     done = sweep.done
     if done["N"].nunique() < 2 or done["D"].nunique() < 2:
         return None
-    section = Section("Joint law L(N, D) and compute-optimal frontier")
+    section = Section(f"Joint law L(N, D) of {sweep.metric.removeprefix('metric.')} and "
+                      "compute-optimal frontier")
     section.note("frontier of the joint law with C = 6 N D (one pass over D samples); IsoFLOP "
                  "minima from a parabola in log N per compute budget of the records' own C")
     fits = fit_sweep(sweep, law="joint", group_by=group_by, bootstrap=bootstrap, seed=seed,
@@ -210,8 +233,8 @@ def _frontier_section(sweep: Sweep, group_by: list[str] | None, bootstrap: int, 
             section.note(f"{g.label}: joint law not fitted: {g.error}")
             continue
         iv, fe = g.fit.intervals, g.fit.frontier_exponents()
-        row = [g.label, len(g.runs), iv["E"].value, _fmt(iv["alpha"]), _fmt(iv["beta"]),
-               _fmt(fe["a"]), _fmt(fe["b"]), "-", "-"]
+        row = [g.label, len(g.runs), iv["E"].value, *map(interval_text, (
+            iv["alpha"], iv["beta"], fe["a"], fe["b"])), "-", "-"]
         c = np.geomspace(g.runs["C"].min(), g.runs["C"].max() * 100.0, 50)
         item = {"label": g.label, "C": c, "n_opt": g.fit.frontier(c)[0]}
         runs = g.runs
@@ -219,7 +242,7 @@ def _frontier_section(sweep: Sweep, group_by: list[str] | None, bootstrap: int, 
             iso = isoflop_frontier(*(runs[k].to_numpy(float) for k in ("N", "D", "C")),
                                    runs[sweep.metric].to_numpy(float), bootstrap=bootstrap,
                                    seed=seed, level=level)
-            row[-2:] = [_fmt_dict(iso.a), _fmt_dict(iso.b)]
+            row[-2:] = [interval_text(iso.a), interval_text(iso.b)]
             item.update(iso_c=iso.budgets, iso_n=iso.n_opt)
         except UsageError as exc:
             section.note(f"{g.label}: no IsoFLOP frontier: {exc}")
@@ -231,29 +254,6 @@ def _frontier_section(sweep: Sweep, group_by: list[str] | None, bootstrap: int, 
         plots.plot_frontier(items, out / "frontier")
         section.figures.append("frontier")
     return section
-
-
-def _ceiling_section(all_fits: dict[str, list[GroupFit]], column: str) -> Section:
-    """The fitted ceiling A_inf of every group (e.g. one per input representation) next to
-    its best measured value, highest ceiling first along each axis."""
-    section = Section("Ceilings by representation")
-    rows = []
-    for axis, fits in all_fits.items():
-        for g in sorted(fits, key=lambda g: -g.fit.params["a_inf"] if g.fit else np.inf):
-            ceiling = _fmt(g.fit.intervals["a_inf"]) if g.fit else f"not fitted: {g.error}"
-            rows.append([axis, g.label, len(g.runs), ceiling, g.runs[column].max()])
-    section.blocks.append(table(["axis", "group", "runs", "A_inf [interval]",
-                                 f"best measured {column.removeprefix('metric.')}"], rows,
-                                left=2))
-    return section
-
-
-def _fmt(iv: Any) -> str:
-    return f"{iv.value:.4g} [{iv.low:.4g}, {iv.high:.4g}]"
-
-
-def _fmt_dict(d: dict[str, float]) -> str:
-    return f"{d['value']:.4g} [{d['low']:.4g}, {d['high']:.4g}]"
 
 
 def _dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path) -> Section:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
+from typing import Any
 
 __all__ = ["Page", "Section", "render_page", "table"]
 
@@ -45,6 +46,13 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return escape(str(value))
+
+
+def interval_text(iv: Any) -> str:
+    """``value [low, high]`` with 4 digits, of an :class:`hepscaling.laws.Interval` or its
+    ``to_dict()``."""
+    get = iv.get if isinstance(iv, dict) else lambda key: getattr(iv, key)
+    return f"{get('value'):.4g} [{get('low'):.4g}, {get('high'):.4g}]"
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]], left: int = 1) -> str:

@@ -1,5 +1,6 @@
 """Report figures (mplhep CMS style, headless): scaling curves with bands, residuals, pull
-calibration, exponent versus phase-space dimension, compute-optimal frontier. Each figure is
+calibration, exponent versus phase-space dimension, compute-optimal frontier, ceilings by
+representation. Each figure is
 saved as PNG and PDF.
 
 Figures are built on :class:`matplotlib.figure.Figure` with the Agg canvas, never through
@@ -8,6 +9,7 @@ Figures are built on :class:`matplotlib.figure.Figure` with the Agg canvas, neve
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,8 +23,8 @@ from matplotlib.figure import Figure
 
 from hepscaling.laws.sweep import GroupFit
 
-__all__ = ["AXIS_LABELS", "plot_exponents_vs_dim", "plot_frontier", "plot_pulls",
-           "plot_residuals", "plot_scaling"]
+__all__ = ["AXIS_LABELS", "plot_ceilings", "plot_exponents_vs_dim", "plot_frontier",
+           "plot_pulls", "plot_residuals", "plot_scaling"]
 
 AXIS_LABELS = {"D": "training samples $D$", "N": "trainable parameters $N$",
                "C": "training compute $C$ [FLOPs]"}
@@ -197,3 +199,40 @@ def plot_frontier(items: Sequence[dict], stem: Path) -> None:
         ax.set_xlabel(AXIS_LABELS["C"])
         ax.set_ylabel("compute-optimal $N^*$")
         _legend(ax, fontsize="x-small")
+
+
+_MARKERS = "os^vDP*Xh<>"
+
+
+def plot_ceilings(groups: Sequence[GroupFit], metric: str, stem: Path) -> None:
+    """Shortfall ``1 - metric`` versus D for every group (one colour each) and model size (one
+    marker each), the joint ceiling fit at each model size (lines) and the gap to the ceiling
+    ``1 - A_inf`` with its interval (dashed line and band).
+
+    ``groups``: joint-ceiling fits (:class:`hepscaling.laws.JointCeilingFit`) of
+    :func:`hepscaling.laws.sweep.fit_sweep`.
+    """
+    with _figure(stem) as (ax,):
+        for g, colour in zip(groups, _colours(len(groups)), strict=True):
+            d = g.runs["D"].to_numpy(float)
+            n = g.runs["N"].to_numpy(float)
+            y = 1.0 - g.runs[metric].to_numpy(float)
+            grid = np.geomspace(d.min() / 1.5, d.max() * 10.0, 100)
+            for size, marker in zip(np.unique(n), itertools.cycle(_MARKERS)):
+                at = n == size
+                ax.plot(d[at], y[at], marker, color=colour, label=f"{g.label}, N={size:.2g}")
+                if g.fit is not None:
+                    ax.plot(grid, 1.0 - g.fit.predict(size, grid).value, "-", color=colour,
+                            lw=1)
+            if g.fit is None:
+                continue
+            iv = g.fit.intervals["a_inf"]
+            ax.axhline(1.0 - iv.value, color=colour, ls="--", lw=1.5)
+            if np.isfinite(iv.low) and np.isfinite(iv.high):
+                ax.axhspan(1.0 - iv.high, 1.0 - iv.low, color=colour, alpha=0.2, lw=0)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(AXIS_LABELS["D"])
+        name = metric.removeprefix("metric.")
+        ax.set_ylabel(f"1 - {name}  (dashed: 1 - $A_\\infty$)")
+        _legend(ax, fontsize="xx-small", ncols=2)

@@ -1,0 +1,94 @@
+"""Report section comparing the ceilings of input representations (e.g. jet constituents versus
+high-level observables) for a metric that saturates (accuracy, AUC).
+
+Two estimates of each group's ceiling ``A_inf``:
+
+- along each swept axis, the single-axis law ``A(X) = A_inf - a X^-b`` per group (a group
+  holds one model size when X = D, so this ceiling belongs to that size);
+- when both N and D vary, the joint ceiling ``A(N, D) = A_inf - A / N^alpha - B / D^beta``
+  fitted to all runs of a representation at once, which is the ceiling of the representation
+  itself (:func:`hepscaling.laws.fit.fit_joint_ceiling`).
+
+The gap between the two highest joint ceilings gets an interval from the differences of the
+groups' bootstrap replicates (the groups are independent data, so replicate ``i`` of one
+group pairs with replicate ``i`` of the other).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from hepscaling.laws.bootstrap import percentile_interval
+from hepscaling.laws.sweep import GroupFit, Sweep, fit_sweep
+from hepscaling.report import plots
+from hepscaling.report.html import Section, interval_text, table
+
+__all__ = ["ceiling_section"]
+
+
+def ceiling_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], out: Path, *,
+                    group_by: list[str] | None, bootstrap: int, seed: int,
+                    level: float) -> Section:
+    """The "Ceilings by representation" section: single-axis ceilings of ``all_fits`` (axis ->
+    ceiling-law group fits) and, when N and D both vary, the joint ceilings with the
+    ``ceilings`` figure written to ``out``."""
+    section = Section("Ceilings by representation")
+    column = sweep.metric
+    name = column.removeprefix("metric.")
+    joint = _joint_ceilings(sweep, group_by, bootstrap, seed, level)
+    if joint is not None:
+        section.note(f"joint ceiling: {name} = A_inf - A / N^alpha - B / D^beta fitted to all "
+                     "runs of a group (every model size and training-set size)")
+        rows = []
+        for g in sorted(joint, key=lambda g: -g.fit.params["a_inf"] if g.fit else np.inf):
+            if g.fit is None:
+                section.note(f"{g.label}: joint ceiling not fitted: {g.error}")
+                continue
+            iv = g.fit.intervals
+            rows.append([g.label, len(g.runs), *map(interval_text, (
+                iv["a_inf"], iv["alpha"], iv["beta"])), g.runs[column].max()])
+        if rows:
+            section.blocks.append(table(["group", "runs", "A_inf [interval]", "alpha (N)",
+                                         "beta (D)", f"best measured {name}"], rows))
+        gap = _gap(joint)
+        if gap is not None:
+            section.note(gap)
+        plots.plot_ceilings(joint, column, out / "ceilings")
+        section.figures.append("ceilings")
+    rows = []
+    for axis, fits in all_fits.items():
+        for g in sorted(fits, key=lambda g: -g.fit.params["a_inf"] if g.fit else np.inf):
+            ceiling = interval_text(g.fit.intervals["a_inf"]) if g.fit else f"not fitted: {g.error}"
+            rows.append([axis, g.label, len(g.runs), ceiling, g.runs[column].max()])
+    section.note(f"single-axis ceilings: {name} = A_inf - a X^-b per group and axis")
+    section.blocks.append(table(["axis", "group", "runs", "A_inf [interval]",
+                                 f"best measured {name}"], rows, left=2))
+    return section
+
+
+def _joint_ceilings(sweep: Sweep, group_by: list[str] | None, bootstrap: int, seed: int,
+                    level: float) -> list[GroupFit] | None:
+    done = sweep.done
+    if done["N"].nunique() < 2 or done["D"].nunique() < 2:
+        return None
+    return fit_sweep(sweep, law="joint_ceiling", group_by=group_by, bootstrap=bootstrap,
+                     seed=seed, level=level, holdout=0)
+
+
+def _gap(fits: list[GroupFit]) -> str | None:
+    """The difference of the two highest joint ceilings, with its interval, as a sentence."""
+    fitted = sorted((g for g in fits if g.fit is not None), key=lambda g: -g.fit.params["a_inf"])
+    if len(fitted) < 2:
+        return None
+    first, second = fitted[:2]
+    value = first.fit.params["a_inf"] - second.fit.params["a_inf"]
+    i = list(first.fit.params).index("a_inf")
+    n = min(first.fit.n_bootstrap, second.fit.n_bootstrap)
+    if n == 0:
+        return f"gap A_inf({first.label}) - A_inf({second.label}) = {value:.4g}"
+    diff = first.fit.samples[:n, i] - second.fit.samples[:n, i]
+    low, high = percentile_interval(diff, first.fit.level)
+    return (f"gap A_inf({first.label}) - A_inf({second.label}) = {value:.4g} [{low:.4g}, "
+            f"{high:.4g}] ({first.fit.level:.0%} interval from paired bootstrap replicates)")

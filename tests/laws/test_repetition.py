@@ -96,6 +96,16 @@ def test_solve_rejects_unreachable_targets_and_bad_epochs(fit):
         fit.solve(0.01, 0.0)
 
 
+def test_saturation_beyond_the_data_is_flagged(fit):
+    assert not any("r_star" in note for note in fit.notes)  # epochs up to 32 >> R* = 6
+    u = np.repeat(np.logspace(3, 5, 5), 3)
+    epochs = np.tile([1.0, 2.0, 3.0], 5)
+    loss = power_law(effective_data_size(u, epochs, 50.0), 200.0, 0.5, 1e-3)
+    short = fit_repetition(u, epochs, loss, bootstrap=0)
+    assert short.params["r_star"] > 2.0
+    assert any("extrapolation; train some runs for more epochs" in n for n in short.notes)
+
+
 def test_fit_needs_repeated_runs():
     with pytest.raises(UsageError, match="epochs > 1"):
         fit_repetition(np.logspace(3, 5, 6), np.ones(6), np.logspace(0, -1, 6), bootstrap=0)

@@ -217,6 +217,11 @@ def fit_repetition(unique: object, epochs: object, loss: object, *, bootstrap: i
     best, params, samples, n_failed, used, notes = fit_core(
         REPETITION, coords, mu, np.log(y), scale_groups(u, ep), bootstrap=bootstrap, seed=seed,
         scheme=scheme, min_distinct=REPETITION.n_theta)
+    r_max = float(ep.max()) - 1.0
+    if params["r_star"] > r_max:
+        notes += (f"r_star = {params['r_star']:.3g} exceeds the most repetitions in the data "
+                  f"(R = epochs - 1 = {r_max:g}): the saturation D'/U -> 1 + r_star is an "
+                  "extrapolation; train some runs for more epochs to pin it down",)
     refit = partial(_refit, u, ep, y, dict(bootstrap=bootstrap, seed=seed, level=level,
                                            scheme=scheme))
     return RepetitionFit("repetition", params, samples, level, {"U": u, "epochs": ep, "y": y},

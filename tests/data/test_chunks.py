@@ -73,11 +73,12 @@ def test_other_settings_are_one_line_errors_naming_them(tmp_path):
         open_parts(path, changed, 3, what="toy")
     message = str(info.value)
     assert "different settings (n: 7 -> 8, seed: 3 -> 4)" in message and "\n" not in message
-    assert "re-run with the original settings" in message
+    assert f"re-run with the original settings to resume, or choose another output file (or " \
+           f"delete {tmp_path / 'd.h5.parts'}) to start afresh" in message
     assert open_parts(path, changed, 3, what="toy", volatile=("code_version", "created", "n",
                                                                "seed")) is not None
     fill(path)
-    with pytest.raises(UsageError, match=r"different settings \(seed: 3 -> 4\)"):
+    with pytest.raises(UsageError, match=r"made with different settings \(seed: 3 -> 4\)"):
         open_parts(path, {**RECORD, "seed": 4}, 3, what="toy")
 
 

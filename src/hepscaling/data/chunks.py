@@ -135,15 +135,14 @@ def read_provenance(path: Path, what: str) -> dict:
                          "another output file (--out) or delete it") from None
 
 
-def _check_same(path: Path, old: dict, new: dict, volatile: Sequence[str]) -> None:
+def _check_same(old: dict, new: dict, volatile: Sequence[str], what: str, fix: str) -> None:
     """Raise a one-line :class:`UsageError` naming the settings in which ``new`` differs."""
     keys = (set(old) | set(new)) - set(volatile)
     diff = sorted(key for key in keys if old.get(key) != new.get(key))
     if diff:
         shown = ", ".join(f"{key}: {old.get(key)!r} -> {new.get(key)!r}" for key in diff[:3])
-        raise UsageError(
-            f"{path} was started with different settings ({shown}); re-run with the original "
-            "settings to resume, or choose another output file (or delete it) to start afresh")
+        raise UsageError(f"{what} with different settings ({shown}); re-run with the original "
+                         f"settings to {fix} to start afresh")
 
 
 def open_parts(path, record: dict, n_chunks: int, *, what: str,
@@ -173,7 +172,8 @@ def open_parts(path, record: dict, n_chunks: int, *, what: str,
     path = Path(path)
     directory = _parts_directory(path)
     if path.exists():
-        _check_same(path, read_provenance(path, what), record, volatile)
+        _check_same(read_provenance(path, what), record, volatile, f"{path} was made",
+                    "reuse it, or choose another output file (or delete it)")
         shutil.rmtree(directory, ignore_errors=True)  # left if killed right after the rename
         return None
     directory.mkdir(parents=True, exist_ok=True)
@@ -182,7 +182,8 @@ def open_parts(path, record: dict, n_chunks: int, *, what: str,
         atomic_write_text(saved, json.dumps(record, sort_keys=True))
         return Parts(path, n_chunks, record, compress)
     started = json.loads(saved.read_text())
-    _check_same(path, started, record, volatile)
+    _check_same(started, record, volatile, f"{path} was started",
+                f"resume, or choose another output file (or delete {directory})")
     versions = [started.get("code_version"), *started.get("resumed_with", [])]
     if record.get("code_version") not in versions:
         started["resumed_with"] = [*started.get("resumed_with", []), record["code_version"]]

@@ -1,6 +1,10 @@
 """Part files of chunked generation: order, resume state, settings checks, untouched results."""
 
 import json
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -10,6 +14,25 @@ from hepscaling.data.chunks import GZIP, LZF, open_parts, write_hdf5
 from hepscaling.errors import UsageError, WorkFailed
 
 RECORD = {"n": 7, "seed": 3, "code_version": "v1", "created": "monday"}
+#: Saves every chunk, then hangs while assembling (after chunks 0 and 1) until killed.
+KILLED_IN_ASSEMBLY = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from test_chunks import fill
+from hepscaling.data.chunks import Parts
+
+load = Parts.load
+
+def hanging_load(self, i):
+    if i == 2:
+        Path(sys.argv[2]).touch()
+        time.sleep(600)
+    return load(self, i)
+
+Parts.load = hanging_load
+fill(Path(sys.argv[1]))
+"""
 
 
 def chunk(i: int, rows: int) -> dict:
@@ -20,10 +43,12 @@ def chunk(i: int, rows: int) -> dict:
 
 
 def fill(path, record=RECORD, sizes=(3, 3, 1)):
+    """Generate (or resume) the toy dataset of chunks ``sizes`` into ``path``; its path."""
     parts = open_parts(path, record, len(sizes), what="toy")
     for i in parts.missing():
         parts.save(i, chunk(i, sizes[i]))
-    return parts.assemble(sum(sizes), {"provenance": json.dumps(parts.provenance)}, LZF)
+    attrs = {"provenance": json.dumps(parts.provenance, sort_keys=True)}
+    return parts.assemble(sum(sizes), attrs, LZF)
 
 
 def test_parts_assemble_in_chunk_order_whatever_the_save_order(tmp_path):
@@ -120,3 +145,25 @@ def test_compressed_parts_hold_the_same_arrays_in_fewer_bytes(tmp_path):
         loaded = parts.load(0)
         assert all(np.array_equal(loaded[k], padded[k]) for k in padded)
     assert sizes[True] < sizes[False] / 10
+
+
+def test_a_kill_9_while_assembling_leaves_the_parts_to_finish_from(tmp_path):
+    path, marker = tmp_path / "d.h5", tmp_path / "hanging"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_IN_ASSEMBLY, str(path), str(marker),
+                              str(Path(__file__).parent)])
+    deadline = time.monotonic() + 60
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.kill()
+    child.wait()
+    assert marker.exists(), "the child did not reach the assembly"
+    assert not path.exists() and (tmp_path / "d.h5.tmp").exists()  # killed inside h5py
+    resumed = open_parts(path, RECORD, 3, what="toy")
+    assert resumed.missing() == []
+    fill(path)
+    reference = fill(tmp_path / "reference.h5")
+    with h5py.File(path) as f, h5py.File(reference) as g:
+        assert sorted(f) == sorted(g) == ["label", "odd", "x"]
+        assert all(np.array_equal(f[name][()], g[name][()]) for name in g)
+        assert dict(f.attrs) == dict(g.attrs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.h5", "hanging", "reference.h5"]

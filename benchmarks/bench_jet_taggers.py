@@ -19,20 +19,15 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402  (thread limits must be set before torch is imported)
-import json  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import torch  # noqa: E402
 
-from bench_training_transformers import matmul_peak  # noqa: E402
+from _common import markdown_table, matmul_peak, run_meta, write_results  # noqa: E402
 from hepscaling.models.base import build_model  # noqa: E402
-from hepscaling.provenance import code_version, environment  # noqa: E402
-from hepscaling.records import atomic_write_text  # noqa: E402
 from hepscaling.tasks.jet_tagging import PARTICLE_INPUTS, JetInputsSpec  # noqa: E402
 from hepscaling.train.flops import TRAIN_FLOPS_FACTOR  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SEED = 0
 N_CLASSES = 5
 N_HIGH_LEVEL = 12
@@ -98,6 +93,14 @@ def bench_model(family: str, slots: int, extra: dict, batch: int, seconds: float
 
 def markdown(rows: list[dict], meta: dict) -> str:
     """A short markdown table of the rates."""
+    header = ["family", "P", "config", "N", "fwd FLOPs/sample", "samples/s", "achieved GFLOP/s",
+              "of peak"]
+    table = markdown_table(header, ([
+        r["family"], str(r["slots"]), str(r["config"]), f"{r['n_params']:,}",
+        f"{r['forward_flops_per_sample']:.3g}",
+        f"{r['samples_per_s_cpu']:.3g} ({r['samples_per_s_wall']:.3g})",
+        f"{r['achieved_flops_per_s_cpu'] / 1e9:.2f}", f"{r['fraction_of_peak']:.1%}",
+    ] for r in rows), align="lrlrrrrr")
     lines = [
         "# Training throughput of the jet taggers (one CPU core)",
         "",
@@ -109,15 +112,8 @@ def markdown(rows: list[dict], meta: dict) -> str:
         "forward FLOPs (matmul FLOPs only; the pair kinematics of the interaction bias are "
         "elementwise and not counted).",
         "",
-        "| family | P | config | N | fwd FLOPs/sample | samples/s | achieved GFLOP/s | of peak |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        *table,
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['family']} | {r['slots']} | {r['config']} | {r['n_params']:,} | "
-            f"{r['forward_flops_per_sample']:.3g} | {r['samples_per_s_cpu']:.3g} "
-            f"({r['samples_per_s_wall']:.3g}) | {r['achieved_flops_per_s_cpu'] / 1e9:.2f} | "
-            f"{r['fraction_of_peak']:.1%} |")
     return "\n".join(lines) + "\n"
 
 
@@ -137,13 +133,8 @@ def main() -> None:
               f"({row['fraction_of_peak']:.1%} of peak) {extra}", flush=True)
         rows.append(row)
     meta = {"batch": args.batch, "seed": SEED, "threads": 1, "matmul_peak_flops_per_s": peak,
-            "code_version": code_version(), "environment": environment(),
-            "load_average_1_5_15": list(os.getloadavg()),
-            "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    RESULTS.mkdir(exist_ok=True)
-    atomic_write_text(RESULTS / "jet_taggers.json",
-                      json.dumps({"meta": meta, "results": rows}, indent=2) + "\n")
-    atomic_write_text(RESULTS / "jet_taggers.md", markdown(rows, meta))
+            **run_meta()}
+    write_results("jet_taggers", {"meta": meta, "results": rows}, markdown(rows, meta))
 
 
 if __name__ == "__main__":

@@ -12,18 +12,13 @@ Writes benchmarks/results/laws.json and .md.
 from __future__ import annotations
 
 import argparse
-import json
 import time
-from pathlib import Path
 from unittest import mock
 
 import numpy as np
 
+from _common import markdown_table, run_meta, write_results
 from hepscaling.laws import fit_ceiling, fit_joint, fit_power_law, joint_law, power_law
-from hepscaling.provenance import code_version, environment
-from hepscaling.records import atomic_write_text
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _cases(rng: np.random.Generator) -> dict:
@@ -52,6 +47,18 @@ def _best(fn, bootstrap: int, repeat: int) -> float:
     return min(times)
 
 
+def markdown(result: dict) -> str:
+    """The fit times of ``result`` as a markdown table, and the BLAS-pinning comparison."""
+    threaded, pinned = result["floor_fit_multithreaded_blas_seconds"], result["rows"][0]["seconds"]
+    lines = [f"# Scaling-law fits, {result['bootstrap']} bootstrap replicates (best of "
+             f"{result['repeat']})", "",
+             *markdown_table(["fit", "seconds"],
+                             ([r["fit"], f"{r['seconds']:.2f}"] for r in result["rows"])),
+             "", f"Floor fit with multi-threaded BLAS: {threaded:.2f} s "
+             f"({threaded / pinned:.1f}x slower than pinned to one thread, same run)."]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bootstrap", type=int, default=200)
@@ -67,16 +74,9 @@ def main() -> None:
     result = {"bootstrap": args.bootstrap, "repeat": args.repeat, "rows": rows,
               "floor_fit_multithreaded_blas_seconds": threaded,
               "blas_pinning_speedup": threaded / pinned,
-              "code_version": code_version(), "environment": environment()}
-    RESULTS.mkdir(exist_ok=True)
-    atomic_write_text(RESULTS / "laws.json", json.dumps(result, indent=1))
-    lines = [f"# Scaling-law fits, {args.bootstrap} bootstrap replicates (best of "
-             f"{args.repeat})", "", "| fit | seconds |", "|---|---|"]
-    lines += [f"| {r['fit']} | {r['seconds']:.2f} |" for r in rows]
-    lines += ["", f"Floor fit with multi-threaded BLAS: {threaded:.2f} s "
-              f"({threaded / pinned:.1f}x slower than pinned to one thread, same run)."]
-    atomic_write_text(RESULTS / "laws.md", "\n".join(lines) + "\n")
-    print("\n".join(lines))
+              **run_meta()}
+    write_results("laws", result, markdown(result))
+    print(markdown(result), end="")
 
 
 if __name__ == "__main__":

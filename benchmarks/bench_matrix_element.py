@@ -20,17 +20,14 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402  (thread limits must be set before numpy is imported)
-import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from _common import markdown_table, run_meta, write_results  # noqa: E402
 from hepscaling.physics.matrix_element import matrix_element  # noqa: E402
 from hepscaling.physics.phase_space import Cuts, phase_space  # noqa: E402
-from hepscaling.provenance import code_version, environment  # noqa: E402
-from hepscaling.records import atomic_write_text  # noqa: E402
 
 PROCESSES = [
     "e+ e- > mu+ mu-",
@@ -56,7 +53,6 @@ MADGRAPH_RATE = {
 SQRT_S = 1000.0
 CUTS = Cuts(pt_min=20.0, delta_r_min=0.4)
 SEED = 12345
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _single_thread_torch() -> None:
@@ -106,6 +102,14 @@ def bench_process(process: str, n: int, repeat: int) -> dict:
 
 def markdown(rows: list[dict], meta: dict) -> str:
     """A short markdown table of the rates."""
+    header = ["process", "phase space", "build (s)", "our \\|M\\|^2", "MadGraph",
+              "ours / MadGraph"]
+    table = markdown_table(header, ([
+        f"`{r['process']}`", f"{r['phase_space_points_per_s']:.3g}", f"{r['build_seconds']:.2f}",
+        f"{r['me_points_per_s_cpu']:.3g} ({r['me_points_per_s_wall']:.3g})",
+        f"{r['madgraph_points_per_s']:.2g}" if r["madgraph_points_per_s"] else "-",
+        f"{r['ratio_to_madgraph_cpu']:.2g}" if r["madgraph_points_per_s"] else "-",
+    ] for r in rows), align="lrrrrr")
     lines = [
         "# Matrix-element speed (one core)",
         "",
@@ -118,17 +122,8 @@ def markdown(rows: list[dict], meta: dict) -> str:
         "includes waiting for a core). MadGraph: standalone Fortran rates quoted in the "
         "issue, measured elsewhere, so the ratio compares different machines.",
         "",
-        "| process | phase space | build (s) | our |M|^2 | MadGraph | ours / MadGraph |",
-        "|---|---:|---:|---:|---:|---:|",
+        *table,
     ]
-    for r in rows:
-        mg = r["madgraph_points_per_s"]
-        mg_text = f"{mg:.2g}" if mg else "-"
-        ratio_text = f"{r['ratio_to_madgraph_cpu']:.2g}" if mg else "-"
-        lines.append(
-            f"| `{r['process']}` | {r['phase_space_points_per_s']:.3g} | "
-            f"{r['build_seconds']:.2f} | {r['me_points_per_s_cpu']:.3g} "
-            f"({r['me_points_per_s_wall']:.3g}) | {mg_text} | {ratio_text} |")
     return "\n".join(lines) + "\n"
 
 
@@ -148,14 +143,8 @@ def main() -> None:
               flush=True)
         rows.append(row)
     meta = {"n": args.n, "repeat": args.repeat, "sqrt_s": SQRT_S, "cuts": CUTS.model_dump(),
-            "seed": SEED,
-            "code_version": code_version(), "environment": environment(),
-            "threads": 1, "load_average_1_5_15": list(os.getloadavg()),
-            "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    RESULTS.mkdir(exist_ok=True)
-    atomic_write_text(RESULTS / "matrix_element.json",
-                      json.dumps({"meta": meta, "results": rows}, indent=2) + "\n")
-    atomic_write_text(RESULTS / "matrix_element.md", markdown(rows, meta))
+            "seed": SEED, "threads": 1, **run_meta()}
+    write_results("matrix_element", {"meta": meta, "results": rows}, markdown(rows, meta))
 
 
 if __name__ == "__main__":

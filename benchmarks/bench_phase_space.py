@@ -19,18 +19,16 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402  (thread limits must be set before numpy is imported)
-import json  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from _common import markdown_table, run_meta, write_results  # noqa: E402
 from hepscaling.data.amplitudes import generate_amplitudes  # noqa: E402
 from hepscaling.physics.matrix_element import matrix_element  # noqa: E402
 from hepscaling.physics.phase_space import Cuts, phase_space, rambo  # noqa: E402
-from hepscaling.provenance import code_version, environment  # noqa: E402
-from hepscaling.records import atomic_write_text  # noqa: E402
 
 MT, MH = 173.0, 125.0
 RAMBO_CASES = [  # (label, final-state masses)
@@ -86,7 +84,7 @@ def _efficiency(process: str, sqrt_s: float, cuts: Cuts) -> float:
 def bench_dataset(n: int) -> dict:
     process, sqrt_s = DATASET
     me2 = matrix_element(process)
-    environment(), code_version()  # one-off provenance costs (torch import, git) paid up front
+    run_meta()  # one-off provenance costs (torch import, git) paid up front
     ps_wall, ps_cpu, momenta = _timed(lambda: phase_space(process, n, sqrt_s, 0), repeat=1)
     me_wall, me_cpu, values = _timed(lambda: me2(momenta), repeat=1)
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,23 +103,30 @@ def bench_dataset(n: int) -> dict:
             "bytes_per_event": size / n, "mean_me2": float(np.mean(values))}
 
 
-def _markdown(rambo_rows: list[dict], dataset: dict) -> str:
-    lines = ["# Phase-space generation (one core)", "",
-             "| case | cuts | cut efficiency | points/s (wall) | points/s (CPU) |",
-             "|---|---|---|---|---|"]
-    for row in rambo_rows:
-        cuts = row["cuts"] if isinstance(row["cuts"], str) else ", ".join(
-            f"{k}={v}" for k, v in row["cuts"].items())
-        lines.append(f"| {row['case']} | {cuts} | {row['efficiency']:.2f} | "
-                     f"{row['points_per_s']:.3g} | {row['points_per_cpu_s']:.3g} |")
-    d = dataset
-    lines += ["", f"# End to end: `hepscaling data amplitudes` for {d['process']} at "
-              f"{d['sqrt_s']:g} GeV", "",
-              "| events | events/s (wall) | events/s (CPU) | CPU s: phase space | \\|M\\|^2 | "
-              "HDF5 + rest | bytes/event |", "|---|---|---|---|---|---|---|",
-              f"| {d['n']} | {d['events_per_s']:.3g} | {d['events_per_cpu_s']:.3g} | "
-              f"{d['phase_space_cpu_s']:.2f} | {d['matrix_element_cpu_s']:.2f} | "
-              f"{d['io_and_rest_cpu_s']:.2f} | {d['bytes_per_event']:.0f} |", ""]
+def _cuts_text(cuts: str | dict) -> str:
+    return cuts if isinstance(cuts, str) else ", ".join(f"{k}={v}" for k, v in cuts.items())
+
+
+def markdown(result: dict) -> str:
+    """The two markdown tables of ``result`` (RAMBO cases; the end-to-end dataset)."""
+    d = result["dataset"]
+    lines = [
+        "# Phase-space generation (one core)", "",
+        *markdown_table(
+            ["case", "cuts", "cut efficiency", "points/s (wall)", "points/s (CPU)"],
+            ([row["case"], _cuts_text(row["cuts"]), f"{row['efficiency']:.2f}",
+              f"{row['points_per_s']:.3g}", f"{row['points_per_cpu_s']:.3g}"]
+             for row in result["phase_space"])),
+        "", f"# End to end: `hepscaling data amplitudes` for {d['process']} at "
+        f"{d['sqrt_s']:g} GeV", "",
+        *markdown_table(
+            ["events", "events/s (wall)", "events/s (CPU)", "CPU s: phase space", "\\|M\\|^2",
+             "HDF5 + rest", "bytes/event"],
+            [[str(d["n"]), f"{d['events_per_s']:.3g}", f"{d['events_per_cpu_s']:.3g}",
+              f"{d['phase_space_cpu_s']:.2f}", f"{d['matrix_element_cpu_s']:.2f}",
+              f"{d['io_and_rest_cpu_s']:.2f}", f"{d['bytes_per_event']:.0f}"]]),
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -133,14 +138,9 @@ def main() -> None:
     args = parser.parse_args()
     rambo_rows = bench_rambo(args.n)
     dataset = bench_dataset(args.n_dataset)
-    result = {"code_version": code_version(), "environment": environment(),
-              "threads": 1, "phase_space": rambo_rows, "dataset": dataset}
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    atomic_write_text(out / "phase_space.json", json.dumps(result, indent=2))
-    markdown = _markdown(rambo_rows, dataset)
-    atomic_write_text(out / "phase_space.md", markdown)
-    print(markdown)
+    result = {**run_meta(), "threads": 1, "phase_space": rambo_rows, "dataset": dataset}
+    write_results("phase_space", result, markdown(result))
+    print(markdown(result))
 
 
 if __name__ == "__main__":

@@ -22,20 +22,19 @@ Writes benchmarks/results/sweeps.json and benchmarks/results/sweeps.md.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import tempfile
 import time
 from pathlib import Path
 
+from _common import markdown_table, run_meta, write_results
 from hepscaling.data.amplitudes import generate_amplitudes
-from hepscaling.provenance import code_version, environment
-from hepscaling.records import RunRecord, atomic_write_text, config_hash, load_records, utc_now
+from hepscaling.provenance import code_version
+from hepscaling.records import RunRecord, config_hash, load_records, utc_now
 from hepscaling.records import write_record as _write_record
 from hepscaling.sweeps import DaskExecutor, LocalExecutor, dask_client, parse_spec, run_sweep
 
-RESULTS = Path(__file__).parent / "results"
 PROCESS, SQRT_S = "g g > t t~ g", 1000.0
 
 
@@ -145,16 +144,15 @@ def main() -> None:
         part1 = overhead(dataset, work, args.runs)
         part2 = efficiency(dataset, work, args.runs, args.repeats)
         load_after = os.getloadavg()
-    results = {"code_version": code_version(), "environment": environment(),
-               "cores": os.cpu_count(), "load_average_1min": [load_before[0], load_after[0]],
+    results = {**run_meta(), "cores": os.cpu_count(),
+               "load_average_1min": [load_before[0], load_after[0]],
                "overhead": part1, "efficiency": part2}
-    RESULTS.mkdir(exist_ok=True)
-    atomic_write_text(RESULTS / "sweeps.json", json.dumps(results, indent=1))
-    atomic_write_text(RESULTS / "sweeps.md", _markdown(results))
-    print(_markdown(results))
+    write_results("sweeps", results, markdown(results))
+    print(markdown(results))
 
 
-def _markdown(r: dict) -> str:
+def markdown(r: dict) -> str:
+    """The overhead and parallel-efficiency tables of ``r``, with the machine ceiling."""
     o, e = r["overhead"], r["efficiency"]
     lines = [
         "# Sweep benchmark",
@@ -164,22 +162,20 @@ def _markdown(r: dict) -> str:
         "",
         "## Overhead per run (one warm worker; target < 1 s)",
         "",
-        "| quantity | seconds |",
-        "|---|---|",
-        f"| overhead per real run (sweep wall - training loop) / runs | "
-        f"{o['overhead_per_run_s']:.3f} |",
-        f"| no-op run function, per run | {o['noop_per_run_s']:.3f} |",
-        f"| cold start (first run on a fresh pool) | {o['cold_start_s']:.2f} |",
+        *markdown_table(["quantity", "seconds"], [
+            ["overhead per real run (sweep wall - training loop) / runs",
+             f"{o['overhead_per_run_s']:.3f}"],
+            ["no-op run function, per run", f"{o['noop_per_run_s']:.3f}"],
+            ["cold start (first run on a fresh pool)", f"{o['cold_start_s']:.2f}"]]),
         "",
         "## Parallel efficiency E = wall(1) / (2 wall(2)) (warm workers; target >= 0.8)",
         "",
-        "| executor | runs | best wall 1 worker (s) | best wall 2 workers (s) | E |",
-        "|---|---|---|---|---|",
+        *markdown_table(
+            ["executor", "runs", "best wall 1 worker (s)", "best wall 2 workers (s)", "E"],
+            ([name, str(e[name]["runs"]), f"{e[name]['wall_1_worker_s']:.2f}",
+              f"{e[name]['wall_2_workers_s']:.2f}", f"{e[name]['efficiency']:.2f}"]
+             for name in ("local", "dask"))),
     ]
-    for name in ("local", "dask"):
-        v = e[name]
-        lines.append(f"| {name} | {v['runs']} | {v['wall_1_worker_s']:.2f} | "
-                     f"{v['wall_2_workers_s']:.2f} | {v['efficiency']:.2f} |")
     ceiling = e["machine_ceiling"]["efficiency"]
     lines += ["", f"Machine ceiling in the same run (two pure-Python busy loops, serial vs 2 "
               f"processes, best of {len(e['machine_ceiling']['all'])}): E = {ceiling:.2f}; "

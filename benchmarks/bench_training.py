@@ -25,7 +25,6 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 
 import argparse  # noqa: E402  (thread limits must be set before torch is imported)
 import itertools  # noqa: E402
-import json  # noqa: E402
 import math  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -34,27 +33,14 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from _common import markdown_table, matmul_peak, run_meta, write_results  # noqa: E402
 from hepscaling.data.amplitudes import write_amplitudes  # noqa: E402
 from hepscaling.models.base import InputsSpec, build_model  # noqa: E402
-from hepscaling.provenance import code_version, environment  # noqa: E402
-from hepscaling.records import atomic_write_text  # noqa: E402
 from hepscaling.train.loop import run_training  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 WIDTHS = (64, 128, 256, 512, 1024)
 BATCHES = (1024, 4096)
 N_TRAIN, N_VAL, N_TEST = 8192, 512, 512
-
-
-def matmul_peak(size: int = 1024, repeat: int = 20) -> float:
-    """Best float32 ``torch.mm`` rate of ``size x size`` matrices, FLOP per CPU second."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    best = math.inf
-    for _ in range(repeat):
-        cpu = time.process_time()
-        torch.mm(a, b)
-        best = min(best, time.process_time() - cpu)
-    return 2 * size**3 / best
 
 
 def synthetic_file(path: Path, n: int, seed: int = 0) -> Path:
@@ -136,7 +122,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=list(BATCHES))
     args = parser.parse_args()
     torch.set_num_threads(1)
-    peak_before = matmul_peak()
+    peak_before = matmul_peak(repeat=20)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         dataset = synthetic_file(Path(tmp) / "bench.h5", N_TRAIN + N_VAL + N_TEST)
@@ -147,38 +133,44 @@ def main() -> None:
                 rows.append(row)
                 print(f"width {width:5d} batch {batch:5d}: {row['samples_per_cpu_s']:10.4g} "
                       f"samples/s, {row['achieved_flops'] / 1e9:6.2f} GFLOP/s", flush=True)
-    peak = max(peak_before, matmul_peak())
+    peak = max(peak_before, matmul_peak(repeat=20))
     for row in rows:
         row["fraction_of_peak"] = row["achieved_flops"] / peak
     load = os.getloadavg()[0]
     result = {"benchmark": "training", "peak_flops": peak, "peak_flops_before": peak_before,
-              "threads": 1, "load_average": load, "cpus": os.cpu_count(),
-              "code_version": code_version(), "environment": environment(), "rows": rows}
-    RESULTS.mkdir(exist_ok=True)
-    atomic_write_text(RESULTS / "training.json", json.dumps(result, indent=1))
+              "threads": 1, "seconds": args.seconds, "load_average": load,
+              "cpus": os.cpu_count(), **run_meta(), "rows": rows}
+    write_results("training", result, markdown(result))
+    print(markdown(result), end="")
+
+
+def markdown(r: dict) -> str:
+    """The throughput table of ``r`` with its conditions."""
+    header = ["width", "batch", "N", "train FLOPs/sample", "samples/s", "achieved GFLOP/s",
+              "of peak", "loop / bare"]
+    table = markdown_table(header, ([
+        str(row["width"]), str(row["batch"]), f"{row['n_params']:,}",
+        f"{row['train_flops_per_sample']:.3g}",
+        f"{row['samples_per_cpu_s']:.3g} ({row['samples_per_wall_s']:.3g})",
+        f"{row['achieved_flops'] / 1e9:.2f}", f"{100 * row['fraction_of_peak']:.1f}%",
+        f"{row['loop_over_bare']:.2f}",
+    ] for row in r["rows"]), align="rrrrrrrr")
     lines = [
         "# Training-loop throughput of MLPs (one CPU core)",
         "",
         f"`run_training` on 10 invariant inputs, MLP depth 3, MSE, AdamW, float32; code "
-        f"{code_version()}; torch on one thread; rates per CPU second, best of 5 stretches of "
-        f"about {args.seconds:g} CPU s between evaluations (wall in brackets; load "
-        f"average {load:.1f} on {os.cpu_count()} shared cores). Peak: best float32 1024^3 "
-        f"`torch.mm` in this run, {peak / 1e9:.1f} GFLOP/s. Achieved = samples/s x 3 x forward "
-        "FLOPs (matmul FLOPs only; activations, biases and the optimiser are overhead). "
-        "Loop / bare: the loop's rate over a bare PyTorch step of the same model and optimiser "
-        "(no task, schedule, evaluation or checkpoint), measured the same way.",
+        f"{r['code_version']}; torch on one thread; rates per CPU second, best of 5 stretches "
+        f"of about {r['seconds']:g} CPU s between evaluations (wall in brackets; load "
+        f"average {r['load_average']:.1f} on {r['cpus']} shared cores). Peak: best float32 "
+        f"1024^3 `torch.mm` in this run, {r['peak_flops'] / 1e9:.1f} GFLOP/s. Achieved = "
+        "samples/s x 3 x forward FLOPs (matmul FLOPs only; activations, biases and the "
+        "optimiser are overhead). Loop / bare: the loop's rate over a bare PyTorch step of the "
+        "same model and optimiser (no task, schedule, evaluation or checkpoint), measured the "
+        "same way.",
         "",
-        "| width | batch | N | train FLOPs/sample | samples/s | achieved GFLOP/s | of peak "
-        "| loop / bare |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *table,
     ]
-    for r in rows:
-        lines.append(f"| {r['width']} | {r['batch']} | {r['n_params']:,} | "
-                     f"{r['train_flops_per_sample']:.3g} | {r['samples_per_cpu_s']:.3g} "
-                     f"({r['samples_per_wall_s']:.3g}) | {r['achieved_flops'] / 1e9:.2f} | "
-                     f"{100 * r['fraction_of_peak']:.1f}% | {r['loop_over_bare']:.2f} |")
-    atomic_write_text(RESULTS / "training.md", "\n".join(lines) + "\n")
-    print("\n".join(lines))
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

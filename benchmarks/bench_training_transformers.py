@@ -21,18 +21,14 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402  (thread limits must be set before torch is imported)
-import json  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import torch  # noqa: E402
 
+from _common import markdown_table, matmul_peak, run_meta, write_results  # noqa: E402
 from hepscaling.models.base import InputsSpec, build_model  # noqa: E402
-from hepscaling.provenance import code_version, environment  # noqa: E402
-from hepscaling.records import atomic_write_text  # noqa: E402
 from hepscaling.train.flops import TRAIN_FLOPS_FACTOR  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SPEC = InputsSpec(n_invariants=10, n_particles=5, particle_types=(0, 1, 2, 3, 4))
 SEED = 0
 # (family, size label, model config): similar N per size across the families
@@ -44,17 +40,6 @@ MODELS = [
     ("lgatr", "small", {"width": 8, "depth": 2, "heads": 4}),
     ("lgatr", "large", {"width": 32, "depth": 4, "heads": 8}),
 ]
-
-
-def matmul_peak(size: int = 1024, repeat: int = 10) -> float:
-    """Best float32 matmul rate, FLOP per CPU second, of ``size x size`` matrices."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    best = float("inf")
-    for _ in range(repeat):
-        cpu = time.process_time()
-        a @ b
-        best = min(best, time.process_time() - cpu)
-    return 2 * size**3 / best
 
 
 def momenta(batch: int, generator: torch.Generator) -> torch.Tensor:
@@ -96,6 +81,14 @@ def bench_model(family: str, size: str, extra: dict, batch: int, seconds: float)
 
 def markdown(rows: list[dict], meta: dict) -> str:
     """A short markdown table of the rates."""
+    header = ["family", "size", "N", "fwd FLOPs/sample", "samples/s", "achieved GFLOP/s",
+              "of peak"]
+    table = markdown_table(header, ([
+        r["family"], f"{r['size']} {r['config']}", f"{r['n_params']:,}",
+        f"{r['forward_flops_per_sample']:.3g}",
+        f"{r['samples_per_s_cpu']:.3g} ({r['samples_per_s_wall']:.3g})",
+        f"{r['achieved_flops_per_s_cpu'] / 1e9:.2f}", f"{r['fraction_of_peak']:.1%}",
+    ] for r in rows), align="llrrrrr")
     lines = [
         "# Training throughput of the transformer families (one CPU core)",
         "",
@@ -106,15 +99,8 @@ def markdown(rows: list[dict], meta: dict) -> str:
         f"{meta['matmul_peak_flops_per_s'] / 1e9:.1f} GFLOP/s. Achieved = samples/s x 3 x "
         "forward FLOPs (matmul FLOPs only).",
         "",
-        "| family | size | N | fwd FLOPs/sample | samples/s | achieved GFLOP/s | of peak |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        *table,
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['family']} | {r['size']} {r['config']} | {r['n_params']:,} | "
-            f"{r['forward_flops_per_sample']:.3g} | {r['samples_per_s_cpu']:.3g} "
-            f"({r['samples_per_s_wall']:.3g}) | {r['achieved_flops_per_s_cpu'] / 1e9:.2f} | "
-            f"{r['fraction_of_peak']:.1%} |")
     return "\n".join(lines) + "\n"
 
 
@@ -135,13 +121,9 @@ def main() -> None:
               f"({row['fraction_of_peak']:.1%} of peak)", flush=True)
         rows.append(row)
     meta = {"batch": args.batch, "seed": SEED, "threads": 1, "matmul_peak_flops_per_s": peak,
-            "code_version": code_version(), "environment": environment(),
-            "load_average_1_5_15": list(os.getloadavg()),
-            "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    RESULTS.mkdir(exist_ok=True)
-    atomic_write_text(RESULTS / "training_transformers.json",
-                      json.dumps({"meta": meta, "results": rows}, indent=2) + "\n")
-    atomic_write_text(RESULTS / "training_transformers.md", markdown(rows, meta))
+            **run_meta()}
+    write_results("training_transformers", {"meta": meta, "results": rows},
+                  markdown(rows, meta))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Jet tagging task: splits, inputs, bad input, and tiny taggers that learn."""
+"""Jet tagging task: splits, inputs, JetClass ROOT input, bad input, and tiny taggers that learn."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import torch
 from torch.nn import functional as F
 
 from helpers.jet_samples import N_JETS, jet_sample
+from helpers.jetclass_files import write_jetclass
 from hepscaling.configs import preset_path
 from hepscaling.data.jets import generate_jets, read_jets
 from hepscaling.errors import UsageError
@@ -113,6 +114,25 @@ def test_class_selection_and_bad_input(jets_h5):
             load_config({**config, "task": {**config["task"], "classes": classes}})
     with pytest.raises(UsageError, match="loss: 'mse' does not fit task kind 'jet_tagging'"):
         load_config({**config, "loss": "mse"})
+
+
+def test_jetclass_root_files_give_the_same_task(jets_h5, tmp_path):
+    """The same jets written as two JetClass ROOT files (read through a glob pattern) give the
+    same classes, labels and splits, and inputs equal up to float32 rounding of the features
+    the reader recomputes."""
+    arrays = read_jets(jets_h5)
+    half = arrays["label"].size // 2
+    for i, rows in enumerate((slice(0, half), slice(half, None))):
+        write_jetclass(tmp_path / f"part{i}_000.root", {k: v[rows] for k, v in arrays.items()})
+    for input_kind in ("constituents", "high_level"):
+        ours = make_task(jets_h5, input_kind)
+        root = make_task(tmp_path / "*_000.root", input_kind)
+        assert root.classes == ours.classes and root.inputs_spec == ours.inputs_spec
+        for split in ("train", "val", "test"):
+            assert torch.equal(root._y[split], ours._y[split])
+            torch.testing.assert_close(root._x[split], ours._x[split], rtol=0, atol=1e-5)
+    with pytest.raises(UsageError, match="no JetClass file matches"):
+        make_task(tmp_path / "*_999.root")
 
 
 @pytest.mark.parametrize(("model", "max_particles"), [

@@ -1,4 +1,4 @@
-"""What the benchmark scripts share: run metadata, matmul peak, markdown tables, result files.
+"""What the benchmark scripts share: run metadata, timing, markdown tables, result files.
 
 Every ``benchmarks/bench_<topic>.py`` builds one JSON-able result and renders its markdown
 summary from that result alone (so the table can be redrawn from the stored JSON), then calls
@@ -12,13 +12,14 @@ import json
 import math
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from hepscaling.provenance import code_version, environment
 from hepscaling.records import atomic_write_text
 
-__all__ = ["RESULTS", "markdown_table", "matmul_peak", "run_meta", "write_results"]
+__all__ = ["RESULTS", "markdown_table", "matmul_peak", "run_meta", "timed_steps",
+           "write_results"]
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -43,6 +44,19 @@ def matmul_peak(size: int = 1024, repeat: int = 10) -> float:
         torch.mm(a, b)
         best = min(best, time.process_time() - cpu)
     return 2 * size**3 / best
+
+
+def timed_steps(step: Callable[[], None], seconds: float) -> tuple[int, float, float]:
+    """Call ``step`` twice untimed (warm-up), then at least 3 times and until ``seconds`` of
+    process CPU time have passed; returns ``(steps, cpu_seconds, wall_seconds)`` of the timed
+    calls."""
+    for _ in range(2):
+        step()
+    steps, wall, cpu = 0, time.perf_counter(), time.process_time()
+    while steps < 3 or time.process_time() - cpu < seconds:
+        step()
+        steps += 1
+    return steps, time.process_time() - cpu, time.perf_counter() - wall
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]],

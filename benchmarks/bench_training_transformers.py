@@ -21,11 +21,10 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402  (thread limits must be set before torch is imported)
-import time  # noqa: E402
 
 import torch  # noqa: E402
 
-from _common import markdown_table, matmul_peak, run_meta, write_results  # noqa: E402
+from _common import markdown_table, matmul_peak, run_meta, timed_steps, write_results  # noqa: E402
 from hepscaling.models.base import InputsSpec, build_model  # noqa: E402
 from hepscaling.train.flops import TRAIN_FLOPS_FACTOR  # noqa: E402
 
@@ -64,13 +63,7 @@ def bench_model(family: str, size: str, extra: dict, batch: int, seconds: float)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
 
-    for _ in range(2):
-        step()
-    steps, wall, cpu = 0, time.perf_counter(), time.process_time()
-    while steps < 3 or time.process_time() - cpu < seconds:
-        step()
-        steps += 1
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    steps, cpu, wall = timed_steps(step, seconds)
     flops_per_sample = TRAIN_FLOPS_FACTOR * model.forward_flops()
     rate = steps * batch / cpu
     return {"family": family, "size": size, "config": extra, "n_params": model.n_params(),

@@ -3,9 +3,10 @@
 import json
 import re
 
+import numpy as np
 import pytest
 
-from helpers.synthetic_sweep import write_sweep
+from helpers.synthetic_sweep import REPETITION, write_repetition_sweep, write_sweep
 from helpers.synthetic_tagging import CEILING, write_tagging_sweep
 from hepscaling.errors import UsageError
 from hepscaling.report import build_report
@@ -25,7 +26,7 @@ def test_report_renders_every_section(tmp_path):
         assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 2000
         assert f'src="{stem}.png"' in html
     for text in ("Exponents", "Extrapolation check", "4/d", "diverged", "failed",
-                 "out of memory", "u u~ &gt; t t~ h"):
+                 "out of memory", "u u~ &gt; t t~ h", "skipped: needs runs of at most one pass"):
         assert text in html
     fits = json.loads(report.json.read_text())
     assert [len(fits["D"])] == [2] and set(fits) == {"D"}  # N and C are not swept
@@ -44,7 +45,7 @@ def test_bad_law_and_unswept_directory_are_usage_errors(tmp_path):
 def test_ceiling_report_compares_representations(tmp_path):
     sweep = write_tagging_sweep(tmp_path / "sweep", noise=0.003)
     report = build_report(sweep, tmp_path / "report", law="ceiling", metric="test_auc_macro",
-                          bootstrap=10)
+                          bootstrap=4, holdout=0)
     html = report.index.read_text()
     assert _is_png(report.index.parent / "ceilings.png")
     section = html[html.index("<h2>Ceilings by representation</h2>"):]
@@ -55,3 +56,18 @@ def test_ceiling_report_compares_representations(tmp_path):
     text = section[section.index("gap A_inf(family=part) - A_inf(family=hl_dense) = "):]
     assert float(text.split("= ")[1].split()[0]) == pytest.approx(gap, abs=3e-3)
     assert "Joint law L(N, D) of val_loss" in html
+
+
+def test_repetition_section_recovers_the_effective_data_factor(tmp_path):
+    sweep = write_repetition_sweep(tmp_path / "sweep", epochs=(0.5, 1.0, 2.0, 4.0, 16.0, 64.0))
+    report = build_report(sweep, tmp_path / "report", metric="val_loss", bootstrap=3,
+                          holdout=0)
+    html = report.index.read_text()
+    assert _is_png(report.index.parent / "repetition.png")
+    section = html[html.index("<h2>Data repetition (val_loss)</h2>"):]
+    for width, p in REPETITION.items():
+        row = re.search(f"width={width}</td><td>30</td><td>([0-9.]+) .*?</tr>", section)
+        assert float(row[1]) == pytest.approx(p["r_star"], rel=0.1), width
+        factor4 = float(row[0].split("<td>")[5].split()[0])
+        assert factor4 == pytest.approx(1 + p["r_star"] * (1 - np.exp(-3 / p["r_star"])),
+                                        rel=0.05)

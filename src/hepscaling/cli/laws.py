@@ -22,6 +22,7 @@ class LawName(StrEnum):
     power = "power"
     joint = "joint"
     ceiling = "ceiling"
+    joint_ceiling = "joint_ceiling"
     repetition = "repetition"
 
 
@@ -37,6 +38,7 @@ Directory = Annotated[Path, typer.Argument(help="Sweep or run directory (searche
                                            "record.json files).")]
 Law = Annotated[LawName, typer.Option("--law", help="power: (X_c/X)^alpha + K; joint: "
                                       "E + A/N^alpha + B/D^beta; ceiling: A_inf - a X^-b; "
+                                      "joint_ceiling: A_inf - A/N^alpha - B/D^beta; "
                                       "repetition: (X_c/D')^alpha + K in the effective data "
                                       "D' of D unique samples seen for 'epochs' passes.")]
 Axis = Annotated[AxisName, typer.Option("--x", "--axis", help="Scaling axis for power and "
@@ -169,6 +171,9 @@ def predict(directory: Directory,
     if law is LawName.joint and at is not None:
         raise UsageError("--at is not available with --law joint (it needs N and D); use "
                          "--target for the compute-optimal C")
+    if law is LawName.joint_ceiling:
+        raise UsageError("predict does not take --law joint_ceiling (its metric depends on N "
+                         "and D); use --law ceiling along one axis, e.g. --law ceiling --axis D")
     if law is LawName.repetition and at is not None and epochs is None:
         raise UsageError(f"--at {at:g} with --law repetition needs the passes over those unique "
                          "samples: add --epochs E (e.g. --epochs 4)")

@@ -29,6 +29,7 @@ from hepscaling.laws.sweep import (
 from hepscaling.records import atomic_write_text, load_records
 from hepscaling.report import plots
 from hepscaling.report.html import Page, Section, interval_text, render_page, table
+from hepscaling.report.repetition import repetition_section
 from hepscaling.report.representations import ceiling_section
 
 __all__ = ["Report", "build_report"]
@@ -186,6 +187,9 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
         if losses is not None else None
     if frontier is not None:
         page.sections.append(frontier)
+    if losses is not None:
+        page.sections.append(repetition_section(losses, out, group_by=group_by,
+                                                bootstrap=bootstrap, seed=seed, level=level))
     page.sections.append(_dimension_section(all_fits, law, out))
     page.sections.append(_pull_section(sweep, all_fits, out))
     page.sections.append(_not_done_section(sweep))

@@ -1,6 +1,6 @@
 """Report figures (mplhep CMS style, headless): scaling curves with bands, residuals, pull
 calibration, exponent versus phase-space dimension, compute-optimal frontier, ceilings by
-representation. Each figure is
+representation, data repetition. Each figure is
 saved as PNG and PDF.
 
 Figures are built on :class:`matplotlib.figure.Figure` with the Agg canvas, never through
@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from hepscaling.laws.sweep import GroupFit
 
 __all__ = ["AXIS_LABELS", "plot_ceilings", "plot_exponents_vs_dim", "plot_frontier",
-           "plot_pulls", "plot_residuals", "plot_scaling"]
+           "plot_pulls", "plot_repetition", "plot_residuals", "plot_scaling"]
 
 AXIS_LABELS = {"D": "training samples $D$", "N": "trainable parameters $N$",
                "C": "training compute $C$ [FLOPs]"}
@@ -236,3 +236,42 @@ def plot_ceilings(groups: Sequence[GroupFit], metric: str, stem: Path) -> None:
         name = metric.removeprefix("metric.")
         ax.set_ylabel(f"1 - {name}  (dashed: 1 - $A_\\infty$)")
         _legend(ax, fontsize="xx-small", ncols=2)
+
+
+def plot_repetition(groups: Sequence[GroupFit], metric: str, stem: Path) -> None:
+    """Left: every run's metric at its fitted effective data size ``D'`` (filled: one pass or
+    less, open: repeated data) with the fitted law; right: the effective-data factor ``D'/U``
+    versus epochs with its band, next to ``D'/U = E`` (repetitions as good as fresh data).
+
+    ``groups``: repetition fits (:class:`hepscaling.laws.RepetitionFit`) of
+    :func:`hepscaling.laws.sweep.fit_sweep`.
+    """
+    with _figure(stem, ncols=2) as (left, right):
+        top = 1.0
+        for g, colour in zip(groups, _colours(len(groups)), strict=True):
+            u, e = g.runs["D"].to_numpy(float), g.runs["epochs"].to_numpy(float)
+            y = g.runs[metric].to_numpy(float)
+            d_eff = g.fit.effective_data(u, e).value
+            fresh = e <= 1.0
+            left.plot(d_eff[fresh], y[fresh], "o", color=colour, label=g.label)
+            left.plot(d_eff[~fresh], y[~fresh], "o", mfc="none", color=colour)
+            grid = np.geomspace(d_eff.min() / 1.5, d_eff.max() * 3.0, 100)
+            p = g.fit.params
+            left.plot(grid, (p["x_c"] / grid) ** p["alpha"] + p["k"], "-", color=colour)
+            epochs = np.geomspace(1.0, max(e.max(), 10.0), 100)
+            band = g.fit.factor(epochs)
+            right.plot(epochs, band.value, "-", color=colour, label=g.label)
+            if np.all(np.isfinite(band.low)):
+                right.fill_between(epochs, band.low, band.high, color=colour, alpha=0.25, lw=0)
+            top = max(top, float(epochs.max()))
+        right.plot([1.0, top], [1.0, top], "k--", lw=1, label="fresh data ($D'/U = E$)")
+        left.set_xscale("log")
+        left.set_yscale("log")
+        left.set_xlabel("effective data size $D'$")
+        left.set_ylabel(metric.removeprefix("metric."))
+        _legend(left, fontsize="x-small", title="open: repeated data", title_fontsize="x-small")
+        right.set_xscale("log")
+        right.set_yscale("log")
+        right.set_xlabel("epochs $E$ over the same samples")
+        right.set_ylabel("effective-data factor $D'/U$")
+        _legend(right, fontsize="x-small")

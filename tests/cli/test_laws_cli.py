@@ -14,6 +14,7 @@ from helpers.synthetic_sweep import (
     write_repetition_sweep,
     write_sweep,
 )
+from helpers.synthetic_tagging import CEILING, write_tagging_sweep
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +178,16 @@ def test_repetition_bad_input_exits_2_with_one_line(repetition_sweep, tmp_path, 
 def test_help_ends_with_an_example(monkeypatch, capsys, command):
     code, out, _ = run_main(monkeypatch, capsys, command, "--help")
     assert code == 0 and f"Example: hepscaling {command}" in out
+
+
+def test_joint_ceiling_fit_per_representation(tmp_path, monkeypatch, capsys):
+    sweep = write_tagging_sweep(tmp_path / "tagging", noise=0.003)
+    code, out, _ = run_main(monkeypatch, capsys, "fit", str(sweep), "--law", "joint_ceiling",
+                            "--metric", "test_auc_macro", "-b", "0", "--holdout", "0", "--json")
+    assert code == 0
+    fitted = {g["group"]["config.model.family"]: g["fit"]["params"]["a_inf"]["value"]
+              for g in json.loads(out)}
+    assert fitted == pytest.approx({k: p["a_inf"] for k, p in CEILING.items()}, abs=2e-3)
+    code, _, err = run_main(monkeypatch, capsys, "predict", str(sweep), "--law",
+                            "joint_ceiling", "--target", "0.95", "--metric", "test_auc_macro")
+    assert code == 2 and "--law ceiling along one axis" in err

@@ -29,7 +29,7 @@ import numpy as np
 from hepscaling.errors import UsageError, WorkFailed
 from hepscaling.records import atomic_write_text
 
-__all__ = ["GZIP", "LZF", "VOLATILE", "Parts", "open_parts", "read_provenance", "write_hdf5"]
+__all__ = ["GZIP", "LZF", "VOLATILE", "Parts", "open_parts", "write_hdf5"]
 
 #: Provenance keys that may differ between a run and its resume.
 VOLATILE: tuple[str, ...] = ("created", "environment", "code_version", "resumed_with")
@@ -119,7 +119,7 @@ def _parts_directory(path: Path) -> Path:
     return path.with_name(path.name + ".parts")
 
 
-def read_provenance(path: Path, what: str) -> dict:
+def _read_provenance(path: Path, what: str) -> dict:
     """The JSON ``provenance`` root attribute of an existing HDF5 ``path`` of kind ``what``.
 
     Raises
@@ -172,7 +172,7 @@ def open_parts(path, record: dict, n_chunks: int, *, what: str,
     path = Path(path)
     directory = _parts_directory(path)
     if path.exists():
-        _check_same(read_provenance(path, what), record, volatile, f"{path} was made",
+        _check_same(_read_provenance(path, what), record, volatile, f"{path} was made",
                     "reuse it, or choose another output file (or delete it)")
         shutil.rmtree(directory, ignore_errors=True)  # left if killed right after the rename
         return None

@@ -151,7 +151,8 @@ class LawFit:
         formula = {"power": "L = (x_c / X)^alpha + k", "power_no_floor": "L = (x_c / X)^alpha",
                    "ceiling": "A = a_inf - a X^-b", "joint": "L = E + A / N^alpha + B / D^beta",
                    "joint_ceiling": "A = a_inf - A / N^alpha - B / D^beta",
-                   "repetition": "L = (x_c / D')^alpha + k, D' = U + U r_star (1 - e^(-R/r_star))"}
+                   "repetition": "L = (x_c / D')^alpha + k, D' = U min(E, 1) + U r_star "
+                                 "(1 - e^(-R/r_star)), R = max(E - 1, 0)"}
         lines = [f"{formula.get(self.law, self.law)}  ({self.data['y'].size} runs, "
                  f"{self.level:.0%} bootstrap intervals from {self.n_bootstrap} replicates)"]
         lines += [f"  {name:>6} = {iv.value:.4g} [{iv.low:.4g}, {iv.high:.4g}]"

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean bench
+.PHONY: demo test lint install clean bench jets-study
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,17 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/hepscaling demo --out demo-output
 
+# The jet-tagging scaling study (~45 min on 2 cores): constituents vs high-level observables
+# (AUC ceilings, L(N, D)) and the worth of repeated training data; reports in jets-study/*/report
+JETS := jets-study
+jets-study: $(STAMP)
+	$(BIN)/hepscaling sweep run examples/sweeps/jets_tagging.yaml --out $(JETS)/tagging
+	$(BIN)/hepscaling report $(JETS)/tagging --out $(JETS)/tagging/report --law ceiling \
+		--metric test_auc_macro
+	$(BIN)/hepscaling sweep run examples/sweeps/jets_repetition.yaml --out $(JETS)/repetition
+	$(BIN)/hepscaling report $(JETS)/repetition --out $(JETS)/repetition/report \
+		--metric val_loss
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
@@ -31,4 +42,4 @@ bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache
+	rm -rf $(VENV) demo-output $(JETS) .pytest_cache

@@ -241,21 +241,28 @@ def report(directory: Directory,
                "--law", help="power or ceiling (single-axis laws).")] = LawName.power,
            metric: Metric = "test_mse", group_by: GroupBy = None, floor: Floor = True,
            bootstrap: Bootstrap = 200, seed: Seed = 0, level: Level = 0.68,
-           holdout: Holdout = 1) -> None:
+           holdout: Holdout = 1,
+           loss_metric: Annotated[str | None, typer.Option(
+               "--loss-metric", show_default="--metric for power, val_loss for ceiling",
+               help="Loss of the joint law L(N, D), its frontier and the repetition fit.")
+           ] = None) -> None:
     """Write an HTML report with PNG and PDF figures for the runs in DIRECTORY.
 
     Contents: metric versus every swept axis (D, N, C) with fitted lines and
     bands per group, residuals, exponent table with intervals, extrapolation
-    check, exponent versus phase-space dimension d = 3 n_f - 4 next to 4/d,
-    pull calibration of heteroscedastic runs, and the runs not fitted.
+    check, joint law L(N, D) and compute-optimal frontier (N and D varied),
+    ceilings by representation (--law ceiling), data repetition (runs of
+    fresh and repeated data), exponent versus phase-space dimension
+    d = 3 n_f - 4 next to 4/d, pull calibration of heteroscedastic runs, and
+    the runs not fitted.
 
-    Example: hepscaling report sweeps/tth --out report/
+    Example: hepscaling report sweeps/jets --out report/ --law ceiling --metric test_auc_macro
     """
     from hepscaling.report import build_report
 
     result = build_report(directory, out, metric=metric, law=law.value, floor=floor,
                           group_by=group_by, bootstrap=bootstrap, seed=seed, level=level,
-                          holdout=holdout)
+                          holdout=holdout, loss_metric=loss_metric)
     typer.echo(str(result.index))
 
 

@@ -1,12 +1,13 @@
 """Benchmark: jets per second per core, and the pipeline's overhead on top of Pythia.
 
 For each jet class, ``generate_jets`` runs end to end (Pythia 8 events, visible final state,
-anti-kT clustering, truth matching, SoftDrop and N-subjettiness, JetClass features, HDF5
-writing) in this process, and the same run records the CPU time spent inside Pythia
+anti-kT clustering, truth matching, SoftDrop and N-subjettiness, JetClass features, part
+files and HDF5 writing) in this process, and the same run records the CPU time spent inside Pythia
 (``init`` and ``nextBatch``), inside jet building (``jets_from_events``; of that, FastJet's
-anti-kT clustering and SoftDrop + N-subjettiness separately) and inside HDF5 appends, by
-wrapping those calls with timers. The overhead is the CPU time outside Pythia
-divided by the CPU time inside Pythia (target: below 15%). CPU time (``process_time``) is
+anti-kT clustering and SoftDrop + N-subjettiness separately) and inside storage (saving each
+chunk's part file and assembling the HDF5 file), by wrapping those calls with timers. The
+overhead is the CPU time outside Pythia divided by the CPU time inside Pythia (target: below
+15%). CPU time (``process_time``) is
 quoted because the machine may be shared; every numerical library is forced to one thread.
 
 Run:  .venv/bin/python benchmarks/bench_jets.py [--n 500] [--classes qcd,w,z,top,hbb,qcd_zvv]
@@ -29,6 +30,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+import hepscaling.data.chunks as chunks  # noqa: E402
 import hepscaling.data.jets as data_jets  # noqa: E402
 import hepscaling.physics.jets.clustering as clustering  # noqa: E402
 import hepscaling.physics.jets.generate as generate  # noqa: E402
@@ -71,7 +73,8 @@ def _install_timers() -> None:
     generate.jets_from_events = _timer("jet_building", generate.jets_from_events)
     clustering.cluster = _timer("antikt", clustering.cluster)
     clustering.substructure = _timer("substructure", clustering.substructure)
-    data_jets._append = _timer("hdf5", data_jets._append)
+    chunks.Parts.save = _timer("storage", chunks.Parts.save)
+    chunks.Parts.assemble = _timer("storage", chunks.Parts.assemble)
 
 
 def bench_class(name: str, n: int, seed: int) -> dict:
@@ -91,8 +94,8 @@ def bench_class(name: str, n: int, seed: int) -> dict:
             "jets_per_cpu_s": n / cpu, "jets_per_wall_s": n / wall,
             "pythia_init_cpu_s": CPU["pythia_init"], "pythia_events_cpu_s": CPU["pythia_events"],
             "jet_building_cpu_s": CPU["jet_building"], "antikt_cpu_s": CPU["antikt"],
-            "substructure_cpu_s": CPU["substructure"], "hdf5_cpu_s": CPU["hdf5"],
-            "other_cpu_s": cpu - pythia - CPU["jet_building"] - CPU["hdf5"],
+            "substructure_cpu_s": CPU["substructure"], "storage_cpu_s": CPU["storage"],
+            "other_cpu_s": cpu - pythia - CPU["jet_building"] - CPU["storage"],
             "overhead_vs_pythia": (cpu - pythia) / pythia,
             "bytes_per_jet": size / n, "median_sdmass_gev": float(np.median(sdmass))}
 
@@ -100,7 +103,7 @@ def bench_class(name: str, n: int, seed: int) -> dict:
 def _markdown(rows: list[dict]) -> str:
     lines = ["# Jet generation (one core, CPU time)", "",
              "| class | jets | acceptance | jets/s | Pythia init s | Pythia events s | "
-             "jets+features s | (anti-kT s | SoftDrop+tau_N s) | HDF5 s | other s | "
+             "jets+features s | (anti-kT s | SoftDrop+tau_N s) | storage s | other s | "
              "overhead vs Pythia | median m_SD |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -108,7 +111,7 @@ def _markdown(rows: list[dict]) -> str:
                      f"{r['jets_per_cpu_s']:.1f} | {r['pythia_init_cpu_s']:.2f} | "
                      f"{r['pythia_events_cpu_s']:.2f} | {r['jet_building_cpu_s']:.2f} | "
                      f"{r['antikt_cpu_s']:.2f} | {r['substructure_cpu_s']:.2f} | "
-                     f"{r['hdf5_cpu_s']:.2f} | {r['other_cpu_s']:.2f} | "
+                     f"{r['storage_cpu_s']:.2f} | {r['other_cpu_s']:.2f} | "
                      f"{100 * r['overhead_vs_pythia']:.1f}% | {r['median_sdmass_gev']:.1f} |")
     lines += ["", "Overhead = (all CPU time - CPU time inside Pythia init and nextBatch) / "
               "CPU time inside Pythia, measured in the same run; jets/s = jets per CPU second. "

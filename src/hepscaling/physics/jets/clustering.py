@@ -10,7 +10,8 @@ which wraps FastJet and fastjet-contrib). Parameters follow JetClass (its Delphe
   of each of its decay partons (Delta R in pseudorapidity and azimuth);
 - soft-drop mass: SoftDrop with beta = 0, z_cut = 0.1, R0 = 0.8 on the jet's constituents
   reclustered with Cambridge/Aachen (``BetaSoftDrop 0.0``, ``SymmetryCutSoftDrop 0.1``,
-  ``R0SoftDrop 0.8``);
+  ``R0SoftDrop 0.8``; R0 plays no role for beta = 0), computed by :mod:`.softdrop` from
+  FastJet's clustering tree;
 - N-subjettiness tau_1..tau_4: ``NormalizedMeasure(beta=1, R0=0.8)`` with
   ``OnePass_KT_Axes`` (Delphes ``Beta 1.0``, ``AxisMode 4``):
   ``tau_N = sum_k pT_k min_j DeltaR_jk / (sum_k pT_k R0)`` with Delta R in (rapidity, phi).
@@ -24,6 +25,7 @@ import awkward as ak
 import fastjet
 import numpy as np
 
+from hepscaling.physics.jets.softdrop import softdrop_mass
 from hepscaling.physics.jets.truth import Truth
 
 __all__ = ["Jets", "cluster", "jet_constituents", "select_leading", "select_matched",
@@ -31,7 +33,7 @@ __all__ = ["Jets", "cluster", "jet_constituents", "select_leading", "select_matc
 
 JET_R = 0.8
 PT_MIN, PT_MAX, ABS_ETA_MAX = 500.0, 1000.0, 2.0  # GeV, GeV, -
-SOFTDROP_BETA, SOFTDROP_ZCUT = 0.0, 0.1
+SOFTDROP_ZCUT = 0.1  # with beta = 0 (softdrop.py)
 NSUB_BETA = 1.0
 _NEUTRINOS = (12, 14, 16)
 
@@ -193,9 +195,7 @@ def substructure(constituents: ak.Array) -> tuple[np.ndarray, np.ndarray]:
     recluster = fastjet.JetDefinition(fastjet.cambridge_algorithm,
                                       fastjet.JetDefinition.max_allowable_R)
     sequence = fastjet.ClusterSequence(constituents, recluster)
-    groomed = sequence.exclusive_jets_softdrop_grooming(
-        njets=1, beta=SOFTDROP_BETA, symmetry_cut=SOFTDROP_ZCUT, R0=JET_R)
     tau = sequence.njettiness(measure_definition="NormalizedMeasure",
                               axes_definition="OnePass_KT_Axes", njets=[1, 2, 3, 4],
                               beta=NSUB_BETA, R0=JET_R)
-    return ak.to_numpy(groomed.msoftdrop).astype(np.float64), ak.to_numpy(tau).reshape(-1, 4)
+    return softdrop_mass(sequence, SOFTDROP_ZCUT), ak.to_numpy(tau).reshape(-1, 4)

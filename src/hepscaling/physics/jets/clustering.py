@@ -57,8 +57,9 @@ def visible_particles(batch: ak.Array) -> tuple[ak.Array, ak.Array]:
     prt = batch.prt
     status = ak.to_numpy(ak.flatten(prt.status))
     pid = ak.to_numpy(ak.flatten(prt.id))
-    keep = (status > 0) & ~np.isin(np.abs(pid), _NEUTRINOS)
-    counts = ak.to_numpy(ak.sum(ak.unflatten(keep, ak.num(prt.id)), axis=1))
+    keep = np.flatnonzero((status > 0) & ~np.isin(np.abs(pid), _NEUTRINOS))
+    ends = np.cumsum(ak.to_numpy(ak.num(prt.id)))
+    counts = np.diff(np.searchsorted(keep, ends), prepend=0)  # kept particles per event
     cols = [ak.to_numpy(ak.flatten(getattr(prt.p, c)))[keep] for c in ("px", "py", "pz", "e")]
     return _momenta(*cols, counts), ak.unflatten(pid[keep], counts)
 

@@ -42,8 +42,28 @@ JET_FEATURES: tuple[str, ...] = (
 )
 
 
-def _padded(values: ak.Array, width: int) -> np.ndarray:
-    return ak.to_numpy(ak.fill_none(ak.pad_none(values, width, axis=1, clip=True), 0.0))
+def _padded_by_pt(constituents: ak.Array, pid: ak.Array, charge: ak.Array,
+                  width: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Each jet's constituents sorted by decreasing pT (stable), cut or zero-padded to ``width``.
+
+    Returns ``count`` int64 (n_jets,), the number of constituents, and float64
+    (n_jets, width) arrays ``px, py, pz, E`` (GeV), ``pt`` (GeV), ``pid`` and ``charge``.
+    """
+    count = ak.to_numpy(ak.num(constituents)).astype(np.int64)
+    flat = {c: ak.to_numpy(ak.flatten(constituents[c])) for c in ("px", "py", "pz", "E")}
+    flat["pt"] = np.hypot(flat["px"], flat["py"])
+    flat["pid"] = ak.to_numpy(ak.flatten(pid))
+    flat["charge"] = ak.to_numpy(ak.flatten(charge))
+    jet = np.repeat(np.arange(count.size), count)
+    order = np.lexsort((-flat["pt"], jet))  # by jet, then pT down; ties keep their order
+    rank = np.arange(order.size) - (np.cumsum(count) - count)[jet]
+    shown = rank < width
+    rows, cols, order = jet[shown], rank[shown], order[shown]
+    padded = {}
+    for name, values in flat.items():
+        padded[name] = np.zeros((count.size, width))
+        padded[name][rows, cols] = values[order]
+    return count, padded
 
 
 def jet_features(constituents: ak.Array, pid: ak.Array, charge: ak.Array, jet_p4: np.ndarray,
@@ -71,14 +91,9 @@ def jet_features(constituents: ak.Array, pid: ak.Array, charge: ak.Array, jet_p4
         :data:`PARTICLE_FEATURES` float32 (n_jets, max_particles), ``part_mask`` bool
         (n_jets, max_particles) and :data:`JET_FEATURES` float32 (n_jets,).
     """
-    pt = np.hypot(constituents.px, constituents.py)
-    order = ak.argsort(pt, axis=1, ascending=False, stable=True)
-    cons, pid, charge, pt = constituents[order], pid[order], charge[order], pt[order]
-    count = ak.to_numpy(ak.num(cons)).astype(np.int64)
+    count, padded = _padded_by_pt(constituents, pid, charge, max_particles)
     mask = np.arange(max_particles)[None, :] < count[:, None]
-
-    px, py, pz, energy = (_padded(cons[c], max_particles) for c in ("px", "py", "pz", "E"))
-    part_pt = _padded(pt, max_particles)
+    px, py, pz, energy, part_pt = (padded[c] for c in ("px", "py", "pz", "E", "pt"))
     jet_e = jet_p4[:, 0]
     jet_pt = np.hypot(jet_p4[:, 1], jet_p4[:, 2])
     jet_eta = np.arcsinh(jet_p4[:, 3] / jet_pt)
@@ -92,8 +107,8 @@ def jet_features(constituents: ak.Array, pid: ak.Array, charge: ak.Array, jet_p4
     deta = np.where(mask, (eta - jet_eta[:, None]) * sign, 0.0)
     dphi = np.where(mask, np.mod(phi - jet_phi[:, None] + np.pi, 2 * np.pi) - np.pi, 0.0)
 
-    apid = np.abs(_padded(pid, max_particles))
-    q = _padded(charge, max_particles)
+    apid = np.abs(padded["pid"])
+    q = padded["charge"]
     charged = q != 0
     is_e, is_mu, is_gamma = apid == 11, apid == 13, apid == 22
     out = {

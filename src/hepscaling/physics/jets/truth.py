@@ -49,13 +49,14 @@ class Truth:
     partons: np.ndarray
 
 
-def _first_copy(index: np.ndarray, ids: np.ndarray, mother: np.ndarray) -> np.ndarray:
+def _first_copy(index: np.ndarray, ids: np.ndarray, mother) -> np.ndarray:
     """Follow the mother while it has the same id: the first copy of each particle.
 
-    ``index`` and ``mother`` are positions in the flattened batch (``mother`` < 0: none).
+    ``index`` are positions in the flattened batch; ``mother(index)`` gives the mother's
+    position (< 0: none).
     """
     while True:
-        m = mother[index]
+        m = mother(index)
         step = (m >= 0) & (ids[np.maximum(m, 0)] == ids[index])
         if not step.any():
             return index
@@ -76,40 +77,48 @@ def decay_partons(batch: ak.Array, resonance: int) -> Truth:
         |PDG id| of the decaying particle.
     """
     prt = batch.prt
-    counts = ak.to_numpy(ak.num(prt.id))
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    event = np.repeat(np.arange(len(counts)), counts)
+    ends = np.cumsum(ak.to_numpy(ak.num(prt.id)))
+    offsets = np.concatenate([[0], ends[:-1]])
     ids = ak.to_numpy(ak.flatten(prt.id)).astype(np.int64)
-    local_mother = ak.to_numpy(ak.flatten(prt.mother1)).astype(np.int64)
-    mother = np.where(local_mother > 0, local_mother + offsets[event], -1)  # 0: the system
+    local_mother = ak.to_numpy(ak.flatten(prt.mother1))
     aid = np.abs(ids)
-    maid = np.where(mother >= 0, aid[np.maximum(mother, 0)], 0)
-    is_quark = (aid >= 1) & (aid <= 5)
+
+    def mother(index: np.ndarray) -> np.ndarray:
+        """Flat position of ``mother1`` of the particles at ``index`` (-1: none or the system)."""
+        m = local_mother[index].astype(np.int64)
+        return np.where(m > 0, m + offsets[np.searchsorted(ends, index, side="right")], -1)
+
+    quark = np.flatnonzero((aid >= 1) & (aid <= 5))  # only quarks can be decay partons
+    quark_mother = mother(quark)
+    maid = np.where(quark_mother >= 0, aid[np.maximum(quark_mother, 0)], 0)
     if resonance == 6:
-        selected = np.flatnonzero(((aid == 5) & (maid == 6)) | (is_quark & (maid == 24)))
-        parent = mother[selected]
+        pick = ((aid[quark] == 5) & (maid == 6)) | (maid == 24)
+        selected, parent = quark[pick], quark_mother[pick]
         w_first = _first_copy(parent, ids, mother)
-        group = np.where(aid[parent] == 24, mother[w_first], parent)
+        group = np.where(aid[parent] == 24, mother(w_first), parent)
         n_res, n_partons = 2, 3
     else:
-        wanted = (aid == 5) if resonance == 25 else is_quark
-        selected = np.flatnonzero(wanted & (maid == resonance))
-        group = mother[selected]
+        pick = maid == resonance
+        if resonance == 25:
+            pick &= aid[quark] == 5
+        selected, group = quark[pick], quark_mother[pick]
         n_res, n_partons = 1, 2
     # groups are global positions, so sorting by group also sorts by event
     order = np.argsort(group, kind="stable")
     selected, group = selected[order], group[order]
-    per_event = np.bincount(event[selected], minlength=len(counts))
+    event = np.searchsorted(ends, selected, side="right")
+    per_event = np.bincount(event, minlength=ends.size)
     ok = per_event == n_res * n_partons
-    keep = ok[event[selected]]
+    keep = ok[event]
     selected, group = selected[keep], group[keep]
     groups = group.reshape(-1, n_res, n_partons)
     assigned = (groups == groups[:, :, :1]).all(axis=(1, 2))  # n_partons per resonance
     ok[np.flatnonzero(ok)[~assigned]] = False
     selected = selected.reshape(-1, n_res * n_partons)[assigned].ravel()
     res_index = groups[assigned][:, :, 0]
-    p4 = np.stack([ak.to_numpy(ak.flatten(getattr(prt.p, c))) for c in ("e", "px", "py", "pz")],
-                  axis=-1)
+    cols = [ak.to_numpy(ak.flatten(getattr(prt.p, c))) for c in ("e", "px", "py", "pz")]
     n_ok = int(ok.sum())
-    return Truth(ok=ok, resonance=p4[res_index], resonance_pid=ids[res_index],
-                 partons=p4[selected].reshape(n_ok, n_res, n_partons, 4))
+    return Truth(ok=ok, resonance=np.stack([c[res_index] for c in cols], axis=-1),
+                 resonance_pid=ids[res_index],
+                 partons=np.stack([c[selected] for c in cols], axis=-1).reshape(
+                     n_ok, n_res, n_partons, 4))

@@ -115,8 +115,9 @@ def _markdown(rows: list[dict]) -> str:
                      f"{100 * r['overhead_vs_pythia']:.1f}% | {r['median_sdmass_gev']:.1f} |")
     lines += ["", "Overhead = (all CPU time - CPU time inside Pythia init and nextBatch) / "
               "CPU time inside Pythia, measured in the same run; jets/s = jets per CPU second. "
-              "anti-kT and SoftDrop+tau_N (FastJet / fastjet-contrib C++) are part of "
-              "jets+features."]
+              "anti-kT (FastJet) and SoftDrop+tau_N (C/A reclustering in FastJet, N-subjettiness "
+              "in fastjet-contrib, soft-drop declustering in numpy) are part of jets+features; "
+              "storage = compressed part file per chunk + HDF5 assembly."]
     return "\n".join(lines) + "\n"
 
 

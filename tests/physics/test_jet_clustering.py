@@ -32,6 +32,10 @@ def test_visible_particles_keep_final_non_neutrinos():
     particles, pid = clustering.visible_particles(ak.Array([{"prt": prt}]))
     assert pid.tolist() == [[211, 22, -13]]
     assert particles.px.tolist() == [[1.0, 3.0, 6.0]]
+    # events keep their own particles, also when nothing in one of them is visible
+    particles, pid = clustering.visible_particles(ak.Array([{"prt": prt[1:2]}, {"prt": prt}]))
+    assert pid.tolist() == [[], [211, 22, -13]]
+    assert particles.E.tolist() == [[], [2.0, 4.0, 7.0]]
 
 
 def test_cluster_returns_pt_ordered_jets_with_their_constituents():

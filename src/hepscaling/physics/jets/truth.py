@@ -17,6 +17,7 @@ resonance copy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import awkward as ak
@@ -49,7 +50,8 @@ class Truth:
     partons: np.ndarray
 
 
-def _first_copy(index: np.ndarray, ids: np.ndarray, mother) -> np.ndarray:
+def _first_copy(index: np.ndarray, ids: np.ndarray,
+                mother: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Follow the mother while it has the same id: the first copy of each particle.
 
     ``index`` are positions in the flattened batch; ``mother(index)`` gives the mother's

@@ -25,9 +25,6 @@ import numpy as np
 
 __all__ = ["Truth", "decay_partons"]
 
-_QUARKS = (1, 2, 3, 4, 5)
-
-
 @dataclass(frozen=True)
 class Truth:
     """Resonances and their decay partons for the events where they were found.

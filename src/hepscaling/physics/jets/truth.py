@@ -25,6 +25,7 @@ import numpy as np
 
 __all__ = ["Truth", "decay_partons"]
 
+
 @dataclass(frozen=True)
 class Truth:
     """Resonances and their decay partons for the events where they were found.

@@ -185,3 +185,10 @@ def test_joint_fit_agrees_with_the_chinchilla_package(tmp_path):
     assert ours.predict(n, d).value == pytest.approx(their_pred, rel=1e-3)
     their_objective = huber(np.log(their_pred) - np.log(loss)).sum()
     assert ours.objective <= their_objective * (1 + 1e-6)
+
+
+def test_ceiling_without_saturation_says_the_ceiling_is_not_determined():
+    x = np.logspace(3, 6, 8)
+    fit = fit_ceiling(x, 1 - 0.5 * x ** -0.3, bootstrap=0)
+    assert any("no saturation, so the ceiling is not determined" in n for n in fit.notes)
+    assert not any("floor" in n for n in fit.notes)

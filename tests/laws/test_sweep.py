@@ -14,6 +14,7 @@ from helpers.synthetic_sweep import (
     write_repetition_sweep,
     write_sweep,
 )
+from helpers.synthetic_tagging import write_tagging_sweep
 from hepscaling.errors import UsageError
 from hepscaling.laws.sweep import (
     fit_sweep,
@@ -59,6 +60,14 @@ def test_training_length_scaled_with_d_is_part_of_the_d_point():
     grid = pd.DataFrame([{**row, "config.train.steps": length}
                          for row in rows for length in (1000, 5000)])
     assert group_keys(grid, "D") == ["config.task.process", "config.train.steps"]
+
+
+def test_model_families_group_even_where_n_tells_them_apart(tmp_path):
+    # every N belongs to one family, yet the family is a representation, not part of the N point
+    done = load_sweep(write_tagging_sweep(tmp_path), "test_auc_macro").done
+    assert group_keys(done, "joint") == group_keys(done, "C") == ["config.model.family"]
+    assert set(group_keys(done, "N")) == {"config.model.family", "config.task.n_train"}
+    assert set(group_keys(done, "D")) == {"config.model.family", "config.model.width"}
 
 
 def test_fit_sweep_recovers_each_process_exponent(sweep_dir):

@@ -90,6 +90,19 @@ def scale_groups(*axes: np.ndarray) -> np.ndarray:
     return np.unique(np.stack(axes, axis=1), axis=0, return_inverse=True)[1].ravel()
 
 
+#: Note of a fit whose floor lies far below the data.
+NO_PLATEAU = ("fitted floor is < 1e-3 of the smallest loss: the data show no plateau; the "
+              "floor-free law (floor=False, --no-floor) is better determined")
+#: The same note for a ceiling law (fitted as a floor of the shortfall below the maximum).
+_NO_SATURATION = ("fitted ceiling is the metric's maximum (its gap is < 1e-3 of the smallest "
+                  "shortfall): the data show no saturation, so the ceiling is not determined")
+
+
+def _ceiling_notes(notes: tuple[str, ...]) -> tuple[str, ...]:
+    """The notes of a fit on the shortfall ``top - metric`` in the words of the ceiling law."""
+    return tuple(_NO_SATURATION if n == NO_PLATEAU else n for n in notes)
+
+
 def fit_notes(form: Form, theta: np.ndarray, log_y: np.ndarray, n_points: int, n_failed: int,
               n_boot: int) -> tuple[str, ...]:
     """User-facing warnings: exponents at their search bounds, a floor far below the data
@@ -102,9 +115,7 @@ def fit_notes(form: Form, theta: np.ndarray, log_y: np.ndarray, n_points: int, n
     if "e" in form.theta_names and form.name != "joint":
         e = theta[form.theta_names.index("e")]
         if e < log_y.min() - np.log(1e3):
-            notes.append("fitted floor is < 1e-3 of the smallest loss: the data show no "
-                         "plateau; the floor-free law (floor=False, --no-floor) is better "
-                         "determined")
+            notes.append(NO_PLATEAU)
     if n_points < form.n_theta + 2:
         notes.append(f"only {n_points} scale points for {form.n_theta} parameters: bootstrap "
                      "intervals from so few points are unreliable")
@@ -224,12 +235,9 @@ def fit_ceiling(x: object, metric: object, *, top: float = 1.0, bootstrap: int =
     samples = convert(*inner.samples.T)
     refit = partial(_refit_ceiling, inner.data["x"], metric,
                     dict(top=top, bootstrap=bootstrap, seed=seed, level=level, scheme=scheme))
-    notes = tuple(n.replace("floor", "gap to the ceiling").replace(
-        "the floor-free law (floor=False, --no-floor) is better determined",
-        "the ceiling is not determined") for n in inner.notes)
     return CeilingFit("ceiling", params, samples, level, {"x": inner.data["x"], "y": metric},
                       inner.objective, inner.converged, inner.n_failed, inner.scheme, seed, refit,
-                      notes)
+                      _ceiling_notes(inner.notes))
 
 
 def _refit_ceiling(x: np.ndarray, metric: np.ndarray, options: dict,
@@ -309,9 +317,11 @@ def fit_joint_ceiling(N: object, D: object, metric: object, *, top: float = 1.0,
     params = dict(zip(("a_inf", "A", "alpha", "B", "beta"),
                       map(float, convert(*(np.array(v) for v in inner.params.values()))),
                       strict=True))
+    notes = inner.notes
+    if inner.params["E"] < 1e-3 * shortfall.min():
+        notes = (*notes, _NO_SATURATION)
     refit = partial(_refit_joint_ceiling, inner.data["N"], inner.data["D"], metric,
                     dict(top=top, bootstrap=bootstrap, seed=seed, level=level, scheme=scheme))
-    notes = tuple(n.replace("floor", "gap to the ceiling") for n in inner.notes)
     return JointCeilingFit("joint_ceiling", params, convert(*inner.samples.T), level,
                            {"N": inner.data["N"], "D": inner.data["D"], "y": metric},
                            inner.objective, inner.converged, inner.n_failed, inner.scheme, seed,

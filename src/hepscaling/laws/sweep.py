@@ -13,9 +13,11 @@ columns (``config.<dotted>``) that vary among the fitted runs, minus
   and the training length for the repetition law (its axes are the unique data ``D`` and the
   passes over it, ``epochs``; model sizes stay group keys: a fit in ``D'`` alone assumes one
   model),
-- any column in one-to-one correspondence with the axis value (e.g. a learning rate tuned
-  per width) or with a key already chosen (e.g. the dataset path of a process;
-  ``config.task.process`` is preferred),
+- any column determined by the axis value (e.g. a learning rate tuned per width, a training
+  length scaled with D) or in one-to-one correspondence with a key already chosen (e.g. the
+  dataset path of a process; ``config.task.process`` is preferred); categorical model
+  settings (``config.model.family``, a readout, ...) are never dropped for following the
+  axis: they name model families, which differ in N anyway,
 
 or exactly the ``group_by`` columns when given.
 """
@@ -130,7 +132,9 @@ def group_keys(done: Any, axis: str, group_by: list[str] | None = None) -> list[
         if c == "config.seed" or (c in axis_cols and (numeric_model or
                                                       not c.startswith("config.model."))):
             continue
-        if _determined_by(axis_values, done[c]) or any(_one_to_one(done[c], done[k]) for k in keys):
+        categorical_model = c.startswith("config.model.") and not numeric_model
+        if (_determined_by(axis_values, done[c]) and not categorical_model) or \
+                any(_one_to_one(done[c], done[k]) for k in keys):
             continue
         keys.append(c)
     return keys

@@ -71,3 +71,10 @@ def test_repetition_section_recovers_the_effective_data_factor(tmp_path):
         factor4 = float(row[0].split("<td>")[5].split()[0])
         assert factor4 == pytest.approx(1 + p["r_star"] * (1 - np.exp(-3 / p["r_star"])),
                                         rel=0.05)
+
+
+def test_phase_space_dimension_is_skipped_for_jet_tagging(tmp_path):
+    sweep = write_tagging_sweep(tmp_path / "sweep")
+    html = build_report(sweep, tmp_path / "report", metric="val_loss", bootstrap=0,
+                        holdout=0).index.read_text()
+    assert "skipped: applies to amplitude regression, not to jet_tagging" in html

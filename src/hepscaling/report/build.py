@@ -265,6 +265,10 @@ def _dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path)
     if law != "power" or "D" not in all_fits:
         section.note("skipped: needs power-law fits along D")
         return section
+    kinds = {str(k) for g in all_fits["D"] for k in g.runs.get("config.task.kind", [])}
+    if kinds and "amplitude_regression" not in kinds:
+        section.note(f"skipped: applies to amplitude regression, not to {', '.join(sorted(kinds))}")
+        return section
     rows, missing = _dimension_rows(all_fits["D"])
     if missing:
         section.note("process unknown (no config.task.process and no readable dataset "

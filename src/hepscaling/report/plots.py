@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from hepscaling.laws.sweep import GroupFit
 
@@ -267,6 +268,7 @@ def plot_repetition(groups: Sequence[GroupFit], metric: str, stem: Path) -> None
         right.plot([1.0, top], [1.0, top], "k--", lw=1, label="fresh data ($D'/U = E$)")
         left.set_xscale("log")
         left.set_yscale("log")
+        left.xaxis.set_minor_formatter(NullFormatter())  # a narrow decade: labels would overlap
         left.set_xlabel("effective data size $D'$")
         left.set_ylabel(metric.removeprefix("metric."))
         _legend(left, fontsize="x-small", title="open: repeated data", title_fontsize="x-small")

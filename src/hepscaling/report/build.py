@@ -236,6 +236,8 @@ def _frontier_section(sweep: Sweep, group_by: list[str] | None, bootstrap: int, 
         if g.fit is None:
             section.note(f"{g.label}: joint law not fitted: {g.error}")
             continue
+        for note in g.fit.notes:
+            section.note(f"{g.label}: {note}")
         iv, fe = g.fit.intervals, g.fit.frontier_exponents()
         row = [g.label, len(g.runs), iv["E"].value, *map(interval_text, (
             iv["alpha"], iv["beta"], fe["a"], fe["b"])), "-", "-"]

@@ -46,6 +46,8 @@ def ceiling_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], out: Path
             if g.fit is None:
                 section.note(f"{g.label}: joint ceiling not fitted: {g.error}")
                 continue
+            for note in g.fit.notes:
+                section.note(f"{g.label}: {note}")
             iv = g.fit.intervals
             rows.append([g.label, len(g.runs), *map(interval_text, (
                 iv["a_inf"], iv["alpha"], iv["beta"])), g.runs[column].max()])
@@ -90,5 +92,9 @@ def _gap(fits: list[GroupFit]) -> str | None:
         return f"gap A_inf({first.label}) - A_inf({second.label}) = {value:.4g}"
     diff = first.fit.samples[:n, i] - second.fit.samples[:n, i]
     low, high = percentile_interval(diff, first.fit.level)
+    caveat = ("; read it with the notes above: a ceiling whose fit has an exponent at its bound "
+              "or shows no saturation is not determined") if first.fit.notes or \
+        second.fit.notes else ""
     return (f"gap A_inf({first.label}) - A_inf({second.label}) = {value:.4g} [{low:.4g}, "
-            f"{high:.4g}] ({first.fit.level:.0%} interval from paired bootstrap replicates)")
+            f"{high:.4g}] ({first.fit.level:.0%} interval from paired bootstrap replicates"
+            f"{caveat})")

@@ -231,8 +231,11 @@ def plot_ceilings(groups: Sequence[GroupFit], metric: str, stem: Path) -> None:
             ax.axhline(1.0 - iv.value, color=colour, ls="--", lw=1.5)
             if np.isfinite(iv.low) and np.isfinite(iv.high):
                 ax.axhspan(1.0 - iv.high, 1.0 - iv.low, color=colour, alpha=0.2, lw=0)
+        shortfalls = np.concatenate([1.0 - g.runs[metric].to_numpy(float) for g in groups])
         ax.set_xscale("log")
         ax.set_yscale("log")
+        # an undetermined ceiling's band reaches 1 - A_inf ~ 0: keep the data in view
+        ax.set_ylim(shortfalls.min() / 4.0, shortfalls.max() * 2.0)
         ax.set_xlabel(AXIS_LABELS["D"])
         name = metric.removeprefix("metric.")
         ax.set_ylabel(f"1 - {name}  (dashed: 1 - $A_\\infty$)")

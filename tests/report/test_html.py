@@ -15,3 +15,14 @@ def test_page_links_png_and_pdf():
     assert html.startswith("<!DOCTYPE html>") and "T &amp; T" in html
     assert 'src="scaling_D.png"' in html and 'href="scaling_D.pdf"' in html
     assert "5 &lt; 6" in html
+
+
+def test_failures_are_one_note_per_reason():
+    from types import SimpleNamespace as G
+
+    section = Section("x")
+    section.failures([G(label="a", fit=None, error="too few runs"), G(label="b", fit=1, error=None),
+                      G(label="c", fit=None, error="too few runs"),
+                      G(label="d", fit=None, error="no <N>")], "not fitted")
+    assert section.blocks == ['<p class="note">a; c: not fitted: too few runs</p>',
+                              '<p class="note">d: not fitted: no &lt;N&gt;</p>']

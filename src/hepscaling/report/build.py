@@ -54,8 +54,7 @@ def _exponent_rows(axis: str, fits: list[GroupFit]) -> list[list[object]]:
     rows = []
     for g in fits:
         if g.fit is None:
-            rows.append([axis, g.label, len(g.runs), "-", "-", "-", "-", g.error or ""])
-            continue
+            continue  # the section notes why
         iv = g.fit.intervals
         slope, rest = ("alpha", ("x_c", "k")) if "alpha" in iv else ("b", ("a", "a_inf"))
         e = iv[slope]
@@ -156,9 +155,8 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
         plots.plot_residuals(fits, axis, sweep.metric, out / f"residuals_{axis}",
                              shortfall=shortfall)
         section.figures += [f"scaling_{axis}", f"residuals_{axis}"]
+        section.failures(fits)
         for g in fits:
-            if g.error:
-                section.note(f"{g.label}: not fitted: {g.error}")
             for note in g.fit.notes if g.fit else ():
                 section.note(f"{g.label}: {note}")
             if g.check_error:
@@ -231,10 +229,10 @@ def _frontier_section(sweep: Sweep, group_by: list[str] | None, bootstrap: int, 
                  "minima from a parabola in log N per compute budget of the records' own C")
     fits = fit_sweep(sweep, law="joint", group_by=group_by, bootstrap=bootstrap, seed=seed,
                      level=level, holdout=0)
+    section.failures(fits, "joint law not fitted")
     rows, items = [], []
     for g in fits:
         if g.fit is None:
-            section.note(f"{g.label}: joint law not fitted: {g.error}")
             continue
         for note in g.fit.notes:
             section.note(f"{g.label}: {note}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-__all__ = ["Page", "Section", "render_page", "table"]
+__all__ = ["Page", "Section", "interval_text", "render_page", "table"]
 
 _STYLE = """
 body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
@@ -31,6 +31,16 @@ class Section:
     def note(self, text: str) -> None:
         """Append an (escaped) italic note."""
         self.blocks.append(f'<p class="note">{escape(text)}</p>')
+
+    def failures(self, fits: Sequence[Any], what: str = "not fitted") -> None:
+        """One note per distinct reason among the groups of ``fits`` (objects with ``label``,
+        ``fit`` and ``error``, e.g. :class:`hepscaling.laws.sweep.GroupFit`) that failed."""
+        reasons: dict[str, list[str]] = {}
+        for g in fits:
+            if g.fit is None:
+                reasons.setdefault(str(g.error), []).append(g.label)
+        for reason, labels in reasons.items():
+            self.note(f"{'; '.join(labels)}: {what}: {reason}")
 
 
 @dataclass

@@ -45,10 +45,10 @@ def repetition_section(losses: Sweep, out: Path, *, group_by: list[str] | None, 
     section.note(f"{name} = (x_c / D')^alpha + k with D' = U min(E, 1) + U R* (1 - exp(-(E - 1) "
                  "/ R*)) for U unique samples seen E times (Muennighoff et al. 2023); D'/U is "
                  "what the repetitions are worth in fresh samples")
+    section.failures(fits)
     rows = []
     for g in fits:
         if g.fit is None:
-            section.note(f"{g.label}: not fitted: {g.error}")
             continue
         for note in g.fit.notes:
             section.note(f"{g.label}: {note}")

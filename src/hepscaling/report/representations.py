@@ -41,10 +41,10 @@ def ceiling_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], out: Path
     if joint is not None:
         section.note(f"joint ceiling: {name} = A_inf - A / N^alpha - B / D^beta fitted to all "
                      "runs of a group (every model size and training-set size)")
+        section.failures(joint, "joint ceiling not fitted")
         rows = []
         for g in sorted(joint, key=lambda g: -g.fit.params["a_inf"] if g.fit else np.inf):
             if g.fit is None:
-                section.note(f"{g.label}: joint ceiling not fitted: {g.error}")
                 continue
             for note in g.fit.notes:
                 section.note(f"{g.label}: {note}")
@@ -61,9 +61,10 @@ def ceiling_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], out: Path
         section.figures.append("ceilings")
     rows = []
     for axis, fits in all_fits.items():
-        for g in sorted(fits, key=lambda g: -g.fit.params["a_inf"] if g.fit else np.inf):
-            ceiling = interval_text(g.fit.intervals["a_inf"]) if g.fit else f"not fitted: {g.error}"
-            rows.append([axis, g.label, len(g.runs), ceiling, g.runs[column].max()])
+        fitted = (g for g in fits if g.fit is not None)  # failures are noted in each axis' section
+        for g in sorted(fitted, key=lambda g: -g.fit.params["a_inf"]):
+            rows.append([axis, g.label, len(g.runs), interval_text(g.fit.intervals["a_inf"]),
+                         g.runs[column].max()])
     section.note(f"single-axis ceilings: {name} = A_inf - a X^-b per group and axis")
     section.blocks.append(table(["axis", "group", "runs", "A_inf [interval]",
                                  f"best measured {name}"], rows, left=2))

@@ -93,14 +93,21 @@ def scale_groups(*axes: np.ndarray) -> np.ndarray:
 #: Note of a fit whose floor lies far below the data.
 NO_PLATEAU = ("fitted floor is < 1e-3 of the smallest loss: the data show no plateau; the "
               "floor-free law (floor=False, --no-floor) is better determined")
-#: The same note for a ceiling law (fitted as a floor of the shortfall below the maximum).
-_NO_SATURATION = ("fitted ceiling is the metric's maximum (its gap is < 1e-3 of the smallest "
-                  "shortfall): the data show no saturation, so the ceiling is not determined")
+#: A ceiling within this fraction of the smallest shortfall of the maximum is not resolved: the
+#: data cannot tell it from the maximum itself (measured metrics scatter by more than that).
+_SATURATION_RESOLUTION = 0.02
 
 
-def _ceiling_notes(notes: tuple[str, ...]) -> tuple[str, ...]:
-    """The notes of a fit on the shortfall ``top - metric`` in the words of the ceiling law."""
-    return tuple(_NO_SATURATION if n == NO_PLATEAU else n for n in notes)
+def _ceiling_notes(notes: tuple[str, ...], gap: float, shortfall: np.ndarray) -> tuple[str, ...]:
+    """The notes of a fit on the shortfall ``top - metric`` in the words of the ceiling law:
+    the floor note becomes a note that the ceiling is not determined when its ``gap`` below the
+    maximum is under 2% of the smallest measured ``shortfall``."""
+    notes = tuple(n for n in notes if n != NO_PLATEAU)
+    if gap < _SATURATION_RESOLUTION * shortfall.min():
+        notes += (f"fitted ceiling is within {gap:.2g} of the maximum, under "
+                  f"{_SATURATION_RESOLUTION:.0%} of the smallest shortfall: the data show no "
+                  "saturation, so the ceiling is not determined",)
+    return notes
 
 
 def fit_notes(form: Form, theta: np.ndarray, log_y: np.ndarray, n_points: int, n_failed: int,
@@ -237,7 +244,7 @@ def fit_ceiling(x: object, metric: object, *, top: float = 1.0, bootstrap: int =
                     dict(top=top, bootstrap=bootstrap, seed=seed, level=level, scheme=scheme))
     return CeilingFit("ceiling", params, samples, level, {"x": inner.data["x"], "y": metric},
                       inner.objective, inner.converged, inner.n_failed, inner.scheme, seed, refit,
-                      _ceiling_notes(inner.notes))
+                      _ceiling_notes(inner.notes, inner.params["k"], shortfall))
 
 
 def _refit_ceiling(x: np.ndarray, metric: np.ndarray, options: dict,
@@ -317,9 +324,7 @@ def fit_joint_ceiling(N: object, D: object, metric: object, *, top: float = 1.0,
     params = dict(zip(("a_inf", "A", "alpha", "B", "beta"),
                       map(float, convert(*(np.array(v) for v in inner.params.values()))),
                       strict=True))
-    notes = inner.notes
-    if inner.params["E"] < 1e-3 * shortfall.min():
-        notes = (*notes, _NO_SATURATION)
+    notes = _ceiling_notes(inner.notes, inner.params["E"], shortfall)
     refit = partial(_refit_joint_ceiling, inner.data["N"], inner.data["D"], metric,
                     dict(top=top, bootstrap=bootstrap, seed=seed, level=level, scheme=scheme))
     return JointCeilingFit("joint_ceiling", params, convert(*inner.samples.T), level,

@@ -21,6 +21,7 @@ from hepscaling.laws.sweep import (
     GroupFit,
     Sweep,
     fit_sweep,
+    group_keys,
     load_sweep,
     n_final_state,
     phase_space_dim,
@@ -46,8 +47,14 @@ class Report:
     json: Path
 
 
-def _swept(sweep: Sweep, axis: str) -> bool:
-    return bool(sweep.done[axis].nunique() >= 3)
+def _swept(sweep: Sweep, axis: str, group_by: list[str] | None) -> bool:
+    """Whether some group of the ``axis`` fit takes >= 4 distinct values of ``axis`` (a
+    three-parameter law needs four scale points)."""
+    keys = group_keys(sweep.done, axis, group_by)
+    if not keys:
+        return bool(sweep.done[axis].nunique() >= 4)
+    counts = sweep.done.groupby([sweep.done[k].astype(str) for k in keys])[axis].nunique()
+    return bool(counts.max() >= 4)
 
 
 def _exponent_rows(axis: str, fits: list[GroupFit]) -> list[list[object]]:
@@ -130,15 +137,16 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     sweep = load_sweep(directory, metric)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    swept = [a for a in AXES if not sweep.done.empty and _swept(sweep, a)]
+    swept = [a for a in AXES if not sweep.done.empty and _swept(sweep, a, group_by)]
     if not swept:
-        raise UsageError(f"no axis among D, N, C takes >= 3 distinct values in the finished runs "
-                         f"of {sweep.directory}; nothing to fit")
+        raise UsageError(f"no axis among D, N, C takes >= 4 distinct values within a group of "
+                         f"the finished runs of {sweep.directory}; nothing to fit")
     page = Page(f"Scaling report: {sweep.directory}", [
         f"metric: {metric}; law: {law}{'' if floor or law != 'power' else ' (no floor)'}; "
         f"intervals: {level:.0%} bootstrap percentile, {bootstrap} replicates, seed {seed}",
         f"runs: {len(sweep.frame)} total, {len(sweep.done)} fitted, "
-        f"{len(sweep.not_done)} not fitted",
+        f"{len(sweep.not_done)} not fitted; axes fitted: {', '.join(swept)} (an axis needs >= 4 "
+        "distinct values within a group)",
         "fit: summed Huber loss (delta 1e-3) on log residuals, multi-start L-BFGS-B; "
         f"extrapolation check: refit without the {holdout} largest scale point(s)",
     ], [])

@@ -20,7 +20,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/hepscaling demo --out demo-output
 
-# The jet-tagging scaling study (~45 min on 2 cores): constituents vs high-level observables
+# The jet-tagging scaling study (~50 min on 2 cores): constituents vs high-level observables
 # (AUC ceilings, L(N, D)) and the worth of repeated training data; reports in jets-study/*/report
 JETS := jets-study
 jets-study: $(STAMP)

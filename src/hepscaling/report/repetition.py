@@ -16,14 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from hepscaling.laws.repetition import FACTOR_EPOCHS
 from hepscaling.laws.sweep import Sweep, fit_sweep
 from hepscaling.report import plots
 from hepscaling.report.html import Section, interval_text, table
 
-__all__ = ["FACTOR_EPOCHS", "repetition_section"]
-
-#: Epochs at which the effective-data factor is tabulated.
-FACTOR_EPOCHS = (2.0, 4.0, 10.0)
+__all__ = ["repetition_section"]
 
 
 def repetition_section(losses: Sweep, out: Path, *, group_by: list[str] | None, bootstrap: int,

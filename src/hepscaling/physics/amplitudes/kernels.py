@@ -280,22 +280,7 @@ def prop_row(o, p, mass, width, split_axis=None):
     ``split_axis`` (massless lines only): index 0 of ``o`` has only ``o[2:]``, index 1 only
     ``o[:2]`` (a vertex output, before the propagator flips the chirality back).
     """
-    fac = 1j / _denominator(dot(p, p), mass, width)
-    blocks = slash_blocks(p * fac)
-    out = _empty(o[0], fac)
-    for h, index in _halves(split_axis):
-        t, x = out[index], _take(o, index, split_axis)
-        if h != 1:
-            _blocks_times(blocks, _ROW_SIGMABAR, x[2], x[3], t[0], t[1])
-        else:
-            t[:2] = 0
-        if h != 0:
-            _blocks_times(blocks, _ROW_SIGMA, x[0], x[1], t[2], t[3])
-        else:
-            t[2:] = 0
-    if mass:
-        out += o * (mass * fac)
-    return out
+    return _propagate(o, p, mass, width, split_axis, (_ROW_SIGMABAR, _ROW_SIGMA), 1)
 
 
 def prop_col(o, p, mass, width, split_axis=None):
@@ -304,17 +289,24 @@ def prop_col(o, p, mass, width, split_axis=None):
     ``split_axis`` (massless lines only): index 0 of ``o`` has only ``o[:2]``, index 1 only
     ``o[2:]``.
     """
+    return _propagate(o, p, mass, width, split_axis, (_SIGMA_COL, _SIGMABAR_COL), 0)
+
+
+def _propagate(o, p, mass, width, split_axis, tables, upper_zero):
+    """``i(p_slash + m)/den`` applied to ``o`` with the block tables ``(upper, lower)`` of a row
+    or column spinor: ``out[:2]`` from ``o[2:]`` and ``out[2:]`` from ``o[:2]``; on a split
+    massless line, half ``upper_zero`` has no upper part and the other half no lower part."""
     fac = 1j / _denominator(dot(p, p), mass, width)
     blocks = slash_blocks(p * fac)
     out = _empty(o[0], fac)
     for h, index in _halves(split_axis):
         t, x = out[index], _take(o, index, split_axis)
-        if h != 0:
-            _blocks_times(blocks, _SIGMA_COL, x[2], x[3], t[0], t[1])
+        if h != upper_zero:
+            _blocks_times(blocks, tables[0], x[2], x[3], t[0], t[1])
         else:
             t[:2] = 0
-        if h != 1:
-            _blocks_times(blocks, _SIGMABAR_COL, x[0], x[1], t[2], t[3])
+        if h is None or h == upper_zero:
+            _blocks_times(blocks, tables[1], x[0], x[1], t[2], t[3])
         else:
             t[2:] = 0
     if mass:

@@ -1,5 +1,6 @@
 """Properties every token family on momenta shares: output shape, the size knob spanning two
-decades of N, and (for the equivariant ones) exact Lorentz invariance in float64."""
+decades of N, training through the loop, and (for the equivariant ones) exact Lorentz
+invariance in float64."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ import pytest
 import torch
 
 from helpers.invariance import assert_lorentz_invariant
-from helpers.token_models import SCALE, as_invariant_function, build, events, n_params_of_width
+from helpers.token_models import (
+    SCALE,
+    as_invariant_function,
+    build,
+    events,
+    n_params_of_width,
+    train_on_toy_amplitudes,
+)
 from hepscaling.models.lgatr import LGATr
 from hepscaling.models.lloca import LLoCaTransformer
 from hepscaling.models.transformer import Transformer
@@ -46,3 +54,12 @@ def test_lorentz_invariant_in_float64(family):
     func = as_invariant_function(build(FAMILIES[family][0]))
     deviation = assert_lorentz_invariant(func, events(16, seed=2), seed=3, rtol=1e-9)
     assert deviation < 1e-9
+
+
+@pytest.mark.parametrize(("family", "steps"), [("transformer", 90), ("lloca", 60), ("lgatr", 60)])
+def test_trains_through_the_loop(family, steps, tmp_path):
+    record = train_on_toy_amplitudes(FAMILIES[family][0], tmp_path, steps=steps)
+    assert record.status == "done"
+    val = record.curves["val_loss"]
+    assert val[-1] < 0.85 * val[0]
+    assert record.metrics["test_mse"] < 0.8  # predicting the mean scores about 1

@@ -1,9 +1,7 @@
 """Amplitude datasets: round trips, resumable generation, validation, public row layout."""
 
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import h5py
@@ -11,6 +9,7 @@ import numpy as np
 import pytest
 
 from helpers.analytic import EE_MUMU, StallingQED, qed_ee_mumu
+from helpers.kill import kill_at_marker
 from hepscaling.data.amplitudes import (
     FORMAT_VERSION,
     generate_amplitudes,
@@ -94,12 +93,7 @@ def test_resume_after_kill_9(tmp_path):
         "generate_amplitudes(sys.argv[1], EE_MUMU, 1000, 91.188, 5, Cuts(eta_max=2.0), "
         "chunk_size=300, me2=StallingQED(3, sys.argv[2]))\n")
     tests_dir = str(Path(__file__).resolve().parents[1])
-    child = subprocess.Popen([sys.executable, "-c", script, str(path), str(marker), tests_dir])
-    deadline = time.monotonic() + 120
-    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    child.kill()
-    child.wait()
+    kill_at_marker([sys.executable, "-c", script, str(path), str(marker), tests_dir], marker)
     assert marker.exists(), "the generating process did not reach its third chunk"
     assert len(list((tmp_path / "k.h5.parts").glob("*.npz"))) == 2
     generate_amplitudes(path, EE_MUMU, me2=StallingQED(), **SETTINGS)

@@ -1,15 +1,14 @@
 """Part files of chunked generation: order, resume state, settings checks, untouched results."""
 
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
+from helpers.kill import kill_at_marker
 from hepscaling.data.chunks import GZIP, LZF, open_parts, write_hdf5
 from hepscaling.errors import UsageError, WorkFailed
 
@@ -18,7 +17,7 @@ RECORD = {"n": 7, "seed": 3, "code_version": "v1", "created": "monday"}
 KILLED_IN_ASSEMBLY = """
 import sys, time
 from pathlib import Path
-sys.path.insert(0, sys.argv[3])
+sys.path[:0] = [sys.argv[3], str(Path(sys.argv[3]).parent)]  # test_chunks and its helpers
 from test_chunks import fill
 from hepscaling.data.chunks import Parts
 
@@ -149,13 +148,8 @@ def test_compressed_parts_hold_the_same_arrays_in_fewer_bytes(tmp_path):
 
 def test_a_kill_9_while_assembling_leaves_the_parts_to_finish_from(tmp_path):
     path, marker = tmp_path / "d.h5", tmp_path / "hanging"
-    child = subprocess.Popen([sys.executable, "-c", KILLED_IN_ASSEMBLY, str(path), str(marker),
-                              str(Path(__file__).parent)])
-    deadline = time.monotonic() + 60
-    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    child.kill()
-    child.wait()
+    kill_at_marker([sys.executable, "-c", KILLED_IN_ASSEMBLY, str(path), str(marker),
+                    str(Path(__file__).parent)], marker, timeout=60, poll=0.02)
     assert marker.exists(), "the child did not reach the assembly"
     assert not path.exists() and (tmp_path / "d.h5.tmp").exists()  # killed inside h5py
     resumed = open_parts(path, RECORD, 3, what="toy")

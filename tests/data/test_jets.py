@@ -2,14 +2,13 @@
 untouched, reading, errors."""
 
 import json
-import subprocess
 import sys
-import time
 
 import h5py
 import numpy as np
 import pytest
 
+from helpers.kill import kill_at_marker
 from hepscaling.data.jets import (
     FIELDS,
     generate_jets,
@@ -108,13 +107,8 @@ def test_reference_file_layout(reference):
 def test_resume_after_kill_9(reference, tmp_path):
     path, marker = tmp_path / "k.h5", tmp_path / "hanging"
     settings = [str(SETTINGS[key]) for key in ("n", "seed", "chunk_size")]
-    child = subprocess.Popen([sys.executable, "-c", KILLED_CHILD, str(path), str(marker),
-                              *settings])
-    deadline = time.monotonic() + 120
-    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    child.kill()
-    child.wait()
+    kill_at_marker([sys.executable, "-c", KILLED_CHILD, str(path), str(marker), *settings],
+                   marker)
     assert marker.exists(), "the generating process did not reach its second chunk"
     parts = tmp_path / "k.h5.parts"
     assert sorted(p.name for p in parts.iterdir()) == ["000000.npz", "provenance.json"]

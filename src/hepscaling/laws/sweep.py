@@ -58,6 +58,16 @@ class Sweep:
     not_done: Any
     metric: str
 
+    def for_metric(self, metric: str) -> Sweep:
+        """The same runs split for another ``metric`` (no records are read again).
+
+        Raises
+        ------
+        UsageError
+            No run has the metric.
+        """
+        return _split(self.directory, self.frame, metric)
+
 
 def load_sweep(directory: str | os.PathLike, metric: str = "test_mse") -> Sweep:
     """Read all records under ``directory`` and split fittable from other runs.
@@ -77,6 +87,10 @@ def load_sweep(directory: str | os.PathLike, metric: str = "test_mse") -> Sweep:
     if frame.empty:
         raise UsageError(f"no run records (record.json) under {directory}; point to a sweep or "
                          "run directory")
+    return _split(directory, frame, metric)
+
+
+def _split(directory: Path, frame: Any, metric: str) -> Sweep:
     column = f"metric.{metric}"
     if column not in frame.columns:
         known = sorted(c[7:] for c in frame.columns if c.startswith("metric."))

@@ -217,7 +217,7 @@ def _loss_sweep(sweep: Sweep, law: str, loss_metric: str | None) -> Sweep | None
     if loss_metric is None and law == "power":
         return sweep
     try:
-        return load_sweep(sweep.directory, loss_metric or "val_loss")
+        return sweep.for_metric(loss_metric or "val_loss")
     except UsageError:
         if loss_metric:
             raise

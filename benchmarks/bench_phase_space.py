@@ -74,7 +74,8 @@ def bench_rambo(n: int) -> list[dict]:
 
 
 def _efficiency(process: str, sqrt_s: float, cuts: Cuts) -> float:
-    from hepscaling.physics.phase_space import resolve_process, sample
+    from hepscaling.physics.phase_space import sample
+    from hepscaling.physics.process import resolve_process
 
     proc = resolve_process(process)
     ps = sample(proc.masses, proc.n_initial, 20_000, sqrt_s, np.random.default_rng(1), cuts)

@@ -12,6 +12,7 @@ from helpers.analytic import EE_MUMU, StallingQED, qed_ee_mumu
 from helpers.kill import kill_at_marker
 from hepscaling.data.amplitudes import (
     FORMAT_VERSION,
+    dataset_process,
     generate_amplitudes,
     read_amplitudes,
     write_amplitudes,
@@ -208,6 +209,17 @@ def test_process_mismatch_on_our_format(tmp_path):
     with pytest.raises(UsageError, match="holds 'e\\+ e- > mu\\+ mu-' events"):
         read_amplitudes(path, other)
     assert json.loads(json.dumps(read_amplitudes(path, EE_MUMU).provenance))
+
+
+def test_dataset_process_reads_the_provenance(tmp_path):
+    path = write_amplitudes(tmp_path / "p.h5", np.ones((5, 4, 4)), np.ones(5),
+                            {"process": "e+ e- > mu+ mu-"})
+    assert dataset_process(path) == "e+ e- > mu+ mu-"
+    unnamed = write_amplitudes(tmp_path / "q.h5", np.ones((5, 4, 4)), np.ones(5), {})
+    not_hdf5 = tmp_path / "rows.npy"
+    np.save(not_hdf5, np.ones((2, 17)))
+    for other in (unnamed, not_hdf5, tmp_path / "missing.h5"):
+        assert dataset_process(other) is None
 
 
 def test_our_matrix_element_and_sm_parameters_are_recorded(tmp_path):

@@ -1,4 +1,4 @@
-"""Preprocessing: process parsing, identical-particle order, partonic frame, invariants."""
+"""Preprocessing: particle types, identical-particle order, partonic frame, invariants."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,6 @@ import pytest
 from helpers.kinematics import dot, rambo
 from hepscaling.data.preprocessing import (
     log_invariants,
-    parse_particle_names,
     sort_identical,
     standardize,
     to_partonic_frame,
@@ -15,11 +14,8 @@ from hepscaling.data.preprocessing import (
 from hepscaling.errors import UsageError
 
 
-def test_parse_and_types():
-    assert parse_particle_names("u u~ > t t~ h QED<=1 QCD=2") == (("u", "u~"), ("t", "t~", "h"))
+def test_type_ids_number_names_by_first_appearance():
     assert type_ids(("g", "g", "z", "g", "a")) == (0, 0, 1, 0, 2)
-    with pytest.raises(UsageError, match="exactly one '>'"):
-        parse_particle_names("u u~ t t~")
 
 
 def test_log_invariants_by_hand():

@@ -1,9 +1,5 @@
-"""Sweep directories -> groups -> fits; process strings -> phase-space dimension."""
+"""Sweep directories -> groups -> fits."""
 
-import json
-
-import h5py
-import numpy as np
 import pytest
 
 from helpers.synthetic_sweep import (
@@ -20,9 +16,6 @@ from hepscaling.laws.sweep import (
     fit_sweep,
     group_keys,
     load_sweep,
-    n_final_state,
-    phase_space_dim,
-    process_of,
 )
 
 
@@ -95,34 +88,6 @@ def test_missing_metric_lists_the_available_ones(sweep_dir):
 def test_empty_directory_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="no run records"):
         load_sweep(tmp_path)
-
-
-@pytest.mark.parametrize(("process", "n_f"), [
-    ("u u~ > t t~ h", 3), ("g g > g g g QCD<=3", 3), ("e+ e- > mu+ mu- / z", 2),
-    ("u u~ > z g g", 3), ("p p > t t~ $ h", 2),
-])
-def test_final_state_count(process, n_f):
-    assert n_final_state(process) == n_f
-
-
-def test_phase_space_dimension_and_bad_process():
-    assert phase_space_dim(2) == 2 and phase_space_dim(3) == 5
-    with pytest.raises(UsageError, match="no '>'"):
-        n_final_state("u u~ t t~")
-
-
-def test_process_from_config_or_dataset_provenance(tmp_path):
-    import pandas as pd
-
-    path = tmp_path / "tth.h5"
-    with h5py.File(path, "w") as f:
-        f.attrs["provenance"] = json.dumps({"process": "u u~ > t t~ h"})
-        f["me2"] = np.ones(3)
-    assert process_of(pd.DataFrame({"config.task.dataset": [str(path)] * 2})) == "u u~ > t t~ h"
-    assert process_of(pd.DataFrame({"config.task.process": ["g g > g g"],
-                                    "config.task.dataset": [str(path)]})) == "g g > g g"
-    assert process_of(pd.DataFrame({"config.task.dataset": [str(tmp_path / "missing.h5")]})) \
-        is None
 
 
 def test_repeated_seeds_are_resampled_within_scale_points(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 
 from hepscaling.errors import UsageError
 from hepscaling.physics.particles import get_particle
-from hepscaling.physics.process import parse_process
+from hepscaling.physics.process import parse_process, resolve_process
 
 
 def test_parse_ttbar_h_with_orders():
@@ -26,6 +26,29 @@ def test_particle_properties_and_identical_factor():
     assert get_particle("u~").colour == -3 and get_particle("u~").antiname == "u"
     assert parse_process("g g > g g g").identical_factor == 6
     assert parse_process("u u~ > z g g QED=1").orders == {"QED": 1}
+
+
+@pytest.mark.parametrize(("text", "n_final", "dim"), [
+    ("e+ e- > mu+ mu-", 2, 2),  # two angles
+    ("u u~ > t t~ h", 3, 5),
+    ("g g > g g g QCD<=3", 3, 5),
+    ("u u~ > z g g g", 4, 8),
+    ("t > b w+", 2, 2),  # a decay: 3 n_f - 4 as well (rest frame, fixed mass)
+])
+def test_final_state_count_and_phase_space_dimension(text, n_final, dim):
+    process = parse_process(text)
+    assert (process.n_final, process.phase_space_dim) == (n_final, dim)
+
+
+def test_resolve_process_parses_strings_and_reparses_with_new_parameters():
+    process = parse_process("u u~ > t t~")
+    assert resolve_process(process) is process
+    assert resolve_process("u u~ > t t~").text == process.text
+    heavy = resolve_process(process, {"MT": 175.0})
+    assert heavy.text == process.text and heavy.masses[2] == 175.0
+    assert resolve_process("u u~ > t t~", {"MT": 175.0}).masses[3] == 175.0
+    with pytest.raises(UsageError, match="unknown particle"):
+        resolve_process("u u~ > x")
 
 
 @pytest.mark.parametrize(("text", "message"), [

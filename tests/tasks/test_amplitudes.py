@@ -138,6 +138,16 @@ def test_process_must_match_the_file(toy_h5, tmp_path):
         make_task(rows, process="u u~ > g g")
 
 
+@pytest.mark.parametrize(("process", "message"), [
+    ("u u~ > g g g /a", "'/a' is not supported"),  # once read as 'u u~ > g g g'
+    ("u u~ > g g x", "unknown particle"),
+])
+def test_bad_process_strings_get_the_engine_error(toy_h5, process, message):
+    with pytest.raises(UsageError, match=message):
+        AmplitudeTask.spec_from_config(AmplitudeTaskConfig(dataset=str(toy_h5),
+                                                           process=process), "mse")
+
+
 def test_spec_from_config_reads_only_metadata(toy_h5):
     spec = AmplitudeTask.spec_from_config(AmplitudeTaskConfig(dataset=str(toy_h5)),
                                           "heteroscedastic")

@@ -32,7 +32,8 @@ import numpy as np
 
 from hepscaling.data.chunks import GZIP, open_parts, write_hdf5
 from hepscaling.errors import UsageError, WorkFailed, require_file
-from hepscaling.physics.phase_space import Cuts, resolve_process, sample
+from hepscaling.physics.phase_space import Cuts, sample
+from hepscaling.physics.process import resolve_process
 from hepscaling.progress import progress as progress_bar
 from hepscaling.provenance import code_version, environment
 
@@ -40,6 +41,7 @@ __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "AmplitudeData",
+    "dataset_process",
     "generate_amplitudes",
     "read_amplitudes",
     "read_points",
@@ -206,14 +208,6 @@ def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,
     return parts.assemble(n, _attrs(parts.provenance, n), GZIP)
 
 
-def _n_particles(process) -> int:
-    return int(np.asarray(resolve_process(process).masses).shape[0])
-
-
-def _same_process(a: str | None, b: str | None) -> bool:
-    return a is None or b is None or a.split() == b.split()
-
-
 def _from_rows(rows: np.ndarray, source: str, process) -> AmplitudeData:
     """Split public-layout rows ``(n, 4k + 1)`` into momenta and ``|M|^2``."""
     if rows.ndim != 2:
@@ -221,7 +215,7 @@ def _from_rows(rows: np.ndarray, source: str, process) -> AmplitudeData:
                          f"|M|^2], got shape {rows.shape}")
     cols = rows.shape[1]
     if process is not None:
-        k = _n_particles(process)
+        k = len(resolve_process(process).masses)
         if cols != 4 * k + 1:
             raise UsageError(f"{source}: {cols} columns, expected 4 x {k} + 1 = {4 * k + 1} for "
                              f"{process!r} (E, px, py, pz per particle, then |M|^2)")
@@ -287,11 +281,11 @@ def read_amplitudes(path, process=None, *, dataset: str | None = None) -> Amplit
     if process is not None:
         proc = resolve_process(process)
         made_for = provenance.get("process")
-        if momenta.shape[1] != len(proc.masses) or not _same_process(
-                getattr(proc, "text", None), made_for):
+        if momenta.shape[1] != len(proc.masses) or (
+                made_for is not None and resolve_process(made_for).text != proc.text):
             raise UsageError(f"{source}: holds {made_for!r} events with {momenta.shape[1]} "
-                             f"particles, not {getattr(proc, 'text', process)!r}; pass the "
-                             "process the file was made for")
+                             f"particles, not {proc.text!r}; pass the process the file was "
+                             "made for")
     return AmplitudeData(momenta, me2, provenance)
 
 
@@ -312,7 +306,7 @@ def read_points(path, process) -> tuple[np.ndarray, np.ndarray | None]:
     if path.suffix != ".npy":
         data = read_amplitudes(path, process)
         return data.momenta, data.me2
-    k = _n_particles(process)
+    k = len(resolve_process(process).masses)
     try:
         array = np.load(path, allow_pickle=False)
     except ValueError as exc:
@@ -326,3 +320,17 @@ def read_points(path, process) -> tuple[np.ndarray, np.ndarray | None]:
         raise UsageError(f"{path}: shape {array.shape} does not hold {k}-particle momenta; "
                          f"expected (n, {k}, 4), (n, {4 * k}) or rows (n, {4 * k + 1})")
     return np.ascontiguousarray(array, dtype=np.float64), None
+
+
+def dataset_process(path) -> str | None:
+    """The process string in the ``provenance`` of the HDF5 dataset ``path``.
+
+    ``None`` if the file is missing, not HDF5, or its provenance names no process (the
+    public row layout, jet files).
+    """
+    try:
+        with h5py.File(path, "r") as f:
+            process = json.loads(f.attrs["provenance"])["process"]
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+    return str(process)

@@ -7,8 +7,6 @@ float64; the task converts to float32 tensors at the end.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from hepscaling.errors import UsageError
@@ -17,31 +15,11 @@ from hepscaling.physics.lorentz import boost, minkowski_dot
 __all__ = [
     "log_invariants",
     "pair_indices",
-    "parse_particle_names",
     "sort_identical",
     "standardize",
     "to_partonic_frame",
     "type_ids",
 ]
-
-_OPTION = re.compile(r"^[A-Za-z]+[<>=]=?\d+$|^[$/]")
-
-
-def parse_particle_names(process: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Initial and final particle names of a MadGraph-style process string.
-
-    Coupling-order options (``QCD<=2``) are ignored. Example::
-
-        >>> parse_particle_names("u u~ > t t~ h QED<=1")
-        (('u', 'u~'), ('t', 't~', 'h'))
-    """
-    if process.count(">") != 1:
-        raise UsageError(f"process {process!r} must contain exactly one '>' "
-                         "(MadGraph syntax, e.g. 'u u~ > t t~ h')")
-    left, right = process.split(">")
-    final = tuple(t for t in right.split() if not _OPTION.match(t))
-    return tuple(left.split()), final
-
 
 def type_ids(names: tuple[str, ...]) -> tuple[int, ...]:
     """Integer type per particle, equal for equal names, numbered by first appearance."""

@@ -24,7 +24,6 @@ or exactly the ``group_by`` columns when given.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +38,7 @@ from hepscaling.laws.repetition import fit_repetition
 from hepscaling.laws.results import LawFit
 from hepscaling.records import load_records, records_frame
 
-__all__ = ["AXES", "LAWS", "GroupFit", "Sweep", "fit_sweep", "group_keys", "load_sweep",
-           "n_final_state", "phase_space_dim", "process_of"]
+__all__ = ["AXES", "LAWS", "GroupFit", "Sweep", "fit_sweep", "group_keys", "load_sweep"]
 
 AXES = ("D", "N", "C")
 LAWS = ("power", "joint", "ceiling", "joint_ceiling", "repetition")
@@ -250,46 +248,3 @@ def _natural(runs: Any, keys: list[str]) -> tuple:
     values = [runs[k].iloc[0] for k in keys]
     return tuple((0, float(v), "") if isinstance(v, int | float | np.number)
                  and not isinstance(v, bool) else (1, 0.0, str(v)) for v in values)
-
-
-def process_of(runs: Any) -> str | None:
-    """The process string of a group: ``config.task.process`` if set, else the ``process`` in
-    the dataset file's ``provenance`` attribute; ``None`` if neither is available."""
-    if "config.task.process" in runs.columns:
-        values = [v for v in runs["config.task.process"].unique() if isinstance(v, str) and v]
-        if len(values) == 1:
-            return values[0]
-    if "config.task.dataset" not in runs.columns:
-        return None
-    paths = [v for v in runs["config.task.dataset"].unique() if isinstance(v, str)]
-    if len(paths) != 1 or not Path(paths[0]).is_file():
-        return None
-    try:
-        import h5py
-
-        with h5py.File(paths[0], "r") as f:
-            prov = json.loads(f.attrs["provenance"])
-        return str(prov["process"])
-    except (OSError, KeyError, ValueError, TypeError):
-        return None
-
-
-def n_final_state(process: str) -> int:
-    """Number of final-state particles of a MadGraph process string (``"u u~ > t t~ h"`` -> 3);
-    coupling orders (``QCD<=2``) and ``/``/``$`` exclusions are ignored.
-
-    Raises
-    ------
-    UsageError
-        If the string has no ``>``.
-    """
-    if ">" not in process:
-        raise UsageError(f"process string {process!r} has no '>'; write e.g. 'u u~ > t t~ h'")
-    final = process.split(">", 1)[1]
-    final = final.split("/")[0].split("$")[0]
-    return sum(1 for tok in final.split() if not any(c in tok for c in "=<,@"))
-
-
-def phase_space_dim(n_final: int) -> int:
-    """Dimension ``d = 3 n_f - 4`` of the ``n_f``-body phase space at fixed ``sqrt(s)``."""
-    return 3 * n_final - 4

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from hepscaling.errors import UsageError, WorkFailed
-from hepscaling.physics.phase_space import Cuts, SeedLike, resolve_process, sample
+from hepscaling.physics.phase_space import Cuts, SeedLike, sample
+from hepscaling.physics.process import resolve_process
 
 __all__ = ["GEV2_TO_PB", "CrossSection", "cross_section", "flux", "integrate"]
 

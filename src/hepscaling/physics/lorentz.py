@@ -1,6 +1,16 @@
 """Four-vector arithmetic on ``(..., 4)`` float64 arrays ``(E, px, py, pz)``, metric (+,-,-,-).
 
 See :mod:`hepscaling.physics` for the conventions. All functions broadcast over leading axes.
+This module is the one numpy path for kinematics (the amplitude engine and the jets use it):
+
+- ``phi = arctan2(py, px)`` in ``[-pi, pi]`` (numpy's ``arctan2``: ``-pi`` only for
+  ``py = -0.0``);
+- ``Delta phi`` is wrapped to ``[-pi, pi)``: a difference of exactly ``+-pi`` gives ``-pi``;
+- ``eta = asinh(pz / pT)`` (pseudorapidity): ``+-inf`` along the beam (``pT = 0``, sign of
+  ``pz``), ``0`` for the zero vector (the padding of jet arrays);
+- ``y = 0.5 log((E + pz) / (E - pz))`` (rapidity): ``+-inf`` for a massless particle along
+  the beam;
+- ``Delta R = hypot(Delta eta, Delta phi)`` in pseudorapidity and azimuth.
 """
 
 from __future__ import annotations
@@ -11,7 +21,9 @@ from hepscaling.errors import UsageError
 
 __all__ = [
     "boost",
+    "boost_z",
     "check_momenta",
+    "delta_phi",
     "delta_r",
     "eta",
     "mass",
@@ -20,7 +32,6 @@ __all__ = [
     "phi",
     "pt",
     "rapidity",
-    "to_vector_xyzt",
 ]
 
 METRIC = np.array([1.0, -1.0, -1.0, -1.0])
@@ -48,25 +59,43 @@ def pt(p: np.ndarray) -> np.ndarray:
 
 
 def phi(p: np.ndarray) -> np.ndarray:
-    """Azimuth in ``(-pi, pi]``, ``(..., 4) -> (...)``."""
+    """Azimuth ``arctan2(py, px)`` in ``[-pi, pi]``, ``(..., 4) -> (...)`` (module docstring)."""
     return np.arctan2(p[..., 2], p[..., 1])
 
 
 def eta(p: np.ndarray) -> np.ndarray:
-    """Pseudorapidity ``asinh(pz / pt)``, ``(..., 4) -> (...)`` (infinite on the beam axis)."""
-    with np.errstate(divide="ignore"):
-        return np.arcsinh(p[..., 3] / pt(p))
+    """Pseudorapidity ``asinh(pz / pT)``, ``(..., 4) -> (...)``.
+
+    ``+-inf`` along the beam (``pT = 0``, ``pz != 0``), ``0`` for the zero vector.
+    """
+    transverse = pt(p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.arcsinh(p[..., 3] / transverse)
+    return np.where((transverse == 0) & (p[..., 3] == 0), 0.0, out)
 
 
 def rapidity(p: np.ndarray) -> np.ndarray:
-    """Rapidity ``0.5 log((E + pz) / (E - pz))``, ``(..., 4) -> (...)``."""
-    return 0.5 * np.log((p[..., 0] + p[..., 3]) / (p[..., 0] - p[..., 3]))
+    """Rapidity ``0.5 log((E + pz) / (E - pz))``, ``(..., 4) -> (...)``.
+
+    ``+-inf`` for a massless particle along the beam.
+    """
+    with np.errstate(divide="ignore"):
+        return 0.5 * np.log((p[..., 0] + p[..., 3]) / (p[..., 0] - p[..., 3]))
+
+
+def delta_phi(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``phi(p) - phi(q)`` wrapped to ``[-pi, pi)``; ``(..., 4), (..., 4) -> (...)``.
+
+    A difference of exactly ``+-pi`` gives ``-pi``.
+    """
+    wrapped = np.mod(phi(p) - phi(q) + np.pi, 2 * np.pi) - np.pi
+    # np.mod rounds up to 2 pi for a difference a few ulp below -pi: keep [-pi, pi)
+    return np.where(wrapped >= np.pi, wrapped - 2 * np.pi, wrapped)
 
 
 def delta_r(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """``sqrt(d_eta^2 + d_phi^2)``, ``d_phi`` wrapped to ``(-pi, pi]``; ``(..., 4) -> (...)``."""
-    dphi = np.angle(np.exp(1j * (phi(p) - phi(q))))
-    return np.hypot(eta(p) - eta(q), dphi)
+    """``hypot(eta(p) - eta(q), delta_phi(p, q))``; ``(..., 4), (..., 4) -> (...)``."""
+    return np.hypot(eta(p) - eta(q), delta_phi(p, q))
 
 
 def boost(p: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -85,11 +114,23 @@ def boost(p: np.ndarray, beta: np.ndarray) -> np.ndarray:
     return np.concatenate([energy[..., None], space], axis=-1)
 
 
-def to_vector_xyzt(p: np.ndarray):
-    """Convert ``(..., 4)`` ``(E, px, py, pz)`` to a scikit-hep ``vector`` MomentumNumpy4D."""
-    import vector
+def boost_z(p: np.ndarray, rapidity: np.ndarray) -> np.ndarray:
+    """Active boost along +z by ``rapidity``: :func:`boost` with ``beta = (0, 0, tanh y)``.
 
-    return vector.array({"px": p[..., 1], "py": p[..., 2], "pz": p[..., 3], "E": p[..., 0]})
+    Parameters
+    ----------
+    p : float64 ``(n, ..., 4)`` GeV.
+    rapidity : float64 ``(n,)``, one boost per leading index.
+
+    Returns a new ``(n, ..., 4)`` array. Parametrised by ``cosh y, sinh y`` rather than
+    ``beta``: ``gamma = 1 / sqrt(1 - tanh^2 y)`` loses digits at large ``y``.
+    """
+    shape = (-1,) + (1,) * (p.ndim - 2)
+    ch, sh = np.cosh(rapidity).reshape(shape), np.sinh(rapidity).reshape(shape)
+    out = p.copy()
+    out[..., 0] = ch * p[..., 0] + sh * p[..., 3]
+    out[..., 3] = sh * p[..., 0] + ch * p[..., 3]
+    return out
 
 
 def check_momenta(momenta: np.ndarray, masses: np.ndarray, n_initial: int = 2, *,

@@ -38,7 +38,7 @@ from hepscaling.physics.amplitudes.recursion import Leg, Plan, SpeciesInfo, buil
 from hepscaling.physics.amplitudes.vertices import sm_vertices
 from hepscaling.physics.lorentz import check_momenta
 from hepscaling.physics.particles import get_particle, particle_names
-from hepscaling.physics.process import Process, parse_process
+from hepscaling.physics.process import Process, resolve_process
 from hepscaling.physics.sm import SMParameters
 
 __all__ = ["MatrixElement", "matrix_element"]
@@ -111,10 +111,7 @@ class MatrixElement:
 
     def __init__(self, process: str | Process, params: SMParameters | dict | None = None, *,
                  t_channel_width: bool = False, chunk_size: int | None = None) -> None:
-        if isinstance(process, str):
-            process = parse_process(process, params)
-        elif params is not None:
-            process = parse_process(process.text, params)
+        process = resolve_process(process, params)
         self.process = process
         self.t_channel_width = bool(t_channel_width)
         info, _ = _species(process.params)

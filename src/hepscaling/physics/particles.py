@@ -45,7 +45,8 @@ class Particle:
         return self.spin == 2
 
 
-# name: (pdg, spin, colour, 3 x charge, generation index or None, is_quark, mass, width)
+# name: (pdg, 3 x charge, generation 0-2, is_quark, mass parameter, width parameter);
+# _table adds spin (2s+1 = 2), colour (3 for quarks, 1 for leptons) and the antiparticles
 _FERMIONS = {
     "d": (1, -1, 0, True, None, None), "u": (2, 2, 0, True, None, None),
     "s": (3, -1, 1, True, None, None), "c": (4, 2, 1, True, None, None),

@@ -23,7 +23,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from hepscaling.errors import UsageError, WorkFailed
-from hepscaling.physics.lorentz import delta_r, eta, mass_squared, pt
+from hepscaling.physics.lorentz import boost_z, delta_r, eta, mass_squared, pt
+from hepscaling.physics.process import resolve_process
 
 __all__ = [
     "Cuts",
@@ -32,7 +33,6 @@ __all__ = [
     "massless_volume",
     "phase_space",
     "rambo",
-    "resolve_process",
     "sample",
 ]
 
@@ -233,15 +233,6 @@ def incoming_momenta(sqrt_s: float, masses) -> np.ndarray:
     return np.array([[e1, 0.0, 0.0, pz], [e2, 0.0, 0.0, -pz]])
 
 
-def _boost_z(p: np.ndarray, rapidity: np.ndarray) -> np.ndarray:
-    """Boost events ``p (n, k, 4)`` along z by ``rapidity (n,)``."""
-    ch, sh = np.cosh(rapidity)[:, None], np.sinh(rapidity)[:, None]
-    out = p.copy()
-    out[..., 0] = ch * p[..., 0] + sh * p[..., 3]
-    out[..., 3] = sh * p[..., 0] + ch * p[..., 3]
-    return out
-
-
 def sample(masses, n_initial: int, n: int, sqrt_s: float, rng: np.random.Generator,
            cuts: Cuts | None = None, *, boost_rapidity: float = 0.0,
            min_efficiency: float = 1e-4) -> PhaseSpaceSample:
@@ -281,7 +272,7 @@ def sample(masses, n_initial: int, n: int, sqrt_s: float, rng: np.random.Generat
         final, weights = rambo(batch, sqrt_s, final_masses, rng)
         events = np.concatenate([np.broadcast_to(incoming, (batch, *incoming.shape)), final], 1)
         if boost_rapidity > 0:
-            events = _boost_z(events, rng.uniform(-boost_rapidity, boost_rapidity, batch))
+            events = boost_z(events, rng.uniform(-boost_rapidity, boost_rapidity, batch))
         idx = np.flatnonzero(cuts.passes(events[:, n_initial:], massless))[: n - have]
         tried += int(idx[-1]) + 1 if have + idx.size == n else batch
         have += idx.size
@@ -298,15 +289,6 @@ def sample(masses, n_initial: int, n: int, sqrt_s: float, rng: np.random.Generat
     if not kept_p:
         return PhaseSpaceSample(np.empty((0, k, 4)), np.empty(0), 0)
     return PhaseSpaceSample(np.concatenate(kept_p), np.concatenate(kept_w), tried)
-
-
-def resolve_process(process, params=None):
-    """A :class:`hepscaling.physics.process.Process` from a process string (or one as given)."""
-    if isinstance(process, str):
-        from hepscaling.physics.process import parse_process
-
-        return parse_process(process, params)
-    return process
 
 
 def phase_space(process, n: int, sqrt_s: float, seed: SeedLike, cuts: Cuts | None = None, *,

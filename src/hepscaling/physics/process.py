@@ -19,7 +19,7 @@ from hepscaling.errors import UsageError
 from hepscaling.physics.particles import Particle, get_particle
 from hepscaling.physics.sm import SMParameters
 
-__all__ = ["Process", "parse_process"]
+__all__ = ["Process", "parse_process", "resolve_process"]
 
 _ORDER = re.compile(r"^(QCD|QED)(<=|=)(\d+)$")
 
@@ -51,6 +51,22 @@ class Process:
     def n_initial(self) -> int:
         """Number of incoming particles (1 or 2)."""
         return len(self.initial)
+
+    @property
+    def n_final(self) -> int:
+        """Number of outgoing particles ``n_f``."""
+        return len(self.final)
+
+    @property
+    def phase_space_dim(self) -> int:
+        """Dimension ``d = 3 n_f - 4`` of the ``n_f``-body phase space at fixed ``sqrt(s)``.
+
+        Examples
+        --------
+        >>> parse_process("u u~ > t t~ h").phase_space_dim
+        5
+        """
+        return 3 * self.n_final - 4
 
     @property
     def masses(self) -> np.ndarray:
@@ -112,6 +128,21 @@ def parse_process(text: str, params: SMParameters | dict | None = None) -> Proce
     if orders:
         normal += " " + " ".join(f"{k}<={v}" for k, v in sorted(orders.items()))
     return Process(normal, initial, final, orders, params)
+
+
+def resolve_process(process: str | Process,
+                    params: SMParameters | dict | None = None) -> Process:
+    """The :class:`Process` of a process string, or a :class:`Process` as given.
+
+    With ``params``, a :class:`Process` is parsed again from its text with those parameters;
+    a string is parsed with them (None: MadGraph's defaults). Raises :class:`UsageError` as
+    :func:`parse_process` does.
+    """
+    if isinstance(process, str):
+        return parse_process(process, params)
+    if params is not None:
+        return parse_process(process.text, params)
+    return process
 
 
 def _check_conservation(text: str, initial: tuple[Particle, ...],

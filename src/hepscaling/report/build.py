@@ -23,13 +23,12 @@ from hepscaling.laws.sweep import (
     fit_sweep,
     group_keys,
     load_sweep,
-    n_final_state,
-    phase_space_dim,
-    process_of,
 )
+from hepscaling.physics.process import parse_process
 from hepscaling.records import atomic_write_text, load_records
 from hepscaling.report import plots
 from hepscaling.report.html import Page, Section, interval_text, render_page, table
+from hepscaling.report.processes import process_of
 from hepscaling.report.repetition import repetition_section
 from hepscaling.report.representations import ceiling_section
 
@@ -92,12 +91,13 @@ def _dimension_rows(fits: list[GroupFit]) -> tuple[list[dict], list[str]]:
             missing.append(g.label)
             continue
         try:
-            n_f = n_final_state(process)
+            proc = parse_process(process)
         except UsageError:
             missing.append(g.label)
             continue
         e = g.fit.intervals["alpha"]
-        rows.append({"label": g.label, "process": process, "n_f": n_f, "d": phase_space_dim(n_f),
+        rows.append({"label": g.label, "process": process, "n_f": proc.n_final,
+                     "d": proc.phase_space_dim,
                      "alpha": e.value, "low": e.low, "high": e.high})
     return rows, missing
 

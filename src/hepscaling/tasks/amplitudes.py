@@ -39,6 +39,7 @@ from pydantic import Field
 from hepscaling.data import preprocessing as pre
 from hepscaling.errors import UsageError, require_file
 from hepscaling.models.base import InputKind, InputsSpec, Model
+from hepscaling.physics.process import parse_process
 from hepscaling.tasks.base import Split, Task, TaskConfig, register_task
 from hepscaling.tasks.splits import split_indices
 from hepscaling.train.losses import heteroscedastic_nll, mse
@@ -111,11 +112,11 @@ def _particle_layout(process: str | None, k: int, source: str) -> tuple[tuple[in
     """Type ids ``(k,)`` and number of incoming particles; all distinct without a process."""
     if process is None:
         return tuple(range(k)), 2
-    initial, final = pre.parse_particle_names(process)
-    if len(initial) + len(final) != k:
+    proc = parse_process(process)
+    if len(proc.particles) != k:
         raise UsageError(f"{source}: events have {k} particles but process {process!r} has "
-                         f"{len(initial) + len(final)}; set task.process to the right process")
-    return pre.type_ids(initial + final), len(initial)
+                         f"{len(proc.particles)}; set task.process to the right process")
+    return pre.type_ids(tuple(p.name for p in proc.particles)), proc.n_initial
 
 
 @register_task("amplitude_regression", AmplitudeTaskConfig)

@@ -22,7 +22,7 @@ def records(events):
     counts = [len(e) for e in events]
     flat = np.concatenate(events)
     return ak.unflatten(ak.zip({"px": flat[:, 1], "py": flat[:, 2], "pz": flat[:, 3],
-                                "E": flat[:, 0]}, with_name="Momentum4D"), counts)
+                                "E": flat[:, 0]}), counts)
 
 
 def test_visible_particles_keep_final_non_neutrinos():

@@ -19,7 +19,7 @@ def ca_sequence(jets):
     """One C/A (R = max) clustering per (k, 4) array of ``jets``, as SoftDrop reclusters."""
     flat = np.concatenate(jets)
     particles = ak.unflatten(ak.zip({"px": flat[:, 1], "py": flat[:, 2], "pz": flat[:, 3],
-                                     "E": flat[:, 0]}, with_name="Momentum4D"),
+                                     "E": flat[:, 0]}),
                              [len(j) for j in jets])
     return fastjet.ClusterSequence(particles, fastjet.JetDefinition(
         fastjet.cambridge_algorithm, fastjet.JetDefinition.max_allowable_R))
@@ -70,8 +70,8 @@ def test_a_soft_prong_is_dropped_and_a_balanced_one_kept():
 
 
 def test_no_jets():
-    nothing = ak.unflatten(ak.zip({c: np.zeros(0) for c in ("px", "py", "pz", "E")},
-                                  with_name="Momentum4D"), np.zeros(0, dtype=np.int64))
+    nothing = ak.unflatten(ak.zip({c: np.zeros(0) for c in ("px", "py", "pz", "E")}),
+                           np.zeros(0, dtype=np.int64))
     sequence = fastjet.ClusterSequence(nothing, fastjet.JetDefinition(
         fastjet.cambridge_algorithm, fastjet.JetDefinition.max_allowable_R))
     assert softdrop_mass(sequence, 0.1).shape == (0,)

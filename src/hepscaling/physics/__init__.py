@@ -13,8 +13,9 @@ Conventions (stated once here; every other module points to this docstring):
   particles) — what MadGraph's standalone ``SMATRIX`` returns. No flux, no phase-space weight.
 - Default Standard-Model parameters are those of MadGraph5_aMC@NLO's default ``sm``
   param_card (see :mod:`hepscaling.physics.sm`).
-- Conversions to other libraries (``vector``'s ``(x, y, z, t)``, lgatr multivectors) go
-  through the named converters in :mod:`hepscaling.physics.lorentz`.
+- Kinematics (pT, phi, eta, rapidity, Delta phi wrapped to ``[-pi, pi)``, Delta R, boosts)
+  have one numpy implementation, :mod:`hepscaling.physics.lorentz`, whose docstring states the
+  boundary conventions; the amplitude engine and the jets both use it.
 """
 
 from hepscaling.physics.matrix_element import matrix_element

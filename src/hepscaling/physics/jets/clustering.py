@@ -7,7 +7,8 @@ which wraps FastJet and fastjet-contrib). Parameters follow JetClass (its Delphe
 - jets: anti-kT, R = 0.8, E-scheme, on all visible final-state particles (neutrinos
   removed; generator level, no detector); selected if 500 < pT < 1000 GeV and |eta| < 2;
 - matching (``FatJetMatching``): a signal jet lies within Delta R < 0.8 of the resonance and
-  of each of its decay partons (Delta R in pseudorapidity and azimuth);
+  of each of its decay partons (Delta R in pseudorapidity and azimuth,
+  :func:`hepscaling.physics.lorentz.delta_r`);
 - soft-drop mass: SoftDrop with beta = 0, z_cut = 0.1, R0 = 0.8 on the jet's constituents
   reclustered with Cambridge/Aachen (``BetaSoftDrop 0.0``, ``SymmetryCutSoftDrop 0.1``,
   ``R0SoftDrop 0.8``; R0 plays no role for beta = 0), computed by :mod:`.softdrop` from
@@ -25,6 +26,7 @@ import awkward as ak
 import fastjet
 import numpy as np
 
+from hepscaling.physics import lorentz
 from hepscaling.physics.jets.softdrop import softdrop_mass
 from hepscaling.physics.jets.truth import Truth
 
@@ -43,8 +45,12 @@ fastjet._swig.ClusterSequence.set_fastjet_banner_stream(None)
 
 
 def _momenta(px, py, pz, e, counts) -> ak.Array:
-    """Packed jagged ``{px, py, pz, E}`` records, the layout FastJet's multi-event path reads."""
-    flat = ak.zip({"px": px, "py": py, "pz": pz, "E": e}, with_name="Momentum4D")
+    """Packed jagged ``{px, py, pz, E}`` records, the layout FastJet's multi-event path reads.
+
+    Plain records (no ``vector`` behaviour); kinematics go through
+    :mod:`hepscaling.physics.lorentz`.
+    """
+    flat = ak.zip({"px": px, "py": py, "pz": pz, "E": e})
     return ak.unflatten(flat, counts)
 
 
@@ -92,20 +98,12 @@ class Jets:
 
     def pt(self) -> np.ndarray:
         """float64 (n_events, n_max) GeV, zero for padding."""
-        return np.hypot(self.p4[..., 1], self.p4[..., 2])
-
-    def eta_phi(self) -> tuple[np.ndarray, np.ndarray]:
-        """Pseudorapidity and azimuth, float64 (n_events, n_max) each (padding: 0)."""
-        pt = self.pt()
-        safe = np.where(pt > 0, pt, 1.0)
-        return np.arcsinh(self.p4[..., 3] / safe) * (pt > 0), np.arctan2(self.p4[..., 2],
-                                                                          self.p4[..., 1])
+        return lorentz.pt(self.p4)
 
     def in_window(self) -> np.ndarray:
         """bool (n_events, n_max): 500 < pT < 1000 GeV and |eta| < 2 (JetClass)."""
         pt = self.pt()
-        eta, _ = self.eta_phi()
-        return (pt > PT_MIN) & (pt < PT_MAX) & (np.abs(eta) < ABS_ETA_MAX)
+        return (pt > PT_MIN) & (pt < PT_MAX) & (np.abs(lorentz.eta(self.p4)) < ABS_ETA_MAX)
 
 
 def cluster(particles: ak.Array) -> Jets:
@@ -133,16 +131,6 @@ def select_leading(jets: Jets) -> np.ndarray:
     return np.where(jets.in_window()[:, 0], 0, -1)
 
 
-def _delta_r(eta1, phi1, eta2, phi2) -> np.ndarray:
-    dphi = np.mod(phi1 - phi2 + np.pi, 2 * np.pi) - np.pi
-    return np.hypot(eta1 - eta2, dphi)
-
-
-def _eta_phi(p4: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    pt = np.hypot(p4[..., 1], p4[..., 2])
-    return np.arcsinh(p4[..., 3] / pt), np.arctan2(p4[..., 2], p4[..., 1])
-
-
 def select_matched(jets: Jets, truth: Truth) -> tuple[np.ndarray, np.ndarray]:
     """The highest-pT jet in the window matched to a resonance that contains its decay partons.
 
@@ -160,13 +148,8 @@ def select_matched(jets: Jets, truth: Truth) -> tuple[np.ndarray, np.ndarray]:
     resonance_index : int64 (n_ok,)
         Which resonance the selected jet is matched to (-1 where none).
     """
-    jet_eta, jet_phi = jets.eta_phi()  # (n, J)
-    res_eta, res_phi = _eta_phi(truth.resonance)  # (n, R)
-    par_eta, par_phi = _eta_phi(truth.partons)  # (n, R, K)
-    dr_res = _delta_r(jet_eta[:, :, None], jet_phi[:, :, None],
-                      res_eta[:, None, :], res_phi[:, None, :])  # (n, J, R)
-    dr_par = _delta_r(jet_eta[:, :, None, None], jet_phi[:, :, None, None],
-                      par_eta[:, None], par_phi[:, None])  # (n, J, R, K)
+    dr_res = lorentz.delta_r(jets.p4[:, :, None], truth.resonance[:, None])  # (n, J, R)
+    dr_par = lorentz.delta_r(jets.p4[:, :, None, None], truth.partons[:, None])  # (n, J, R, K)
     matched = (dr_res < JET_R) & (dr_par < JET_R).all(axis=-1) & jets.in_window()[:, :, None]
     any_res = matched.any(axis=-1)  # (n, J)
     has = any_res.any(axis=-1)

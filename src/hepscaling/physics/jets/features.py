@@ -8,7 +8,8 @@ github.com/jet-universe/jetclass_generation; the derived inputs in
   ``part_mask`` marks the real ones;
 - ``part_deta = (eta - jet_eta) * (+1 if jet_eta > 0 else -1)`` (pseudorapidity; the sign
   flip makes the sign of ``part_deta`` point away from the beam on both sides);
-- ``part_dphi = phi - jet_phi`` wrapped to ``[-pi, pi)``;
+- ``part_dphi = phi - jet_phi`` wrapped to ``[-pi, pi)``
+  (:func:`hepscaling.physics.lorentz.delta_phi`);
 - ``part_pt_log = log(pt)``, ``part_e_log = log(E)``, ``part_logptrel = log(pt / jet_pt)``,
   ``part_logerel = log(E / jet_energy)``, ``part_deltaR = hypot(part_deta, part_dphi)``;
 - particle type from the PDG id: electron (|id| = 11), muon (13), photon (22), charged
@@ -25,6 +26,8 @@ from __future__ import annotations
 
 import awkward as ak
 import numpy as np
+
+from hepscaling.physics import lorentz
 
 __all__ = ["JET_FEATURES", "PARTICLE_FEATURES", "jet_features"]
 
@@ -94,18 +97,16 @@ def jet_features(constituents: ak.Array, pid: ak.Array, charge: ak.Array, jet_p4
     count, padded = _padded_by_pt(constituents, pid, charge, max_particles)
     mask = np.arange(max_particles)[None, :] < count[:, None]
     px, py, pz, energy, part_pt = (padded[c] for c in ("px", "py", "pz", "E", "pt"))
+    part_p4 = np.stack([energy, px, py, pz], axis=-1)  # (n_jets, max_particles, 4), 0 padding
     jet_e = jet_p4[:, 0]
-    jet_pt = np.hypot(jet_p4[:, 1], jet_p4[:, 2])
-    jet_eta = np.arcsinh(jet_p4[:, 3] / jet_pt)
-    jet_phi = np.arctan2(jet_p4[:, 2], jet_p4[:, 1])
+    jet_pt = lorentz.pt(jet_p4)
+    jet_eta = lorentz.eta(jet_p4)
 
     safe_pt = np.where(mask, part_pt, 1.0)
     safe_e = np.where(mask, energy, 1.0)
-    eta = np.arcsinh(pz / safe_pt)
-    phi = np.arctan2(py, px)
     sign = np.where(jet_eta > 0, 1.0, -1.0)[:, None]
-    deta = np.where(mask, (eta - jet_eta[:, None]) * sign, 0.0)
-    dphi = np.where(mask, np.mod(phi - jet_phi[:, None] + np.pi, 2 * np.pi) - np.pi, 0.0)
+    deta = np.where(mask, (lorentz.eta(part_p4) - jet_eta[:, None]) * sign, 0.0)
+    dphi = np.where(mask, lorentz.delta_phi(part_p4, jet_p4[:, None]), 0.0)
 
     apid = np.abs(padded["pid"])
     q = padded["charge"]
@@ -129,7 +130,7 @@ def jet_features(constituents: ak.Array, pid: ak.Array, charge: ak.Array, jet_p4
     out = {name: np.asarray(value, dtype=np.float32) for name, value in out.items()}
     out["part_mask"] = mask
     jets = {
-        "jet_pt": jet_pt, "jet_eta": jet_eta, "jet_phi": jet_phi, "jet_energy": jet_e,
+        "jet_pt": jet_pt, "jet_eta": jet_eta, "jet_phi": lorentz.phi(jet_p4), "jet_energy": jet_e,
         "jet_nparticles": count, "jet_sdmass": sdmass,
         **{f"jet_tau{i + 1}": tau[:, i] for i in range(4)},
     }

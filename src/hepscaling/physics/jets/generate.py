@@ -12,6 +12,7 @@ import awkward as ak
 import numpy as np
 
 from hepscaling.errors import UsageError, WorkFailed
+from hepscaling.physics import lorentz
 from hepscaling.physics.jets import clustering
 from hepscaling.physics.jets.features import jet_features
 from hepscaling.physics.jets.processes import LABELS, JetClassSpec, jet_class, make_pythia
@@ -62,9 +63,7 @@ def jets_from_events(batch: ak.Array, spec: JetClassSpec, pythia,
         chosen[events] = jet_index
         rows = np.flatnonzero(jet_index >= 0)
         res = truth.resonance[rows, res_index[rows]]
-        res_pt = np.hypot(res[:, 1], res[:, 2])
-        aux[events[rows]] = np.stack([res_pt, np.arcsinh(res[:, 3] / res_pt),
-                                      np.arctan2(res[:, 2], res[:, 1]),
+        aux[events[rows]] = np.stack([lorentz.pt(res), lorentz.eta(res), lorentz.phi(res),
                                       truth.resonance_pid[rows, res_index[rows]]], axis=1)
     event = np.flatnonzero(chosen >= 0)
     constituents, cpid = clustering.jet_constituents(particles, pid, jets, event, chosen[event])

@@ -40,8 +40,8 @@ from hepscaling.data import preprocessing as pre
 from hepscaling.errors import UsageError, require_file
 from hepscaling.models.base import InputKind, InputsSpec, Model
 from hepscaling.tasks.base import Split, Task, TaskConfig, register_task
+from hepscaling.tasks.losses import heteroscedastic_nll, mse
 from hepscaling.tasks.splits import split_indices
-from hepscaling.train.losses import heteroscedastic_nll, mse
 
 __all__ = ["AmplitudeTask", "AmplitudeTaskConfig", "random_lorentz"]
 

@@ -56,13 +56,13 @@ from typing import ClassVar, Literal
 import numpy as np
 import torch
 from pydantic import Field, field_validator
-from torch.nn import functional as F
 
 from hepscaling.data.jets import LABELS
 from hepscaling.data.preprocessing import standardize
 from hepscaling.errors import UsageError
 from hepscaling.models.base import InputKind, InputsSpec, Model
 from hepscaling.tasks.base import Split, Task, TaskConfig, register_task
+from hepscaling.tasks.losses import cross_entropy
 from hepscaling.tasks.splits import split_indices
 from hepscaling.tasks.tagging_metrics import classification_metrics
 
@@ -317,7 +317,7 @@ class JetTaggingTask(Task):
 
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Mean cross-entropy of logits ``(B, n_classes)`` against int64 labels ``(B,)``."""
-        return F.cross_entropy(output, target)
+        return cross_entropy(output, target)
 
     @torch.no_grad()
     def predict(self, model: Model, split: Split | Literal["train"],

@@ -50,7 +50,7 @@ def test_invariant_inputs_are_lorentz_invariant(toy_h5, tmp_path):
     path = tmp_path / "moved.npy"
     np.save(path, np.concatenate([moved.reshape(len(p), -1), me2[:, None]], axis=1))
     a, b = make_task(toy_h5), make_task(path, process=PROCESS)
-    assert a.inputs_spec.n_invariants == 10
+    assert a.inputs_spec.n_features == 10
     assert torch.allclose(a._x["test"], b._x["test"], atol=1e-4)
 
 
@@ -141,5 +141,5 @@ def test_process_must_match_the_file(toy_h5, tmp_path):
 def test_spec_from_config_reads_only_metadata(toy_h5):
     spec = AmplitudeTask.spec_from_config(AmplitudeTaskConfig(dataset=str(toy_h5)),
                                           "heteroscedastic")
-    assert (spec.n_invariants, spec.n_particles, spec.n_outputs) == (10, 5, 2)
+    assert (spec.n_features, spec.n_particles, spec.n_outputs) == (10, 5, 2)
     assert spec.particle_types == (0, 1, 2, 2, 2)

@@ -127,7 +127,7 @@ class AmplitudeTask(Task):
         path = require_file(cfg.dataset, "amplitude file")
         k, recorded = _peek(str(path.resolve()), os.stat(path).st_mtime_ns)
         types, _ = _particle_layout(cfg.process or recorded, k, str(path))
-        return InputsSpec(n_invariants=k * (k - 1) // 2, n_particles=k, particle_types=types,
+        return InputsSpec(n_features=k * (k - 1) // 2, n_particles=k, particle_types=types,
                           n_outputs=2 if loss == "heteroscedastic" else 1)
 
     def __init__(self, cfg: AmplitudeTaskConfig, *, loss: str, input_kind: InputKind,
@@ -140,7 +140,7 @@ class AmplitudeTask(Task):
                                             data.n_particles, source)
         k = data.n_particles
         self.cfg, self.loss_kind, self.input_kind, self.device = cfg, loss, input_kind, device
-        self.inputs_spec = InputsSpec(n_invariants=k * (k - 1) // 2, n_particles=k,
+        self.inputs_spec = InputsSpec(n_features=k * (k - 1) // 2, n_particles=k,
                                       particle_types=types,
                                       n_outputs=2 if loss == "heteroscedastic" else 1)
         self.n_train = cfg.n_train
@@ -164,7 +164,7 @@ class AmplitudeTask(Task):
 
     def train_batch(self, index: torch.Tensor,
                     generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """Inputs ``(B, n_invariants)`` or ``(B, k, 4)`` and targets ``(B,)`` of ``index``."""
+        """Inputs ``(B, n_features)`` or ``(B, k, 4)`` and targets ``(B,)`` of ``index``."""
         x = self._x["train"].index_select(0, index)
         if self.input_kind == "momenta" and self.cfg.augmentation != "none":
             lam = random_lorentz(

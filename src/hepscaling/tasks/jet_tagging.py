@@ -49,7 +49,6 @@ import functools
 import glob
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -66,7 +65,7 @@ from hepscaling.tasks.losses import cross_entropy
 from hepscaling.tasks.splits import split_indices
 from hepscaling.tasks.tagging_metrics import classification_metrics
 
-__all__ = ["HIGH_LEVEL", "PARTICLE_INPUTS", "JetInputsSpec", "JetTaggingConfig",
+__all__ = ["HIGH_LEVEL", "PARTICLE_INPUTS", "JetTaggingConfig",
            "JetTaggingTask", "high_level_observables"]
 
 #: Per-particle input features after the four-momentum (JetClass's ``pf_features`` without
@@ -175,13 +174,6 @@ class JetTaggingConfig(TaskConfig):
         return value
 
 
-@dataclass(frozen=True)
-class JetInputsSpec(InputsSpec):
-    """:class:`InputsSpec` plus the per-particle feature count F of the constituent input."""
-
-    n_particle_features: int = 0
-
-
 def _root_files(pattern: str) -> list[str]:
     files = sorted(glob.glob(pattern))
     if not files:
@@ -247,11 +239,10 @@ class JetTaggingTask(Task):
     """Jet classification; inputs and integer labels held on ``device`` as tensors."""
 
     @classmethod
-    def spec_from_config(cls, cfg: JetTaggingConfig, loss: str) -> JetInputsSpec:
+    def spec_from_config(cls, cfg: JetTaggingConfig, loss: str) -> InputsSpec:
         classes, width = _peek(cfg, _mtime(cfg.dataset))
-        return JetInputsSpec(n_invariants=len(cfg.high_level), n_particles=width,
-                             particle_types=(0,) * width, n_outputs=len(classes),
-                             n_particle_features=len(PARTICLE_INPUTS))
+        return InputsSpec(n_outputs=len(classes), n_features=len(cfg.high_level),
+                          n_particles=width, n_particle_features=len(PARTICLE_INPUTS))
 
     def __init__(self, cfg: JetTaggingConfig, *, loss: str, input_kind: InputKind,
                  device: torch.device) -> None:

@@ -117,12 +117,14 @@ def test_metrics_against_amplitude_space_formulas(toy_h5):
     assert got["pull_std"] == pytest.approx(np.std(pull, ddof=1), rel=1e-6)
     assert got["coverage_1sigma"] == pytest.approx(np.mean(np.abs(pull) < 1))
 
-    hist = task.histograms(model=None, split="test")["test_pull"]
+    numbers, histograms = task.final_metrics(model=None, split="test")
+    assert numbers == {} and list(histograms) == ["pull"]
+    hist = histograms["pull"]
     expected, _ = np.histogram(np.clip(pull, -5, 5), bins=np.linspace(-5, 5, 41))
     assert hist["edges"] == pytest.approx(np.linspace(-5, 5, 41).tolist())
     assert hist["counts"] == expected.tolist()
     assert sum(hist["counts"]) == y.shape[0]
-    assert make_task(toy_h5, loss="mse").histograms(model=None, split="test") == {}
+    assert make_task(toy_h5, loss="mse").final_metrics(model=None, split="test") == ({}, {})
     assert got["coverage_2sigma"] == pytest.approx(np.mean(np.abs(pull) < 2))
     nll = np.mean(0.5 * (yd - pd) ** 2 * np.exp(-2 * out[:, 1].double().numpy())
                   + out[:, 1].double().numpy())

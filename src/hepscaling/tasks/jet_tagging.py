@@ -45,9 +45,7 @@ QCD among the classes, for every other class ``s`` the background rejection ``re
 
 from __future__ import annotations
 
-import functools
 import glob
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -60,7 +58,7 @@ from hepscaling.data.jets import LABELS
 from hepscaling.data.preprocessing import standardize
 from hepscaling.errors import UsageError
 from hepscaling.models.base import InputKind, InputsSpec, Model
-from hepscaling.tasks.base import Split, Task, TaskConfig, register_task
+from hepscaling.tasks.base import Split, Task, TaskConfig, peek_cache, register_task
 from hepscaling.tasks.losses import cross_entropy
 from hepscaling.tasks.splits import split_indices
 from hepscaling.tasks.tagging_metrics import classification_metrics
@@ -200,11 +198,10 @@ def _read(cfg: JetTaggingConfig, fields: tuple[str, ...],
     return arrays
 
 
-@functools.cache
-def _peek(cfg: JetTaggingConfig, mtime_ns: int) -> tuple[tuple[str, ...], int]:
+@peek_cache
+def _peek(cfg: JetTaggingConfig) -> tuple[tuple[str, ...], int]:
     """Class names and constituent slots P of ``cfg``'s dataset (HDF5: reads the labels and
     one row; ROOT: reads the files)."""
-    del mtime_ns  # part of the cache key only
     if cfg.dataset.endswith(".root"):
         arrays = _read(cfg, ("part_mask",))
         labels, width = arrays["label"], arrays["part_mask"].shape[1]
@@ -226,12 +223,13 @@ def _peek(cfg: JetTaggingConfig, mtime_ns: int) -> tuple[tuple[str, ...], int]:
     return classes, width
 
 
-def _mtime(dataset: str) -> int:
+def _files(dataset: str) -> list[str]:
+    """The files of ``task.dataset`` (one HDF5 file or the ROOT files of a glob pattern)."""
     files = _root_files(dataset) if dataset.endswith(".root") else [dataset]
     for path in files:
         if not Path(path).is_file():
             raise UsageError(f"jet file not found: {path} (check task.dataset)")
-    return max(os.stat(path).st_mtime_ns for path in files)
+    return files
 
 
 @register_task("jet_tagging", JetTaggingConfig)
@@ -240,7 +238,7 @@ class JetTaggingTask(Task):
 
     @classmethod
     def spec_from_config(cls, cfg: JetTaggingConfig, loss: str) -> InputsSpec:
-        classes, width = _peek(cfg, _mtime(cfg.dataset))
+        classes, width = _peek(cfg, _files(cfg.dataset))
         return InputsSpec(n_outputs=len(classes), n_features=len(cfg.high_level),
                           n_particles=width, n_particle_features=len(PARTICLE_INPUTS))
 
@@ -255,7 +253,7 @@ class JetTaggingTask(Task):
                              "choose one of these model families")
         self.cfg, self.device, self.input_kind = cfg, device, input_kind
         self.inputs_spec = self.spec_from_config(cfg, loss)
-        self.classes = _peek(cfg, _mtime(cfg.dataset))[0]
+        self.classes = _peek(cfg, _files(cfg.dataset))[0]
         self.n_train = cfg.n_train
         fields = (_HIGH_LEVEL_FIELDS if input_kind != "constituents"
                   else ("part_mask", *_P4, *PARTICLE_INPUTS))
@@ -266,18 +264,14 @@ class JetTaggingTask(Task):
         kept = np.flatnonzero(target >= 0)
         index = {s: kept[i] for s, i in split_indices(kept.size, cfg.n_train, cfg.n_val,
                                                      cfg.n_test, cfg.split_seed).items()}
-        self._y = {s: torch.as_tensor(target[i], dtype=torch.long, device=device)
-                   for s, i in index.items()}
+        self._y = {s: self.tensor(target[i], torch.long) for s, i in index.items()}
         if input_kind == "constituents":
             self._x = self._constituents(arrays, index)
         else:
             feats = {s: high_level_observables({k: v[i] for k, v in arrays.items()},
                                                cfg.high_level) for s, i in index.items()}
-            self._x = {s: self._tensor(standardize(f, feats["train"])[0])
+            self._x = {s: self.tensor(standardize(f, feats["train"])[0])
                        for s, f in feats.items()}
-
-    def _tensor(self, a: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32, device=self.device)
 
     def _constituents(self, arrays: dict[str, np.ndarray],
                       index: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
@@ -298,7 +292,7 @@ class JetTaggingTask(Task):
                 if c < _N_CONTINUOUS:
                     value = (value - mean[c]) / std[c]
                 x[..., 5 + c] = np.where(mask, value, 0.0)
-            out[split] = self._tensor(x)
+            out[split] = self.tensor(x)
         return out
 
     def train_batch(self, index: torch.Tensor,
@@ -310,7 +304,10 @@ class JetTaggingTask(Task):
         """Mean cross-entropy of logits ``(B, n_classes)`` against int64 labels ``(B,)``."""
         return cross_entropy(output, target)
 
-    @torch.no_grad()
+    def inputs(self, split: Split | Literal["train"]) -> torch.Tensor:
+        """Inputs of a whole split: ``(n, P, 5 + F)`` constituents or ``(n, H)`` observables."""
+        return self._x[split]
+
     def predict(self, model: Model, split: Split | Literal["train"],
                 batch_size: int = 8192) -> torch.Tensor:
         """Logits on a whole split, float32 ``(n, n_classes)``, in eval mode (constituent
@@ -318,11 +315,7 @@ class JetTaggingTask(Task):
         x = self._x[split]
         if x.ndim == 3:
             batch_size = max(1, min(batch_size, _PAIR_BUDGET // x.shape[1] ** 2))
-        was_training = model.training
-        model.eval()
-        out = torch.cat([model(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)])
-        model.train(was_training)
-        return out
+        return super().predict(model, split, batch_size)
 
     @torch.no_grad()
     def evaluate(self, model: Model, split: Split, batch_size: int = 8192) -> dict[str, float]:

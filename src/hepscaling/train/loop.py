@@ -4,7 +4,14 @@
 builds the model, and trains with AdamW under a warmup + cosine / WSD / constant schedule and
 gradient clipping. Every ``eval_every`` steps (and at the last step) it evaluates on the
 validation set, appends the curves, writes ``run.log``, the record (status ``running``) and an
-atomic checkpoint. At the end the test set is evaluated and the record gets status ``done``.
+atomic checkpoint. At the end the test set is evaluated, the task's expensive
+:meth:`~hepscaling.tasks.base.Task.final_metrics` run once (numbers and histograms recorded as
+``test_<name>``), and the record gets status ``done``.
+
+Step: ``inputs, target = task.train_batch(...)``; the model is called as ``model(*inputs)`` when
+the task hands it a tuple (models with several inputs), else ``model(inputs)``; the training
+loss is ``task.loss(output, target)`` plus :meth:`~hepscaling.models.base.Model.extra_loss`
+when the model contributes one (e.g. the KL divergence of Bayesian layers).
 
 Stopping: ``completed`` (planned steps done), ``early_stopping`` (validation loss not improved
 for ``early_stopping_patience`` evaluations; the best model is restored for the test metrics) or
@@ -160,7 +167,9 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
             for group, peak in zip(optimizer.param_groups, peak_lrs, strict=True):
                 group["lr"] = peak * lr_factor
             x, y = task.train_batch(index, generator)
-            loss = task.loss(model(x), y)
+            loss = task.loss(model(*x) if isinstance(x, tuple) else model(x), y)
+            if (extra := model.extra_loss()) is not None:
+                loss = loss + extra
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if tc.grad_clip is not None:
@@ -224,7 +233,9 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
         test = task.evaluate(model, "test", tc.eval_batch_size)
         record.metrics.update({f"val_{k}": v for k, v in final_val.items()})
         record.metrics.update({f"test_{k}": v for k, v in test.items()})
-        record.histograms = task.histograms(model, "test", tc.eval_batch_size)
+        numbers, histograms = task.final_metrics(model, "test", tc.eval_batch_size)
+        record.metrics.update({f"test_{k}": v for k, v in numbers.items()})
+        record.histograms = {f"test_{k}": v for k, v in histograms.items()}
         record.status = "done"
     record.finished_at = utc_now()
     write_record(record, run_dir)

@@ -40,7 +40,7 @@ Loss: cross-entropy of the logits (``loss: cross_entropy``). Metrics
 ``auc_<name>`` (score = softmax probability of the class) and their mean ``auc_macro``; with
 QCD among the classes, for every other class ``s`` the background rejection ``rej50_<s>`` =
 1 / eps_B at 50% signal efficiency of the score ``p_s / (p_s + p_QCD)`` on ``s`` and QCD jets
-(:func:`~hepscaling.tasks.tagging_metrics.rejection`; ``inf`` if no QCD jet passes).
+(:func:`~hepscaling.metrics.roc.rejection`; ``inf`` if no QCD jet passes).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ from hepscaling.models.base import InputKind, InputsSpec, Model
 from hepscaling.tasks.base import Split, Task, TaskConfig, peek_cache, register_task
 from hepscaling.tasks.losses import cross_entropy
 from hepscaling.tasks.splits import split_indices
-from hepscaling.tasks.tagging_metrics import classification_metrics
+from hepscaling.metrics.roc import classification_metrics
 
 __all__ = ["HIGH_LEVEL", "PARTICLE_INPUTS", "JetTaggingConfig",
            "JetTaggingTask", "high_level_observables"]

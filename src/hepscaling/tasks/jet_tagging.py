@@ -57,11 +57,11 @@ from pydantic import Field, field_validator
 from hepscaling.data.jets import LABELS
 from hepscaling.data.preprocessing import standardize
 from hepscaling.errors import UsageError
+from hepscaling.metrics.roc import classification_metrics
 from hepscaling.models.base import InputKind, InputsSpec, Model
 from hepscaling.tasks.base import Split, Task, TaskConfig, peek_cache, register_task
 from hepscaling.tasks.losses import cross_entropy
 from hepscaling.tasks.splits import split_indices
-from hepscaling.metrics.roc import classification_metrics
 
 __all__ = ["HIGH_LEVEL", "PARTICLE_INPUTS", "JetTaggingConfig",
            "JetTaggingTask", "high_level_observables"]

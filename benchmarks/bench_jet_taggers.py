@@ -23,8 +23,8 @@ import argparse  # noqa: E402  (thread limits must be set before torch is import
 import torch  # noqa: E402
 
 from _common import markdown_table, matmul_peak, run_meta, timed_steps, write_results  # noqa: E402
-from hepscaling.models.base import build_model  # noqa: E402
-from hepscaling.tasks.jet_tagging import PARTICLE_INPUTS, JetInputsSpec  # noqa: E402
+from hepscaling.models.base import InputsSpec, build_model  # noqa: E402
+from hepscaling.tasks.jet_tagging import PARTICLE_INPUTS  # noqa: E402
 from hepscaling.train.flops import TRAIN_FLOPS_FACTOR  # noqa: E402
 
 SEED = 0
@@ -59,9 +59,8 @@ def inputs(family: str, batch: int, slots: int, generator: torch.Generator) -> t
 
 def bench_model(family: str, slots: int, extra: dict, batch: int, seconds: float) -> dict:
     """Samples per CPU second of one model; at least 3 timed steps after 2 warm-up steps."""
-    spec = JetInputsSpec(n_invariants=N_HIGH_LEVEL, n_particles=slots,
-                         particle_types=(0,) * slots, n_outputs=N_CLASSES,
-                         n_particle_features=len(PARTICLE_INPUTS))
+    spec = InputsSpec(n_outputs=N_CLASSES, n_features=N_HIGH_LEVEL, n_particles=slots,
+                      n_particle_features=len(PARTICLE_INPUTS))
     torch.manual_seed(SEED)
     model = build_model({"family": family, **extra}, spec)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)

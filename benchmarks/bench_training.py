@@ -95,7 +95,7 @@ def bare_step_rate(width: int, batch: int, steps: int, repeats: int = 5) -> floa
     task, schedule, evaluation or checkpoint), best of ``repeats`` stretches of ``steps``."""
     torch.manual_seed(0)
     model = build_model({"family": "mlp", "width": width, "depth": 3},
-                        InputsSpec(n_invariants=10, n_particles=5, particle_types=(0, 1, 2, 2, 2)))
+                        InputsSpec(n_features=10, n_particles=5, particle_types=(0, 1, 2, 2, 2)))
     optimizer = torch.optim.AdamW(model.param_groups(1e-3, 0.0), fused=True)
     x, y = torch.randn(N_TRAIN, 10), torch.randn(N_TRAIN)
     order = torch.randperm(N_TRAIN)

@@ -28,7 +28,7 @@ from _common import markdown_table, matmul_peak, run_meta, timed_steps, write_re
 from hepscaling.models.base import InputsSpec, build_model  # noqa: E402
 from hepscaling.train.flops import TRAIN_FLOPS_FACTOR  # noqa: E402
 
-SPEC = InputsSpec(n_invariants=10, n_particles=5, particle_types=(0, 1, 2, 3, 4))
+SPEC = InputsSpec(n_features=10, n_particles=5, particle_types=(0, 1, 2, 3, 4))
 SEED = 0
 # (family, size label, model config): similar N per size across the families
 MODELS = [

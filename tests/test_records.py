@@ -81,3 +81,23 @@ def test_bad_inputs_are_usage_errors(tmp_path):
     (tmp_path / "record.json").write_text(json.dumps({"run_id": "x"}))
     with pytest.raises(UsageError, match="malformed run record"):
         read_record(tmp_path)
+
+
+def test_logging_to_writes_each_line_once_and_only_this_threads(tmp_path):
+    import logging
+    import threading
+
+    from hepscaling.records import LOG_NAME, logging_to
+
+    log = logging.getLogger("hepscaling.test")
+    path = tmp_path / LOG_NAME
+    with logging_to(path), logging_to(tmp_path / "." / LOG_NAME):  # nested: the same file
+        log.info("outer and inner")
+        other = threading.Thread(target=lambda: log.warning("from another thread"))
+        other.start()
+        other.join()
+    log.warning("after the block")
+    lines = path.read_text().splitlines()
+    assert len(lines) == 1 and lines[0].endswith("INFO hepscaling.test: outer and inner")
+    assert not logging.getLogger().handlers or all(
+        getattr(h, "baseFilename", None) != str(path) for h in logging.getLogger().handlers)

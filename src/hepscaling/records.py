@@ -6,16 +6,22 @@ time, device, final metrics and metric curves versus step. Records are written a
 (temporary file + rename), so a killed process never leaves a half-written record, and a
 directory of records can be re-scanned at any time.
 
-Layout: each run owns a directory holding ``record.json`` (plus its checkpoint and log); a sweep
-directory holds many such run directories, found by :func:`load_records`.
+Layout: each run owns a directory holding ``record.json`` (:data:`RECORD_NAME`), its checkpoint
+``checkpoint.pt`` (:data:`CHECKPOINT_NAME`) and its log ``run.log`` (:data:`LOG_NAME`, written
+through :func:`logging_to` by the training loop and the sweep worker); a sweep directory holds
+many such run directories, found by :func:`load_records`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -25,11 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from hepscaling.errors import UsageError
 
 __all__ = [
+    "CHECKPOINT_NAME",
+    "LOG_NAME",
     "RECORD_NAME",
     "RunRecord",
     "atomic_write_text",
     "config_hash",
     "load_records",
+    "logging_to",
     "read_record",
     "records_frame",
     "utc_now",
@@ -37,6 +46,9 @@ __all__ = [
 ]
 
 RECORD_NAME = "record.json"
+CHECKPOINT_NAME = "checkpoint.pt"
+LOG_NAME = "run.log"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 Status = Literal["running", "done", "failed", "diverged"]
 
 
@@ -169,3 +181,42 @@ def records_frame(records: list[RunRecord]):
     fixed = ["run_id", "status", "seed", "N", "D", "C", "epochs", "steps", "samples_seen",
              "wall_time", "device", "stop_reason", "error"]
     return pd.DataFrame(rows, columns=None if rows else fixed)
+
+
+class _RunLogHandler(logging.FileHandler):
+    """Appends the log records of one thread to a run log."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, encoding="utf-8")
+        self.thread = threading.get_ident()
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread == self.thread and super().filter(record)
+
+
+@contextmanager
+def logging_to(path: str | os.PathLike) -> Iterator[logging.FileHandler]:
+    """Send this thread's log records (``hepscaling`` loggers from INFO, others from their own
+    level) to ``path``, appending, while the block runs.
+
+    Nested use for the same file and thread (the sweep worker around the training loop) adds
+    no second handler, so every line is written once. Yields the file handler.
+    """
+    path = Path(path).resolve()
+    root, package = logging.getLogger(), logging.getLogger("hepscaling")
+    for handler in root.handlers:
+        if (isinstance(handler, _RunLogHandler) and handler.baseFilename == str(path)
+                and handler.thread == threading.get_ident()):
+            yield handler
+            return
+    handler = _RunLogHandler(path)
+    old_level = package.level
+    package.setLevel(logging.INFO)
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        package.setLevel(old_level)
+        handler.close()

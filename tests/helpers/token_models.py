@@ -28,7 +28,7 @@ TYPES = (0, 0, 1, 2, 3)
 
 def spec(n_outputs: int = 1) -> InputsSpec:
     """Inputs of a k = 5 process with two identical incoming particles."""
-    return InputsSpec(n_invariants=10, n_particles=5, particle_types=TYPES, n_outputs=n_outputs)
+    return InputsSpec(n_features=10, n_particles=5, particle_types=TYPES, n_outputs=n_outputs)
 
 
 def events(n: int, seed: int) -> np.ndarray:

@@ -9,7 +9,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from hepscaling.models.base import InputsSpec, build_model
 from hepscaling.models.hl_dense import HighLevelDense
 
-SPEC = InputsSpec(n_invariants=11, n_particles=0, particle_types=(), n_outputs=5)
+SPEC = InputsSpec(n_features=11, n_particles=0, particle_types=(), n_outputs=5)
 
 
 @pytest.mark.parametrize(("width", "depth", "ratio"), [(16, 1, 2), (32, 0, 2), (48, 3, 4)])

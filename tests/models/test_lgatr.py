@@ -48,7 +48,7 @@ def test_forward_flops_dominated_by_dense_equivariant_linears():
     ``nn.Linear`` 2 x in x out; attention, norms and the geometric product come on top.
     """
     model = build(TINY)
-    k = model.spec.n_particles
+    k = model.n_particles
     dense = 0
     for module in model.modules():
         if isinstance(module, EquiLinear):

@@ -7,8 +7,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from hepscaling.models.base import InputsSpec, build_model
 from hepscaling.models.mlp import MLP, MuPMLP
 
-SPEC = InputsSpec(n_invariants=10, n_particles=5, particle_types=(0, 1, 2, 2, 2), n_outputs=1)
-HET = InputsSpec(n_invariants=10, n_particles=5, particle_types=(0, 1, 2, 2, 2), n_outputs=2)
+SPEC = InputsSpec(n_features=10, n_particles=5, particle_types=(0, 1, 2, 2, 2), n_outputs=1)
+HET = InputsSpec(n_features=10, n_particles=5, particle_types=(0, 1, 2, 2, 2), n_outputs=2)
 
 
 def _weights(n_in: int, width: int, depth: int, n_out: int) -> int:
@@ -19,11 +19,11 @@ def _weights(n_in: int, width: int, depth: int, n_out: int) -> int:
 @pytest.mark.parametrize(("width", "depth", "spec"), [(16, 1, SPEC), (64, 3, HET), (256, 4, SPEC)])
 def test_n_params_and_forward_flops(family, width, depth, spec):
     model = build_model({"family": family, "width": width, "depth": depth}, spec)
-    weights = _weights(spec.n_invariants, width, depth, spec.n_outputs)
+    weights = _weights(spec.n_features, width, depth, spec.n_outputs)
     biases = depth * width + spec.n_outputs
     assert model.n_params() == weights + biases
     assert model.forward_flops() == 2 * weights
-    x = torch.randn(32, spec.n_invariants)
+    x = torch.randn(32, spec.n_features)
     with FlopCounterMode(display=False) as counter:
         out = model(x)
     assert out.shape == (32, spec.n_outputs)
@@ -31,7 +31,7 @@ def test_n_params_and_forward_flops(family, width, depth, spec):
     with FlopCounterMode(display=False) as counter:
         model(x).sum().backward()
     # backward: weight gradients everywhere, input gradients except into the first layer
-    expected = 32 * (3 * model.forward_flops() - 2 * spec.n_invariants * width)
+    expected = 32 * (3 * model.forward_flops() - 2 * spec.n_features * width)
     assert counter.get_total_flops() == expected
     if depth >= 3:  # hidden layers dominate: the "3 x forward" rule holds to a few per cent
         assert 0.95 < expected / (32 * 3 * model.forward_flops()) <= 1.0

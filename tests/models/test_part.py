@@ -8,9 +8,8 @@ import torch
 
 from hepscaling.errors import UsageError
 from hepscaling.models.base import InputsSpec, build_model
+from hepscaling.models.flops import counted_flops_per_sample
 from hepscaling.models.part import ParticleTransformer, pair_features
-from hepscaling.models.tokens import counted_flops_per_sample
-from hepscaling.tasks.jet_tagging import JetInputsSpec
 
 N_FEATURES = 13
 TINY = {"family": "part", "width": 16, "depth": 2, "heads": 2, "pair_width": 8}
@@ -18,10 +17,9 @@ VARIANTS = [{}, {"readout": "mean"}, {"interaction": False},
             {"readout": "mean", "interaction": False, "class_depth": 3}]
 
 
-def spec(n_particles: int, n_outputs: int = 3) -> JetInputsSpec:
-    return JetInputsSpec(n_invariants=5, n_particles=n_particles,
-                         particle_types=(0,) * n_particles, n_outputs=n_outputs,
-                         n_particle_features=N_FEATURES)
+def spec(n_particles: int, n_outputs: int = 3) -> InputsSpec:
+    return InputsSpec(n_outputs=n_outputs, n_features=5, n_particles=n_particles,
+                      n_particle_features=N_FEATURES)
 
 
 def constituents(n_jets: int, n_slots: int, n_real: int, seed: int) -> torch.Tensor:
@@ -124,8 +122,8 @@ def test_forward_flops_match_flop_counter(variant):
 
 
 def test_needs_particle_features():
-    plain = InputsSpec(n_invariants=5, n_particles=8, particle_types=(0,) * 8, n_outputs=2)
-    with pytest.raises(UsageError, match="jet_tagging"):
+    plain = InputsSpec(n_outputs=2, n_features=5, n_particles=8, particle_types=(0,) * 8)
+    with pytest.raises(UsageError, match="'part' needs n_particle_features"):
         build_model(TINY, plain)
     with pytest.raises(UsageError, match="heads"):
         build_model({**TINY, "width": 10, "heads": 4}, spec(8))

@@ -50,7 +50,7 @@ def test_invariant_inputs_are_lorentz_invariant(toy_h5, tmp_path):
     path = tmp_path / "moved.npy"
     np.save(path, np.concatenate([moved.reshape(len(p), -1), me2[:, None]], axis=1))
     a, b = make_task(toy_h5), make_task(path, process=PROCESS)
-    assert a.inputs_spec.n_invariants == 10
+    assert a.inputs_spec.n_features == 10
     assert torch.allclose(a._x["test"], b._x["test"], atol=1e-4)
 
 
@@ -117,12 +117,14 @@ def test_metrics_against_amplitude_space_formulas(toy_h5):
     assert got["pull_std"] == pytest.approx(np.std(pull, ddof=1), rel=1e-6)
     assert got["coverage_1sigma"] == pytest.approx(np.mean(np.abs(pull) < 1))
 
-    hist = task.histograms(model=None, split="test")["test_pull"]
+    numbers, histograms = task.final_metrics(model=None, split="test")
+    assert numbers == {} and list(histograms) == ["pull"]
+    hist = histograms["pull"]
     expected, _ = np.histogram(np.clip(pull, -5, 5), bins=np.linspace(-5, 5, 41))
     assert hist["edges"] == pytest.approx(np.linspace(-5, 5, 41).tolist())
     assert hist["counts"] == expected.tolist()
     assert sum(hist["counts"]) == y.shape[0]
-    assert make_task(toy_h5, loss="mse").histograms(model=None, split="test") == {}
+    assert make_task(toy_h5, loss="mse").final_metrics(model=None, split="test") == ({}, {})
     assert got["coverage_2sigma"] == pytest.approx(np.mean(np.abs(pull) < 2))
     nll = np.mean(0.5 * (yd - pd) ** 2 * np.exp(-2 * out[:, 1].double().numpy())
                   + out[:, 1].double().numpy())
@@ -151,5 +153,5 @@ def test_bad_process_strings_get_the_engine_error(toy_h5, process, message):
 def test_spec_from_config_reads_only_metadata(toy_h5):
     spec = AmplitudeTask.spec_from_config(AmplitudeTaskConfig(dataset=str(toy_h5)),
                                           "heteroscedastic")
-    assert (spec.n_invariants, spec.n_particles, spec.n_outputs) == (10, 5, 2)
+    assert (spec.n_features, spec.n_particles, spec.n_outputs) == (10, 5, 2)
     assert spec.particle_types == (0, 1, 2, 2, 2)

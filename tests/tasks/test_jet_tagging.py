@@ -81,7 +81,7 @@ def test_constituent_inputs(jets_h5):
 def test_high_level_mass_equals_constituent_sum(jets_h5):
     """Jet mass from (E, pT, eta) = invariant mass of the constituents for jets whose
     constituents all fit into the stored slots."""
-    from hepscaling.tasks.jet_tagging import HIGH_LEVEL
+    from hepscaling.physics.jets.observables import OBSERVABLES
 
     arrays = read_jets(jets_h5)
     whole = arrays["jet_nparticles"] <= SLOTS
@@ -89,7 +89,7 @@ def test_high_level_mass_equals_constituent_sum(jets_h5):
     p = np.stack([arrays[k].astype(np.float64) for k in ("part_energy", "part_px", "part_py",
                                                          "part_pz")], axis=-1).sum(axis=1)
     m_sum = np.sqrt(p[:, 0] ** 2 - (p[:, 1:] ** 2).sum(axis=1))
-    assert HIGH_LEVEL["mass"](arrays)[whole] == pytest.approx(m_sum[whole], rel=2e-3, abs=0.05)
+    assert OBSERVABLES["mass"](arrays)[whole] == pytest.approx(m_sum[whole], rel=2e-3, abs=0.05)
     task = make_task(jets_h5)
     assert task._x["train"].shape == (130, 12)
     assert torch.allclose(task._x["train"].mean(0), torch.zeros(12), atol=1e-5)

@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from helpers.amplitude_files import toy_config, write_toy_amplitudes
+from helpers.toy_loop import register_toys, toy_run_config
 from hepscaling.errors import UsageError
+from hepscaling.models.base import InputsSpec, build_model
 from hepscaling.records import read_record
 from hepscaling.train.flops import training_flops_per_sample
 from hepscaling.train.loop import run_training
@@ -158,3 +160,44 @@ def test_schedule_reaches_zero_at_last_step(toy_h5, tmp_path):
     expected = [3e-3 * 0.5 * (1 + math.cos(math.pi * s / 40)) for s in (9, 19, 29, 39)]
     assert lr == pytest.approx(expected)
 
+
+
+@pytest.fixture
+def toys(monkeypatch):
+    register_toys(monkeypatch)
+
+
+def test_a_model_with_two_inputs_gets_the_tuple_unpacked(toys, tmp_path):
+    cfg = toy_run_config({"family": "toy_pair"}, {"two_inputs": True})
+    record = run_training(cfg, tmp_path)
+    assert record.status == "done"
+    assert record.metrics["test_loss"] < 1e-3 < record.curves["train_loss"][0]
+    assert record.metrics["test_mean_output"] == pytest.approx(0.0, abs=0.5)  # final_metrics
+    assert sum(record.histograms["test_sign"]["counts"]) == 256
+    with pytest.raises(TypeError, match="positional argument"):  # one input, not unpacked
+        run_training(toy_run_config({"family": "toy_pair"}), tmp_path / "single")
+
+
+def test_the_extra_loss_enters_the_training_loss(toys, tmp_path):
+    # one step with a vanishing learning rate: the recorded training loss is that of the
+    # initial weights, with the penalty added; the validation loss does not include it
+    runs = {p: run_training(toy_run_config({"family": "toy_linear", "penalty": p}, steps=1,
+                                           lr=1e-12), tmp_path / str(p)) for p in (0.0, 2.0)}
+    torch.manual_seed(0)
+    w0 = build_model({"family": "toy_linear"}, InputsSpec(n_features=4)).layer.weight
+    difference = runs[2.0].curves["train_loss"][0] - runs[0.0].curves["train_loss"][0]
+    assert difference == pytest.approx(2.0 * w0.square().sum().item(), rel=1e-5)
+    assert runs[2.0].curves["val_loss"] == runs[0.0].curves["val_loss"]
+
+
+def test_the_extra_loss_shrinks_the_weights(toys, tmp_path):
+    norms = {}
+    for penalty in (0.0, 1.0):
+        run_training(toy_run_config({"family": "toy_linear", "penalty": penalty}),
+                     tmp_path / str(penalty))
+        state = torch.load(tmp_path / str(penalty) / "checkpoint.pt", weights_only=True)
+        norms[penalty] = state["model"]["layer.weight"].norm().item()
+    # no penalty: w -> w_true (|w_true| = 3.8); ridge penalty 1 on unit-variance inputs:
+    # w -> w_true / 2
+    assert norms[0.0] == pytest.approx(3.7749, rel=1e-2)
+    assert norms[1.0] == pytest.approx(norms[0.0] / 2, rel=0.1)

@@ -4,6 +4,7 @@ See :mod:`hepscaling.models.base` for the interface; families are imported on fi
 """
 
 from hepscaling.models.base import (
+    GenerativeModel,
     InputsSpec,
     Model,
     ModelConfig,
@@ -12,5 +13,5 @@ from hepscaling.models.base import (
     register_model,
 )
 
-__all__ = ["InputsSpec", "Model", "ModelConfig", "build_model", "model_families",
-           "register_model"]
+__all__ = ["GenerativeModel", "InputsSpec", "Model", "ModelConfig", "build_model",
+           "model_families", "register_model"]

@@ -16,20 +16,34 @@ Families live in their own modules and are imported on first use through
 ``FAMILY_MODULES`` (so heavy optional dependencies such as lloca or lgatr are only imported
 when a config asks for them).
 
-Inputs. A task offers two input kinds and the model declares which one it consumes:
+Inputs. A task describes what it feeds in an :class:`InputsSpec` (shapes only) and the model
+declares the input kind it consumes:
 
-- ``"invariants"``: float32 ``(B, spec.n_invariants)``, standardised features
-  (for amplitudes: logs of all pairwise Minkowski products ``p_i.p_j``);
+- ``"invariants"`` / ``"high_level"``: float32 ``(B, spec.n_features)``, standardised flat
+  features (amplitudes: logs of all pairwise Minkowski products ``p_i.p_j``; jets: the
+  high-level observables of :mod:`hepscaling.physics.jets.observables`);
 - ``"momenta"``: float32 ``(B, spec.n_particles, 4)``, ``(E, px, py, pz)`` in the partonic
-  centre-of-mass frame divided by one scalar scale (so Lorentz transformations act linearly).
+  centre-of-mass frame divided by one scalar scale (so Lorentz transformations act linearly),
+  with one type id per particle in ``spec.particle_types``;
+- ``"constituents"``: float32 ``(B, spec.n_particles, 5 + spec.n_particle_features)`` jet
+  constituents (mask, four-momentum in GeV, per-particle features).
+
+A model reads every field it needs with :meth:`InputsSpec.need`, which names the field and the
+family in a one-line :class:`~hepscaling.errors.UsageError` when the task does not provide it.
+
+A model may take several inputs: when :meth:`Task.train_batch
+<hepscaling.tasks.base.Task.train_batch>` returns a tuple, the loop calls ``model(*inputs)``.
+It may add a term to the training loss (:meth:`Model.extra_loss`, e.g. the KL divergence of
+Bayesian layers). A :class:`GenerativeModel` can also draw samples.
 
 Output: float32 ``(B, spec.n_outputs)``; for regression channel 0 is the prediction and, with
-the heteroscedastic loss, channel 1 is ``log sigma``.
+the heteroscedastic loss, channel 1 is ``log sigma``; for classification the class logits.
 """
 
 from __future__ import annotations
 
 import importlib
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -42,6 +56,7 @@ from hepscaling.errors import UsageError
 
 __all__ = [
     "FAMILY_MODULES",
+    "GenerativeModel",
     "InputKind",
     "InputsSpec",
     "Model",
@@ -68,23 +83,59 @@ FAMILY_MODULES: dict[str, str] = {
 _REGISTRY: dict[str, tuple[type[Model], type[ModelConfig]]] = {}
 
 
+_FIELD_MEANING = {
+    "n_outputs": "network outputs per sample",
+    "n_features": "flat features per sample, input (B, n_features)",
+    "n_particles": "particle / constituent / token slots per sample",
+    "particle_types": "one integer type id per particle slot",
+    "n_particle_features": "per-particle features F of the constituent input (B, P, 5 + F)",
+    "vocab_size": "size of the discrete token vocabulary",
+    "n_condition": "conditioning features per sample",
+}
+
+
 @dataclass(frozen=True)
 class InputsSpec:
-    """What a task feeds a model (shapes only; no data).
+    """What a task feeds a model (shapes only; no data). Every field is optional: a task sets
+    those its inputs have, a model reads those it needs through :meth:`need`.
 
     Attributes
     ----------
-    n_invariants : features per event of the ``"invariants"`` input.
-    n_particles : particles per event ``k`` of the ``"momenta"`` input ``(B, k, 4)``.
+    n_outputs : network outputs per sample (1 for MSE, 2 for heteroscedastic regression, the
+        number of classes for classification); output float32 ``(B, n_outputs)``.
+    n_features : flat features per sample, input float32 ``(B, n_features)`` (amplitudes: the
+        ``k (k - 1) / 2`` log invariants; jets: the high-level observables).
+    n_particles : particle / constituent / token slots per sample ``k`` (momenta
+        ``(B, k, 4)``, constituents ``(B, k, 5 + F)``).
     particle_types : ``(k,)`` integer type ids in process order; identical particles share an
-        id (for token embeddings).
-    n_outputs : network outputs per event (1 for MSE, 2 for heteroscedastic regression).
+        id (for type embeddings).
+    n_particle_features : per-particle features ``F`` of the constituent input
+        ``(B, k, 5 + F)`` (channels ``5:``).
+    vocab_size : number of distinct token ids of a discrete (int64 ``(B, T)``) input.
+    n_condition : conditioning features per sample, float32 ``(B, n_condition)``.
     """
 
-    n_invariants: int
-    n_particles: int
-    particle_types: tuple[int, ...]
     n_outputs: int = 1
+    n_features: int = 0
+    n_particles: int = 0
+    particle_types: tuple[int, ...] = ()
+    n_particle_features: int = 0
+    vocab_size: int = 0
+    n_condition: int = 0
+
+    def need(self, name: str, family: str) -> Any:
+        """The field ``name``, which model ``family`` needs; a one-line :class:`UsageError`
+        when the task did not provide it (zero or empty)."""
+        if name not in _FIELD_MEANING:
+            raise ValueError(f"InputsSpec has no field {name!r}; "
+                             f"one of {', '.join(_FIELD_MEANING)}")
+        value = getattr(self, name)
+        if not value:
+            raise UsageError(
+                f"model family {family!r} needs {name} ({_FIELD_MEANING[name]}), which this "
+                f"task does not provide; choose a task whose inputs have it or another family"
+            )
+        return value
 
 
 class ModelConfig(BaseModel):
@@ -112,6 +163,11 @@ class Model(nn.Module):
         """N: the number of trainable parameters."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
+    def extra_loss(self) -> torch.Tensor | None:
+        """A scalar the loop adds to the task's training loss (e.g. the KL divergence of
+        Bayesian layers, already divided by D), or None (the default) for no extra term."""
+        return None
+
     def param_groups(self, lr: float, weight_decay: float) -> list[dict[str, Any]]:
         """AdamW parameter groups: weight decay on matrices (ndim >= 2) only.
 
@@ -123,6 +179,25 @@ class Model(nn.Module):
         groups = [{"params": decay, "lr": lr, "weight_decay": weight_decay},
                   {"params": no_decay, "lr": lr, "weight_decay": 0.0}]
         return [g for g in groups if g["params"]]
+
+
+class GenerativeModel(Model, metaclass=ABCMeta):
+    """A model that can draw samples; its training objective is set by its task and input kind.
+
+    Subclasses implement :meth:`sample`, and :meth:`log_prob` when the density is tractable.
+    """
+
+    @abstractmethod
+    def sample(self, n: int, *, condition: torch.Tensor | None = None,
+               generator: torch.Generator) -> torch.Tensor:
+        """``n`` samples drawn with ``generator`` (on the model's device), optionally given
+        ``condition`` float32 ``(n, spec.n_condition)``; shape and units per the input kind."""
+
+    def log_prob(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        """Log density of the samples ``x``, float ``(n,)``; raises unless the family has a
+        tractable likelihood."""
+        raise NotImplementedError(f"{type(self).__name__} has no tractable likelihood "
+                                  "(log_prob); compare its samples instead")
 
 
 def register_model(name: str,

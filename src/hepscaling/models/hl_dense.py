@@ -7,7 +7,7 @@ the ``jet_tagging`` task) goes through an input layer, ``depth`` pre-norm residu
 to the class logits. The residual form keeps deep and wide nets trainable, so the size knob
 can span several decades of N.
 
-Input (``input_kind = "high_level"``): float32 ``(B, spec.n_invariants)`` standardised
+Input (``input_kind = "high_level"``): float32 ``(B, spec.n_features)`` standardised
 observables. Output: float32 ``(B, spec.n_outputs)`` logits.
 
 Config (``model:`` section)::
@@ -60,25 +60,27 @@ class _ResidualMLP(nn.Module):
 
 @register_model("hl_dense", HighLevelDenseConfig)
 class HighLevelDense(Model):
-    """Residual MLP: observables ``(B, n_invariants)`` -> logits ``(B, n_outputs)``."""
+    """Residual MLP: observables ``(B, n_features)`` -> logits ``(B, n_outputs)``."""
 
     input_kind = "high_level"
 
     def __init__(self, cfg: HighLevelDenseConfig, spec: InputsSpec) -> None:
         super().__init__()
-        self.cfg, self.spec = cfg, spec
-        self.embed = nn.Linear(spec.n_invariants, cfg.width)
+        self.cfg = cfg
+        self.n_features = spec.need("n_features", cfg.family)
+        self.n_outputs = spec.need("n_outputs", cfg.family)
+        self.embed = nn.Linear(self.n_features, cfg.width)
         self.blocks = nn.Sequential(*(_ResidualMLP(cfg.width, cfg.mlp_ratio)
                                       for _ in range(cfg.depth)))
         self.norm = nn.LayerNorm(cfg.width)
-        self.head = nn.Linear(cfg.width, spec.n_outputs)
+        self.head = nn.Linear(cfg.width, self.n_outputs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``x``: float ``(B, n_invariants)`` -> float ``(B, n_outputs)``."""
+        """``x``: float ``(B, n_features)`` -> float ``(B, n_outputs)``."""
         return self.head(self.norm(self.blocks(self.embed(x))))
 
     def forward_flops(self) -> float:
         """``2 x`` weight-matrix entries (one multiply-accumulate each per sample)."""
         w, c = self.cfg.width, self.cfg
-        weights = self.spec.n_invariants * w + c.depth * 2 * c.mlp_ratio * w * w
-        return 2.0 * (weights + w * self.spec.n_outputs)
+        weights = self.n_features * w + c.depth * 2 * c.mlp_ratio * w * w
+        return 2.0 * (weights + w * self.n_outputs)

@@ -23,7 +23,7 @@ Config (``model:`` section)::
 
 FLOPs: :meth:`LGATr.forward_flops` is counted once per model with ``FlopCounterMode`` (matmul-like
 ops only; the sparse geometric product, norms and gates are gather / elementwise work and are
-excluded) and cached; see :func:`hepscaling.models.tokens.counted_flops_per_sample`.
+excluded) and cached; see :func:`hepscaling.models.flops.counted_flops_per_sample`.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from lgatr import LGATr as LGATrNet
 from lgatr import embed_vector, extract_scalar
 from pydantic import Field
 
-from hepscaling.errors import UsageError
 from hepscaling.models.base import InputsSpec, Model, ModelConfig, register_model
-from hepscaling.models.tokens import counted_flops_per_sample, type_one_hot
+from hepscaling.models.blocks import type_one_hot
+from hepscaling.models.flops import counted_flops_per_sample
 
 __all__ = ["LGATr", "LGATrConfig"]
 
@@ -66,16 +66,14 @@ class LGATr(Model):
 
     def __init__(self, cfg: LGATrConfig, spec: InputsSpec) -> None:
         super().__init__()
-        self.cfg, self.spec = cfg, spec
-        types = type_one_hot(spec.particle_types)  # (k, n_types)
-        if types.shape[0] != spec.n_particles:
-            raise UsageError(
-                f"InputsSpec has {spec.n_particles} particles but {types.shape[0]} particle types"
-                " (give one type id per particle)"
-            )
+        self.cfg = cfg
+        self.n_particles = spec.need("n_particles", cfg.family)
+        n_outputs = spec.need("n_outputs", cfg.family)
+        types = type_one_hot(spec.need("particle_types", cfg.family),
+                             self.n_particles)  # (k, n_types)
         self.register_buffer("types", types, persistent=False)
         self.net = LGATrNet(
-            num_blocks=cfg.depth, in_mv_channels=1, out_mv_channels=spec.n_outputs,
+            num_blocks=cfg.depth, in_mv_channels=1, out_mv_channels=n_outputs,
             hidden_mv_channels=cfg.width // 2, in_s_channels=types.shape[1], out_s_channels=0,
             hidden_s_channels=cfg.width, attention={"num_heads": cfg.heads},
             mlp={"mlp_ratio": cfg.mlp_ratio},
@@ -96,7 +94,7 @@ class LGATr(Model):
             like = self.types
 
             def run(batch: int) -> torch.Tensor:
-                return self(like.new_zeros(batch, self.spec.n_particles, 4))
+                return self(like.new_zeros(batch, self.n_particles, 4))
 
             self._flops = counted_flops_per_sample(run)
         return self._flops

@@ -44,7 +44,8 @@ from pydantic import Field
 
 from hepscaling.errors import UsageError
 from hepscaling.models.base import InputsSpec, Model, ModelConfig, register_model
-from hepscaling.models.tokens import check_heads, transformer_flops, type_one_hot
+from hepscaling.models.blocks import check_heads, type_one_hot
+from hepscaling.models.flops import transformer_flops
 
 __all__ = ["LLoCaConfig", "LLoCaTransformer", "head_reps"]
 
@@ -92,13 +93,14 @@ class LLoCaTransformer(Model):
     def __init__(self, cfg: LLoCaConfig, spec: InputsSpec) -> None:
         super().__init__()
         head_width = check_heads("lloca", cfg.width, cfg.heads, multiple=4)
-        self.cfg, self.spec = cfg, spec
-        types = type_one_hot(spec.particle_types)  # (k, n_types)
-        if types.shape[0] != spec.n_particles or spec.n_particles < 2:
-            raise UsageError(
-                f"lloca needs one type id per particle and at least 2 particles, got "
-                f"{spec.n_particles} particles and types {list(spec.particle_types)}"
-            )
+        self.cfg = cfg
+        self.n_particles = spec.need("n_particles", cfg.family)
+        self.n_outputs = spec.need("n_outputs", cfg.family)
+        if self.n_particles < 2:
+            raise UsageError(f"lloca needs at least 2 particles, got {self.n_particles} (its "
+                             "frames come from particle pairs); use family transformer")
+        types = type_one_hot(spec.need("particle_types", cfg.family),
+                             self.n_particles)  # (k, n_types)
         n_types = types.shape[1]
         self.register_buffer("types", types, persistent=False)
         self.register_buffer("frames_standardized", torch.tensor(False))
@@ -114,7 +116,7 @@ class LLoCaTransformer(Model):
             self.to_local = TensorRepsTransform(TensorReps("1x1n"))
             self.backbone = LLoCaBackbone(
                 in_channels=4 + n_types, attn_reps=head_reps(head_width),
-                out_channels=spec.n_outputs, num_blocks=cfg.depth, num_heads=cfg.heads,
+                out_channels=self.n_outputs, num_blocks=cfg.depth, num_heads=cfg.heads,
                 mlp_factor=cfg.mlp_ratio,
             )
         self.to(ambient)
@@ -145,10 +147,10 @@ class LLoCaTransformer(Model):
         matrix-vector product (32). The elementwise frame-to-frame transformations of queries,
         keys and values are not matmuls and are not counted.
         """
-        k, n_types, h = self.spec.n_particles, self.types.shape[1], self.cfg.frames_width
+        k, n_types, h = self.n_particles, self.types.shape[1], self.cfg.frames_width
         edge_mlp = 2 * ((2 * n_types + 1) * h + (self.cfg.frames_layers - 1) * h * h + h * 3)
         backbone = transformer_flops(
             k, 4 + n_types, self.cfg.width, self.cfg.depth, self.cfg.mlp_ratio,
-            self.spec.n_outputs,
+            self.n_outputs,
         )
         return backbone + k * (k - 1) * edge_mlp + k * (128 + 64 + 32)

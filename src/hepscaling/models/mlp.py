@@ -43,32 +43,29 @@ class MLPConfig(ModelConfig):
     activation: Literal["gelu", "relu", "silu", "tanh"] = "gelu"
 
 
-class MuPMLPConfig(ModelConfig):
-    """``model:`` section of the ``mlp_mup`` family."""
+class MuPMLPConfig(MLPConfig):
+    """``model:`` section of the ``mlp_mup`` family: the ``mlp`` fields plus ``base_width``."""
 
     family: Literal["mlp_mup"] = "mlp_mup"
-    width: int = Field(128, gt=0, description="hidden units per layer")
-    depth: int = Field(3, gt=0, description="number of hidden layers")
-    activation: Literal["gelu", "relu", "silu", "tanh"] = "gelu"
     base_width: int = Field(64, gt=0, description="width at which muP equals SP learning rates")
 
 
 @register_model("mlp", MLPConfig)
 class MLP(Model):
-    """``depth`` hidden layers of ``width`` units; ``(B, n_invariants) -> (B, n_outputs)``."""
+    """``depth`` hidden layers of ``width`` units; ``(B, n_features) -> (B, n_outputs)``."""
 
     input_kind = "invariants"
 
-    def __init__(self, cfg: MLPConfig | MuPMLPConfig, spec: InputsSpec) -> None:
+    def __init__(self, cfg: MLPConfig, spec: InputsSpec) -> None:
         super().__init__()
-        dims = [spec.n_invariants] + [cfg.width] * cfg.depth
+        dims = [spec.need("n_features", cfg.family)] + [cfg.width] * cfg.depth
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(dims))
-        self.readout = nn.Linear(cfg.width, spec.n_outputs)
+        self.readout = nn.Linear(cfg.width, spec.need("n_outputs", cfg.family))
         self.act = _ACTIVATIONS[cfg.activation]()
         self.readout_scale = 1.0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``x``: float32 ``(B, n_invariants)`` -> float32 ``(B, n_outputs)``."""
+        """``x``: float32 ``(B, n_features)`` -> float32 ``(B, n_outputs)``."""
         for layer in self.hidden:
             x = self.act(layer(x))  # (B, width)
         return F.linear(x, self.readout.weight * self.readout_scale, self.readout.bias)

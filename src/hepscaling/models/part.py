@@ -54,10 +54,9 @@ from pydantic import Field
 from torch import nn
 from torch.nn import functional as F
 
-from hepscaling.errors import UsageError
 from hepscaling.models.base import InputsSpec, Model, ModelConfig, register_model
-from hepscaling.models.tokens import check_heads, transformer_flops
-from hepscaling.models.transformer import Block
+from hepscaling.models.blocks import Block, ClassAttentionBlock, check_heads
+from hepscaling.models.flops import transformer_flops
 
 __all__ = ["N_PAIR_FEATURES", "ParticleTransformer", "ParticleTransformerConfig",
            "pair_features"]
@@ -119,39 +118,6 @@ def pair_features(p4: torch.Tensor) -> torch.Tensor:
     return torch.stack([torch.log(v.clamp(min=EPS)) for v in features], dim=-1)
 
 
-class ClassAttentionBlock(nn.Module):
-    """Class attention (CaiT, ParT): the class token attends to itself and the particles.
-
-    ``cls + Attn(q = LN(cls), kv = LN([cls, h]))``, then ``cls + MLP(LN(cls))``; only the class
-    token is updated.
-    """
-
-    def __init__(self, width: int, heads: int, mlp_ratio: int) -> None:
-        super().__init__()
-        self.heads = heads
-        self.norm1 = nn.LayerNorm(width)
-        self.q = nn.Linear(width, width)
-        self.kv = nn.Linear(width, 2 * width)
-        self.out = nn.Linear(width, width)
-        self.norm2 = nn.LayerNorm(width)
-        self.mlp = nn.Sequential(
-            nn.Linear(width, mlp_ratio * width), nn.GELU(), nn.Linear(mlp_ratio * width, width)
-        )
-
-    def forward(self, cls: torch.Tensor, h: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-        """``cls``: float ``(B, 1, width)``; ``h``: ``(B, P, width)``; ``bias``: float
-        ``(B, 1, 1, P + 1)`` (0, or ``-inf`` for padded keys) -> updated ``cls`` ``(B, 1, width)``.
-        """
-        batch, k, width = h.shape
-        z = self.norm1(torch.cat([cls, h], dim=1))  # (B, P + 1, width)
-        q = self.q(z[:, :1]).view(batch, 1, self.heads, width // self.heads).transpose(1, 2)
-        kv = self.kv(z).view(batch, k + 1, 2, self.heads, width // self.heads)
-        key, v = kv.permute(2, 0, 3, 1, 4)  # each (B, heads, P + 1, width // heads)
-        att = F.scaled_dot_product_attention(q, key, v, attn_mask=bias)  # (B, heads, 1, w/h)
-        cls = cls + self.out(att.transpose(1, 2).reshape(batch, 1, width))
-        return cls + self.mlp(self.norm2(cls))
-
-
 @register_model("part", ParticleTransformerConfig)
 class ParticleTransformer(Model):
     """ParT-style tagger: constituents ``(B, P, 5 + F)`` -> class logits ``(B, n_outputs)``.
@@ -167,26 +133,26 @@ class ParticleTransformer(Model):
 
     def __init__(self, cfg: ParticleTransformerConfig, spec: InputsSpec) -> None:
         super().__init__()
-        n_features = getattr(spec, "n_particle_features", 0)
-        if n_features <= 0:
-            raise UsageError("model part needs per-particle jet features (InputsSpec without "
-                             "n_particle_features); train it with task.kind: jet_tagging")
+        n_features = spec.need("n_particle_features", cfg.family)
+        self.n_particles = spec.need("n_particles", cfg.family)
+        self.n_outputs = spec.need("n_outputs", cfg.family)
         check_heads("part", cfg.width, cfg.heads)
-        self.cfg, self.spec, self.n_features = cfg, spec, n_features
+        self.cfg, self.n_features = cfg, n_features
         w = cfg.width
         self.embed = nn.Sequential(nn.LayerNorm(n_features), nn.Linear(n_features, w),
                                    nn.GELU(), nn.Linear(w, w))
         self.pair_embed = nn.Sequential(
             nn.Linear(N_PAIR_FEATURES, cfg.pair_width), nn.GELU(),
             nn.Linear(cfg.pair_width, cfg.heads)) if cfg.interaction else None
-        self.blocks = nn.ModuleList(Block(w, cfg.heads, cfg.mlp_ratio) for _ in range(cfg.depth))
+        self.blocks = nn.ModuleList(Block(w, cfg.heads, cfg.mlp_ratio, causal=False)
+                                    for _ in range(cfg.depth))
         if cfg.readout == "class_attention":
             self.cls = nn.Parameter(torch.zeros(1, 1, w))
             nn.init.trunc_normal_(self.cls, std=0.02)
             self.class_blocks = nn.ModuleList(ClassAttentionBlock(w, cfg.heads, cfg.mlp_ratio)
                                               for _ in range(cfg.class_depth))
         self.norm = nn.LayerNorm(w)
-        self.head = nn.Linear(w, spec.n_outputs)
+        self.head = nn.Linear(w, self.n_outputs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x``: float ``(B, P, 5 + F)`` (mask, E, px, py, pz in GeV, features) -> float
@@ -218,7 +184,7 @@ class ParticleTransformer(Model):
 
     def forward_flops(self) -> float:
         """Analytic forward FLOPs per jet (see the module docstring)."""
-        c, p, w = self.cfg, self.spec.n_particles, self.cfg.width
+        c, p, w = self.cfg, self.n_particles, self.cfg.width
         flops = 2.0 * p * (self.n_features * w + w * w)  # particle embedding
         flops += transformer_flops(p, 0, w, c.depth, c.mlp_ratio, 0)  # particle blocks
         if c.interaction:  # the pair MLP on the P (P + 1) / 2 pairs i <= j
@@ -227,4 +193,4 @@ class ParticleTransformer(Model):
         if c.readout == "class_attention":
             per_block = (p + 1) * 2 * w * w + (2 + 2 * c.mlp_ratio) * w * w + 2 * (p + 1) * w
             flops += 2.0 * c.class_depth * per_block
-        return flops + 2.0 * w * self.spec.n_outputs
+        return flops + 2.0 * w * self.n_outputs

@@ -14,7 +14,6 @@ import logging
 import os
 import platform
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -24,10 +23,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hepscaling.provenance import code_version, environment
-from hepscaling.records import RECORD_NAME, RunRecord, read_record, utc_now, write_record
+from hepscaling.records import (
+    LOG_NAME,
+    RECORD_NAME,
+    RunRecord,
+    logging_to,
+    read_record,
+    utc_now,
+    write_record,
+)
 
 __all__ = [
-    "LOG_NAME",
     "Executor",
     "RunFn",
     "RunOutcome",
@@ -39,7 +45,6 @@ __all__ = [
     "record_failure",
 ]
 
-LOG_NAME = "run.log"
 RunFn = Callable[[dict[str, Any], Path], RunRecord]
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -96,44 +101,26 @@ def limit_threads(threads: int) -> None:
         sys.modules["torch"].set_num_threads(threads)
 
 
-class _ThreadFilter(logging.Filter):
-    def __init__(self) -> None:
-        super().__init__()
-        self.thread = threading.get_ident()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.thread == self.thread
-
-
 @contextmanager
 def _logging_to(path: Path, *, capture_fds: bool) -> Iterator[logging.Logger]:
     """Send this thread's log records (and, with ``capture_fds``, the whole process's stdout
-    and stderr, C libraries included) to ``path``, appending."""
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_ThreadFilter())
-    root, package = logging.getLogger(), logging.getLogger("hepscaling")
-    old_level = package.level
-    package.setLevel(logging.INFO)
-    root.addHandler(handler)
+    and stderr, C libraries included) to ``path``, appending (:func:`logging_to`)."""
     saved: list[tuple[int, int]] = []
-    try:
-        if capture_fds:
+    with logging_to(path) as handler:
+        try:
+            if capture_fds:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                saved = [(fd, os.dup(fd)) for fd in (1, 2)]
+                for fd, _ in saved:
+                    os.dup2(handler.stream.fileno(), fd)
+            yield logging.getLogger("hepscaling.sweeps.job")
+        finally:
             sys.stdout.flush()
             sys.stderr.flush()
-            saved = [(fd, os.dup(fd)) for fd in (1, 2)]
-            for fd, _ in saved:
-                os.dup2(handler.stream.fileno(), fd)
-        yield logging.getLogger("hepscaling.sweeps.job")
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        for fd, copy in saved:
-            os.dup2(copy, fd)
-            os.close(copy)
-        root.removeHandler(handler)
-        package.setLevel(old_level)
-        handler.close()
+            for fd, copy in saved:
+                os.dup2(copy, fd)
+                os.close(copy)
 
 
 def record_failure(run_id: str, config: dict[str, Any], run_dir: str | os.PathLike,

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from hepscaling.progress import progress as progress_bar
 from hepscaling.progress import stderr
-from hepscaling.records import read_record, utc_now
-from hepscaling.sweeps.job import LOG_NAME, Executor, RunFn, RunOutcome, RunTask, record_failure
+from hepscaling.records import LOG_NAME, read_record, utc_now
+from hepscaling.sweeps.job import Executor, RunFn, RunOutcome, RunTask, record_failure
 from hepscaling.sweeps.local_executor import LocalExecutor
 from hepscaling.sweeps.lock import sweep_lock
 from hepscaling.sweeps.plan import (

@@ -19,15 +19,13 @@ of the standardisation); relative error ``delta = A_pred / A_true - 1`` as ``abs
 and ``frac_rel_err_below_{1e-3,1e-2,1e-1}``; for the heteroscedastic loss the pull
 ``t = (A_pred - A_true) / sigma_A`` with ``sigma_A = A_pred sigma_log`` (linear propagation of the
 log-space sigma) as ``pull_mean``, ``pull_std``, ``coverage_1sigma``, ``coverage_2sigma``, and
-the test-set pull histogram in the record (``histograms["test_pull"]``, :meth:`histograms`).
+the test-set pull histogram in the record (``histograms["test_pull"]``, :meth:`final_metrics`).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-import os
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -40,9 +38,9 @@ from hepscaling.data import preprocessing as pre
 from hepscaling.errors import UsageError, require_file
 from hepscaling.models.base import InputKind, InputsSpec, Model
 from hepscaling.physics.process import parse_process
-from hepscaling.tasks.base import Split, Task, TaskConfig, register_task
+from hepscaling.tasks.base import Histograms, Split, Task, TaskConfig, peek_cache, register_task
+from hepscaling.tasks.losses import heteroscedastic_nll, mse
 from hepscaling.tasks.splits import split_indices
-from hepscaling.train.losses import heteroscedastic_nll, mse
 
 __all__ = ["AmplitudeTask", "AmplitudeTaskConfig", "random_lorentz"]
 
@@ -93,10 +91,9 @@ def random_lorentz(n: int, generator: torch.Generator, *, max_rapidity: float | 
     return b @ lam
 
 
-@functools.cache
-def _peek(path: str, mtime_ns: int) -> tuple[int, str | None]:
+@peek_cache
+def _peek(path: str) -> tuple[int, str | None]:
     """Particles per event and the recorded process of an amplitude file, without reading it."""
-    del mtime_ns  # part of the cache key only
     if path.endswith(".npy"):
         shape = np.load(path, mmap_mode="r").shape
         return (shape[1] - 1) // 4, None
@@ -126,9 +123,9 @@ class AmplitudeTask(Task):
     @classmethod
     def spec_from_config(cls, cfg: AmplitudeTaskConfig, loss: str) -> InputsSpec:
         path = require_file(cfg.dataset, "amplitude file")
-        k, recorded = _peek(str(path.resolve()), os.stat(path).st_mtime_ns)
+        k, recorded = _peek(str(path.resolve()), [path])
         types, _ = _particle_layout(cfg.process or recorded, k, str(path))
-        return InputsSpec(n_invariants=k * (k - 1) // 2, n_particles=k, particle_types=types,
+        return InputsSpec(n_features=k * (k - 1) // 2, n_particles=k, particle_types=types,
                           n_outputs=2 if loss == "heteroscedastic" else 1)
 
     def __init__(self, cfg: AmplitudeTaskConfig, *, loss: str, input_kind: InputKind,
@@ -141,7 +138,7 @@ class AmplitudeTask(Task):
                                             data.n_particles, source)
         k = data.n_particles
         self.cfg, self.loss_kind, self.input_kind, self.device = cfg, loss, input_kind, device
-        self.inputs_spec = InputsSpec(n_invariants=k * (k - 1) // 2, n_particles=k,
+        self.inputs_spec = InputsSpec(n_features=k * (k - 1) // 2, n_particles=k,
                                       particle_types=types,
                                       n_outputs=2 if loss == "heteroscedastic" else 1)
         self.n_train = cfg.n_train
@@ -151,21 +148,18 @@ class AmplitudeTask(Task):
         log_me2 = {s: np.log(data.me2[i]) for s, i in index.items()}
         _, mean, std = pre.standardize(log_me2["train"], log_me2["train"])
         self.log_mean, self.log_std = float(mean), float(std)  # of log|M|^2 on the train set
-        self._y = {s: self._tensor((v - mean) / std) for s, v in log_me2.items()}
+        self._y = {s: self.tensor((v - mean) / std) for s, v in log_me2.items()}
         if input_kind == "invariants":
             feats = {s: pre.log_invariants(p) for s, p in momenta.items()}
-            self._x = {s: self._tensor(pre.standardize(f, feats["train"])[0])
+            self._x = {s: self.tensor(pre.standardize(f, feats["train"])[0])
                        for s, f in feats.items()}
         else:
             scale = math.sqrt(float(np.mean(momenta["train"] ** 2)))
-            self._x = {s: self._tensor(p / scale) for s, p in momenta.items()}
-
-    def _tensor(self, a: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32, device=self.device)
+            self._x = {s: self.tensor(p / scale) for s, p in momenta.items()}
 
     def train_batch(self, index: torch.Tensor,
                     generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """Inputs ``(B, n_invariants)`` or ``(B, k, 4)`` and targets ``(B,)`` of ``index``."""
+        """Inputs ``(B, n_features)`` or ``(B, k, 4)`` and targets ``(B,)`` of ``index``."""
         x = self._x["train"].index_select(0, index)
         if self.input_kind == "momenta" and self.cfg.augmentation != "none":
             lam = random_lorentz(
@@ -181,16 +175,9 @@ class AmplitudeTask(Task):
             return heteroscedastic_nll(output[:, 0], output[:, 1], target)
         return mse(output[:, 0], target)
 
-    @torch.no_grad()
-    def predict(self, model: Model, split: Split | Literal["train"],
-                batch_size: int = 8192) -> torch.Tensor:
-        """Model outputs on a whole split, float32 ``(n, n_outputs)``, in eval mode."""
-        was_training = model.training
-        model.eval()
-        x = self._x[split]
-        out = torch.cat([model(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)])
-        model.train(was_training)
-        return out
+    def inputs(self, split: Split | Literal["train"]) -> torch.Tensor:
+        """Inputs of a whole split: ``(n, n_features)`` invariants or ``(n, k, 4)`` momenta."""
+        return self._x[split]
 
     @torch.no_grad()
     def evaluate(self, model: Model, split: Split, batch_size: int = 8192) -> dict[str, float]:
@@ -220,13 +207,13 @@ class AmplitudeTask(Task):
         return -torch.expm1(-d_log) / sigma_log
 
     @torch.no_grad()
-    def histograms(self, model: Model, split: Split,
-                   batch_size: int = 8192) -> dict[str, dict[str, list[float]]]:
-        """``{"<split>_pull": ...}`` for heteroscedastic runs: the pull histogram on
+    def final_metrics(self, model: Model, split: Split,
+                      batch_size: int = 8192) -> tuple[dict[str, float], Histograms]:
+        """No numbers; for heteroscedastic runs the histogram ``"pull"`` on
         :data:`PULL_EDGES` (values beyond +-5 counted in the outermost bins); else none."""
         if self.loss_kind != "heteroscedastic":
-            return {}
+            return {}, {}
         pull = self._pull(self.predict(model, split, batch_size), self._y[split])
         clipped = pull.clamp(PULL_EDGES[0], PULL_EDGES[-1]).cpu().numpy()
         counts, _ = np.histogram(clipped, bins=PULL_EDGES)
-        return {f"{split}_pull": {"edges": PULL_EDGES.tolist(), "counts": counts.tolist()}}
+        return {}, {"pull": {"edges": PULL_EDGES.tolist(), "counts": counts.tolist()}}

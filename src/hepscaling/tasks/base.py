@@ -4,7 +4,15 @@ The training loop (:mod:`hepscaling.train.loop`) knows nothing about physics; a 
 
 - the training data as tensors on the device, fetched by index (:meth:`Task.train_batch`),
 - the loss of a model output against a target (:meth:`Task.loss`),
-- the evaluation of a model on the fixed validation / test sets (:meth:`Task.evaluate`).
+- the cheap evaluation of a model on the fixed validation / test sets (:meth:`Task.evaluate`,
+  run every ``eval_every`` steps), and the expensive end-of-run metrics and histograms
+  (:meth:`Task.final_metrics`, run once on the test set: e.g. sampling from a generator and
+  distances between distributions).
+
+The base class owns the plumbing every task shares: :meth:`Task.tensor` (numpy -> device
+tensor), :meth:`Task.predict` (eval-mode forward over a whole split in chunks; a tuple of inputs
+goes to the model as ``model(*inputs)``), and :func:`peek_cache` for reading file metadata once
+per file version.
 
 A task kind is a :class:`Task` subclass plus a pydantic :class:`TaskConfig` subclass (the
 ``task:`` section of a run config), registered under ``kind`` and imported lazily from
@@ -13,11 +21,14 @@ A task kind is a :class:`Task` subclass plus a pydantic :class:`TaskConfig` subc
 
 from __future__ import annotations
 
+import functools
 import importlib
+import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any, ClassVar, Literal
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, ClassVar, Literal, TypeVar
 
+import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict
 
@@ -30,6 +41,7 @@ __all__ = [
     "Task",
     "TaskConfig",
     "build_task",
+    "peek_cache",
     "register_task",
     "task_class",
     "task_config_class",
@@ -37,6 +49,11 @@ __all__ = [
 ]
 
 Split = Literal["val", "test"]
+#: per-split histograms: name -> {"edges": (n+1,), "counts": (n,)}
+Histograms = dict[str, dict[str, list[float]]]
+Inputs = torch.Tensor | tuple[torch.Tensor, ...]
+_K = TypeVar("_K", bound=Hashable)
+_T = TypeVar("_T")
 
 TASK_MODULES: dict[str, str] = {
     "amplitude_regression": "hepscaling.tasks.amplitudes",
@@ -63,11 +80,12 @@ class Task(ABC):
     """A training problem whose data already sits on ``device`` as tensors.
 
     Subclasses take ``(cfg, *, loss, input_kind, device)`` in ``__init__`` and set
-    ``inputs_spec`` and ``n_train`` (D, the training-set size).
+    ``inputs_spec``, ``n_train`` (D, the training-set size) and ``device``.
     """
 
     inputs_spec: InputsSpec
     n_train: int
+    device: torch.device
 
     @classmethod
     @abstractmethod
@@ -76,12 +94,18 @@ class Task(ABC):
 
     @abstractmethod
     def train_batch(self, index: torch.Tensor,
-                    generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+                    generator: torch.Generator) -> tuple[Inputs, torch.Tensor]:
         """Inputs and targets of the training events ``index`` (int64 ``(B,)``, on device).
 
         ``generator`` (on the device) drives any random augmentation. Returns the model input
-        (shape per the model's input kind) and the target tensor, both on the device.
+        (shape per the model's input kind; a tuple of tensors for a model taking several
+        inputs, called as ``model(*inputs)``) and the target tensor, both on the device.
         """
+
+    @abstractmethod
+    def inputs(self, split: Split | Literal["train"]) -> Inputs:
+        """The model inputs of a whole split on the device: one tensor, or a tuple of tensors
+        for a model taking several inputs (each with the events along dim 0)."""
 
     @abstractmethod
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -92,11 +116,45 @@ class Task(ABC):
         """Metrics of ``model`` on the fixed ``split`` (forward passes of ``batch_size``
         events, no gradients); must contain ``"loss"``. Syncs with the host once."""
 
-    def histograms(self, model: Model, split: Split,
-                   batch_size: int = 8192) -> dict[str, dict[str, list[float]]]:
-        """Named histograms of ``split`` for the run record, each ``{"edges": (n+1,),
-        "counts": (n,)}``; none unless the task defines some."""
-        return {}
+    def final_metrics(self, model: Model, split: Split,
+                      batch_size: int = 8192) -> tuple[dict[str, float], Histograms]:
+        """Expensive metrics of ``model`` on ``split``, computed once at the end of a run (the
+        loop records them as ``<split>_<name>``): numbers, and histograms each
+        ``{"edges": (n+1,), "counts": (n,)}``. None unless the task defines some."""
+        return {}, {}
+
+    def tensor(self, a: np.ndarray, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """``a`` as a contiguous tensor of ``dtype`` on the task's device."""
+        return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype, device=self.device)
+
+    @torch.no_grad()
+    def predict(self, model: Model, split: Split | Literal["train"],
+                batch_size: int = 8192) -> torch.Tensor:
+        """Model outputs on a whole split, ``(n, ...)`` (e.g. float32 ``(n, n_outputs)``), in
+        eval mode and chunks of ``batch_size`` events; the model's train mode is restored."""
+        x = self.inputs(split)
+        parts = x if isinstance(x, tuple) else (x,)
+        was_training = model.training
+        model.eval()
+        out = torch.cat([model(*(p[i:i + batch_size] for p in parts))
+                         for i in range(0, parts[0].shape[0], batch_size)])
+        model.train(was_training)
+        return out
+
+
+def peek_cache(read: Callable[[_K], _T]) -> Callable[[_K, Iterable[str | os.PathLike]], _T]:
+    """Decorator caching ``read(key)`` (metadata read from data files) per file version.
+
+    The decorated function is called as ``peek(key, files)``: the result is cached under
+    ``key`` and the latest modification time of ``files``, so a rewritten file is read again.
+    """
+    cached = functools.cache(lambda key, mtime_ns: read(key))
+
+    @functools.wraps(read)
+    def peek(key: _K, files: Iterable[str | os.PathLike]) -> _T:
+        return cached(key, max(os.stat(f).st_mtime_ns for f in files))
+
+    return peek
 
 
 def register_task(kind: str, config_cls: type[TaskConfig]) -> Callable[[type[Task]], type[Task]]:

@@ -18,8 +18,8 @@ Inputs, chosen by the model's ``input_kind``:
   continuous ones standardised with the mean and std of the real constituents of the training
   set; padded slots are zero. ``P`` = the file's padding or ``max_particles``.
 - ``"high_level"`` (family ``hl_dense``) or ``"invariants"`` (families ``mlp``, ``mlp_mup``):
-  float32 ``(n, H)``, the observables named in ``high_level`` (:data:`HIGH_LEVEL`),
-  standardised on the training set.
+  float32 ``(n, H)``, the observables named in ``high_level`` (keys of
+  :data:`hepscaling.physics.jets.observables.OBSERVABLES`), standardised on the training set.
 
 Config (``task:`` section)::
 
@@ -40,96 +40,46 @@ Loss: cross-entropy of the logits (``loss: cross_entropy``). Metrics
 ``auc_<name>`` (score = softmax probability of the class) and their mean ``auc_macro``; with
 QCD among the classes, for every other class ``s`` the background rejection ``rej50_<s>`` =
 1 / eps_B at 50% signal efficiency of the score ``p_s / (p_s + p_QCD)`` on ``s`` and QCD jets
-(:func:`~hepscaling.tasks.tagging_metrics.rejection`; ``inf`` if no QCD jet passes).
+(:func:`~hepscaling.metrics.roc.rejection`; ``inf`` if no QCD jet passes).
 """
 
 from __future__ import annotations
 
-import functools
 import glob
-import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
 
 import numpy as np
 import torch
 from pydantic import Field, field_validator
-from torch.nn import functional as F
 
 from hepscaling.data.jets import LABELS
 from hepscaling.data.preprocessing import standardize
 from hepscaling.errors import UsageError
+from hepscaling.metrics.roc import classification_metrics
 from hepscaling.models.base import InputKind, InputsSpec, Model
-from hepscaling.tasks.base import Split, Task, TaskConfig, register_task
+from hepscaling.physics.jets.observables import OBSERVABLE_FIELDS, OBSERVABLES, jet_observables
+from hepscaling.tasks.base import Split, Task, TaskConfig, peek_cache, register_task
+from hepscaling.tasks.losses import cross_entropy
 from hepscaling.tasks.splits import split_indices
-from hepscaling.tasks.tagging_metrics import classification_metrics
 
-__all__ = ["HIGH_LEVEL", "PARTICLE_INPUTS", "JetInputsSpec", "JetTaggingConfig",
-           "JetTaggingTask", "high_level_observables"]
+__all__ = ["CONTINUOUS_INPUTS", "FLAG_INPUTS", "PARTICLE_INPUTS", "JetTaggingConfig",
+           "JetTaggingTask"]
 
 #: Per-particle input features after the four-momentum (JetClass's ``pf_features`` without
-#: the track impact parameters); the first seven are standardised, the rest are kept as is.
-PARTICLE_INPUTS: tuple[str, ...] = (
+#: the track impact parameters): the continuous ones are standardised, the flags (charge and
+#: particle identification) kept as they are.
+CONTINUOUS_INPUTS: tuple[str, ...] = (
     "part_deta", "part_dphi", "part_pt_log", "part_e_log", "part_logptrel", "part_logerel",
-    "part_deltaR", "part_charge", "part_isChargedHadron", "part_isNeutralHadron",
-    "part_isPhoton", "part_isElectron", "part_isMuon",
+    "part_deltaR",
 )
-_N_CONTINUOUS = 7
+FLAG_INPUTS: tuple[str, ...] = (
+    "part_charge", "part_isChargedHadron", "part_isNeutralHadron", "part_isPhoton",
+    "part_isElectron", "part_isMuon",
+)
+PARTICLE_INPUTS: tuple[str, ...] = CONTINUOUS_INPUTS + FLAG_INPUTS
 _P4 = ("part_energy", "part_px", "part_py", "part_pz")
 _PAIR_BUDGET = 2**21  # evaluation batches of constituents hold at most this many jet x P^2
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-
-
-def _constituent_pt(a: dict[str, np.ndarray]) -> np.ndarray:
-    """Constituent pT, float64 ``(n, P)`` GeV, zero on padding."""
-    return np.where(a["part_mask"], np.exp(a["part_pt_log"].astype(np.float64)), 0.0)
-
-
-def _ptd(a: dict[str, np.ndarray]) -> np.ndarray:
-    pt = _constituent_pt(a)
-    return _ratio(np.sqrt((pt**2).sum(axis=1)), pt.sum(axis=1))
-
-
-def _girth(a: dict[str, np.ndarray]) -> np.ndarray:
-    pt = _constituent_pt(a)
-    return _ratio((pt * a["part_deltaR"]).sum(axis=1), pt.sum(axis=1))
-
-
-def _mass(a: dict[str, np.ndarray]) -> np.ndarray:
-    e, pt, eta = (a[k].astype(np.float64) for k in ("jet_energy", "jet_pt", "jet_eta"))
-    return np.sqrt(np.clip(e**2 - (pt * np.cosh(eta)) ** 2, 0.0, None))
-
-
-#: High-level observables: name -> function of the jet arrays giving float64 ``(n,)``. Masses
-#: and momenta in GeV; ``n_charged``, ``ptd`` (sqrt(sum pT^2) / sum pT) and ``girth``
-#: (sum pT Delta R / sum pT) run over all constituents stored in the file.
-HIGH_LEVEL: dict[str, Callable[[dict[str, np.ndarray]], np.ndarray]] = {
-    "log_pt": lambda a: np.log(a["jet_pt"].astype(np.float64)),
-    "eta": lambda a: a["jet_eta"].astype(np.float64),
-    "mass": _mass,
-    "sdmass": lambda a: a["jet_sdmass"].astype(np.float64),
-    "tau21": lambda a: _ratio(a["jet_tau2"].astype(np.float64), a["jet_tau1"]),
-    "tau32": lambda a: _ratio(a["jet_tau3"].astype(np.float64), a["jet_tau2"]),
-    "tau43": lambda a: _ratio(a["jet_tau4"].astype(np.float64), a["jet_tau3"]),
-    "n_particles": lambda a: a["jet_nparticles"].astype(np.float64),
-    "n_charged": lambda a: ((a["part_charge"] != 0) & a["part_mask"]).sum(axis=1).astype(float),
-    "ptd": _ptd,
-    "girth": _girth,
-    "lead_pt_frac": lambda a: np.exp(a["part_logptrel"][:, 0].astype(np.float64)),
-}
-_HIGH_LEVEL_FIELDS = ("jet_pt", "jet_eta", "jet_energy", "jet_nparticles", "jet_sdmass",
-                      "jet_tau1", "jet_tau2", "jet_tau3", "jet_tau4", "part_mask",
-                      "part_pt_log", "part_deltaR", "part_charge", "part_logptrel")
-
-
-def high_level_observables(arrays: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
-    """The observables ``names`` (keys of :data:`HIGH_LEVEL`) as float64 ``(n, len(names))``."""
-    return np.stack([HIGH_LEVEL[name](arrays) for name in names], axis=1)
 
 
 def _label_name(text: str) -> str:
@@ -153,7 +103,7 @@ class JetTaggingConfig(TaskConfig):
     split_seed: int = Field(0, ge=0, description="seed of the one shuffle defining all splits")
     classes: tuple[str, ...] | None = Field(None, description="labels to keep, e.g. [QCD, Wqq]")
     max_particles: int | None = Field(None, gt=0, description="constituents kept (by pT)")
-    high_level: tuple[str, ...] = Field(tuple(HIGH_LEVEL), description="observables to use")
+    high_level: tuple[str, ...] = Field(tuple(OBSERVABLES), description="observables to use")
 
     @field_validator("classes")
     @classmethod
@@ -168,18 +118,11 @@ class JetTaggingConfig(TaskConfig):
     @field_validator("high_level")
     @classmethod
     def _high_level(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [v for v in value if v not in HIGH_LEVEL]
+        unknown = [v for v in value if v not in OBSERVABLES]
         if unknown or not value:
             raise ValueError(f"unknown high-level observable(s) {unknown}; choose from "
-                             f"{', '.join(HIGH_LEVEL)}")
+                             f"{', '.join(OBSERVABLES)}")
         return value
-
-
-@dataclass(frozen=True)
-class JetInputsSpec(InputsSpec):
-    """:class:`InputsSpec` plus the per-particle feature count F of the constituent input."""
-
-    n_particle_features: int = 0
 
 
 def _root_files(pattern: str) -> list[str]:
@@ -208,11 +151,10 @@ def _read(cfg: JetTaggingConfig, fields: tuple[str, ...],
     return arrays
 
 
-@functools.cache
-def _peek(cfg: JetTaggingConfig, mtime_ns: int) -> tuple[tuple[str, ...], int]:
+@peek_cache
+def _peek(cfg: JetTaggingConfig) -> tuple[tuple[str, ...], int]:
     """Class names and constituent slots P of ``cfg``'s dataset (HDF5: reads the labels and
     one row; ROOT: reads the files)."""
-    del mtime_ns  # part of the cache key only
     if cfg.dataset.endswith(".root"):
         arrays = _read(cfg, ("part_mask",))
         labels, width = arrays["label"], arrays["part_mask"].shape[1]
@@ -234,12 +176,13 @@ def _peek(cfg: JetTaggingConfig, mtime_ns: int) -> tuple[tuple[str, ...], int]:
     return classes, width
 
 
-def _mtime(dataset: str) -> int:
+def _files(dataset: str) -> list[str]:
+    """The files of ``task.dataset`` (one HDF5 file or the ROOT files of a glob pattern)."""
     files = _root_files(dataset) if dataset.endswith(".root") else [dataset]
     for path in files:
         if not Path(path).is_file():
             raise UsageError(f"jet file not found: {path} (check task.dataset)")
-    return max(os.stat(path).st_mtime_ns for path in files)
+    return files
 
 
 @register_task("jet_tagging", JetTaggingConfig)
@@ -247,11 +190,10 @@ class JetTaggingTask(Task):
     """Jet classification; inputs and integer labels held on ``device`` as tensors."""
 
     @classmethod
-    def spec_from_config(cls, cfg: JetTaggingConfig, loss: str) -> JetInputsSpec:
-        classes, width = _peek(cfg, _mtime(cfg.dataset))
-        return JetInputsSpec(n_invariants=len(cfg.high_level), n_particles=width,
-                             particle_types=(0,) * width, n_outputs=len(classes),
-                             n_particle_features=len(PARTICLE_INPUTS))
+    def spec_from_config(cls, cfg: JetTaggingConfig, loss: str) -> InputsSpec:
+        classes, width = _peek(cfg, _files(cfg.dataset))
+        return InputsSpec(n_outputs=len(classes), n_features=len(cfg.high_level),
+                          n_particles=width, n_particle_features=len(PARTICLE_INPUTS))
 
     def __init__(self, cfg: JetTaggingConfig, *, loss: str, input_kind: InputKind,
                  device: torch.device) -> None:
@@ -264,9 +206,9 @@ class JetTaggingTask(Task):
                              "choose one of these model families")
         self.cfg, self.device, self.input_kind = cfg, device, input_kind
         self.inputs_spec = self.spec_from_config(cfg, loss)
-        self.classes = _peek(cfg, _mtime(cfg.dataset))[0]
+        self.classes = _peek(cfg, _files(cfg.dataset))[0]
         self.n_train = cfg.n_train
-        fields = (_HIGH_LEVEL_FIELDS if input_kind != "constituents"
+        fields = (OBSERVABLE_FIELDS if input_kind != "constituents"
                   else ("part_mask", *_P4, *PARTICLE_INPUTS))
         arrays = _read(cfg, fields, truncate=input_kind == "constituents")
         codes = np.full(len(LABELS), -1)
@@ -275,25 +217,21 @@ class JetTaggingTask(Task):
         kept = np.flatnonzero(target >= 0)
         index = {s: kept[i] for s, i in split_indices(kept.size, cfg.n_train, cfg.n_val,
                                                      cfg.n_test, cfg.split_seed).items()}
-        self._y = {s: torch.as_tensor(target[i], dtype=torch.long, device=device)
-                   for s, i in index.items()}
+        self._y = {s: self.tensor(target[i], torch.long) for s, i in index.items()}
         if input_kind == "constituents":
             self._x = self._constituents(arrays, index)
         else:
-            feats = {s: high_level_observables({k: v[i] for k, v in arrays.items()},
-                                               cfg.high_level) for s, i in index.items()}
-            self._x = {s: self._tensor(standardize(f, feats["train"])[0])
+            feats = {s: jet_observables({k: v[i] for k, v in arrays.items()}, cfg.high_level)
+                     for s, i in index.items()}
+            self._x = {s: self.tensor(standardize(f, feats["train"])[0])
                        for s, f in feats.items()}
-
-    def _tensor(self, a: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32, device=self.device)
 
     def _constituents(self, arrays: dict[str, np.ndarray],
                       index: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
         """Per split float32 ``(n, P, 5 + F)``: mask, four-momentum (GeV), features."""
         mask_train = arrays["part_mask"][index["train"]]
         cont = np.stack([arrays[k][index["train"]][mask_train]
-                         for k in PARTICLE_INPUTS[:_N_CONTINUOUS]], axis=1)  # (n_real, 7)
+                         for k in CONTINUOUS_INPUTS], axis=1)  # (n_real, n_continuous)
         _, mean, std = standardize(cont[:1], cont)
         out = {}
         for split, i in index.items():
@@ -302,12 +240,12 @@ class JetTaggingTask(Task):
             x[..., 0] = mask
             for c, name in enumerate(_P4):
                 x[..., 1 + c] = arrays[name][i]
-            for c, name in enumerate(PARTICLE_INPUTS):
-                value = arrays[name][i]
-                if c < _N_CONTINUOUS:
-                    value = (value - mean[c]) / std[c]
+            scaled = [(arrays[name][i] - mean[c]) / std[c]
+                      for c, name in enumerate(CONTINUOUS_INPUTS)]
+            flags = [arrays[name][i] for name in FLAG_INPUTS]
+            for c, value in enumerate(scaled + flags):  # in PARTICLE_INPUTS order
                 x[..., 5 + c] = np.where(mask, value, 0.0)
-            out[split] = self._tensor(x)
+            out[split] = self.tensor(x)
         return out
 
     def train_batch(self, index: torch.Tensor,
@@ -317,9 +255,12 @@ class JetTaggingTask(Task):
 
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Mean cross-entropy of logits ``(B, n_classes)`` against int64 labels ``(B,)``."""
-        return F.cross_entropy(output, target)
+        return cross_entropy(output, target)
 
-    @torch.no_grad()
+    def inputs(self, split: Split | Literal["train"]) -> torch.Tensor:
+        """Inputs of a whole split: ``(n, P, 5 + F)`` constituents or ``(n, H)`` observables."""
+        return self._x[split]
+
     def predict(self, model: Model, split: Split | Literal["train"],
                 batch_size: int = 8192) -> torch.Tensor:
         """Logits on a whole split, float32 ``(n, n_classes)``, in eval mode (constituent
@@ -327,11 +268,7 @@ class JetTaggingTask(Task):
         x = self._x[split]
         if x.ndim == 3:
             batch_size = max(1, min(batch_size, _PAIR_BUDGET // x.shape[1] ** 2))
-        was_training = model.training
-        model.eval()
-        out = torch.cat([model(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)])
-        model.train(was_training)
-        return out
+        return super().predict(model, split, batch_size)
 
     @torch.no_grad()
     def evaluate(self, model: Model, split: Split, batch_size: int = 8192) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""The one training loop, its config, losses, schedules, FLOP accounting and checkpoints."""
+"""The one training loop, its config, schedules, FLOP accounting and checkpoints."""
 
 from hepscaling.train.config import RunConfig, load_config, run_id
 

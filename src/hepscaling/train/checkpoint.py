@@ -15,10 +15,9 @@ from typing import Any
 import torch
 
 from hepscaling.errors import UsageError
+from hepscaling.records import CHECKPOINT_NAME
 
 __all__ = ["CHECKPOINT_NAME", "load_checkpoint", "save_checkpoint"]
-
-CHECKPOINT_NAME = "checkpoint.pt"
 
 
 def save_checkpoint(state: dict[str, Any], run_dir: str | os.PathLike) -> Path:

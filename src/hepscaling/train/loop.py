@@ -4,7 +4,14 @@
 builds the model, and trains with AdamW under a warmup + cosine / WSD / constant schedule and
 gradient clipping. Every ``eval_every`` steps (and at the last step) it evaluates on the
 validation set, appends the curves, writes ``run.log``, the record (status ``running``) and an
-atomic checkpoint. At the end the test set is evaluated and the record gets status ``done``.
+atomic checkpoint. At the end the test set is evaluated, the task's expensive
+:meth:`~hepscaling.tasks.base.Task.final_metrics` run once (numbers and histograms recorded as
+``test_<name>``), and the record gets status ``done``.
+
+Step: ``inputs, target = task.train_batch(...)``; the model is called as ``model(*inputs)`` when
+the task hands it a tuple (models with several inputs), else ``model(inputs)``; the training
+loss is ``task.loss(output, target)`` plus :meth:`~hepscaling.models.base.Model.extra_loss`
+when the model contributes one (e.g. the KL divergence of Bayesian layers).
 
 Stopping: ``completed`` (planned steps done), ``early_stopping`` (validation loss not improved
 for ``early_stopping_patience`` evaluations; the best model is restored for the test metrics) or
@@ -20,6 +27,7 @@ whose record is already ``done`` or ``diverged`` is returned as is.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -33,7 +41,15 @@ from hepscaling.errors import UsageError
 from hepscaling.models.base import build_model, model_class
 from hepscaling.progress import progress as progress_bar
 from hepscaling.provenance import code_version, environment
-from hepscaling.records import RECORD_NAME, RunRecord, read_record, utc_now, write_record
+from hepscaling.records import (
+    LOG_NAME,
+    RECORD_NAME,
+    RunRecord,
+    logging_to,
+    read_record,
+    utc_now,
+    write_record,
+)
 from hepscaling.tasks.base import build_task
 from hepscaling.train.checkpoint import load_checkpoint, save_checkpoint
 from hepscaling.train.config import RunConfig, load_config, run_id
@@ -41,9 +57,9 @@ from hepscaling.train.device import resolve_device
 from hepscaling.train.flops import TRAIN_FLOPS_FACTOR, effective_batch_size, resolve_steps
 from hepscaling.train.schedules import schedule_factor
 
-__all__ = ["LOG_NAME", "run_training"]
+__all__ = ["run_training"]
 
-LOG_NAME = "run.log"
+log = logging.getLogger(__name__)
 Callback = Callable[[int, dict[str, float]], None]
 
 
@@ -92,20 +108,17 @@ def run_training(config: RunConfig | dict[str, Any] | str | os.PathLike,
     if threads is not None:
         torch.set_num_threads(threads)
     try:
-        return _train(cfg, record, run_dir, progress, callback)
-    except Exception as exc:
-        record.status, record.stop_reason = "failed", "failed"
-        record.error, record.finished_at = f"{type(exc).__name__}: {exc}", utc_now()
-        write_record(record, run_dir)
-        _log(run_dir, f"failed: {record.error}")
-        raise
+        with logging_to(run_dir / LOG_NAME):
+            try:
+                return _train(cfg, record, run_dir, progress, callback)
+            except Exception as exc:
+                record.status, record.stop_reason = "failed", "failed"
+                record.error, record.finished_at = f"{type(exc).__name__}: {exc}", utc_now()
+                write_record(record, run_dir)
+                log.error("failed: %s", record.error)
+                raise
     finally:
         torch.set_num_threads(previous_threads)
-
-
-def _log(run_dir: Path, line: str) -> None:
-    with open(run_dir / LOG_NAME, "a") as f:
-        f.write(f"{utc_now()} {line}\n")
 
 
 def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | None,
@@ -142,10 +155,10 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
         step, order, position = state["step"], state["order"], state["position"]
         curves, best, stop_reason = state["curves"], state["best"], state["stop_reason"]
         wall_before = state["wall_time"]
-        _log(run_dir, f"resumed from step {step}")
+        log.info("resumed from step %d", step)
     else:
-        _log(run_dir, f"start: N={record.n_params} D={n_train} steps={total} batch={batch} "
-                      f"device={device}")
+        log.info("start: N=%d D=%d steps=%d batch=%d device=%s", record.n_params, n_train,
+                 total, batch, device)
 
     t0 = time.perf_counter()
     loss_sum, n_losses = torch.zeros((), device=device), 0
@@ -160,7 +173,9 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
             for group, peak in zip(optimizer.param_groups, peak_lrs, strict=True):
                 group["lr"] = peak * lr_factor
             x, y = task.train_batch(index, generator)
-            loss = task.loss(model(x), y)
+            loss = task.loss(model(*x) if isinstance(x, tuple) else model(x), y)
+            if (extra := model.extra_loss()) is not None:
+                loss = loss + extra
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if tc.grad_clip is not None:
@@ -201,7 +216,7 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
                              "stop_reason": stop_reason, "wall_time": wall}, run_dir)
             _update(record, step, batch, n_train, wall, curves)
             write_record(record, run_dir)
-            _log(run_dir, " ".join(f"{k}={v:.6g}" for k, v in point.items()))
+            log.info(" ".join(f"{k}={v:.6g}" for k, v in point.items()))
             bar.advance(step % tc.eval_every or tc.eval_every)
             if callback is not None:
                 callback(step, {k: v for k, v in point.items() if k == "train_loss" or
@@ -224,11 +239,13 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
         test = task.evaluate(model, "test", tc.eval_batch_size)
         record.metrics.update({f"val_{k}": v for k, v in final_val.items()})
         record.metrics.update({f"test_{k}": v for k, v in test.items()})
-        record.histograms = task.histograms(model, "test", tc.eval_batch_size)
+        numbers, histograms = task.final_metrics(model, "test", tc.eval_batch_size)
+        record.metrics.update({f"test_{k}": v for k, v in numbers.items()})
+        record.histograms = {f"test_{k}": v for k, v in histograms.items()}
         record.status = "done"
     record.finished_at = utc_now()
     write_record(record, run_dir)
-    _log(run_dir, f"{record.status} ({record.stop_reason}) after {step} steps, {wall:.1f} s")
+    log.info("%s (%s) after %d steps, %.1f s", record.status, record.stop_reason, step, wall)
     return record
 
 

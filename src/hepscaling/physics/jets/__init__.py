@@ -13,6 +13,9 @@ The pipeline (one direction, every step vectorised over a batch of events):
 5. :mod:`~hepscaling.physics.jets.generate`: :func:`generate_chunk`, the whole chain for one
    seeded chunk of jets (what any executor calls).
 
+:mod:`~hepscaling.physics.jets.observables` computes jet observables (mass, N-subjettiness
+ratios, pT_D, girth, ...) from the stored arrays, for tagging inputs and sample comparisons.
+
 Four-momenta follow :mod:`hepscaling.physics`: float64 ``(..., 4)`` ``(E, px, py, pz)`` in GeV.
 Writing, reading and resuming HDF5 jet files lives in :mod:`hepscaling.data.jets`.
 """

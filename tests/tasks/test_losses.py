@@ -1,11 +1,12 @@
-"""Losses against closed forms: MSE, and the heteroscedastic NLL against scipy's normal."""
+"""Losses against closed forms: MSE, the heteroscedastic NLL against scipy's normal, and the
+cross-entropy against a hand-computed log-softmax."""
 
 import numpy as np
 import pytest
 import torch
 from scipy.stats import norm
 
-from hepscaling.train.losses import heteroscedastic_nll, mse
+from hepscaling.tasks.losses import cross_entropy, heteroscedastic_nll, mse
 
 
 def test_mse():
@@ -26,3 +27,10 @@ def test_heteroscedastic_minimum_is_at_the_residual():
                                               torch.full((1,), 0.5, dtype=torch.float64))
                           for v in ls])
     assert ls[values.argmin()].item() == pytest.approx(np.log(0.5), abs=1e-3)
+
+
+def test_cross_entropy_is_mean_negative_log_softmax():
+    logits = torch.tensor([[0.0, np.log(3.0)], [np.log(4.0), 0.0]], dtype=torch.float64)
+    label = torch.tensor([1, 1])
+    expected = -(np.log(3 / 4) + np.log(1 / 5)) / 2
+    assert cross_entropy(logits, label).item() == pytest.approx(expected, rel=1e-12)

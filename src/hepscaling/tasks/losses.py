@@ -1,10 +1,16 @@
-"""Regression losses on standardised targets: MSE and the heteroscedastic Gaussian NLL."""
+"""The training losses of every task: MSE and the heteroscedastic Gaussian NLL (regression on
+standardised targets) and the cross-entropy of class logits (classification).
+
+One place for losses: tasks import them from here; the training loop only calls
+:meth:`hepscaling.tasks.base.Task.loss`.
+"""
 
 from __future__ import annotations
 
 import torch
+from torch.nn import functional as F
 
-__all__ = ["heteroscedastic_nll", "mse"]
+__all__ = ["cross_entropy", "heteroscedastic_nll", "mse"]
 
 
 def mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -21,3 +27,9 @@ def heteroscedastic_nll(mean: torch.Tensor, log_sigma: torch.Tensor,
     ``log sigma`` so that ``sigma > 0`` without a constraint.
     """
     return torch.mean(0.5 * (target - mean) ** 2 * torch.exp(-2.0 * log_sigma) + log_sigma)
+
+
+def cross_entropy(logits: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy ``<-log softmax(logits)[label]>``; ``logits``: float ``(B, K)``,
+    ``label``: int64 ``(B,)`` in ``[0, K)`` -> scalar."""
+    return F.cross_entropy(logits, label)

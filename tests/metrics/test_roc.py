@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from hepscaling.tasks.tagging_metrics import classification_metrics, rejection, roc_auc
+from hepscaling.metrics.roc import classification_metrics, rejection, roc_auc
 
 
 def brute_auc(scores: np.ndarray, positive: np.ndarray) -> float:

@@ -1,0 +1,8 @@
+"""Metrics: numbers from arrays, nothing else.
+
+This package owns the statistics that tasks and reports compute from model outputs and samples:
+ROC AUC and background rejection (:mod:`~hepscaling.metrics.roc`), and (round 2) distances
+between distributions, classifier weights and ensemble spreads. Its functions take numpy or
+torch arrays and return floats or arrays; they read no files and know no physics (observables
+come from :mod:`hepscaling.physics`, data from :mod:`hepscaling.data`).
+"""

@@ -1,0 +1,136 @@
+"""Building blocks shared by the transformer families: attention blocks and particle tokens.
+
+- :class:`Block`: the pre-norm transformer block (``transformer``, ``part``), bidirectional or
+  causal (position ``i`` attends to ``j <= i`` only, for autoregressive models);
+- :class:`ClassAttentionBlock`: a class token attending to the particles (``part``'s readout);
+- :func:`type_one_hot`: the ``(k, n_types)`` one-hot table built from
+  :attr:`~hepscaling.models.base.InputsSpec.particle_types`, with the check that there is one
+  type id per particle;
+- :func:`check_heads`: the one-line :class:`~hepscaling.errors.UsageError` for a width that
+  does not split into the requested attention heads.
+
+FLOP counting lives in :mod:`hepscaling.models.flops`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from hepscaling.errors import UsageError
+
+__all__ = ["Block", "ClassAttentionBlock", "check_heads", "type_one_hot"]
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block: ``x + Attn(LN(x))`` then ``x + MLP(LN(x))``.
+
+    Parameters
+    ----------
+    width : channels per token.
+    heads : attention heads (``width`` must be a multiple, see :func:`check_heads`).
+    mlp_ratio : MLP hidden channels = ``mlp_ratio x width``.
+    causal : if true, token ``i`` attends to tokens ``j <= i`` only.
+    """
+
+    def __init__(self, width: int, heads: int, mlp_ratio: int, *, causal: bool) -> None:
+        super().__init__()
+        self.heads, self.causal = heads, causal
+        self.norm1 = nn.LayerNorm(width)
+        self.qkv = nn.Linear(width, 3 * width)
+        self.out = nn.Linear(width, width)
+        self.norm2 = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(
+            nn.Linear(width, mlp_ratio * width), nn.GELU(), nn.Linear(mlp_ratio * width, width)
+        )
+
+    def forward(self, h: torch.Tensor, attn_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``h``: float ``(B, k, width)`` -> ``(B, k, width)``.
+
+        ``attn_mask``: optional float ``(B, heads, k, k)`` (or broadcastable to it) added to the
+        attention logits, e.g. ``-inf`` for padded keys plus an interaction bias; a causal
+        block adds ``-inf`` above the diagonal to it.
+        """
+        batch, k, width = h.shape
+        qkv = self.qkv(self.norm1(h)).view(batch, k, 3, self.heads, width // self.heads)
+        q, key, v = qkv.permute(2, 0, 3, 1, 4)  # each (B, heads, k, width // heads)
+        causal = self.causal and attn_mask is None
+        if self.causal and attn_mask is not None:
+            future = torch.ones(k, k, dtype=torch.bool, device=h.device).triu(1)  # j > i
+            attn_mask = attn_mask.masked_fill(future, float("-inf"))
+        att = F.scaled_dot_product_attention(
+            q, key, v, attn_mask=attn_mask, is_causal=causal)  # (B, heads, k, width // heads)
+        h = h + self.out(att.transpose(1, 2).reshape(batch, k, width))
+        return h + self.mlp(self.norm2(h))
+
+
+class ClassAttentionBlock(nn.Module):
+    """Class attention (CaiT, ParT): the class token attends to itself and the particles.
+
+    ``cls + Attn(q = LN(cls), kv = LN([cls, h]))``, then ``cls + MLP(LN(cls))``; only the class
+    token is updated.
+    """
+
+    def __init__(self, width: int, heads: int, mlp_ratio: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.norm1 = nn.LayerNorm(width)
+        self.q = nn.Linear(width, width)
+        self.kv = nn.Linear(width, 2 * width)
+        self.out = nn.Linear(width, width)
+        self.norm2 = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(
+            nn.Linear(width, mlp_ratio * width), nn.GELU(), nn.Linear(mlp_ratio * width, width)
+        )
+
+    def forward(self, cls: torch.Tensor, h: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """``cls``: float ``(B, 1, width)``; ``h``: ``(B, P, width)``; ``bias``: float
+        ``(B, 1, 1, P + 1)`` (0, or ``-inf`` for padded keys) -> updated ``cls`` ``(B, 1, width)``.
+        """
+        batch, k, width = h.shape
+        z = self.norm1(torch.cat([cls, h], dim=1))  # (B, P + 1, width)
+        q = self.q(z[:, :1]).view(batch, 1, self.heads, width // self.heads).transpose(1, 2)
+        kv = self.kv(z).view(batch, k + 1, 2, self.heads, width // self.heads)
+        key, v = kv.permute(2, 0, 3, 1, 4)  # each (B, heads, P + 1, width // heads)
+        att = F.scaled_dot_product_attention(q, key, v, attn_mask=bias)  # (B, heads, 1, w/h)
+        cls = cls + self.out(att.transpose(1, 2).reshape(batch, 1, width))
+        return cls + self.mlp(self.norm2(cls))
+
+
+def type_one_hot(particle_types: Sequence[int], n_particles: int) -> torch.Tensor:
+    """One-hot particle types, float32 ``(k, n_types)`` with ``n_types = max(types) + 1``.
+
+    Parameters
+    ----------
+    particle_types : ``k`` non-negative integer type ids in process order.
+    n_particles : the particle slots of the input; must equal ``k`` (one id per particle).
+    """
+    types = [int(t) for t in particle_types]
+    if not types or min(types) < 0:
+        raise UsageError(
+            f"particle_types must be a non-empty list of non-negative ids, got {types}"
+            " (use the ids the task puts in InputsSpec.particle_types)"
+        )
+    if len(types) != n_particles:
+        raise UsageError(
+            f"InputsSpec has {n_particles} particles but {len(types)} particle types"
+            " (give one type id per particle)"
+        )
+    n_types = max(types) + 1
+    return torch.tensor([[float(t == j) for j in range(n_types)] for t in types])
+
+
+def check_heads(family: str, width: int, heads: int, multiple: int = 1) -> int:
+    """Return the per-head width ``width // heads``; UsageError unless it is a positive multiple.
+
+    ``multiple`` is the granularity a head needs (4 for LLoCa, whose heads carry four-vectors).
+    """
+    if heads < 1 or width % heads or (width // heads) % multiple or width // heads < multiple:
+        raise UsageError(
+            f"model {family}: width {width} does not split into {heads} heads of a positive "
+            f"multiple of {multiple} channels (choose width = heads x {multiple} x n)"
+        )
+    return width // heads

@@ -1,0 +1,113 @@
+"""Jet observables: a registry ``name -> f(arrays) -> float64 (n,)`` on jet-file arrays.
+
+The high-level inputs of jet tagging, and the observables that generated jets are compared on
+(sliced Wasserstein distances, two-sample classifiers), are read from :data:`OBSERVABLES`.
+Each function takes the arrays of a jet file (:mod:`hepscaling.data.jets`, JetClass names:
+``jet_pt``, ``part_mask``, ...; jets along axis 0, constituents along axis 1, zero-padded with
+``part_mask`` false on padding) and returns float64 ``(n,)``. The fields they read are
+:data:`OBSERVABLE_FIELDS`.
+
+Units: masses and momenta in GeV; angles (``eta``, Delta R) dimensionless; ``log_pt`` is
+``log(pT / GeV)``. Ratios whose denominator is zero are 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["OBSERVABLES", "OBSERVABLE_FIELDS", "jet_observables"]
+
+Arrays = dict[str, np.ndarray]
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` elementwise, 0 where ``den <= 0``."""
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+
+def _constituent_pt(a: Arrays) -> np.ndarray:
+    """Constituent pT, float64 ``(n, P)`` GeV, zero on padding."""
+    return np.where(a["part_mask"], np.exp(a["part_pt_log"].astype(np.float64)), 0.0)
+
+
+def log_pt(a: Arrays) -> np.ndarray:
+    """``log(pT / GeV)`` of the jet."""
+    return np.log(a["jet_pt"].astype(np.float64))
+
+
+def eta(a: Arrays) -> np.ndarray:
+    """Jet pseudorapidity."""
+    return a["jet_eta"].astype(np.float64)
+
+
+def mass(a: Arrays) -> np.ndarray:
+    """Jet mass in GeV, ``sqrt(E^2 - (pT cosh eta)^2)`` (|p| = pT cosh eta), clipped at 0."""
+    e, pt, eta_ = (a[k].astype(np.float64) for k in ("jet_energy", "jet_pt", "jet_eta"))
+    return np.sqrt(np.clip(e**2 - (pt * np.cosh(eta_)) ** 2, 0.0, None))
+
+
+def sdmass(a: Arrays) -> np.ndarray:
+    """Soft-drop mass in GeV (as stored in the file)."""
+    return a["jet_sdmass"].astype(np.float64)
+
+
+def tau21(a: Arrays) -> np.ndarray:
+    """N-subjettiness ratio ``tau_2 / tau_1``."""
+    return _ratio(a["jet_tau2"].astype(np.float64), a["jet_tau1"])
+
+
+def tau32(a: Arrays) -> np.ndarray:
+    """N-subjettiness ratio ``tau_3 / tau_2``."""
+    return _ratio(a["jet_tau3"].astype(np.float64), a["jet_tau2"])
+
+
+def tau43(a: Arrays) -> np.ndarray:
+    """N-subjettiness ratio ``tau_4 / tau_3``."""
+    return _ratio(a["jet_tau4"].astype(np.float64), a["jet_tau3"])
+
+
+def n_particles(a: Arrays) -> np.ndarray:
+    """Number of constituents of the jet (all of them, also those beyond the stored slots)."""
+    return a["jet_nparticles"].astype(np.float64)
+
+
+def n_charged(a: Arrays) -> np.ndarray:
+    """Number of charged constituents among the stored ones."""
+    return ((a["part_charge"] != 0) & a["part_mask"]).sum(axis=1).astype(float)
+
+
+def ptd(a: Arrays) -> np.ndarray:
+    """``pT_D = sqrt(sum pT^2) / sum pT`` over the stored constituents (dimensionless)."""
+    pt = _constituent_pt(a)
+    return _ratio(np.sqrt((pt**2).sum(axis=1)), pt.sum(axis=1))
+
+
+def girth(a: Arrays) -> np.ndarray:
+    """``sum pT Delta R / sum pT`` over the stored constituents (Delta R to the jet axis as
+    stored in ``part_deltaR``; dimensionless)."""
+    pt = _constituent_pt(a)
+    return _ratio((pt * a["part_deltaR"]).sum(axis=1), pt.sum(axis=1))
+
+
+def lead_pt_frac(a: Arrays) -> np.ndarray:
+    """pT of the leading constituent over the jet pT."""
+    return np.exp(a["part_logptrel"][:, 0].astype(np.float64))
+
+
+#: name -> observable, each float64 ``(n,)`` from the jet arrays (see the functions' units)
+OBSERVABLES: dict[str, Callable[[Arrays], np.ndarray]] = {
+    "log_pt": log_pt, "eta": eta, "mass": mass, "sdmass": sdmass, "tau21": tau21,
+    "tau32": tau32, "tau43": tau43, "n_particles": n_particles, "n_charged": n_charged,
+    "ptd": ptd, "girth": girth, "lead_pt_frac": lead_pt_frac,
+}
+#: the jet-file fields the observables read
+OBSERVABLE_FIELDS = ("jet_pt", "jet_eta", "jet_energy", "jet_nparticles", "jet_sdmass",
+                     "jet_tau1", "jet_tau2", "jet_tau3", "jet_tau4", "part_mask",
+                     "part_pt_log", "part_deltaR", "part_charge", "part_logptrel")
+
+
+def jet_observables(arrays: Arrays, names: tuple[str, ...]) -> np.ndarray:
+    """The observables ``names`` (keys of :data:`OBSERVABLES`) as float64 ``(n, len(names))``."""
+    return np.stack([OBSERVABLES[name](arrays) for name in names], axis=1)

@@ -45,8 +45,8 @@ def joint_loss(params: dict[str, float], n: np.ndarray | float,
                d: np.ndarray | float) -> np.ndarray:
     """:func:`hepscaling.laws.forms.joint_law` at ``n`` parameters and ``d`` samples, float64
     (m,) each, with the named parameters ``params`` (``E, A, alpha, B, beta``)."""
-    return joint_law(n, d, params["E"], params["A"], params["alpha"], params["B"],
-                     params["beta"])
+    return joint_law(np.asarray(n, dtype=float), np.asarray(d, dtype=float), params["E"],
+                     params["A"], params["alpha"], params["B"], params["beta"])
 
 
 def compute_optimal(params: dict[str, float], C: np.ndarray | float,
@@ -150,8 +150,14 @@ def _budget_labels(C: np.ndarray, rtol: float) -> np.ndarray:
     return labels
 
 
-def _vertices(N, D, C, L, idx_per_budget):
-    out = []
+Vertex = tuple[float, float, float, float]  # budget C, N_opt, D_opt, loss at the vertex
+
+
+def _vertices(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray,
+              idx_per_budget: dict[int, np.ndarray]) -> list[tuple[int, Vertex | None, str]]:
+    """Per budget (label -> run indices): its label, the parabola vertex (``None`` if there is
+    none inside the sizes tried) and why not."""
+    out: list[tuple[int, Vertex | None, str]] = []
     for b, idx in idx_per_budget.items():
         x, y = np.log(N[idx]), np.log(L[idx])
         if np.unique(x).size < 3:

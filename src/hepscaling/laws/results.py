@@ -284,7 +284,7 @@ class JointFit(LawFit):
     def frontier_exponents(self) -> dict[str, Interval]:
         """Exponents of the compute-optimal frontier ``N* ~ C^a``, ``D* ~ C^b`` for
         ``C ~ N D``: ``a = beta / (alpha + beta)``, ``b = alpha / (alpha + beta)``."""
-        def ab(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def ab(alpha: np.ndarray | float, beta: np.ndarray | float) -> tuple[Any, Any]:
             return beta / (alpha + beta), alpha / (alpha + beta)
 
         a, b = ab(self.params["alpha"], self.params["beta"])

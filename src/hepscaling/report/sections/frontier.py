@@ -10,6 +10,7 @@ import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.frontier import isoflop_frontier
+from hepscaling.laws.results import JointFit
 from hepscaling.laws.sweep import GroupFit, Sweep
 from hepscaling.report import plots
 from hepscaling.report.html import Section, table
@@ -36,6 +37,7 @@ def frontier_section(sweep: Sweep, options: FitOptions, out: Path
     for g in fits:
         if g.fit is None:
             continue
+        assert isinstance(g.fit, JointFit)  # law="joint"
         section.fit_notes(g)
         iv, fe = g.fit.intervals, g.fit.frontier_exponents()
         row: list[object] = [g.label, len(g.runs), iv["E"].value, iv["alpha"], iv["beta"],
@@ -44,8 +46,8 @@ def frontier_section(sweep: Sweep, options: FitOptions, out: Path
         item = {"label": g.label, "C": c, "n_opt": g.fit.frontier(c)[0]}
         runs = g.runs
         try:
-            iso = isoflop_frontier(*(runs[k].to_numpy(float) for k in ("N", "D", "C")),
-                                   runs[sweep.metric].to_numpy(float),
+            iso = isoflop_frontier(runs["N"].to_numpy(float), runs["D"].to_numpy(float),
+                                   runs["C"].to_numpy(float), runs[sweep.metric].to_numpy(float),
                                    bootstrap=options.bootstrap, seed=options.seed,
                                    level=options.level)
             row[-2:] = [iso.a, iso.b]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hepscaling.laws.repetition import FACTOR_EPOCHS
+from hepscaling.laws.repetition import FACTOR_EPOCHS, RepetitionFit
 from hepscaling.laws.sweep import GroupFit, Sweep
 from hepscaling.report import plots
 from hepscaling.report.html import Section, table
@@ -49,6 +49,7 @@ def repetition_section(losses: Sweep, options: FitOptions, out: Path
     for g in fits:
         if g.fit is None:
             continue
+        assert isinstance(g.fit, RepetitionFit)  # law="repetition"
         section.fit_notes(g)
         iv = g.fit.intervals
         factors = [g.fit.factor([e]).at(0) for e in (*FACTOR_EPOCHS, np.inf)]

@@ -80,6 +80,7 @@ def compute_optimal(params: dict[str, float], C: np.ndarray | float,
                 nn = np.exp(log_n)
                 return float(np.log(joint_loss(params, nn, ci / flops_per_sample(nn))))
             hi = np.log(ci)  # N between 1 and C: at least one FLOP per sample per parameter
+            # xatol in log N: N* to a relative 1e-8, far below any bootstrap spread
             n[i] = np.exp(minimize_scalar(objective, bounds=(0.0, hi), method="bounded",
                                           options={"xatol": 1e-8}).x)
         d = c / np.array([flops_per_sample(x) for x in n])
@@ -105,6 +106,7 @@ def compute_for_loss(params: dict[str, float], target: float,
             return float("inf")
     if gap(lo) <= 0:
         return float(np.exp(lo))
+    # xtol in log C: C to a relative 1e-10 (the inversion tests check 1e-9 in the loss)
     return float(np.exp(brentq(gap, lo, hi, xtol=1e-10, rtol=1e-12)))
 
 

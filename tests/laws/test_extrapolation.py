@@ -15,6 +15,9 @@ def test_power_law_data_extrapolate_within_the_interval():
     for row in check.rows:
         assert row.ratio == pytest.approx(1.0, abs=0.05)
         assert row.measured == pytest.approx(y[x == row.scale["x"]][0])
+        assert row.prediction.contains(row.measured) == row.inside
+        assert (row.prediction.value, row.prediction.low, row.prediction.high) == (
+            row.predicted, row.low, row.high)
     assert check.fit.data["x"].size == 7
 
 

@@ -57,8 +57,8 @@ def test_isoflop_recovers_the_frontier_of_a_known_law():
             rows.append((n, c / (6 * n), c, _loss(n, c / (6 * n))))
     n, d, c, loss = map(np.array, zip(*rows, strict=True))
     front = isoflop_frontier(n, d, c, loss, bootstrap=10)
-    assert front.a["value"] == pytest.approx(P["beta"] / (P["alpha"] + P["beta"]), abs=0.03)
-    assert front.b["value"] == pytest.approx(P["alpha"] / (P["alpha"] + P["beta"]), abs=0.03)
+    assert front.a.value == pytest.approx(P["beta"] / (P["alpha"] + P["beta"]), abs=0.03)
+    assert front.b.value == pytest.approx(P["alpha"] / (P["alpha"] + P["beta"]), abs=0.03)
     n_star = compute_optimal(P, front.budgets)[0]
     assert front.n_opt == pytest.approx(n_star, rel=0.2)
     assert front.n_opt * front.d_opt * 6 == pytest.approx(front.budgets, rel=1e-10)

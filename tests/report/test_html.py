@@ -26,3 +26,19 @@ def test_failures_are_one_note_per_reason():
                       G(label="d", fit=None, error="no <N>")], "not fitted")
     assert section.blocks == ['<p class="note">a; c: not fitted: too few runs</p>',
                               '<p class="note">d: not fitted: no &lt;N&gt;</p>']
+
+
+def test_fit_notes_and_interval_cells():
+    from types import SimpleNamespace as G
+
+    from hepscaling.laws import Interval
+    from hepscaling.report.html import bounds_text
+
+    section = Section("x")
+    section.fit_notes(G(label="a", fit=G(notes=("alpha at its bound", "2 failed"))))
+    section.fit_notes(G(label="b", fit=None))
+    assert section.blocks == ['<p class="note">a: alpha at its bound</p>',
+                              '<p class="note">a: 2 failed</p>']
+    html = table(["alpha", "interval"], [[Interval(0.51234, 0.4, 0.6, 0.68),
+                                          bounds_text(0.4, 0.612345)]])
+    assert "<td class=l>0.5123 [0.4, 0.6]</td><td>[0.4, 0.6123]</td>" in html

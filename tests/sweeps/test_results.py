@@ -43,6 +43,7 @@ def test_status_counts_every_state(sweep):
     with sweep_lock(out):
         assert sweep_status(out).live
     assert json.loads(json.dumps(st.as_dict()))["pending"] == 1
+    assert st.failed == 1 and st.as_dict()["out"] == str(out)
 
 
 def test_table_has_one_row_per_record_in_plan_order(sweep):

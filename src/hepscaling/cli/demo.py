@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated
 
@@ -53,7 +52,7 @@ def demo(
             typer.echo(f"  not fitted: {group.error}")
             continue
         for name, iv in group.fit.intervals.items():
-            typer.echo(f"  {name:>5} = {iv.value:.4g} [{iv.low:.4g}, {iv.high:.4g}]")
+            typer.echo(f"  {name:>5} = {iv}")
         for scale, band, measured in _held_out(group.check):
             typer.echo(f"  extrapolation, fit without D={scale}: predicted {band}, measured "
                        f"{measured}")
@@ -62,8 +61,7 @@ def demo(
         except UsageError as exc:
             typer.echo(f"  D for MSE {target:g}: {exc}")
             continue
-        high = "inf" if not math.isfinite(need.high) else f"{need.high:.3g}"
-        typer.echo(f"  D for MSE {target:g}: {need.value:.3g} [{need.low:.3g}, {high}]")
+        typer.echo(f"  D for MSE {target:g}: {need:.3g}")
     typer.echo(f"\nreport: {result.report.index}")
     if result.sweep.failed:
         raise WorkFailed(f"{result.sweep.failed} demo run(s) failed; see the run.log files under "
@@ -76,6 +74,6 @@ def _held_out(check) -> list[tuple[str, str, str]]:
     rows: dict[str, list] = {}
     for row in check.rows if check else []:
         rows.setdefault(", ".join(f"{v:g}" for v in row.scale.values()), []).append(row)
-    return [(scale, f"{runs[0].predicted:.3g} [{runs[0].low:.3g}, {runs[0].high:.3g}]",
+    return [(scale, f"{runs[0].prediction:.3g}",
              ", ".join(f"{r.measured:.3g}" + ("" if r.inside else " (outside)") for r in runs))
             for scale, runs in rows.items()]

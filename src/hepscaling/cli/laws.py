@@ -75,12 +75,17 @@ def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: 
 
 def _json(obj: Any) -> str:
     """Strict JSON (no Infinity/NaN: non-finite numbers, e.g. an unbounded interval end,
-    become null; numpy scalars, e.g. a numeric group key, become numbers)."""
+    become null; numpy scalars, e.g. a numeric group key, become numbers; intervals become
+    ``{"value", "low", "high", "level"}``)."""
     import numpy as np
+
+    from hepscaling.laws import Interval
 
     def clean(x: Any) -> Any:
         if isinstance(x, np.generic):
             x = x.item()
+        if isinstance(x, Interval):
+            x = x.to_dict()
         if isinstance(x, dict):
             return {k: clean(v) for k, v in x.items()}
         if isinstance(x, list | tuple):
@@ -90,10 +95,6 @@ def _json(obj: Any) -> str:
         return x
 
     return json.dumps(clean(obj), indent=1, default=str, allow_nan=False)
-
-
-def _fmt(iv: Any) -> str:
-    return f"{iv.value:.4g} [{iv.low:.4g}, {iv.high:.4g}]"
 
 
 def fit(directory: Directory, law: Law = LawName.power, axis: Axis = AxisName.D,
@@ -128,17 +129,19 @@ def fit(directory: Directory, law: Law = LawName.power, axis: Axis = AxisName.D,
             continue
         typer.echo("  " + g.fit.summary().replace("\n", "\n  "))
         if law is LawName.repetition:
-            factors = g.fit.to_dict()["factor"]
+            from hepscaling.laws import Interval
+
+            factors = {k: Interval(**v) for k, v in g.fit.to_dict()["factor"].items()}
             typer.echo("  effective-data factor D'/U: " + ", ".join(
-                f"{k} epochs {_fmt_dict(v)}" for k, v in factors.items() if k != "asymptote"))
-            typer.echo(f"  asymptote 1 + R* = {_fmt_dict(factors['asymptote'])}")
+                f"{k} epochs {v}" for k, v in factors.items() if k != "asymptote"))
+            typer.echo(f"  asymptote 1 + R* = {factors['asymptote']}")
         if law is LawName.joint:
             for name, iv in g.fit.frontier_exponents().items():
                 axis_name = "N*" if name == "a" else "D*"
-                typer.echo(f"  {axis_name} ~ C^{name}: {name} = {_fmt(iv)}  (C = 6 N D)")
+                typer.echo(f"  {axis_name} ~ C^{name}: {name} = {iv}  (C = 6 N D)")
         for r in g.check.rows if g.check else []:
             typer.echo(f"  held out {r.scale}: measured {r.measured:.4g}, predicted "
-                       f"{r.predicted:.4g} [{r.low:.4g}, {r.high:.4g}], ratio {r.ratio:.3f}, "
+                       f"{r.prediction}, ratio {r.ratio:.3f}, "
                        f"{'inside' if r.inside else 'OUTSIDE'}")
 
 
@@ -194,20 +197,16 @@ def predict(directory: Directory,
         if "error" in row:
             typer.echo(f"{row['label']}: {row['error']}")
         elif target is not None:
-            extra = "".join(f", {k} {_fmt_dict(row[k])}" for k in ("N_opt", "D_opt") if k in row)
-            typer.echo(f"{row['label']}: {row['axis']} = {_fmt_dict(row['value'])} for "
+            extra = "".join(f", {k} {row[k]}" for k in ("N_opt", "D_opt") if k in row)
+            typer.echo(f"{row['label']}: {row['axis']} = {row['value']} for "
                        f"{metric} = {target:g}{extra}{_at_epochs(row)}")
         else:
-            typer.echo(f"{row['label']}: {metric} = {_fmt_dict(row['value'])} at "
+            typer.echo(f"{row['label']}: {metric} = {row['value']} at "
                        f"{row['axis']} = {at:g}{_at_epochs(row)}")
 
 
 def _at_epochs(row: dict[str, Any]) -> str:
     return f" after {row['epochs']:g} epochs" if "epochs" in row else ""
-
-
-def _fmt_dict(d: dict[str, float]) -> str:
-    return f"{d['value']:.4g} [{d['low']:.4g}, {d['high']:.4g}]"
 
 
 def _prediction(g: Any, law: LawName, axis: AxisName, target: float | None,
@@ -222,14 +221,14 @@ def _prediction(g: Any, law: LawName, axis: AxisName, target: float | None,
         if at is not None:
             band = g.fit.predict([at], [epochs]) if law is LawName.repetition \
                 else g.fit.predict([at])
-            row["value"] = band.at(0).to_dict()
+            row["value"] = band.at(0)
         elif law is LawName.repetition:
-            row["value"] = g.fit.solve(target, epochs).to_dict()
+            row["value"] = g.fit.solve(target, epochs)
         else:
-            row["value"] = g.fit.solve(target).to_dict()
-            if law is LawName.joint and math.isfinite(row["value"]["value"]):
-                n, d, _ = g.fit.frontier([row["value"]["value"]])
-                row["N_opt"], row["D_opt"] = n.at(0).to_dict(), d.at(0).to_dict()
+            row["value"] = g.fit.solve(target)
+            if law is LawName.joint and math.isfinite(row["value"].value):
+                n, d, _ = g.fit.frontier([row["value"].value])
+                row["N_opt"], row["D_opt"] = n.at(0), d.at(0)
     except UsageError as exc:
         return {**row, "error": str(exc)}
     return row

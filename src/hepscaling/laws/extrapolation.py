@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from hepscaling.errors import UsageError
+from hepscaling.laws.interval import Interval
 from hepscaling.laws.repetition import RepetitionFit
 from hepscaling.laws.results import Band, JointCeilingFit, JointFit, LawFit
 
@@ -31,6 +32,11 @@ class HeldOut:
     low: float
     high: float
     level: float
+
+    @property
+    def prediction(self) -> Interval:
+        """The refit's prediction with its interval."""
+        return Interval(self.predicted, self.low, self.high, self.level)
 
     @property
     def ratio(self) -> float:

@@ -28,14 +28,25 @@ from scipy.optimize import brentq, minimize_scalar
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.bootstrap import percentile_interval
+from hepscaling.laws.forms import joint_law
+from hepscaling.laws.interval import Interval
 
-__all__ = ["IsoFlopFrontier", "compute_for_loss", "compute_optimal", "isoflop_frontier"]
+__all__ = ["IsoFlopFrontier", "compute_for_loss", "compute_optimal", "isoflop_frontier",
+           "joint_loss"]
 
 FlopsPerSample = Callable[[float], float]
 
+#: ``log C`` beyond which a budget counts as unreachable: ``exp`` overflows float64 just above
+#: 709 (``C ~ 1.8e308`` FLOPs), so no larger compute is representable.
+_LOG_C_MAX = 700.0
 
-def _loss(p: dict[str, float], n: np.ndarray, d: np.ndarray) -> np.ndarray:
-    return p["E"] + p["A"] * n ** -p["alpha"] + p["B"] * d ** -p["beta"]
+
+def joint_loss(params: dict[str, float], n: np.ndarray | float,
+               d: np.ndarray | float) -> np.ndarray:
+    """:func:`hepscaling.laws.forms.joint_law` at ``n`` parameters and ``d`` samples, float64
+    (m,) each, with the named parameters ``params`` (``E, A, alpha, B, beta``)."""
+    return joint_law(np.asarray(n, dtype=float), np.asarray(d, dtype=float), params["E"],
+                     params["A"], params["alpha"], params["B"], params["beta"])
 
 
 def compute_optimal(params: dict[str, float], C: np.ndarray | float,
@@ -67,12 +78,13 @@ def compute_optimal(params: dict[str, float], C: np.ndarray | float,
         for i, ci in enumerate(c):
             def objective(log_n: float, ci: float = ci) -> float:
                 nn = np.exp(log_n)
-                return float(np.log(_loss(params, nn, ci / flops_per_sample(nn))))
-            hi = np.log(ci)
+                return float(np.log(joint_loss(params, nn, ci / flops_per_sample(nn))))
+            hi = np.log(ci)  # N between 1 and C: at least one FLOP per sample per parameter
+            # xatol in log N: N* to a relative 1e-8, far below any bootstrap spread
             n[i] = np.exp(minimize_scalar(objective, bounds=(0.0, hi), method="bounded",
                                           options={"xatol": 1e-8}).x)
         d = c / np.array([flops_per_sample(x) for x in n])
-    return n, d, _loss(params, n, d)
+    return n, d, joint_loss(params, n, d)
 
 
 def compute_for_loss(params: dict[str, float], target: float,
@@ -85,13 +97,16 @@ def compute_for_loss(params: dict[str, float], target: float,
     def gap(log_c: float) -> float:
         return float(compute_optimal(params, np.exp(log_c), flops_per_sample)[2][0] - target)
 
+    # bracket the root in log C: start at C in [1, e^10 ~ 2e4] FLOPs (below any real training
+    # run) and double the upper end until the target is reached or C is not representable
     lo, hi = 0.0, 10.0
     while gap(hi) > 0:
         lo, hi = hi, hi * 2
-        if hi > 700:
+        if hi > _LOG_C_MAX:
             return float("inf")
     if gap(lo) <= 0:
         return float(np.exp(lo))
+    # xtol in log C: C to a relative 1e-10 (the inversion tests check 1e-9 in the loss)
     return float(np.exp(brentq(gap, lo, hi, xtol=1e-10, rtol=1e-12)))
 
 
@@ -105,8 +120,8 @@ class IsoFlopFrontier:
         Budget compute (median C of the budget's runs), FLOPs.
     n_opt, d_opt, loss_opt : float64 (m,)
         Parabola vertex per budget: N, D and the loss there.
-    a, b : Interval-like dict
-        Exponents of ``N_opt ~ C^a`` and ``D_opt ~ C^b`` as ``{"value", "low", "high"}``.
+    a, b : Interval
+        Exponents of ``N_opt ~ C^a`` and ``D_opt ~ C^b`` with their bootstrap intervals.
     n0, d0 : float
         Prefactors of the two power laws (FLOPs in C).
     level : float
@@ -118,8 +133,8 @@ class IsoFlopFrontier:
     n_opt: np.ndarray
     d_opt: np.ndarray
     loss_opt: np.ndarray
-    a: dict[str, float]
-    b: dict[str, float]
+    a: Interval
+    b: Interval
     n0: float
     d0: float
     level: float
@@ -137,8 +152,14 @@ def _budget_labels(C: np.ndarray, rtol: float) -> np.ndarray:
     return labels
 
 
-def _vertices(N, D, C, L, idx_per_budget):
-    out = []
+Vertex = tuple[float, float, float, float]  # budget C, N_opt, D_opt, loss at the vertex
+
+
+def _vertices(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray,
+              idx_per_budget: dict[int, np.ndarray]) -> list[tuple[int, Vertex | None, str]]:
+    """Per budget (label -> run indices): its label, the parabola vertex (``None`` if there is
+    none inside the sizes tried) and why not."""
+    out: list[tuple[int, Vertex | None, str]] = []
     for b, idx in idx_per_budget.items():
         x, y = np.log(N[idx]), np.log(L[idx])
         if np.unique(x).size < 3:
@@ -205,6 +226,5 @@ def isoflop_frontier(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray,
     boot_arr = np.array(boot).reshape(-1, 2)
     ia, ib = (percentile_interval(boot_arr[:, j], level) for j in range(2))
     return IsoFlopFrontier(good[:, 0], good[:, 1], good[:, 2], good[:, 3],
-                           {"value": float(a), "low": ia[0], "high": ia[1]},
-                           {"value": float(b), "low": ib[0], "high": ib[1]},
+                           Interval(float(a), *ia, level), Interval(float(b), *ib, level),
                            float(n0), float(d0), level, skipped)

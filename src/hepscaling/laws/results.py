@@ -18,11 +18,11 @@ import numpy as np
 from hepscaling.errors import UsageError
 from hepscaling.laws import frontier
 from hepscaling.laws.bootstrap import percentile_interval
-from hepscaling.laws.forms import ceiling_law, joint_law, power_law
+from hepscaling.laws.forms import ceiling_law, power_law
+from hepscaling.laws.interval import Interval
 
 __all__ = ["Band", "CeilingFit", "Interval", "JointCeilingFit", "JointFit", "LawFit",
            "PowerLawFit", "make_band", "quiet"]
-
 
 
 def quiet(func: Callable) -> Callable:
@@ -35,24 +35,6 @@ def quiet(func: Callable) -> Callable:
             return func(*args, **kwargs)
 
     return wrapper
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A central value with a percentile interval ``[low, high]`` at confidence ``level``."""
-
-    value: float
-    low: float
-    high: float
-    level: float
-
-    def contains(self, v: float) -> bool:
-        """Whether ``low <= v <= high``."""
-        return bool(self.low <= v <= self.high)
-
-    def to_dict(self) -> dict[str, float]:
-        """``{"value", "low", "high", "level"}`` for JSON output."""
-        return {"value": self.value, "low": self.low, "high": self.high, "level": self.level}
 
 
 @dataclass(frozen=True)
@@ -88,7 +70,8 @@ class LawFit:
     Attributes
     ----------
     law : str
-        ``power``, ``power_no_floor``, ``ceiling`` or ``joint``.
+        ``power``, ``power_no_floor``, ``ceiling``, ``joint``, ``joint_ceiling`` or
+        ``repetition``.
     params : dict
         Full-data best-fit parameters (see the subclass for names and meaning).
     samples : float64 (n_bootstrap, n_params)
@@ -155,8 +138,7 @@ class LawFit:
                                  "(1 - e^(-R/r_star)), R = max(E - 1, 0)"}
         lines = [f"{formula.get(self.law, self.law)}  ({self.data['y'].size} runs, "
                  f"{self.level:.0%} bootstrap intervals from {self.n_bootstrap} replicates)"]
-        lines += [f"  {name:>6} = {iv.value:.4g} [{iv.low:.4g}, {iv.high:.4g}]"
-                  for name, iv in self.intervals.items()]
+        lines += [f"  {name:>6} = {iv}" for name, iv in self.intervals.items()]
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -257,8 +239,8 @@ class JointFit(LawFit):
         """Predicted loss at ``(N, D)`` float64 (n,) each, with its band."""
         N, D = np.broadcast_arrays(np.atleast_1d(np.asarray(N, dtype=float)),
                                    np.atleast_1d(np.asarray(D, dtype=float)))
-        return make_band(_joint(N, D, self.params),
-                     [_joint(N, D, p) for p in self._sample_params()], self.level)
+        return make_band(frontier.joint_loss(self.params, N, D),
+                     [frontier.joint_loss(p, N, D) for p in self._sample_params()], self.level)
 
     @quiet
     def solve(self, target: float, *, N: float | None = None, D: float | None = None,
@@ -302,7 +284,7 @@ class JointFit(LawFit):
     def frontier_exponents(self) -> dict[str, Interval]:
         """Exponents of the compute-optimal frontier ``N* ~ C^a``, ``D* ~ C^b`` for
         ``C ~ N D``: ``a = beta / (alpha + beta)``, ``b = alpha / (alpha + beta)``."""
-        def ab(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def ab(alpha: np.ndarray | float, beta: np.ndarray | float) -> tuple[Any, Any]:
             return beta / (alpha + beta), alpha / (alpha + beta)
 
         a, b = ab(self.params["alpha"], self.params["beta"])
@@ -330,10 +312,6 @@ class JointFit(LawFit):
                 make_band(loss, [q[2] for q in per], self.level))
 
 
-def _joint(N: np.ndarray, D: np.ndarray, p: dict[str, float]) -> np.ndarray:
-    return joint_law(N, D, p["E"], p["A"], p["alpha"], p["B"], p["beta"])
-
-
 @dataclass(frozen=True)
 class JointCeilingFit(LawFit):
     """``A(N, D) = a_inf - A / N^alpha - B / D^beta`` for a metric that grows towards one
@@ -352,7 +330,7 @@ class JointCeilingFit(LawFit):
         """Predicted metric at ``(N, D)`` float64 (n,) each, with its band."""
         N, D = np.broadcast_arrays(np.atleast_1d(np.asarray(N, dtype=float)),
                                    np.atleast_1d(np.asarray(D, dtype=float)))
-        band = make_band(_joint(N, D, self._shortfall_params(self.params)),
-                         [_joint(N, D, self._shortfall_params(p))
+        band = make_band(frontier.joint_loss(self._shortfall_params(self.params), N, D),
+                         [frontier.joint_loss(self._shortfall_params(p), N, D)
                           for p in self._sample_params()], self.level)
         return Band(self.top - band.value, self.top - band.high, self.top - band.low, self.level)

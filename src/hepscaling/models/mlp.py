@@ -46,7 +46,8 @@ class MLPConfig(ModelConfig):
 class MuPMLPConfig(MLPConfig):
     """``model:`` section of the ``mlp_mup`` family: the ``mlp`` fields plus ``base_width``."""
 
-    family: Literal["mlp_mup"] = "mlp_mup"
+    # narrowing the family tag is how pydantic discriminates the two; mypy sees an override
+    family: Literal["mlp_mup"] = "mlp_mup"  # type: ignore[assignment]
     base_width: int = Field(64, gt=0, description="width at which muP equals SP learning rates")
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-__all__ = ["Page", "Section", "interval_text", "render_page", "table"]
+__all__ = ["Page", "Section", "bounds_text", "render_page", "table"]
 
 _STYLE = """
 body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
@@ -42,6 +42,12 @@ class Section:
         for reason, labels in reasons.items():
             self.note(f"{'; '.join(labels)}: {what}: {reason}")
 
+    def fit_notes(self, group: Any) -> None:
+        """One note per warning of a group's fit (``group.fit.notes``, none if not fitted),
+        prefixed with ``group.label``."""
+        for note in group.fit.notes if group.fit else ():
+            self.note(f"{group.label}: {note}")
+
 
 @dataclass
 class Page:
@@ -58,15 +64,15 @@ def _cell(value: object) -> str:
     return escape(str(value))
 
 
-def interval_text(iv: Any) -> str:
-    """``value [low, high]`` with 4 digits, of an :class:`hepscaling.laws.Interval` or its
-    ``to_dict()``."""
-    get = iv.get if isinstance(iv, dict) else lambda key: getattr(iv, key)
-    return f"{get('value'):.4g} [{get('low'):.4g}, {get('high'):.4g}]"
+def bounds_text(low: float, high: float) -> str:
+    """``[low, high]`` with 4 digits, for a table whose central value has a column of its own
+    (cells of a whole :class:`hepscaling.laws.Interval` show ``value [low, high]``)."""
+    return f"[{low:.4g}, {high:.4g}]"
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]], left: int = 1) -> str:
-    """An HTML table; the first ``left`` columns are left-aligned, floats shown with 4 digits."""
+    """An HTML table; the first ``left`` columns are left-aligned, floats shown with 4 digits,
+    other cells (e.g. an :class:`hepscaling.laws.Interval`: ``value [low, high]``) as ``str``."""
     def row(cells: Sequence[object], tag: str) -> str:
         return "<tr>" + "".join(
             f'<{tag}{" class=l" if i < left else ""}>{_cell(c)}</{tag}>'

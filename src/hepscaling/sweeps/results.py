@@ -9,7 +9,7 @@ next ``hepscaling sweep run`` resumes it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,8 @@ from hepscaling.records import RECORD_NAME, RunRecord, read_record, records_fram
 from hepscaling.sweeps.lock import is_locked
 from hepscaling.sweeps.plan import Plan, load_plan
 
-__all__ = ["STATES", "SweepStatus", "run_dir", "run_states", "sweep_status", "sweep_table",
-           "write_table"]
+__all__ = ["STATES", "SweepCounts", "SweepStatus", "count_states", "run_dir", "run_states",
+           "sweep_status", "sweep_table", "write_table"]
 
 STATES = ("done", "diverged", "failed", "running", "pending")
 
@@ -36,42 +36,64 @@ def _record(out: str | os.PathLike, run_id: str) -> RunRecord | None:
 
 def run_states(out: str | os.PathLike, plan: Plan) -> dict[str, str]:
     """State of every planned run (see the module docstring), keyed by run id in plan order."""
-    states = {}
+    states: dict[str, str] = {}
     for run_id in plan.run_ids:
         record = _record(out, run_id)
         states[run_id] = record.status if record is not None else "pending"
     return states
 
 
-@dataclass(frozen=True)
-class SweepStatus:
-    """Counts of planned runs per state, the failed runs' errors and whether a sweep is live."""
+def count_states(out: str | os.PathLike, states: dict[str, str]
+                 ) -> tuple[dict[str, int], dict[str, str]]:
+    """Runs per state (every one of :data:`STATES`) of ``states`` (run id -> state), and
+    run id -> error of the failed runs (read from their records in ``out``)."""
+    counts = {state: sum(s == state for s in states.values()) for state in STATES}
+    failures = {}
+    for run_id, state in states.items():
+        if state == "failed":
+            record = _record(out, run_id)
+            failures[run_id] = (record.error if record else None) or "unknown error"
+    return counts, failures
 
-    out: str
-    name: str
+
+@dataclass(frozen=True)
+class SweepCounts:
+    """The planned runs of the sweep in ``out`` counted per state (``counts``, every one of
+    :data:`STATES`), with the failed runs' errors (``failures``: run id -> error)."""
+
+    out: Path
     planned: int
     counts: dict[str, int]
+    failures: dict[str, str]
+
+    @property
+    def failed(self) -> int:
+        """Planned runs whose record says ``failed``."""
+        return self.counts["failed"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepStatus(SweepCounts):
+    """:class:`SweepCounts` of a sweep directory, plus its ``name``, whether a sweep holds its
+    lock (``live``) and the runs left out of its plan (``skipped``)."""
+
+    name: str
     live: bool
-    failures: dict[str, str] = field(default_factory=dict)
     skipped: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able form (``hepscaling sweep status --json``)."""
-        return {"out": self.out, "name": self.name, "planned": self.planned, **self.counts,
-                "live": self.live, "skipped": self.skipped, "failures": self.failures}
+        return {"out": str(self.out), "name": self.name, "planned": self.planned,
+                **self.counts, "live": self.live, "skipped": self.skipped,
+                "failures": self.failures}
 
 
 def sweep_status(out: str | os.PathLike) -> SweepStatus:
     """Status of the sweep in ``out`` (:class:`UsageError` if ``out`` holds no sweep plan)."""
     plan = load_plan(out)
-    states = run_states(out, plan)
-    counts = {state: sum(s == state for s in states.values()) for state in STATES}
-    failures = {}
-    for run_id, state in states.items():
-        if state == "failed":
-            failures[run_id] = _record(out, run_id).error or "unknown error"
-    return SweepStatus(str(out), plan.name, len(plan.runs), counts, is_locked(out), failures,
-                       len(plan.skipped))
+    counts, failures = count_states(out, run_states(out, plan))
+    return SweepStatus(Path(out), len(plan.runs), counts, failures, name=plan.name,
+                       live=is_locked(out), skipped=len(plan.skipped))
 
 
 def sweep_table(out: str | os.PathLike):

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import os
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from hepscaling.progress import progress as progress_bar
 from hepscaling.progress import stderr
-from hepscaling.records import LOG_NAME, read_record, utc_now
+from hepscaling.records import LOG_NAME, utc_now
 from hepscaling.sweeps.job import Executor, RunFn, RunOutcome, RunTask, record_failure
 from hepscaling.sweeps.local_executor import LocalExecutor
 from hepscaling.sweeps.lock import sweep_lock
@@ -36,26 +36,18 @@ from hepscaling.sweeps.plan import (
     dataset_path,
     make_plan,
 )
-from hepscaling.sweeps.results import STATES, run_dir, run_states
+from hepscaling.sweeps.results import SweepCounts, count_states, run_dir, run_states
 from hepscaling.sweeps.spec import SweepSpec, load_spec
 
 __all__ = ["SweepResult", "default_run_fn", "make_datasets", "run_sweep"]
 
 
-@dataclass(frozen=True)
-class SweepResult:
-    """How a sweep invocation ended: final counts per state over the whole plan."""
+@dataclass(frozen=True, kw_only=True)
+class SweepResult(SweepCounts):
+    """How a sweep invocation ended: :class:`SweepCounts` over the whole plan (failed runs
+    include ones not retried), plus the number of runs this invocation ``ran``."""
 
-    out: Path
-    planned: int
     ran: int
-    counts: dict[str, int]
-    failures: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def failed(self) -> int:
-        """Planned runs whose record says ``failed`` (including ones not retried)."""
-        return self.counts["failed"]
 
 
 def default_run_fn(config: dict, run_dir: Path):
@@ -133,9 +125,8 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
                 states[outcome.run_id] = outcome.status
                 bar.advance(1)
                 bar.update(description=_describe(plan.name, states))
-    counts = {state: sum(s == state for s in states.values()) for state in STATES}
-    failures = {rid: _error(out, rid) for rid, s in states.items() if s == "failed"}
-    return SweepResult(out, len(plan.runs), len(todo), counts, failures)
+    counts, failures = count_states(out, states)
+    return SweepResult(out, len(plan.runs), counts, failures, ran=len(todo))
 
 
 def _record_crash(out: Path, outcome: RunOutcome, config: dict) -> None:
@@ -150,7 +141,3 @@ def _describe(name: str, states: dict[str, str]) -> str:
     failed = sum(s == "failed" for s in states.values())
     return f"sweep {name} [green]{done} ok[/green]" + (f" [red]{failed} failed[/red]"
                                                        if failed else "")
-
-
-def _error(out: Path, run_id: str) -> str:
-    return read_record(run_dir(out, run_id)).error or "unknown error"

@@ -16,18 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
-from hepscaling.laws.repetition import FACTOR_EPOCHS
-from hepscaling.laws.sweep import Sweep, fit_sweep
+from hepscaling.laws.repetition import FACTOR_EPOCHS, RepetitionFit
+from hepscaling.laws.sweep import GroupFit, Sweep
 from hepscaling.report import plots
-from hepscaling.report.html import Section, interval_text, table
+from hepscaling.report.html import Section, table
+from hepscaling.report.sections import FitOptions
 
 __all__ = ["repetition_section"]
 
 
-def repetition_section(losses: Sweep, out: Path, *, group_by: list[str] | None, bootstrap: int,
-                       seed: int, level: float) -> Section:
+def repetition_section(losses: Sweep, options: FitOptions, out: Path
+                       ) -> tuple[Section, list[GroupFit] | None]:
     """The "Data repetition" section for the runs of ``losses`` (its metric is the loss
-    fitted); writes the ``repetition`` figure to ``out`` when a group is fitted."""
+    fitted) and its group fits (``None`` when skipped); writes the ``repetition`` figure to
+    ``out`` when a group is fitted."""
     name = losses.metric.removeprefix("metric.")
     section = Section(f"Data repetition ({name})")
     epochs = losses.done["epochs"].to_numpy(float)
@@ -37,9 +39,8 @@ def repetition_section(losses: Sweep, out: Path, *, group_by: list[str] | None, 
                      "runs of two or more epochs over it, and some training-set size trained "
                      f"for different numbers of epochs (epochs here: {epochs.min():.3g} to "
                      f"{epochs.max():.3g}); e.g. a grid of training-set size x steps")
-        return section
-    fits = fit_sweep(losses, law="repetition", group_by=group_by, bootstrap=bootstrap,
-                     seed=seed, level=level, holdout=0)
+        return section, None
+    fits = options.fit(losses, "repetition")
     section.note(f"{name} = (x_c / D')^alpha + k with D' = U min(E, 1) + U R* (1 - exp(-(E - 1) "
                  "/ R*)) for U unique samples seen E times (Muennighoff et al. 2023); D'/U is "
                  "what the repetitions are worth in fresh samples")
@@ -48,12 +49,11 @@ def repetition_section(losses: Sweep, out: Path, *, group_by: list[str] | None, 
     for g in fits:
         if g.fit is None:
             continue
-        for note in g.fit.notes:
-            section.note(f"{g.label}: {note}")
+        assert isinstance(g.fit, RepetitionFit)  # law="repetition"
+        section.fit_notes(g)
         iv = g.fit.intervals
         factors = [g.fit.factor([e]).at(0) for e in (*FACTOR_EPOCHS, np.inf)]
-        rows.append([g.label, len(g.runs), interval_text(iv["r_star"]),
-                     interval_text(iv["alpha"]), *map(interval_text, factors)])
+        rows.append([g.label, len(g.runs), iv["r_star"], iv["alpha"], *factors])
     if rows:
         section.blocks.append(table(["group", "runs", "R*", "alpha",
                                      *(f"D'/U at {e:g} epochs" for e in FACTOR_EPOCHS),
@@ -61,4 +61,4 @@ def repetition_section(losses: Sweep, out: Path, *, group_by: list[str] | None, 
         plots.plot_repetition([g for g in fits if g.fit is not None], losses.metric,
                               out / "repetition")
         section.figures.append("repetition")
-    return section
+    return section, fits

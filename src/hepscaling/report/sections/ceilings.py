@@ -21,23 +21,25 @@ from pathlib import Path
 import numpy as np
 
 from hepscaling.laws.bootstrap import percentile_interval
-from hepscaling.laws.sweep import GroupFit, Sweep, fit_sweep
+from hepscaling.laws.interval import Interval
+from hepscaling.laws.sweep import GroupFit, Sweep
 from hepscaling.report import plots
-from hepscaling.report.html import Section, interval_text, table
+from hepscaling.report.html import Section, table
+from hepscaling.report.sections import FitOptions
 
 __all__ = ["ceiling_section"]
 
 
-def ceiling_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], out: Path, *,
-                    group_by: list[str] | None, bootstrap: int, seed: int,
-                    level: float) -> Section:
+def ceiling_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], options: FitOptions,
+                    out: Path) -> tuple[Section, list[GroupFit] | None]:
     """The "Ceilings by representation" section: single-axis ceilings of ``all_fits`` (axis ->
     ceiling-law group fits) and, when N and D both vary, the joint ceilings with the
-    ``ceilings`` figure written to ``out``."""
+    ``ceilings`` figure written to ``out``; with the joint-ceiling group fits (``None`` unless
+    N and D both vary)."""
     section = Section("Ceilings by representation")
     column = sweep.metric
     name = column.removeprefix("metric.")
-    joint = _joint_ceilings(sweep, group_by, bootstrap, seed, level)
+    joint = _joint_ceilings(sweep, options)
     if joint is not None:
         section.note(f"joint ceiling: {name} = A_inf - A / N^alpha - B / D^beta fitted to all "
                      "runs of a group (every model size and training-set size)")
@@ -46,11 +48,10 @@ def ceiling_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], out: Path
         for g in sorted(joint, key=lambda g: -g.fit.params["a_inf"] if g.fit else np.inf):
             if g.fit is None:
                 continue
-            for note in g.fit.notes:
-                section.note(f"{g.label}: {note}")
+            section.fit_notes(g)
             iv = g.fit.intervals
-            rows.append([g.label, len(g.runs), *map(interval_text, (
-                iv["a_inf"], iv["alpha"], iv["beta"])), g.runs[column].max()])
+            rows.append([g.label, len(g.runs), iv["a_inf"], iv["alpha"], iv["beta"],
+                         g.runs[column].max()])
         if rows:
             section.blocks.append(table(["group", "runs", "A_inf [interval]", "alpha (N)",
                                          "beta (D)", f"best measured {name}"], rows))
@@ -63,21 +64,19 @@ def ceiling_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], out: Path
     for axis, fits in all_fits.items():
         fitted = (g for g in fits if g.fit is not None)  # failures are noted in each axis' section
         for g in sorted(fitted, key=lambda g: -g.fit.params["a_inf"]):
-            rows.append([axis, g.label, len(g.runs), interval_text(g.fit.intervals["a_inf"]),
+            rows.append([axis, g.label, len(g.runs), g.fit.intervals["a_inf"],
                          g.runs[column].max()])
     section.note(f"single-axis ceilings: {name} = A_inf - a X^-b per group and axis")
     section.blocks.append(table(["axis", "group", "runs", "A_inf [interval]",
                                  f"best measured {name}"], rows, left=2))
-    return section
+    return section, joint
 
 
-def _joint_ceilings(sweep: Sweep, group_by: list[str] | None, bootstrap: int, seed: int,
-                    level: float) -> list[GroupFit] | None:
+def _joint_ceilings(sweep: Sweep, options: FitOptions) -> list[GroupFit] | None:
     done = sweep.done
     if done["N"].nunique() < 2 or done["D"].nunique() < 2:
         return None
-    return fit_sweep(sweep, law="joint_ceiling", group_by=group_by, bootstrap=bootstrap,
-                     seed=seed, level=level, holdout=0)
+    return options.fit(sweep, "joint_ceiling")
 
 
 def _gap(fits: list[GroupFit]) -> str | None:
@@ -92,10 +91,9 @@ def _gap(fits: list[GroupFit]) -> str | None:
     if n == 0:
         return f"gap A_inf({first.label}) - A_inf({second.label}) = {value:.4g}"
     diff = first.fit.samples[:n, i] - second.fit.samples[:n, i]
-    low, high = percentile_interval(diff, first.fit.level)
+    gap = Interval(value, *percentile_interval(diff, first.fit.level), first.fit.level)
     caveat = ("; read it with the notes above: a ceiling whose fit has an exponent at its bound "
               "or shows no saturation is not determined") if first.fit.notes or \
         second.fit.notes else ""
-    return (f"gap A_inf({first.label}) - A_inf({second.label}) = {value:.4g} [{low:.4g}, "
-            f"{high:.4g}] ({first.fit.level:.0%} interval from paired bootstrap replicates"
-            f"{caveat})")
+    return (f"gap A_inf({first.label}) - A_inf({second.label}) = {gap} ({gap.level:.0%} "
+            f"interval from paired bootstrap replicates{caveat})")

@@ -1,0 +1,64 @@
+"""Report section on the exponent of ``L(D)`` versus the phase-space dimension
+``d = 3 n_f - 4`` of each group's process, next to the ``4/d`` of a generic smooth target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hepscaling.errors import UsageError
+from hepscaling.laws.sweep import GroupFit
+from hepscaling.physics.process import parse_process
+from hepscaling.report import plots
+from hepscaling.report.html import Section, bounds_text, table
+from hepscaling.report.processes import process_of
+
+__all__ = ["dimension_section"]
+
+
+def dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path) -> Section:
+    """The "Exponent versus phase-space dimension" section of the power-law fits along D in
+    ``all_fits`` (axis -> group fits) of amplitude-regression runs; writes the
+    ``exponent_vs_dim`` figure to ``out``."""
+    section = Section("Exponent versus phase-space dimension")
+    if law != "power" or "D" not in all_fits:
+        section.note("skipped: needs power-law fits along D")
+        return section
+    kinds = {str(k) for g in all_fits["D"] for k in g.runs.get("config.task.kind", [])}
+    if kinds and "amplitude_regression" not in kinds:
+        section.note(f"skipped: applies to amplitude regression, not to {', '.join(sorted(kinds))}")
+        return section
+    rows, missing = _dimension_rows(all_fits["D"])
+    if missing:
+        section.note("process unknown (no config.task.process and no readable dataset "
+                     f"provenance) for: {'; '.join(missing)}")
+    if not rows:
+        section.note("skipped: no group with a known process")
+        return section
+    plots.plot_exponents_vs_dim(rows, out / "exponent_vs_dim")
+    section.figures.append("exponent_vs_dim")
+    section.blocks.append(table(
+        ["group", "process", "n_f", "d = 3 n_f - 4", "alpha_D", "interval", "4/d"],
+        [[r["label"], r["process"], r["n_f"], r["d"], r["alpha"],
+          bounds_text(r["low"], r["high"]), 4.0 / r["d"]] for r in rows], left=2))
+    return section
+
+
+def _dimension_rows(fits: list[GroupFit]) -> tuple[list[dict], list[str]]:
+    rows, missing = [], []
+    for g in fits:
+        if g.fit is None or "alpha" not in g.fit.params:
+            continue
+        process = process_of(g.runs)
+        if process is None:
+            missing.append(g.label)
+            continue
+        try:
+            proc = parse_process(process)
+        except UsageError:
+            missing.append(g.label)
+            continue
+        e = g.fit.intervals["alpha"]
+        rows.append({"label": g.label, "process": process, "n_f": proc.n_final,
+                     "d": proc.phase_space_dim,
+                     "alpha": e.value, "low": e.low, "high": e.high})
+    return rows, missing

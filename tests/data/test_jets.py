@@ -12,6 +12,7 @@ import pytest
 from helpers.kill import kill_at_marker
 from hepscaling.data.jets import (
     FIELDS,
+    JetDataset,
     generate_jets,
     plan_chunks,
     read_jets,
@@ -207,3 +208,16 @@ def test_validate_jets_names_the_problem(reference):
         validate_jets(nan, "x")
     with pytest.raises(UsageError, match="missing label"):
         validate_jets({k: v for k, v in jets.items() if k != "label"}, "x")
+
+
+def test_a_jet_dataset_entry_checks_a_file_made_elsewhere(reference):
+    entry = {"kind": "jets", "classes": "w,qcd", "n": 4, "seed": 1, "chunk_size": 2,
+             "workers": 2, "path": str(reference)}  # workers do not change the file
+    assert JetDataset(**entry).make(reference.parent / "unused.h5") == reference
+    with pytest.raises(UsageError, match="was made with max_particles = 128, but the settings "
+                                         "ask for 64"):
+        JetDataset(**{**entry, "max_particles": 64}).make(reference.parent / "unused.h5")
+    with pytest.raises(UsageError, match=r"was made with classes = \['w', 'qcd'\], but the "
+                                         r"settings ask for \['qcd', 'w'\]"):
+        JetDataset(**{**entry, "classes": "qcd,w"}).check(reference)
+    assert sorted(p.name for p in reference.parent.iterdir()) == ["reference.h5"]

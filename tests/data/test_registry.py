@@ -7,6 +7,7 @@ from hepscaling.data.amplitudes import AmplitudeDataset
 from hepscaling.data.jets import JetDataset
 from hepscaling.data.registry import (
     DATASET_MODULES,
+    DatasetFile,
     dataset_kinds,
     dataset_model,
     dataset_models,
@@ -69,3 +70,11 @@ def test_missing_and_foreign_files_are_one_line_errors(ee_file, tmp_path):
     (tmp_path / "notes.h5").write_text("not hdf5")
     with pytest.raises(UsageError, match="is not a hepscaling amplitude file"):
         AmplitudeDataset(**EE).check(tmp_path / "notes.h5")
+
+
+def test_a_file_alone_is_checked_by_its_kind_s_reader(ee_file, tmp_path):
+    assert DatasetFile(path=str(ee_file)).make(tmp_path / "unused.h5") == ee_file
+    with pytest.raises(UsageError, match="is not a hepscaling jet file"):
+        DatasetFile(path=str(ee_file), kind="jets").make(tmp_path / "unused.h5")
+    with pytest.raises(UsageError, match=r"^jet file not found: "):
+        DatasetFile(path=str(tmp_path / "missing.h5"), kind="jets").make(tmp_path / "x.h5")

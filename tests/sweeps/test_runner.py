@@ -211,6 +211,9 @@ def test_a_dataset_of_another_sweep_is_used_by_path(tmp_path):
     plan = make_plan(spec, tmp_path / "out")
     assert {run.config["task"]["dataset"] for run in plan.runs} == {str(other)}
 
+    spec = load_spec(_spec_using(tmp_path, {"path": "../other/data/ee.h5"}))  # as is
+    assert make_datasets(spec, tmp_path / "out")["ee"].resolve() == other
+
     spec = load_spec(_spec_using(tmp_path, {**ee, "seed": 2, "path": "../other/data/ee.h5"}))
     with pytest.raises(UsageError, match=r"^datasets.ee: .*ee.h5 was made with seed = 1, but "
                                          r"the settings ask for 2; change") as info:

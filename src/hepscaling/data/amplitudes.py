@@ -11,8 +11,9 @@ Our format is an HDF5 file with
 
 :func:`generate_amplitudes` generates chunk by chunk (chunk ``i`` is seeded by
 ``SeedSequence(seed, spawn_key=(i,))``, so its events do not depend on ``n`` or on
-interruptions) through the part files of :mod:`hepscaling.data.chunks`: a killed run (even
+interruptions) through :func:`hepscaling.data.chunks.generate_in_chunks`: a killed run (even
 ``kill -9``) resumes from its finished chunks and gives the same file as an uninterrupted one.
+:class:`AmplitudeDataset` holds the settings of an amplitude dataset of a sweep spec.
 :func:`read_amplitudes` also reads the public row layout ``[E, px, py, pz per particle ...,
 |M|^2]`` from ``.npy`` or a single 2-D HDF5 dataset.
 """
@@ -418,9 +419,10 @@ class AmplitudeDataset(DatasetSpec):
         return _record(resolve_process(self.process), self.process, self.n, self.sqrt_s,
                        self.seed, self._cuts() or Cuts(), None, CHUNK_SIZE, 0.0, None)
 
-    def read_provenance(self, path: Path) -> dict:
+    @classmethod
+    def read_provenance(cls, path: Path) -> dict:
         """The provenance of the amplitude file ``path`` (UsageError if it is not one)."""
-        found = read_provenance(path, self.WHAT)
+        found = read_provenance(path, cls.WHAT)
         if found.get("format") != FORMAT:
             raise UsageError(f"{path} is not a hepscaling amplitude file (format "
                              f"{found.get('format')!r}); point path: at one")

@@ -14,11 +14,12 @@ Root attributes: ``format``, ``format_version``, ``provenance`` (JSON: classes, 
 class, seed, chunk size, max_particles, generator versions, code version) and ``label_names``.
 
 :func:`generate_jets` runs chunks ``(class, i)`` (Pythia seed from
-:func:`~hepscaling.physics.jets.processes.chunk_seed`) through an executor, keeps each finished
-chunk as a part file of :mod:`hepscaling.data.chunks` and assembles the file in a fixed order
-(chunk 0 of every class, then chunk 1, ...). So the rows never depend on the executor or on
-interruptions, a killed run (even ``kill -9``) resumes from its finished chunks, and ``path``
-exists only once complete.
+:func:`~hepscaling.physics.jets.processes.chunk_seed`) through
+:func:`hepscaling.data.chunks.generate_in_chunks`, which keeps each chunk as a part file as soon
+as it finishes and assembles the file in a fixed order (chunk 0 of every class, then chunk 1,
+...). So the rows never depend on the executor or on interruptions, a killed run (even
+``kill -9``) resumes from its finished chunks, and ``path`` exists only once complete.
+:class:`JetDataset` holds the settings of a ``kind: jets`` dataset of a sweep spec.
 """
 
 from __future__ import annotations
@@ -248,7 +249,8 @@ class JetDataset(DatasetSpec):
         return _settings(parse_classes(self.classes), self.n, self.seed, self.chunk_size,
                          self.max_particles)
 
-    def read_provenance(self, path: Path) -> dict:
+    @classmethod
+    def read_provenance(cls, path: Path) -> dict:
         """The provenance of the jet file ``path`` (UsageError if it is not a complete one)."""
         return read_provenance(path)
 

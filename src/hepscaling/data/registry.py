@@ -10,7 +10,8 @@ line in :data:`DATASET_MODULES`.
 
 An entry may instead name an existing file with ``path:`` (another sweep's dataset, or a shared
 file): it is used as is after its provenance has been checked against the entry's settings
-(:meth:`DatasetSpec.check`); nothing is generated.
+(:meth:`DatasetSpec.check`); nothing is generated. An entry of only ``path:`` (and ``kind:``)
+takes the file as is (:class:`DatasetFile`), checked only by its kind's reader.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import importlib
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hepscaling.data.chunks import VOLATILE, differing
 from hepscaling.errors import UsageError
 
-__all__ = ["DATASET_MODULES", "DEFAULT_KIND", "DatasetSpec", "dataset_kinds", "dataset_model",
-           "dataset_models", "first_error", "register_dataset", "validation_message"]
+__all__ = ["DATASET_MODULES", "DEFAULT_KIND", "DatasetFile", "DatasetSpec", "dataset_kinds",
+           "dataset_model", "dataset_models", "first_error", "register_dataset",
+           "validation_message"]
 
 #: Dataset kind -> module that registers it (imported on first lookup).
 DATASET_MODULES: dict[str, str] = {
@@ -74,10 +76,20 @@ class DatasetSpec(BaseModel):
         :attr:`VOLATILE` keys aside)."""
         raise NotImplementedError
 
-    def read_provenance(self, path: Path) -> dict:
+    @classmethod
+    def read_provenance(cls, path: Path) -> dict:
         """The provenance of the finished file ``path`` of this kind (UsageError if it is not
         one)."""
         raise NotImplementedError
+
+    @classmethod
+    def require(cls, path: Path) -> Path:
+        """``path`` if it exists, else a one-line UsageError naming the fixes."""
+        if not path.is_file():
+            raise UsageError(f"{cls.WHAT} file not found: {path} (check path:, make the file "
+                             "first (e.g. run the sweep that generates it), or drop path: to "
+                             "generate it here)")
+        return path
 
     def check(self, path: Path) -> Path:
         """``path``, after checking it is a finished file of this kind made with these settings.
@@ -88,11 +100,7 @@ class DatasetSpec(BaseModel):
             (one line) ``path`` is missing, is not such a file, or its provenance differs in a
             setting: the first differing key and both values are named.
         """
-        if not path.is_file():
-            raise UsageError(f"{self.WHAT} file not found: {path} (check path:, make the file "
-                             "first (e.g. run the sweep that generates it), or drop path: to "
-                             "generate it here)")
-        found, wanted = self.read_provenance(path), self.provenance()
+        found, wanted = self.read_provenance(self.require(path)), self.provenance()
         diff = differing(found, wanted, self.VOLATILE)
         if diff:
             key = diff[0]
@@ -104,6 +112,33 @@ class DatasetSpec(BaseModel):
     def make(self, default: Path, progress: bool | None = None) -> Path:
         """The dataset's file: ``path`` (checked) if given, else generated at ``default``."""
         return self.check(Path(self.path)) if self.path else self.generate(default, progress)
+
+
+class DatasetFile(BaseModel):
+    """A dataset file taken as is (``{path: ..., kind: ...}``, no settings): it only has to be
+    a finished file of its kind, whose own reader checks it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str = Field(description="the file; in a sweep spec relative to the spec file's "
+                                  "directory")
+    kind: str = Field(DEFAULT_KIND, description="dataset kind")
+
+    @field_validator("kind")
+    @classmethod
+    def _known(cls, kind: str) -> str:
+        try:
+            dataset_model(kind)
+        except UsageError as exc:
+            raise ValueError(str(exc)) from None
+        return kind
+
+    def make(self, default: Path, progress: bool | None = None) -> Path:
+        """``path``, after its kind's reader has read its provenance (``default`` unused)."""
+        model = dataset_model(self.kind)
+        path = model.require(Path(self.path))
+        model.read_provenance(path)
+        return path
 
 
 def register_dataset(kind: str, model: type[DatasetSpec]) -> None:

@@ -26,10 +26,12 @@ registered for that kind in :mod:`hepscaling.data.registry` (``AmplitudeDataset`
 ``hepscaling.data.amplitudes``, ``JetDataset`` of ``hepscaling.data.jets``, ...); each kind
 generates its own file with ``generate(path, progress)``. An entry's ``path:`` names an
 existing file to use instead (another sweep's dataset, or a shared file), checked against the
-entry's settings; a relative ``path:`` is relative to the spec file's directory::
+entry's settings; a relative ``path:`` is relative to the spec file's directory. An entry of
+only ``path:`` (and ``kind:``) takes the file as is, checked only by its kind's reader::
 
     datasets:
       qcdw: {kind: jets, classes: "qcd,w", n: 10000, seed: 1, path: ../tagging/data/qcdw.h5}
+      shared: {kind: jets, path: /data/jets/qcdw.h5}
 
 An optional ``cluster:`` section describes a dask-jobqueue cluster (``kind: slurm | htcondor``
 plus the keyword arguments of ``SLURMCluster`` / ``HTCondorCluster``) that
@@ -58,6 +60,7 @@ from pydantic import (
 
 from hepscaling.data.registry import (
     DEFAULT_KIND,
+    DatasetFile,
     dataset_models,
     first_error,
     validation_message,
@@ -67,6 +70,7 @@ from hepscaling.errors import UsageError
 __all__ = ["ClusterSpec", "DatasetSpec", "IsoFlopSpec", "SweepSpec", "load_spec", "parse_spec"]
 
 LENGTH_KEYS = ("train.steps", "train.epochs", "train.flops")
+_FILE = "file"  # the union tag of a dataset file taken as is (only path: and kind:)
 
 
 class _Strict(BaseModel):
@@ -74,15 +78,19 @@ class _Strict(BaseModel):
 
 
 def _dataset_kind(value: Any) -> Any:
+    """The union tag of an entry: ``file`` for a file taken as is, else its kind."""
     if isinstance(value, dict):
+        if "path" in value and set(value) <= {"path", "kind"}:
+            return _FILE
         return value.get("kind", DEFAULT_KIND)
-    return getattr(value, "kind", None)
+    return _FILE if isinstance(value, DatasetFile) else getattr(value, "kind", None)
 
 
 def _dataset_union() -> Any:
     """The discriminated union of every registered dataset kind's settings model."""
     models = dataset_models()
     members = [Annotated[model, Tag(kind)] for kind, model in models.items()]
+    members.append(Annotated[DatasetFile, Tag(_FILE)])
     kinds = [f"kind: {kind}" + (" (default)" if kind == DEFAULT_KIND else "") for kind in models]
     return Annotated[
         functools.reduce(operator.or_, members),
@@ -177,7 +185,7 @@ def _first_error(exc: ValidationError) -> str:
     loc = err["loc"]
     kind = loc[2] if len(loc) > 2 and loc[0] == "datasets" else None
     models = dataset_models()
-    if kind in models:  # drop the union tag from the location: datasets.<name>.<key>
+    if kind in models or kind == _FILE:  # drop the union tag: datasets.<name>.<key>
         err = {**err, "loc": (*loc[:2], *loc[3:])}
     where = ".".join(str(p) for p in err["loc"])
     if err["type"] == "dataset_kind":

@@ -231,3 +231,13 @@ def test_our_matrix_element_and_sm_parameters_are_recorded(tmp_path):
     assert prov["matrix_element"] == "hepscaling" and prov["params"]["MZ"] == 91.188
     assert prov["params"]["aEWM1"] == 132.507
     np.testing.assert_array_equal(data.me2, matrix_element("e+ e- > mu+ mu-")(data.momenta))
+
+
+def test_worker_processes_give_the_same_file(tmp_path):
+    settings = {"process": "e+ e- > mu+ mu-", "n": 200, "sqrt_s": 91.188, "seed": 1,
+                "chunk_size": 50}  # our matrix element, built in each worker
+    one = read_amplitudes(generate_amplitudes(tmp_path / "one.h5", **settings))
+    pool = read_amplitudes(generate_amplitudes(tmp_path / "pool.h5", **settings, workers=2))
+    np.testing.assert_array_equal(pool.momenta, one.momenta)
+    np.testing.assert_array_equal(pool.me2, one.me2)
+    assert _without_time(pool.provenance) == _without_time(one.provenance)

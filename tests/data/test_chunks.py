@@ -2,6 +2,7 @@
 
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import h5py
@@ -9,7 +10,14 @@ import numpy as np
 import pytest
 
 from helpers.kill import kill_at_marker
-from hepscaling.data.chunks import GZIP, LZF, open_parts, write_hdf5
+from hepscaling.data.chunks import (
+    GZIP,
+    LZF,
+    Layout,
+    generate_in_chunks,
+    open_parts,
+    write_hdf5,
+)
 from hepscaling.errors import UsageError, WorkFailed
 
 RECORD = {"n": 7, "seed": 3, "code_version": "v1", "created": "monday"}
@@ -32,6 +40,29 @@ def hanging_load(self, i):
 Parts.load = hanging_load
 fill(Path(sys.argv[1]))
 """
+#: Generates the toy dataset on two threads; chunk 0 waits until chunk 1 is saved, then hangs
+#: until killed (chunk 2 finishes in the meantime on the other thread).
+KILLED_OUT_OF_ORDER = """
+import sys, time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+sys.path[:0] = [sys.argv[3], str(Path(sys.argv[3]).parent)]
+from test_chunks import generate, run_toy
+
+path, marker = Path(sys.argv[1]), Path(sys.argv[2])
+
+def run(task):
+    if task.index == 0:
+        saved = [path.with_name(path.name + ".parts") / f"00000{i}.npz" for i in (1, 2)]
+        while not all(p.exists() for p in saved):
+            time.sleep(0.01)
+        marker.touch()
+        time.sleep(600)
+    return run_toy(task)
+
+generate(path, run, executor=ThreadPoolExecutor(2))
+"""
+SIZES = (3, 3, 1)
 
 
 def chunk(i: int, rows: int) -> dict:
@@ -41,7 +72,32 @@ def chunk(i: int, rows: int) -> dict:
             "label": first.astype(np.int64), "odd": first % 2 == 1}
 
 
-def fill(path, record=RECORD, sizes=(3, 3, 1)):
+class ToyTask:
+    """Chunk ``index`` of the toy dataset, ``n`` rows (see :func:`chunk`)."""
+
+    def __init__(self, index: int, n: int):
+        self.index, self.n = index, n
+
+
+def run_toy(task: ToyTask) -> dict:
+    """The toy chunk of ``task`` plus an array the layout does not keep."""
+    return {**chunk(task.index, task.n), "scratch": np.zeros(task.n)}
+
+
+def _attrs(provenance: dict, n_rows: int) -> dict:
+    return {"provenance": json.dumps(provenance, sort_keys=True), "n_complete": n_rows}
+
+
+TOY = Layout("toy", ("x", "label", "odd"), _attrs, LZF)
+
+
+def generate(path, run_chunk=run_toy, **kwargs):
+    """The toy dataset of chunks :data:`SIZES` through :func:`generate_in_chunks`."""
+    tasks = [ToyTask(i, n) for i, n in enumerate(SIZES)]
+    return generate_in_chunks(path, tasks, run_chunk, TOY, RECORD, progress=False, **kwargs)
+
+
+def fill(path, record=RECORD, sizes=SIZES):
     """Generate (or resume) the toy dataset of chunks ``sizes`` into ``path``; its path."""
     parts = open_parts(path, record, len(sizes), what="toy")
     for i in parts.missing():
@@ -161,3 +217,63 @@ def test_a_kill_9_while_assembling_leaves_the_parts_to_finish_from(tmp_path):
         assert all(np.array_equal(f[name][()], g[name][()]) for name in g)
         assert dict(f.attrs) == dict(g.attrs)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.h5", "hanging", "reference.h5"]
+
+
+def test_generate_in_chunks_keeps_the_layout_fields_in_chunk_order(tmp_path):
+    path = generate(tmp_path / "d.h5")
+    with h5py.File(path) as f:
+        assert list(f) == ["label", "odd", "x"]  # no "scratch"
+        assert f["label"][()].tolist() == [0, 1, 2, 10, 11, 12, 20]
+        assert dict(f.attrs) == _attrs(RECORD, 7)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.h5"]
+
+
+def test_chunks_finished_out_of_order_survive_a_kill_9(tmp_path):
+    path, marker = tmp_path / "d.h5", tmp_path / "hanging"
+    kill_at_marker([sys.executable, "-c", KILLED_OUT_OF_ORDER, str(path), str(marker),
+                    str(Path(__file__).parent)], marker, timeout=60, poll=0.02)
+    assert marker.exists(), "chunks 1 and 2 were not saved while chunk 0 ran"
+    parts = tmp_path / "d.h5.parts"
+    assert sorted(p.name for p in parts.iterdir()) == ["000001.npz", "000002.npz",
+                                                       "provenance.json"]
+    ran = []
+    generate(path, lambda task: ran.append(task.index) or run_toy(task))
+    assert ran == [0]  # only the chunk that was running when killed
+    reference = generate(tmp_path / "reference.h5")  # uninterrupted
+    with h5py.File(path) as f, h5py.File(reference) as g:
+        assert sorted(f) == sorted(g) and dict(f.attrs) == dict(g.attrs)
+        assert all(np.array_equal(f[name][()], g[name][()]) for name in g)
+        assert all(f[name].dtype == g[name].dtype for name in g)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.h5", "hanging", "reference.h5"]
+
+
+def test_a_failing_chunk_cancels_the_chunks_not_started(tmp_path):
+    def fails_in_chunk_1(task):
+        if task.index == 1:
+            raise RuntimeError("chunk 1 failed")
+        return run_toy(task)
+
+    with ThreadPoolExecutor(1) as pool, pytest.raises(RuntimeError, match="chunk 1 failed"):
+        generate(tmp_path / "d.h5", fails_in_chunk_1, executor=pool)
+    parts = tmp_path / "d.h5.parts"
+    assert sorted(p.name for p in parts.iterdir()) == ["000000.npz", "provenance.json"]
+
+
+@pytest.mark.parametrize("executor", ["pool", "dask"])
+def test_worker_pools_and_dask_give_the_same_file(tmp_path, executor):
+    if executor == "pool":
+        path = generate(tmp_path / "d.h5", workers=2)
+    else:
+        distributed = pytest.importorskip("distributed")
+        with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
+                                dashboard_address=None) as client:
+            path = generate(tmp_path / "d.h5", executor=client.get_executor())
+    reference = generate(tmp_path / "reference.h5")
+    with h5py.File(path) as f, h5py.File(reference) as g:
+        assert all(np.array_equal(f[name][()], g[name][()]) for name in g)
+
+
+def test_generate_in_chunks_refuses_zero_workers(tmp_path):
+    with pytest.raises(UsageError, match="workers must be positive, got 0"):
+        generate(tmp_path / "d.h5", workers=0)
+    assert not (tmp_path / "d.h5.parts").exists()

@@ -3,6 +3,7 @@ untouched, reading, errors."""
 
 import json
 import sys
+from concurrent.futures import Executor, Future
 
 import h5py
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from helpers.kill import kill_at_marker
 from hepscaling.data.jets import (
     FIELDS,
+    JetDataset,
     generate_jets,
     plan_chunks,
     read_jets,
@@ -24,17 +26,26 @@ SETTINGS = {"n": 4, "seed": 1, "chunk_size": 2}  # two chunks per class (Pythia 
 #: Runs generate_jets in a child process that saves chunk 0, then hangs in chunk 1 until killed.
 KILLED_CHILD = """
 import sys, time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from hepscaling.data.jets import generate_jets
 from hepscaling.physics.jets.processes import parse_classes
 
-class HangsInSecondChunk:
-    def map(self, fn, tasks):
-        for i, task in enumerate(tasks):
-            if i == 1:
-                Path(sys.argv[2]).touch()
-                time.sleep(600)
-            yield fn(task)
+def hang(task):
+    saved = Path(sys.argv[1] + ".parts") / "000000.npz"
+    while not saved.exists():
+        time.sleep(0.01)
+    Path(sys.argv[2]).touch()
+    time.sleep(600)
+
+class HangsInSecondChunk(ThreadPoolExecutor):
+    def __init__(self):
+        super().__init__(1)
+        self.submitted = 0
+
+    def submit(self, fn, task):
+        self.submitted += 1
+        return super().submit(fn if self.submitted == 1 else hang, task)
 
 n, seed, chunk_size = map(int, sys.argv[3:])
 generate_jets(sys.argv[1], parse_classes("w,qcd"), n, seed, chunk_size=chunk_size,
@@ -42,35 +53,35 @@ generate_jets(sys.argv[1], parse_classes("w,qcd"), n, seed, chunk_size=chunk_siz
 """
 
 
-class Interrupting:
-    """An executor that runs chunks in this process and is 'killed' after ``after`` of them."""
-
-    def __init__(self, after):
-        self.after = after
-
-    def map(self, fn, tasks):
-        for i, task in enumerate(tasks):
-            if i == self.after:
-                raise KeyboardInterrupt
-            yield fn(task)
-
-
-class Recording:
-    """An executor that runs chunks in this process and records which."""
+class Recording(Executor):
+    """An executor that runs each chunk in this process when submitted and records which."""
 
     def __init__(self):
         self.ran = []
 
-    def map(self, fn, tasks):
-        for task in tasks:
-            self.ran.append((task.spec.name, task.index))
-            yield fn(task)
+    def submit(self, fn, task):
+        self.ran.append((task.spec.name, task.index))
+        future = Future()
+        future.set_result(fn(task))
+        return future
 
 
-class MustNotRun:
-    def map(self, fn, tasks):
-        assert list(tasks) == []
-        return iter([])
+class Interrupting(Recording):
+    """A :class:`Recording` executor 'killed' (Ctrl-C) after ``after`` chunks."""
+
+    def __init__(self, after):
+        super().__init__()
+        self.after = after
+
+    def submit(self, fn, task):
+        if len(self.ran) == self.after:
+            raise KeyboardInterrupt
+        return super().submit(fn, task)
+
+
+class MustNotRun(Executor):
+    def submit(self, fn, task):
+        raise AssertionError(f"chunk {task} was run")
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +208,16 @@ def test_validate_jets_names_the_problem(reference):
         validate_jets(nan, "x")
     with pytest.raises(UsageError, match="missing label"):
         validate_jets({k: v for k, v in jets.items() if k != "label"}, "x")
+
+
+def test_a_jet_dataset_entry_checks_a_file_made_elsewhere(reference):
+    entry = {"kind": "jets", "classes": "w,qcd", "n": 4, "seed": 1, "chunk_size": 2,
+             "workers": 2, "path": str(reference)}  # workers do not change the file
+    assert JetDataset(**entry).make(reference.parent / "unused.h5") == reference
+    with pytest.raises(UsageError, match="was made with max_particles = 128, but the settings "
+                                         "ask for 64"):
+        JetDataset(**{**entry, "max_particles": 64}).make(reference.parent / "unused.h5")
+    with pytest.raises(UsageError, match=r"was made with classes = \['w', 'qcd'\], but the "
+                                         r"settings ask for \['qcd', 'w'\]"):
+        JetDataset(**{**entry, "classes": "qcd,w"}).check(reference)
+    assert sorted(p.name for p in reference.parent.iterdir()) == ["reference.h5"]

@@ -15,9 +15,14 @@ SPECS = sorted(EXAMPLES.glob("sweeps/*.yaml")) + sorted(EXAMPLES.glob("cluster/*
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_example_specs_plan(path, tmp_path):
     spec = load_spec(path)
+    datasets = {}
     for name, ds in spec.datasets.items():  # same dataset, few events: enough to count FLOPs
-        ds.model_copy(update={"n": 10}).generate(dataset_path(tmp_path, name), progress=False)
-    plan = make_plan(spec, tmp_path)
+        small = ds.model_copy(update={"n": 10, "path": None})
+        made = small.generate(dataset_path(tmp_path, name), progress=False)
+        # a dataset made elsewhere (path:) is checked, then its path is planned
+        datasets[name] = small.model_copy(update={"path": str(made)}) if ds.path else small
+        assert datasets[name].make(made) == made
+    plan = make_plan(spec.model_copy(update={"datasets": datasets}), tmp_path)
     assert len(plan.runs) >= 4
     if spec.mode == "isoflop":
         assert {run.budget for run in plan.runs} == set(spec.isoflop.budgets)
@@ -29,3 +34,15 @@ def test_cluster_sections_make_job_scripts(name, directive):
     with jobqueue_cluster(spec.cluster) as cluster:
         script = cluster.job_script()
     assert directive in script and "source /path/to/hepscaling/.venv/bin/activate" in script
+
+
+def test_the_repetition_study_names_the_jets_of_the_tagging_study():
+    tagging = load_spec(EXAMPLES / "sweeps" / "jets_tagging.yaml").datasets["qcdw"]
+    repetition = load_spec(EXAMPLES / "sweeps" / "jets_repetition.yaml").datasets["qcdw"]
+    assert repetition.model_copy(update={"path": None}) == tagging  # same settings
+    # where `make jets-study` (JETS := jets-study) runs jets_tagging.yaml
+    assert Path(repetition.path).resolve() == (
+        EXAMPLES.parent / "jets-study" / "tagging" / "data" / "qcdw.h5").resolve()
+    makefile = (EXAMPLES.parent / "Makefile").read_text()
+    assert "JETS := jets-study" in makefile
+    assert "jets_tagging.yaml --out $(JETS)/tagging" in makefile

@@ -4,12 +4,12 @@ sweep from spec to ceiling report (one fit group per model family)."""
 import numpy as np
 import pytest
 
-from hepscaling.data.jets import read_jets
+from hepscaling.data.amplitudes import AmplitudeDataset
+from hepscaling.data.jets import JetDataset, read_jets
 from hepscaling.errors import UsageError
 from hepscaling.records import load_records
 from hepscaling.report.build import build_report
 from hepscaling.sweeps import parse_spec, run_sweep
-from hepscaling.sweeps.spec import AmplitudeDataset, JetDataset
 
 JETS = {"kind": "jets", "classes": "qcd,w", "n": 50, "seed": 3, "max_particles": 32}
 AMPLITUDES = {"process": "e+ e- > mu+ mu-", "n": 100, "sqrt_s": 91.0}

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 from helpers.sweep_fakes import (
     CRASHES,
@@ -22,9 +23,17 @@ from helpers.sweep_fakes import (
 from hepscaling.data.amplitudes import read_amplitudes
 from hepscaling.errors import UsageError
 from hepscaling.records import load_records, read_record, write_record
-from hepscaling.sweeps import LocalExecutor, load_plan, parse_spec, run_sweep
+from hepscaling.sweeps import (
+    LocalExecutor,
+    load_plan,
+    load_spec,
+    make_plan,
+    parse_spec,
+    run_sweep,
+)
 from hepscaling.sweeps.job import available_cores
 from hepscaling.sweeps.lock import sweep_lock
+from hepscaling.sweeps.runner import make_datasets
 
 
 def ledger(files) -> Counter:
@@ -180,3 +189,37 @@ def test_datasets_are_generated_once_and_shared_by_all_runs(tmp_path, trainer):
     stamp = path.stat().st_mtime_ns
     assert run_sweep(spec, tmp_path, executor=trainer).ran == 0
     assert path.stat().st_mtime_ns == stamp
+
+
+def _spec_using(tmp_path, entry: dict) -> Path:
+    """``tmp_path/specs/s.yaml``: a sweep whose dataset ``ee`` is ``entry``."""
+    path = tmp_path / "specs" / "s.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(yaml.safe_dump({"datasets": {"ee": entry}, "base": tiny_base("@ee"),
+                                    "axes": {"model.width": [4, 8]}}))
+    return path
+
+
+def test_a_dataset_of_another_sweep_is_used_by_path(tmp_path):
+    ee = {"process": "e+ e- > mu+ mu-", "n": 300, "sqrt_s": 91.0, "seed": 1}
+    other = make_datasets(parse_spec({"datasets": {"ee": ee}}), tmp_path / "other")["ee"]
+    spec = load_spec(_spec_using(tmp_path, {**ee, "path": "../other/data/ee.h5"}))
+    assert Path(spec.datasets["ee"].path) == tmp_path / "specs" / "../other/data/ee.h5"
+    stamp = other.stat().st_mtime_ns
+    assert make_datasets(spec, tmp_path / "out")["ee"].resolve() == other
+    assert other.stat().st_mtime_ns == stamp and not (tmp_path / "out").exists()
+    plan = make_plan(spec, tmp_path / "out")
+    assert {run.config["task"]["dataset"] for run in plan.runs} == {str(other)}
+
+    spec = load_spec(_spec_using(tmp_path, {"path": "../other/data/ee.h5"}))  # as is
+    assert make_datasets(spec, tmp_path / "out")["ee"].resolve() == other
+
+    spec = load_spec(_spec_using(tmp_path, {**ee, "seed": 2, "path": "../other/data/ee.h5"}))
+    with pytest.raises(UsageError, match=r"^datasets.ee: .*ee.h5 was made with seed = 1, but "
+                                         r"the settings ask for 2; change") as info:
+        make_datasets(spec, tmp_path / "out")
+    assert "\n" not in str(info.value)
+    spec = load_spec(_spec_using(tmp_path, {**ee, "path": "../elsewhere/ee.h5"}))
+    with pytest.raises(UsageError, match=r"^datasets.ee: amplitude file not found: .*"
+                                         r"elsewhere/ee.h5 \(check path:"):
+        run_sweep(spec, tmp_path / "out")

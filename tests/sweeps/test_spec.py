@@ -2,6 +2,7 @@
 
 import pytest
 
+from hepscaling.data.registry import DatasetFile
 from hepscaling.errors import UsageError
 from hepscaling.sweeps.spec import load_spec, parse_spec
 
@@ -82,3 +83,27 @@ def test_unreadable_specs(tmp_path, text, fix):
 def test_missing_spec_file(tmp_path):
     with pytest.raises(UsageError, match="sweep spec not found"):
         load_spec(tmp_path / "nope.yaml")
+
+
+def test_dataset_paths_are_relative_to_the_spec_file(tmp_path):
+    (tmp_path / "s.yaml").write_text(
+        "datasets:\n"
+        "  ee: {process: 'e+ e- > mu+ mu-', n: 10, sqrt_s: 91.0, path: ../shared/ee.h5}\n"
+        "  qcdw: {kind: jets, path: /data/qcdw.h5}\n"
+        "  toy: {path: toy.h5}\n")
+    datasets = load_spec(tmp_path / "s.yaml").datasets
+    assert datasets["ee"].path == str(tmp_path / "../shared/ee.h5") and datasets["ee"].n == 10
+    assert isinstance(datasets["qcdw"], DatasetFile) and datasets["qcdw"].kind == "jets"
+    assert datasets["qcdw"].path == "/data/qcdw.h5"  # absolute paths stay
+    assert (datasets["toy"].kind, datasets["toy"].path) == ("amplitudes", str(tmp_path / "toy.h5"))
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ({"kind": "jet", "path": "x.h5"}, "datasets.d.kind: unknown dataset kind 'jet'; choose one "
+                                      "of amplitudes, jets"),
+    ({"kind": "jets", "path": 3}, "datasets.d.path: Input should be a valid string"),
+])
+def test_bad_file_entries_name_the_key(entry, message):
+    with pytest.raises(UsageError) as info:
+        parse_spec({"datasets": {"d": entry}}, source="s.yaml")
+    assert str(info.value) == f"s.yaml: {message}"

@@ -11,8 +11,9 @@ Our format is an HDF5 file with
 
 :func:`generate_amplitudes` generates chunk by chunk (chunk ``i`` is seeded by
 ``SeedSequence(seed, spawn_key=(i,))``, so its events do not depend on ``n`` or on
-interruptions) through the part files of :mod:`hepscaling.data.chunks`: a killed run (even
+interruptions) through :func:`hepscaling.data.chunks.generate_in_chunks`: a killed run (even
 ``kill -9``) resumes from its finished chunks and gives the same file as an uninterrupted one.
+:class:`AmplitudeDataset` holds the settings of an amplitude dataset of a sweep spec.
 :func:`read_amplitudes` also reads the public row layout ``[E, px, py, pz per particle ...,
 |M|^2]`` from ``.npy`` or a single 2-D HDF5 dataset.
 """
@@ -23,24 +24,37 @@ import dataclasses
 import json
 import math
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
+from typing import Any, ClassVar, Literal
 
 import h5py
 import numpy as np
+from pydantic import Field, ValidationError, field_validator
 
-from hepscaling.data.chunks import GZIP, open_parts, write_hdf5
+from hepscaling.data.chunks import GZIP, Layout, generate_in_chunks, read_provenance, write_hdf5
+from hepscaling.data.registry import (
+    DatasetSpec,
+    first_error,
+    register_dataset,
+    validation_message,
+)
 from hepscaling.errors import UsageError, WorkFailed, require_file
 from hepscaling.physics.phase_space import Cuts, sample
 from hepscaling.physics.process import resolve_process
-from hepscaling.progress import progress as progress_bar
 from hepscaling.provenance import code_version, environment
 
 __all__ = [
+    "CHUNK_SIZE",
     "FORMAT",
     "FORMAT_VERSION",
+    "LAYOUT",
+    "AmplitudeChunk",
     "AmplitudeData",
+    "AmplitudeDataset",
     "dataset_process",
     "generate_amplitudes",
     "read_amplitudes",
@@ -50,6 +64,8 @@ __all__ = [
 
 FORMAT = "hepscaling.amplitudes"
 FORMAT_VERSION = 1
+#: Events per chunk by default (generated, evaluated and saved at a time).
+CHUNK_SIZE = 100_000
 
 
 @dataclass(frozen=True)
@@ -114,7 +130,7 @@ def write_amplitudes(path, momenta, me2, provenance: dict) -> Path:
     return write_hdf5(path, [{"momenta": momenta, "me2": me2}], n, _attrs(record, n), GZIP)
 
 
-def _attrs(record: dict, n: int) -> dict:
+def _attrs(record: dict, n: int) -> dict[str, object]:
     """Root attributes of a complete file of ``n`` rows with provenance ``record``."""
     return {"provenance": json.dumps(record, sort_keys=True), "n_complete": n}
 
@@ -135,15 +151,78 @@ def _callable_name(function: Callable) -> str:
     return f"{owner.__module__}.{owner.__qualname__}"
 
 
+def _record(proc, process, n: int, sqrt_s: float, seed: int, cuts: Cuts, params,
+            chunk_size: int, boost_rapidity: float, me2: Callable | None) -> dict:
+    """The provenance record of a generation run (see :func:`generate_amplitudes`)."""
+    return {
+        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "process": getattr(proc, "text", str(process)), "n": int(n), "sqrt_s": float(sqrt_s),
+        "seed": int(seed), "cuts": cuts.model_dump(), "boost_rapidity": float(boost_rapidity),
+        "chunk_size": int(chunk_size), "params": _params_record(proc, params),
+        "matrix_element": "hepscaling" if me2 is None else _callable_name(me2),
+        "code_version": code_version(), "resumed_with": [], "environment": environment(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+@dataclass(frozen=True)
+class AmplitudeChunk:
+    """Chunk ``index`` of a run: ``n`` events, seeded by
+    ``SeedSequence(seed, spawn_key=(index,))``."""
+
+    index: int
+    n: int
+
+
+@dataclass(frozen=True)
+class _RunChunk:
+    """Makes the ``(momenta, me2)`` of one :class:`AmplitudeChunk` (picklable; the matrix
+    element is built on first use, in the process that runs the chunk)."""
+
+    proc: Any
+    params: Any
+    sqrt_s: float
+    seed: int
+    cuts: Cuts
+    boost_rapidity: float
+    me2_given: Callable[[np.ndarray], np.ndarray] | None
+
+    @cached_property
+    def me2(self) -> Callable[[np.ndarray], np.ndarray]:
+        if self.me2_given is not None:
+            return self.me2_given
+        from hepscaling.physics.matrix_element import matrix_element
+
+        return matrix_element(self.proc, self.params)
+
+    def __call__(self, chunk: AmplitudeChunk) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(chunk.index,)))
+        masses = np.asarray(self.proc.masses, dtype=np.float64)
+        momenta = sample(masses, self.proc.n_initial, chunk.n, self.sqrt_s, rng, self.cuts,
+                         boost_rapidity=self.boost_rapidity).momenta
+        values = np.asarray(self.me2(momenta), dtype=np.float64)
+        bad = ~np.isfinite(values) | (values <= 0)
+        if np.any(bad):
+            raise WorkFailed(f"|M|^2 is not finite and positive at {int(bad.sum())} of "
+                             f"{chunk.n} points of chunk {chunk.index}; add generation cuts "
+                             "away from singularities")
+        return {"momenta": momenta, "me2": values}
+
+
+#: How amplitude files are stored (for :func:`hepscaling.data.chunks.generate_in_chunks`).
+LAYOUT = Layout("amplitude", ("momenta", "me2"), _attrs, GZIP)
+
+
 def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,
-                        cuts: Cuts | None = None, params=None, *, chunk_size: int = 100_000,
+                        cuts: Cuts | None = None, params=None, *, chunk_size: int = CHUNK_SIZE,
                         boost_rapidity: float = 0.0, progress: bool | None = None,
-                        me2: Callable[[np.ndarray], np.ndarray] | None = None) -> Path:
+                        me2: Callable[[np.ndarray], np.ndarray] | None = None,
+                        workers: int = 1, executor: Executor | None = None) -> Path:
     """Generate ``n`` phase-space points of ``process`` with their ``|M|^2`` into ``path``.
 
     Resumable: re-running with the same arguments continues an interrupted run (or returns at
-    once if ``path`` is complete); the final file does not depend on interruptions. Memory is
-    bounded by ``chunk_size`` events.
+    once if ``path`` is complete); the final file does not depend on interruptions, workers or
+    executor. Memory is bounded by ``chunk_size`` events per worker.
 
     Parameters
     ----------
@@ -158,7 +237,11 @@ def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,
     boost_rapidity : random longitudinal boost range (see
         :func:`hepscaling.physics.phase_space.sample`).
     progress : show a progress bar (None: only on a terminal).
-    me2 : ``|M|^2`` callable ``(m, k, 4) -> (m,)`` instead of our matrix element.
+    me2 : ``|M|^2`` callable ``(m, k, 4) -> (m,)`` instead of our matrix element (picklable
+        to run on workers).
+    workers : chunks at a time on a local process pool (1: in this process).
+    executor : a :class:`concurrent.futures.Executor` to run chunks on instead (e.g. Dask's
+        ``Client.get_executor()``).
 
     Returns
     -------
@@ -169,43 +252,14 @@ def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,
     if n < 1 or chunk_size < 1:
         raise UsageError(f"n and chunk_size must be >= 1, got n={n}, chunk_size={chunk_size}")
     proc = resolve_process(process, params)
-    text = getattr(proc, "text", str(process))
     cuts = cuts or Cuts()
-    record = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "process": text, "n": int(n),
-        "sqrt_s": float(sqrt_s), "seed": int(seed), "cuts": cuts.model_dump(),
-        "boost_rapidity": float(boost_rapidity),
-        "chunk_size": int(chunk_size), "params": _params_record(proc, params),
-        "matrix_element": "hepscaling" if me2 is None else _callable_name(me2),
-        "code_version": code_version(), "resumed_with": [], "environment": environment(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    path = Path(path)
-    parts = open_parts(path, record, math.ceil(n / chunk_size), what="amplitude")
-    if parts is None:
-        return path
-    todo = parts.missing()
-    masses = np.asarray(proc.masses, dtype=np.float64)
-    if todo and me2 is None:
-        from hepscaling.physics.matrix_element import matrix_element
-
-        me2 = matrix_element(proc, params)
-    done = n - sum(min(chunk_size, n - i * chunk_size) for i in todo)
-    with progress_bar(text, n, completed=done, enabled=progress) as bar:
-        for i in todo:
-            rows = min(chunk_size, n - i * chunk_size)
-            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
-            momenta = sample(masses, proc.n_initial, rows, sqrt_s, rng, cuts,
-                             boost_rapidity=boost_rapidity).momenta
-            values = np.asarray(me2(momenta), dtype=np.float64)
-            bad = ~np.isfinite(values) | (values <= 0)
-            if np.any(bad):
-                raise WorkFailed(f"|M|^2 is not finite and positive at {int(bad.sum())} of "
-                                 f"{rows} points of chunk {i}; add generation cuts away from "
-                                 "singularities")
-            parts.save(i, {"momenta": momenta, "me2": values})
-            bar.advance(rows)
-    return parts.assemble(n, _attrs(parts.provenance, n), GZIP)
+    record = _record(proc, process, n, sqrt_s, seed, cuts, params, chunk_size, boost_rapidity,
+                     me2)
+    chunks = [AmplitudeChunk(i, min(chunk_size, n - i * chunk_size))
+              for i in range(math.ceil(n / chunk_size))]
+    run = _RunChunk(proc, params, float(sqrt_s), int(seed), cuts, float(boost_rapidity), me2)
+    return generate_in_chunks(path, chunks, run, LAYOUT, record, executor=executor,
+                              workers=workers, progress=progress, description=record["process"])
 
 
 def _from_rows(rows: np.ndarray, source: str, process) -> AmplitudeData:
@@ -334,3 +388,53 @@ def dataset_process(path) -> str | None:
     except (OSError, KeyError, ValueError, TypeError):
         return None
     return str(process)
+
+
+class AmplitudeDataset(DatasetSpec):
+    """Settings of an amplitude dataset (momenta and |M|^2): a ``datasets:`` entry of a sweep
+    spec (kind ``amplitudes``, the default), generated by :func:`generate_amplitudes`."""
+
+    WHAT: ClassVar[str] = "amplitude"
+
+    process: str = Field(description='MadGraph process string, e.g. "e+ e- > mu+ mu-"')
+    n: int = Field(gt=0, description="number of events")
+    sqrt_s: float = Field(gt=0, description="collider energy, GeV")
+    seed: int = Field(0, description="generator seed")
+    cuts: dict[str, Any] | None = Field(
+        None, description="generation cuts, see hepscaling.physics.phase_space.Cuts")
+    kind: Literal["amplitudes"] = Field("amplitudes", description="dataset kind (the default)")
+
+    @field_validator("cuts")
+    @classmethod
+    def _cuts_valid(cls, cuts: dict[str, Any] | None) -> dict[str, Any] | None:
+        if cuts is None:
+            return None
+        try:
+            return Cuts.model_validate(cuts).model_dump()
+        except ValidationError as exc:
+            raise ValueError(validation_message(first_error(exc), Cuts)) from None
+
+    def _cuts(self) -> Cuts | None:
+        return Cuts.model_validate(self.cuts) if self.cuts else None
+
+    def generate(self, path: Path, progress: bool | None = None) -> Path:
+        """Generate (or resume, or keep when complete) the dataset at ``path``."""
+        return generate_amplitudes(path, self.process, self.n, self.sqrt_s, self.seed,
+                                   cuts=self._cuts(), progress=progress)
+
+    def provenance(self) -> dict:
+        """The provenance of a file generated with these settings."""
+        return _record(resolve_process(self.process), self.process, self.n, self.sqrt_s,
+                       self.seed, self._cuts() or Cuts(), None, CHUNK_SIZE, 0.0, None)
+
+    @classmethod
+    def read_provenance(cls, path: Path) -> dict:
+        """The provenance of the amplitude file ``path`` (UsageError if it is not one)."""
+        found = read_provenance(path, cls.WHAT)
+        if found.get("format") != FORMAT:
+            raise UsageError(f"{path} is not a hepscaling amplitude file (format "
+                             f"{found.get('format')!r}); point path: at one")
+        return found
+
+
+register_dataset("amplitudes", AmplitudeDataset)

@@ -1,5 +1,11 @@
 """Kill-safe chunked generation of HDF5 datasets: part files per chunk, one atomic assembly.
 
+:func:`generate_in_chunks` is the one generation driver of every dataset kind (amplitudes,
+jets, ...): it runs the chunk tasks in this process, on a local process pool or on any
+:class:`concurrent.futures.Executor` (e.g. Dask's ``Client.get_executor()``), saves each chunk
+as soon as it finishes, in whatever order they finish, and assembles the file in chunk order,
+so the file depends neither on the executor, the number of workers nor on interruptions.
+
 While ``path`` is being generated, the arrays of finished chunk ``i`` wait in
 ``<path>.parts/<i:06d>.npz`` (written to a temporary file, then renamed), next to
 ``provenance.json``, the settings of the run. Once every chunk is there,
@@ -19,17 +25,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import h5py
 import numpy as np
 
 from hepscaling.errors import UsageError, WorkFailed
+from hepscaling.progress import progress as progress_bar
 from hepscaling.records import atomic_write_text
 
-__all__ = ["GZIP", "LZF", "VOLATILE", "Parts", "open_parts", "write_hdf5"]
+__all__ = ["GZIP", "LZF", "VOLATILE", "Chunk", "Layout", "Parts", "differing",
+           "generate_in_chunks", "open_parts", "read_provenance", "write_hdf5"]
 
 #: Provenance keys that may differ between a run and its resume.
 VOLATILE: tuple[str, ...] = ("created", "environment", "code_version", "resumed_with")
@@ -119,7 +131,7 @@ def _parts_directory(path: Path) -> Path:
     return path.with_name(path.name + ".parts")
 
 
-def _read_provenance(path: Path, what: str) -> dict:
+def read_provenance(path: Path, what: str) -> dict:
     """The JSON ``provenance`` root attribute of an existing HDF5 ``path`` of kind ``what``.
 
     Raises
@@ -135,10 +147,16 @@ def _read_provenance(path: Path, what: str) -> dict:
                          "another output file (--out) or delete it") from None
 
 
+def differing(old: Mapping, new: Mapping, volatile: Sequence[str] = VOLATILE) -> list[str]:
+    """The keys, sorted, whose values differ between two provenance records (a key missing
+    from one counts as None), leaving out ``volatile`` ones."""
+    keys = (set(old) | set(new)) - set(volatile)
+    return sorted(key for key in keys if old.get(key) != new.get(key))
+
+
 def _check_same(old: dict, new: dict, volatile: Sequence[str], what: str, fix: str) -> None:
     """Raise a one-line :class:`UsageError` naming the settings in which ``new`` differs."""
-    keys = (set(old) | set(new)) - set(volatile)
-    diff = sorted(key for key in keys if old.get(key) != new.get(key))
+    diff = differing(old, new, volatile)
     if diff:
         shown = ", ".join(f"{key}: {old.get(key)!r} -> {new.get(key)!r}" for key in diff[:3])
         raise UsageError(f"{what} with different settings ({shown}); re-run with the original "
@@ -172,7 +190,7 @@ def open_parts(path, record: dict, n_chunks: int, *, what: str,
     path = Path(path)
     directory = _parts_directory(path)
     if path.exists():
-        _check_same(_read_provenance(path, what), record, volatile, f"{path} was made",
+        _check_same(read_provenance(path, what), record, volatile, f"{path} was made",
                     "reuse it, or choose another output file (or delete it)")
         shutil.rmtree(directory, ignore_errors=True)  # left if killed right after the rename
         return None
@@ -241,3 +259,112 @@ def _create_datasets(f: h5py.File, first: Mapping[str, np.ndarray], n_rows: int,
             np.prod(row)))))
         f.create_dataset(name, shape=(n_rows, *row), dtype=value.dtype, chunks=(rows, *row),
                          **compression)
+
+
+class Chunk(Protocol):
+    """What :func:`generate_in_chunks` needs of a chunk's task: the rows it makes (the task is
+    picklable when run on a process pool or Dask)."""
+
+    @property
+    def n(self) -> int: ...
+
+
+Task = TypeVar("Task", bound=Chunk)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one kind of dataset is stored, for :func:`generate_in_chunks`.
+
+    Attributes
+    ----------
+    what : the kind in messages (``"amplitude"``, ``"jet"``).
+    fields : names of the arrays kept from each chunk, in file order.
+    attrs : ``attrs(provenance, n_rows)`` -> root attributes of the finished file.
+    compression : dataset compression settings (:data:`GZIP`, :data:`LZF`).
+    volatile : provenance keys allowed to differ on a resume (see :func:`open_parts`).
+    compress_parts : zip-compress the part files (see :class:`Parts`).
+    """
+
+    what: str
+    fields: tuple[str, ...]
+    attrs: Callable[[dict, int], Mapping[str, object]]
+    compression: Mapping[str, object]
+    volatile: tuple[str, ...] = VOLATILE
+    compress_parts: bool = False
+
+
+def generate_in_chunks(path, tasks: Sequence[Task],
+                       run_chunk: Callable[[Task], Mapping[str, np.ndarray]], layout: Layout,
+                       provenance: dict, *, executor: Executor | None = None, workers: int = 1,
+                       progress: bool | None = None, description: str = "chunks") -> Path:
+    """Generate (or resume, or keep when finished) the dataset ``path`` chunk by chunk.
+
+    Chunk ``i`` holds ``run_chunk(tasks[i])``; each is saved as a part file as soon as it
+    finishes, in any order, and the file is assembled in chunk order once all are there (see
+    the module docstring), so a run killed at any moment keeps every finished chunk.
+
+    Parameters
+    ----------
+    path : the HDF5 file to make.
+    tasks : the chunks in file order; ``tasks[i].n`` is the row count of chunk ``i``.
+    run_chunk : ``run_chunk(task)`` -> name -> array ``(task.n, ...)`` holding at least
+        ``layout.fields``; must be picklable (a module-level function or such an object) to
+        run on a process pool or Dask.
+    layout : how the dataset is stored.
+    provenance : the settings of this run (checked against a started or finished ``path``).
+    executor : run the chunks there (e.g. Dask's ``Client.get_executor()``).
+    workers : without ``executor``: chunks at a time on a local process pool (1: in this
+        process, in chunk order).
+    progress : show a progress bar (None: only on a terminal).
+    description : label of the progress bar.
+
+    Returns
+    -------
+    The path of the finished file.
+
+    Raises
+    ------
+    UsageError
+        ``workers < 1``, or ``path`` (or its parts) made with other settings, or not ours.
+    """
+    if workers < 1:
+        raise UsageError(f"workers must be positive, got {workers}; pass e.g. --workers 2")
+    parts = open_parts(path, provenance, len(tasks), what=layout.what, volatile=layout.volatile,
+                       compress=layout.compress_parts)
+    if parts is None:
+        return Path(path)
+    missing = parts.missing()
+    total = sum(task.n for task in tasks)
+    done = total - sum(tasks[i].n for i in missing)
+    with progress_bar(description, total, completed=done, enabled=progress) as bar:
+        todo = [tasks[i] for i in missing]
+        for k, arrays in _as_finished(todo, run_chunk, executor, workers):
+            i = missing[k]
+            parts.save(i, {name: arrays[name] for name in layout.fields})
+            bar.advance(tasks[i].n)
+    return parts.assemble(total, layout.attrs(parts.provenance, total), layout.compression)
+
+
+def _as_finished(tasks: Sequence[Task], run_chunk: Callable[[Task], Mapping[str, np.ndarray]],
+                 executor: Executor | None, workers: int
+                 ) -> Iterator[tuple[int, Mapping[str, np.ndarray]]]:
+    """``(k, run_chunk(tasks[k]))`` as each chunk finishes; unstarted chunks are cancelled if
+    the caller stops early (an error, Ctrl-C)."""
+    if executor is None and (workers == 1 or len(tasks) <= 1):
+        for k, task in enumerate(tasks):
+            yield k, run_chunk(task)
+        return
+    with ExitStack() as stack:
+        if executor is None:  # spawn: no forked copies of this process's threads or locks
+            executor = stack.enter_context(ProcessPoolExecutor(
+                workers, mp_context=get_context("spawn")))
+        futures = {}
+        try:
+            for k, task in enumerate(tasks):
+                futures[executor.submit(run_chunk, task)] = k
+            for future in as_completed(futures):
+                yield futures.pop(future), future.result()  # pop: free each chunk once saved
+        finally:
+            for future in futures:
+                future.cancel()

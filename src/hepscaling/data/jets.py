@@ -14,11 +14,12 @@ Root attributes: ``format``, ``format_version``, ``provenance`` (JSON: classes, 
 class, seed, chunk size, max_particles, generator versions, code version) and ``label_names``.
 
 :func:`generate_jets` runs chunks ``(class, i)`` (Pythia seed from
-:func:`~hepscaling.physics.jets.processes.chunk_seed`) through an executor, keeps each finished
-chunk as a part file of :mod:`hepscaling.data.chunks` and assembles the file in a fixed order
-(chunk 0 of every class, then chunk 1, ...). So the rows never depend on the executor or on
-interruptions, a killed run (even ``kill -9``) resumes from its finished chunks, and ``path``
-exists only once complete.
+:func:`~hepscaling.physics.jets.processes.chunk_seed`) through
+:func:`hepscaling.data.chunks.generate_in_chunks`, which keeps each chunk as a part file as soon
+as it finishes and assembles the file in a fixed order (chunk 0 of every class, then chunk 1,
+...). So the rows never depend on the executor or on interruptions, a killed run (even
+``kill -9``) resumes from its finished chunks, and ``path`` exists only once complete.
+:class:`JetDataset` holds the settings of a ``kind: jets`` dataset of a sweep spec.
 """
 
 from __future__ import annotations
@@ -26,24 +27,26 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
+from typing import ClassVar, Literal
 
 import h5py
 import numpy as np
+from pydantic import Field, field_validator
 
-from hepscaling.data.chunks import LZF, VOLATILE, open_parts
+from hepscaling.data.chunks import LZF, VOLATILE, Layout, generate_in_chunks
+from hepscaling.data.registry import DatasetSpec, register_dataset
 from hepscaling.errors import UsageError, require_file
 from hepscaling.physics.jets.features import JET_FEATURES, PARTICLE_FEATURES
 from hepscaling.physics.jets.generate import AUX_FEATURES, generate_chunk
-from hepscaling.physics.jets.processes import LABELS, JetClassSpec, chunk_seed
-from hepscaling.progress import progress as progress_bar
+from hepscaling.physics.jets.processes import LABELS, JetClassSpec, chunk_seed, parse_classes
 from hepscaling.provenance import code_version
 
-__all__ = ["AUX_FEATURES", "FIELDS", "FORMAT", "JET_FEATURES", "LABELS", "PARTICLE_FEATURES",
-           "ChunkTask", "generate_jets", "plan_chunks", "read_jets", "validate_jets"]
+__all__ = ["AUX_FEATURES", "FIELDS", "FORMAT", "JET_FEATURES", "LABELS", "LAYOUT",
+           "PARTICLE_FEATURES", "ChunkTask", "JetDataset", "generate_jets", "plan_chunks",
+           "read_jets", "read_provenance", "validate_jets"]
 
 FORMAT = "hepscaling.jets"
 FORMAT_VERSION = 1
@@ -105,6 +108,25 @@ def validate_jets(arrays: dict[str, np.ndarray], source: str) -> None:
             raise UsageError(f"{source}: {name} contains NaN or Inf; regenerate the file")
 
 
+def _settings(classes: Sequence[JetClassSpec], n: int, seed: int, chunk_size: int,
+              max_particles: int) -> dict:
+    """The provenance record of a generation run (see :func:`generate_jets`)."""
+    return {"classes": [spec.name for spec in classes], "n_per_class": n, "seed": seed,
+            "chunk_size": chunk_size, "max_particles": max_particles,
+            "generator": _versions(), "code_version": code_version()}
+
+
+def _attrs(provenance: dict, n_rows: int) -> dict[str, object]:
+    return {"format": FORMAT, "format_version": FORMAT_VERSION,
+            "provenance": json.dumps(provenance, sort_keys=True),
+            "label_names": json.dumps(list(LABELS))}
+
+
+#: How jet files are stored (for :func:`hepscaling.data.chunks.generate_in_chunks`); the part
+#: files are compressed (zero-padded constituents: a third of the bytes).
+LAYOUT = Layout("jet", FIELDS, _attrs, LZF, volatile=_VOLATILE, compress_parts=True)
+
+
 def generate_jets(path, classes: Sequence[JetClassSpec], n: int, seed: int = 0, *,
                   chunk_size: int = 1000, workers: int = 1, max_particles: int = 128,
                   executor: Executor | None = None, progress: bool | None = None) -> Path:
@@ -124,49 +146,17 @@ def generate_jets(path, classes: Sequence[JetClassSpec], n: int, seed: int = 0, 
     workers : processes of the default local pool (1: run in this process).
     max_particles : padding length of the per-particle arrays.
     executor : any :class:`concurrent.futures.Executor` to run chunks on instead of the
-        default; results are written in chunk order.
+        default (e.g. Dask's ``Client.get_executor()``); each chunk is saved when it finishes.
     progress : show a progress bar (None: only on a terminal).
 
     Returns
     -------
     The path of the finished file.
     """
-    path = Path(path)
-    if workers <= 0:
-        raise UsageError(f"workers must be positive, got {workers}; pass e.g. --workers 2")
     tasks = plan_chunks(classes, n, seed, chunk_size, max_particles)
-    provenance = {"classes": [spec.name for spec in classes], "n_per_class": n, "seed": seed,
-                  "chunk_size": chunk_size, "max_particles": max_particles,
-                  "generator": _versions(), "code_version": code_version()}
-    parts = open_parts(path, provenance, len(tasks), what="jet", volatile=_VOLATILE,
-                       compress=True)  # zero-padded constituents: a third of the bytes
-    if parts is None:
-        return path
-    missing = parts.missing()
-    todo = [tasks[i] for i in missing]
-    total = sum(t.n for t in tasks)
-    with progress_bar("jets", total=total, completed=total - sum(t.n for t in todo),
-                      enabled=progress) as bar:
-        for i, arrays in zip(missing, _map(todo, workers, executor), strict=True):
-            parts.save(i, {name: arrays[name] for name in FIELDS})
-            bar.advance(tasks[i].n)
-    attrs = {"format": FORMAT, "format_version": FORMAT_VERSION,
-             "provenance": json.dumps(parts.provenance, sort_keys=True),
-             "label_names": json.dumps(list(LABELS))}
-    return parts.assemble(total, attrs, LZF)
-
-
-def _map(tasks: list[ChunkTask], workers: int, executor: Executor | None) -> Iterable:
-    if executor is not None:
-        return executor.map(_run, tasks)
-    if workers == 1 or len(tasks) <= 1:
-        return map(_run, tasks)
-    return _pool_map(tasks, workers)
-
-
-def _pool_map(tasks: list[ChunkTask], workers: int) -> Iterable:
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        yield from pool.map(_run, tasks)
+    provenance = _settings(classes, n, seed, chunk_size, max_particles)
+    return generate_in_chunks(path, tasks, _run, LAYOUT, provenance, executor=executor,
+                              workers=workers, progress=progress, description="jets")
 
 
 def _versions() -> dict[str, str]:
@@ -189,20 +179,80 @@ def read_jets(path, fields: Iterable[str] | None = None,
     -------
     dict of str to numpy.ndarray, in the format described in the module docstring.
     """
-    path = require_file(path, "jet file")
     names = list(FIELDS if fields is None else fields)
     unknown = [name for name in names if name not in FIELDS]
     if unknown:
         raise UsageError(f"unknown jet field(s) {', '.join(unknown)}; choose from {FIELDS}")
+    made = read_provenance(path)
+    with h5py.File(path, "r") as f:
+        n = made["n_per_class"] * len(made["classes"])
+        index = slice(0, n) if rows is None else slice(*rows.indices(n))
+        return {name: f[name][index] for name in names}
+
+
+def read_provenance(path) -> dict:
+    """The provenance of the jet file ``path`` (see the module docstring).
+
+    Raises
+    ------
+    UsageError
+        ``path`` is missing, not a jet file, or incomplete.
+    """
+    path = require_file(path, "jet file")
     with h5py.File(path, "r") as f:
         if f.attrs.get("format") != FORMAT:
             raise UsageError(f"{path} is not a hepscaling jet file (generate one with "
                              "`hepscaling jets generate`)")
         made = json.loads(f.attrs["provenance"])
         n, expected = f["label"].shape[0], made["n_per_class"] * len(made["classes"])
-        if n != expected:
-            raise UsageError(f"{path}: incomplete jet file ({n} of {expected} jets, left by an "
-                             "interrupted older version); delete it and re-run the generating "
-                             "command")
-        index = slice(0, n) if rows is None else slice(*rows.indices(n))
-        return {name: f[name][index] for name in names}
+    if n != expected:
+        raise UsageError(f"{path}: incomplete jet file ({n} of {expected} jets, left by an "
+                         "interrupted older version); delete it and re-run the generating "
+                         "command")
+    return made
+
+
+class JetDataset(DatasetSpec):
+    """Settings of a boosted-jet dataset (Pythia 8 + FastJet, JetClass format): a ``datasets:``
+    entry of a sweep spec with ``kind: jets``, generated by :func:`generate_jets` (the file does
+    not depend on ``workers``)."""
+
+    WHAT: ClassVar[str] = "jet"
+    VOLATILE: ClassVar[tuple[str, ...]] = _VOLATILE
+
+    classes: str = Field(description='comma-separated jet classes, e.g. "qcd,w,top"')
+    n: int = Field(gt=0, description="jets per class")
+    seed: int = Field(0, ge=0, description="run seed; chunk seeds derive from it")
+    max_particles: int = Field(128, gt=0, description="padding length of constituent arrays")
+    chunk_size: int = Field(1000, gt=0, description="jets per chunk (one Pythia instance)")
+    workers: int = Field(1, gt=0, description="processes generating chunks")
+    kind: Literal["jets"] = Field(description="dataset kind")
+
+    @field_validator("classes")
+    @classmethod
+    def _classes_valid(cls, classes: str) -> str:
+        try:
+            parse_classes(classes)
+        except UsageError as exc:
+            raise ValueError(str(exc)) from None
+        return classes
+
+    def generate(self, path: Path, progress: bool | None = None) -> Path:
+        """Generate (or resume, or keep when complete) the dataset at ``path``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return generate_jets(path, parse_classes(self.classes), self.n, self.seed,
+                             chunk_size=self.chunk_size, workers=self.workers,
+                             max_particles=self.max_particles, progress=progress)
+
+    def provenance(self) -> dict:
+        """The provenance of a file generated with these settings."""
+        return _settings(parse_classes(self.classes), self.n, self.seed, self.chunk_size,
+                         self.max_particles)
+
+    @classmethod
+    def read_provenance(cls, path: Path) -> dict:
+        """The provenance of the jet file ``path`` (UsageError if it is not a complete one)."""
+        return read_provenance(path)
+
+
+register_dataset("jets", JetDataset)

@@ -3,7 +3,8 @@
 Each planned run's config is the deep merge of the spec's ``base`` with one point of the axes
 (an axis value that is a mapping is merged into the config at the axis path, so
 ``model: {width: 64}`` keeps the base ``model.family``), with ``"@name"`` dataset references
-replaced by the absolute path of ``OUT/data/<name>.h5``, then validated and normalised by the
+replaced by the absolute path of ``OUT/data/<name>.h5`` (or of the entry's ``path:``, a file
+made elsewhere), then validated and normalised by the
 run-config model. The run id is :func:`hepscaling.records.config_hash` of that normalised dict,
 so the same point always maps to the same run directory ``OUT/runs/<run_id>``; points that
 resolve to the same config are planned once. Because ``"@name"`` becomes an absolute path, the
@@ -44,6 +45,7 @@ __all__ = [
     "Plan",
     "PlannedRun",
     "dataset_path",
+    "dataset_paths",
     "default_flops_per_step",
     "default_validate",
     "expand_points",
@@ -107,8 +109,15 @@ def load_plan(out: str | os.PathLike) -> Plan:
 
 
 def dataset_path(out: str | os.PathLike, name: str) -> Path:
-    """Absolute path of the sweep dataset ``name``: ``OUT/data/<name>.h5``."""
+    """Absolute path of the sweep's own dataset ``name``: ``OUT/data/<name>.h5``."""
     return (Path(out) / "data" / f"{name}.h5").resolve()
+
+
+def dataset_paths(spec: SweepSpec, out: str | os.PathLike) -> dict[str, Path]:
+    """Absolute path of each dataset of ``spec``: its ``path:`` if given (a file made
+    elsewhere), else :func:`dataset_path`."""
+    return {name: Path(ds.path).resolve() if ds.path else dataset_path(out, name)
+            for name, ds in spec.datasets.items()}
 
 
 def expand_points(spec: SweepSpec) -> list[dict[str, Any]]:
@@ -227,7 +236,7 @@ def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | 
     that produced an invalid config.
     """
     validate = validate or default_validate
-    datasets = {name: dataset_path(out, name) for name in spec.datasets}
+    datasets = dataset_paths(spec, out)
     base = _resolve_refs(spec.base, datasets, "base")
     budgets: list[float | None] = list(spec.isoflop.budgets) if spec.isoflop else [None]
     runs: dict[str, PlannedRun] = {}

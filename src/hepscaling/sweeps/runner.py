@@ -24,6 +24,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from hepscaling.errors import UsageError
 from hepscaling.progress import progress as progress_bar
 from hepscaling.progress import stderr
 from hepscaling.records import LOG_NAME, utc_now
@@ -59,11 +60,15 @@ def default_run_fn(config: dict, run_dir: Path):
 
 def make_datasets(spec: SweepSpec, out: str | os.PathLike, *, progress: bool | None = None
                   ) -> dict[str, Path]:
-    """Generate the spec's datasets (every kind, see :mod:`hepscaling.sweeps.spec`) into
-    ``OUT/data/<name>.h5`` (resumable; a finished file is kept as is). Returns name -> path."""
+    """Generate the spec's datasets (every kind, see :mod:`hepscaling.data.registry`) into
+    ``OUT/data/<name>.h5`` (resumable; a finished file is kept as is), or check the file of an
+    entry with ``path:`` against its settings. Returns name -> path."""
     paths = {}
     for name, ds in spec.datasets.items():
-        paths[name] = ds.generate(dataset_path(out, name), progress=progress)
+        try:
+            paths[name] = ds.make(dataset_path(out, name), progress=progress)
+        except UsageError as exc:
+            raise UsageError(f"datasets.{name}: {exc}") from None
     return paths
 
 

@@ -21,9 +21,17 @@ grid of the axes once per compute budget in ``isoflop.budgets`` and sets ``train
 run spends its budget (rounding rule in :mod:`hepscaling.sweeps.plan`). A string value
 ``"@name"`` anywhere in the base or the axes stands for the dataset ``name`` of ``datasets:``.
 
-A dataset entry's ``kind`` (default ``amplitudes``) selects its keys: :class:`AmplitudeDataset`
-(``hepscaling.data.amplitudes``) or :class:`JetDataset` (``hepscaling.data.jets``); each kind
-generates its own file with ``generate(path, progress)``.
+A dataset entry's ``kind`` (default ``amplitudes``) selects its keys: the settings model
+registered for that kind in :mod:`hepscaling.data.registry` (``AmplitudeDataset`` of
+``hepscaling.data.amplitudes``, ``JetDataset`` of ``hepscaling.data.jets``, ...); each kind
+generates its own file with ``generate(path, progress)``. An entry's ``path:`` names an
+existing file to use instead (another sweep's dataset, or a shared file), checked against the
+entry's settings; a relative ``path:`` is relative to the spec file's directory. An entry of
+only ``path:`` (and ``kind:``) takes the file as is, checked only by its kind's reader::
+
+    datasets:
+      qcdw: {kind: jets, classes: "qcd,w", n: 10000, seed: 1, path: ../tagging/data/qcdw.h5}
+      shared: {kind: jets, path: /data/jets/qcdw.h5}
 
 An optional ``cluster:`` section describes a dask-jobqueue cluster (``kind: slurm | htcondor``
 plus the keyword arguments of ``SLURMCluster`` / ``HTCondorCluster``) that
@@ -32,9 +40,11 @@ plus the keyword arguments of ``SLURMCluster`` / ``HTCondorCluster``) that
 
 from __future__ import annotations
 
+import functools
+import operator
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -48,104 +58,52 @@ from pydantic import (
     model_validator,
 )
 
+from hepscaling.data.registry import (
+    DEFAULT_KIND,
+    DatasetFile,
+    dataset_models,
+    first_error,
+    validation_message,
+)
 from hepscaling.errors import UsageError
 
-__all__ = ["DATASET_KINDS", "AmplitudeDataset", "ClusterSpec", "DatasetSpec", "IsoFlopSpec",
-           "JetDataset", "SweepSpec", "load_spec", "parse_spec"]
+__all__ = ["ClusterSpec", "DatasetSpec", "IsoFlopSpec", "SweepSpec", "load_spec", "parse_spec"]
 
 LENGTH_KEYS = ("train.steps", "train.epochs", "train.flops")
+_FILE = "file"  # the union tag of a dataset file taken as is (only path: and kind:)
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class AmplitudeDataset(_Strict):
-    """An amplitude dataset (momenta and |M|^2), generated once per sweep into
-    ``OUT/data/<name>.h5``."""
-
-    process: str = Field(description='MadGraph process string, e.g. "e+ e- > mu+ mu-"')
-    n: int = Field(gt=0, description="number of events")
-    sqrt_s: float = Field(gt=0, description="collider energy, GeV")
-    seed: int = Field(0, description="generator seed")
-    cuts: dict[str, Any] | None = Field(
-        None, description="generation cuts, see hepscaling.physics.phase_space.Cuts")
-    kind: Literal["amplitudes"] = Field("amplitudes", description="dataset kind (the default)")
-
-    @field_validator("cuts")
-    @classmethod
-    def _cuts_valid(cls, cuts: dict[str, Any] | None) -> dict[str, Any] | None:
-        if cuts is None:
-            return None
-        from hepscaling.physics.phase_space import Cuts
-
-        try:
-            return Cuts.model_validate(cuts).model_dump()
-        except ValidationError as exc:
-            raise ValueError(_first_error(exc, Cuts)) from None
-
-    def generate(self, path: Path, progress: bool | None = None) -> Path:
-        """Generate (or resume, or keep when complete) the dataset at ``path`` (parent
-        directories are created)."""
-        from hepscaling.data.amplitudes import generate_amplitudes
-        from hepscaling.physics.phase_space import Cuts
-
-        cuts = Cuts.model_validate(self.cuts) if self.cuts else None
-        return generate_amplitudes(path, self.process, self.n, self.sqrt_s, self.seed,
-                                   cuts=cuts, progress=progress)
-
-
-class JetDataset(_Strict):
-    """A boosted-jet dataset (Pythia 8 + FastJet, JetClass format), generated once per sweep
-    into ``OUT/data/<name>.h5``; the file does not depend on ``workers``."""
-
-    classes: str = Field(description='comma-separated jet classes, e.g. "qcd,w,top"')
-    n: int = Field(gt=0, description="jets per class")
-    seed: int = Field(0, ge=0, description="run seed; chunk seeds derive from it")
-    max_particles: int = Field(128, gt=0, description="padding length of constituent arrays")
-    chunk_size: int = Field(1000, gt=0, description="jets per chunk (one Pythia instance)")
-    workers: int = Field(1, gt=0, description="processes generating chunks")
-    kind: Literal["jets"] = Field(description="dataset kind")
-
-    @field_validator("classes")
-    @classmethod
-    def _classes_valid(cls, classes: str) -> str:
-        from hepscaling.physics.jets.processes import parse_classes
-
-        try:
-            parse_classes(classes)
-        except UsageError as exc:
-            raise ValueError(str(exc)) from None
-        return classes
-
-    def generate(self, path: Path, progress: bool | None = None) -> Path:
-        """Generate (or resume, or keep when complete) the dataset at ``path`` (parent
-        directories are created)."""
-        from hepscaling.data.jets import generate_jets
-        from hepscaling.physics.jets.processes import parse_classes
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return generate_jets(path, parse_classes(self.classes), self.n, self.seed,
-                             chunk_size=self.chunk_size, workers=self.workers,
-                             max_particles=self.max_particles, progress=progress)
-
-
-#: Dataset kind (the ``kind:`` key of a ``datasets:`` entry) -> its spec model.
-DATASET_KINDS: dict[str, type[BaseModel]] = {"amplitudes": AmplitudeDataset, "jets": JetDataset}
-
-
 def _dataset_kind(value: Any) -> Any:
+    """The union tag of an entry: ``file`` for a file taken as is, else its kind."""
     if isinstance(value, dict):
-        return value.get("kind", "amplitudes")
-    return getattr(value, "kind", None)
+        if "path" in value and set(value) <= {"path", "kind"}:
+            return _FILE
+        return value.get("kind", DEFAULT_KIND)
+    return _FILE if isinstance(value, DatasetFile) else getattr(value, "kind", None)
 
 
-DatasetSpec = Annotated[
-    Annotated[AmplitudeDataset, Tag("amplitudes")] | Annotated[JetDataset, Tag("jets")],
-    Discriminator(_dataset_kind, custom_error_type="dataset_kind",
-                  custom_error_message="unknown dataset kind; use kind: amplitudes (default) "
-                                       "or kind: jets"),
-]
+def _dataset_union() -> Any:
+    """The discriminated union of every registered dataset kind's settings model."""
+    models = dataset_models()
+    members = [Annotated[model, Tag(kind)] for kind, model in models.items()]
+    members.append(Annotated[DatasetFile, Tag(_FILE)])
+    kinds = [f"kind: {kind}" + (" (default)" if kind == DEFAULT_KIND else "") for kind in models]
+    return Annotated[
+        functools.reduce(operator.or_, members),
+        Discriminator(_dataset_kind, custom_error_type="dataset_kind",
+                      custom_error_message=f"unknown dataset kind; use {' or '.join(kinds)}"),
+    ]
+
+
+#: A ``datasets:`` entry: the settings model of its ``kind`` (see hepscaling.data.registry).
+if TYPE_CHECKING:  # the union is built at run time from the registry
+    from hepscaling.data.registry import DatasetSpec
+else:
+    DatasetSpec = _dataset_union()
 
 
 class IsoFlopSpec(_Strict):
@@ -225,52 +183,50 @@ class SweepSpec(_Strict):
         return self
 
 
-def _first_error(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
-    # a misspelled key is both unknown and missing: name the unknown spelling first
-    err = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+def _first_error(exc: ValidationError) -> str:
+    err = first_error(exc)
     loc = err["loc"]
     kind = loc[2] if len(loc) > 2 and loc[0] == "datasets" else None
-    if kind in DATASET_KINDS:  # drop the union tag from the location: datasets.<name>.<key>
-        loc = (*loc[:2], *loc[3:])
-    where = ".".join(str(p) for p in loc)
-    msg = err["msg"].removeprefix("Value error, ")
+    models = dataset_models()
+    if kind in models or kind == _FILE:  # drop the union tag: datasets.<name>.<key>
+        err = {**err, "loc": (*loc[:2], *loc[3:])}
+    where = ".".join(str(p) for p in err["loc"])
     if err["type"] == "dataset_kind":
         seen = err["input"]
-        msg = (f"{msg} (got {seen.get('kind')!r})" if isinstance(seen, dict) else
-               f"expected a mapping of keys (kind, n, seed, ...), got {seen!r}")
-    elif err["type"] == "extra_forbidden" and kind in DATASET_KINDS:
-        msg = (f"unknown key for kind {kind!r}; allowed keys here: "
-               f"{', '.join(DATASET_KINDS[kind].model_fields)}")
-    elif err["type"] == "extra_forbidden":
-        msg = f"unknown key; allowed keys here: {_allowed(err['loc'], model or SweepSpec)}"
-    return f"{where}: {msg}" if where else msg
+        return where + ": " + (f"{err['msg']} (got {seen.get('kind')!r})" if isinstance(
+            seen, dict) else f"expected a mapping of keys (kind, n, seed, ...), got {seen!r}")
+    if err["type"] == "extra_forbidden" and kind in models:
+        return (f"{where}: unknown key for kind {kind!r}; allowed keys here: "
+                f"{', '.join(models[kind].keys())}")
+    return validation_message(err, SweepSpec)
 
 
-def _allowed(loc: tuple, model: type[BaseModel]) -> str:
-    for part in loc[:-1]:
-        field = model.model_fields.get(str(part))
-        annotation = getattr(field, "annotation", None)
-        candidates = [a for a in getattr(annotation, "__args__", (annotation,))
-                      if isinstance(a, type) and issubclass(a, BaseModel)]
-        if candidates:
-            model = candidates[0]
-    return ", ".join(model.model_fields)
+def _resolve_dataset_paths(datasets: Any, root: Path) -> Any:
+    """``datasets:`` with each entry's relative ``path:`` made relative to ``root``."""
+    if not isinstance(datasets, dict):
+        return datasets
+    return {name: {**entry, "path": str(root / entry["path"])}
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str) else entry
+            for name, entry in datasets.items()}
 
 
 def parse_spec(data: dict[str, Any], *, source: str = "sweep spec",
                root: str | os.PathLike | None = None) -> SweepSpec:
     """Validate a spec given as a dict (the parsed YAML).
 
-    ``base`` may be the path (relative to ``root``) of a run-config YAML file, which is read.
+    ``base`` may be the path (relative to ``root``) of a run-config YAML file, which is read;
+    a dataset entry's ``path:`` is taken relative to ``root`` too (absolute paths stay).
     Raises :class:`UsageError` naming the offending key and the fix.
     """
     if not isinstance(data, dict):
         raise UsageError(f"{source}: expected a mapping of keys (name, base, axes, ...), "
                          f"got {type(data).__name__}")
+    root = Path(root or ".")
     base = data.get("base")
     if isinstance(base, str):
-        path = Path(root or ".") / base
-        data = {**data, "base": _read_yaml(path, "base run config")}
+        data = {**data, "base": _read_yaml(root / base, "base run config")}
+    if "datasets" in data:
+        data = {**data, "datasets": _resolve_dataset_paths(data["datasets"], root)}
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as exc:
@@ -287,6 +243,7 @@ def _read_yaml(path: Path, what: str) -> Any:
 
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
-    """Read and validate a sweep spec YAML file (a ``base:`` path is relative to the file)."""
+    """Read and validate a sweep spec YAML file (``base:`` and dataset ``path:`` values are
+    relative to the file's directory)."""
     path = Path(path)
     return parse_spec(_read_yaml(path, "sweep spec"), source=str(path), root=path.parent)

@@ -251,6 +251,12 @@ def test_exponent_at_its_search_bound_is_not_determined():
     assert fit.to_dict()["undetermined"] == list(fit.undetermined)
 
 
+def test_floor_far_below_the_data_is_not_determined():
+    x = np.logspace(2, 6, 10)
+    fit = fit_power_law(x, power_law(x, 500.0, 0.5), bootstrap=10)
+    assert "k" in fit.undetermined and "alpha" not in fit.undetermined
+
+
 def test_well_measured_law_is_determined():
     x = np.logspace(2, 6, 10)
     fit = fit_power_law(x, _noisy(power_law(x, 500.0, 0.5, 1e-3), 0.02, 5), bootstrap=30)

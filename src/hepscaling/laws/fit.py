@@ -45,8 +45,8 @@ from hepscaling.laws.optimize import (
 from hepscaling.laws.results import CeilingFit, JointCeilingFit, JointFit, LawFit, PowerLawFit
 
 __all__ = ["CoreFit", "check_positive", "fit_ceiling", "fit_core", "fit_joint",
-           "fit_joint_ceiling", "fit_power_law", "judge", "law_result", "refitter",
-           "scale_groups"]
+           "fit_joint_ceiling", "fit_power_law", "floor_unresolved", "judge", "law_result",
+           "refitter", "scale_groups"]
 
 
 def check_positive(name: str, values: object, n: int | None = None) -> np.ndarray:
@@ -334,7 +334,14 @@ def fit_power_law(x: object, y: object, *, floor: bool = True, bootstrap: int = 
     core, x, y = _power_core(x, y, **options)
     return law_result(PowerLawFit, "power" if floor else "power_no_floor", core,
                       core.params, core.samples, level, {"x": x, "y": y}, seed,
-                   refitter(fit_power_law, (x, y), options), core.bounded, core.notes)
+                      refitter(fit_power_law, (x, y), options), core.bounded, core.notes,
+                      floor_unresolved(core))
+
+
+def floor_unresolved(core: CoreFit) -> tuple[str, ...]:
+    """``("k",)`` when the fit's floor lies far below the data (:data:`NO_PLATEAU`): the data
+    do not determine it (its replicates barely move from their start), else ``()``."""
+    return ("k",) if NO_PLATEAU in core.notes else ()
 
 
 #: Names of the ceiling law's parameters for those of the power law fitted to the shortfall.

@@ -36,7 +36,14 @@ import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.bootstrap import percentile_interval
-from hepscaling.laws.fit import check_positive, fit_core, law_result, refitter, scale_groups
+from hepscaling.laws.fit import (
+    check_positive,
+    fit_core,
+    floor_unresolved,
+    law_result,
+    refitter,
+    scale_groups,
+)
 from hepscaling.laws.forms import EXP_RANGE, LOG_RANGE, Form, data_scale_grid, power_law
 from hepscaling.laws.results import Band, Interval, LawFit, make_band, quiet
 
@@ -226,4 +233,5 @@ def fit_repetition(unique: object, epochs: object, loss: object, *, bootstrap: i
                   "extrapolation; train some runs for more epochs to pin it down",)
     return law_result(RepetitionFit, "repetition", core, core.params, core.samples, level,
                       {"U": u, "epochs": ep, "y": y}, seed,
-                      refitter(fit_repetition, (u, ep, y), options), core.bounded, notes)
+                      refitter(fit_repetition, (u, ep, y), options), core.bounded, notes,
+                      floor_unresolved(core))

@@ -5,7 +5,7 @@ import pytest
 
 from hepscaling.laws.forms import JOINT, POWER, POWER_NO_FLOOR, power_law
 from hepscaling.laws.optimize import (
-    HUBER_DELTA,
+    CHINCHILLA_DELTA,
     Objective,
     huber,
     huber_objective,
@@ -18,7 +18,7 @@ def test_huber_values():
     d = 0.1
     assert huber(np.array([0.05]), d)[0] == pytest.approx(0.5 * 0.05**2)
     assert huber(np.array([-0.3]), d)[0] == pytest.approx(d * (0.3 - d / 2))
-    assert HUBER_DELTA == 1e-3  # the Chinchilla / Besiroglu et al. choice
+    assert CHINCHILLA_DELTA == 1e-3  # the Chinchilla / Besiroglu et al. choice
 
 
 def test_objective_gradient_matches_finite_differences():

@@ -3,8 +3,9 @@ the scale that reaches a target, compute-optimal frontiers, data repetition and 
 checks.
 
 The estimator follows Hoffmann et al. (2022, approach 3) as replicated by Besiroglu et al.
-(2024): summed Huber loss (delta = 1e-3) on log residuals, multi-start L-BFGS-B in log-parameter
-space; intervals are bootstrap percentile intervals over runs.
+(2024): summed Huber loss on log residuals (threshold from the residuals' spread by default,
+their fixed 1e-3 with ``huber_delta=1e-3``), multi-start L-BFGS-B in log-parameter space;
+intervals are bootstrap percentile intervals over runs, each replicate refitted the same way.
 """
 
 from hepscaling.laws.extrapolation import ExtrapolationCheck, HeldOut, holdout_check

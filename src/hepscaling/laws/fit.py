@@ -2,10 +2,17 @@
 ``fit_joint_ceiling`` (input checks, the best-practice estimator of
 :mod:`hepscaling.laws.optimize`, bootstrap intervals).
 
-All fits minimise the summed Huber loss (delta = 1e-3) of log residuals with multi-start
-L-BFGS-B in log-parameter space, and attach bootstrap percentile intervals from ``bootstrap``
+All fits minimise the summed Huber loss of log residuals with multi-start L-BFGS-B in
+log-parameter space (threshold from the residuals' spread, or fixed with ``huber_delta=``, see
+:mod:`hepscaling.laws.optimize`), and attach bootstrap percentile intervals from ``bootstrap``
 replicates over runs (scheme: :mod:`hepscaling.laws.bootstrap`; runs at the same scale point
-differ only by seed). Every random choice comes from ``seed``.
+differ only by seed), each replicate refitted with the same estimator. Every random choice
+comes from ``seed``.
+
+A parameter is *not determined* (listed in the result's ``undetermined``, with a note) when
+its central fit or an end of its interval lies at the search bound, when the central value lies
+outside its own interval (the fit moves when the runs barely change), or, for ceilings, when the
+ceiling is not resolved from the maximum or lies below the measured data.
 
 Example
 -------
@@ -18,26 +25,28 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 
 from hepscaling.errors import UsageError
-from hepscaling.laws.bootstrap import bootstrap_samples, choose_scheme
-from hepscaling.laws.forms import JOINT, POWER, POWER_NO_FLOOR, Form
+from hepscaling.laws.bootstrap import bootstrap_samples, choose_scheme, percentile_interval
+from hepscaling.laws.forms import JOINT, POWER, POWER_NO_FLOOR, Form, joint_law, power_law
 from hepscaling.laws.optimize import (
     Optimum,
     best_grid_points,
-    minimize_huber,
+    fit_huber,
+    robust_spread,
     single_threaded_blas,
 )
-from hepscaling.laws.results import CeilingFit, JointCeilingFit, JointFit, PowerLawFit
+from hepscaling.laws.results import CeilingFit, JointCeilingFit, JointFit, LawFit, PowerLawFit
 
-__all__ = ["LawCore", "check_positive", "fit_ceiling", "fit_core", "fit_joint",
-           "fit_joint_ceiling", "fit_notes",
-           "fit_power_law", "scale_groups"]
-
-LawCore = tuple[Optimum, dict[str, float], np.ndarray, int, str, tuple[str, ...]]
+__all__ = ["CoreFit", "check_positive", "fit_ceiling", "fit_core", "fit_joint",
+           "fit_joint_ceiling", "fit_power_law", "floor_unresolved", "judge", "law_result",
+           "refitter", "scale_groups"]
 
 
 def check_positive(name: str, values: object, n: int | None = None) -> np.ndarray:
@@ -71,23 +80,39 @@ def _check_sizes(law: str, n_points: int, distinct: dict[str, int], n_params: in
                          f"{n_params + 1} runs, got {n_points}; add runs (or use a law with "
                          "fewer parameters, e.g. floor=False)")
     for axis, count in distinct.items():
-        need = 2 if law == "joint" else n_params
+        # joint: with 2 distinct N, E + A / N^alpha is known at 2 points only, which cannot
+        # fix its 3 parameters (likewise D); a single-axis law needs one value per parameter
+        need = 3 if law == "joint" else n_params
         if count < need:
             raise UsageError(f"{law} fit needs at least {need} distinct {axis} values, got "
-                             f"{count} (all runs at the same {axis}?); sweep {axis} over more "
-                             "values")
+                             f"{count}; sweep {axis} over more values")
 
 
-def _check_options(bootstrap: int, level: float) -> None:
+def _check_options(bootstrap: int, level: float, huber_delta: float | None) -> None:
     if not (isinstance(bootstrap, int | np.integer) and bootstrap >= 0):
         raise UsageError(f"bootstrap must be an integer >= 0, got {bootstrap!r}")
     if not 0.0 < level < 1.0:
         raise UsageError(f"level must be in (0, 1), e.g. 0.68, got {level!r}")
+    if huber_delta is not None and not (np.isfinite(huber_delta) and huber_delta > 0):
+        raise UsageError(f"huber_delta must be a number > 0 (e.g. 1e-3, Chinchilla's) or None "
+                         f"(from the data), got {huber_delta!r}")
 
 
 def scale_groups(*axes: np.ndarray) -> np.ndarray:
     """Scale-point label (n,) int per run: runs with equal values on all ``axes`` share one."""
     return np.unique(np.stack(axes, axis=1), axis=0, return_inverse=True)[1].ravel()
+
+
+def refitter(fit: Callable[..., LawFit], arrays: tuple[np.ndarray, ...],
+             options: dict[str, Any]) -> Callable[[np.ndarray], LawFit]:
+    """The ``refit`` of a result: ``mask (n,) bool -> fit(*(a[mask] for a in arrays),
+    **options)``, the same fit on a subset of the runs (``arrays`` float64 (n,) each)."""
+    return partial(_refit, fit, arrays, options)
+
+
+def _refit(fit: Callable[..., LawFit], arrays: tuple[np.ndarray, ...], options: dict[str, Any],
+           mask: np.ndarray) -> LawFit:
+    return fit(*(a[mask] for a in arrays), **options)
 
 
 #: Note of a fit whose floor lies far below the data.
@@ -96,32 +121,70 @@ NO_PLATEAU = ("fitted floor is < 1e-3 of the smallest loss: the data show no pla
 #: A ceiling within this fraction of the smallest shortfall of the maximum is not resolved: the
 #: data cannot tell it from the maximum itself (measured metrics scatter by more than that).
 _SATURATION_RESOLUTION = 0.02
+#: A ceiling more than this many residual spreads below the best measured value lies below the
+#: data, not within their scatter.
+_BELOW_DATA_SPREADS = 3.0
+#: A fit parameter within this fraction of its search range from a bound is at the bound.
+_AT_BOUND = 1e-3
+#: Amplitude fit parameter of each exponent: an exponent at its bound leaves it meaningless too.
+_AMPLITUDE_OF = {"alpha": "a", "beta": "b"}
 
 
-def _ceiling_notes(notes: tuple[str, ...], gap: float, shortfall: np.ndarray) -> tuple[str, ...]:
-    """The notes of a fit on the shortfall ``top - metric`` in the words of the ceiling law:
-    the floor note becomes a note that the ceiling is not determined when its ``gap`` below the
-    maximum is under 2% of the smallest measured ``shortfall``."""
-    notes = tuple(n for n in notes if n != NO_PLATEAU)
-    if gap < _SATURATION_RESOLUTION * shortfall.min():
-        notes += (f"fitted ceiling is within {gap:.2g} of the maximum, under "
-                  f"{_SATURATION_RESOLUTION:.0%} of the smallest shortfall: the data show no "
-                  "saturation, so the ceiling is not determined",)
-    return notes
+@dataclass(frozen=True)
+class CoreFit:
+    """Full-data fit and bootstrap replicates of one :class:`Form`.
+
+    Attributes
+    ----------
+    optimum : Optimum
+        The full-data optimum (``theta``, objective, convergence, Huber ``delta``).
+    params : dict
+        Physical parameters of the optimum (the form's ``to_params``).
+    samples : float64 (n_bootstrap, n_params)
+        Replicate parameters in the order of ``params``; NaN rows for failed replicates.
+    n_failed : int
+    scheme : str
+        Bootstrap scheme used.
+    notes : tuple of str
+        Notes on the design and the replicates (no plateau, few points, failed replicates).
+    bounded : tuple of str
+        Parameters whose central fit, or an end of whose interval, lies at a search bound.
+    """
+
+    optimum: Optimum
+    params: dict[str, float]
+    samples: np.ndarray
+    n_failed: int
+    scheme: str
+    notes: tuple[str, ...]
+    bounded: tuple[str, ...]
 
 
-def fit_notes(form: Form, theta: np.ndarray, log_y: np.ndarray, n_points: int, n_failed: int,
-              n_boot: int) -> tuple[str, ...]:
-    """User-facing warnings: exponents at their search bounds, a floor far below the data
-    (no plateau seen: percentile intervals become one-sided, the floor-free law is the better
-    model), too few distinct scale points (``n_points``), failed bootstrap replicates."""
+def _bounded(form: Form, theta: np.ndarray, thetas: np.ndarray, level: float) -> tuple[str, ...]:
+    """Names of the physical parameters whose fit parameter is at a bound in the central fit
+    ``theta`` (p,), or in more than the ``(1 - level) / 2`` tail of the replicates ``thetas``
+    (b, p) (then an end of the percentile interval is the bound)."""
+    lows, highs = np.array(form.bounds).T
+    margin = _AT_BOUND * (highs - lows)
+
+    def at(t: np.ndarray) -> np.ndarray:
+        return (t - lows <= margin) | (highs - t <= margin)
+
+    finite = thetas[np.all(np.isfinite(thetas), axis=1)]
+    tail = at(finite).mean(axis=0) > (1.0 - level) / 2.0 if finite.size else \
+        np.zeros(form.n_theta, bool)
+    hit = set(np.array(form.theta_names)[at(theta) | tail])
+    hit |= {_AMPLITUDE_OF[name] for name in hit if name in _AMPLITUDE_OF}
+    return tuple(p for t, p in zip(form.theta_names, form.param_names, strict=False) if t in hit)
+
+
+def _design_notes(form: Form, theta: np.ndarray, log_y: np.ndarray, n_points: int,
+                  n_failed: int, n_boot: int) -> tuple[str, ...]:
+    """Notes on a fit: a floor far below the data (no plateau seen: the floor-free law is the
+    better model), too few distinct scale points (``n_points``), failed bootstrap replicates."""
     notes = []
-    for name, value, (lo, hi) in zip(form.theta_names, theta, form.bounds, strict=True):
-        if name in ("alpha", "beta") and (value <= lo * 1.01 or value >= hi * 0.99):
-            notes.append(f"exponent {name} = {value:.4g} is at its search bound [{lo}, {hi}]")
     if "e" in form.theta_names and form.name != "joint":
-        e = theta[form.theta_names.index("e")]
-        if e < log_y.min() - np.log(1e3):
+        if theta[form.theta_names.index("e")] < log_y.min() - np.log(1e3):
             notes.append(NO_PLATEAU)
     if n_points < form.n_theta + 2:
         notes.append(f"only {n_points} scale points for {form.n_theta} parameters: bootstrap "
@@ -132,8 +195,11 @@ def fit_notes(form: Form, theta: np.ndarray, log_y: np.ndarray, n_points: int, n
 
 
 def fit_core(form: Form, u: np.ndarray, mu: np.ndarray, log_y: np.ndarray, groups: np.ndarray,
-             *, bootstrap: int, seed: int, scheme: str, min_distinct: int) -> LawCore:
-    """Full-data fit plus bootstrap replicates for one :class:`Form`.
+             *, bootstrap: int, seed: int, scheme: str, min_distinct: int, level: float,
+             huber_delta: float | None) -> CoreFit:
+    """Full-data fit plus bootstrap replicates for one :class:`Form`, all with
+    :func:`hepscaling.laws.optimize.fit_huber` (threshold ``huber_delta``; ``None``: from each
+    data set's residuals).
 
     Parameters
     ----------
@@ -144,30 +210,98 @@ def fit_core(form: Form, u: np.ndarray, mu: np.ndarray, log_y: np.ndarray, group
         Log of the measured losses.
     groups : int (n,)
         Scale-point label per run.
-
-    Returns
-    -------
-    optimum, params, samples (bootstrap, n_params) float64, n_failed, scheme used, notes
     """
+    _check_options(bootstrap, level, huber_delta)
     scheme = choose_scheme(groups, scheme)
     with single_threaded_blas(), np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        best = minimize_huber(form, u, log_y)
+        best, ls = fit_huber(form, u, log_y, huber_delta)
+        grid = np.empty((0, form.n_theta)) if form.convex else \
+            best_grid_points(form, u, log_y, 1, best.delta)
+        starts = (np.vstack([ls.theta, grid]), np.vstack([best.theta, grid]))
+
+        def one(idx: np.ndarray, log_y_rep: np.ndarray) -> np.ndarray:
+            return fit_huber(form, u[idx], log_y_rep, huber_delta, starts=starts)[0].theta
+
+        thetas, n_failed = bootstrap_samples(one, groups, log_y, bootstrap, seed, scheme,
+                                             min_distinct, form.n_theta)
         params = form.to_params(best.theta, mu)
-        starts = best.theta[None] if form.convex else np.vstack(
-            [best.theta, best_grid_points(form, u, log_y, 1)])
+        samples = np.array([list(form.to_params(t, mu).values()) for t in thetas]).reshape(
+            bootstrap, len(params))
+    notes = _design_notes(form, best.theta, log_y, int(np.unique(groups).size), n_failed,
+                          bootstrap)
+    return CoreFit(best, params, samples, n_failed, scheme, notes,
+                   _bounded(form, best.theta, thetas, level))
 
-        def one(idx: np.ndarray) -> np.ndarray:
-            opt = minimize_huber(form, u[idx], log_y[idx], starts=starts)
-            return np.array(list(form.to_params(opt.theta, mu).values()))
 
-        samples, n_failed = bootstrap_samples(one, groups, bootstrap, seed, scheme,
-                                              min_distinct, len(params))
-    notes = fit_notes(form, best.theta, log_y, int(np.unique(groups).size), n_failed, bootstrap)
-    return best, params, samples, n_failed, scheme, notes
+def judge(params: dict[str, float], samples: np.ndarray, level: float,
+          bounded: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Which parameters are not determined, and the notes saying why.
+
+    ``bounded`` (from :class:`CoreFit`, in the names of ``params``) are at a search bound; a
+    parameter whose central value lies outside its own percentile interval of ``samples``
+    (b, n_params) moves when the runs barely change. Returns ``(undetermined, notes)``.
+    """
+    undetermined = list(bounded)
+    notes = [f"{name} = {params[name]:.4g}: its fit or its interval reaches the search bound, so "
+             f"it is not determined" for name in bounded]
+    if samples.shape[0]:
+        for i, (name, value) in enumerate(params.items()):
+            lo, hi = percentile_interval(samples[:, i], level)
+            if name not in bounded and not lo <= value <= hi:
+                undetermined.append(name)
+                notes.append(f"{name} = {value:.4g} lies outside its own {level:.0%} interval "
+                             f"[{lo:.4g}, {hi:.4g}]: it moves when the runs barely change, so "
+                             "it is not determined")
+    return tuple(undetermined), tuple(notes)
+
+
+def law_result(cls: type[LawFit], law: str, core: CoreFit, params: dict[str, float],
+            samples: np.ndarray, level: float, data: dict[str, np.ndarray], seed: int,
+            refit: Callable[[np.ndarray], LawFit], bounded: tuple[str, ...],
+            notes: tuple[str, ...], unresolved: tuple[str, ...] = (), **extra: Any) -> Any:
+    """The result object ``cls`` of a fit from its core and its (converted) parameters;
+    ``unresolved`` parameters are not determined for reasons ``notes`` already give."""
+    undetermined, judged = judge(params, samples, level, bounded)
+    undetermined += tuple(n for n in unresolved if n not in undetermined)
+    return cls(law, params, samples, level, data, core.optimum.objective,
+               core.optimum.converged, core.n_failed, core.scheme, seed, refit,
+               notes + judged, undetermined=undetermined, **extra)
+
+
+def _ceiling_judgement(gap: float, shortfall: np.ndarray, residual_spread: float,
+                       ) -> tuple[bool, tuple[str, ...]]:
+    """Whether a ceiling ``gap`` below the maximum is not determined, and why: under 2% of the
+    smallest measured ``shortfall`` (not resolved from the maximum), or more than 3 residual
+    spreads (of the metric) below the best measured value."""
+    notes = []
+    if gap < _SATURATION_RESOLUTION * shortfall.min():
+        notes.append(f"fitted ceiling is within {gap:.2g} of the maximum, under "
+                     f"{_SATURATION_RESOLUTION:.0%} of the smallest shortfall: the data show no "
+                     "saturation, so the ceiling is not determined")
+    below = gap - shortfall.min()
+    if below > _BELOW_DATA_SPREADS * residual_spread:
+        notes.append(f"fitted ceiling lies {below:.3g} below the best measured value (more than "
+                     f"{_BELOW_DATA_SPREADS:g} residual spreads): the ceiling is not determined")
+    return bool(notes), tuple(notes)
+
+
+def _power_core(x: object, y: object, *, floor: bool, bootstrap: int, seed: int, level: float,
+                scheme: str, huber_delta: float | None) -> tuple[CoreFit, np.ndarray, np.ndarray]:
+    """Checked inputs and the :class:`CoreFit` of the power law: ``(core, x, y)``."""
+    y = check_positive("loss", y)
+    x = check_positive("x", x, y.size)
+    form = POWER if floor else POWER_NO_FLOOR
+    _check_sizes(form.name, x.size, {"x": np.unique(x).size}, form.n_theta)
+    mu = np.array([np.log(x).mean()])
+    core = fit_core(form, np.log(x)[:, None] - mu, mu, np.log(y), scale_groups(x),
+                    bootstrap=bootstrap, seed=seed, scheme=scheme, min_distinct=form.n_theta,
+                    level=level, huber_delta=huber_delta)
+    return core, x, y
 
 
 def fit_power_law(x: object, y: object, *, floor: bool = True, bootstrap: int = 200,
-                  seed: int = 0, level: float = 0.68, scheme: str = "auto") -> PowerLawFit:
+                  seed: int = 0, level: float = 0.68, scheme: str = "auto",
+                  huber_delta: float | None = None) -> PowerLawFit:
     """Fit ``L(X) = (x_c / X)^alpha + k`` (``floor=False`` fixes ``k = 0``).
 
     Parameters
@@ -186,33 +320,37 @@ def fit_power_law(x: object, y: object, *, floor: bool = True, bootstrap: int = 
         Confidence level of the percentile intervals.
     scheme : str
         ``auto``, ``runs`` or ``stratified`` (see :mod:`hepscaling.laws.bootstrap`).
+    huber_delta : float or None
+        Huber threshold on log residuals; ``None`` (default): from the residuals' spread;
+        ``1e-3``: Chinchilla's fixed choice (see :mod:`hepscaling.laws.optimize`).
 
     Raises
     ------
     UsageError
         Non-positive/NaN inputs, too few runs or distinct ``x`` values, bad options.
     """
-    y = check_positive("loss", y)
-    x = check_positive("x", x, y.size)
-    _check_options(bootstrap, level)
-    form = POWER if floor else POWER_NO_FLOOR
-    _check_sizes(form.name, x.size, {"x": np.unique(x).size}, form.n_theta)
-    mu = np.array([np.log(x).mean()])
-    best, params, samples, n_failed, used, notes = fit_core(
-        form, np.log(x)[:, None] - mu, mu, np.log(y), scale_groups(x), bootstrap=bootstrap,
-        seed=seed, scheme=scheme, min_distinct=form.n_theta)
-    refit = partial(_refit_power, x, y, dict(floor=floor, bootstrap=bootstrap, seed=seed,
-                                             level=level, scheme=scheme))
-    return PowerLawFit(form.name, params, samples, level, {"x": x, "y": y}, best.objective,
-                       best.converged, n_failed, used, seed, refit, notes)
+    options = dict(floor=floor, bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
+                   huber_delta=huber_delta)
+    core, x, y = _power_core(x, y, **options)
+    return law_result(PowerLawFit, "power" if floor else "power_no_floor", core,
+                      core.params, core.samples, level, {"x": x, "y": y}, seed,
+                      refitter(fit_power_law, (x, y), options), core.bounded, core.notes,
+                      floor_unresolved(core))
 
 
-def _refit_power(x: np.ndarray, y: np.ndarray, options: dict, mask: np.ndarray) -> PowerLawFit:
-    return fit_power_law(x[mask], y[mask], **options)
+def floor_unresolved(core: CoreFit) -> tuple[str, ...]:
+    """``("k",)`` when the fit's floor lies far below the data (:data:`NO_PLATEAU`): the data
+    do not determine it (its replicates barely move from their start), else ``()``."""
+    return ("k",) if NO_PLATEAU in core.notes else ()
+
+
+#: Names of the ceiling law's parameters for those of the power law fitted to the shortfall.
+_CEILING_NAMES = {"x_c": "a", "alpha": "b", "k": "a_inf"}
 
 
 def fit_ceiling(x: object, metric: object, *, top: float = 1.0, bootstrap: int = 200,
-                seed: int = 0, level: float = 0.68, scheme: str = "auto") -> CeilingFit:
+                seed: int = 0, level: float = 0.68, scheme: str = "auto",
+                huber_delta: float | None = None) -> CeilingFit:
     """Fit the accuracy-ceiling form ``A(X) = a_inf - a X^(-b)``.
 
     The fit is the power law with floor on the shortfall ``top - A`` (``top - A = (x_c/X)^b +
@@ -226,38 +364,55 @@ def fit_ceiling(x: object, metric: object, *, top: float = 1.0, bootstrap: int =
         Scale of each run, > 0.
     metric : float64 (n,)
         Measured metric (higher is better), each ``< top``.
-    top, bootstrap, seed, level, scheme
+    top, bootstrap, seed, level, scheme, huber_delta
         As in :func:`fit_power_law`; ``top`` bounds the metric from above.
     """
     metric = np.asarray(metric, dtype=float)
     shortfall = check_positive(f"{top:g} - metric (shortfall below the maximum)", top - metric)
-    inner = fit_power_law(x, shortfall, floor=True, bootstrap=bootstrap, seed=seed, level=level,
-                          scheme=scheme)
+    options = dict(bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
+                   huber_delta=huber_delta)
+    core, x, _ = _power_core(x, shortfall, floor=True, **options)
 
     def convert(x_c: np.ndarray, alpha: np.ndarray, k: np.ndarray) -> np.ndarray:
         return np.stack([top - k, x_c ** alpha, alpha], axis=-1)
 
-    central = convert(*(np.array(v) for v in inner.params.values()))
-    params = dict(zip(("a_inf", "a", "b"), map(float, central), strict=True))
-    samples = convert(*inner.samples.T)
-    refit = partial(_refit_ceiling, inner.data["x"], metric,
-                    dict(top=top, bootstrap=bootstrap, seed=seed, level=level, scheme=scheme))
-    return CeilingFit("ceiling", params, samples, level, {"x": inner.data["x"], "y": metric},
-                      inner.objective, inner.converged, inner.n_failed, inner.scheme, seed, refit,
-                      _ceiling_notes(inner.notes, inner.params["k"], shortfall))
+    params = dict(zip(("a_inf", "a", "b"), map(float, convert(*core.params.values())),
+                      strict=True))
+    spread = robust_spread(shortfall - power_law(x, **core.params))
+    ceiling_open, notes = _ceiling_judgement(core.params["k"], shortfall, spread)
+    return law_result(CeilingFit, "ceiling", core, params, convert(*core.samples.T), level,
+                      {"x": x, "y": metric}, seed,
+                      refitter(fit_ceiling, (x, metric), dict(top=top, **options)),
+                      tuple(_CEILING_NAMES[n] for n in core.bounded),
+                      tuple(n for n in core.notes if n != NO_PLATEAU) + notes,
+                      ("a_inf",) if ceiling_open else ())
 
 
-def _refit_ceiling(x: np.ndarray, metric: np.ndarray, options: dict,
-                   mask: np.ndarray) -> CeilingFit:
-    return fit_ceiling(x[mask], metric[mask], **options)
+def _joint_core(N: object, D: object, L: object, *, bootstrap: int, seed: int, level: float,
+                scheme: str, huber_delta: float | None
+                ) -> tuple[CoreFit, np.ndarray, np.ndarray, np.ndarray]:
+    """Checked inputs and the :class:`CoreFit` of the joint law: ``(core, n, d, y)``."""
+    y = check_positive("loss", L)
+    n = check_positive("N", N, y.size)
+    d = check_positive("D", D, y.size)
+    _check_sizes("joint", y.size, {"N": np.unique(n).size, "D": np.unique(d).size},
+                 JOINT.n_theta)
+    mu = np.array([np.log(n).mean(), np.log(d).mean()])
+    u = np.stack([np.log(n), np.log(d)], axis=1) - mu
+    core = fit_core(JOINT, u, mu, np.log(y), scale_groups(n, d), bootstrap=bootstrap, seed=seed,
+                    scheme=scheme, min_distinct=JOINT.n_theta, level=level,
+                    huber_delta=huber_delta)
+    return core, n, d, y
 
 
 def fit_joint(N: object, D: object, L: object, *, bootstrap: int = 200, seed: int = 0,
-              level: float = 0.68, scheme: str = "auto") -> JointFit:
+              level: float = 0.68, scheme: str = "auto",
+              huber_delta: float | None = None) -> JointFit:
     """Fit ``L(N, D) = E + A / N^alpha + B / D^beta`` (Chinchilla approach 3).
 
     In log space the law is ``log L = logsumexp(e, a - alpha log N, b - beta log D)`` with
-    ``E = exp(e)``, ``A = exp(a)``, ``B = exp(b)`` (Hoffmann et al. 2022, eq. 3).
+    ``E = exp(e)``, ``A = exp(a)``, ``B = exp(b)`` (Hoffmann et al. 2022, eq. 3). Pass
+    ``huber_delta=1e-3`` for their estimator (and Besiroglu et al.'s replication of it).
 
     Parameters
     ----------
@@ -267,34 +422,26 @@ def fit_joint(N: object, D: object, L: object, *, bootstrap: int = 200, seed: in
         Training samples of each run.
     L : float64 (n,)
         Measured loss of each run.
-    bootstrap, seed, level, scheme
+    bootstrap, seed, level, scheme, huber_delta
         As in :func:`fit_power_law`.
+
+    Raises
+    ------
+    UsageError
+        As :func:`fit_power_law`; also with fewer than 3 distinct ``N`` or ``D``.
     """
-    y = check_positive("loss", L)
-    n = check_positive("N", N, y.size)
-    d = check_positive("D", D, y.size)
-    _check_options(bootstrap, level)
-    _check_sizes("joint", y.size, {"N": np.unique(n).size, "D": np.unique(d).size},
-                 JOINT.n_theta)
-    mu = np.array([np.log(n).mean(), np.log(d).mean()])
-    u = np.stack([np.log(n), np.log(d)], axis=1) - mu
-    best, params, samples, n_failed, used, notes = fit_core(
-        JOINT, u, mu, np.log(y), scale_groups(n, d), bootstrap=bootstrap, seed=seed, scheme=scheme,
-        min_distinct=JOINT.n_theta)
-    refit = partial(_refit_joint, n, d, y, dict(bootstrap=bootstrap, seed=seed, level=level,
-                                                scheme=scheme))
-    return JointFit("joint", params, samples, level, {"N": n, "D": d, "y": y}, best.objective,
-                    best.converged, n_failed, used, seed, refit, notes)
-
-
-def _refit_joint(n: np.ndarray, d: np.ndarray, y: np.ndarray, options: dict,
-                 mask: np.ndarray) -> JointFit:
-    return fit_joint(n[mask], d[mask], y[mask], **options)
+    options = dict(bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
+                   huber_delta=huber_delta)
+    core, n, d, y = _joint_core(N, D, L, **options)
+    return law_result(JointFit, "joint", core, core.params, core.samples, level,
+                   {"N": n, "D": d, "y": y}, seed, refitter(fit_joint, (n, d, y), options),
+                   core.bounded, core.notes)
 
 
 def fit_joint_ceiling(N: object, D: object, metric: object, *, top: float = 1.0,
                       bootstrap: int = 200, seed: int = 0, level: float = 0.68,
-                      scheme: str = "auto") -> JointCeilingFit:
+                      scheme: str = "auto", huber_delta: float | None = None
+                      ) -> JointCeilingFit:
     """Fit the joint accuracy ceiling ``A(N, D) = a_inf - A / N^alpha - B / D^beta``.
 
     One ceiling ``a_inf`` for all model sizes and training-set sizes of an input
@@ -310,29 +457,26 @@ def fit_joint_ceiling(N: object, D: object, metric: object, *, top: float = 1.0,
         Training samples of each run.
     metric : float64 (n,)
         Measured metric (higher is better), each ``< top``.
-    top, bootstrap, seed, level, scheme
+    top, bootstrap, seed, level, scheme, huber_delta
         As in :func:`fit_ceiling`.
     """
     metric = np.asarray(metric, dtype=float)
     shortfall = check_positive(f"{top:g} - metric (shortfall below the maximum)", top - metric)
-    inner = fit_joint(N, D, shortfall, bootstrap=bootstrap, seed=seed, level=level,
-                      scheme=scheme)
+    options = dict(bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
+                   huber_delta=huber_delta)
+    core, n, d, _ = _joint_core(N, D, shortfall, **options)
 
     def convert(e: np.ndarray, *rest: np.ndarray) -> np.ndarray:
         return np.stack([top - e, *rest], axis=-1)
 
     params = dict(zip(("a_inf", "A", "alpha", "B", "beta"),
-                      map(float, convert(*(np.array(v) for v in inner.params.values()))),
-                      strict=True))
-    notes = _ceiling_notes(inner.notes, inner.params["E"], shortfall)
-    refit = partial(_refit_joint_ceiling, inner.data["N"], inner.data["D"], metric,
-                    dict(top=top, bootstrap=bootstrap, seed=seed, level=level, scheme=scheme))
-    return JointCeilingFit("joint_ceiling", params, convert(*inner.samples.T), level,
-                           {"N": inner.data["N"], "D": inner.data["D"], "y": metric},
-                           inner.objective, inner.converged, inner.n_failed, inner.scheme, seed,
-                           refit, notes, top)
-
-
-def _refit_joint_ceiling(n: np.ndarray, d: np.ndarray, metric: np.ndarray, options: dict,
-                         mask: np.ndarray) -> JointCeilingFit:
-    return fit_joint_ceiling(n[mask], d[mask], metric[mask], **options)
+                      map(float, convert(*core.params.values())), strict=True))
+    p = core.params
+    spread = robust_spread(shortfall - joint_law(n, d, p["E"], p["A"], p["alpha"], p["B"],
+                                                 p["beta"]))
+    ceiling_open, notes = _ceiling_judgement(p["E"], shortfall, spread)
+    return law_result(JointCeilingFit, "joint_ceiling", core, params, convert(*core.samples.T),
+                      level, {"N": n, "D": d, "y": metric}, seed,
+                      refitter(fit_joint_ceiling, (n, d, metric), dict(top=top, **options)),
+                      tuple("a_inf" if name == "E" else name for name in core.bounded),
+                      core.notes + notes, ("a_inf",) if ceiling_open else (), top=top)

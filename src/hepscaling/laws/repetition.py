@@ -30,14 +30,20 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.bootstrap import percentile_interval
-from hepscaling.laws.fit import check_positive, fit_core, scale_groups
+from hepscaling.laws.fit import (
+    check_positive,
+    fit_core,
+    floor_unresolved,
+    law_result,
+    refitter,
+    scale_groups,
+)
 from hepscaling.laws.forms import EXP_RANGE, LOG_RANGE, Form, data_scale_grid, power_law
 from hepscaling.laws.results import Band, Interval, LawFit, make_band, quiet
 
@@ -190,7 +196,8 @@ class RepetitionFit(LawFit):
 
 
 def fit_repetition(unique: object, epochs: object, loss: object, *, bootstrap: int = 200,
-                   seed: int = 0, level: float = 0.68, scheme: str = "auto") -> RepetitionFit:
+                   seed: int = 0, level: float = 0.68, scheme: str = "auto",
+                   huber_delta: float | None = None) -> RepetitionFit:
     """Fit the loss in the effective data size, jointly with ``R*``.
 
     Parameters
@@ -202,7 +209,7 @@ def fit_repetition(unique: object, epochs: object, loss: object, *, bootstrap: i
         one run must repeat data (epochs > 1).
     loss : float64 (n,)
         Measured loss of each run.
-    bootstrap, seed, level, scheme
+    bootstrap, seed, level, scheme, huber_delta
         As in :func:`hepscaling.laws.fit.fit_power_law`.
     """
     y = check_positive("loss", loss)
@@ -212,22 +219,19 @@ def fit_repetition(unique: object, epochs: object, loss: object, *, bootstrap: i
         raise UsageError("a repetition fit needs >= 5 runs with >= 3 distinct unique-data sizes "
                          f"and some runs with epochs > 1 (got {y.size} runs, "
                          f"{np.unique(u).size} sizes, max epochs {ep.max():g}); add repeated runs")
+    options = dict(bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
+                   huber_delta=huber_delta)
     mu = np.array([np.log(u).mean(), 0.0])
     coords = np.stack([np.log(u) - mu[0], ep], axis=1)
-    best, params, samples, n_failed, used, notes = fit_core(
-        REPETITION, coords, mu, np.log(y), scale_groups(u, ep), bootstrap=bootstrap, seed=seed,
-        scheme=scheme, min_distinct=REPETITION.n_theta)
+    core = fit_core(REPETITION, coords, mu, np.log(y), scale_groups(u, ep),
+                    min_distinct=REPETITION.n_theta, **options)
+    notes = core.notes
     r_max = float(ep.max()) - 1.0
-    if params["r_star"] > r_max:
-        notes += (f"r_star = {params['r_star']:.3g} exceeds the most repetitions in the data "
-                  f"(R = epochs - 1 = {r_max:g}): the saturation D'/U -> 1 + r_star is an "
+    if core.params["r_star"] > r_max:
+        notes += (f"r_star = {core.params['r_star']:.3g} exceeds the most repetitions in the "
+                  f"data (R = epochs - 1 = {r_max:g}): the saturation D'/U -> 1 + r_star is an "
                   "extrapolation; train some runs for more epochs to pin it down",)
-    refit = partial(_refit, u, ep, y, dict(bootstrap=bootstrap, seed=seed, level=level,
-                                           scheme=scheme))
-    return RepetitionFit("repetition", params, samples, level, {"U": u, "epochs": ep, "y": y},
-                         best.objective, best.converged, n_failed, used, seed, refit, notes)
-
-
-def _refit(u: np.ndarray, ep: np.ndarray, y: np.ndarray, options: dict,
-           mask: np.ndarray) -> RepetitionFit:
-    return fit_repetition(u[mask], ep[mask], y[mask], **options)
+    return law_result(RepetitionFit, "repetition", core, core.params, core.samples, level,
+                      {"U": u, "epochs": ep, "y": y}, seed,
+                      refitter(fit_repetition, (u, ep, y), options), core.bounded, notes,
+                      floor_unresolved(core))

@@ -95,6 +95,10 @@ class LawFit:
         extrapolation check).
     notes : tuple of str
         Warnings about the fit for the user (parameter at a bound, failed replicates).
+    undetermined : tuple of str
+        Names of the parameters the data do not determine (at a search bound, outside their
+        own interval, a ceiling below the data); the notes say why. Show "not determined"
+        instead of their numbers.
     """
 
     law: str
@@ -109,6 +113,7 @@ class LawFit:
     seed: int
     refit: Callable[[np.ndarray], LawFit] = field(repr=False, compare=False)
     notes: tuple[str, ...] = ()
+    undetermined: tuple[str, ...] = ()
 
     @property
     def n_bootstrap(self) -> int:
@@ -150,6 +155,7 @@ class LawFit:
             "objective": self.objective, "converged": self.converged,
             "n_bootstrap": self.n_bootstrap, "n_failed": self.n_failed, "scheme": self.scheme,
             "seed": self.seed, "notes": list(self.notes),
+            "undetermined": list(self.undetermined),
         }
 
 

@@ -17,6 +17,7 @@ ceiling is not resolved from the maximum or lies below the measured data.
 Example
 -------
 >>> import numpy as np
+from numpy.typing import ArrayLike
 >>> x = np.logspace(2, 5, 8)
 >>> fit = fit_power_law(x, (1e3 / x) ** 0.5 + 1e-3, bootstrap=0)
 >>> round(fit.params["alpha"], 3), round(fit.params["k"], 4)
@@ -31,6 +32,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.bootstrap import bootstrap_samples, choose_scheme, percentile_interval
@@ -329,7 +331,7 @@ def fit_power_law(x: object, y: object, *, floor: bool = True, bootstrap: int = 
     UsageError
         Non-positive/NaN inputs, too few runs or distinct ``x`` values, bad options.
     """
-    options = dict(floor=floor, bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
+    options: dict[str, Any] = dict(floor=floor, bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
                    huber_delta=huber_delta)
     core, x, y = _power_core(x, y, **options)
     return law_result(PowerLawFit, "power" if floor else "power_no_floor", core,
@@ -369,12 +371,12 @@ def fit_ceiling(x: object, metric: object, *, top: float = 1.0, bootstrap: int =
     """
     metric = np.asarray(metric, dtype=float)
     shortfall = check_positive(f"{top:g} - metric (shortfall below the maximum)", top - metric)
-    options = dict(bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
+    options: dict[str, Any] = dict(bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
                    huber_delta=huber_delta)
     core, x, _ = _power_core(x, shortfall, floor=True, **options)
 
-    def convert(x_c: np.ndarray, alpha: np.ndarray, k: np.ndarray) -> np.ndarray:
-        return np.stack([top - k, x_c ** alpha, alpha], axis=-1)
+    def convert(x_c: ArrayLike, alpha: ArrayLike, k: ArrayLike) -> np.ndarray:
+        return np.stack([top - np.asarray(k), np.asarray(x_c) ** alpha, alpha], axis=-1)
 
     params = dict(zip(("a_inf", "a", "b"), map(float, convert(*core.params.values())),
                       strict=True))
@@ -430,7 +432,7 @@ def fit_joint(N: object, D: object, L: object, *, bootstrap: int = 200, seed: in
     UsageError
         As :func:`fit_power_law`; also with fewer than 3 distinct ``N`` or ``D``.
     """
-    options = dict(bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
+    options: dict[str, Any] = dict(bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
                    huber_delta=huber_delta)
     core, n, d, y = _joint_core(N, D, L, **options)
     return law_result(JointFit, "joint", core, core.params, core.samples, level,
@@ -462,12 +464,12 @@ def fit_joint_ceiling(N: object, D: object, metric: object, *, top: float = 1.0,
     """
     metric = np.asarray(metric, dtype=float)
     shortfall = check_positive(f"{top:g} - metric (shortfall below the maximum)", top - metric)
-    options = dict(bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
+    options: dict[str, Any] = dict(bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
                    huber_delta=huber_delta)
     core, n, d, _ = _joint_core(N, D, shortfall, **options)
 
-    def convert(e: np.ndarray, *rest: np.ndarray) -> np.ndarray:
-        return np.stack([top - e, *rest], axis=-1)
+    def convert(e: ArrayLike, *rest: ArrayLike) -> np.ndarray:
+        return np.stack([top - np.asarray(e), *rest], axis=-1)
 
     params = dict(zip(("a_inf", "A", "alpha", "B", "beta"),
                       map(float, convert(*core.params.values())), strict=True))

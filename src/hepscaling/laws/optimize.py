@@ -211,6 +211,7 @@ def _irls(objective: Objective, delta: float) -> np.ndarray:
     iteratively reweighted least squares (Huber weights ``min(1, delta / |r|)``): the same
     optimum as L-BFGS-B, ~10x faster, which keeps bootstrap loops of the floor-free law
     cheap. Returns ``theta`` float64 (p,) (NaN if the design is singular)."""
+    assert objective.jac is not None, "IRLS needs a linear form"
     jac = objective.jac[:, 0, :]
     weights = np.ones(jac.shape[0])
     theta = np.full(jac.shape[1], np.nan)

@@ -219,7 +219,7 @@ def fit_repetition(unique: object, epochs: object, loss: object, *, bootstrap: i
         raise UsageError("a repetition fit needs >= 5 runs with >= 3 distinct unique-data sizes "
                          f"and some runs with epochs > 1 (got {y.size} runs, "
                          f"{np.unique(u).size} sizes, max epochs {ep.max():g}); add repeated runs")
-    options = dict(bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
+    options: dict[str, Any] = dict(bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
                    huber_delta=huber_delta)
     mu = np.array([np.log(u).mean(), 0.0])
     coords = np.stack([np.log(u) - mu[0], ep], axis=1)

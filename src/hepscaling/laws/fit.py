@@ -331,8 +331,8 @@ def fit_power_law(x: object, y: object, *, floor: bool = True, bootstrap: int = 
     UsageError
         Non-positive/NaN inputs, too few runs or distinct ``x`` values, bad options.
     """
-    options: dict[str, Any] = dict(floor=floor, bootstrap=bootstrap, seed=seed, level=level, scheme=scheme,
-                   huber_delta=huber_delta)
+    options: dict[str, Any] = dict(floor=floor, bootstrap=bootstrap, seed=seed, level=level,
+                                   scheme=scheme, huber_delta=huber_delta)
     core, x, y = _power_core(x, y, **options)
     return law_result(PowerLawFit, "power" if floor else "power_no_floor", core,
                       core.params, core.samples, level, {"x": x, "y": y}, seed,

@@ -27,8 +27,7 @@ the full-data optimum and the best full-data grid point (only from the optimum w
 objective is convex, i.e. for the floor-free power law).
 
 L-BFGS-B makes many tiny BLAS calls; a multi-threaded OpenBLAS makes them ~10x slower on a
-busy machine, so fits run inside :func:`single_threaded_blas` (a no-op without the optional
-``threadpoolctl`` package).
+busy machine, so fits run inside :func:`single_threaded_blas` (``threadpoolctl``, a dependency).
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from hepscaling.errors import WorkFailed
 from hepscaling.laws.forms import Form, logsumexp_with_grad
@@ -66,12 +66,7 @@ N_STARTS = 8
 
 @contextlib.contextmanager
 def single_threaded_blas() -> Iterator[None]:
-    """Limit BLAS to one thread inside the block (if ``threadpoolctl`` is installed)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
+    """Limit BLAS to one thread inside the block."""
     with threadpool_limits(limits=1, user_api="blas"):
         yield
 

@@ -17,7 +17,6 @@ ceiling is not resolved from the maximum or lies below the measured data.
 Example
 -------
 >>> import numpy as np
-from numpy.typing import ArrayLike
 >>> x = np.logspace(2, 5, 8)
 >>> fit = fit_power_law(x, (1e3 / x) ** 0.5 + 1e-3, bootstrap=0)
 >>> round(fit.params["alpha"], 3), round(fit.params["k"], 4)

@@ -97,7 +97,7 @@ def test_centroids_come_from_the_training_data_only():
     for a, b in zip(tok.centroids + tok.edges, again.centroids + again.edges, strict=True):
         np.testing.assert_array_equal(a, b)
     # the log-pT centroid of a bin is the mean of the training values in it
-    values, mask = tok._hardest(train)
+    values, mask = tok.hardest(train)
     pt = values[mask][:, 0]
     in_bin = tok._bins(values[mask])[:, 0] == 5
     assert tok.centroids[0][5] == pytest.approx(pt[in_bin].mean(), rel=1e-6)

@@ -126,7 +126,7 @@ class JetTokenizer:
         return self.n_particle_tokens + 3
 
     # fitting -----------------------------------------------------------------------------
-    def _hardest(self, jets: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def hardest(self, jets: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The hardest ``T`` constituents by decreasing pT: values float32 ``(n, T, 3)`` (the
         :data:`AXES`) and mask bool ``(n, T)``; padded slots hold zeros."""
         missing = [k for k in MODELLED_FIELDS if k not in jets]
@@ -148,7 +148,7 @@ class JetTokenizer:
     def fit(self, jets: Mapping[str, np.ndarray]) -> JetTokenizer:
         """Fix the bin edges and centroids from the training jets (JetClass arrays, see
         :data:`MODELLED_FIELDS`, ``(n, P)`` each); returns ``self``."""
-        values, mask = self._hardest(jets)
+        values, mask = self.hardest(jets)
         real = values[mask]  # (n_constituents, 3)
         n_pt = self.shape[0]
         if real.shape[0] < 2 * n_pt:
@@ -190,7 +190,7 @@ class JetTokenizer:
         """Token sequences of ``jets`` (JetClass arrays ``(n, P)``): int64 ``(n, T + 2)``,
         ``[START, c_1, ..., c_k, STOP, PAD...]`` with ``k = min(T, multiplicity)``."""
         self._require_fit()
-        values, mask = self._hardest(jets)
+        values, mask = self.hardest(jets)
         bins = self._bins(values)
         n_eta, n_phi = self.shape[1], self.shape[2]
         ids = (bins[..., 0] * n_eta + bins[..., 1]) * n_phi + bins[..., 2]  # (n, T)

@@ -108,6 +108,7 @@ class JetGPT(GenerativeModel):
         offset = 0 if cache is None else cache[0][0].shape[2]
         h, new = self._embed(tokens, offset), []
         for i, block in enumerate(self.blocks):
+            assert isinstance(block, Block)
             h, kv = block.forward_cached(h, None if cache is None else cache[i])
             new.append(kv)
         return self.head(self.norm(h)), new

@@ -3,41 +3,23 @@
 from __future__ import annotations
 
 import math
-from concurrent.futures import Executor, Future
 
 import numpy as np
 import pytest
 import torch
 
-from helpers.jet_samples import N_JETS, jet_sample
-from hepscaling.data.jets import generate_jets
+from helpers.jet_generation import MODEL, SETTINGS, T, toy_config
+from helpers.jet_samples import write_session_jets
 from hepscaling.errors import UsageError
 from hepscaling.models.base import build_model
-from hepscaling.physics.jets.processes import parse_classes
 from hepscaling.tasks.generation import JetGenerationConfig, JetGenerationTask
 from hepscaling.train.loop import run_training
-
-T = 16
-SETTINGS = {"n_train": 140, "n_val": 40, "n_test": 60, "tokenizer": "coarse",
-            "max_constituents": T, "n_samples": 40, "swd_batches": 2, "n_projections": 16}
-MODEL = {"family": "jet_gpt", "width": 16, "depth": 1, "heads": 2}
-
-
-class _SessionSamples(Executor):
-    """Hands :func:`generate_jets` the session's shared Pythia chunks."""
-
-    def submit(self, fn, task):
-        future = Future()
-        future.set_result(jet_sample(task.spec.name))
-        return future
 
 
 @pytest.fixture(scope="module")
 def jets_h5(tmp_path_factory):
     """120 QCD and 120 W Pythia jets in a jet file."""
-    path = tmp_path_factory.mktemp("jets") / "jets.h5"
-    return generate_jets(path, parse_classes("qcd,w"), N_JETS["qcd"], chunk_size=N_JETS["qcd"],
-                         executor=_SessionSamples())
+    return write_session_jets(tmp_path_factory.mktemp("jets") / "jets.h5")
 
 
 def make_task(path, **cfg) -> JetGenerationTask:
@@ -95,11 +77,7 @@ def test_evaluate_and_final_metrics_of_an_untrained_model(jets_h5):
 
 
 def test_trains_through_the_loop(jets_h5, tmp_path):
-    config = {"seed": 0, "device": "cpu", "loss": "cross_entropy", "model": MODEL,
-              "task": {"kind": "jet_generation", "dataset": str(jets_h5), **SETTINGS},
-              "train": {"batch_size": 32, "steps": 40, "lr": 1e-2, "warmup_steps": 4,
-                        "eval_every": 20}}
-    record = run_training(config, tmp_path / "run", progress=False, threads=1)
+    record = run_training(toy_config(jets_h5), tmp_path / "run", progress=False, threads=1)
     assert record.status == "done"
     val = record.curves["val_loss"]
     assert val[-1] < val[0] < record.metrics["test_baseline_uniform"]

@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
+from hepscaling.errors import UsageError
 from hepscaling.physics.jets.observables import (
     OBSERVABLE_FIELDS,
     OBSERVABLES,
+    constituent_observables,
     jet_observables,
 )
 
@@ -44,3 +46,46 @@ def test_every_observable_is_float64_per_jet_from_the_listed_fields():
     table = jet_observables(a, tuple(OBSERVABLES))
     assert table.shape == (2, len(OBSERVABLES)) and table.dtype == np.float64
     assert np.isfinite(table).all()
+
+
+def _pair(dphi: float = 0.2) -> dict[str, np.ndarray]:
+    """One jet of two 100 GeV constituents at Delta eta 0 and Delta phi +-dphi/2, padded to 3."""
+    return {"part_mask": np.array([[True, True, False]]),
+            "part_pt_log": np.log([[100.0, 100.0, 1.0]]), "part_deta": np.zeros((1, 3)),
+            "part_dphi": np.array([[dphi / 2, -dphi / 2, 0.3]])}
+
+
+def test_constituent_observables_by_hand():
+    names = ("mass", "pt", "multiplicity", "tau21", "tau32", "d2")
+    values = constituent_observables(_pair(), names)[0]
+    expected = [200 * np.sin(0.1), 200 * np.cos(0.1), 2.0, 0.0, 0.0, 0.0]  # two prongs: tau2 = 0
+    assert values == pytest.approx(expected, abs=1e-9)
+
+
+def test_d2_of_three_constituents_by_hand():
+    """Equal pT at the corners of a triangle with sides 0.3, 0.4, 0.5 (z = 1/3 each)."""
+    jets = {"part_mask": np.ones((1, 3), bool), "part_pt_log": np.zeros((1, 3)),
+            "part_deta": np.array([[0.0, 0.3, 0.0]]), "part_dphi": np.array([[0.0, 0.0, 0.4]])}
+    e2 = (0.3 + 0.4 + 0.5) / 9
+    e3 = 0.3 * 0.4 * 0.5 / 27
+    assert constituent_observables(jets, ("d2",))[0, 0] == pytest.approx(e3 / e2**3)
+
+
+def test_constituent_observables_follow_the_stored_jets():
+    """Pythia top jets with all constituents stored: the massless-constituent mass and tau
+    ratios are close to the stored (massive, rapidity-based) ones."""
+    from helpers.jet_samples import jet_sample
+
+    a = jet_sample("top")
+    full = a["jet_nparticles"] <= a["part_mask"].shape[1]
+    a = {k: v[full] for k, v in a.items()}
+    got = constituent_observables(a, ("mass", "pt", "tau21", "tau32"))
+    assert np.median(np.abs(got[:, 0] / OBSERVABLES["mass"](a) - 1)) < 0.02
+    assert np.median(np.abs(got[:, 1] / a["jet_pt"] - 1)) < 0.01
+    assert np.median(np.abs(got[:, 2] - OBSERVABLES["tau21"](a))) < 0.02
+    assert np.median(np.abs(got[:, 3] - OBSERVABLES["tau32"](a))) < 0.02
+
+
+def test_unknown_constituent_observable():
+    with pytest.raises(UsageError, match="unknown constituent observable"):
+        constituent_observables(_pair(), ("mass", "width"))

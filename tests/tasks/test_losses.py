@@ -34,3 +34,18 @@ def test_cross_entropy_is_mean_negative_log_softmax():
     label = torch.tensor([1, 1])
     expected = -(np.log(3 / 4) + np.log(1 / 5)) / 2
     assert cross_entropy(logits, label).item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_token_cross_entropy_ignores_padding_targets():
+    from hepscaling.tasks.losses import token_cross_entropy
+
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(2, 4, 6, generator=g)
+    target = torch.tensor([[1, 4, 5, 5], [2, 3, 0, 4]])  # 5 = padding
+    log_p = torch.log_softmax(logits, dim=-1)
+    kept = [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (1, 3)]
+    expected = -torch.stack([log_p[b, t, target[b, t]] for b, t in kept]).mean()
+    assert torch.allclose(token_cross_entropy(logits, target, ignore=5), expected)
+    changed = logits.clone()
+    changed[0, 2:] = 100.0  # logits at padded targets do not matter
+    assert torch.allclose(token_cross_entropy(changed, target, ignore=5), expected)

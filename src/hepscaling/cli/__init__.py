@@ -15,7 +15,7 @@ import traceback
 import typer
 
 from hepscaling import __version__
-from hepscaling.cli import amplitudes, data, demo, jets, laws, sweep, train
+from hepscaling.cli import amplitudes, data, demo, jets, laws, sample, sweep, train
 from hepscaling.errors import HepscalingError
 from hepscaling.progress import stderr
 
@@ -55,6 +55,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(amplitudes.app, name="amplitudes")
 app.add_typer(jets.app, name="jets")
 app.command("train")(train.train)
+app.command("sample")(sample.sample)
 app.add_typer(sweep.app, name="sweep")
 laws.register(app)  # fit, predict, report
 app.command("demo")(demo.demo)

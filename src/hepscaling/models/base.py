@@ -26,7 +26,10 @@ declares the input kind it consumes:
   centre-of-mass frame divided by one scalar scale (so Lorentz transformations act linearly),
   with one type id per particle in ``spec.particle_types``;
 - ``"constituents"``: float32 ``(B, spec.n_particles, 5 + spec.n_particle_features)`` jet
-  constituents (mask, four-momentum in GeV, per-particle features).
+  constituents (mask, four-momentum in GeV, per-particle features);
+- ``"tokens"``: int64 ``(B, L)``, ``L <= spec.n_particles``, ids in ``[0, spec.vocab_size)``
+  whose last three are START, STOP and PAD (jet tokens of :mod:`hepscaling.data.tokens`);
+  output next-token logits ``(B, L, spec.vocab_size)``.
 
 A model reads every field it needs with :meth:`InputsSpec.need`, which names the field and the
 family in a one-line :class:`~hepscaling.errors.UsageError` when the task does not provide it.
@@ -68,7 +71,7 @@ __all__ = [
     "register_model",
 ]
 
-InputKind = Literal["invariants", "momenta", "constituents", "high_level"]
+InputKind = Literal["invariants", "momenta", "constituents", "high_level", "tokens"]
 
 # family name -> module that registers it (imported lazily on first lookup)
 FAMILY_MODULES: dict[str, str] = {
@@ -78,6 +81,7 @@ FAMILY_MODULES: dict[str, str] = {
     "lloca": "hepscaling.models.lloca",
     "lgatr": "hepscaling.models.lgatr",
     "part": "hepscaling.models.part", "hl_dense": "hepscaling.models.hl_dense",
+    "jet_gpt": "hepscaling.models.jet_gpt",
 }
 
 _REGISTRY: dict[str, tuple[type[Model], type[ModelConfig]]] = {}

@@ -1,7 +1,8 @@
 """Building blocks shared by the transformer families: attention blocks and particle tokens.
 
-- :class:`Block`: the pre-norm transformer block (``transformer``, ``part``), bidirectional or
-  causal (position ``i`` attends to ``j <= i`` only, for autoregressive models);
+- :class:`Block`: the pre-norm transformer block (``transformer``, ``part``, ``jet_gpt``),
+  bidirectional or causal (position ``i`` attends to ``j <= i`` only, for autoregressive
+  models), with a key/value cache for token-by-token generation (:meth:`Block.forward_cached`);
 - :class:`ClassAttentionBlock`: a class token attending to the particles (``part``'s readout);
 - :func:`type_one_hot`: the ``(k, n_types)`` one-hot table built from
   :attr:`~hepscaling.models.base.InputsSpec.particle_types`, with the check that there is one
@@ -22,7 +23,10 @@ from torch.nn import functional as F
 
 from hepscaling.errors import UsageError
 
-__all__ = ["Block", "ClassAttentionBlock", "check_heads", "type_one_hot"]
+__all__ = ["Block", "ClassAttentionBlock", "KVCache", "check_heads", "type_one_hot"]
+
+#: keys and values of the tokens seen so far, each float ``(B, heads, t, width // heads)``
+KVCache = tuple[torch.Tensor, torch.Tensor]
 
 
 class Block(nn.Module):
@@ -55,8 +59,7 @@ class Block(nn.Module):
         block adds ``-inf`` above the diagonal to it.
         """
         batch, k, width = h.shape
-        qkv = self.qkv(self.norm1(h)).view(batch, k, 3, self.heads, width // self.heads)
-        q, key, v = qkv.permute(2, 0, 3, 1, 4)  # each (B, heads, k, width // heads)
+        q, key, v = self._qkv(h)
         causal = self.causal and attn_mask is None
         if self.causal and attn_mask is not None:
             future = torch.ones(k, k, dtype=torch.bool, device=h.device).triu(1)  # j > i
@@ -65,6 +68,30 @@ class Block(nn.Module):
             q, key, v, attn_mask=attn_mask, is_causal=causal)  # (B, heads, k, width // heads)
         h = h + self.out(att.transpose(1, 2).reshape(batch, k, width))
         return h + self.mlp(self.norm2(h))
+
+    def _qkv(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Queries, keys, values of ``h`` ``(B, k, width)``, each ``(B, heads, k, w // heads)``."""
+        batch, k, width = h.shape
+        qkv = self.qkv(self.norm1(h)).view(batch, k, 3, self.heads, width // self.heads)
+        q, key, v = qkv.permute(2, 0, 3, 1, 4)
+        return q, key, v
+
+    def forward_cached(self, h: torch.Tensor,
+                       past: KVCache | None) -> tuple[torch.Tensor, KVCache]:
+        """Causal block on new tokens ``h`` float ``(B, t, width)`` that follow the ``t0``
+        tokens whose keys and values are ``past`` (None: ``t0 = 0``); new token ``i`` attends
+        to the past and to new tokens ``j <= i``. Returns the new tokens' output
+        ``(B, t, width)`` and the cache of all ``t0 + t`` tokens. Equals :meth:`forward` on
+        the whole sequence, restricted to the new tokens."""
+        batch, t, width = h.shape
+        q, key, v = self._qkv(h)
+        if past is not None:
+            key, v = torch.cat([past[0], key], dim=2), torch.cat([past[1], v], dim=2)
+        t0 = key.shape[2] - t
+        mask = torch.ones(t, t0 + t, dtype=torch.bool, device=h.device).tril(t0)  # j <= t0 + i
+        att = F.scaled_dot_product_attention(q, key, v, attn_mask=mask)  # (B, heads, t, w/h)
+        h = h + self.out(att.transpose(1, 2).reshape(batch, t, width))
+        return h + self.mlp(self.norm2(h)), (key, v)
 
 
 class ClassAttentionBlock(nn.Module):

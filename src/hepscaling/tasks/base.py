@@ -58,6 +58,7 @@ _T = TypeVar("_T")
 TASK_MODULES: dict[str, str] = {
     "amplitude_regression": "hepscaling.tasks.amplitudes",
     "jet_tagging": "hepscaling.tasks.jet_tagging",
+    "jet_generation": "hepscaling.tasks.generation",
 }
 
 _REGISTRY: dict[str, tuple[type[Task], type[TaskConfig]]] = {}

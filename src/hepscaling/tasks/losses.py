@@ -1,5 +1,6 @@
 """The training losses of every task: MSE and the heteroscedastic Gaussian NLL (regression on
-standardised targets) and the cross-entropy of class logits (classification).
+standardised targets), the cross-entropy of class logits (classification) and the next-token
+cross-entropy of token sequences (generation).
 
 One place for losses: tasks import them from here; the training loop only calls
 :meth:`hepscaling.tasks.base.Task.loss`.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-__all__ = ["cross_entropy", "heteroscedastic_nll", "mse"]
+__all__ = ["cross_entropy", "heteroscedastic_nll", "mse", "token_cross_entropy"]
 
 
 def mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -33,3 +34,9 @@ def cross_entropy(logits: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy ``<-log softmax(logits)[label]>``; ``logits``: float ``(B, K)``,
     ``label``: int64 ``(B,)`` in ``[0, K)`` -> scalar."""
     return F.cross_entropy(logits, label)
+
+
+def token_cross_entropy(logits: torch.Tensor, target: torch.Tensor, ignore: int) -> torch.Tensor:
+    """Mean next-token cross-entropy over the targets that are not ``ignore`` (padding);
+    ``logits``: float ``(B, L, V)``, ``target``: int64 ``(B, L)`` -> scalar (nats per token)."""
+    return F.cross_entropy(logits.flatten(0, 1), target.flatten(), ignore_index=ignore)

@@ -9,15 +9,29 @@ Each function takes the arrays of a jet file (:mod:`hepscaling.data.jets`, JetCl
 
 Units: masses and momenta in GeV; angles (``eta``, Delta R) dimensionless; ``log_pt`` is
 ``log(pT / GeV)``. Ratios whose denominator is zero are 0.
+
+Observables of the modelled constituents (:data:`CONSTITUENT_OBSERVABLES`,
+:func:`constituent_observables`): what a jet generator is scored on. They read only a jet's
+constituents ``part_mask``, ``part_pt_log``, ``part_deta``, ``part_dphi`` (the fields a jet
+tokenizer models, e.g. of the hardest T; generated and true jets are treated alike): each
+constituent is taken massless at pseudorapidity ``part_deta`` and azimuth ``part_dphi``
+around a jet axis at (0, 0), the jet is their four-momentum sum, and N-subjettiness is
+computed from these constituents with the parameters of the stored ``jet_tau*``
+(:func:`hepscaling.physics.jets.clustering.substructure`, FastJet).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 
 import numpy as np
 
-__all__ = ["OBSERVABLES", "OBSERVABLE_FIELDS", "jet_observables"]
+from hepscaling.errors import UsageError
+from hepscaling.physics import lorentz
+
+__all__ = ["CONSTITUENT_FIELDS", "CONSTITUENT_OBSERVABLES", "OBSERVABLES", "OBSERVABLE_FIELDS",
+           "Constituents", "constituent_observables", "jet_observables"]
 
 Arrays = dict[str, np.ndarray]
 
@@ -111,3 +125,80 @@ OBSERVABLE_FIELDS = ("jet_pt", "jet_eta", "jet_energy", "jet_nparticles", "jet_s
 def jet_observables(arrays: Arrays, names: tuple[str, ...]) -> np.ndarray:
     """The observables ``names`` (keys of :data:`OBSERVABLES`) as float64 ``(n, len(names))``."""
     return np.stack([OBSERVABLES[name](arrays) for name in names], axis=1)
+
+
+#: the jet fields the constituent observables read
+CONSTITUENT_FIELDS = ("part_mask", "part_pt_log", "part_deta", "part_dphi")
+
+
+class Constituents:
+    """The modelled constituents of ``n`` jets and their kinematics, computed once on demand.
+
+    ``arrays``: :data:`CONSTITUENT_FIELDS`, each ``(n, P)`` (``part_pt_log`` in log GeV).
+    """
+
+    def __init__(self, arrays: Arrays) -> None:
+        self.mask = np.asarray(arrays["part_mask"], dtype=bool)
+        self.pt = np.where(self.mask, np.exp(np.asarray(arrays["part_pt_log"], np.float64)), 0.0)
+        self.eta = np.where(self.mask, np.asarray(arrays["part_deta"], np.float64), 0.0)
+        self.phi = np.where(self.mask, np.asarray(arrays["part_dphi"], np.float64), 0.0)
+
+    @cached_property
+    def p4(self) -> np.ndarray:
+        """Massless constituent ``(E, px, py, pz)``, float64 ``(n, P, 4)`` GeV, 0 on padding."""
+        pt, eta_, phi = self.pt, self.eta, self.phi
+        return np.stack([pt * np.cosh(eta_), pt * np.cos(phi), pt * np.sin(phi),
+                         pt * np.sinh(eta_)], axis=-1)
+
+    @cached_property
+    def jet(self) -> np.ndarray:
+        """The jet four-momentum, the sum of the constituents, float64 ``(n, 4)`` GeV."""
+        return self.p4.sum(axis=1)
+
+    @cached_property
+    def tau(self) -> np.ndarray:
+        """N-subjettiness ``tau_1..tau_4`` of the constituents, float64 ``(n, 4)``."""
+        import awkward as ak
+
+        from hepscaling.physics.jets.clustering import substructure
+
+        counts = self.mask.sum(axis=1)
+        flat = self.p4[self.mask]  # (n_constituents, 4), jets in row order
+        records = ak.unflatten(ak.zip({"px": flat[:, 1], "py": flat[:, 2], "pz": flat[:, 3],
+                                       "E": flat[:, 0]}), counts)
+        return substructure(records)[1]
+
+    @cached_property
+    def d2(self) -> np.ndarray:
+        """Energy-correlation ratio ``D2 = e3 / e2^3`` (beta = 1; pT fractions ``z`` and
+        Delta R in (eta, phi) between constituents), float64 ``(n,)``; 0 for ``e2 = 0``."""
+        z = _ratio(self.pt, self.pt.sum(axis=1, keepdims=True))  # (n, P)
+        dr = np.hypot(self.eta[:, :, None] - self.eta[:, None, :],
+                      self.phi[:, :, None] - self.phi[:, None, :])  # (n, P, P)
+        e2 = 0.5 * np.einsum("ni,nij,nj->n", z, dr, z)
+        e3 = np.einsum("ni,nij,nj,nik,njk,nk->n", z, dr, z, dr, dr, z, optimize=True) / 6.0
+        return _ratio(e3, e2**3)
+
+
+#: name -> observable of the modelled constituents, float64 ``(n,)``: ``mass`` (clipped at 0)
+#: and ``pt`` of the constituent sum (GeV), ``multiplicity`` (constituents), ``tau21``,
+#: ``tau32``, ``d2`` (dimensionless)
+CONSTITUENT_OBSERVABLES: dict[str, Callable[[Constituents], np.ndarray]] = {
+    "mass": lambda c: np.maximum(lorentz.mass(c.jet), 0.0),
+    "pt": lambda c: lorentz.pt(c.jet),
+    "multiplicity": lambda c: c.mask.sum(axis=1).astype(np.float64),
+    "tau21": lambda c: _ratio(c.tau[:, 1], c.tau[:, 0]),
+    "tau32": lambda c: _ratio(c.tau[:, 2], c.tau[:, 1]),
+    "d2": lambda c: c.d2,
+}
+
+
+def constituent_observables(arrays: Arrays, names: tuple[str, ...]) -> np.ndarray:
+    """The observables ``names`` (keys of :data:`CONSTITUENT_OBSERVABLES`) of the jets'
+    modelled constituents (:data:`CONSTITUENT_FIELDS`), float64 ``(n, len(names))``."""
+    unknown = [name for name in names if name not in CONSTITUENT_OBSERVABLES]
+    if unknown or not names:
+        raise UsageError(f"unknown constituent observable(s) {unknown}; choose from "
+                         f"{', '.join(CONSTITUENT_OBSERVABLES)}")
+    constituents = Constituents(arrays)
+    return np.stack([CONSTITUENT_OBSERVABLES[name](constituents) for name in names], axis=1)

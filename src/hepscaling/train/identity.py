@@ -59,14 +59,15 @@ def data_digest(dataset: str) -> str | None:
     return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
-def _stamp(path: Path) -> tuple[int, int]:
+def _stamp(path: Path) -> tuple[int, int, int]:
     stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
 @functools.lru_cache(maxsize=256)
-def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
-    """Digest of one file; cached per (path, size, modification time)."""
+def _file_digest(path: Path, size: int, mtime_ns: int, inode: int) -> str:
+    """Digest of one file; cached per (path, size, modification time, inode: a file replaced
+    by a rename is a new inode)."""
     provenance = _provenance(path)
     sha = hashlib.sha256()
     if provenance is not None:

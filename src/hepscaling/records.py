@@ -1,8 +1,10 @@
 """Run records: one JSON file per training run, the single source every table, fit and report reads.
 
-A record holds the fully resolved config, its hash (the run identity), code version, seed,
-N (trainable parameters), D (training samples), C (training FLOPs), the training length, wall
-time, device, final metrics and metric curves versus step. Records are written atomically
+A record holds the fully resolved config, the run identity (a hash of the config in which the
+dataset counts by the digest of its provenance, see :func:`hepscaling.train.config.run_id`),
+that data digest, code version, seed, N (trainable parameters), D (training samples),
+C (training FLOPs), the training length, wall time, device and CPU threads, final metrics and
+metric curves versus step. Records are written atomically
 (temporary file + rename), so a killed process never leaves a half-written record, and a
 directory of records can be re-scanned at any time.
 
@@ -57,12 +59,15 @@ class RunRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")
 
-    schema_version: int = 1
-    run_id: str = Field(description="hash of the resolved config, see config_hash")
+    schema_version: int = 2
+    run_id: str = Field(description="the run identity, see hepscaling.train.config.run_id")
     status: Status
     config: dict[str, Any] = Field(description="the fully resolved run config")
     code_version: str
     seed: int
+    data_digest: str = Field("", description="identity of the training data (digest of the "
+                             "dataset's provenance, see hepscaling.train.identity); '' when "
+                             "the dataset could not be read")
     n_params: int = Field(0, description="N: trainable parameters")
     n_train: int = Field(0, description="D: training samples")
     flops: float = Field(0.0, description="C: training FLOPs spent (analytic count)")
@@ -72,6 +77,7 @@ class RunRecord(BaseModel):
     epochs: float = Field(0.0, description="passes over the D training samples")
     wall_time: float = Field(0.0, description="seconds")
     device: str = "cpu"
+    threads: int = Field(0, description="torch CPU threads of the run (0: not recorded)")
     started_at: str = ""
     finished_at: str = ""
     stop_reason: str = Field("", description="e.g. 'completed', 'early_stopping', 'diverged'")
@@ -94,7 +100,8 @@ def utc_now() -> str:
 
 
 def config_hash(config: dict[str, Any]) -> str:
-    """Run identity: 16 hex digits of the SHA-256 of the config as canonical (sorted) JSON."""
+    """16 hex digits of the SHA-256 of ``config`` as canonical (sorted) JSON (the run id
+    hashes the config with the dataset's identity in place of its path)."""
     text = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

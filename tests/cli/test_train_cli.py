@@ -58,3 +58,35 @@ def test_unknown_key_exits_2_naming_it(run_cli, tmp_path):
 def test_help_has_an_example(run_cli):
     result = run_cli("train", "--help")
     assert result.returncode == 0 and "Example: hepscaling train amplitudes_mlp" in result.stdout
+
+
+def test_a_corrected_command_replaces_a_usage_error_in_the_same_out(run_cli, tmp_path,
+                                                                    monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    data = write_toy_amplitudes(tmp_path / "toy.h5", n=600)
+    out = str(tmp_path / "run")
+    missing = run_cli("train", "amplitudes_mlp", "--set", f"task.dataset={tmp_path}/no.h5",
+                      *SMALL, "--out", out)
+    assert missing.returncode == 2 and "not found" in missing.stderr
+    wrong = [*SMALL[:-5], "--device", "cuda", *SMALL[-3:]]  # --device cuda instead of cpu
+    bad_device = run_cli("train", "amplitudes_mlp", "--set", f"task.dataset={data}", *wrong,
+                         "--out", out)
+    assert bad_device.returncode == 2 and "--device cpu" in bad_device.stderr
+    fixed = run_cli("train", "amplitudes_mlp", "--set", f"task.dataset={data}", *SMALL,
+                    "--out", out)
+    assert fixed.returncode == 0, fixed.stderr
+    assert " done " in fixed.stdout
+
+
+def test_small_models_train_on_one_thread_by_default(run_cli, tmp_path):
+    import torch
+
+    torch.set_num_threads(2)  # torch's default on a 2-core machine; restored by run_training
+    data = write_toy_amplitudes(tmp_path / "toy.h5", n=600)
+    result = run_cli("train", "amplitudes_mlp", "--set", f"task.dataset={data}", *SMALL[:-2],
+                     "--out", str(tmp_path / "run"), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["threads"] == 1
+    assert torch.get_num_threads() == 2

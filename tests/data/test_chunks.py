@@ -162,6 +162,38 @@ def test_other_settings_are_one_line_errors_naming_them(tmp_path):
         open_parts(path, {**RECORD, "seed": 4}, 3, what="toy")
 
 
+def test_parts_without_a_finished_chunk_restart_with_other_settings(tmp_path):
+    path = tmp_path / "d.h5"
+    open_parts(path, RECORD, 3, what="toy")  # killed before its first chunk
+    changed = {**RECORD, "seed": 4}
+    parts = open_parts(path, changed, 3, what="toy")
+    assert parts.provenance == changed and parts.missing() == [0, 1, 2]
+    assert json.loads((parts.directory / "provenance.json").read_text()) == changed
+
+
+def test_a_generation_failing_before_its_first_chunk_leaves_no_parts(tmp_path):
+    def reject(task: ToyTask) -> dict:
+        raise UsageError("sqrt_s is below the threshold; raise sqrt_s")
+
+    with pytest.raises(UsageError, match="threshold"):
+        generate(tmp_path / "d.h5", reject)
+    assert list(tmp_path.iterdir()) == []
+    generate(tmp_path / "d.h5")  # the corrected command is not refused
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.h5"]
+
+
+def test_a_generation_failing_after_a_chunk_keeps_its_parts(tmp_path):
+    def second_fails(task: ToyTask) -> dict:
+        if task.index == 1:
+            raise RuntimeError("chunk 1 failed")
+        return run_toy(task)
+
+    with pytest.raises(RuntimeError, match="chunk 1 failed"):
+        generate(tmp_path / "d.h5", second_fails)
+    assert sorted(p.name for p in (tmp_path / "d.h5.parts").iterdir()) == [
+        "000000.npz", "provenance.json"]
+
+
 def test_a_finished_file_is_not_rewritten(tmp_path):
     path = fill(tmp_path / "d.h5")
     before, content = path.stat().st_mtime_ns, path.read_bytes()

@@ -17,7 +17,8 @@ import os
 import time
 from pathlib import Path
 
-from hepscaling.records import RunRecord, config_hash, utc_now, write_record
+from hepscaling.records import RunRecord, utc_now, write_record
+from hepscaling.train.identity import data_digest, identity_hash
 
 RAISES, CRASHES, DIVERGES = 13, 66, 7
 FLOPS_PER_SAMPLE_PER_WIDTH = 1000.0
@@ -65,9 +66,10 @@ def _sleep(config: dict) -> float:
 
 def fake_run(config: dict, run_dir: Path) -> RunRecord:
     """Pretend to train: records running, then done (or misbehaves, see the module doc)."""
-    run_id = config_hash(config)
+    run_id = identity_hash(config)
     steps = config["train"]["steps"]
     fields = dict(run_id=run_id, config=config, code_version="fake", seed=config["seed"],
+                  data_digest=data_digest(config["task"]["dataset"]) or "",
                   n_train=config["task"]["n_train"], steps=steps, started_at=utc_now(),
                   flops=steps * fake_flops_per_step(config),
                   environment={var: os.environ.get(var, "") for var in

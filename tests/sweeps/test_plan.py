@@ -13,6 +13,7 @@ from hepscaling.sweeps.plan import (
     load_plan,
     make_plan,
     merge_point,
+    spec_changes,
 )
 from hepscaling.sweeps.spec import parse_spec
 from hepscaling.train.config import run_id
@@ -157,3 +158,10 @@ def test_load_plan_errors(tmp_path):
     (tmp_path / "sweep.json").write_text("{}")
     with pytest.raises(UsageError, match="malformed sweep plan"):
         load_plan(tmp_path)
+
+
+def test_spec_changes_name_the_dotted_keys():
+    old = {"name": "s", "axes": {"model.width": [8, 16], "seed": [0]}, "base": {"lr": 1}}
+    new = {"name": "s", "axes": {"model.width": [8], "seed": [0]}, "base": {"lr": 1, "x": 2}}
+    assert spec_changes(old, new) == ["axes.model.width", "base.x"]
+    assert spec_changes(old, old) == []

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helpers.amplitude_files import write_toy_amplitudes
 from helpers.sweep_fakes import (
     CRASHES,
     DIVERGES,
@@ -30,6 +31,8 @@ from hepscaling.sweeps import (
     make_plan,
     parse_spec,
     run_sweep,
+    sweep_status,
+    sweep_table,
 )
 from hepscaling.sweeps.job import available_cores
 from hepscaling.sweeps.lock import sweep_lock
@@ -223,3 +226,72 @@ def test_a_dataset_of_another_sweep_is_used_by_path(tmp_path):
     with pytest.raises(UsageError, match=r"^datasets.ee: amplitude file not found: .*"
                                          r"elsewhere/ee.h5 \(check path:"):
         run_sweep(spec, tmp_path / "out")
+
+
+def _generated_sweep(**axes):
+    """A sweep of the fake run over a dataset it generates into ``OUT/data/ee.h5`` (the fake's
+    ledger lands next to it, so it moves with the sweep directory)."""
+    return parse_spec({
+        "datasets": {"ee": {"process": "e+ e- > mu+ mu-", "n": 300, "sqrt_s": 91.0, "seed": 1}},
+        "base": tiny_base("@ee"), "axes": axes or {"model.width": [8, 16], "seed": [0, 1]}})
+
+
+def test_a_moved_sweep_resumes_as_finished_and_is_read_as_one_record_set(tmp_path):
+    first = run_sweep(_generated_sweep(), tmp_path / "a", executor=LocalExecutor(1),
+                      run_fn=fake_run)
+    assert first.counts["done"] == 4
+    (tmp_path / "a").rename(tmp_path / "b")
+    again = run_sweep(_generated_sweep(), tmp_path / "b", executor=LocalExecutor(1),
+                      run_fn=fake_run)
+    assert again.ran == 0 and again.counts["done"] == 4
+    ledger = (tmp_path / "b" / "data" / "ledger.txt").read_text().split("\n")
+    assert len([line for line in ledger if line]) == 4  # nothing trained twice
+    records = load_records(tmp_path / "b")
+    assert len(records) == len(sweep_table(tmp_path / "b")) == 4
+    moved = str((tmp_path / "b" / "data" / "ee.h5").resolve())
+    assert {r.config["task"]["dataset"] for r in records} == {moved}  # pointed at the new path
+
+
+def test_a_regenerated_dataset_does_not_keep_the_finished_runs(tmp_path):
+    data = write_toy_amplitudes(tmp_path / "toy.h5", n=300, seed=0)
+    spec = parse_spec({"base": tiny_base(data), "axes": {"seed": [0, 1]}})
+    run_sweep(spec, tmp_path / "out", executor=LocalExecutor(1), run_fn=fake_run)
+    before = {r.run_id: r.data_digest for r in load_records(tmp_path / "out")}
+    assert len(before) == 2 and all(before.values())
+    write_toy_amplitudes(data, n=300, seed=5)  # deleted and made again with other settings
+    with pytest.raises(UsageError, match=r"holds 2 runs this plan does not include \(trained "
+                                         r"on other data: .*toy.h5 was regenerated since"):
+        run_sweep(spec, tmp_path / "out", executor=LocalExecutor(1), run_fn=fake_run)
+    assert not set(make_plan(spec, tmp_path / "out").run_ids) & set(before)
+    write_toy_amplitudes(data, n=300, seed=0)  # the same settings: the same data again
+    assert run_sweep(spec, tmp_path / "out", executor=LocalExecutor(1), run_fn=fake_run).ran == 0
+
+
+def test_a_spec_dropping_finished_runs_is_refused_and_one_adding_runs_kept(tmp_path, fake_env,
+                                                                            capsys):
+    out = tmp_path / "out"
+    run_sweep(fake_spec(fake_env["dataset"], **{"model.width": [8, 16], "seed": [0, 1, 2]}),
+              out, executor=LocalExecutor(1), run_fn=fake_run)
+    plan = load_plan(out)
+    with pytest.raises(UsageError, match=r"holds 3 runs this plan does not include \(the spec "
+                                         r"changed: axes.model.width\); use another --out"):
+        run_sweep(fake_spec(fake_env["dataset"], **{"model.width": [8], "seed": [0, 1, 2]}),
+                  out, executor=LocalExecutor(1), run_fn=fake_run)
+    assert load_plan(out) == plan and sweep_status(out).planned == 6
+    capsys.readouterr()
+    more = run_sweep(fake_spec(fake_env["dataset"], **{"model.width": [8, 16, 32],
+                                                       "seed": [0, 1, 2]}),
+                     out, executor=LocalExecutor(1), run_fn=fake_run)
+    assert "note: the spec changed" in capsys.readouterr().err
+    assert more.ran == 3 and sweep_status(out).planned == len(load_records(out)) == 9
+
+
+def test_a_failed_attempt_without_a_result_gives_way_to_the_corrected_spec(tmp_path,
+                                                                           fake_env):
+    out = tmp_path / "out"
+    failed = run_sweep(fake_spec(fake_env["dataset"], seed=[RAISES]), out,
+                       executor=LocalExecutor(1), run_fn=fake_run)
+    assert failed.failed == 1
+    fixed = run_sweep(fake_spec(fake_env["dataset"], seed=[0]), out,
+                      executor=LocalExecutor(1), run_fn=fake_run)
+    assert fixed.counts["done"] == 1 and [r.status for r in load_records(out)] == ["done"]

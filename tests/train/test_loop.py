@@ -9,10 +9,11 @@ import torch
 from helpers.amplitude_files import toy_config, write_toy_amplitudes
 from helpers.toy_loop import register_toys, toy_run_config
 from hepscaling.errors import UsageError
+from hepscaling.locks import directory_lock
 from hepscaling.models.base import InputsSpec, build_model
 from hepscaling.records import read_record
 from hepscaling.train.flops import training_flops_per_sample
-from hepscaling.train.loop import run_training
+from hepscaling.train.loop import RUN_LOCK_NAME, run_training
 
 
 class Interrupt(Exception):
@@ -117,6 +118,66 @@ def test_record_of_another_config_is_left_alone(toy_h5, tmp_path):
     with pytest.raises(UsageError, match="another config"):
         run_training(toy_config(toy_h5, train={"steps": 21}), tmp_path)
     assert read_record(tmp_path) == first
+
+
+def test_a_moved_run_and_dataset_stay_finished(tmp_path):
+    (tmp_path / "a").mkdir()
+    data = write_toy_amplitudes(tmp_path / "a" / "toy.h5", n=800)
+    first = run_training(toy_config(data, train={"steps": 20}), tmp_path / "a" / "run")
+    assert first.data_digest and first.threads == torch.get_num_threads()
+    (tmp_path / "a").rename(tmp_path / "b")
+    moved = toy_config(tmp_path / "b" / "toy.h5", train={"steps": 20})
+    assert run_training(moved, tmp_path / "b" / "run") == first  # returned, not retrained
+
+
+def test_a_run_on_regenerated_data_is_not_done(tmp_path):
+    data = write_toy_amplitudes(tmp_path / "toy.h5", n=800, seed=0)
+    cfg = toy_config(data, train={"steps": 20})
+    first = run_training(cfg, tmp_path / "run")
+    write_toy_amplitudes(data, n=800, seed=1)  # deleted and made again with other settings
+    with pytest.raises(UsageError, match=r"holds run .* of this config trained on other data: "
+                                         r".*toy.h5 has changed since .*; use a fresh --out"):
+        run_training(cfg, tmp_path / "run")
+    assert read_record(tmp_path / "run") == first
+    assert run_training(cfg, tmp_path / "fresh").run_id != first.run_id
+
+
+@pytest.mark.parametrize("mistake", [{"device": "cuda"}, {"dataset": "missing.h5"}])
+def test_a_failed_attempt_without_a_checkpoint_gives_way(toy_h5, tmp_path, monkeypatch, mistake):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    cfg = toy_config(toy_h5, train={"steps": 20})
+    wrong = ({**cfg, **mistake} if "device" in mistake else
+             toy_config(tmp_path / mistake["dataset"], train={"steps": 20}))
+    with pytest.raises(UsageError):
+        run_training(wrong, tmp_path / "run")
+    assert read_record(tmp_path / "run").status == "failed"
+    assert run_training(cfg, tmp_path / "run").status == "done"
+
+
+def test_a_failed_run_with_a_checkpoint_is_kept(toy_h5, tmp_path):
+    def stop(step, metrics):
+        raise Interrupt
+
+    with pytest.raises(Interrupt):
+        run_training(toy_config(toy_h5, train={"steps": 40}), tmp_path, callback=stop)
+    with pytest.raises(UsageError, match="another config"):
+        run_training(toy_config(toy_h5, train={"steps": 41}), tmp_path)
+
+
+def test_temporaries_of_a_killed_write_are_removed(toy_h5, tmp_path):
+    left = [tmp_path / ".checkpoint.pt.x1y2.tmp", tmp_path / ".record.json.z3.tmp"]
+    for path in left:
+        path.write_bytes(b"half a write")
+    run_training(toy_config(toy_h5, train={"steps": 20}), tmp_path)
+    assert not any(path.exists() for path in left)
+
+
+def test_one_process_per_run_directory(toy_h5, tmp_path):
+    with directory_lock(tmp_path, RUN_LOCK_NAME, what="run directory", fix="wait"), \
+            pytest.raises(UsageError, match=r"run directory .* is in use by pid \d+"):
+        run_training(toy_config(toy_h5, train={"steps": 20}), tmp_path)
+    assert not (tmp_path / "record.json").exists()
+    assert run_training(toy_config(toy_h5, train={"steps": 20}), tmp_path).status == "done"
 
 
 def test_divergence_is_recorded(toy_h5, tmp_path):

@@ -59,6 +59,11 @@ def run(
     OUT/runs/<run_id>/ (record.json, checkpoint.pt, run.log).
     Exits 1 if any planned run failed.
 
+    OUT may be moved or copied: its finished runs stay finished. A spec
+    edited to add runs keeps the finished ones; one that would leave
+    finished runs out of the plan (or a dataset regenerated with other
+    settings) is refused: use another --out.
+
     The same spec runs on Dask with --executor dask: a LocalCluster by
     default, the spec's 'cluster:' section (Slurm / HTCondor via
     dask-jobqueue), or an existing scheduler with --scheduler ADDRESS.

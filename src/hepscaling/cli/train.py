@@ -38,13 +38,16 @@ def train(
         "--progress/--no-progress", help="Progress bar on stderr (default: only on a terminal).")
     ] = None,
     threads: Annotated[int | None, typer.Option(
-        "--threads", min=1, help="CPU threads for torch (default: torch's choice).")] = None,
+        "--threads", min=1, show_default="1 per 1e8 FLOPs of an optimiser step, at most the "
+        "cores", help="CPU threads for torch (recorded in the record).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
 ) -> None:
     """Train one config and write OUT/record.json, OUT/checkpoint.pt and OUT/run.log.
 
     Re-running the same command resumes from the checkpoint (or returns the finished record).
     Prints a one-line summary (or the record with --json); exits 1 if the run diverged.
+    Small models train on one thread by default: more threads only wait for each other
+    (and for other processes) on steps of a few milliseconds.
 
     Example: hepscaling train amplitudes_mlp --set task.dataset=tth.h5 --out runs/mlp
     """
@@ -52,9 +55,15 @@ def train(
     source = path if path.suffix in (".yaml", ".yml") or path.exists() else preset_path(config)
     overrides = [*(set_ or []), *([f"device={device.value}"] if device is not None else [])]
     from hepscaling.train.config import load_config
+    from hepscaling.train.flops import effective_batch_size, training_flops_per_sample
     from hepscaling.train.loop import run_training
+    from hepscaling.train.threads import default_threads
 
-    record = run_training(load_config(source, overrides), out, progress=progress, threads=threads)
+    cfg = load_config(source, overrides)
+    if threads is None:
+        batch = effective_batch_size(cfg.train, cfg.task.n_train)
+        threads = default_threads(batch * training_flops_per_sample(cfg))
+    record = run_training(cfg, out, progress=progress, threads=threads)
     if as_json:
         typer.echo(record.model_dump_json(indent=1))
     else:

@@ -17,7 +17,10 @@ run, and a finished ``path`` is only ever opened for reading again.
 A resume must use the same settings: every provenance key except the volatile ones
 (:data:`VOLATILE`: creation time, environment, code version) has to match, otherwise
 :func:`open_parts` raises a one-line :class:`~hepscaling.errors.UsageError`. A resume under
-another code version is allowed and listed in the provenance's ``resumed_with``.
+another code version is allowed and listed in the provenance's ``resumed_with``. Parts without
+a finished chunk protect nothing: a generation that fails before its first chunk (e.g. its
+settings fail a check in the chunk task) removes them, and parts left empty by a kill are
+restarted with the new settings instead of being refused.
 """
 
 from __future__ import annotations
@@ -200,6 +203,9 @@ def open_parts(path, record: dict, n_chunks: int, *, what: str,
         atomic_write_text(saved, json.dumps(record, sort_keys=True))
         return Parts(path, n_chunks, record, compress)
     started = json.loads(saved.read_text())
+    if not any(directory.glob("*.npz")):  # nothing finished: start afresh with these settings
+        atomic_write_text(saved, json.dumps(record, sort_keys=True))
+        return Parts(path, n_chunks, record, compress)
     _check_same(started, record, volatile, f"{path} was started",
                 f"resume, or choose another output file (or delete {directory})")
     versions = [started.get("code_version"), *started.get("resumed_with", [])]
@@ -339,10 +345,15 @@ def generate_in_chunks(path, tasks: Sequence[Task],
     done = total - sum(tasks[i].n for i in missing)
     with progress_bar(description, total, completed=done, enabled=progress) as bar:
         todo = [tasks[i] for i in missing]
-        for k, arrays in _as_finished(todo, run_chunk, executor, workers):
-            i = missing[k]
-            parts.save(i, {name: arrays[name] for name in layout.fields})
-            bar.advance(tasks[i].n)
+        try:
+            for k, arrays in _as_finished(todo, run_chunk, executor, workers):
+                i = missing[k]
+                parts.save(i, {name: arrays[name] for name in layout.fields})
+                bar.advance(tasks[i].n)
+        except BaseException:
+            if not any(parts.directory.glob("*.npz")):  # nothing finished, nothing to keep
+                shutil.rmtree(parts.directory, ignore_errors=True)
+            raise
     return parts.assemble(total, layout.attrs(parts.provenance, total), layout.compression)
 
 

@@ -32,6 +32,7 @@ from hepscaling.records import (
     utc_now,
     write_record,
 )
+from hepscaling.train.threads import available_cores
 
 __all__ = [
     "Executor",
@@ -83,14 +84,6 @@ class RunOutcome:
     error: str | None = None
     wall_time: float = 0.0
     crashed: bool = False
-
-
-def available_cores() -> int:
-    """CPU cores this process may use (respects affinity masks, e.g. Slurm's cgroups)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS and Windows have no affinity masks
-        return os.cpu_count() or 1
 
 
 def limit_threads(threads: int) -> None:
@@ -166,7 +159,8 @@ def execute_run(task: RunTask, *, capture_fds: bool = True) -> RunOutcome:
         if record.run_id != task.run_id:
             record = record_failure(task.run_id, task.config, run_dir,
                                     f"the run function wrote run id {record.run_id}, planned "
-                                    f"{task.run_id} (it must hash the resolved config)")
+                                    f"{task.run_id} (it must use hepscaling.train.config."
+                                    "run_id)")
         wall = time.perf_counter() - start
         log.info("run %s %s after %.2f s%s", task.run_id, record.status, wall,
                  f": {record.error}" if record.error else "")

@@ -5,11 +5,11 @@ Each planned run's config is the deep merge of the spec's ``base`` with one poin
 ``model: {width: 64}`` keeps the base ``model.family``), with ``"@name"`` dataset references
 replaced by the absolute path of ``OUT/data/<name>.h5`` (or of the entry's ``path:``, a file
 made elsewhere), then validated and normalised by the
-run-config model. The run id is :func:`hepscaling.records.config_hash` of that normalised dict,
-so the same point always maps to the same run directory ``OUT/runs/<run_id>``; points that
-resolve to the same config are planned once. Because ``"@name"`` becomes an absolute path, the
-run ids of a sweep using ``datasets:`` depend on where ``OUT`` lives: a sweep directory moved
-to another path is planned anew (its old records are not reused).
+run-config model. The run id is :func:`hepscaling.train.identity.identity_hash` of that
+normalised dict (the dataset counted by the digest of its provenance, not by its path), so the
+same point on the same data always maps to the same run directory ``OUT/runs/<run_id>``, also
+after ``OUT`` was moved or copied elsewhere; points that resolve to the same config are planned
+once.
 
 IsoFLOP rounding rule: a run with budget ``C`` whose optimiser step costs ``F`` FLOPs (effective
 batch size ``min(batch_size, D)`` x training FLOPs per sample) trains
@@ -37,7 +37,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hepscaling.errors import UsageError
-from hepscaling.records import atomic_write_text, config_hash, utc_now
+from hepscaling.records import atomic_write_text, utc_now
 from hepscaling.sweeps.spec import SweepSpec
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "load_plan",
     "make_plan",
     "merge_point",
+    "spec_changes",
 ]
 
 PLAN_NAME = "sweep.json"
@@ -118,6 +119,16 @@ def dataset_paths(spec: SweepSpec, out: str | os.PathLike) -> dict[str, Path]:
     elsewhere), else :func:`dataset_path`."""
     return {name: Path(ds.path).resolve() if ds.path else dataset_path(out, name)
             for name, ds in spec.datasets.items()}
+
+
+def spec_changes(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """The dotted keys, sorted, whose values differ between two spec dicts (``Plan.spec``)."""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return [] if old == new else [prefix or "<spec>"]
+    changed = []
+    for key in sorted(set(old) | set(new), key=str):
+        changed += spec_changes(old.get(key), new.get(key), f"{prefix}{key}.")
+    return [key.rstrip(".") for key in changed]
 
 
 def expand_points(spec: SweepSpec) -> list[dict[str, Any]]:
@@ -235,6 +246,8 @@ def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | 
     config, so its datasets must exist by then. Raises :class:`UsageError` naming the spec key
     that produced an invalid config.
     """
+    from hepscaling.train.identity import identity_hash
+
     validate = validate or default_validate
     datasets = dataset_paths(spec, out)
     base = _resolve_refs(spec.base, datasets, "base")
@@ -258,7 +271,7 @@ def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | 
                     continue
                 length = {**_NO_LENGTH, "train.steps": steps}
                 config = _validated(validate, merge_point(config, length), point, source)
-            run_id = config_hash(config)
+            run_id = identity_hash(config)
             runs.setdefault(run_id, PlannedRun(run_id, config, point, budget))
     if not runs:
         raise UsageError(f"{source}: the plan is empty ({len(skipped)} points skipped, see "

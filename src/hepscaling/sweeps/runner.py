@@ -13,29 +13,53 @@ Each run owns ``OUT/runs/<run_id>/`` (record, checkpoint, ``run.log``) and its r
 written atomically, so a killed sweep loses at most the unfinished part of the runs in flight
 and never counts a run twice.
 
-Editing the spec and re-running into the same ``OUT`` replans: runs whose resolved config is
-unchanged keep their records (same run id); ``status`` and ``table`` report the new plan.
+Run ids count each dataset by its identity, not its path (:mod:`hepscaling.train.identity`):
+a sweep directory moved or copied elsewhere resumes as finished (the records of its runs are
+pointed at the new dataset paths).
+
+``OUT/runs`` holds the runs of the plan and nothing else, so ``status``, ``table``, ``fit`` and
+``report`` all read one set of records. Re-running into the same ``OUT`` with an edited spec
+may add runs (runs whose resolved config is unchanged keep their records; a note names the
+changed spec keys). It is refused, with a one-line error naming what changed, when ``OUT``
+holds records the new plan would not include: runs of an edited spec, or runs on a dataset
+regenerated since with other settings (their results belong to other data). Attempts that hold
+no result (``failed`` or ``running`` without a checkpoint) are removed instead: nothing
+finished, nothing to protect.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from hepscaling.errors import UsageError
+from hepscaling.locks import is_locked
 from hepscaling.progress import progress as progress_bar
 from hepscaling.progress import stderr
-from hepscaling.records import LOG_NAME, utc_now
+from hepscaling.records import (
+    CHECKPOINT_NAME,
+    LOG_NAME,
+    RECORD_NAME,
+    RunRecord,
+    read_record,
+    utc_now,
+    write_record,
+)
 from hepscaling.sweeps.job import Executor, RunFn, RunOutcome, RunTask, record_failure
 from hepscaling.sweeps.local_executor import LocalExecutor
 from hepscaling.sweeps.lock import sweep_lock
 from hepscaling.sweeps.plan import (
+    PLAN_NAME,
     FlopsPerStep,
+    Plan,
     Validator,
     dataset_path,
+    load_plan,
     make_plan,
+    spec_changes,
 )
 from hepscaling.sweeps.results import SweepCounts, count_states, run_dir, run_states
 from hepscaling.sweeps.spec import SweepSpec, load_spec
@@ -109,6 +133,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
         make_datasets(spec, out, progress=progress)
         plan = make_plan(spec, out, validate=validate, flops_per_step=flops_per_step,
                          source=source)
+        _adopt(out, plan)
         plan.save(out)
         states = run_states(out, plan)
         todo = _todo(states, retry_failed)
@@ -132,6 +157,51 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
                 bar.update(description=_describe(plan.name, states))
     counts, failures = count_states(out, states)
     return SweepResult(out, len(plan.runs), counts, failures, ran=len(todo))
+
+
+def _adopt(out: Path, plan: Plan) -> None:
+    """Make ``OUT/runs`` hold runs of ``plan`` only (see the module docstring): point moved
+    records at the planned config, remove attempts without a result, refuse other records."""
+    from hepscaling.train.loop import RUN_LOCK_NAME
+
+    planned = {run.run_id: run for run in plan.runs}
+    foreign: list[RunRecord] = []
+    for directory in sorted(run_dir(out, "").glob("*/")):
+        if not (directory / RECORD_NAME).is_file():
+            continue
+        record = read_record(directory)
+        if (run := planned.get(directory.name)) is not None:
+            if record.config != run.config:  # same identity: the data moved with OUT
+                write_record(record.model_copy(update={"config": run.config}), directory)
+        elif (record.status in ("failed", "running") and not (directory / CHECKPOINT_NAME)
+              .exists() and not is_locked(directory, RUN_LOCK_NAME)):
+            shutil.rmtree(directory)
+        else:
+            foreign.append(record)
+    changed = (spec_changes(load_plan(out).spec, plan.spec)
+               if (out / PLAN_NAME).is_file() else [])
+    shown = ", ".join(changed[:4]) + (", ..." if len(changed) > 4 else "")
+    if foreign:
+        raise UsageError(f"{out} holds {len(foreign)} runs this plan does not include "
+                         f"({_why(foreign, shown)}); use another --out for this spec, or move "
+                         f"{out} away to start afresh")
+    if changed:
+        stderr.print(f"note: the spec changed since {out} was planned ({shown}); its finished "
+                     "runs are kept", highlight=False, soft_wrap=True)
+
+
+def _why(foreign: list[RunRecord], changed: str) -> str:
+    """Why ``foreign`` records are not in the plan, for the refusal message."""
+    from hepscaling.train.identity import data_digest
+
+    if changed:
+        return f"the spec changed: {changed}"
+    for record in foreign:
+        dataset = record.config.get("task", {}).get("dataset", "")
+        now = data_digest(dataset) if isinstance(dataset, str) else None
+        if record.data_digest and now and now != record.data_digest:
+            return f"trained on other data: {dataset} was regenerated since with other settings"
+    return "from an older hepscaling version or put there by hand"
 
 
 def _record_crash(out: Path, outcome: RunOutcome, config: dict) -> None:

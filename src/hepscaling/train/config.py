@@ -39,7 +39,7 @@ YAML shape (every key optional except ``task`` and ``model``; defaults shown)::
 
 Unknown keys and wrong types fail at load with the dotted key named
 (:func:`load_config`). The resolved config (all defaults filled in) is
-``config.model_dump(mode="json")``; its :func:`hepscaling.records.config_hash` is the run id.
+``config.model_dump(mode="json")``; :func:`run_id` is its identity.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ from pydantic import (
 
 from hepscaling.errors import UsageError
 from hepscaling.models.base import ModelConfig, model_config_class
-from hepscaling.records import config_hash
 from hepscaling.tasks.base import TaskConfig, task_config_class
+from hepscaling.train.identity import identity_hash
 
 __all__ = ["RunConfig", "TrainConfig", "apply_overrides", "load_config", "run_id"]
 
@@ -248,5 +248,14 @@ def load_config(source: RunConfig | dict[str, Any] | str | os.PathLike,
 
 
 def run_id(config: RunConfig | dict[str, Any]) -> str:
-    """Run identity: :func:`hepscaling.records.config_hash` of the resolved config."""
-    return config_hash(load_config(config).resolved())
+    """Run identity: 16 hex digits hashing the resolved config, in which the dataset counts by
+    its *identity* (a digest of its provenance, or of its content for files without one), not
+    by its path; see :mod:`hepscaling.train.identity`.
+
+    So a sweep directory moved or copied elsewhere keeps its run ids, and a dataset regenerated
+    with other settings gives new ones. The torch thread count is not part of the identity: it
+    changes results only by floating-point summation order (~1e-8 relative); it is recorded in
+    :attr:`hepscaling.records.RunRecord.threads` instead, so a sweep resumed with other workers
+    neither re-trains its finished runs nor splits them into separate groups.
+    """
+    return identity_hash(load_config(config).resolved())

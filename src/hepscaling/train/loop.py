@@ -22,7 +22,16 @@ Speed: the data live on the device as tensors, batches are slices of a seeded pe
 training loss is accumulated on the device, and the host syncs only at evaluations.
 Resuming: a run directory holding a checkpoint of the same run id continues from it and ends
 with the same metrics and curves (except wall time) as an uninterrupted run; a run directory
-whose record is already ``done`` or ``diverged`` is returned as is.
+whose record is already ``done`` or ``diverged`` is returned as is. The run id counts the
+dataset by its identity, not its path (:func:`hepscaling.train.config.run_id`), so a moved run
+directory stays finished, and a run on regenerated data with other settings is not.
+
+One process at a time: the run holds the lock ``run_dir/.run.lock``
+(:func:`hepscaling.locks.directory_lock`; released by the system even after ``kill -9``) and,
+holding it, removes the temporary files a killed checkpoint or record write left behind.
+A run directory holding another run is refused, unless that attempt holds no result: a record
+``failed`` (or ``running``, killed before its first checkpoint) with no checkpoint, e.g. a
+usage error found before training; the corrected run then replaces it.
 """
 
 from __future__ import annotations
@@ -38,10 +47,12 @@ from typing import Any
 import torch
 
 from hepscaling.errors import UsageError
+from hepscaling.locks import directory_lock
 from hepscaling.models.base import build_model, model_class
 from hepscaling.progress import progress as progress_bar
 from hepscaling.provenance import code_version, environment
 from hepscaling.records import (
+    CHECKPOINT_NAME,
     LOG_NAME,
     RECORD_NAME,
     RunRecord,
@@ -55,9 +66,13 @@ from hepscaling.train.checkpoint import load_checkpoint, save_checkpoint
 from hepscaling.train.config import RunConfig, load_config, run_id
 from hepscaling.train.device import resolve_device
 from hepscaling.train.flops import TRAIN_FLOPS_FACTOR, effective_batch_size, resolve_steps
+from hepscaling.train.identity import data_digest
 from hepscaling.train.schedules import schedule_factor
 
-__all__ = ["run_training"]
+__all__ = ["RUN_LOCK_NAME", "run_training"]
+
+#: the lock file of a run directory (see the module docstring)
+RUN_LOCK_NAME = ".run.lock"
 
 log = logging.getLogger(__name__)
 Callback = Callable[[int, dict[str, float]], None]
@@ -76,8 +91,9 @@ def run_training(config: RunConfig | dict[str, Any] | str | os.PathLike,
     callback : called as ``callback(step, metrics)`` after every evaluation and checkpoint
         (``metrics``: ``train_loss`` and the ``val_*`` values); an exception raised by it stops
         the run like a crash (status ``failed``; the checkpoint allows resuming).
-    threads : CPU threads for torch during this run (restored afterwards); None keeps torch's
-        setting. Use 1 when several runs share a machine: oversubscribed cores are far slower.
+    threads : CPU threads for torch during this run (restored afterwards; recorded in the
+        record); None keeps torch's setting. Use 1 when several runs share a machine:
+        oversubscribed cores are far slower (:func:`hepscaling.train.threads.default_threads`).
 
     Returns
     -------
@@ -86,28 +102,69 @@ def run_training(config: RunConfig | dict[str, Any] | str | os.PathLike,
     Raises
     ------
     UsageError
-        invalid config or data (the record, if the config was valid, says ``failed``), or a
-        ``run_dir`` holding the record or checkpoint of another config (left untouched).
+        invalid config or data (the record, if the config was valid, says ``failed``), a
+        ``run_dir`` holding the record or checkpoint of another run (left untouched), or one
+        in use by another process.
     """
     cfg = load_config(config)
-    rid = run_id(cfg)
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if (run_dir / RECORD_NAME).exists():
-        previous = read_record(run_dir)
-        if previous.run_id != rid:
-            raise UsageError(f"{run_dir} holds run {previous.run_id!r} of another config (this "
-                             f"one is {rid!r}); use a fresh --out directory")
-        if previous.status in ("done", "diverged"):
+    with directory_lock(run_dir, RUN_LOCK_NAME, what="run directory",
+                        fix="wait for the other run to finish (or stop it), or use another "
+                            "--out"):
+        _remove_temporaries(run_dir)
+        previous = _previous(cfg, run_dir)
+        if previous is not None:
             return previous
-    record = RunRecord(run_id=rid, status="running", config=cfg.resolved(),
-                       code_version=code_version(), seed=cfg.seed, n_train=cfg.task.n_train,
-                       started_at=utc_now(), environment=environment())
-    write_record(record, run_dir)
+        return _run(cfg, run_dir, progress, callback, threads)
+
+
+def _remove_temporaries(run_dir: Path) -> None:
+    """Delete what a write killed between its temporary file and the rename left behind."""
+    for name in (CHECKPOINT_NAME, RECORD_NAME):
+        for tmp in run_dir.glob(f".{name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
+def _previous(cfg: RunConfig, run_dir: Path) -> RunRecord | None:
+    """The finished record of this run in ``run_dir``, or None when there is work to do.
+
+    Raises :class:`UsageError` if ``run_dir`` holds another run with a result; an attempt
+    without one (see the module docstring) is removed.
+    """
+    if not (run_dir / RECORD_NAME).exists():
+        return None
+    previous, rid = read_record(run_dir), run_id(cfg)
+    if previous.run_id == rid:
+        return previous if previous.status in ("done", "diverged") else None
+    checkpoint = run_dir / CHECKPOINT_NAME
+    if previous.status in ("failed", "running") and not checkpoint.exists():
+        log.info("replacing attempt %s (%s, no checkpoint) by run %s", previous.run_id,
+                 previous.status, rid)
+        (run_dir / RECORD_NAME).unlink()
+        return None
+    if previous.config == cfg.resolved():
+        dataset = getattr(cfg.task, "dataset", "")
+        raise UsageError(f"{run_dir} holds run {previous.run_id!r} of this config trained on "
+                         f"other data: {dataset} has changed since (data "
+                         f"{previous.data_digest or 'unknown'} -> {data_digest(dataset)}); use "
+                         "a fresh --out directory")
+    raise UsageError(f"{run_dir} holds run {previous.run_id!r} of another config (this one is "
+                     f"{rid!r}); use a fresh --out directory")
+
+
+def _run(cfg: RunConfig, run_dir: Path, progress: bool | None, callback: Callback | None,
+         threads: int | None) -> RunRecord:
+    """Write the ``running`` record and train under the ``threads`` setting."""
     previous_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
+    record = RunRecord(run_id=run_id(cfg), status="running", config=cfg.resolved(),
+                       code_version=code_version(), seed=cfg.seed,
+                       data_digest=data_digest(getattr(cfg.task, "dataset", "")) or "",
+                       n_train=cfg.task.n_train, threads=torch.get_num_threads(),
+                       started_at=utc_now(), environment=environment())
     try:
+        write_record(record, run_dir)
         with logging_to(run_dir / LOG_NAME):
             try:
                 return _train(cfg, record, run_dir, progress, callback)

@@ -1,0 +1,55 @@
+"""Run identity: the dataset counts by its provenance (or content), never by its path."""
+
+import shutil
+
+import numpy as np
+
+from helpers.amplitude_files import toy_config, write_toy_amplitudes
+from hepscaling.records import config_hash
+from hepscaling.train.config import load_config, run_id
+from hepscaling.train.identity import data_digest, identity_config, identity_hash
+
+
+def test_a_copy_has_the_identity_of_its_original(tmp_path):
+    a = write_toy_amplitudes(tmp_path / "a.h5", n=100)
+    b = shutil.copy(a, tmp_path / "b.h5")
+    assert data_digest(str(a)) == data_digest(str(b)) is not None
+    assert run_id(toy_config(a)) == run_id(toy_config(b))
+
+
+def test_other_settings_are_other_data(tmp_path):
+    a = write_toy_amplitudes(tmp_path / "a.h5", n=100, seed=0)
+    digest = data_digest(str(a))
+    write_toy_amplitudes(a, n=100, seed=1)
+    assert data_digest(str(a)) != digest
+    write_toy_amplitudes(a, n=100, seed=0)  # made again with the same settings
+    assert data_digest(str(a)) == digest
+
+
+def test_volatile_provenance_keys_do_not_count(tmp_path):
+    import h5py
+
+    a = write_toy_amplitudes(tmp_path / "a.h5", n=100)
+    digest = data_digest(str(a))
+    with h5py.File(a, "a") as f:
+        f.attrs["provenance"] = f.attrs["provenance"][:-1] + ', "created": "today", ' \
+            '"code_version": "9.9", "environment": {"numpy": "3"}}'
+    assert data_digest(str(a)) == digest
+
+
+def test_files_without_provenance_count_by_content(tmp_path):
+    rows = write_toy_amplitudes(tmp_path / "rows.npy", n=100, layout="npy")
+    digest = data_digest(str(rows))
+    assert data_digest(str(shutil.copy(rows, tmp_path / "copy.npy"))) == digest
+    np.save(rows, np.zeros((100, 21)))
+    assert data_digest(str(rows)) != digest
+
+
+def test_a_glob_combines_its_files_and_a_missing_path_keeps_the_path(tmp_path):
+    for i in range(2):
+        write_toy_amplitudes(tmp_path / f"part{i}.npy", n=50, seed=i, layout="npy")
+    assert data_digest(str(tmp_path / "part*.npy")) not in (None, data_digest(
+        str(tmp_path / "part0.npy")))
+    assert data_digest(str(tmp_path / "none*.h5")) is None
+    config = load_config(toy_config(tmp_path / "missing.h5")).resolved()
+    assert identity_config(config) == config and identity_hash(config) == config_hash(config)

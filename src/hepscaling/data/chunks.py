@@ -324,8 +324,8 @@ def generate_in_chunks(path, tasks: Sequence[Task],
     path : the HDF5 file to make.
     tasks : the chunks in file order; ``tasks[i].n`` is the row count of chunk ``i``.
     run_chunk : ``run_chunk(task)`` -> name -> array ``(task.n, ...)`` holding at least
-        ``layout.fields`` (and the counters ``layout.tallies``); must be picklable (a module-level function or such an object) to
-        run on a process pool or Dask.
+        ``layout.fields`` (and the counters ``layout.tallies``); must be picklable (a
+        module-level function or such an object) to run on a process pool or Dask.
     layout : how the dataset is stored.
     provenance : the settings of this run (checked against a started or finished ``path``).
     executor : run the chunks there (e.g. Dask's ``Client.get_executor()``).

@@ -60,6 +60,7 @@ FORMAT_VERSION = 1
 _VOLATILE = (*VOLATILE, "generator", "counts")  # counts: a result, not a setting
 _MASS_TOLERANCE = 1e-4  # GeV, on the muon mass (Pythia's muons are on shell to ~1e-6 GeV)
 _SHELL_RTOL = 1e-9  # jets: p^2 >= -_SHELL_RTOL E^2 (rounding)
+DEFAULT_SPEC = DrellYanSpec()  # MPI off, no QED radiation off the muons
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ LAYOUT = Layout("Z -> mu mu event", ("momenta", "n_jets"), _attrs, GZIP, volatil
                 compress_parts=True, tallies=("counts",))
 
 
-def generate_events(path, n: int, seed: int = 0, *, spec: DrellYanSpec = DrellYanSpec(),
+def generate_events(path, n: int, seed: int = 0, *, spec: DrellYanSpec = DEFAULT_SPEC,
                     chunk_size: int = 5000, workers: int = 1, executor: Executor | None = None,
                     progress: bool | None = None) -> Path:
     """Generate ``n`` kept Z -> mu mu + {1, 2, 3} jets events into the HDF5 file ``path``.

@@ -26,11 +26,10 @@ import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from _common import markdown_table, run_meta, write_results  # noqa: E402
-
 import hepscaling.data.chunks as chunks  # noqa: E402
 import hepscaling.physics.events.generate as generate  # noqa: E402
 import hepscaling.physics.events.selection as selection  # noqa: E402
+from _common import markdown_table, run_meta, write_results  # noqa: E402
 from hepscaling.data.events import generate_events, read_provenance  # noqa: E402
 from hepscaling.physics.events import DrellYanSpec  # noqa: E402
 

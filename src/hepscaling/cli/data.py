@@ -1,4 +1,5 @@
-"""``hepscaling data``: generate datasets on disk (amplitude datasets: momenta and |M|^2)."""
+"""``hepscaling data``: generate datasets on disk (amplitudes: momenta and |M|^2; zmumu:
+Z -> mu mu + jets events)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""``hepscaling data zmumu``: the file, the summary of counts, bad input."""
+"""``hepscaling data zmumu`` and ``data unweighted``: the files, the summaries, bad input."""
 
 import json
 
 from helpers.cli import run_main
 from hepscaling.data.events import read_events
+from hepscaling.data.unweighted import read_unweighted
 
 GENERATE = ["data", "zmumu", "-n", "60", "--seed", "2", "--chunk-size", "30", "--no-progress"]
 
@@ -25,3 +26,13 @@ def test_zero_events_exits_2(tmp_path, monkeypatch, capsys):
     code, out, err = run_main(monkeypatch, capsys, "data", "zmumu", "-n", "0", "--out",
                               str(tmp_path / "z.h5"))
     assert code == 2 and out == "" and "-n" in err
+
+
+def test_unweighted_writes_the_file(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "u.h5"
+    code, out, err = run_main(monkeypatch, capsys, "data", "unweighted", "-n", "50", "--seed",
+                              "1", "--no-progress", "--out", str(path), "--json")
+    assert code == 0 and err == ""
+    summary = json.loads(out)
+    assert summary["process"] == "u u~ > mu+ mu- g" and summary["integral"] > 0
+    assert read_unweighted(path)["me2"].shape == (50,)

@@ -103,11 +103,11 @@ class Parts:
         with np.load(self.part(i)) as saved:
             return {name: saved[name] for name in saved.files}
 
-    def totals(self, names: Sequence[str]) -> dict[str, int | list]:
-        """Name -> the sum over all chunks of each per-chunk counter ``names`` (integer
-        arrays of one shape in every part file), as an int or a (nested) list of ints."""
-        sums = {name: sum(self.load(i)[name].astype(np.int64) for i in range(self.n_chunks))
-                for name in names}
+    def totals(self, names: Sequence[str]) -> dict[str, int | float | list]:
+        """Name -> the sum over all chunks, in chunk order, of each per-chunk counter
+        ``names`` (numeric arrays of one shape in every part file), as a number or a (nested)
+        list."""
+        sums = {name: sum(self.load(i)[name] for i in range(self.n_chunks)) for name in names}
         return {name: np.asarray(value).tolist() for name, value in sums.items()}
 
     def assemble(self, n_rows: int, attrs: Mapping[str, object],
@@ -294,7 +294,7 @@ class Layout:
     compression : dataset compression settings (:data:`GZIP`, :data:`LZF`).
     volatile : provenance keys allowed to differ on a resume (see :func:`open_parts`).
     compress_parts : zip-compress the part files (see :class:`Parts`).
-    tallies : names of per-chunk counters (integer arrays of one fixed shape, e.g. events
+    tallies : names of per-chunk counters (numeric arrays of one fixed shape, e.g. events
         tried and rejected) that ``run_chunk`` returns besides ``fields``; they are kept in the
         part files, summed over the chunks (:meth:`Parts.totals`) and handed to ``attrs`` as
         extra provenance keys, so list them in ``volatile`` too.

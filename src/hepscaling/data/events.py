@@ -30,6 +30,7 @@ from typing import ClassVar, Literal
 
 import h5py
 import numpy as np
+from numpy.typing import ArrayLike
 from pydantic import Field
 
 from hepscaling.data.chunks import GZIP, VOLATILE, Layout, generate_in_chunks
@@ -145,7 +146,8 @@ def generate_events(path, n: int, seed: int = 0, *, spec: DrellYanSpec = DEFAULT
                               description="Z -> mu mu events")
 
 
-def _first(bad: np.ndarray) -> int:
+def _first(bad: ArrayLike) -> int:
+    """Index of the first true entry of ``bad`` (bool (n,))."""
     return int(np.flatnonzero(bad)[0])
 
 

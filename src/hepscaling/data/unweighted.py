@@ -171,7 +171,7 @@ def generate_unweighted(path, n: int, seed: int = 0, *, process: str = DEFAULT_P
     if n < 1 or chunk_size < 1 or seed < 0:
         raise UsageError(f"n and chunk_size must be >= 1 and seed >= 0, got n={n}, "
                          f"chunk_size={chunk_size}, seed={seed}")
-    cuts = cuts or Cuts(pt_min=20.0, delta_r_min=0.4)
+    cuts = cuts or Cuts(pt_min=20.0, eta_max=None, m_min=0.0, delta_r_min=0.4)
     record = _settings(process, sqrt_s, cuts, n, seed, chunk_size)
     chunks = [UnweightedChunk(i, min(chunk_size, n - i * chunk_size))
               for i in range(math.ceil(n / chunk_size))]
@@ -226,7 +226,7 @@ class UnweightedDataset(DatasetSpec):
     kind: Literal["unweighted"] = Field(description="dataset kind")
 
     def _cuts(self) -> Cuts:
-        return Cuts(pt_min=self.pt_min, delta_r_min=self.delta_r_min)
+        return Cuts(pt_min=self.pt_min, eta_max=None, m_min=0.0, delta_r_min=self.delta_r_min)
 
     def generate(self, path: Path, progress: bool | None = None) -> Path:
         """Generate (or resume, or keep when complete) the dataset at ``path``."""

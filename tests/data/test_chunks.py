@@ -309,3 +309,18 @@ def test_generate_in_chunks_refuses_zero_workers(tmp_path):
     with pytest.raises(UsageError, match="workers must be positive, got 0"):
         generate(tmp_path / "d.h5", workers=0)
     assert not (tmp_path / "d.h5.parts").exists()
+
+
+def test_tallies_are_summed_over_chunks_into_the_provenance_not_the_file(tmp_path):
+    layout = Layout("toy", ("x", "label", "odd"), _attrs, LZF, volatile=("tried",),
+                    tallies=("tried",))
+
+    def tried(task):  # a per-chunk counter: (rows made, rows tried)
+        return {**run_toy(task), "tried": np.array([task.n, 2 * task.n + task.index])}
+
+    tasks = [ToyTask(i, n) for i, n in enumerate(SIZES)]
+    path = generate_in_chunks(tmp_path / "d.h5", tasks, tried, layout, RECORD, progress=False)
+    with h5py.File(path) as f:
+        assert list(f) == ["label", "odd", "x"]  # the counter is no dataset
+        assert json.loads(f.attrs["provenance"]) == {**RECORD, "tried": [7, 17]}
+        assert f.attrs["n_complete"] == 7

@@ -4,6 +4,7 @@
 import pytest
 
 from hepscaling.data.amplitudes import AmplitudeDataset
+from hepscaling.data.events import ZmumuDataset
 from hepscaling.data.jets import JetDataset
 from hepscaling.data.registry import (
     DATASET_MODULES,
@@ -12,6 +13,7 @@ from hepscaling.data.registry import (
     dataset_model,
     dataset_models,
 )
+from hepscaling.data.unweighted import UnweightedDataset
 from hepscaling.errors import UsageError
 
 EE = {"process": "e+ e- > mu+ mu-", "n": 200, "sqrt_s": 91.0, "seed": 1}
@@ -25,7 +27,8 @@ def ee_file(tmp_path_factory):
 
 def test_every_module_kind_is_registered_with_its_model():
     assert dataset_kinds()[0] == "amplitudes" and set(dataset_kinds()) == set(DATASET_MODULES)
-    assert dataset_models() == {"amplitudes": AmplitudeDataset, "jets": JetDataset}
+    assert dataset_models() == {"amplitudes": AmplitudeDataset, "jets": JetDataset,
+                                "unweighted": UnweightedDataset, "zmumu": ZmumuDataset}
     with pytest.raises(UsageError, match="unknown dataset kind 'jet'; choose one of "
                                          "amplitudes, jets"):
         dataset_model("jet")

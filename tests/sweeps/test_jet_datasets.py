@@ -30,7 +30,7 @@ def test_jet_and_amplitude_entries_validate_side_by_side():
                                          "'amplitudes'"),
     ({**JETS, "classes": "qcd,gluino"}, "unknown jet class 'gluino'"),
     ({**JETS, "kind": "jet"}, "unknown dataset kind; use kind: amplitudes (default) or kind: "
-                              "jets (got 'jet')"),
+                              "jets or kind: unweighted or kind: zmumu (got 'jet')"),
     ({**JETS, "n": 0}, "datasets.jets.n"),
     ({"kind": "jets", "n": 10}, "datasets.jets.classes: Field required"),
 ])

@@ -100,7 +100,7 @@ def test_dataset_paths_are_relative_to_the_spec_file(tmp_path):
 
 @pytest.mark.parametrize(("entry", "message"), [
     ({"kind": "jet", "path": "x.h5"}, "datasets.d.kind: unknown dataset kind 'jet'; choose one "
-                                      "of amplitudes, jets"),
+                                      "of amplitudes, jets, unweighted, zmumu"),
     ({"kind": "jets", "path": 3}, "datasets.d.path: Input should be a valid string"),
 ])
 def test_bad_file_entries_name_the_key(entry, message):

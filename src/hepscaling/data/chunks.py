@@ -106,8 +106,16 @@ class Parts:
         with np.load(self.part(i)) as saved:
             return {name: saved[name] for name in saved.files}
 
+    def totals(self, names: Sequence[str]) -> dict[str, int | float | list]:
+        """Name -> the sum over all chunks, in chunk order, of each per-chunk counter
+        ``names`` (numeric arrays of one shape in every part file), as a number or a (nested)
+        list."""
+        sums = {name: sum(self.load(i)[name] for i in range(self.n_chunks)) for name in names}
+        return {name: np.asarray(value).tolist() for name, value in sums.items()}
+
     def assemble(self, n_rows: int, attrs: Mapping[str, object],
-                 compression: Mapping[str, object]) -> Path:
+                 compression: Mapping[str, object], fields: Sequence[str] | None = None
+                 ) -> Path:
         """Write all chunks in order into ``path`` (via :func:`write_hdf5`), drop the parts.
 
         Parameters
@@ -115,6 +123,7 @@ class Parts:
         n_rows : total rows over all chunks.
         attrs : root attributes of the file (str, int or float values).
         compression : dataset compression settings (:data:`GZIP`, :data:`LZF`).
+        fields : the arrays of each part file to write (default: all of them).
 
         Returns
         -------
@@ -124,7 +133,8 @@ class Parts:
         if missing:
             raise WorkFailed(f"{self.directory}: chunks {missing[:5]} are missing; re-run the "
                              "generating command to make them")
-        chunks = (self.load(i) for i in range(self.n_chunks))
+        chunks = ({name: arrays[name] for name in fields or arrays}
+                  for arrays in map(self.load, range(self.n_chunks)))
         write_hdf5(self.path, chunks, n_rows, attrs, compression)
         shutil.rmtree(self.directory)
         return self.path
@@ -290,6 +300,10 @@ class Layout:
     compression : dataset compression settings (:data:`GZIP`, :data:`LZF`).
     volatile : provenance keys allowed to differ on a resume (see :func:`open_parts`).
     compress_parts : zip-compress the part files (see :class:`Parts`).
+    tallies : names of per-chunk counters (numeric arrays of one fixed shape, e.g. events
+        tried and rejected) that ``run_chunk`` returns besides ``fields``; they are kept in the
+        part files, summed over the chunks (:meth:`Parts.totals`) and handed to ``attrs`` as
+        extra provenance keys, so list them in ``volatile`` too.
     """
 
     what: str
@@ -298,6 +312,7 @@ class Layout:
     compression: Mapping[str, object]
     volatile: tuple[str, ...] = VOLATILE
     compress_parts: bool = False
+    tallies: tuple[str, ...] = ()
 
 
 def generate_in_chunks(path, tasks: Sequence[Task],
@@ -315,8 +330,8 @@ def generate_in_chunks(path, tasks: Sequence[Task],
     path : the HDF5 file to make.
     tasks : the chunks in file order; ``tasks[i].n`` is the row count of chunk ``i``.
     run_chunk : ``run_chunk(task)`` -> name -> array ``(task.n, ...)`` holding at least
-        ``layout.fields``; must be picklable (a module-level function or such an object) to
-        run on a process pool or Dask.
+        ``layout.fields`` (and the counters ``layout.tallies``); must be picklable (a
+        module-level function or such an object) to run on a process pool or Dask.
     layout : how the dataset is stored.
     provenance : the settings of this run (checked against a started or finished ``path``).
     executor : run the chunks there (e.g. Dask's ``Client.get_executor()``).
@@ -348,13 +363,14 @@ def generate_in_chunks(path, tasks: Sequence[Task],
         try:
             for k, arrays in _as_finished(todo, run_chunk, executor, workers):
                 i = missing[k]
-                parts.save(i, {name: arrays[name] for name in layout.fields})
+                parts.save(i, {name: arrays[name] for name in (*layout.fields, *layout.tallies)})
                 bar.advance(tasks[i].n)
         except BaseException:
             if not any(parts.directory.glob("*.npz")):  # nothing finished, nothing to keep
                 shutil.rmtree(parts.directory, ignore_errors=True)
             raise
-    return parts.assemble(total, layout.attrs(parts.provenance, total), layout.compression)
+    made = {**parts.provenance, **parts.totals(layout.tallies)}
+    return parts.assemble(total, layout.attrs(made, total), layout.compression, layout.fields)
 
 
 def _as_finished(tasks: Sequence[Task], run_chunk: Callable[[Task], Mapping[str, np.ndarray]],

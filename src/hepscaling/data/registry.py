@@ -34,6 +34,8 @@ __all__ = ["DATASET_MODULES", "DEFAULT_KIND", "DatasetFile", "DatasetSpec", "dat
 DATASET_MODULES: dict[str, str] = {
     "amplitudes": "hepscaling.data.amplitudes",
     "jets": "hepscaling.data.jets",
+    "unweighted": "hepscaling.data.unweighted",
+    "zmumu": "hepscaling.data.events",
 }
 #: The kind of an entry without a ``kind:`` key.
 DEFAULT_KIND = "amplitudes"

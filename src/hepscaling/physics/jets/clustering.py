@@ -54,8 +54,12 @@ def _momenta(px, py, pz, e, counts) -> ak.Array:
     return ak.unflatten(flat, counts)
 
 
-def visible_particles(batch: ak.Array) -> tuple[ak.Array, ak.Array]:
+def visible_particles(batch: ak.Array, drop: np.ndarray | None = None
+                      ) -> tuple[ak.Array, ak.Array]:
     """The visible final state of each event: status > 0, neutrinos removed.
+
+    ``drop`` (bool, one entry per particle of the flattened event records of ``batch``)
+    marks further particles to leave out, e.g. the leptons of a Z decay.
 
     Returns ``(particles, pid)``: jagged ``{px, py, pz, E}`` records (GeV) and int32 PDG ids,
     both ``(n_events, var)``.
@@ -63,7 +67,8 @@ def visible_particles(batch: ak.Array) -> tuple[ak.Array, ak.Array]:
     prt = batch.prt
     status = ak.to_numpy(ak.flatten(prt.status))
     pid = ak.to_numpy(ak.flatten(prt.id))
-    keep = np.flatnonzero((status > 0) & ~np.isin(np.abs(pid), _NEUTRINOS))
+    visible = (status > 0) & ~np.isin(np.abs(pid), _NEUTRINOS)
+    keep = np.flatnonzero(visible if drop is None else visible & ~drop)
     ends = np.cumsum(ak.to_numpy(ak.num(prt.id)))
     counts = np.diff(np.searchsorted(keep, ends), prepend=0)  # kept particles per event
     cols = [ak.to_numpy(ak.flatten(getattr(prt.p, c)))[keep] for c in ("px", "py", "pz", "e")]
@@ -72,14 +77,14 @@ def visible_particles(batch: ak.Array) -> tuple[ak.Array, ak.Array]:
 
 @dataclass(frozen=True)
 class Jets:
-    """Anti-kT jets above ``PT_MIN`` per event, sorted by decreasing pT.
+    """Anti-kT jets above a pT threshold per event, sorted by decreasing pT.
 
     Attributes
     ----------
     p4 : float64 (n_events, n_max, 4), GeV
         ``(E, px, py, pz)``, zero-padded beyond ``count``.
     count : int64 (n_events,)
-        Number of jets with pT > ``PT_MIN`` in each event.
+        Number of jets above the threshold in each event.
     source : int64 (n_events, n_max)
         Position of each sorted jet in FastJet's (unsorted) output, -1 for padding.
     constituents : awkward.Array (n_events, var, var) int64
@@ -106,11 +111,12 @@ class Jets:
         return (pt > PT_MIN) & (pt < PT_MAX) & (np.abs(lorentz.eta(self.p4)) < ABS_ETA_MAX)
 
 
-def cluster(particles: ak.Array) -> Jets:
-    """Anti-kT R=0.8 jets with pT > 500 GeV of each event's ``particles`` ({px,py,pz,E})."""
+def cluster(particles: ak.Array, r: float = JET_R, pt_min: float = PT_MIN) -> Jets:
+    """Anti-kT jets of radius ``r`` with pT > ``pt_min`` (GeV) of each event's ``particles``
+    ({px,py,pz,E}); defaults: JetClass's R = 0.8, 500 GeV."""
     sequence = fastjet.ClusterSequence(particles, fastjet.JetDefinition(fastjet.antikt_algorithm,
-                                                                        JET_R))
-    jets = sequence.inclusive_jets(PT_MIN)
+                                                                        r))
+    jets = sequence.inclusive_jets(pt_min)
     count = ak.to_numpy(ak.num(jets)).astype(np.int64)
     p4 = np.stack([ak.to_numpy(ak.flatten(jets[c])) for c in ("E", "px", "py", "pz")], axis=-1)
     event = np.repeat(np.arange(len(count)), count)
@@ -123,7 +129,7 @@ def cluster(particles: ak.Array) -> Jets:
     source = np.full((count.size, n_max), -1, dtype=np.int64)
     source[event[order], rank] = order - start[event[order]]
     return Jets(p4=padded, count=count, source=source,
-                constituents=sequence.constituent_index(PT_MIN))
+                constituents=sequence.constituent_index(pt_min))
 
 
 def select_leading(jets: Jets) -> np.ndarray:

@@ -13,10 +13,11 @@ import sys
 import traceback
 
 import typer
+from typer.exceptions import TyperException
 
 from hepscaling import __version__
 from hepscaling.cli import amplitudes, data, demo, jets, laws, sweep, train
-from hepscaling.errors import HepscalingError
+from hepscaling.errors import HepscalingError, path_error
 from hepscaling.progress import stderr
 
 app = typer.Typer(
@@ -60,24 +61,60 @@ laws.register(app)  # fit, predict, report
 app.command("demo")(demo.demo)
 
 
+#: commands whose interrupted work is resumed by re-running the same command
+RESUMABLE = ("data amplitudes", "jets generate", "train", "sweep run", "demo")
+
+
+def _interrupted_line(argv: list[str]) -> str:
+    """The one line printed on Ctrl-C: whether and how the interrupted command resumes."""
+    words = [a for a in argv if not a.startswith("-")]
+    command = next((c for c in RESUMABLE if words[:len(c.split())] == c.split()), None)
+    if command is None:
+        return "nothing to resume; re-run the command to start it again"
+    return f"finished work is saved; re-run the same 'hepscaling {command}' command to resume"
+
+
+def _usage_line(exc: TyperException) -> str:
+    """One line for a bad option or argument that Typer found (its own output spans lines)."""
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    return f"{exc.format_message()}{where}"
+
+
+def _fail(message: str, code: int, label: str = "error") -> None:
+    if _verbose["on"]:
+        traceback.print_exc()
+    stderr.print(f"[red]{label}:[/red] {message}", highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
 def main() -> None:
-    """Console-script entry point: run the app, turning known errors into one-line messages."""
+    """Console-script entry point: run the app, turning every failure into one stderr line.
+
+    Exit codes: 0 success, 1 the work failed, 2 bad usage (ours or Click's), 130 interrupted.
+    """
+    args = sys.argv[1:]
     try:
-        app()
+        code = app(args=args, prog_name="hepscaling", standalone_mode=False)
+    except TyperException as exc:  # Typer's usage errors (its own copy of Click's)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as Typer does
+            typer.echo(exc.ctx.get_help())
+            sys.exit(exc.exit_code)
+        _fail(_usage_line(exc), exc.exit_code)
+    except typer.Abort:
+        _fail("aborted", 1)
     except HepscalingError as exc:
-        if _verbose["on"]:
-            traceback.print_exc()
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        stderr.print("interrupted; finished work is saved, re-run the same command to resume")
-        sys.exit(130)
+        _fail(_interrupted_line(args), 130, "interrupted")
+    except OSError as exc:  # a path the user chose cannot be created, read or written
+        usage = path_error(exc)
+        if usage is None:
+            _fail(f"{type(exc).__name__}: {exc} (re-run with --verbose for the traceback)", 1)
+        _fail(str(usage), usage.exit_code)
     except Exception as exc:  # an unexpected failure: one line, traceback with --verbose
-        if _verbose["on"]:
-            traceback.print_exc()
-        stderr.print(
-            f"[red]internal error:[/red] {type(exc).__name__}: {exc} "
-            "(re-run with --verbose for the traceback and report it)",
-            highlight=False, soft_wrap=True,
-        )
-        sys.exit(1)
+        _fail(f"{type(exc).__name__}: {exc} (re-run with --verbose for the traceback and "
+              "report it)", 1, "internal error")
+    if code == 130:  # Click turns Ctrl-C inside a command into exit code 130
+        _fail(_interrupted_line(args), 130, "interrupted")
+    sys.exit(code if isinstance(code, int) else 0)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from hepscaling.errors import UsageError, WorkFailed
+from hepscaling.errors import UsageError, WorkFailed, writable_output
 from hepscaling.progress import stderr
 
 app = typer.Typer(
@@ -71,6 +71,7 @@ def run(
         raise UsageError(f"--scheduler {scheduler} needs the Dask executor; drop "
                          "'--executor local' or the --scheduler option")
     sweep_spec = load_spec(spec)  # validated before any cluster starts
+    writable_output(out, "--out", directory=True)
     if executor is ExecutorName.dask or scheduler:
         with dask_client(scheduler=scheduler, cluster=sweep_spec.cluster,
                          workers=workers) as client:
@@ -129,6 +130,7 @@ def table(
     """
     from hepscaling.sweeps import sweep_table, write_table
 
+    writable_output(out, "--out")
     frame = sweep_table(directory)
     path = write_table(frame, out)
     stderr.print(f"wrote {len(frame)} runs to {path}", highlight=False)

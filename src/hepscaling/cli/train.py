@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from hepscaling.configs import preset_names, preset_path
-from hepscaling.errors import WorkFailed
+from hepscaling.errors import WorkFailed, writable_output
 
 #: test metrics shown in the one-line summary, when the task has them
 HEADLINE_METRICS = ("test_mse", "test_accuracy", "test_auc_macro")
@@ -54,7 +54,9 @@ def train(
     from hepscaling.train.config import load_config
     from hepscaling.train.loop import run_training
 
-    record = run_training(load_config(source, overrides), out, progress=progress, threads=threads)
+    run_config = load_config(source, overrides)
+    writable_output(out, "--out", directory=True)
+    record = run_training(run_config, out, progress=progress, threads=threads)
     if as_json:
         typer.echo(record.model_dump_json(indent=1))
     else:

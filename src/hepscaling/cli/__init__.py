@@ -1,13 +1,18 @@
 """The ``hepscaling`` command: a thin root that collects the topic commands.
 
 Each topic lives in its own module (``cli/<topic>.py``, importing heavy libraries only inside
-its commands, so ``--help`` stays fast) and is registered below. Expected user
-errors (:class:`hepscaling.errors.HepscalingError`) become one line on stderr and exit code 2
-(bad input) or 1 (work failed); ``--verbose`` adds the traceback.
+its commands, so ``--help`` stays fast) and is registered below. Every failure becomes one line
+on stderr: expected user errors (:class:`hepscaling.errors.HepscalingError`), Typer's usage
+errors and unusable paths exit 2 (bad input) or 1 (work failed), Ctrl-C exits 130 saying how to
+resume; ``--verbose`` adds the traceback.
+
+A command's docstring ends with an ``Example: hepscaling ...`` paragraph; registration moves
+it into the epilog (:func:`examples_last`), so every ``--help`` ends with a runnable example.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import traceback
@@ -23,6 +28,8 @@ from hepscaling.progress import stderr
 app = typer.Typer(
     name="hepscaling",
     help="Measure, fit and use neural scaling laws for particle-physics ML.",
+    epilog="New here? The demo makes data, runs a sweep, fits the laws and writes a report in "
+           "a few minutes.\n\nExample: hepscaling demo --out demo-output",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -45,10 +52,7 @@ def root(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
-    """Measure, fit and use neural scaling laws for particle-physics ML.
-
-    Example: hepscaling --help
-    """
+    """Measure, fit and use neural scaling laws for particle-physics ML."""
     _verbose["on"] = _verbose["on"] or verbose
 
 
@@ -59,6 +63,21 @@ app.command("train")(train.train)
 app.add_typer(sweep.app, name="sweep")
 laws.register(app)  # fit, predict, report
 app.command("demo")(demo.demo)
+
+
+def examples_last(typer_app: typer.Typer) -> None:
+    """Move the ``Example:`` paragraph closing each command's docstring into its epilog (the
+    end of its ``--help``), through every sub-app of ``typer_app``."""
+    for info in typer_app.registered_commands:
+        doc = inspect.cleandoc(info.help or info.callback.__doc__ or "")
+        body, sep, example = doc.rpartition("\nExample: ")
+        if sep and info.epilog is None:
+            info.help, info.epilog = body.rstrip(), f"Example: {example.strip()}"
+    for group in typer_app.registered_groups:
+        examples_last(group.typer_instance)
+
+
+examples_last(app)
 
 
 #: commands whose interrupted work is resumed by re-running the same command

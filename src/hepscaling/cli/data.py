@@ -76,7 +76,7 @@ def amplitudes(
     standalone convention. The file holds /momenta (n, k, 4) GeV, /me2 (n,)
     and a provenance record. Interrupted runs resume: re-run the same command.
 
-    Example: hepscaling data amplitudes -p "u u~ > t t~ h" -n 10000 --sqrt-s 1000 -o tth.h5
+    Example: hepscaling data amplitudes -p "u u~ > t t~ h" -n 25000 --sqrt-s 1000 -o tth.h5
     """
     from hepscaling.data.amplitudes import generate_amplitudes
     from hepscaling.errors import writable_output

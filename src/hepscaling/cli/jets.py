@@ -10,6 +10,7 @@ import typer
 
 app = typer.Typer(
     help="Boosted-jet datasets in the JetClass format (Pythia 8 + FastJet).",
+    epilog="Example: hepscaling jets generate --classes qcd,w,top -n 200 --out jets.h5",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -13,8 +13,8 @@ from hepscaling.errors import UsageError, WorkFailed, writable_output
 from hepscaling.progress import stderr
 
 app = typer.Typer(
-    help="Run many training runs from one YAML sweep spec (resumable; local or Dask).\n\n"
-         "Example: hepscaling sweep run examples/sweeps/quick.yaml --out sq --workers 2",
+    help="Run many training runs from one YAML sweep spec (resumable; local or Dask).",
+    epilog="Example: hepscaling sweep run examples/sweeps/quick.yaml --out sq --workers 2",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -16,6 +16,7 @@ import inspect
 import os
 import sys
 import traceback
+from typing import NoReturn
 
 import typer
 from typer.exceptions import TyperException
@@ -74,7 +75,8 @@ def examples_last(typer_app: typer.Typer) -> None:
         if sep and info.epilog is None:
             info.help, info.epilog = body.rstrip(), f"Example: {example.strip()}"
     for group in typer_app.registered_groups:
-        examples_last(group.typer_instance)
+        if group.typer_instance is not None:
+            examples_last(group.typer_instance)
 
 
 examples_last(app)
@@ -100,7 +102,8 @@ def _usage_line(exc: TyperException) -> str:
     return f"{exc.format_message()}{where}"
 
 
-def _fail(message: str, code: int, label: str = "error") -> None:
+def _fail(message: str, code: int, label: str = "error") -> NoReturn:
+    """Print ``label: message`` as one stderr line (the traceback with --verbose) and exit."""
     if _verbose["on"]:
         traceback.print_exc()
     stderr.print(f"[red]{label}:[/red] {message}", highlight=False, soft_wrap=True)
@@ -116,8 +119,9 @@ def main() -> None:
     try:
         code = app(args=args, prog_name="hepscaling", standalone_mode=False)
     except TyperException as exc:  # Typer's usage errors (its own copy of Click's)
-        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as Typer does
-            typer.echo(exc.ctx.get_help())
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:  # a bare group
+            typer.echo(ctx.get_help())  # its help, as Typer prints it
             sys.exit(exc.exit_code)
         _fail(_usage_line(exc), exc.exit_code)
     except typer.Abort:
@@ -128,9 +132,9 @@ def main() -> None:
         _fail(_interrupted_line(args), 130, "interrupted")
     except OSError as exc:  # a path the user chose cannot be created, read or written
         usage = path_error(exc)
-        if usage is None:
-            _fail(f"{type(exc).__name__}: {exc} (re-run with --verbose for the traceback)", 1)
-        _fail(str(usage), usage.exit_code)
+        if usage is not None:
+            _fail(str(usage), usage.exit_code)
+        _fail(f"{type(exc).__name__}: {exc} (re-run with --verbose for the traceback)", 1)
     except Exception as exc:  # an unexpected failure: one line, traceback with --verbose
         _fail(f"{type(exc).__name__}: {exc} (re-run with --verbose for the traceback and "
               "report it)", 1, "internal error")

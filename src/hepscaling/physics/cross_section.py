@@ -106,7 +106,7 @@ def uncut_divergence(proc: Process, cuts: Cuts | None) -> str | None:
     final-state particles, a gluon next to another massless coloured particle, or a photon next
     to another massless charged particle, needs a pair cut (Delta R or invariant mass).
     """
-    cuts = cuts or Cuts()
+    cuts = cuts or Cuts.model_validate({})
     initial, final = proc.particles[:proc.n_initial], proc.particles[proc.n_initial:]
     massless = [p for p in final if p.mass == 0.0]
     exposed = [p for p in massless if p.colour != 1 or p.name == "a"]

@@ -101,3 +101,15 @@ def test_logging_to_writes_each_line_once_and_only_this_threads(tmp_path):
     assert len(lines) == 1 and lines[0].endswith("INFO hepscaling.test: outer and inner")
     assert not logging.getLogger().handlers or all(
         getattr(h, "baseFilename", None) != str(path) for h in logging.getLogger().handlers)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_atomic_write_gives_the_umask_permissions(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        path = atomic_write_text(tmp_path / "index.html", "<html></html>")
+        plain = tmp_path / "plain.png"
+        plain.write_text("written the ordinary way")
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == mode == plain.stat().st_mode & 0o777

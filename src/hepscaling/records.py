@@ -39,6 +39,7 @@ __all__ = [
     "RunRecord",
     "atomic_write_text",
     "config_hash",
+    "default_file_mode",
     "load_records",
     "logging_to",
     "read_record",
@@ -106,12 +107,24 @@ def config_hash(config: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def default_file_mode() -> int:
+    """Mode of a new file under the process umask (``0o644`` under the usual ``022``)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename."""
+    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename.
+
+    The file gets the permissions of any new file (``0o666`` less the umask), not the
+    owner-only ``0o600`` of the temporary file it starts as.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, default_file_mode())
         with os.fdopen(fd, "w") as f:
             f.write(text)
             f.flush()

@@ -1,11 +1,14 @@
 """The root command: version, help, and the one-line error contract of ``main``."""
 
+import importlib
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 import typer
 
+from helpers.cli import run_main
 from hepscaling import __version__, cli
 from hepscaling.errors import UsageError, WorkFailed
 
@@ -70,3 +73,31 @@ def test_verbose_shows_traceback(monkeypatch, capsys):
         cli.main()
     assert stop.value.code == 2
     assert "Traceback" in capsys.readouterr().err
+
+
+def _interrupt(*_args, **_kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(("target", "args", "resumes"), [
+    ("hepscaling.data.amplitudes.generate_amplitudes",
+     ["data", "amplitudes", "-p", "e+ e- > mu+ mu-", "-n", "10", "--sqrt-s", "91"], True),
+    ("hepscaling.data.jets.generate_jets", ["jets", "generate"], True),
+    ("hepscaling.train.loop.run_training",
+     ["train", "amplitudes_mlp", "--set", "task.dataset=x.h5"], True),
+    ("hepscaling.sweeps.run_sweep", ["sweep", "run", "spec.yaml"], True),
+    ("hepscaling.report.build_report", ["report", "sweep"], False),
+])
+def test_ctrl_c_is_one_line_saying_how_to_resume(monkeypatch, capsys, tmp_path, target, args,
+                                                 resumes):
+    module, name = target.rsplit(".", 1)
+    monkeypatch.setattr(importlib.import_module(module), name, _interrupt)
+    if args[:2] == ["sweep", "run"]:
+        monkeypatch.setattr("hepscaling.sweeps.load_spec", lambda path: SimpleNamespace())
+    code, out, err = run_main(monkeypatch, capsys, *args, "--out", str(tmp_path / "out"))
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert (code, out, len(lines)) == (130, "", 1), err
+    command = " ".join(args[:1] if args[0] in ("train", "report") else args[:2])
+    expected = (f"re-run the same 'hepscaling {command}' command to resume" if resumes
+                else "nothing to resume")
+    assert lines[0].startswith("interrupted:") and expected in lines[0], lines[0]

@@ -20,7 +20,8 @@ def run_cli(monkeypatch, capsys):
 
 
 SMALL = ["--set", "task.n_train=300", "--set", "task.n_val=100", "--set", "task.n_test=100",
-         "--set", "train.steps=20", "--set", "train.eval_every=10", "--set", "model.width=16",
+         "--set", "train.steps=20", "--set", "train.warmup_steps=2", "--set", "train.eval_every=10",
+         "--set", "model.width=16",
          "--device", "cpu", "--no-progress", "--threads", "1"]
 
 

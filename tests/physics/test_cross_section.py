@@ -15,8 +15,10 @@ import pytest
 
 from helpers.invariance import assert_same_seed_same_numbers
 from helpers.sm_inputs import ALPHA, ALPHA_S, E2, GEV2_TO_PB, GZ2, MT, MZ, SW2, WZ
-from hepscaling.physics.cross_section import cross_section
+from hepscaling.errors import UsageError
+from hepscaling.physics.cross_section import cross_section, uncut_divergence
 from hepscaling.physics.phase_space import Cuts
+from hepscaling.physics.process import parse_process
 
 
 def sigma_ee_mumu(sqrt_s: float) -> float:
@@ -93,3 +95,27 @@ def test_pure_qed_limit_of_the_total():
 def test_same_seed_same_cross_section():
     assert_same_seed_same_numbers(lambda seed: np.array(
         [cross_section("u u~ > z g", 500.0, 500, seed=seed, cuts=Cuts(pt_min=20.0)).value_pb]))
+
+
+@pytest.mark.parametrize(("process", "cuts", "needs"), [
+    ("e+ e- > mu+ mu-", None, None),
+    ("e+ e- > u u~", None, None),  # a massless quark pair from leptons is finite
+    ("g g > t t~", None, None),
+    ("u u~ > g g", None, "--pt-min"),
+    ("e+ e- > a a", None, "--pt-min"),
+    ("u u~ > g g", Cuts(eta_max=2.5), None),  # 2 -> 2: a rapidity cut bounds pT
+    ("u u~ > g g g", Cuts(eta_max=2.5), "--pt-min"),
+    ("g g > g g g", Cuts(pt_min=20.0), "--delta-r-min"),
+    ("g g > g g g", Cuts(pt_min=20.0, delta_r_min=0.4), None),
+    ("e+ e- > mu+ mu- a", Cuts(pt_min=5.0), "--delta-r-min"),
+    ("u u~ > z g", Cuts(pt_min=20.0), None),
+])
+def test_uncut_divergence(process, cuts, needs):
+    reason = uncut_divergence(parse_process(process), cuts)
+    assert (reason is None) == (needs is None)
+    assert needs is None or needs in reason
+
+
+def test_divergent_cross_section_is_refused():
+    with pytest.raises(UsageError, match="diverges without cuts"):
+        cross_section("u u~ > g g", 500.0, 100, seed=0)

@@ -2,6 +2,7 @@
 are checked in fits.json, the HTML only for its sections and figures."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -90,3 +91,14 @@ def test_phase_space_dimension_is_skipped_for_jet_tagging(tmp_path):
     html = build_report(sweep, tmp_path / "report", metric="val_loss", bootstrap=0,
                         holdout=0).index.read_text()
     assert "skipped: applies to amplitude regression, not to jet_tagging" in html
+
+
+def test_report_files_are_readable_like_the_figures(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        report = build_report(write_sweep(tmp_path / "sweep"), tmp_path / "report", bootstrap=0)
+    finally:
+        os.umask(previous)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (report.index, report.json,
+                                                         *report.figures)}
+    assert set(modes.values()) == {0o644}, modes

@@ -85,3 +85,38 @@ def test_preset_loads_and_overrides_apply():
         apply_overrides({}, ["train.lr"])
     with pytest.raises(UsageError, match="not a section"):
         apply_overrides({"seed": 0}, ["seed.x=1"])
+
+
+def test_default_warmup_is_a_tenth_of_a_short_run():
+    assert load_config(BASE).train.warmup_steps == 1
+    assert load_config(_with("train", steps=5000)).train.warmup_steps == 100
+    assert load_config(_with("train", steps=None, epochs=2)).train.warmup_steps == 100
+
+
+def test_warmup_as_long_as_the_run_is_refused():
+    with pytest.raises(UsageError, match=r"train.warmup_steps \(100\) must be below "
+                                         r"train.steps \(50\).*train.warmup_steps=5"):
+        load_config(_with("train", steps=50, warmup_steps=100))
+
+
+@pytest.mark.parametrize(("config", "suggestion"), [
+    ({key: value for key, value in {**BASE, "trian": BASE["train"]}.items() if key != "train"},
+     "'train'"),
+    (_with("train", stpes=3), "'train.steps'"),
+    (_with("model", widht=3), "'width'"),
+])
+def test_unknown_key_offers_the_closest_valid_key(config, suggestion):
+    with pytest.raises(UsageError, match=f"unknown key; did you mean {suggestion}"):
+        load_config(config)
+
+
+@pytest.mark.parametrize(("overrides", "named"), [
+    (["train.stpes=3"], "--set train.stpes=3: train.stpes"),
+    (["trian.steps=3"], "--set trian.steps=3: trian"),
+    (["train.lr=1e-3", "train.steps=50", "train.warmup_steps=100"],
+     "--set train.warmup_steps=100"),
+])
+def test_a_bad_override_is_named_instead_of_the_file(overrides, named):
+    with pytest.raises(UsageError) as err:
+        load_config(preset_path("amplitudes_mlp"), overrides)
+    assert str(err.value).startswith(named), err.value

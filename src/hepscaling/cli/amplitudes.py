@@ -50,10 +50,12 @@ def evaluate(
     import numpy as np
 
     from hepscaling.data.amplitudes import read_points
+    from hepscaling.errors import writable_output
     from hepscaling.physics.matrix_element import matrix_element
     from hepscaling.physics.process import parse_process
 
     proc = parse_process(process)
+    writable_output(out, "--out")
     points, stored = read_points(momenta, proc)
     me2 = matrix_element(proc)
     values = np.concatenate([me2(points[i:i + _CHUNK]) for i in range(0, len(points), _CHUNK)]

@@ -77,13 +77,15 @@ def amplitudes(
     standalone convention. The file holds /momenta (n, k, 4) GeV, /me2 (n,)
     and a provenance record. Interrupted runs resume: re-run the same command.
 
-    Example: hepscaling data amplitudes -p "u u~ > t t~ h" -n 10000 --sqrt-s 1000 -o tth.h5
+    Example: hepscaling data amplitudes -p "u u~ > t t~ h" -n 25000 --sqrt-s 1000 -o tth.h5
     """
     from hepscaling.data.amplitudes import generate_amplitudes
+    from hepscaling.errors import writable_output
     from hepscaling.physics.process import parse_process
 
     proc = parse_process(process)
     cuts = make_cuts(pt_min, eta_max, m_min, delta_r_min)
+    writable_output(out, "--out")
     start = time.perf_counter()
     path = generate_amplitudes(out, proc, n, sqrt_s, seed, cuts, chunk_size=chunk_size,
                                boost_rapidity=boost_rapidity, progress=show_progress)

@@ -10,6 +10,7 @@ import typer
 
 app = typer.Typer(
     help="Boosted-jet datasets in the JetClass format (Pythia 8 + FastJet).",
+    epilog="Example: hepscaling jets generate --classes qcd,w,top -n 200 --out jets.h5",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -36,15 +37,16 @@ def generate(
     classes: Annotated[str, typer.Option(
         "--classes", "-c", help="Comma-separated jet classes: qcd, qcd_zvv, w, z, top, hbb.")
     ] = "qcd,w,top",
-    n: Annotated[int, typer.Option("-n", "--n-per-class", help="Jets per class.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Run seed; chunk seeds derive from it.")
-                    ] = 0,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", help="Jets per chunk (the unit "
-                                            "of work and of resuming).")] = 1000,
-    workers: Annotated[int, typer.Option("--workers", "-w", help="Local worker processes.")
-                       ] = 1,
-    max_particles: Annotated[int, typer.Option("--max-particles", help="Padding length of "
-                                               "the per-particle arrays.")] = 128,
+    n: Annotated[int, typer.Option("-n", "--n-per-class", min=1, help="Jets per class.")
+                 ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Run seed; chunk seeds derive "
+                                      "from it.")] = 0,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Jets per chunk (the "
+                                            "unit of work and of resuming).")] = 1000,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1,
+                                         help="Local worker processes.")] = 1,
+    max_particles: Annotated[int, typer.Option("--max-particles", min=1, help="Padding length "
+                                               "of the per-particle arrays.")] = 128,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     show_progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", show_default="on a terminal",
@@ -61,9 +63,11 @@ def generate(
     Example: hepscaling jets generate --classes qcd,w,top -n 200 --out jets.h5
     """
     from hepscaling.data.jets import generate_jets
+    from hepscaling.errors import writable_output
     from hepscaling.physics.jets.processes import parse_classes
 
     specs = parse_classes(classes)
+    writable_output(out, "--out")
     generate_jets(out, specs, n, seed, chunk_size=chunk_size, workers=workers,
                   max_particles=max_particles, progress=show_progress)
     summary = _summary(out)

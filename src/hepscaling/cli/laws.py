@@ -69,8 +69,15 @@ def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: 
         counts = sweep.not_done["status"].value_counts().to_dict()
         stderr.print(f"not fitted: {len(sweep.not_done)} runs "
                      f"({', '.join(f'{k} {v}' for k, v in counts.items())})", highlight=False)
-    return fit_sweep(sweep, law=law.value, axis=axis.value, floor=floor, group_by=group_by,
-                     bootstrap=bootstrap, seed=seed, level=level, holdout=holdout)
+    groups = fit_sweep(sweep, law=law.value, axis=axis.value, floor=floor, group_by=group_by,
+                       bootstrap=bootstrap, seed=seed, level=level, holdout=holdout)
+    fitted = [g for g in groups if g.fit is not None]
+    if groups and not fitted:  # nothing to show: one line on what is missing
+        raise UsageError(f"no group could be fitted ({groups[0].label}: {groups[0].error})")
+    if holdout and all(g.check_error for g in fitted):
+        raise UsageError(f"--holdout {holdout}: {fitted[0].check_error} (lower --holdout, or "
+                         "--holdout 0 for no extrapolation check)")
+    return groups
 
 
 def _json(obj: Any) -> str:
@@ -186,6 +193,10 @@ def predict(directory: Directory,
     if epochs is not None and not (math.isfinite(epochs) and epochs > 0):
         raise UsageError(f"--epochs must be a finite number > 0, got {epochs:g}; pass the "
                          "planned passes over the unique data, e.g. --epochs 4")
+    for name, value in (("--at", at), ("--target", target)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{name} must be a finite number > 0, got {value:g} (a scale, or "
+                             "a metric value such as a loss or an AUC)")
     if law is LawName.repetition and epochs is None:
         epochs = 1.0
     groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level, 0)

@@ -9,12 +9,12 @@ from typing import Annotated
 
 import typer
 
-from hepscaling.errors import UsageError, WorkFailed
+from hepscaling.errors import UsageError, WorkFailed, writable_output
 from hepscaling.progress import stderr
 
 app = typer.Typer(
-    help="Run many training runs from one YAML sweep spec (resumable; local or Dask).\n\n"
-         "Example: hepscaling sweep run examples/sweeps/quick.yaml --out sq --workers 2",
+    help="Run many training runs from one YAML sweep spec (resumable; local or Dask).",
+    epilog="Example: hepscaling sweep run examples/sweeps/quick.yaml --out sq --workers 2",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -76,6 +76,7 @@ def run(
         raise UsageError(f"--scheduler {scheduler} needs the Dask executor; drop "
                          "'--executor local' or the --scheduler option")
     sweep_spec = load_spec(spec)  # validated before any cluster starts
+    writable_output(out, "--out", directory=True)
     if executor is ExecutorName.dask or scheduler:
         with dask_client(scheduler=scheduler, cluster=sweep_spec.cluster,
                          workers=workers) as client:
@@ -134,6 +135,7 @@ def table(
     """
     from hepscaling.sweeps import sweep_table, write_table
 
+    writable_output(out, "--out")
     frame = sweep_table(directory)
     path = write_table(frame, out)
     stderr.print(f"wrote {len(frame)} runs to {path}", highlight=False)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from hepscaling.configs import preset_names, preset_path
-from hepscaling.errors import WorkFailed
+from hepscaling.errors import WorkFailed, writable_output
 
 #: test metrics shown in the one-line summary, when the task has them
 HEADLINE_METRICS = ("test_mse", "test_accuracy", "test_auc_macro")
@@ -60,6 +60,7 @@ def train(
     from hepscaling.train.threads import default_threads
 
     cfg = load_config(source, overrides)
+    writable_output(out, "--out", directory=True)
     if threads is None:
         batch = effective_batch_size(cfg.train, cfg.task.n_train)
         threads = default_threads(batch * training_flops_per_sample(cfg))

@@ -1,7 +1,9 @@
 """Report figures (mplhep CMS style, headless): scaling curves with bands, residuals, pull
 calibration, exponent versus phase-space dimension, compute-optimal frontier, ceilings by
 representation, data repetition. Each figure is
-saved as PNG and PDF.
+saved as PNG and PDF, titled with the sweep (``sweep=``, its directory name) and what it shows.
+Many groups (more than :data:`MAX_GROUPS_PER_PANEL`) are drawn as small multiples, one panel
+per value of the first grouping key (e.g. the model family), with shared axes.
 
 Figures are built on :class:`matplotlib.figure.Figure` with the Agg canvas, never through
 ``pyplot``, so no display or global backend is needed or changed.
@@ -20,7 +22,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
+from matplotlib.patches import Patch
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
 from hepscaling.laws.sweep import GroupFit
 
@@ -29,21 +32,80 @@ __all__ = ["AXIS_LABELS", "plot_ceilings", "plot_exponents_vs_dim", "plot_fronti
 
 AXIS_LABELS = {"D": "training samples $D$", "N": "trainable parameters $N$",
                "C": "training compute $C$ [FLOPs]"}
+#: groups drawn on one panel; more become small multiples (:func:`_panels`)
+MAX_GROUPS_PER_PANEL = 4
+
+
+def _title(sweep: str, what: str) -> str:
+    return f"{sweep}: {what}" if sweep else what
 
 
 @contextmanager
-def _figure(path_stem: Path, ncols: int = 1) -> Iterator[list[Axes]]:
-    """A styled figure with ``ncols`` axes, saved as ``<stem>.png`` and ``<stem>.pdf`` on exit."""
+def _figure(path_stem: Path, title: str, ncols: int = 1, *,
+            share: bool = False) -> Iterator[list[Axes]]:
+    """A styled figure with ``ncols`` axes (``share``: common x and y axes) titled ``title``,
+    saved as ``<stem>.png`` and ``<stem>.pdf`` on exit."""
     with matplotlib.style.context(mplhep.style.CMS):
-        fig = Figure(figsize=(10 * ncols, 9))
+        width = 10.0 if ncols == 1 else 7.5 * ncols  # inches
+        fig = Figure(figsize=(width, 9))
         FigureCanvasAgg(fig)
-        axes = list(np.atleast_1d(fig.subplots(1, ncols)))
-        fig.subplots_adjust(left=0.17 / ncols, right=1 - 0.04 / ncols, bottom=0.12, top=0.93,
-                            wspace=0.3)
+        axes = list(np.atleast_1d(fig.subplots(1, ncols, sharex=share, sharey=share)))
+        fig.subplots_adjust(left=1.7 / width, right=1 - 0.4 / width, bottom=0.12,
+                            top=0.87 if share and ncols > 1 else 0.91,
+                            wspace=0.08 if share else 0.3)
         yield axes
-        axes[0].set_title("hepscaling", loc="left", fontweight="bold")
+        fig.suptitle(title, x=fig.subplotpars.left, ha="left", fontsize="medium")
+        for ax in axes:
+            _tidy_log_ticks(ax)
         for suffix in (".png", ".pdf"):
             fig.savefig(path_stem.with_suffix(suffix), dpi=80)
+
+
+def _tidy_log_ticks(ax: Axes) -> None:
+    """Labels on log axes that cannot overlap: none on minor ticks, and labelled major ticks at
+    1, 2, 5 (less than a decade) or 1, 3 (less than two decades) times the powers of ten where
+    the powers alone are too few to read the axis."""
+    for axis, (low, high) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        if axis.get_scale() != "log":
+            continue
+        axis.set_minor_formatter(NullFormatter())
+        decades = np.log10(max(high, low) / min(high, low))
+        if decades < 2.0:
+            axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades < 1 else (1.0, 3.0)))
+            axis.set_major_formatter(LogFormatterSciNotation(
+                labelOnlyBase=False, minor_thresholds=(np.inf, np.inf)))
+
+
+def _panels(groups: Sequence[GroupFit]) -> list[tuple[str, list[GroupFit]]]:
+    """Groups split into panels (``(title, groups)``): with more than
+    :data:`MAX_GROUPS_PER_PANEL` groups, one panel per value of the grouping key that names
+    the model family, or else of the key with the fewest values; otherwise one panel."""
+    keys = {k for g in groups for k in g.key}
+    values = {k: list(dict.fromkeys(str(g.key.get(k)) for g in groups)) for k in keys}
+    split = [k for k in keys if len(values[k]) >= 2]
+    if len(groups) <= MAX_GROUPS_PER_PANEL or not split:
+        return [("", list(groups))]
+    key = min(split, key=lambda k: (not k.endswith("family"), len(values[k]), k))
+    name = key.rsplit(".", 1)[-1]
+    return [(f"{name}={value}", [g for g in groups if str(g.key.get(key)) == value])
+            for value in values[key]]
+
+
+def _panel_label(g: GroupFit, panel: str) -> str:
+    """A group's label inside its panel (the panel's key left out)."""
+    return ", ".join(p for p in g.label.split(", ") if p != panel) or g.label
+
+
+def _band_legend(ax: Axes, groups: Sequence[GroupFit], **kwargs: object) -> None:
+    """The legend, with an entry saying what the shaded bands are."""
+    fitted = [g.fit for g in groups if g.fit is not None]
+    handles, labels = ax.get_legend_handles_labels()
+    if fitted:
+        level = fitted[0].level
+        handles.append(Patch(color="grey", alpha=0.25, lw=0))
+        labels.append(f"{level:.0%} bootstrap band of the fit")
+    if handles:
+        ax.legend(handles, labels, **kwargs)
 
 
 def _colours(n: int) -> list:
@@ -58,68 +120,84 @@ def _legend(ax: Axes, **kwargs: object) -> None:
 
 
 def plot_scaling(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path, *,
-                 shortfall: bool = False) -> None:
-    """Metric versus ``axis`` for every group: runs (held-out runs open), fit line and band.
+                 shortfall: bool = False, sweep: str = "") -> None:
+    """Metric versus ``axis`` for every group: runs (held-out runs open), fit line and band;
+    one panel per model family (first grouping key) when there are many groups.
 
     ``groups``: the fits of :func:`hepscaling.laws.sweep.fit_sweep` along ``axis``.
     ``shortfall``: plot ``1 - metric`` (for the ceiling law of accuracy-like metrics).
+    ``sweep``: the sweep's name, for the title.
     """
     sign = -1.0 if shortfall else 1.0
     offset = 1.0 if shortfall else 0.0
-    with _figure(stem) as (ax,):
-        for g, colour in zip(groups, _colours(len(groups)), strict=True):
-            x = g.runs[axis].to_numpy(float)
-            y = offset + sign * g.runs[metric].to_numpy(float)
-            held = np.zeros(x.size, dtype=bool)
-            if g.check is not None:
-                held = x >= min(r.scale["x"] for r in g.check.rows)
-            ax.plot(x[~held], y[~held], "o", color=colour, label=g.label)
-            ax.plot(x[held], y[held], "o", mfc="none", color=colour)
-            if g.fit is None:
-                continue
-            grid = np.geomspace(x.min() / 1.5, x.max() * 3.0, 100)
-            band = g.fit.predict(grid)
-            ax.plot(grid, offset + sign * band.value, "-", color=colour)
-            if np.all(np.isfinite(band.low)):
-                ax.fill_between(grid, offset + sign * band.low, offset + sign * band.high,
-                                color=colour, alpha=0.25, lw=0)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel(AXIS_LABELS[axis])
-        name = metric.removeprefix("metric.")
-        ax.set_ylabel(f"1 - {name}" if shortfall else name)
-        _legend(ax, fontsize="x-small", title="open: held out", title_fontsize="x-small")
+    name = metric.removeprefix("metric.")
+    ylabel = f"1 - {name}" if shortfall else name
+    panels = _panels(groups)
+    title = _title(sweep, f"{ylabel} versus {axis}")
+    with _figure(stem, title, len(panels), share=True) as axes:
+        for ax, (panel, members) in zip(axes, panels, strict=True):
+            for g, colour in zip(members, _colours(len(members)), strict=True):
+                x = g.runs[axis].to_numpy(float)
+                y = offset + sign * g.runs[metric].to_numpy(float)
+                held = np.zeros(x.size, dtype=bool)
+                if g.check is not None:
+                    held = x >= min(r.scale["x"] for r in g.check.rows)
+                ax.plot(x[~held], y[~held], "o", color=colour, label=_panel_label(g, panel))
+                ax.plot(x[held], y[held], "o", mfc="none", color=colour)
+                if g.fit is None:
+                    continue
+                grid = np.geomspace(x.min() / 1.5, x.max() * 3.0, 100)
+                band = g.fit.predict(grid)
+                ax.plot(grid, offset + sign * band.value, "-", color=colour)
+                if np.all(np.isfinite(band.low)):
+                    ax.fill_between(grid, offset + sign * band.low, offset + sign * band.high,
+                                    color=colour, alpha=0.25, lw=0)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel(AXIS_LABELS[axis])
+            if panel:
+                ax.set_title(panel, fontsize="small")
+            _band_legend(ax, members, fontsize="x-small", title="open: held out",
+                         title_fontsize="x-small")
+        axes[0].set_ylabel(ylabel)
 
 
 def plot_residuals(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path, *,
-                   shortfall: bool = False) -> None:
+                   shortfall: bool = False, sweep: str = "") -> None:
     """Relative residual ``measured / fit - 1`` versus ``axis`` for every fitted group (of
-    ``1 - metric`` with ``shortfall``)."""
-    with _figure(stem) as (ax,):
-        for g, colour in zip(groups, _colours(len(groups)), strict=True):
-            if g.fit is None:
-                continue
-            x = g.runs[axis].to_numpy(float)
-            y = g.runs[metric].to_numpy(float)
-            fit = g.fit.predict(x).value
-            if shortfall:
-                y, fit = 1.0 - y, 1.0 - fit
-            ax.plot(x, y / fit - 1.0, "o", color=colour, label=g.label)
-        ax.axhline(0.0, color="black", lw=1)
-        ax.set_xscale("log")
-        ax.set_xlabel(AXIS_LABELS[axis])
-        ax.set_ylabel("measured / fit - 1")
-        _legend(ax, fontsize="x-small")
+    ``1 - metric`` with ``shortfall``), panels as in :func:`plot_scaling`."""
+    name = metric.removeprefix("metric.")
+    panels = _panels(groups)
+    title = _title(sweep, f"residuals of {'1 - ' if shortfall else ''}{name} versus {axis}")
+    with _figure(stem, title, len(panels), share=True) as axes:
+        for ax, (panel, members) in zip(axes, panels, strict=True):
+            for g, colour in zip(members, _colours(len(members)), strict=True):
+                if g.fit is None:
+                    continue
+                x = g.runs[axis].to_numpy(float)
+                y = g.runs[metric].to_numpy(float)
+                fit = g.fit.predict(x).value
+                if shortfall:
+                    y, fit = 1.0 - y, 1.0 - fit
+                ax.plot(x, y / fit - 1.0, "o", color=colour, label=_panel_label(g, panel))
+            ax.axhline(0.0, color="black", lw=1)
+            ax.set_xscale("log")
+            ax.set_xlabel(AXIS_LABELS[axis])
+            if panel:
+                ax.set_title(panel, fontsize="small")
+            _legend(ax, fontsize="x-small")
+        axes[0].set_ylabel("measured / fit - 1")
 
 
-def plot_pulls(groups: Sequence[tuple[str, object]], axis: str, stem: Path) -> None:
+def plot_pulls(groups: Sequence[tuple[str, object]], axis: str, stem: Path, *,
+               sweep: str = "") -> None:
     """Pull calibration of heteroscedastic runs from their summary metrics.
 
     Left: ``test_pull_mean`` with ``+- test_pull_std`` error bars versus ``axis`` (ideal: 0 and
     1); right: ``test_coverage_1sigma`` / ``_2sigma`` (ideal: 68.3 % and 95.4 %).
     ``groups``: ``(label, runs frame)`` pairs.
     """
-    with _figure(stem, ncols=2) as (left, right):
+    with _figure(stem, _title(sweep, f"pull calibration versus {axis}"), 2) as (left, right):
         for (label, runs), colour in zip(groups, _colours(len(groups)), strict=True):
             x = runs[axis].to_numpy(float)
             order = np.argsort(x)
@@ -145,12 +223,12 @@ def plot_pulls(groups: Sequence[tuple[str, object]], axis: str, stem: Path) -> N
 
 
 def plot_pull_histograms(groups: Sequence[tuple[str, np.ndarray, np.ndarray]],
-                         stem: Path) -> None:
+                         stem: Path, *, sweep: str = "") -> None:
     """Pull distributions next to the unit Gaussian of a calibrated surrogate.
 
     ``groups``: ``(label, edges (n+1,), counts (n,))``, drawn as densities.
     """
-    with _figure(stem) as (ax,):
+    with _figure(stem, _title(sweep, "pull distributions")) as (ax,):
         for (label, edges, counts), colour in zip(groups, _colours(len(groups)), strict=True):
             density = counts / (counts.sum() * np.diff(edges))
             ax.stairs(density, edges, color=colour, label=label)
@@ -161,32 +239,42 @@ def plot_pull_histograms(groups: Sequence[tuple[str, np.ndarray, np.ndarray]],
         _legend(ax, fontsize="x-small")
 
 
-def plot_exponents_vs_dim(rows: Sequence[dict], stem: Path) -> None:
+def plot_exponents_vs_dim(rows: Sequence[dict], stem: Path, *, sweep: str = "",
+                          level: float | None = None) -> None:
     """Fitted exponent with its interval versus phase-space dimension ``d = 3 n_f - 4``, next
-    to the conjectured ``alpha = 4 / d``. ``rows``: dicts with ``label``, ``d``, ``alpha``,
-    ``low``, ``high``."""
-    with _figure(stem) as (ax,):
-        for row, colour in zip(rows, _colours(len(rows)), strict=True):
+    to the conjectured ``alpha = 4 / d`` (drawn in full inside the axes). Groups at the same
+    ``d`` are offset sideways so their error bars do not overlap. ``rows``: dicts with
+    ``label``, ``d``, ``alpha``, ``low``, ``high``; ``level``: the intervals' level, for the
+    legend."""
+    ds = np.array([r["d"] for r in rows], dtype=float)
+    shifts = np.zeros(len(rows))
+    for d in np.unique(ds):
+        at = np.flatnonzero(ds == d)
+        shifts[at] = (np.arange(at.size) - (at.size - 1) / 2) * min(0.15, 0.6 / at.size)
+    with _figure(stem, _title(sweep, "data-scaling exponent versus dimension")) as (ax,):
+        for row, shift, colour in zip(rows, shifts, _colours(len(rows)), strict=True):
             yerr = np.nan_to_num([[row["alpha"] - row["low"]], [row["high"] - row["alpha"]]])
             yerr = np.maximum(yerr, 0.0)
-            ax.errorbar([row["d"]], [row["alpha"]], yerr=yerr, fmt="o", color=colour,
+            ax.errorbar([row["d"] + shift], [row["alpha"]], yerr=yerr, fmt="o", color=colour,
                         capsize=4, label=row["label"])
-        ds = np.array([r["d"] for r in rows], dtype=float)
-        grid = np.linspace(max(ds.min() - 2, 1.0), ds.max() + 2, 100)
+        grid = np.linspace(max(ds.min() - 1, 2.0), ds.max() + 1, 100)
         ax.plot(grid, 4.0 / grid, "k--", label="$4/d$ (conjecture)")
-        top = np.nanmax([v for r in rows for v in (r["alpha"], r["high"])])
-        ax.set_ylim(0.0, max(1.5 * top, 4.0 / grid.max() * 1.2))
+        values = [v for r in rows for v in (r["alpha"], r["high"]) if np.isfinite(v)]
+        ax.set_ylim(0.0, 1.15 * max([*values, 4.0 / grid.min()]))
+        ax.set_xlim(grid.min() - 0.5, grid.max() + 0.5)
+        if level is not None:
+            ax.plot([], [], " ", label=f"error bars: {level:.0%} bootstrap interval")
         ax.set_xlabel("phase-space dimension $d = 3 n_f - 4$")
         ax.set_ylabel("exponent $\\alpha_D$")
         _legend(ax, fontsize="x-small", loc="upper right")
 
 
-def plot_frontier(items: Sequence[dict], stem: Path) -> None:
+def plot_frontier(items: Sequence[dict], stem: Path, *, sweep: str = "") -> None:
     """Compute-optimal model size versus compute: the joint law's ``N*(C)`` (line and band,
     ``C = 6 N D``) and the IsoFLOP parabola minima (points). ``items``: dicts with ``label``,
     ``C`` float64 (m,), ``n_opt`` (a :class:`hepscaling.laws.Band`), optional ``iso_c`` and
     ``iso_n`` float64 (k,)."""
-    with _figure(stem) as (ax,):
+    with _figure(stem, _title(sweep, "compute-optimal model size")) as (ax,):
         for item, colour in zip(items, _colours(len(items)), strict=True):
             band = item["n_opt"]
             ax.plot(item["C"], band.value, "-", color=colour, label=f"{item['label']} (joint)")
@@ -199,13 +287,18 @@ def plot_frontier(items: Sequence[dict], stem: Path) -> None:
         ax.set_yscale("log")
         ax.set_xlabel(AXIS_LABELS["C"])
         ax.set_ylabel("compute-optimal $N^*$")
-        _legend(ax, fontsize="x-small")
+        handles, labels = ax.get_legend_handles_labels()
+        if items:
+            handles.append(Patch(color="grey", alpha=0.25, lw=0))
+            labels.append(f"{items[0]['n_opt'].level:.0%} bootstrap band")
+        ax.legend(handles, labels, fontsize="x-small")
 
 
 _MARKERS = "os^vDP*Xh<>"
 
 
-def plot_ceilings(groups: Sequence[GroupFit], metric: str, stem: Path) -> None:
+def plot_ceilings(groups: Sequence[GroupFit], metric: str, stem: Path, *,
+                  sweep: str = "") -> None:
     """Shortfall ``1 - metric`` versus D for every group (one colour each) and model size (one
     marker each), the joint ceiling fit at each model size (lines) and the gap to the ceiling
     ``1 - A_inf`` with its interval (dashed line and band).
@@ -213,7 +306,8 @@ def plot_ceilings(groups: Sequence[GroupFit], metric: str, stem: Path) -> None:
     ``groups``: joint-ceiling fits (:class:`hepscaling.laws.JointCeilingFit`) of
     :func:`hepscaling.laws.sweep.fit_sweep`.
     """
-    with _figure(stem) as (ax,):
+    name = metric.removeprefix("metric.")
+    with _figure(stem, _title(sweep, f"ceilings of {name} by representation")) as (ax,):
         for g, colour in zip(groups, _colours(len(groups)), strict=True):
             d = g.runs["D"].to_numpy(float)
             n = g.runs["N"].to_numpy(float)
@@ -237,12 +331,12 @@ def plot_ceilings(groups: Sequence[GroupFit], metric: str, stem: Path) -> None:
         # an undetermined ceiling's band reaches 1 - A_inf ~ 0: keep the data in view
         ax.set_ylim(shortfalls.min() / 4.0, shortfalls.max() * 2.0)
         ax.set_xlabel(AXIS_LABELS["D"])
-        name = metric.removeprefix("metric.")
         ax.set_ylabel(f"1 - {name}  (dashed: 1 - $A_\\infty$)")
-        _legend(ax, fontsize="xx-small", ncols=2)
+        _band_legend(ax, groups, fontsize="xx-small", ncols=2)
 
 
-def plot_repetition(groups: Sequence[GroupFit], metric: str, stem: Path) -> None:
+def plot_repetition(groups: Sequence[GroupFit], metric: str, stem: Path, *,
+                    sweep: str = "") -> None:
     """Left: every run's metric at its fitted effective data size ``D'`` (filled: one pass or
     less, open: repeated data) with the fitted law; right: the effective-data factor ``D'/U``
     versus epochs with its band, next to ``D'/U = E`` (repetitions as good as fresh data).
@@ -250,7 +344,8 @@ def plot_repetition(groups: Sequence[GroupFit], metric: str, stem: Path) -> None
     ``groups``: repetition fits (:class:`hepscaling.laws.RepetitionFit`) of
     :func:`hepscaling.laws.sweep.fit_sweep`.
     """
-    with _figure(stem, ncols=2) as (left, right):
+    name = metric.removeprefix("metric.")
+    with _figure(stem, _title(sweep, f"data repetition: {name}"), 2) as (left, right):
         top = 1.0
         for g, colour in zip(groups, _colours(len(groups)), strict=True):
             u, e = g.runs["D"].to_numpy(float), g.runs["epochs"].to_numpy(float)
@@ -271,7 +366,6 @@ def plot_repetition(groups: Sequence[GroupFit], metric: str, stem: Path) -> None
         right.plot([1.0, top], [1.0, top], "k--", lw=1, label="fresh data ($D'/U = E$)")
         left.set_xscale("log")
         left.set_yscale("log")
-        left.xaxis.set_minor_formatter(NullFormatter())  # a narrow decade: labels would overlap
         left.set_xlabel("effective data size $D'$")
         left.set_ylabel(metric.removeprefix("metric."))
         _legend(left, fontsize="x-small", title="open: repeated data", title_fontsize="x-small")
@@ -279,4 +373,4 @@ def plot_repetition(groups: Sequence[GroupFit], metric: str, stem: Path) -> None
         right.set_yscale("log")
         right.set_xlabel("epochs $E$ over the same samples")
         right.set_ylabel("effective-data factor $D'/U$")
-        _legend(right, fontsize="x-small")
+        _band_legend(right, groups, fontsize="x-small")

@@ -259,8 +259,8 @@ def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | 
         for point in expand_points(spec):
             n_points += 1
             merged = merge_point(base, _resolve_refs(point, datasets, "axes"))
-            if budget is not None:  # placeholder length, replaced below
-                merged = merge_point(merged, {**_NO_LENGTH, "train.steps": 1})
+            if budget is not None:  # placeholder length (longer than any warm-up), replaced below
+                merged = merge_point(merged, {**_NO_LENGTH, "train.steps": 10**9})
             config = _validated(validate, merged, point, source)
             if budget is not None:
                 steps = isoflop_steps(budget, (flops_per_step or default_flops_per_step)(config))

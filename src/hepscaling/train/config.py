@@ -30,21 +30,25 @@ YAML shape (every key optional except ``task`` and ``model``; defaults shown)::
       weight_decay: 0.0     # AdamW decoupled weight decay (matrices only)
       betas: [0.9, 0.999]   # AdamW betas
       schedule: cosine      # cosine (warmup + cosine to exactly 0) | wsd | constant
-      warmup_steps: 100     # linear warmup (capped at the run length)
+      warmup_steps: 100     # linear warmup (default: 100, or steps // 10 for runs of at most
+                            # 100 steps); must be below train.steps (refused at load otherwise:
+                            # the run would never leave warm-up); capped for epochs / flops
       decay_fraction: 0.2   # wsd: final fraction of steps decaying linearly to 0
       grad_clip: 1.0        # max global gradient norm; null = off
       eval_every: 100       # steps between validation evaluations (and checkpoints)
       early_stopping_patience: null   # evaluations without val improvement before stopping
       eval_batch_size: 8192 # events per forward pass during evaluation
 
-Unknown keys and wrong types fail at load with the dotted key named
-(:func:`load_config`). The resolved config (all defaults filled in) is
-``config.model_dump(mode="json")``; :func:`run_id` is its identity.
+Unknown keys (with the closest valid key offered), wrong types and a warm-up as long as the
+run fail at load with the dotted key named (:func:`load_config`); a problem caused by a
+``--set`` override names that override instead of the file. The resolved config (all
+defaults filled in) is ``config.model_dump(mode="json")``; :func:`run_id` is its identity.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -91,9 +95,14 @@ def _validate_section(value: Any, key: str, lookup) -> Any:
     try:
         return cls.model_validate(value)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        first = _first_error(exc)
         loc = ".".join(str(p) for p in first["loc"])
-        raise _SectionError(loc, _describe(first)) from None
+        raise _SectionError(loc, _describe(first, cls)) from None
+
+
+#: linear warm-up of a run that does not set ``train.warmup_steps`` (a tenth of ``train.steps``
+#: for runs of at most this many steps)
+DEFAULT_WARMUP_STEPS = 100
 
 
 class TrainConfig(BaseModel):
@@ -109,7 +118,7 @@ class TrainConfig(BaseModel):
     weight_decay: float = Field(0.0, ge=0)
     betas: tuple[float, float] = (0.9, 0.999)
     schedule: Literal["cosine", "wsd", "constant"] = "cosine"
-    warmup_steps: int = Field(100, ge=0)
+    warmup_steps: int = Field(DEFAULT_WARMUP_STEPS, ge=0)
     decay_fraction: float = Field(0.2, gt=0, le=1)
     grad_clip: float | None = Field(1.0, gt=0)
     eval_every: int = Field(100, gt=0)
@@ -123,6 +132,29 @@ class TrainConfig(BaseModel):
             raise ValueError(
                 f"set exactly one of train.steps / train.epochs / train.flops (got "
                 f"{', '.join(given) or 'none'}); set the others to null"
+            )
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_warmup(cls, data: Any) -> Any:
+        """Without ``warmup_steps``, a run of ``steps`` <= 100 warms up for a tenth of them
+        (the default of 100 would never leave warm-up)."""
+        if isinstance(data, dict) and "warmup_steps" not in data:
+            steps = data.get("steps")
+            if isinstance(steps, int) and 0 < steps <= DEFAULT_WARMUP_STEPS:
+                return {**data, "warmup_steps": steps // 10}
+        return data
+
+    @model_validator(mode="after")
+    def _warmup_inside_run(self) -> TrainConfig:
+        """Refuse a warm-up as long as the run: it would train at a rising learning rate
+        throughout (a preset's 100 warm-up steps meet any run shrunk below 100 steps)."""
+        if self.steps is not None and self.warmup_steps >= self.steps:
+            raise ValueError(
+                f"train.warmup_steps ({self.warmup_steps}) must be below train.steps "
+                f"({self.steps}): the run would never leave warm-up; lower it, e.g. "
+                f"train.warmup_steps={self.steps // 10}"
             )
         return self
 
@@ -162,10 +194,18 @@ class RunConfig(BaseModel):
         return self.model_dump(mode="json")
 
 
-def _describe(err: dict[str, Any]) -> str:
-    """One-line message of a pydantic error dict, with the offending value when useful."""
+def _first_error(exc: ValidationError) -> dict[str, Any]:
+    """The error to report: an unknown key first (a misspelt key also makes the key it was
+    meant to be "missing"; the misspelling is the cause), else pydantic's first."""
+    errors = exc.errors()
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
+def _describe(err: dict[str, Any], model: type[BaseModel] | None = None) -> str:
+    """One-line message of a pydantic error dict of ``model``, with the offending value when
+    useful and, for an unknown key, the closest valid key of the section."""
     if err["type"] == "extra_forbidden":
-        return "unknown key (check the spelling; keys are listed in hepscaling.train.config)"
+        return _unknown_key(err["loc"], model)
     if err["type"] == "missing":
         return "required key is missing"
     msg = err["msg"].removeprefix("Value error, ")
@@ -174,16 +214,52 @@ def _describe(err: dict[str, Any]) -> str:
     return msg
 
 
-def _format(exc: ValidationError) -> str:
-    first = exc.errors()[0]
+def _unknown_key(loc: Sequence[Any], model: type[BaseModel] | None) -> str:
+    """``unknown key`` with the closest valid key of the section ``loc[:-1]`` of ``model``."""
+    for part in loc[:-1]:  # walk to the section holding the key (plain nested models only)
+        field = model.model_fields.get(str(part)) if model is not None else None
+        annotation = field.annotation if field is not None else None
+        model = annotation if isinstance(annotation, type) and issubclass(
+            annotation, BaseModel) else None
+    valid = sorted(model.model_fields) if model is not None else []
+    close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
+    prefix = ".".join(str(p) for p in loc[:-1])
+    if close:
+        return f"unknown key; did you mean '{prefix + '.' if prefix else ''}{close[0]}'?"
+    if valid:
+        return f"unknown key; valid keys here: {', '.join(valid)}"
+    return "unknown key (check the spelling; keys are listed in hepscaling.train.config)"
+
+
+def _error_loc(exc: ValidationError) -> tuple[str, str]:
+    """(dotted key, message) of the error to report."""
+    first = _first_error(exc)
     loc = [str(p) for p in first["loc"]]
     error = (first.get("ctx") or {}).get("error")
     if isinstance(error, _SectionError):
         loc += [error.loc] if error.loc else []
-        return f"{'.'.join(loc)}: {error.msg}"
-    if not loc:  # a model-level check: its message names the key
-        return _describe(first)
-    return f"{'.'.join(loc)}: {_describe(first)}"
+        return ".".join(loc), error.msg
+    return ".".join(loc), _describe(first, RunConfig)
+
+
+def _format(exc: ValidationError) -> str:
+    loc, msg = _error_loc(exc)
+    if not loc or msg.startswith(f"{loc}."):  # a model-level check names the key itself
+        return msg
+    return f"{loc}: {msg}"
+
+
+def _blamed_override(loc: str, msg: str, overrides: Sequence[str]) -> str | None:
+    """The ``--set`` override behind the error ``msg`` at ``loc``: one that set that key or a
+    section holding it, that created the unknown section ``loc``, or whose key ``msg`` names
+    (a check across the keys of a section)."""
+    for item in reversed(overrides):
+        key = item.partition("=")[0].strip()
+        inside = key.startswith(loc + ".")
+        if loc and (key == loc or loc.startswith(key + ".") or key in msg
+                    or (inside and msg.startswith("unknown key"))):
+            return item
+    return None
 
 
 def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
@@ -195,13 +271,14 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
     for item in overrides:
         key, sep, text = item.partition("=")
         if not sep or not key:
-            raise UsageError(f"override {item!r} is not KEY=VALUE (e.g. train.lr=3e-4)")
+            raise UsageError(f"--set {item!r} is not KEY=VALUE (e.g. --set train.lr=3e-4)")
         *parents, leaf = key.strip().split(".")
         node = out
         for part in parents:
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
-                raise UsageError(f"override {item!r}: {part!r} is not a section of the config")
+                raise UsageError(f"--set {item}: {part!r} is not a section of the config "
+                                 "(e.g. --set train.lr=3e-4)")
             node = child
         try:
             node[leaf] = yaml.safe_load(text)
@@ -244,6 +321,9 @@ def load_config(source: RunConfig | dict[str, Any] | str | os.PathLike,
     try:
         return RunConfig.model_validate(source)
     except ValidationError as exc:
+        blamed = _blamed_override(*_error_loc(exc), overrides)
+        if blamed is not None:
+            raise UsageError(f"--set {blamed}: {_format(exc)}") from None
         raise UsageError(f"invalid {where}: {_format(exc)}") from None
 
 

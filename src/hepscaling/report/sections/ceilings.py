@@ -58,7 +58,7 @@ def ceiling_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], options: 
         gap = _gap(joint)
         if gap is not None:
             section.note(gap)
-        plots.plot_ceilings(joint, column, out / "ceilings")
+        plots.plot_ceilings(joint, column, out / "ceilings", sweep=sweep.directory.name)
         section.figures.append("ceilings")
     rows = []
     for axis, fits in all_fits.items():

@@ -34,7 +34,8 @@ def dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path) 
     if not rows:
         section.note("skipped: no group with a known process")
         return section
-    plots.plot_exponents_vs_dim(rows, out / "exponent_vs_dim")
+    level = next((g.fit.level for g in all_fits["D"] if g.fit is not None), None)
+    plots.plot_exponents_vs_dim(rows, out / "exponent_vs_dim", level=level)
     section.figures.append("exponent_vs_dim")
     section.blocks.append(table(
         ["group", "process", "n_f", "d = 3 n_f - 4", "alpha_D", "interval", "4/d"],

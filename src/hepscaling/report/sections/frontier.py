@@ -59,6 +59,6 @@ def frontier_section(sweep: Sweep, options: FitOptions, out: Path
     if rows:
         section.blocks.append(table(["group", "runs", "E", "alpha", "beta", "a (N*~C^a)",
                                      "b (D*~C^b)", "IsoFLOP a", "IsoFLOP b"], rows))
-        plots.plot_frontier(items, out / "frontier")
+        plots.plot_frontier(items, out / "frontier", sweep=sweep.directory.name)
         section.figures.append("frontier")
     return section, fits

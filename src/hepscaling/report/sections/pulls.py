@@ -27,13 +27,14 @@ def pull_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], out: Path) -
         section.note("no run carries test_pull_mean / test_pull_std (only heteroscedastic "
                      "training produces pulls)")
         return section
-    plots.plot_pulls(groups, axis, out / "pulls")
+    plots.plot_pulls(groups, axis, out / "pulls", sweep=sweep.directory.name)
     section.figures.append("pulls")
     section.note("from the per-run summary metrics (mean and standard deviation of the pull "
                  "t = (A_pred - A_true) / sigma on the test set); ideal: 0 and 1")
     histograms = _pull_histograms(sweep, groups, axis)
     if histograms:
-        plots.plot_pull_histograms(histograms, out / "pull_histograms")
+        plots.plot_pull_histograms(histograms, out / "pull_histograms",
+                                   sweep=sweep.directory.name)
         section.figures.append("pull_histograms")
         section.note(f"pull histograms: test sets of the runs at the largest {axis} of each "
                      "group, seeds summed; pulls beyond +-5 in the outermost bins")

@@ -59,6 +59,6 @@ def repetition_section(losses: Sweep, options: FitOptions, out: Path
                                      *(f"D'/U at {e:g} epochs" for e in FACTOR_EPOCHS),
                                      "D'/U for E -> inf (1 + R*)"], rows))
         plots.plot_repetition([g for g in fits if g.fit is not None], losses.metric,
-                              out / "repetition")
+                              out / "repetition", sweep=losses.directory.name)
         section.figures.append("repetition")
     return section, fits

@@ -41,9 +41,10 @@ def scaling_sections(sweep: Sweep, axes: list[str], *, law: str, floor: bool, ho
         all_fits[axis] = fits
         section = Section(f"{sweep.metric.removeprefix('metric.')} versus {axis}")
         shortfall = law == "ceiling"
-        plots.plot_scaling(fits, axis, sweep.metric, out / f"scaling_{axis}", shortfall=shortfall)
+        plots.plot_scaling(fits, axis, sweep.metric, out / f"scaling_{axis}", shortfall=shortfall,
+                           sweep=sweep.directory.name)
         plots.plot_residuals(fits, axis, sweep.metric, out / f"residuals_{axis}",
-                             shortfall=shortfall)
+                             shortfall=shortfall, sweep=sweep.directory.name)
         section.figures += [f"scaling_{axis}", f"residuals_{axis}"]
         section.failures(fits)
         for g in fits:

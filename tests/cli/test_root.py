@@ -84,7 +84,7 @@ def _interrupt(*_args, **_kwargs):
      ["data", "amplitudes", "-p", "e+ e- > mu+ mu-", "-n", "10", "--sqrt-s", "91"], True),
     ("hepscaling.data.jets.generate_jets", ["jets", "generate"], True),
     ("hepscaling.train.loop.run_training",
-     ["train", "amplitudes_mlp", "--set", "task.dataset=x.h5"], True),
+     ["train", "amplitudes_mlp", "--set", "task.dataset=x.h5", "--threads", "1"], True),
     ("hepscaling.sweeps.run_sweep", ["sweep", "run", "spec.yaml"], True),
     ("hepscaling.report.build_report", ["report", "sweep"], False),
 ])

@@ -148,12 +148,20 @@ def peek_cache(read: Callable[[_K], _T]) -> Callable[[_K, Iterable[str | os.Path
 
     The decorated function is called as ``peek(key, files)``: the result is cached under
     ``key`` and the latest modification time of ``files``, so a rewritten file is read again.
+    A file that cannot be read (not HDF5, truncated, missing arrays) raises a one-line
+    :class:`UsageError` naming it.
     """
     cached = functools.cache(lambda key, mtime_ns: read(key))
 
     @functools.wraps(read)
     def peek(key: _K, files: Iterable[str | os.PathLike]) -> _T:
-        return cached(key, max(os.stat(f).st_mtime_ns for f in files))
+        files = list(files)
+        try:
+            return cached(key, max(os.stat(f).st_mtime_ns for f in files))
+        except (OSError, KeyError, ValueError, IndexError) as exc:
+            names = ", ".join(str(f) for f in files)
+            raise UsageError(f"cannot read {names}: {exc} (give a dataset file that hepscaling "
+                             "wrote, e.g. with 'hepscaling data')") from None
 
     return peek
 

@@ -12,8 +12,8 @@ from hepscaling.laws.compare import LawComparison, compare_laws
 from hepscaling.laws.extrapolation import ExtrapolationCheck, HeldOut, holdout_check
 from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_joint_ceiling, fit_power_law
 from hepscaling.laws.forms import ceiling_law, joint_law, log_law, power_law
-from hepscaling.laws.loglaw import LogLawFit, fit_log_law
 from hepscaling.laws.frontier import IsoFlopFrontier, compute_optimal, isoflop_frontier
+from hepscaling.laws.loglaw import LogLawFit, fit_log_law
 from hepscaling.laws.repetition import RepetitionFit, effective_data_size, fit_repetition
 from hepscaling.laws.results import (
     Band,

@@ -21,7 +21,7 @@ def test_loss_window_recovers_width_and_fractions():
     assert window.width.value == pytest.approx(REF - FLOOR, abs=0.02)
     expected = (REF - power_law(x, 3e3, 0.6, FLOOR)) / (REF - FLOOR)
     assert window.fraction == pytest.approx(expected, abs=0.01)
-    scales, mean = window.by_scale()
+    _, mean = window.by_scale()
     assert np.all(np.diff(mean) > 0) and mean[-1] > 0.95
     assert np.all(window.low <= window.fraction + 1e-9)
     assert "realised fraction" in window.summary()
@@ -81,6 +81,6 @@ def test_position_losses_reads_records_and_refuses_mixed_lengths():
     x, curves = position_losses(records, "N")
     assert x.tolist() == [10.0, 20.0] and curves.tolist() == [[1.0, 2.0], [0.5, 1.5]]
     with pytest.raises(UsageError, match="different lengths"):
-        position_losses(records + [_record(30, [1.0], "d")], "N")
+        position_losses([*records, _record(30, [1.0], "d")], "N")
     with pytest.raises(UsageError, match="no run record"):
         position_losses(records[2:], "N")

@@ -153,6 +153,19 @@ class LawComparison:
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
+    def predict(self, *args: Any) -> None:
+        """Refused: a comparison predicts nothing by itself.
+
+        Raises
+        ------
+        UsageError
+            Always, naming the single-form laws to predict with.
+        """
+        raise UsageError("a comparison of forms does not predict; predict from one form: "
+                         "--law log or --law power")
+
+    solve = predict
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
         return {"law": self.law, "n_points": int(self.data["y"].size),

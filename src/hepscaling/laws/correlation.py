@@ -35,7 +35,7 @@ from hepscaling.errors import UsageError
 from hepscaling.laws.bootstrap import percentile_interval
 from hepscaling.laws.interval import Interval
 
-__all__ = ["MetricCorrelation", "MonotoneFit", "correlate", "spearman"]
+__all__ = ["MetricCorrelation", "MonotoneFit", "correlate", "correlate_sweep", "spearman"]
 
 
 def spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -154,3 +154,37 @@ def correlate(x: object, y: object, *, x_name: str = "x", y_name: str = "y",
         verdict = f"no monotone relation resolved: the {level:.0%} interval of rho includes 0"
     return MetricCorrelation(x_name, y_name, x, y, rho_iv, p_value, bootstrap,
                              MonotoneFit(x[order], fitted, bool(up), r2), verdict)
+
+
+def correlate_sweep(sweep: Any, x_metric: str, y_metric: str,
+                    group_by: list[str] | None = None, **options: Any
+                    ) -> list[tuple[dict[str, Any], MetricCorrelation | str]]:
+    """:func:`correlate` of two metrics over the finished runs of a
+    :class:`~hepscaling.laws.sweep.Sweep`, in one group (all runs) or per ``group_by`` config
+    key. Returns ``(key, correlation or the reason it failed)`` per group; ``options`` go to
+    :func:`correlate`.
+
+    Raises
+    ------
+    UsageError
+        A metric no run has, or no finished run with both.
+    """
+    from hepscaling.laws.sweep import group_keys
+
+    xs, ys = sweep.for_metric(x_metric), sweep.for_metric(y_metric)
+    done = xs.done[xs.done["run_id"].isin(set(ys.done["run_id"]))]
+    if done.empty:
+        raise UsageError(f"no finished run has both {x_metric!r} and {y_metric!r}")
+    keys = group_keys(done, "D", group_by) if group_by else []
+    groups = done.groupby([done[k].astype(str) for k in keys], sort=True) if keys \
+        else [((), done)]
+    out: list[tuple[dict[str, Any], MetricCorrelation | str]] = []
+    for _, runs in groups:
+        key = {k: runs[k].iloc[0] for k in keys}
+        try:
+            out.append((key, correlate(runs[xs.metric].to_numpy(float),
+                                       runs[ys.metric].to_numpy(float), x_name=x_metric,
+                                       y_name=y_metric, **options)))
+        except UsageError as exc:
+            out.append((key, str(exc)))
+    return out

@@ -35,7 +35,7 @@ from hepscaling.laws.interval import Interval
 from hepscaling.laws.results import LawFit
 
 __all__ = ["POSITION_HISTOGRAM", "LossWindow", "PositionWindow", "loss_window",
-           "position_losses", "position_window"]
+           "position_losses", "position_window", "window_sweep"]
 
 #: Record histogram of the per-position test loss.
 POSITION_HISTOGRAM = "test_position_loss"
@@ -281,3 +281,49 @@ def position_losses(records: list[Any], axis: str,
     curves = np.array([[np.nan if v is None else v for v in r.histograms[name]["counts"]]
                        for r in kept], dtype=float)
     return x, curves
+
+
+def window_sweep(sweep: Any, axis: str, *, reference: str = "test_baseline_unigram",
+                 group_by: list[str] | None = None, z: float = Z_DEFAULT,
+                 bootstrap: int = 200, seed: int = 0, level: float = 0.68
+                 ) -> list[dict[str, Any]]:
+    """Both windows per group of a :class:`~hepscaling.laws.sweep.Sweep` along ``axis``
+    (groups as for a fit along ``axis``; the sweep's metric is the loss).
+
+    Returns one dict per group: ``key``, ``n_runs``, ``loss`` (:class:`LossWindow` or the
+    reason it failed) and ``positions`` (:class:`PositionWindow` or the reason).
+
+    Raises
+    ------
+    UsageError
+        No run has the ``reference`` metric.
+    """
+    from hepscaling.laws.sweep import group_keys
+    from hepscaling.records import load_records
+
+    refs = sweep.for_metric(reference)
+    done = sweep.done[sweep.done["run_id"].isin(set(refs.done["run_id"]))]
+    if done.empty:
+        raise UsageError(f"no finished run has both {sweep.metric[7:]!r} and {reference!r}")
+    records = {r.run_id: r for r in load_records(sweep.directory)}
+    keys = group_keys(done, axis, group_by)
+    groups = done.groupby([done[k].astype(str) for k in keys], sort=True) if keys \
+        else [((), done)]
+    out = []
+    for _, runs in groups:
+        row: dict[str, Any] = {"key": {k: runs[k].iloc[0] for k in keys}, "n_runs": len(runs)}
+        ref = runs["run_id"].map(refs.done.set_index("run_id")[refs.metric])
+        try:
+            row["loss"] = loss_window(runs[axis].to_numpy(float),
+                                      runs[sweep.metric].to_numpy(float),
+                                      ref.to_numpy(float), bootstrap=bootstrap, seed=seed,
+                                      level=level)
+        except UsageError as exc:
+            row["loss"] = str(exc)
+        try:
+            x, curves = position_losses([records[i] for i in runs["run_id"]], axis)
+            row["positions"] = position_window(x, curves, z=z)
+        except UsageError as exc:
+            row["positions"] = str(exc)
+        out.append(row)
+    return out

@@ -184,7 +184,7 @@ def _candidate(law: str, x: np.ndarray, y: np.ndarray, options: dict[str, Any],
         return Candidate(law, None, str(exc))
     n_params = len(fit.params) - (1 if law == "power_no_floor" else 0)  # k = 0 is not fitted
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.log(fit.predict(x).value) - np.log(y)
+        r = np.log(fit.predict(x).value) - np.log(y)  # type: ignore[attr-defined]
     score = aicc(r, n_params) if np.all(np.isfinite(r)) else float("nan")
     check, check_error = None, None
     if holdout:

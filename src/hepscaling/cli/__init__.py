@@ -22,7 +22,7 @@ import typer
 from typer.exceptions import TyperException
 
 from hepscaling import __version__
-from hepscaling.cli import amplitudes, data, demo, jets, laws, sample, sweep, train
+from hepscaling.cli import amplitudes, data, demo, jets, laws, relations, sample, sweep, train
 from hepscaling.errors import HepscalingError, path_error
 from hepscaling.progress import stderr
 
@@ -64,6 +64,7 @@ app.command("train")(train.train)
 app.command("sample")(sample.sample)
 app.add_typer(sweep.app, name="sweep")
 laws.register(app)  # fit, predict, report
+relations.register(app)  # correlate, window
 app.command("demo")(demo.demo)
 
 

@@ -20,6 +20,8 @@ class LawName(StrEnum):
     """Functional form to fit."""
 
     power = "power"
+    log = "log"
+    compare = "compare"
     joint = "joint"
     ceiling = "ceiling"
     joint_ceiling = "joint_ceiling"
@@ -36,7 +38,9 @@ class AxisName(StrEnum):
 
 Directory = Annotated[Path, typer.Argument(help="Sweep or run directory (searched for "
                                            "record.json files).")]
-Law = Annotated[LawName, typer.Option("--law", help="power: (X_c/X)^alpha + K; joint: "
+Law = Annotated[LawName, typer.Option("--law", help="log: a - b ln X; compare: log, power "
+                                      "and power without floor by AICc and hold-out error, "
+                                      "with a verdict; power: (X_c/X)^alpha + K; joint: "
                                       "E + A/N^alpha + B/D^beta; ceiling: A_inf - a X^-b; "
                                       "joint_ceiling: A_inf - A/N^alpha - B/D^beta; "
                                       "repetition: (X_c/D')^alpha + K in the effective data "

@@ -8,10 +8,12 @@ their fixed 1e-3 with ``huber_delta=1e-3``), multi-start L-BFGS-B in log-paramet
 intervals are bootstrap percentile intervals over runs, each replicate refitted the same way.
 """
 
+from hepscaling.laws.compare import LawComparison, compare_laws
 from hepscaling.laws.extrapolation import ExtrapolationCheck, HeldOut, holdout_check
 from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_joint_ceiling, fit_power_law
-from hepscaling.laws.forms import ceiling_law, joint_law, power_law
+from hepscaling.laws.forms import ceiling_law, joint_law, log_law, power_law
 from hepscaling.laws.frontier import IsoFlopFrontier, compute_optimal, isoflop_frontier
+from hepscaling.laws.loglaw import LogLawFit, fit_log_law
 from hepscaling.laws.repetition import RepetitionFit, effective_data_size, fit_repetition
 from hepscaling.laws.results import (
     Band,
@@ -32,19 +34,24 @@ __all__ = [
     "IsoFlopFrontier",
     "JointCeilingFit",
     "JointFit",
+    "LawComparison",
     "LawFit",
+    "LogLawFit",
     "PowerLawFit",
     "RepetitionFit",
     "ceiling_law",
+    "compare_laws",
     "compute_optimal",
     "effective_data_size",
     "fit_ceiling",
     "fit_joint",
     "fit_joint_ceiling",
+    "fit_log_law",
     "fit_power_law",
     "fit_repetition",
     "holdout_check",
     "isoflop_frontier",
     "joint_law",
+    "log_law",
     "power_law",
 ]

@@ -6,6 +6,9 @@ Forms (all inputs positive floats; losses in the metric's own unit):
   e.g. noise-free amplitude regression);
 - joint law  ``L(N, D) = E + A / N^alpha + B / D^beta``  (Chinchilla approach 3);
 - accuracy ceiling  ``A(X) = A_inf - a X^(-b)``  (saturating metrics such as accuracy or AUC);
+- logarithmic law  ``L(X) = a - b ln X``  (a straight line in ``ln X``: the "logarithmic"
+  model-size scaling of jet generation; the ``alpha -> 0`` limit of the floor-free power law,
+  ``c (X / X_0)^(-alpha) ~ c (1 - alpha ln(X / X_0))``);
 - data repetition: the power law in the effective data size ``D'`` of
   :mod:`hepscaling.laws.repetition`.
 
@@ -21,6 +24,7 @@ points, which keeps the log amplitudes O(1) whatever the unit of ``X``). A :clas
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,11 +33,14 @@ import numpy as np
 
 __all__ = [
     "JOINT",
+    "LOG",
     "POWER",
     "POWER_NO_FLOOR",
     "Form",
     "ceiling_law",
     "joint_law",
+    "log_form",
+    "log_law",
     "power_law",
 ]
 
@@ -52,6 +59,12 @@ def joint_law(n: np.ndarray, d: np.ndarray, e: float, a: float, alpha: float, b:
     """``L = e + a / n^alpha + b / d^beta``; ``n`` parameters, ``d`` samples, float64 (m,)."""
     n, d = np.asarray(n, dtype=float), np.asarray(d, dtype=float)
     return e + a * n ** -alpha + b * d ** -beta
+
+
+def log_law(x: np.ndarray, a: float, b: float) -> np.ndarray:
+    """``L = a - b ln x``; ``x``: float64 (n,) positive -> float64 (n,) (negative where the line
+    crosses zero: the law has no floor)."""
+    return a - b * np.log(np.asarray(x, dtype=float))
 
 
 def ceiling_law(x: np.ndarray, a_inf: float, a: float, b: float) -> np.ndarray:
@@ -172,6 +185,15 @@ def _joint_terms(theta: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return t, j
 
 
+def _log_terms(theta: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    c, s = theta
+    x = u[:, 0]
+    line = 1.0 - s * x
+    t = (c + np.log(line))[:, None]
+    j = np.stack([np.ones_like(x), -x / line], axis=1)[:, None, :]
+    return t, j
+
+
 def _power_params(theta: np.ndarray, mu: np.ndarray) -> dict[str, float]:
     a, alpha = theta[0], theta[1]
     out = {"x_c": float(np.exp(mu[0] + a / alpha)), "alpha": float(alpha)}
@@ -183,6 +205,12 @@ def _joint_params(theta: np.ndarray, mu: np.ndarray) -> dict[str, float]:
     e, a, alpha, b, beta = theta
     return {"E": float(np.exp(e)), "A": float(np.exp(a + alpha * mu[0])), "alpha": float(alpha),
             "B": float(np.exp(b + beta * mu[1])), "beta": float(beta)}
+
+
+def _log_params(theta: np.ndarray, mu: np.ndarray) -> dict[str, float]:
+    c, s = theta
+    level = float(np.exp(c))
+    return {"a": level * (1.0 + float(s) * float(mu[0])), "b": level * float(s)}
 
 
 def data_scale_grid(log_y: np.ndarray) -> tuple[list[float], list[float], list[float]]:
@@ -218,6 +246,11 @@ def _power_no_floor_grid(log_y: np.ndarray) -> list[tuple[float, ...]]:
     return list(itertools.product(amps, exps))
 
 
+def _log_grid(log_y: np.ndarray) -> list[tuple[float, ...]]:
+    mid = float(np.median(log_y))
+    return list(itertools.product([mid - 0.2, mid, mid + 0.2], [0.01, 0.05, 0.2, 0.5, 2.0]))
+
+
 def _joint_grid(log_y: np.ndarray) -> list[tuple[float, ...]]:
     amps, exps, floors = data_scale_grid(log_y)
     return list(itertools.product(floors, amps[::2], exps[1:3], amps[::2], exps[1:3])) + list(
@@ -232,3 +265,22 @@ POWER_NO_FLOOR = Form("power_no_floor", ("a", "alpha"), ("x_c", "alpha", "k"),
 JOINT = Form("joint", ("e", "a", "alpha", "b", "beta"), ("E", "A", "alpha", "B", "beta"),
              (LOG_RANGE, LOG_RANGE, EXP_RANGE, LOG_RANGE, EXP_RANGE), _joint_terms, _joint_params,
              _joint_grid, linear=True)
+
+#: Largest relative slope, as a fraction of ``1 / max u``: the line stays above zero at every
+#: fitted point (its log is the fitted quantity).
+_LOG_SLOPE_MARGIN = 1.0 - 1e-6
+
+#: ``L = exp(c) (1 - s u)`` with ``u = ln X - mu``: ``c`` the log loss at the centre of the data,
+#: ``s >= 0`` the relative slope per e-fold (comparable to a power law's ``alpha``); reported as
+#: ``a = exp(c) (1 + s mu)``, ``b = exp(c) s``. Its slope bound depends on the data: use
+#: :func:`log_form`.
+LOG = Form("log", ("c", "s"), ("a", "b"), (LOG_RANGE, (0.0, np.inf)), _log_terms, _log_params,
+           _log_grid)
+
+
+def log_form(u: np.ndarray) -> Form:
+    """:data:`LOG` with the relative slope bounded so that the line is positive at every centred
+    coordinate ``u`` float64 (n, 1) (and at every subset of them: bootstrap replicates and
+    hold-out refits stay feasible)."""
+    top = float(np.max(u[:, 0]))
+    return dataclasses.replace(LOG, bounds=(LOG_RANGE, (0.0, _LOG_SLOPE_MARGIN / top)))

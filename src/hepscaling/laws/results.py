@@ -137,6 +137,7 @@ class LawFit:
     def summary(self) -> str:
         """Multi-line text: the formula, each parameter with its interval, and the notes."""
         formula = {"power": "L = (x_c / X)^alpha + k", "power_no_floor": "L = (x_c / X)^alpha",
+                   "log": "L = a - b ln X",
                    "ceiling": "A = a_inf - a X^-b", "joint": "L = E + A / N^alpha + B / D^beta",
                    "joint_ceiling": "A = a_inf - A / N^alpha - B / D^beta",
                    "repetition": "L = (x_c / D')^alpha + k, D' = U min(E, 1) + U r_star "

@@ -20,6 +20,10 @@ columns (``config.<dotted>``) that vary among the fitted runs, minus
   axis: they name model families, which differ in N anyway,
 
 or exactly the ``group_by`` columns when given.
+
+Single-axis laws: ``power``, ``log`` (:mod:`hepscaling.laws.loglaw`), ``ceiling``; ``compare``
+fits ``log`` and the power law with and without floor and compares them
+(:func:`hepscaling.laws.compare.compare_laws`, each form with its own hold-out check).
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ from typing import Any
 import numpy as np
 
 from hepscaling.errors import UsageError
+from hepscaling.laws.compare import LawComparison, compare_laws
 from hepscaling.laws.extrapolation import ExtrapolationCheck, holdout_check
 from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_joint_ceiling, fit_power_law
+from hepscaling.laws.loglaw import fit_log_law
 from hepscaling.laws.repetition import fit_repetition
 from hepscaling.laws.results import LawFit
 from hepscaling.records import load_records, records_frame
@@ -41,7 +47,7 @@ from hepscaling.records import load_records, records_frame
 __all__ = ["AXES", "LAWS", "GroupFit", "Sweep", "fit_sweep", "group_keys", "load_sweep"]
 
 AXES = ("D", "N", "C")
-LAWS = ("power", "joint", "ceiling", "joint_ceiling", "repetition")
+LAWS = ("power", "log", "compare", "joint", "ceiling", "joint_ceiling", "repetition")
 _LENGTH_KEYS = ("config.train.steps", "config.train.epochs", "config.train.flops")
 
 
@@ -160,11 +166,12 @@ def _is_numeric(series: Any) -> bool:
 @dataclass(frozen=True)
 class GroupFit:
     """One group's fit: ``key`` (config column -> value), its runs, the fit or the reason it
-    failed, and the extrapolation check (``None`` if not requested or not possible)."""
+    failed, and the extrapolation check (``None`` if not requested or not possible; a
+    :class:`~hepscaling.laws.compare.LawComparison` carries one per form)."""
 
     key: dict[str, Any]
     runs: Any
-    fit: LawFit | None
+    fit: LawFit | LawComparison | None
     error: str | None = None
     check: ExtrapolationCheck | None = None
     check_error: str | None = None
@@ -175,7 +182,8 @@ class GroupFit:
         return ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in self.key.items()) or "all"
 
 
-def _fit_one(runs: Any, law: str, axis: str, metric: str, options: dict[str, Any]) -> LawFit:
+def _fit_one(runs: Any, law: str, axis: str, metric: str, options: dict[str, Any],
+             holdout: int) -> LawFit | LawComparison:
     y = runs[metric].to_numpy(float)
     if law in ("joint", "joint_ceiling"):
         fit = fit_joint if law == "joint" else fit_joint_ceiling
@@ -190,6 +198,10 @@ def _fit_one(runs: Any, law: str, axis: str, metric: str, options: dict[str, Any
     x = runs[axis].to_numpy(float)
     if law == "ceiling":
         return fit_ceiling(x, y, **options)
+    if law == "log":
+        return fit_log_law(x, y, **options)
+    if law == "compare":
+        return compare_laws(x, y, holdout=holdout, **options)
     return fit_power_law(x, y, **options)
 
 
@@ -229,12 +241,12 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
     for _, runs in sorted(grouped, key=lambda item: _natural(item[1], keys)):
         key = dict(zip(keys, (runs[k].iloc[0] for k in keys), strict=True))
         try:
-            fit = _fit_one(runs, law, axis, sweep.metric, options)
+            fit = _fit_one(runs, law, axis, sweep.metric, options, holdout)
         except UsageError as exc:
             out.append(GroupFit(key, runs, None, str(exc)))
             continue
         check, check_error = None, None
-        if holdout:
+        if holdout and isinstance(fit, LawFit):
             try:
                 check = holdout_check(fit, holdout)
             except UsageError as exc:

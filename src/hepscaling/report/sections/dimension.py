@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hepscaling.errors import UsageError
+from hepscaling.laws.results import LawFit
 from hepscaling.laws.sweep import GroupFit
 from hepscaling.physics.process import parse_process
 from hepscaling.report import plots
@@ -34,7 +35,7 @@ def dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path) 
     if not rows:
         section.note("skipped: no group with a known process")
         return section
-    level = next((g.fit.level for g in all_fits["D"] if g.fit is not None), None)
+    level = next((g.fit.level for g in all_fits["D"] if isinstance(g.fit, LawFit)), None)
     plots.plot_exponents_vs_dim(rows, out / "exponent_vs_dim", level=level)
     section.figures.append("exponent_vs_dim")
     section.blocks.append(table(
@@ -47,7 +48,7 @@ def dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path) 
 def _dimension_rows(fits: list[GroupFit]) -> tuple[list[dict], list[str]]:
     rows, missing = [], []
     for g in fits:
-        if g.fit is None or "alpha" not in g.fit.params:
+        if not isinstance(g.fit, LawFit) or "alpha" not in g.fit.params:
             continue
         process = process_of(g.runs)
         if process is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hepscaling.laws.results import LawFit
 from hepscaling.laws.sweep import AXES, GroupFit, Sweep, group_keys
 from hepscaling.report import plots
 from hepscaling.report.html import Section, bounds_text, table
@@ -71,8 +72,8 @@ def scaling_sections(sweep: Sweep, axes: list[str], *, law: str, floor: bool, ho
 def _exponent_rows(axis: str, fits: list[GroupFit]) -> list[list[object]]:
     rows: list[list[object]] = []
     for g in fits:
-        if g.fit is None:
-            continue  # the section notes why
+        if not isinstance(g.fit, LawFit):
+            continue  # not fitted (the section notes why)
         iv = g.fit.intervals
         slope, rest = ("alpha", ("x_c", "k")) if "alpha" in iv else ("b", ("a", "a_inf"))
         e = iv[slope]

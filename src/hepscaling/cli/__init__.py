@@ -13,6 +13,7 @@ import sys
 import traceback
 
 import typer
+from rich.markup import escape
 
 from hepscaling import __version__
 from hepscaling.cli import amplitudes, data, demo, jets, laws, sample, sweep, train
@@ -68,7 +69,7 @@ def main() -> None:
     except HepscalingError as exc:
         if _verbose["on"]:
             traceback.print_exc()
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         stderr.print("interrupted; finished work is saved, re-run the same command to resume")
@@ -77,7 +78,7 @@ def main() -> None:
         if _verbose["on"]:
             traceback.print_exc()
         stderr.print(
-            f"[red]internal error:[/red] {type(exc).__name__}: {exc} "
+            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "
             "(re-run with --verbose for the traceback and report it)",
             highlight=False, soft_wrap=True,
         )

@@ -119,9 +119,11 @@ class LoopInducedMatrixElement:
 
     def __init__(self, process: Process) -> None:
         if process.text not in _AVAILABLE:
+            why = ("it has no compact closed form; a generic one-loop method is a later project"
+                   if process.text == "g g > a a g g [noborn=QCD]" else "not implemented yet")
             raise UsageError(
-                f"loop-induced process {process.text!r} is not available (no compact closed "
-                f"form is implemented); available: {', '.join(_AVAILABLE)}"
+                f"loop-induced process {process.text!r} is not available ({why}); "
+                f"available: {', '.join(_AVAILABLE)}"
             )
         self.process = process
         self.sum_q2 = float(sum(q * q for q in QUARK_CHARGES))

@@ -1,4 +1,4 @@
-"""Benchmark: tree-level |M|^2 evaluations per second on one core, per process.
+"""Benchmark: |M|^2 evaluations per second on one core, per process (tree level and loop-induced).
 
 For each process of the amplitude-surrogate study, generates a batch of phase-space points at
 sqrt(s) = 1 TeV with mild cuts (timed separately), builds the matrix element (timed
@@ -34,6 +34,7 @@ PROCESSES = [
     "u u~ > a a",
     "u u~ > z g",
     "u u~ > z g g",
+    "g g > a a [noborn=QCD]",  # loop-induced (quark box), next to the tree-level z g g
     "u u~ > z g g g",
     "u u~ > t t~ h",
     "u d~ > w+ z",

@@ -88,3 +88,23 @@ def test_help_ends_with_a_runnable_example(command):
     result = CliRunner().invoke(cli.app, [*command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert f"Example: hepscaling {' '.join(command)} -p" in result.output
+
+
+def test_loop_induced_diphoton_through_generate_and_eval(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "aa.h5"
+    process = "g g > a a [noborn=QCD]"
+    code, out, err = run_main(monkeypatch, capsys, "data", "amplitudes", "-p", process, "-n",
+                              "300", "--sqrt-s", "500", "--pt-min", "20", "--eta-max", "2.37",
+                              "--no-progress", "-o", str(path))
+    assert code == 0 and err == ""
+    data = read_amplitudes(path, process)
+    assert data.provenance["process"] == process and np.all(data.me2 > 0)
+    photon_pt = np.hypot(data.momenta[:, 2:, 1], data.momenta[:, 2:, 2])
+    assert photon_pt.min() >= 20.0  # the cuts act on the (massless) photons
+    code, out, err = run_main(monkeypatch, capsys, "amplitudes", "eval", "-p", process, "-m",
+                              str(path), "-o", str(tmp_path / "me2.npy"), "--json")
+    assert code == 0 and err == "" and json.loads(out)["max_rel_diff_to_input"] == 0.0
+    # the bare spelling is refused on one line that keeps the bracketed hint intact
+    code, out, err = run_main(monkeypatch, capsys, "amplitudes", "eval", "-p", "g g > a a",
+                              "-m", str(path), "-o", str(tmp_path / "x.npy"))
+    assert code == 2 and out == "" and "[noborn=QCD]" in err

@@ -63,6 +63,9 @@ def test_resolve_process_parses_strings_and_reparses_with_new_parameters():
     ("u u~ > z QCD<=1 g", "at the end"),
     ("p p > z", "unknown particle 'p'"),
     ("u u~ > z / h", "not supported"),
+    ("g g > a a [virt=QCD]", r"only supported '\[...\]' option"),
+    ("g g > a a [noborn=QCD] g", r"trailing '\[noborn=QCD\]'"),
+    ("g g > a a QED<=2 [noborn=QCD]", "fixed coupling orders"),
 ])
 def test_bad_processes(text, message):
     if message is None:
@@ -70,3 +73,11 @@ def test_bad_processes(text, message):
         return
     with pytest.raises(UsageError, match=message):
         parse_process(text)
+
+
+def test_loop_induced_spelling_is_parsed_and_normalised():
+    p = parse_process("g  g > a a   [ noborn = QCD ]")
+    assert p.loop == "QCD" and p.text == "g g > a a [noborn=QCD]"
+    assert [x.name for x in p.final] == ["a", "a"] and p.identical_factor == 2
+    assert parse_process(p.text) == p
+    assert parse_process("g g > a a").loop == ""

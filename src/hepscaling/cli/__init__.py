@@ -19,6 +19,7 @@ import traceback
 from typing import NoReturn
 
 import typer
+from rich.markup import escape
 from typer.exceptions import TyperException
 
 from hepscaling import __version__
@@ -105,10 +106,11 @@ def _usage_line(exc: TyperException) -> str:
 
 
 def _fail(message: str, code: int, label: str = "error") -> NoReturn:
-    """Print ``label: message`` as one stderr line (the traceback with --verbose) and exit."""
+    """Print ``label: message`` as one stderr line (``message`` literally, not as rich markup;
+    the traceback with --verbose) and exit."""
     if _verbose["on"]:
         traceback.print_exc()
-    stderr.print(f"[red]{label}:[/red] {message}", highlight=False, soft_wrap=True)
+    stderr.print(f"[red]{label}:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(code)
 
 

@@ -134,7 +134,8 @@ def boost_z(p: np.ndarray, rapidity: np.ndarray) -> np.ndarray:
 
 
 def check_momenta(momenta: np.ndarray, masses: np.ndarray, n_initial: int = 2, *,
-                  rtol: float = 1e-6, what: str = "momenta") -> np.ndarray:
+                  rtol: float = 1e-6, what: str = "momenta",
+                  positive_energy: bool = False) -> np.ndarray:
     """Validate an event batch and return it as a C-contiguous float64 array.
 
     Parameters
@@ -144,12 +145,14 @@ def check_momenta(momenta: np.ndarray, masses: np.ndarray, n_initial: int = 2, *
     n_initial : number of incoming particles (the first ``n_initial`` of ``k``).
     rtol : tolerance relative to the event energy scale for the mass-shell and
         momentum-conservation checks.
+    positive_energy : also require every energy to be > 0 (physical momenta).
 
     Raises
     ------
     UsageError
-        wrong shape, non-finite entries, a particle off its mass shell, or momentum not
-        conserved (sum of incoming != sum of outgoing) beyond tolerance.
+        wrong shape, non-finite entries, a particle off its mass shell, momentum not
+        conserved (sum of incoming != sum of outgoing) beyond tolerance, or (with
+        ``positive_energy``) an energy <= 0.
     """
     p = np.ascontiguousarray(momenta, dtype=np.float64)
     masses = np.asarray(masses, dtype=np.float64)
@@ -185,5 +188,11 @@ def check_momenta(momenta: np.ndarray, masses: np.ndarray, n_initial: int = 2, *
             f"{what}: event {event} does not conserve momentum (incoming - outgoing = "
             f"{np.array2string(imbalance[event], precision=4)} GeV); incoming particles "
             "come first, in process order"
+        )
+    if positive_energy and np.any(p[..., 0] <= 0):
+        event, leg = np.argwhere(p[..., 0] <= 0)[0]
+        raise UsageError(
+            f"{what}: particle {leg} of event {event} has energy {p[event, leg, 0]:.6g} "
+            "GeV <= 0; give physical momenta (incoming ones too, with positive energy)"
         )
     return p

@@ -1,5 +1,7 @@
 """Exact tree-level ``|M|^2`` for SM processes in MadGraph's standalone convention.
 
+(Loop-induced processes, ``"... [noborn=QCD]"``, dispatch to :mod:`.loop_induced`.)
+
 ``matrix_element("u u~ > z g g")`` returns a callable mapping momenta ``(n, k, 4)`` to
 ``|M|^2`` ``(n,)``, summed over final and averaged over initial helicities and colours and
 divided by the identical-particle factor (see :mod:`hepscaling.physics`). The amplitudes are
@@ -36,6 +38,7 @@ from hepscaling.errors import UsageError
 from hepscaling.physics.amplitudes import wavefunctions as wf
 from hepscaling.physics.amplitudes.recursion import Leg, Plan, SpeciesInfo, build_plan, evaluate
 from hepscaling.physics.amplitudes.vertices import sm_vertices
+from hepscaling.physics.loop_induced import LoopInducedMatrixElement
 from hepscaling.physics.lorentz import check_momenta
 from hepscaling.physics.particles import get_particle, particle_names
 from hepscaling.physics.process import Process, resolve_process
@@ -138,9 +141,12 @@ class MatrixElement:
         try:
             self._plan = _plan(tuple(self._legs), process.params, orders, self.t_channel_width)
         except ValueError as err:
+            loop = ""
+            if {p.name for p in process.particles} == {"g", "a"} and not process.orders:
+                loop = f"; for its loop-induced amplitude write '{process.text} [noborn=QCD]'"
             raise UsageError(
                 f"process {process.text!r} has no tree-level diagrams in the sm model "
-                f"({err}); check the particles and coupling orders"
+                f"({err}){loop or '; check the particles and coupling orders'}"
             ) from None
         self.n_colour = self._plan.colour_matrix.shape[0]
         if chunk_size is None:  # keep the largest currents around 1e5 complex numbers
@@ -171,14 +177,8 @@ class MatrixElement:
         return out
 
     def _check(self, momenta: np.ndarray) -> np.ndarray:
-        p = check_momenta(momenta, self.process.masses, self.process.n_initial)
-        if p.size and np.any(p[..., 0] <= 0):
-            event, leg = np.argwhere(p[..., 0] <= 0)[0]
-            raise UsageError(
-                f"momenta: particle {leg} of event {event} has energy {p[event, leg, 0]:.6g} "
-                "GeV <= 0; give physical momenta (incoming ones too, with positive energy)"
-            )
-        return p
+        return check_momenta(momenta, self.process.masses, self.process.n_initial,
+                             positive_energy=True)
 
     def helicity_amplitudes(self, momenta: np.ndarray,
                             polarisations: dict[int, np.ndarray] | None = None) -> np.ndarray:
@@ -212,13 +212,15 @@ class MatrixElement:
 
 
 def matrix_element(process: str | Process, params: SMParameters | dict | None = None, *,
-                   t_channel_width: bool = False) -> MatrixElement:
-    """The exact tree-level ``|M|^2`` of a process as a vectorised callable.
+                   t_channel_width: bool = False) -> MatrixElement | LoopInducedMatrixElement:
+    """The exact ``|M|^2`` of a process as a vectorised callable.
 
     Parameters
     ----------
     process : MadGraph syntax, e.g. ``"u u~ > t t~ h"`` or ``"u u~ > t t~ h QCD<=2 QED<=3"``;
         without coupling orders, the lowest QED order with diagrams is used (MadGraph's rule).
+        ``"g g > a a [noborn=QCD]"`` is the loop-induced process through a massless quark
+        loop (:mod:`hepscaling.physics.loop_induced`).
     params : :class:`SMParameters` or a dict of overrides (default: MadGraph ``sm`` card).
     t_channel_width : keep the width in t-channel propagators (default False: zero width
         there, fixed width in all other propagators).
@@ -231,7 +233,11 @@ def matrix_element(process: str | Process, params: SMParameters | dict | None = 
     Raises
     ------
     UsageError
-        unknown particle, non-conserving process, no tree-level diagrams; when called: wrong
-        shape, momenta off shell or not conserving momentum.
+        unknown particle, non-conserving process, no tree-level diagrams, a loop-induced
+        process that is not available; when called: wrong shape, momenta off shell or not
+        conserving momentum.
     """
-    return MatrixElement(process, params, t_channel_width=t_channel_width)
+    process = resolve_process(process, params)
+    if process.loop:
+        return LoopInducedMatrixElement(process)
+    return MatrixElement(process, t_channel_width=t_channel_width)

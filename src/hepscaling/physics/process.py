@@ -3,8 +3,10 @@
 Supported syntax: one or two incoming particles, ``>``, the outgoing particles (MadGraph ``sm``
 names), and optional coupling-order limits ``QCD<=n`` / ``QED<=n`` (``QCD=n`` is read as
 ``QCD<=n``, as in MadGraph). Without limits the matrix element uses MadGraph's rule: the
-lowest QED order that has tree-level diagrams. Decay chains, multiparticle labels and
-``/``, ``$`` exclusions are not supported.
+lowest QED order that has tree-level diagrams. A trailing ``[noborn=QCD]`` (MadGraph's
+spelling) marks a loop-induced process, e.g. ``"g g > a a [noborn=QCD]"``
+(:mod:`hepscaling.physics.loop_induced`). Decay chains, multiparticle labels, ``/``, ``$``
+exclusions and other ``[...]`` options are not supported.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from hepscaling.physics.sm import SMParameters
 __all__ = ["Process", "parse_process", "resolve_process"]
 
 _ORDER = re.compile(r"^(QCD|QED)(<=|=)(\d+)$")
+_NOBORN = re.compile(r"\[\s*noborn\s*=\s*QCD\s*\]\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Process:
     initial, final : the incoming and outgoing :class:`Particle` objects, in string order.
     orders : explicit coupling-order limits, e.g. ``{"QCD": 2, "QED": 3}`` (empty = default).
     params : the :class:`SMParameters` used for masses and couplings.
+    loop : ``"QCD"`` for a loop-induced process (``[noborn=QCD]``), else ``""``.
     """
 
     text: str
@@ -41,6 +45,7 @@ class Process:
     final: tuple[Particle, ...]
     orders: dict[str, int] = field(default_factory=dict)
     params: SMParameters = field(default_factory=SMParameters)
+    loop: str = ""
 
     @property
     def particles(self) -> tuple[Particle, ...]:
@@ -88,7 +93,8 @@ def parse_process(text: str, params: SMParameters | dict | None = None) -> Proce
 
     Parameters
     ----------
-    text : e.g. ``"u u~ > t t~ h"`` or ``"u u~ > t t~ h QCD<=2 QED<=3"``.
+    text : e.g. ``"u u~ > t t~ h"``, ``"u u~ > t t~ h QCD<=2 QED<=3"`` or the loop-induced
+        ``"g g > a a [noborn=QCD]"``.
     params : :class:`SMParameters`, a dict of overrides, or None for MadGraph's defaults.
 
     Raises
@@ -104,6 +110,14 @@ def parse_process(text: str, params: SMParameters | dict | None = None) -> Proce
             f"process {text!r} must look like 'u u~ > z g' (one '>' between in and out)"
         )
     left, right = text.split(">")
+    loop = ""
+    if _NOBORN.search(right):
+        right, loop = _NOBORN.sub("", right), "QCD"
+    if "[" in right or "]" in right:
+        raise UsageError(
+            f"process {text!r}: the only supported '[...]' option is a trailing "
+            "'[noborn=QCD]' (loop-induced processes such as 'g g > a a [noborn=QCD]')"
+        )
     tokens = right.split()
     orders: dict[str, int] = {}
     while tokens and _ORDER.match(tokens[-1].upper()):
@@ -111,6 +125,11 @@ def parse_process(text: str, params: SMParameters | dict | None = None) -> Proce
         orders[name] = int(value)
     if any(_ORDER.match(t.upper()) for t in tokens):
         raise UsageError(f"process {text!r}: put coupling orders (QCD<=n QED<=m) at the end")
+    if loop and orders:
+        raise UsageError(
+            f"process {text!r}: a loop-induced process has fixed coupling orders; drop "
+            "QCD<=n / QED<=m"
+        )
     for token in left.split() + tokens:
         if token in {"/", "$", ",", "@"} or token.startswith(("/", "$", "(")):
             raise UsageError(
@@ -127,7 +146,9 @@ def parse_process(text: str, params: SMParameters | dict | None = None) -> Proce
     normal = " ".join(p.name for p in initial) + " > " + " ".join(p.name for p in final)
     if orders:
         normal += " " + " ".join(f"{k}<={v}" for k, v in sorted(orders.items()))
-    return Process(normal, initial, final, orders, params)
+    if loop:
+        normal += f" [noborn={loop}]"
+    return Process(normal, initial, final, orders, params, loop)
 
 
 def resolve_process(process: str | Process,

@@ -135,3 +135,8 @@ def test_mup_matches_the_mup_package():
         assert lr_ours[id(q)] == pytest.approx(lr_ref[id(p)])
         if q.ndim == 2:  # we do not decay biases; mup decays every parameter
             assert wd_ours[id(q)] == pytest.approx(wd_ref[id(p)])
+
+
+def test_leaky_relu_has_slope_one_tenth():
+    model = build_model({"family": "mlp", "activation": "leaky_relu"}, SPEC)
+    assert model.act(torch.tensor([-2.0, 3.0])).tolist() == pytest.approx([-0.2, 3.0])

@@ -1,12 +1,14 @@
 """Losses against closed forms: MSE, the heteroscedastic NLL against scipy's normal, and the
-cross-entropy against a hand-computed log-softmax."""
+cross-entropy against a hand-computed log-softmax, the binary cross-entropy by hand."""
+
+import math
 
 import numpy as np
 import pytest
 import torch
 from scipy.stats import norm
 
-from hepscaling.tasks.losses import cross_entropy, heteroscedastic_nll, mse
+from hepscaling.tasks.losses import binary_cross_entropy, cross_entropy, heteroscedastic_nll, mse
 
 
 def test_mse():
@@ -49,3 +51,9 @@ def test_token_cross_entropy_ignores_padding_targets():
     changed = logits.clone()
     changed[0, 2:] = 100.0  # logits at padded targets do not matter
     assert torch.allclose(token_cross_entropy(changed, target, ignore=5), expected)
+
+
+def test_binary_cross_entropy_by_hand():
+    logit, label = torch.tensor([0.0, 2.0, -1.0]), torch.tensor([1.0, 0.0, 0.0])
+    expected = (math.log(2) + math.log(1 + math.exp(2)) + math.log(1 + math.exp(-1))) / 3
+    assert binary_cross_entropy(logit, label).item() == pytest.approx(expected, rel=1e-6)

@@ -19,6 +19,7 @@ not counted (they are O(width), not O(width^2)). A training step is counted as 3
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any, Literal
 
@@ -31,7 +32,9 @@ from hepscaling.models.base import InputsSpec, Model, ModelConfig, register_mode
 
 __all__ = ["MLP", "MLPConfig", "MuPMLP", "MuPMLPConfig"]
 
-_ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh}
+# leaky_relu: negative slope 0.1 (the discriminator-metric classifier of arXiv:2305.16774)
+_ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh,
+                "leaky_relu": functools.partial(nn.LeakyReLU, 0.1)}
 
 
 class MLPConfig(ModelConfig):
@@ -40,7 +43,7 @@ class MLPConfig(ModelConfig):
     family: Literal["mlp"] = "mlp"
     width: int = Field(128, gt=0, description="hidden units per layer")
     depth: int = Field(3, gt=0, description="number of hidden layers")
-    activation: Literal["gelu", "relu", "silu", "tanh"] = "gelu"
+    activation: Literal["gelu", "relu", "silu", "tanh", "leaky_relu"] = "gelu"
 
 
 class MuPMLPConfig(MLPConfig):

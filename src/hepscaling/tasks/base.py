@@ -59,6 +59,7 @@ TASK_MODULES: dict[str, str] = {
     "amplitude_regression": "hepscaling.tasks.amplitudes",
     "jet_tagging": "hepscaling.tasks.jet_tagging",
     "jet_generation": "hepscaling.tasks.generation",
+    "two_sample_classifier": "hepscaling.tasks.two_sample",
 }
 
 _REGISTRY: dict[str, tuple[type[Task], type[TaskConfig]]] = {}

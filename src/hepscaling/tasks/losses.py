@@ -1,6 +1,7 @@
 """The training losses of every task: MSE and the heteroscedastic Gaussian NLL (regression on
-standardised targets), the cross-entropy of class logits (classification) and the next-token
-cross-entropy of token sequences (generation).
+standardised targets), the cross-entropy of class logits (classification), the binary
+cross-entropy of one logit (two-sample classifiers) and the next-token cross-entropy of token
+sequences (generation).
 
 One place for losses: tasks import them from here; the training loop only calls
 :meth:`hepscaling.tasks.base.Task.loss`.
@@ -11,7 +12,8 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-__all__ = ["cross_entropy", "heteroscedastic_nll", "mse", "token_cross_entropy"]
+__all__ = ["binary_cross_entropy", "cross_entropy", "heteroscedastic_nll", "mse",
+           "token_cross_entropy"]
 
 
 def mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -34,6 +36,12 @@ def cross_entropy(logits: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy ``<-log softmax(logits)[label]>``; ``logits``: float ``(B, K)``,
     ``label``: int64 ``(B,)`` in ``[0, K)`` -> scalar."""
     return F.cross_entropy(logits, label)
+
+
+def binary_cross_entropy(logit: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+    """Mean binary cross-entropy ``<-y log sigmoid(z) - (1 - y) log sigmoid(-z)>`` of logits
+    ``z`` float ``(B,)`` against labels ``y`` float ``(B,)`` in ``{0, 1}`` -> scalar (nats)."""
+    return F.binary_cross_entropy_with_logits(logit, label)
 
 
 def token_cross_entropy(logits: torch.Tensor, target: torch.Tensor, ignore: int) -> torch.Tensor:

@@ -18,9 +18,10 @@ YAML shape (every key optional except ``task`` and ``model``; defaults shown)::
       family: mlp           # mlp | mlp_mup | transformer | lloca | lgatr
       width: 128            # mlp / mlp_mup: hidden units per layer
       depth: 3              # mlp / mlp_mup: hidden layers
-      activation: gelu      # mlp / mlp_mup: gelu | relu | silu | tanh
+      activation: gelu      # mlp / mlp_mup: gelu | relu | silu | tanh | leaky_relu (slope 0.1)
       base_width: 64        # mlp_mup only: width at which muP equals SP learning rates
     loss: mse               # mse | heteroscedastic (regression) | cross_entropy (jet tagging)
+                            #   | binary_cross_entropy (two-sample classifier)
     train:
       batch_size: 256
       steps: 1000           # exactly one of steps / epochs / flops sets the length
@@ -168,7 +169,7 @@ class RunConfig(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     task: SerializeAsAny[TaskConfig]
     model: SerializeAsAny[ModelConfig]
-    loss: Literal["mse", "heteroscedastic", "cross_entropy"] = "mse"
+    loss: Literal["mse", "heteroscedastic", "cross_entropy", "binary_cross_entropy"] = "mse"
     train: TrainConfig
 
     @field_validator("task", mode="before")

@@ -53,3 +53,24 @@ def test_a_glob_combines_its_files_and_a_missing_path_keeps_the_path(tmp_path):
     assert data_digest(str(tmp_path / "none*.h5")) is None
     config = load_config(toy_config(tmp_path / "missing.h5")).resolved()
     assert identity_config(config) == config and identity_hash(config) == config_hash(config)
+
+
+def test_every_data_file_of_a_task_counts(tmp_path):
+    """A two-sample classifier trains on two files: each one's identity enters the run id and
+    the record's data digest, so a regenerated candidate is other data; a moved pair is not."""
+    from hepscaling.train.identity import config_data_digest
+
+    a = write_toy_amplitudes(tmp_path / "a.h5", n=100, seed=0)
+    b = write_toy_amplitudes(tmp_path / "b.h5", n=100, seed=1)
+    config = {"seed": 0, "task": {"kind": "two_sample_classifier", "reference": str(a),
+                                  "candidate": str(b), "n_train": 10}}
+    rid, digest = identity_hash(config), config_data_digest(config)
+    assert digest not in (None, data_digest(str(a)), data_digest(str(b)))
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    config["task"] |= {"reference": str(shutil.copy(a, moved)),
+                       "candidate": str(shutil.copy(b, moved))}
+    assert (identity_hash(config), config_data_digest(config)) == (rid, digest)
+    write_toy_amplitudes(moved / "b.h5", n=100, seed=2)  # the candidate made again, otherwise
+    assert identity_hash(config) != rid
+    assert config_data_digest(config) != digest

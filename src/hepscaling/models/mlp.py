@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 from typing import Any, Literal
 
 import torch
@@ -33,8 +34,9 @@ from hepscaling.models.base import InputsSpec, Model, ModelConfig, register_mode
 __all__ = ["MLP", "MLPConfig", "MuPMLP", "MuPMLPConfig"]
 
 # leaky_relu: negative slope 0.1 (the discriminator-metric classifier of arXiv:2305.16774)
-_ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh,
-                "leaky_relu": functools.partial(nn.LeakyReLU, 0.1)}
+_ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+    "gelu": nn.GELU, "relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh,
+    "leaky_relu": functools.partial(nn.LeakyReLU, 0.1)}
 
 
 class MLPConfig(ModelConfig):

@@ -192,15 +192,15 @@ def _adopt(out: Path, plan: Plan) -> None:
 
 def _why(foreign: list[RunRecord], changed: str) -> str:
     """Why ``foreign`` records are not in the plan, for the refusal message."""
-    from hepscaling.train.identity import data_digest
+    from hepscaling.train.identity import config_data_digest, data_files
 
     if changed:
         return f"the spec changed: {changed}"
     for record in foreign:
-        dataset = record.config.get("task", {}).get("dataset", "")
-        now = data_digest(dataset) if isinstance(dataset, str) else None
+        now = config_data_digest(record.config)
         if record.data_digest and now and now != record.data_digest:
-            return f"trained on other data: {dataset} was regenerated since with other settings"
+            files = ", ".join(data_files(record.config.get("task", {})).values())
+            return f"trained on other data: {files} was regenerated since with other settings"
     return "from an older hepscaling version or put there by hand"
 
 

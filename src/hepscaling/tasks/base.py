@@ -73,6 +73,9 @@ class TaskConfig(BaseModel):
     # the run-config ``loss`` values this task implements, checked when a config is loaded
     # (empty: not checked)
     LOSSES: ClassVar[tuple[str, ...]] = ()
+    # the fields naming the data files the task trains on (their identity enters the run id,
+    # see hepscaling.train.identity)
+    DATA_FILES: ClassVar[tuple[str, ...]] = ("dataset",)
 
     kind: str
     n_train: int

@@ -80,6 +80,7 @@ class TwoSampleConfig(TaskConfig):
     """``task:`` section of ``two_sample_classifier`` (see the module docstring)."""
 
     LOSSES: ClassVar[tuple[str, ...]] = ("binary_cross_entropy",)
+    DATA_FILES: ClassVar[tuple[str, ...]] = ("reference", "candidate")
 
     kind: Literal["two_sample_classifier"] = "two_sample_classifier"
     reference: str = Field(description="HDF5 file of the reference sample (truth)")

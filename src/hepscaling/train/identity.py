@@ -1,8 +1,9 @@
 """Run identity: what makes two runs the same run, whatever directory their data live in.
 
-A run is identified by its resolved config with the dataset *path* replaced by the dataset's
-*identity* (:func:`data_digest`), hashed by :func:`hepscaling.records.config_hash`
-(:func:`identity_hash`). So
+A run is identified by its resolved config with each data file's *path* (the task config's
+``DATA_FILES`` fields: ``task.dataset`` for most tasks, ``reference`` and ``candidate`` for the
+two-sample classifier) replaced by the data's *identity* (:func:`data_digest`), hashed by
+:func:`hepscaling.records.config_hash` (:func:`identity_hash`). So
 
 - a sweep directory copied or moved elsewhere keeps its run ids (its finished runs stay
   finished; the runner points their records at the new paths);
@@ -38,9 +39,11 @@ from typing import Any
 import h5py
 
 from hepscaling.data.chunks import VOLATILE
+from hepscaling.errors import UsageError
 from hepscaling.records import config_hash
+from hepscaling.tasks.base import task_config_class
 
-__all__ = ["data_digest", "identity_config", "identity_hash"]
+__all__ = ["config_data_digest", "data_digest", "data_files", "identity_config", "identity_hash"]
 
 _WHOLE = 64 * 2**20  # files up to this size are hashed whole
 _SAMPLE = 8 * 2**20  # else this much of their start and of their end
@@ -97,18 +100,42 @@ def _provenance(path: Path) -> dict | None:
     return found if isinstance(found, dict) else None
 
 
+def data_files(task: dict[str, Any]) -> dict[str, str]:
+    """The task's data-file fields (``DATA_FILES`` of its config class) that name a path."""
+    try:
+        keys = task_config_class(str(task.get("kind"))).DATA_FILES
+    except UsageError:  # an unknown kind: the config fails when loaded; identify by its dataset
+        keys = ("dataset",)
+    return {key: task[key] for key in keys if isinstance(task.get(key), str)}
+
+
 def identity_config(config: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the resolved ``config`` with ``task.dataset`` replaced by
-    ``"data:<digest>"`` (:func:`data_digest`), when it names an existing file."""
+    """A copy of the resolved ``config`` with each data-file path of its task replaced by
+    ``"data:<digest>"`` (:func:`data_digest`), when it names existing files."""
     task = config.get("task")
-    if not isinstance(task, dict) or not isinstance(task.get("dataset"), str):
+    if not isinstance(task, dict):
         return config
-    digest = data_digest(task["dataset"])
-    if digest is None:
+    digests = {key: data_digest(path) for key, path in data_files(task).items()}
+    if not any(digests.values()):
         return config
     out = copy.deepcopy(config)
-    out["task"]["dataset"] = f"data:{digest}"
+    for key, digest in digests.items():
+        if digest is not None:
+            out["task"][key] = f"data:{digest}"
     return out
+
+
+def config_data_digest(config: dict[str, Any]) -> str | None:
+    """The identity of all the data ``config`` trains on (stored in the run record): the
+    :func:`data_digest` of its one data file, or of several combined in field order; None
+    when no file exists."""
+    task = config.get("task")
+    files = data_files(task) if isinstance(task, dict) else {}
+    digests = [data_digest(path) for path in files.values()]
+    if len(digests) == 1 or not any(digests):
+        return digests[0] if digests else None
+    text = json.dumps(dict(zip(files, digests, strict=True)), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def identity_hash(config: dict[str, Any]) -> str:

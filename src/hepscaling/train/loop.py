@@ -66,7 +66,7 @@ from hepscaling.train.checkpoint import load_checkpoint, save_checkpoint
 from hepscaling.train.config import RunConfig, load_config, run_id
 from hepscaling.train.device import resolve_device
 from hepscaling.train.flops import TRAIN_FLOPS_FACTOR, effective_batch_size, resolve_steps
-from hepscaling.train.identity import data_digest
+from hepscaling.train.identity import config_data_digest
 from hepscaling.train.schedules import schedule_factor
 
 __all__ = ["RUN_LOCK_NAME", "run_training"]
@@ -143,11 +143,11 @@ def _previous(cfg: RunConfig, run_dir: Path) -> RunRecord | None:
         (run_dir / RECORD_NAME).unlink()
         return None
     if previous.config == cfg.resolved():
-        dataset = getattr(cfg.task, "dataset", "")
+        files = ", ".join(str(getattr(cfg.task, key)) for key in cfg.task.DATA_FILES)
         raise UsageError(f"{run_dir} holds run {previous.run_id!r} of this config trained on "
-                         f"other data: {dataset} has changed since (data "
-                         f"{previous.data_digest or 'unknown'} -> {data_digest(dataset)}); use "
-                         "a fresh --out directory")
+                         f"other data: {files} has changed since (data "
+                         f"{previous.data_digest or 'unknown'} -> "
+                         f"{config_data_digest(cfg.resolved())}); use a fresh --out directory")
     raise UsageError(f"{run_dir} holds run {previous.run_id!r} of another config (this one is "
                      f"{rid!r}); use a fresh --out directory")
 
@@ -160,7 +160,7 @@ def _run(cfg: RunConfig, run_dir: Path, progress: bool | None, callback: Callbac
         torch.set_num_threads(threads)
     record = RunRecord(run_id=run_id(cfg), status="running", config=cfg.resolved(),
                        code_version=code_version(), seed=cfg.seed,
-                       data_digest=data_digest(getattr(cfg.task, "dataset", "")) or "",
+                       data_digest=config_data_digest(cfg.resolved()) or "",
                        n_train=cfg.task.n_train, threads=torch.get_num_threads(),
                        started_at=utc_now(), environment=environment())
     try:

@@ -9,6 +9,7 @@ from helpers.cli import run_main
 from helpers.synthetic_sweep import (
     ALPHA,
     JOINT,
+    LOG_VARIANCE,
     REPETITION,
     write_joint_sweep,
     write_repetition_sweep,
@@ -47,14 +48,16 @@ def test_predict_target_and_at(sweep, monkeypatch, capsys):
     rows = json.loads(out)
     for row in rows:
         alpha = ALPHA[row["group"]["config.task.process"]]
-        assert row["value"]["value"] == pytest.approx(300 * 0.05 ** (-1 / alpha), rel=0.3)
-    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--at", "1e5", "-b", "0")
-    assert code == 0 and out.count("test_mse = ") == 2
+        # default metric test_mse_log = LOG_VARIANCE * (300 / D)^alpha
+        assert row["value"]["value"] == pytest.approx(
+            300 * (0.05 / LOG_VARIANCE) ** (-1 / alpha), rel=0.3)
+    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--at", "1e4", "-b", "0")
+    assert code == 0 and out.count("test_mse_log = ") == 2
 
 
 def test_joint_fit_and_compute_optimal_prediction(tmp_path, monkeypatch, capsys):
     sweep = write_joint_sweep(tmp_path / "joint")
-    code, out, _ = run_main(monkeypatch, capsys, "fit", str(sweep), "--law", "joint", "-b", "5",
+    code, out, _ = run_main(monkeypatch, capsys, "fit", str(sweep), "--law", "joint", "-b", "20",
                             "--holdout", "0", "--json")
     assert code == 0
     (group,) = json.loads(out)
@@ -65,7 +68,7 @@ def test_joint_fit_and_compute_optimal_prediction(tmp_path, monkeypatch, capsys)
     assert a == pytest.approx(params["beta"]["value"] / (params["alpha"]["value"]
                                                          + params["beta"]["value"]))
     code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--law", "joint",
-                            "--target", "0.05", "-b", "5", "--json")
+                            "--target", "0.05", "-b", "20", "--json")
     (row,) = json.loads(out)
     assert code == 0 and row["axis"] == "C"
     n, d = row["N_opt"]["value"], row["D_opt"]["value"]

@@ -18,7 +18,7 @@ def _is_png(path):
 
 def test_report_renders_every_section(tmp_path):
     sweep = write_sweep(tmp_path / "sweep", seeds=1, sizes=(100, 300, 1000, 3000, 10000))
-    report = build_report(sweep, tmp_path / "report", bootstrap=5)
+    report = build_report(sweep, tmp_path / "report", bootstrap=20)
     html = report.index.read_text()
     for stem in ("scaling_D", "residuals_D", "exponent_vs_dim", "pulls", "pull_histograms"):
         png, pdf = report.index.parent / f"{stem}.png", report.index.parent / f"{stem}.pdf"
@@ -50,7 +50,7 @@ def _by_label(fits, law):
 def test_ceiling_report_compares_representations(tmp_path):
     sweep = write_tagging_sweep(tmp_path / "sweep", noise=0.003)
     report = build_report(sweep, tmp_path / "report", law="ceiling", metric="test_auc_macro",
-                          bootstrap=4, holdout=0)
+                          bootstrap=20, holdout=0)
     html = report.index.read_text()
     assert _is_png(report.index.parent / "ceilings.png")
     fits = json.loads(report.json.read_text())

@@ -28,6 +28,10 @@ def dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path) 
         section.note(f"skipped: applies to amplitude regression, not to {', '.join(sorted(kinds))}")
         return section
     rows, missing = _dimension_rows(all_fits["D"])
+    open_fits = [g.label for g in all_fits["D"] if g.fit is not None and
+                 "alpha" in g.fit.undetermined]
+    if open_fits:
+        section.note(f"exponent not determined (left out): {'; '.join(open_fits)}")
     if missing:
         section.note("process unknown (no config.task.process and no readable dataset "
                      f"provenance) for: {'; '.join(missing)}")
@@ -46,7 +50,7 @@ def dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path) 
 def _dimension_rows(fits: list[GroupFit]) -> tuple[list[dict], list[str]]:
     rows, missing = [], []
     for g in fits:
-        if g.fit is None or "alpha" not in g.fit.params:
+        if g.fit is None or "alpha" not in g.fit.params or "alpha" in g.fit.undetermined:
             continue
         process = process_of(g.runs)
         if process is None:

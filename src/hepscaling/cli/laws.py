@@ -69,8 +69,10 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a tabl
 def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: list[str] | None,
           floor: bool, bootstrap: int, seed: int, level: float, holdout: int,
           huber_delta: float | None):
+    from hepscaling.laws.direction import check_direction
     from hepscaling.laws.sweep import fit_sweep, load_sweep
 
+    check_direction(law.value, metric)
     if huber_delta is not None and not (math.isfinite(huber_delta) and huber_delta > 0):
         raise UsageError(f"--huber-delta must be a number > 0 (e.g. 1e-3), got {huber_delta:g}; "
                          "leave it out to take it from the data")

@@ -264,10 +264,10 @@ def law_result(cls: type[LawFit], law: str, core: CoreFit, params: dict[str, flo
             notes: tuple[str, ...], unresolved: dict[str, str] | None = None,
             **extra: Any) -> Any:
     """The result object ``cls`` of a fit from its core and its (converted) parameters;
-    ``unresolved`` parameters (name -> short reason) are not determined for reasons ``notes``
-    already give."""
+    ``unresolved`` parameters (name -> short reason, which takes precedence over the judged
+    one) are not determined for reasons ``notes`` already give."""
     reasons, judged = judge(params, samples, level, bounded)
-    reasons.update({n: why for n, why in (unresolved or {}).items() if n not in reasons})
+    reasons.update(unresolved or {})
     return cls(law, params, samples, level, data, core.optimum.objective,
                core.optimum.converged, core.n_failed, core.scheme, seed, refit,
                notes + judged, undetermined=tuple(reasons), reasons=reasons, **extra)

@@ -43,7 +43,7 @@ def test_frontier_of_a_joint_fit_with_an_undetermined_exponent_is_refused():
         fit.frontier_exponents()
     with pytest.raises(UsageError, match="compute-optimal frontier is not determined"):
         fit.frontier([1e15])
-    with pytest.raises(UsageError, match="the C reaching 1.5 is not determined"):
+    with pytest.raises(UsageError, match=r"the C reaching 1\.5 is not determined"):
         fit.solve(1.5)
     out = fit.to_dict()
     assert out["frontier_exponents"] is None and "beta" in out["frontier_note"]

@@ -33,6 +33,13 @@ def test_report_renders_every_section(tmp_path):
     assert [len(fits["D"])] == [2] and set(fits) == {"D"} and report.law_fits == {}
     alphas = sorted(g["fit"]["params"]["alpha"]["value"] for g in fits["D"])
     assert alphas == pytest.approx([0.35, 0.6], abs=0.06)
+    # z g g g shows no plateau: its floor is not determined, in the table and in fits.json
+    (zggg,) = [g for g in fits["D"] if "z g g g" in g["label"]]
+    assert zggg["fit"]["params"]["k"] == {"value": None, "low": None, "high": None,
+                                          "level": 0.68,
+                                          "note": "not determined (the data show no plateau)"}
+    exponents = html[html.index("<h2>Exponents</h2>"):]
+    assert exponents.count("not determined") == 1
 
 
 def test_bad_law_and_unswept_directory_are_usage_errors(tmp_path):

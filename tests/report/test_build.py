@@ -48,6 +48,9 @@ def test_bad_law_and_unswept_directory_are_usage_errors(tmp_path):
         build_report(sweep, tmp_path / "r", law="joint")
     with pytest.raises(UsageError, match="no axis"):
         build_report(sweep, tmp_path / "r", bootstrap=0)
+    with pytest.raises(UsageError, match=r"test_mse is a loss .* use --law power"):
+        build_report(sweep, tmp_path / "ceiling", law="ceiling", metric="test_mse")
+    assert not (tmp_path / "ceiling").exists()
 
 
 def _by_label(fits, law):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hepscaling.errors import UsageError
+from hepscaling.laws.direction import check_direction
 from hepscaling.laws.sweep import GroupFit, Sweep, load_sweep
 from hepscaling.records import atomic_write_text
 from hepscaling.report.html import Page, render_page
@@ -59,11 +60,13 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     Raises
     ------
     UsageError
-        Bad directory/metric/law, or no axis is swept (>= 4 distinct values).
+        Bad directory/metric/law (also a law of the other direction than the metric's, e.g.
+        ``ceiling`` on a loss), or no axis is swept (>= 4 distinct values).
     """
     if law not in ("power", "ceiling"):
         raise UsageError(f"the report fits single-axis laws; --law must be power or ceiling, got "
                          f"{law!r} (use 'hepscaling fit --law joint' for the joint law)")
+    check_direction(law, metric)
     sweep = load_sweep(directory, metric)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from helpers.cli import run_main
 from helpers.synthetic_sweep import (
     ALPHA,
     JOINT,
+    LOG_VARIANCE,
     REPETITION,
     write_joint_sweep,
     write_repetition_sweep,
@@ -47,14 +48,16 @@ def test_predict_target_and_at(sweep, monkeypatch, capsys):
     rows = json.loads(out)
     for row in rows:
         alpha = ALPHA[row["group"]["config.task.process"]]
-        assert row["value"]["value"] == pytest.approx(300 * 0.05 ** (-1 / alpha), rel=0.3)
-    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--at", "1e5", "-b", "0")
-    assert code == 0 and out.count("test_mse = ") == 2
+        # default metric test_mse_log = LOG_VARIANCE * (300 / D)^alpha
+        assert row["value"]["value"] == pytest.approx(
+            300 * (0.05 / LOG_VARIANCE) ** (-1 / alpha), rel=0.3)
+    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--at", "1e4", "-b", "0")
+    assert code == 0 and out.count("test_mse_log = ") == 2
 
 
 def test_joint_fit_and_compute_optimal_prediction(tmp_path, monkeypatch, capsys):
     sweep = write_joint_sweep(tmp_path / "joint")
-    code, out, _ = run_main(monkeypatch, capsys, "fit", str(sweep), "--law", "joint", "-b", "5",
+    code, out, _ = run_main(monkeypatch, capsys, "fit", str(sweep), "--law", "joint", "-b", "20",
                             "--holdout", "0", "--json")
     assert code == 0
     (group,) = json.loads(out)
@@ -65,7 +68,7 @@ def test_joint_fit_and_compute_optimal_prediction(tmp_path, monkeypatch, capsys)
     assert a == pytest.approx(params["beta"]["value"] / (params["alpha"]["value"]
                                                          + params["beta"]["value"]))
     code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--law", "joint",
-                            "--target", "0.05", "-b", "5", "--json")
+                            "--target", "0.05", "-b", "20", "--json")
     (row,) = json.loads(out)
     assert code == 0 and row["axis"] == "C"
     n, d = row["N_opt"]["value"], row["D_opt"]["value"]
@@ -78,12 +81,67 @@ def test_joint_fit_and_compute_optimal_prediction(tmp_path, monkeypatch, capsys)
     ["predict", "{sweep}"],
     ["predict", "{sweep}", "--target", "1e-4", "--at", "1e3"],
     ["report", "{sweep}", "--out", "{sweep}/r", "--law", "joint"],
+    ["fit", "{sweep}", "--law", "ceiling"],
+    ["report", "{sweep}", "--out", "{sweep}/r", "--law", "ceiling", "--metric", "test_mse"],
+    ["predict", "{sweep}", "--at", "0"],
+    ["predict", "{sweep}", "--at", "-100"],
+    ["predict", "{sweep}", "--target", "0"],
+    ["predict", "{sweep}", "--target", "-1e-4", "--metric", "test_mse"],
+    ["fit", "{sweep}", "--huber-delta", "0"],
 ])
 def test_bad_input_exits_2_with_one_line(sweep, monkeypatch, capsys, args):
     args = [a.format(sweep=sweep) for a in args]
     code, out, err = run_main(monkeypatch, capsys, *args)
     assert code == 2 and out == ""
     assert len([line for line in err.splitlines() if line.strip()]) == 1
+
+
+def test_ceiling_on_a_loss_names_the_power_law(sweep, monkeypatch, capsys):
+    code, _, err = run_main(monkeypatch, capsys, "fit", str(sweep), "--law", "ceiling")
+    assert code == 2 and "test_mse_log is a loss that falls with scale; use --law power" in err
+
+
+def test_undetermined_parameters_are_not_printed(tmp_path, monkeypatch, capsys):
+    """The z g g g group of this synthetic sweep has no plateau: its floor k is not determined,
+    so the text shows no number for it and the D for a target is refused."""
+    sweep = write_sweep(tmp_path / "sweep", seeds=1, sizes=(100, 300, 1000, 3000, 10000))
+    code, out, _ = run_main(monkeypatch, capsys, "fit", str(sweep), "-b", "20", "--holdout", "0")
+    block = out.split("process=u u~ > z g g g")[1]
+    assert code == 0 and "       k = not determined (the data show no plateau)" in block
+    code, out, _ = run_main(monkeypatch, capsys, "fit", str(sweep), "-b", "20", "--holdout", "0",
+                            "--json")
+    (zggg,) = [g for g in json.loads(out) if "z g g g" in g["label"]]
+    assert zggg["fit"]["params"]["k"]["value"] is None
+    assert zggg["fit"]["params"]["k"]["note"] == "not determined (the data show no plateau)"
+    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--target", "1e-5",
+                            "-b", "20")
+    assert code == 0
+    assert "z g g g: the scale reaching 1e-05 is not determined: it depends on k" in out
+    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--at", "1e6", "-b", "20")
+    assert "z g g g: the metric at D = 1e+06 (beyond the fitted D = 100 ... 10000) is not " \
+        "determined" in out
+
+
+def test_holdout_leaving_too_few_points_says_so(sweep, monkeypatch, capsys):
+    code, out, _ = run_main(monkeypatch, capsys, "fit", str(sweep), "-b", "0", "--holdout", "4")
+    assert code == 0
+    assert out.count("no extrapolation check: holding out the 4 largest of 5 scale points "
+                     "leaves too few to refit") == 2
+
+
+def test_huber_delta_reaches_the_fit(sweep, monkeypatch, capsys):
+    from hepscaling.laws import fit_power_law
+    from hepscaling.laws.sweep import load_sweep
+
+    code, out, _ = run_main(monkeypatch, capsys, "fit", str(sweep), "-b", "0", "--holdout", "0",
+                            "--huber-delta", "1e-3", "--json")
+    runs = load_sweep(sweep).done
+    runs = runs[runs["config.task.process"] == "u u~ > t t~ h"]
+    expected = fit_power_law(runs["D"], runs["metric.test_mse_log"], bootstrap=0,
+                             huber_delta=1e-3)
+    (tth,) = [g for g in json.loads(out) if "t t~ h" in g["label"]]
+    assert code == 0 and tth["fit"]["objective"] == pytest.approx(expected.objective, rel=1e-9)
+    assert tth["fit"]["params"]["alpha"]["value"] == pytest.approx(expected.params["alpha"])
 
 
 def test_report_prints_the_index_path_and_skips_unknown_process(tmp_path, monkeypatch, capsys):

@@ -11,6 +11,8 @@ from hepscaling.records import RunRecord, config_hash, write_record
 #: Known D-exponents per process of the synthetic amplitude sweep.
 ALPHA = {"u u~ > t t~ h": 0.6, "u u~ > z g g g": 0.35}
 SIZES = (100, 300, 1000, 3000, 10000, 30000)
+#: Variance of ln |M|^2 of the synthetic datasets: ``test_mse_log = LOG_VARIANCE * test_mse``.
+LOG_VARIANCE = 0.25
 #: Pull-histogram bin edges of the heteroscedastic runs.
 PULL_EDGES = np.linspace(-5.0, 5.0, 41)
 #: Joint-law parameters of :func:`write_joint_sweep`.
@@ -37,7 +39,8 @@ def write_sweep(root: Path, *, seeds: int = 2, noise: float = 0.03, heteroscedas
                 with_process: bool = True) -> Path:
     """Write a D-sweep (two processes, ``sizes``, ``seeds`` seeds each) under ``root/runs``.
 
-    Loss: ``test_mse = (300 / D)^alpha + 1e-4`` times log-normal noise; heteroscedastic runs
+    Loss: ``test_mse = (300 / D)^alpha + 1e-4`` times log-normal noise, and ``test_mse_log =
+    LOG_VARIANCE * test_mse`` (the MSE in units of ln |M|^2); heteroscedastic runs
     also carry pull and coverage metrics. With ``bad_runs`` one diverged and one failed run
     are added. ``with_process=False`` leaves ``task.process`` out of the configs (the process is
     then unknown: the dataset paths do not exist). Returns ``root``.
@@ -51,7 +54,8 @@ def write_sweep(root: Path, *, seeds: int = 2, noise: float = 0.03, heteroscedas
                 if not with_process:
                     del config["task"]["process"]
                 mse = ((300 / d) ** alpha + 1e-4) * np.exp(noise * rng.normal())
-                metrics = {"test_mse": float(mse), "test_abs_rel_err_mean": float(np.sqrt(mse))}
+                metrics = {"test_mse": float(mse), "test_mse_log": float(LOG_VARIANCE * mse),
+                           "test_abs_rel_err_mean": float(np.sqrt(mse))}
                 if loss == "heteroscedastic":
                     metrics.update(test_pull_mean=float(0.1 * rng.normal()),
                                    test_pull_std=float(1 + 0.1 * rng.normal()),
@@ -84,19 +88,22 @@ def _write(root: Path, config: dict, status: str, d: int, metrics: dict,
 
 def write_joint_sweep(root: Path, *, noise: float = 0.005) -> Path:
     """Write an N x D grid (4 widths x 4 training sizes, one seed, one epoch) whose test_mse
-    follows ``E + A / N^alpha + B / D^beta`` with :data:`JOINT`; ``C = 6 N D``."""
+    follows ``E + A / N^alpha + B / D^beta`` with :data:`JOINT` (``test_mse_log``: the same
+    times :data:`LOG_VARIANCE`); ``C = 6 N D``."""
     rng = np.random.default_rng(7)
     p = JOINT
     for width in (16, 32, 64, 128):
         for d in (1000, 4000, 16000, 64000):
             config = _config("u u~ > t t~ h", d, width, 0, "mse")
             n = 2 * width * width + 20 * width
-            loss = p["E"] + p["A"] * n ** -p["alpha"] + p["B"] * d ** -p["beta"]
+            loss = (p["E"] + p["A"] * n ** -p["alpha"] + p["B"] * d ** -p["beta"]) * \
+                np.exp(noise * rng.normal())
             record = RunRecord(run_id=config_hash(config), status="done", config=config,
                                code_version="test", seed=0, n_params=n, n_train=d,
                                flops=6.0 * n * d, flops_per_sample=6.0 * n, steps=d // 64,
                                samples_seen=d, epochs=1.0,
-                               metrics={"test_mse": float(loss * np.exp(noise * rng.normal()))})
+                               metrics={"test_mse": float(loss),
+                                        "test_mse_log": float(LOG_VARIANCE * loss)})
             write_record(record, root / "runs" / record.run_id)
     return root
 

@@ -32,7 +32,8 @@ def test_a_bend_beyond_the_fitted_range_is_flagged():
 def test_holdout_needs_points_left():
     x = np.logspace(2, 4, 4)
     fit = fit_power_law(x, power_law(x, 10.0, 0.5, 1e-3), bootstrap=0)
-    with pytest.raises(UsageError, match="n_holdout"):
+    with pytest.raises(UsageError, match="holding out 4 of 4 scale points leaves none"):
         holdout_check(fit, n_holdout=4)
-    with pytest.raises(UsageError, match="too few runs left"):
+    with pytest.raises(UsageError, match=r"largest of 4 scale points leaves too few to refit "
+                                         r"\(.*\); hold out fewer \(--holdout\)"):
         holdout_check(fit, n_holdout=1)

@@ -19,7 +19,7 @@ def _is_png(path):
 
 def test_report_renders_every_section(tmp_path):
     sweep = write_sweep(tmp_path / "sweep", seeds=1, sizes=(100, 300, 1000, 3000, 10000))
-    report = build_report(sweep, tmp_path / "report", bootstrap=5)
+    report = build_report(sweep, tmp_path / "report", bootstrap=20)
     html = report.index.read_text()
     for stem in ("scaling_D", "residuals_D", "exponent_vs_dim", "pulls", "pull_histograms"):
         png, pdf = report.index.parent / f"{stem}.png", report.index.parent / f"{stem}.pdf"
@@ -34,6 +34,13 @@ def test_report_renders_every_section(tmp_path):
     assert [len(fits["D"])] == [2] and set(fits) == {"D"} and report.law_fits == {}
     alphas = sorted(g["fit"]["params"]["alpha"]["value"] for g in fits["D"])
     assert alphas == pytest.approx([0.35, 0.6], abs=0.06)
+    # z g g g shows no plateau: its floor is not determined, in the table and in fits.json
+    (zggg,) = [g for g in fits["D"] if "z g g g" in g["label"]]
+    assert zggg["fit"]["params"]["k"] == {"value": None, "low": None, "high": None,
+                                          "level": 0.68,
+                                          "note": "not determined (the data show no plateau)"}
+    exponents = html[html.index("<h2>Exponents</h2>"):]
+    assert exponents.count("not determined") == 1
 
 
 def test_bad_law_and_unswept_directory_are_usage_errors(tmp_path):
@@ -42,6 +49,9 @@ def test_bad_law_and_unswept_directory_are_usage_errors(tmp_path):
         build_report(sweep, tmp_path / "r", law="joint")
     with pytest.raises(UsageError, match="no axis"):
         build_report(sweep, tmp_path / "r", bootstrap=0)
+    with pytest.raises(UsageError, match=r"test_mse is a loss .* use --law power"):
+        build_report(sweep, tmp_path / "ceiling", law="ceiling", metric="test_mse")
+    assert not (tmp_path / "ceiling").exists()
 
 
 def _by_label(fits, law):
@@ -51,7 +61,7 @@ def _by_label(fits, law):
 def test_ceiling_report_compares_representations(tmp_path):
     sweep = write_tagging_sweep(tmp_path / "sweep", noise=0.003)
     report = build_report(sweep, tmp_path / "report", law="ceiling", metric="test_auc_macro",
-                          bootstrap=4, holdout=0)
+                          bootstrap=20, holdout=0)
     html = report.index.read_text()
     assert _is_png(report.index.parent / "ceilings.png")
     fits = json.loads(report.json.read_text())

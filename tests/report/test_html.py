@@ -1,6 +1,9 @@
 """HTML rendering: escaping, tables, figure links."""
 
-from hepscaling.report.html import Page, Section, render_page, table
+import numpy as np
+
+from hepscaling.laws import fit_power_law, power_law
+from hepscaling.report.html import Page, Section, param_cells, render_page, table
 
 
 def test_table_escapes_and_formats():
@@ -42,3 +45,12 @@ def test_fit_notes_and_interval_cells():
     html = table(["alpha", "interval"], [[Interval(0.51234, 0.4, 0.6, 0.68),
                                           bounds_text(0.4, 0.612345)]])
     assert "<td class=l>0.5123 [0.4, 0.6]</td><td>[0.4, 0.6123]</td>" in html
+
+
+def test_param_cells_show_undetermined_parameters_as_such():
+    x = np.logspace(2, 6, 10)
+    fit = fit_power_law(x, power_law(x, 500.0, 0.5), bootstrap=10)  # no plateau: k open
+    assert param_cells(fit, "k") == ["not determined", ""]
+    value, bounds = param_cells(fit, "alpha")
+    iv = fit.intervals["alpha"]
+    assert value == iv.value and bounds == f"[{iv.low:.4g}, {iv.high:.4g}]"

@@ -48,7 +48,13 @@ Law = Annotated[LawName, typer.Option("--law", help="log: a - b ln X; compare: l
 Axis = Annotated[AxisName, typer.Option("--x", "--axis", help="Scaling axis for power and "
                                         "ceiling laws.")]
 Metric = Annotated[str, typer.Option("--metric", "-m", help="Metric name in the records (e.g. "
-                                     "test_mse, test_abs_rel_err_mean, test_accuracy).")]
+                                     "test_mse_log: MSE of ln |M|^2; test_abs_rel_err_mean; "
+                                     "test_auc_macro with --law ceiling).")]
+HuberDelta = Annotated[float | None, typer.Option(
+    "--huber-delta", show_default="from the data",
+    help="Huber threshold on log residuals. Default: from the residuals' robust spread, right "
+    "for scattered runs (several seeds, noisy metrics). A number, e.g. 1e-3, fixes it as "
+    "Chinchilla did: near-L1 and robust to outliers, for residuals much larger than it.")]
 GroupBy = Annotated[list[str] | None, typer.Option(
     "--group-by", "-g", show_default="config columns that vary",
     help="Config key defining groups (repeatable), e.g. config.task.dataset.")]
@@ -65,16 +71,23 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a tabl
 
 
 def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: list[str] | None,
-          floor: bool, bootstrap: int, seed: int, level: float, holdout: int):
+          floor: bool, bootstrap: int, seed: int, level: float, holdout: int,
+          huber_delta: float | None):
+    from hepscaling.laws.direction import check_direction
     from hepscaling.laws.sweep import fit_sweep, load_sweep
 
+    check_direction(law.value, metric)
+    if huber_delta is not None and not (math.isfinite(huber_delta) and huber_delta > 0):
+        raise UsageError(f"--huber-delta must be a number > 0 (e.g. 1e-3), got {huber_delta:g}; "
+                         "leave it out to take it from the data")
     sweep = load_sweep(directory, metric)
     if len(sweep.not_done):
         counts = sweep.not_done["status"].value_counts().to_dict()
         stderr.print(f"not fitted: {len(sweep.not_done)} runs "
                      f"({', '.join(f'{k} {v}' for k, v in counts.items())})", highlight=False)
     groups = fit_sweep(sweep, law=law.value, axis=axis.value, floor=floor, group_by=group_by,
-                       bootstrap=bootstrap, seed=seed, level=level, holdout=holdout)
+                       bootstrap=bootstrap, seed=seed, level=level, holdout=holdout,
+                       huber_delta=huber_delta)
     fitted = [g for g in groups if g.fit is not None]
     if groups and not fitted:  # nothing to show: one line on what is missing
         raise UsageError(f"no group could be fitted ({groups[0].label}: {groups[0].error})")
@@ -109,23 +122,24 @@ def _json(obj: Any) -> str:
 
 
 def fit(directory: Directory, law: Law = LawName.power, axis: Axis = AxisName.D,
-        metric: Metric = "test_mse", group_by: GroupBy = None, floor: Floor = True,
+        metric: Metric = "test_mse_log", group_by: GroupBy = None, floor: Floor = True,
         bootstrap: Bootstrap = 200, seed: Seed = 0, level: Level = 0.68,
-        holdout: Holdout = 1, as_json: Json = False) -> None:
+        holdout: Holdout = 1, huber_delta: HuberDelta = None, as_json: Json = False) -> None:
     """Fit a scaling law to every group of finished runs in DIRECTORY.
 
-    Fit: summed Huber loss (delta 1e-3) on log residuals, multi-start
-    L-BFGS-B; intervals: bootstrap percentile over runs. Groups are runs
-    differing only by the swept axis and seed. Prints parameters with
-    intervals and the extrapolation check (largest scale held out).
+    Fit: summed Huber loss on log residuals, multi-start L-BFGS-B;
+    intervals: bootstrap percentile over runs. Groups are runs differing
+    only by the swept axis and seed. Prints parameters with intervals
+    ("not determined" where the data do not fix one) and the extrapolation
+    check (largest scale held out).
     --law repetition fits the loss in the effective data of D unique samples
     seen for 'epochs' passes (--x is ignored) and adds R* and the factor
     D'/U at 2, 4, 10 epochs and its asymptote 1 + R*.
 
-    Example: hepscaling fit sweeps/tth --law power --x D --metric test_mse
+    Example: hepscaling fit sweeps/tth --law power --x D --metric test_mse_log
     """
     groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level,
-                   holdout)
+                   holdout, huber_delta)
     if as_json:
         typer.echo(_json([{
             "group": g.key, "label": g.label, "n_runs": len(g.runs),
@@ -140,20 +154,34 @@ def fit(directory: Directory, law: Law = LawName.power, axis: Axis = AxisName.D,
             continue
         typer.echo("  " + g.fit.summary().replace("\n", "\n  "))
         if law is LawName.repetition:
-            from hepscaling.laws import Interval
-
-            factors = {k: Interval(**v) for k, v in g.fit.to_dict()["factor"].items()}
-            typer.echo("  effective-data factor D'/U: " + ", ".join(
-                f"{k} epochs {v}" for k, v in factors.items() if k != "asymptote"))
-            typer.echo(f"  asymptote 1 + R* = {factors['asymptote']}")
+            _echo_factors(g.fit.to_dict())
         if law is LawName.joint:
-            for name, iv in g.fit.frontier_exponents().items():
-                axis_name = "N*" if name == "a" else "D*"
-                typer.echo(f"  {axis_name} ~ C^{name}: {name} = {iv}  (C = 6 N D)")
+            try:
+                for name, iv in g.fit.frontier_exponents().items():
+                    axis_name = "N*" if name == "a" else "D*"
+                    typer.echo(f"  {axis_name} ~ C^{name}: {name} = {iv}  (C = 6 N D)")
+            except UsageError as exc:
+                typer.echo(f"  frontier N* ~ C^a, D* ~ C^b: {exc}")
+        if g.check_error:
+            typer.echo(f"  no extrapolation check: {g.check_error}")
         for r in g.check.rows if g.check else []:
             typer.echo(f"  held out {r.scale}: measured {r.measured:.4g}, predicted "
                        f"{r.prediction}, ratio {r.ratio:.3f}, "
                        f"{'inside' if r.inside else 'OUTSIDE'}")
+
+
+def _echo_factors(fit: dict[str, Any]) -> None:
+    """The effective-data factors of a repetition fit's ``to_dict()``, or why they are not
+    determined."""
+    from hepscaling.laws import Interval
+
+    if fit["factor"] is None:
+        typer.echo(f"  effective-data factor D'/U: {fit['factor_note']}")
+        return
+    factors = {k: Interval(**v) for k, v in fit["factor"].items()}
+    typer.echo("  effective-data factor D'/U: " + ", ".join(
+        f"{k} epochs {v}" for k, v in factors.items() if k != "asymptote"))
+    typer.echo(f"  asymptote 1 + R* = {factors['asymptote']}")
 
 
 def predict(directory: Directory,
@@ -166,22 +194,33 @@ def predict(directory: Directory,
             epochs: Annotated[float | None, typer.Option(
                 "--epochs", show_default="1 with --target",
                 help="Passes over the unique data (--law repetition only).")] = None,
-            axis: Axis = AxisName.D, law: Law = LawName.power, metric: Metric = "test_mse",
+            axis: Axis = AxisName.D, law: Law = LawName.power, metric: Metric = "test_mse_log",
             group_by: GroupBy = None, floor: Floor = True, bootstrap: Bootstrap = 200,
-            seed: Seed = 0, level: Level = 0.68, as_json: Json = False) -> None:
+            seed: Seed = 0, level: Level = 0.68, huber_delta: HuberDelta = None,
+            as_json: Json = False) -> None:
     """Predict from the fitted law: the scale reaching --target, or the metric --at a scale.
 
     With --law joint, --target gives the compute-optimal C (C = 6 N D) and
     its N*, D*; --at is not available. With --law repetition, --target gives
     the unique samples U needed when training --epochs passes (default 1)
     and --at U predicts the metric after --epochs passes. A target beyond
-    the fitted floor (or ceiling) is reported per group as not reachable.
+    the fitted floor (or ceiling) is reported per group as not reachable;
+    a prediction that depends on a parameter the data do not determine (or
+    --at beyond the fitted scales of such a law) is reported as not
+    determined.
 
     Example: hepscaling predict sweeps/tth --target 1e-4 --axis D
     """
     if (target is None) == (at is None):
         raise UsageError("give exactly one of --target (scale needed for a metric value) and "
                          "--at (metric at a scale)")
+    if at is not None and not (math.isfinite(at) and at > 0):
+        raise UsageError(f"--at must be a scale > 0 (samples, parameters or FLOPs), got {at:g}")
+    if target is not None and not math.isfinite(target):
+        raise UsageError(f"--target must be a finite metric value, got {target:g}")
+    if target is not None and target <= 0 and law is not LawName.ceiling:
+        raise UsageError(f"--target {target:g} for --law {law.value}: a loss is > 0; give a "
+                         "target loss > 0, e.g. --target 1e-4")
     if law is LawName.joint and at is not None:
         raise UsageError("--at is not available with --law joint (it needs N and D); use "
                          "--target for the compute-optimal C")
@@ -203,7 +242,8 @@ def predict(directory: Directory,
                              "a metric value such as a loss or an AUC)")
     if law is LawName.repetition and epochs is None:
         epochs = 1.0
-    groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level, 0)
+    groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level, 0,
+                   huber_delta)
     rows = [_prediction(g, law, axis, target, at, epochs) for g in groups]
     if as_json:
         typer.echo(_json(rows))
@@ -234,6 +274,10 @@ def _prediction(g: Any, law: LawName, axis: AxisName, target: float | None,
         return {**row, "error": f"not fitted: {g.error}"}
     try:
         if at is not None:
+            scale = g.fit.data["U" if law is LawName.repetition else "x"]
+            if not scale.min() <= at <= scale.max():
+                g.fit.require_determined(f"the metric at {name} = {at:g} (beyond the fitted "
+                                         f"{name} = {scale.min():g} ... {scale.max():g})")
             band = g.fit.predict([at], [epochs]) if law is LawName.repetition \
                 else g.fit.predict([at])
             row["value"] = band.at(0)
@@ -253,9 +297,9 @@ def report(directory: Directory,
            out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (created).")],
            law: Annotated[LawName, typer.Option(
                "--law", help="power or ceiling (single-axis laws).")] = LawName.power,
-           metric: Metric = "test_mse", group_by: GroupBy = None, floor: Floor = True,
+           metric: Metric = "test_mse_log", group_by: GroupBy = None, floor: Floor = True,
            bootstrap: Bootstrap = 200, seed: Seed = 0, level: Level = 0.68,
-           holdout: Holdout = 1,
+           holdout: Holdout = 1, huber_delta: HuberDelta = None,
            loss_metric: Annotated[str | None, typer.Option(
                "--loss-metric", show_default="--metric for power, val_loss for ceiling",
                help="Loss of the joint law L(N, D), its frontier and the repetition fit.")
@@ -276,7 +320,7 @@ def report(directory: Directory,
 
     result = build_report(directory, out, metric=metric, law=law.value, floor=floor,
                           group_by=group_by, bootstrap=bootstrap, seed=seed, level=level,
-                          holdout=holdout, loss_metric=loss_metric)
+                          holdout=holdout, loss_metric=loss_metric, huber_delta=huber_delta)
     typer.echo(str(result.index))
 
 

@@ -101,14 +101,14 @@ def holdout_check(fit: LawFit, n_holdout: int = 1) -> ExtrapolationCheck:
     scale = _scale_of(fit)
     distinct = np.unique(scale)
     if n_holdout < 1 or n_holdout >= distinct.size:
-        raise UsageError(f"n_holdout must be between 1 and {distinct.size - 1} (the number of "
-                         f"distinct scale points minus one), got {n_holdout}")
+        raise UsageError(f"holding out {n_holdout} of {distinct.size} scale points leaves none to "
+                         f"refit; hold out between 1 and {distinct.size - 1} (--holdout)")
     held = scale >= distinct[-n_holdout]
     try:
         refit = fit.refit(~held)
     except UsageError as exc:
-        raise UsageError(f"too few runs left after holding out the {n_holdout} largest scale "
-                         f"point(s): {exc}") from exc
+        raise UsageError(f"holding out the {n_holdout} largest of {distinct.size} scale points "
+                         f"leaves too few to refit ({exc}); hold out fewer (--holdout)") from exc
     band = _predict(refit, fit.data, held)
     coords = [k for k in fit.data if k != "y"]
     rows = [HeldOut({k: float(fit.data[k][i]) for k in coords}, float(fit.data["y"][i]),

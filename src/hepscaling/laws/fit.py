@@ -235,55 +235,61 @@ def fit_core(form: Form, u: np.ndarray, mu: np.ndarray, log_y: np.ndarray, group
 
 
 def judge(params: dict[str, float], samples: np.ndarray, level: float,
-          bounded: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Which parameters are not determined, and the notes saying why.
+          bounded: tuple[str, ...]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Which parameters are not determined, why in a few words, and the notes saying why.
 
     ``bounded`` (from :class:`CoreFit`, in the names of ``params``) are at a search bound; a
     parameter whose central value lies outside its own percentile interval of ``samples``
-    (b, n_params) moves when the runs barely change. Returns ``(undetermined, notes)``.
+    (b, n_params) moves when the runs barely change. Returns ``(reasons, notes)``: ``reasons``
+    maps each undetermined name to its short reason.
     """
-    undetermined = list(bounded)
+    reasons = {name: "at its search bound" for name in bounded}
     notes = [f"{name} = {params[name]:.4g}: its fit or its interval reaches the search bound, so "
              f"it is not determined" for name in bounded]
     if samples.shape[0]:
         for i, (name, value) in enumerate(params.items()):
             lo, hi = percentile_interval(samples[:, i], level)
             if name not in bounded and not lo <= value <= hi:
-                undetermined.append(name)
+                reasons[name] = f"outside its own {level:.0%} interval"
                 notes.append(f"{name} = {value:.4g} lies outside its own {level:.0%} interval "
                              f"[{lo:.4g}, {hi:.4g}]: it moves when the runs barely change, so "
                              "it is not determined")
-    return tuple(undetermined), tuple(notes)
+    return reasons, tuple(notes)
 
 
 def law_result(cls: type[LawFit], law: str, core: CoreFit, params: dict[str, float],
             samples: np.ndarray, level: float, data: dict[str, np.ndarray], seed: int,
             refit: Callable[[np.ndarray], LawFit], bounded: tuple[str, ...],
-            notes: tuple[str, ...], unresolved: tuple[str, ...] = (), **extra: Any) -> Any:
+            notes: tuple[str, ...], unresolved: dict[str, str] | None = None,
+            **extra: Any) -> Any:
     """The result object ``cls`` of a fit from its core and its (converted) parameters;
-    ``unresolved`` parameters are not determined for reasons ``notes`` already give."""
-    undetermined, judged = judge(params, samples, level, bounded)
-    undetermined += tuple(n for n in unresolved if n not in undetermined)
+    ``unresolved`` parameters (name -> short reason, which takes precedence over the judged
+    one) are not determined for reasons ``notes`` already give."""
+    reasons, judged = judge(params, samples, level, bounded)
+    reasons.update(unresolved or {})
     return cls(law, params, samples, level, data, core.optimum.objective,
                core.optimum.converged, core.n_failed, core.scheme, seed, refit,
-               notes + judged, undetermined=undetermined, **extra)
+               notes + judged, undetermined=tuple(reasons), reasons=reasons, **extra)
 
 
 def _ceiling_judgement(gap: float, shortfall: np.ndarray, residual_spread: float,
-                       ) -> tuple[bool, tuple[str, ...]]:
+                       ) -> tuple[dict[str, str], tuple[str, ...]]:
     """Whether a ceiling ``gap`` below the maximum is not determined, and why: under 2% of the
     smallest measured ``shortfall`` (not resolved from the maximum), or more than 3 residual
-    spreads (of the metric) below the best measured value."""
-    notes = []
+    spreads (of the metric) below the best measured value. Returns ``({"a_inf": short
+    reason} or {}, notes)``."""
+    notes, reasons = [], {}
     if gap < _SATURATION_RESOLUTION * shortfall.min():
         notes.append(f"fitted ceiling is within {gap:.2g} of the maximum, under "
                      f"{_SATURATION_RESOLUTION:.0%} of the smallest shortfall: the data show no "
                      "saturation, so the ceiling is not determined")
+        reasons["a_inf"] = "the data show no saturation"
     below = gap - shortfall.min()
     if below > _BELOW_DATA_SPREADS * residual_spread:
         notes.append(f"fitted ceiling lies {below:.3g} below the best measured value (more than "
                      f"{_BELOW_DATA_SPREADS:g} residual spreads): the ceiling is not determined")
-    return bool(notes), tuple(notes)
+        reasons.setdefault("a_inf", "below the measured data")
+    return reasons, tuple(notes)
 
 
 def _power_core(x: object, y: object, *, floor: bool, bootstrap: int, seed: int, level: float,
@@ -339,10 +345,11 @@ def fit_power_law(x: object, y: object, *, floor: bool = True, bootstrap: int = 
                       floor_unresolved(core))
 
 
-def floor_unresolved(core: CoreFit) -> tuple[str, ...]:
-    """``("k",)`` when the fit's floor lies far below the data (:data:`NO_PLATEAU`): the data
-    do not determine it (its replicates barely move from their start), else ``()``."""
-    return ("k",) if NO_PLATEAU in core.notes else ()
+def floor_unresolved(core: CoreFit) -> dict[str, str]:
+    """``{"k": short reason}`` when the fit's floor lies far below the data
+    (:data:`NO_PLATEAU`): the data do not determine it (its replicates barely move from their
+    start), else ``{}``."""
+    return {"k": "the data show no plateau"} if NO_PLATEAU in core.notes else {}
 
 
 #: Names of the ceiling law's parameters for those of the power law fitted to the shortfall.
@@ -380,13 +387,12 @@ def fit_ceiling(x: object, metric: object, *, top: float = 1.0, bootstrap: int =
     params = dict(zip(("a_inf", "a", "b"), map(float, convert(*core.params.values())),
                       strict=True))
     spread = robust_spread(shortfall - power_law(x, **core.params))
-    ceiling_open, notes = _ceiling_judgement(core.params["k"], shortfall, spread)
+    open_ceiling, notes = _ceiling_judgement(core.params["k"], shortfall, spread)
     return law_result(CeilingFit, "ceiling", core, params, convert(*core.samples.T), level,
                       {"x": x, "y": metric}, seed,
                       refitter(fit_ceiling, (x, metric), dict(top=top, **options)),
                       tuple(_CEILING_NAMES[n] for n in core.bounded),
-                      tuple(n for n in core.notes if n != NO_PLATEAU) + notes,
-                      ("a_inf",) if ceiling_open else ())
+                      tuple(n for n in core.notes if n != NO_PLATEAU) + notes, open_ceiling)
 
 
 def _joint_core(N: object, D: object, L: object, *, bootstrap: int, seed: int, level: float,
@@ -475,9 +481,9 @@ def fit_joint_ceiling(N: object, D: object, metric: object, *, top: float = 1.0,
     p = core.params
     spread = robust_spread(shortfall - joint_law(n, d, p["E"], p["A"], p["alpha"], p["B"],
                                                  p["beta"]))
-    ceiling_open, notes = _ceiling_judgement(p["E"], shortfall, spread)
+    open_ceiling, notes = _ceiling_judgement(p["E"], shortfall, spread)
     return law_result(JointCeilingFit, "joint_ceiling", core, params, convert(*core.samples.T),
                       level, {"N": n, "D": d, "y": metric}, seed,
                       refitter(fit_joint_ceiling, (n, d, metric), dict(top=top, **options)),
                       tuple("a_inf" if name == "E" else name for name in core.bounded),
-                      core.notes + notes, ("a_inf",) if ceiling_open else (), top=top)
+                      core.notes + notes, open_ceiling, top=top)

@@ -165,8 +165,10 @@ class RepetitionFit(LawFit):
         Raises
         ------
         UsageError
-            If ``target`` is at or below the fitted floor ``k``, or ``epochs`` is not > 0.
+            If ``target`` is at or below the fitted floor ``k``, ``epochs`` is not > 0, or a
+            parameter is not determined.
         """
+        self.require_determined(f"the unique data reaching {target:g}")
         if not (np.isfinite(epochs) and epochs > 0):
             raise UsageError(f"epochs must be a finite number > 0, got {epochs!r}; pass the "
                              "planned passes over the data, e.g. 4")
@@ -187,8 +189,14 @@ class RepetitionFit(LawFit):
 
     def to_dict(self) -> dict[str, Any]:
         """As :meth:`LawFit.to_dict`, plus ``factor``: ``D' / U`` with its interval at each of
-        :data:`FACTOR_EPOCHS` (keys ``"2"``, ``"4"``, ``"10"``) and ``"asymptote"`` (``1 + R*``)."""
+        :data:`FACTOR_EPOCHS` (keys ``"2"``, ``"4"``, ``"10"``) and ``"asymptote"`` (``1 + R*``);
+        ``None``, with ``factor_note`` saying why, when ``r_star`` is not determined."""
         out = super().to_dict()
+        try:
+            self.require_determined("the effective-data factor", ("r_star",))
+        except UsageError as exc:
+            out["factor"], out["factor_note"] = None, str(exc)
+            return out
         band = self.factor([*FACTOR_EPOCHS, np.inf])
         keys = [f"{e:g}" for e in FACTOR_EPOCHS] + ["asymptote"]
         out["factor"] = {key: band.at(i).to_dict() for i, key in enumerate(keys)}

@@ -9,7 +9,7 @@ intervals over the same replicates, so they carry the correlations between param
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +98,11 @@ class LawFit:
     undetermined : tuple of str
         Names of the parameters the data do not determine (at a search bound, outside their
         own interval, a ceiling below the data); the notes say why. Show "not determined"
-        instead of their numbers.
+        instead of their numbers (:meth:`shown`); quantities derived from them are refused
+        (:meth:`require_determined`).
+    reasons : dict of str
+        Parameter name -> why it is not determined, in a few words (for every name in
+        ``undetermined``; the notes give the full explanation).
     """
 
     law: str
@@ -114,6 +118,7 @@ class LawFit:
     refit: Callable[[np.ndarray], LawFit] = field(repr=False, compare=False)
     notes: tuple[str, ...] = ()
     undetermined: tuple[str, ...] = ()
+    reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_bootstrap(self) -> int:
@@ -134,6 +139,33 @@ class LawFit:
             out[name] = Interval(value, lo, hi, self.level)
         return out
 
+    def shown(self, name: str) -> Interval | str:
+        """Parameter ``name`` as shown to a user: its :class:`Interval`, or ``"not determined
+        (reason)"`` when the data do not determine it."""
+        if name in self.undetermined:
+            return f"not determined ({self.reasons.get(name, 'see the notes')})"
+        return self.intervals[name]
+
+    def require_determined(self, what: str, needs: Iterable[str] | None = None) -> None:
+        """Refuse ``what`` (a derived quantity, e.g. "the D reaching 1e-4") when it depends on
+        a parameter the data do not determine.
+
+        ``needs``: the parameter names ``what`` depends on (default: all of them).
+
+        Raises
+        ------
+        UsageError
+            Naming the undetermined parameters, why, and what would determine them.
+        """
+        names = [n for n in (self.params if needs is None else needs) if n in self.undetermined]
+        if not names:
+            return
+        why = ", ".join(f"{n} ({self.reasons.get(n, 'see the notes')})" for n in names)
+        fix = "fit without the floor (--no-floor) or " if "k" in names and \
+            self.law == "power" else ""
+        raise UsageError(f"{what} is not determined: it depends on {why}, which the data do not "
+                         f"determine; {fix}add runs at larger scale")
+
     def summary(self) -> str:
         """Multi-line text: the formula, each parameter with its interval, and the notes."""
         formula = {"power": "L = (x_c / X)^alpha + k", "power_no_floor": "L = (x_c / X)^alpha",
@@ -144,7 +176,7 @@ class LawFit:
                                  "(1 - e^(-R/r_star)), R = max(E - 1, 0)"}
         lines = [f"{formula.get(self.law, self.law)}  ({self.data['y'].size} runs, "
                  f"{self.level:.0%} bootstrap intervals from {self.n_bootstrap} replicates)"]
-        lines += [f"  {name:>6} = {iv}" for name, iv in self.intervals.items()]
+        lines += [f"  {name:>6} = {self.shown(name)}" for name in self.params]
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -152,12 +184,20 @@ class LawFit:
         """JSON-ready summary: law, parameters with intervals, fit diagnostics."""
         return {
             "law": self.law, "level": self.level, "n_points": int(self.data["y"].size),
-            "params": {k: v.to_dict() for k, v in self.intervals.items()},
+            "params": {k: self._param_dict(k, v) for k, v in self.intervals.items()},
             "objective": self.objective, "converged": self.converged,
             "n_bootstrap": self.n_bootstrap, "n_failed": self.n_failed, "scheme": self.scheme,
             "seed": self.seed, "notes": list(self.notes),
             "undetermined": list(self.undetermined),
         }
+
+
+    def _param_dict(self, name: str, iv: Interval) -> dict[str, Any]:
+        """``iv.to_dict()``, or for an undetermined parameter null numbers and its ``note``."""
+        if name not in self.undetermined:
+            return iv.to_dict()
+        return {"value": None, "low": None, "high": None, "level": iv.level,
+                "note": f"not determined ({self.reasons.get(name, 'see the notes')})"}
 
 
 @dataclass(frozen=True)
@@ -182,8 +222,10 @@ class PowerLawFit(LawFit):
         Raises
         ------
         UsageError
-            If ``target`` is at or below the fitted floor ``k`` (or not positive).
+            If ``target`` is at or below the fitted floor ``k`` (or not positive), or a
+            parameter is not determined.
         """
+        self.require_determined(f"the scale reaching {target:g}")
         k = self.params["k"]
         if not target > k:
             raise UsageError(f"target loss {target:g} is at or below the fitted floor K = {k:.4g}; "
@@ -220,8 +262,10 @@ class CeilingFit(LawFit):
         Raises
         ------
         UsageError
-            If ``target`` is at or above the fitted ceiling ``a_inf``.
+            If ``target`` is at or above the fitted ceiling ``a_inf``, or a parameter is not
+            determined.
         """
+        self.require_determined(f"the scale reaching {target:g}")
         a_inf = self.params["a_inf"]
         if not target < a_inf:
             raise UsageError(f"target {target:g} is at or above the fitted ceiling "
@@ -259,11 +303,14 @@ class JointFit(LawFit):
         Raises
         ------
         UsageError
-            If ``target`` is at or below the reachable floor (``E``, plus the fixed axis' term).
+            If ``target`` is at or below the reachable floor (``E``, plus the fixed axis' term),
+            or a parameter is not determined.
         """
         if N is not None and D is not None:
             raise UsageError("give at most one of N= and D= to JointFit.solve (the other is "
                              "solved for; give neither for the compute-optimal C)")
+        self.require_determined(f"the {'D' if N is not None else 'N' if D is not None else 'C'} "
+                                f"reaching {target:g}")
 
         def one(p: dict[str, float]) -> float:
             if N is not None:
@@ -290,7 +337,14 @@ class JointFit(LawFit):
     @quiet
     def frontier_exponents(self) -> dict[str, Interval]:
         """Exponents of the compute-optimal frontier ``N* ~ C^a``, ``D* ~ C^b`` for
-        ``C ~ N D``: ``a = beta / (alpha + beta)``, ``b = alpha / (alpha + beta)``."""
+        ``C ~ N D``: ``a = beta / (alpha + beta)``, ``b = alpha / (alpha + beta)``.
+
+        Raises
+        ------
+        UsageError
+            If ``alpha`` or ``beta`` is not determined.
+        """
+        self.require_determined("the compute-optimal frontier", ("alpha", "beta"))
         def ab(alpha: np.ndarray | float, beta: np.ndarray | float) -> tuple[Any, Any]:
             return beta / (alpha + beta), alpha / (alpha + beta)
 
@@ -300,9 +354,14 @@ class JointFit(LawFit):
                 "b": Interval(float(b), *percentile_interval(sb, self.level), self.level)}
 
     def to_dict(self) -> dict[str, Any]:
-        """As :meth:`LawFit.to_dict`, plus the frontier exponents ``a`` and ``b``."""
+        """As :meth:`LawFit.to_dict`, plus the frontier exponents ``a`` and ``b`` (``None``, with
+        ``frontier_note`` saying why, when they are not determined)."""
         out = super().to_dict()
-        out["frontier_exponents"] = {k: v.to_dict() for k, v in self.frontier_exponents().items()}
+        try:
+            out["frontier_exponents"] = {k: v.to_dict()
+                                         for k, v in self.frontier_exponents().items()}
+        except UsageError as exc:
+            out["frontier_exponents"], out["frontier_note"] = None, str(exc)
         return out
 
     @quiet
@@ -310,7 +369,14 @@ class JointFit(LawFit):
                  flops_per_sample: Callable[[float], float] | None = None
                  ) -> tuple[Band, Band, Band]:
         """Compute-optimal ``N*(C)``, ``D*(C)`` and loss ``L*(C)`` bands for budgets ``C``
-        float64 (m,) FLOPs (``C = 6 N D`` unless ``flops_per_sample(N)`` is given)."""
+        float64 (m,) FLOPs (``C = 6 N D`` unless ``flops_per_sample(N)`` is given).
+
+        Raises
+        ------
+        UsageError
+            If a parameter is not determined.
+        """
+        self.require_determined("the compute-optimal frontier")
         C = np.atleast_1d(np.asarray(C, dtype=float))
         per = [frontier.compute_optimal(p, C, flops_per_sample) for p in self._sample_params()]
         n, d, loss = frontier.compute_optimal(self.params, C, flops_per_sample)

@@ -37,6 +37,7 @@ import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.compare import LawComparison, compare_laws
+from hepscaling.laws.direction import check_direction
 from hepscaling.laws.extrapolation import ExtrapolationCheck, holdout_check
 from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_joint_ceiling, fit_power_law
 from hepscaling.laws.loglaw import fit_log_law
@@ -73,7 +74,7 @@ class Sweep:
         return _split(self.directory, self.frame, metric)
 
 
-def load_sweep(directory: str | os.PathLike, metric: str = "test_mse") -> Sweep:
+def load_sweep(directory: str | os.PathLike, metric: str = "test_mse_log") -> Sweep:
     """Read all records under ``directory`` and split fittable from other runs.
 
     Raises
@@ -207,7 +208,8 @@ def _fit_one(runs: Any, law: str, axis: str, metric: str, options: dict[str, Any
 
 def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool = True,
               group_by: list[str] | None = None, bootstrap: int = 200, seed: int = 0,
-              level: float = 0.68, holdout: int = 1) -> list[GroupFit]:
+              level: float = 0.68, holdout: int = 1, huber_delta: float | None = None
+              ) -> list[GroupFit]:
     """Fit ``law`` along ``axis`` in every group of ``sweep.done``.
 
     ``law="joint"`` fits ``L(N, D)``, ``law="joint_ceiling"`` the ceiling ``A(N, D)`` of a
@@ -217,10 +219,14 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
     cannot be fitted (too few runs, no repeated runs, ...) gets ``fit=None`` and the reason in
     ``error`` instead of stopping the others. ``holdout`` largest scale points (``X``;
     ``N * D`` for the joint laws; samples seen ``D * epochs`` for the repetition law) are used
-    for the extrapolation check (0: none).
+    for the extrapolation check (0: none). ``huber_delta``: the fits' Huber threshold (``None``:
+    from the data; see :func:`hepscaling.laws.fit.fit_power_law`). A law fitting the other
+    direction than the metric's (a ceiling on a loss, a power law on an AUC) is refused
+    (:func:`hepscaling.laws.direction.check_direction`).
     """
     if law not in LAWS:
         raise UsageError(f"unknown law {law!r}; choose one of {', '.join(LAWS)}")
+    check_direction(law, sweep.metric)
     if axis not in AXES:
         raise UsageError(f"unknown axis {axis!r}; choose one of {', '.join(AXES)}")
     if sweep.done.empty:
@@ -232,7 +238,8 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
                          "trained for more than one pass over D: add runs with train.epochs > 1")
     grouping = {"joint": "joint", "joint_ceiling": "joint", "repetition": "repetition"}
     keys = group_keys(sweep.done, grouping.get(law, axis), group_by)
-    options: dict[str, Any] = dict(bootstrap=bootstrap, seed=seed, level=level)
+    options: dict[str, Any] = dict(bootstrap=bootstrap, seed=seed, level=level,
+                                   huber_delta=huber_delta)
     if law == "power":
         options["floor"] = floor
     out = []

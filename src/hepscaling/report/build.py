@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hepscaling.errors import UsageError
+from hepscaling.laws.direction import check_direction
 from hepscaling.laws.sweep import GroupFit, Sweep, load_sweep
 from hepscaling.records import atomic_write_text
 from hepscaling.report.html import Page, render_page
@@ -44,12 +45,13 @@ class Report:
 
 
 def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
-                 metric: str = "test_mse", law: str = "power", floor: bool = True,
+                 metric: str = "test_mse_log", law: str = "power", floor: bool = True,
                  group_by: list[str] | None = None, bootstrap: int = 200, seed: int = 0,
-                 level: float = 0.68, holdout: int = 1, loss_metric: str | None = None
-                 ) -> Report:
+                 level: float = 0.68, holdout: int = 1, loss_metric: str | None = None,
+                 huber_delta: float | None = None) -> Report:
     """Fit ``law`` (``power`` or ``ceiling``) along each swept axis (D, N, C) per group and
-    write the report to ``out``. Options as in :func:`hepscaling.laws.sweep.fit_sweep`.
+    write the report to ``out``. Options as in :func:`hepscaling.laws.sweep.fit_sweep`; the
+    default metric is ``test_mse_log`` (MSE of ln |M|^2, in fixed units).
 
     ``loss_metric`` is the loss of the joint law ``L(N, D)`` and its frontier: by default
     ``metric`` for the power law, and ``val_loss`` (the training objective on the validation
@@ -58,11 +60,13 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     Raises
     ------
     UsageError
-        Bad directory/metric/law, or no axis is swept (>= 4 distinct values).
+        Bad directory/metric/law (also a law of the other direction than the metric's, e.g.
+        ``ceiling`` on a loss), or no axis is swept (>= 4 distinct values).
     """
     if law not in ("power", "ceiling"):
         raise UsageError(f"the report fits single-axis laws; --law must be power or ceiling, got "
                          f"{law!r} (use 'hepscaling fit --law joint' for the joint law)")
+    check_direction(law, metric)
     sweep = load_sweep(directory, metric)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -76,10 +80,11 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
         f"runs: {len(sweep.frame)} total, {len(sweep.done)} fitted, "
         f"{len(sweep.not_done)} not fitted; axes fitted: {', '.join(swept)} (an axis needs >= 4 "
         "distinct values within a group)",
-        "fit: summed Huber loss (delta 1e-3) on log residuals, multi-start L-BFGS-B; "
+        f"fit: summed Huber loss (threshold {_delta_text(huber_delta)}) on log residuals, "
+        "multi-start L-BFGS-B; parameters the data do not determine are shown as such; "
         f"extrapolation check: refit without the {holdout} largest scale point(s)",
     ], [])
-    options = FitOptions(group_by, bootstrap, seed, level)
+    options = FitOptions(group_by, bootstrap, seed, level, huber_delta)
     sections, all_fits = scaling_sections(sweep, swept, law=law, floor=floor, holdout=holdout,
                                           options=options, out=out)
     page.sections += sections
@@ -108,6 +113,10 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
                                        json.dumps(fits_json, indent=1, default=str)))
     figures = sorted(p for p in out.iterdir() if p.suffix in (".png", ".pdf"))
     return Report(index, figures, all_fits, law_fits, json_path)
+
+
+def _delta_text(huber_delta: float | None) -> str:
+    return "from the residuals' spread" if huber_delta is None else f"{huber_delta:g}"
 
 
 def _loss_sweep(sweep: Sweep, law: str, loss_metric: str | None) -> Sweep | None:

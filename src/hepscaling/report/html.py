@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-__all__ = ["Page", "Section", "bounds_text", "render_page", "table"]
+__all__ = ["NOT_DETERMINED", "Page", "Section", "bounds_text", "param_cells", "render_page",
+           "table"]
+
+#: Table cell of a parameter the data do not determine (the section's notes say why).
+NOT_DETERMINED = "not determined"
 
 _STYLE = """
 body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
@@ -68,6 +72,15 @@ def bounds_text(low: float, high: float) -> str:
     """``[low, high]`` with 4 digits, for a table whose central value has a column of its own
     (cells of a whole :class:`hepscaling.laws.Interval` show ``value [low, high]``)."""
     return f"[{low:.4g}, {high:.4g}]"
+
+
+def param_cells(fit: Any, name: str) -> list[object]:
+    """Cells ``value, [low, high]`` of parameter ``name`` of a fit (a
+    :class:`hepscaling.laws.LawFit`), or ``not determined`` and an empty cell."""
+    if name in fit.undetermined:
+        return [NOT_DETERMINED, ""]
+    iv = fit.intervals[name]
+    return [iv.value, bounds_text(iv.low, iv.high)]
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]], left: int = 1) -> str:

@@ -25,16 +25,19 @@ class FitOptions:
         Seed of the bootstrap resampling.
     level : float
         Confidence level of the intervals.
+    huber_delta : float or None
+        Huber threshold of the fits (``None``: from the data).
     """
 
     group_by: list[str] | None
     bootstrap: int
     seed: int
     level: float
+    huber_delta: float | None = None
 
     def fit(self, sweep: Sweep, law: str, *, axis: str = "D", floor: bool = True,
             holdout: int = 0) -> list[GroupFit]:
         """:func:`hepscaling.laws.sweep.fit_sweep` of ``sweep`` with these options."""
         return fit_sweep(sweep, law=law, axis=axis, floor=floor, group_by=self.group_by,
                          bootstrap=self.bootstrap, seed=self.seed, level=self.level,
-                         holdout=holdout)
+                         holdout=holdout, huber_delta=self.huber_delta)

@@ -22,9 +22,10 @@ import numpy as np
 
 from hepscaling.laws.bootstrap import percentile_interval
 from hepscaling.laws.interval import Interval
+from hepscaling.laws.results import LawFit
 from hepscaling.laws.sweep import GroupFit, Sweep
 from hepscaling.report import plots
-from hepscaling.report.html import Section, table
+from hepscaling.report.html import NOT_DETERMINED, Section, table
 from hepscaling.report.sections import FitOptions
 
 __all__ = ["ceiling_section"]
@@ -49,8 +50,8 @@ def ceiling_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], options: 
             if g.fit is None:
                 continue
             section.fit_notes(g)
-            iv = g.fit.intervals
-            rows.append([g.label, len(g.runs), iv["a_inf"], iv["alpha"], iv["beta"],
+            rows.append([g.label, len(g.runs), *(_shown(g.fit, name)
+                                                 for name in ("a_inf", "alpha", "beta")),
                          g.runs[column].max()])
         if rows:
             section.blocks.append(table(["group", "runs", "A_inf [interval]", "alpha (N)",
@@ -64,12 +65,17 @@ def ceiling_section(sweep: Sweep, all_fits: dict[str, list[GroupFit]], options: 
     for axis, fits in all_fits.items():
         fitted = (g for g in fits if g.fit is not None)  # failures are noted in each axis' section
         for g in sorted(fitted, key=lambda g: -g.fit.params["a_inf"]):
-            rows.append([axis, g.label, len(g.runs), g.fit.intervals["a_inf"],
+            rows.append([axis, g.label, len(g.runs), _shown(g.fit, "a_inf"),
                          g.runs[column].max()])
     section.note(f"single-axis ceilings: {name} = A_inf - a X^-b per group and axis")
     section.blocks.append(table(["axis", "group", "runs", "A_inf [interval]",
                                  f"best measured {name}"], rows, left=2))
     return section, joint
+
+
+def _shown(fit: LawFit, name: str) -> Interval | str:
+    """A table cell: the parameter with its interval, or ``not determined``."""
+    return NOT_DETERMINED if name in fit.undetermined else fit.intervals[name]
 
 
 def _joint_ceilings(sweep: Sweep, options: FitOptions) -> list[GroupFit] | None:
@@ -85,6 +91,9 @@ def _gap(fits: list[GroupFit]) -> str | None:
     if len(fitted) < 2:
         return None
     first, second = fitted[:2]
+    if "a_inf" in first.fit.undetermined or "a_inf" in second.fit.undetermined:
+        return (f"gap A_inf({first.label}) - A_inf({second.label}): not determined (a ceiling "
+                "the data do not determine, see the notes above)")
     value = first.fit.params["a_inf"] - second.fit.params["a_inf"]
     i = list(first.fit.params).index("a_inf")
     n = min(first.fit.n_bootstrap, second.fit.n_bootstrap)

@@ -29,6 +29,10 @@ def dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path) 
         section.note(f"skipped: applies to amplitude regression, not to {', '.join(sorted(kinds))}")
         return section
     rows, missing = _dimension_rows(all_fits["D"])
+    open_fits = [g.label for g in all_fits["D"] if isinstance(g.fit, LawFit) and
+                 "alpha" in g.fit.undetermined]
+    if open_fits:
+        section.note(f"exponent not determined (left out): {'; '.join(open_fits)}")
     if missing:
         section.note("process unknown (no config.task.process and no readable dataset "
                      f"provenance) for: {'; '.join(missing)}")
@@ -48,7 +52,8 @@ def dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path) 
 def _dimension_rows(fits: list[GroupFit]) -> tuple[list[dict], list[str]]:
     rows, missing = [], []
     for g in fits:
-        if not isinstance(g.fit, LawFit) or "alpha" not in g.fit.params:
+        if (not isinstance(g.fit, LawFit) or "alpha" not in g.fit.params
+                or "alpha" in g.fit.undetermined):
             continue
         process = process_of(g.runs)
         if process is None:

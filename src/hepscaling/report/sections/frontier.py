@@ -13,7 +13,7 @@ from hepscaling.laws.frontier import isoflop_frontier
 from hepscaling.laws.results import JointFit
 from hepscaling.laws.sweep import GroupFit, Sweep
 from hepscaling.report import plots
-from hepscaling.report.html import Section, table
+from hepscaling.report.html import NOT_DETERMINED, Section, param_cells, table
 from hepscaling.report.sections import FitOptions
 
 __all__ = ["frontier_section"]
@@ -39,11 +39,17 @@ def frontier_section(sweep: Sweep, options: FitOptions, out: Path
             continue
         assert isinstance(g.fit, JointFit)  # law="joint"
         section.fit_notes(g)
-        iv, fe = g.fit.intervals, g.fit.frontier_exponents()
-        row: list[object] = [g.label, len(g.runs), iv["E"].value, iv["alpha"], iv["beta"],
-                             fe["a"], fe["b"], "-", "-"]
-        c = np.geomspace(g.runs["C"].min(), g.runs["C"].max() * 100.0, 50)
-        item = {"label": g.label, "C": c, "n_opt": g.fit.frontier(c)[0]}
+        row: list[object] = [g.label, len(g.runs), param_cells(g.fit, "E")[0],
+                             g.fit.shown("alpha"), g.fit.shown("beta"), NOT_DETERMINED,
+                             NOT_DETERMINED, "-", "-"]
+        item: dict[str, object] = {"label": g.label}
+        try:
+            fe = g.fit.frontier_exponents()
+            c = np.geomspace(g.runs["C"].min(), g.runs["C"].max() * 100.0, 50)
+            item.update(C=c, n_opt=g.fit.frontier(c)[0])
+            row[5:7] = [fe["a"], fe["b"]]
+        except UsageError as exc:
+            section.note(f"{g.label}: no joint-law frontier: {exc}")
         runs = g.runs
         try:
             iso = isoflop_frontier(runs["N"].to_numpy(float), runs["D"].to_numpy(float),
@@ -55,10 +61,12 @@ def frontier_section(sweep: Sweep, options: FitOptions, out: Path
         except UsageError as exc:
             section.note(f"{g.label}: no IsoFLOP frontier: {exc}")
         rows.append(row)
-        items.append(item)
+        if "n_opt" in item:
+            items.append(item)
     if rows:
         section.blocks.append(table(["group", "runs", "E", "alpha", "beta", "a (N*~C^a)",
                                      "b (D*~C^b)", "IsoFLOP a", "IsoFLOP b"], rows))
+    if items:
         plots.plot_frontier(items, out / "frontier", sweep=sweep.directory.name)
         section.figures.append("frontier")
     return section, fits

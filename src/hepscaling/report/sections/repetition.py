@@ -19,7 +19,7 @@ import numpy as np
 from hepscaling.laws.repetition import FACTOR_EPOCHS, RepetitionFit
 from hepscaling.laws.sweep import GroupFit, Sweep
 from hepscaling.report import plots
-from hepscaling.report.html import Section, table
+from hepscaling.report.html import NOT_DETERMINED, Section, table
 from hepscaling.report.sections import FitOptions
 
 __all__ = ["repetition_section"]
@@ -51,9 +51,11 @@ def repetition_section(losses: Sweep, options: FitOptions, out: Path
             continue
         assert isinstance(g.fit, RepetitionFit)  # law="repetition"
         section.fit_notes(g)
-        iv = g.fit.intervals
-        factors = [g.fit.factor([e]).at(0) for e in (*FACTOR_EPOCHS, np.inf)]
-        rows.append([g.label, len(g.runs), iv["r_star"], iv["alpha"], *factors])
+        epochs = (*FACTOR_EPOCHS, np.inf)
+        factors: list[object] = [NOT_DETERMINED] * len(epochs) if "r_star" in \
+            g.fit.undetermined else [g.fit.factor([e]).at(0) for e in epochs]
+        rows.append([g.label, len(g.runs), g.fit.shown("r_star"), g.fit.shown("alpha"),
+                     *factors])
     if rows:
         section.blocks.append(table(["group", "runs", "R*", "alpha",
                                      *(f"D'/U at {e:g} epochs" for e in FACTOR_EPOCHS),

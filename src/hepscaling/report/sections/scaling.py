@@ -8,7 +8,7 @@ from pathlib import Path
 from hepscaling.laws.results import LawFit
 from hepscaling.laws.sweep import AXES, GroupFit, Sweep, group_keys
 from hepscaling.report import plots
-from hepscaling.report.html import Section, bounds_text, table
+from hepscaling.report.html import Section, bounds_text, param_cells, table
 from hepscaling.report.sections import FitOptions
 
 __all__ = ["scaling_sections", "swept_axes"]
@@ -74,11 +74,10 @@ def _exponent_rows(axis: str, fits: list[GroupFit]) -> list[list[object]]:
     for g in fits:
         if not isinstance(g.fit, LawFit):
             continue  # not fitted (the section notes why)
-        iv = g.fit.intervals
-        slope, rest = ("alpha", ("x_c", "k")) if "alpha" in iv else ("b", ("a", "a_inf"))
-        e = iv[slope]
-        rows.append([axis, g.label, len(g.runs), e.value, bounds_text(e.low, e.high),
-                     iv[rest[0]].value, iv[rest[1]].value,
+        slope, rest = ("alpha", ("x_c", "k")) if "alpha" in g.fit.params else ("b", ("a",
+                                                                                   "a_inf"))
+        rows.append([axis, g.label, len(g.runs), *param_cells(g.fit, slope),
+                     *(param_cells(g.fit, name)[0] for name in rest),
                      "" if g.fit.converged else "optimizer did not report convergence"])
     return rows
 

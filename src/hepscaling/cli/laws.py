@@ -92,8 +92,8 @@ def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: 
     if groups and not fitted:  # nothing to show: one line on what is missing
         raise UsageError(f"no group could be fitted ({groups[0].label}: {groups[0].error})")
     if holdout and all(g.check_error for g in fitted):
-        raise UsageError(f"--holdout {holdout}: {fitted[0].check_error} (lower --holdout, or "
-                         "--holdout 0 for no extrapolation check)")
+        raise UsageError(f"--holdout {holdout}: {fitted[0].check_error}; --holdout 0 skips "
+                         "the extrapolation check")
     return groups
 
 

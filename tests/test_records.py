@@ -101,3 +101,11 @@ def test_logging_to_writes_each_line_once_and_only_this_threads(tmp_path):
     assert len(lines) == 1 and lines[0].endswith("INFO hepscaling.test: outer and inner")
     assert not logging.getLogger().handlers or all(
         getattr(h, "baseFilename", None) != str(path) for h in logging.getLogger().handlers)
+
+
+def test_records_below_hidden_directories_are_copies_not_runs(tmp_path):
+    record = RunRecord(run_id="r", status="done", config={}, code_version="t", seed=0)
+    write_record(record, tmp_path / "runs" / "r")
+    write_record(record, tmp_path / ".mlflow" / "artifacts" / "x")
+    assert [r.run_id for r in load_records(tmp_path)] == ["r"]
+    assert len(load_records(tmp_path / ".mlflow")) == 1  # unless asked for directly

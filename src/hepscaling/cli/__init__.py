@@ -13,9 +13,10 @@ import sys
 import traceback
 
 import typer
+from rich.markup import escape
 
 from hepscaling import __version__
-from hepscaling.cli import amplitudes, data, demo, jets, laws, sample, sweep, train
+from hepscaling.cli import amplitudes, data, demo, export, jets, laws, sample, sweep, train
 from hepscaling.errors import HepscalingError
 from hepscaling.progress import stderr
 
@@ -58,6 +59,7 @@ app.command("train")(train.train)
 app.command("sample")(sample.sample)
 app.add_typer(sweep.app, name="sweep")
 laws.register(app)  # fit, predict, report
+app.add_typer(export.app, name="export")
 app.command("demo")(demo.demo)
 
 
@@ -68,7 +70,7 @@ def main() -> None:
     except HepscalingError as exc:
         if _verbose["on"]:
             traceback.print_exc()
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         stderr.print("interrupted; finished work is saved, re-run the same command to resume")
@@ -77,7 +79,7 @@ def main() -> None:
         if _verbose["on"]:
             traceback.print_exc()
         stderr.print(
-            f"[red]internal error:[/red] {type(exc).__name__}: {exc} "
+            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "
             "(re-run with --verbose for the traceback and report it)",
             highlight=False, soft_wrap=True,
         )

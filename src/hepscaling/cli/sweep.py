@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -98,16 +99,29 @@ def run(
 def status(
     directory: Annotated[Path, typer.Argument(help="Sweep directory (the --out of 'sweep run').")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    watch_: Annotated[bool, typer.Option(
+        "--watch", help="Live view, refreshed from the records until no run is running or "
+        "pending (Ctrl-C stops watching, not the sweep).")] = False,
+    interval: Annotated[float, typer.Option(
+        "--interval", min=0.05, help="Seconds between refreshes of --watch.")] = 2.0,
 ) -> None:
     """Count the planned runs of a sweep by state.
 
     States: done, diverged, failed, running, pending. Runs shown as running while
-    no sweep is live were killed; 'hepscaling sweep run' resumes them.
+    no sweep is live were killed; 'hepscaling sweep run' resumes them. With
+    --watch: a live table of the running runs (step / planned steps, steps per
+    second, ETA, latest train and validation loss), read from the records
+    without changing them.
 
-    Example: hepscaling sweep status sweeps/quick --json
+    Example: hepscaling sweep status sweeps/quick --watch --interval 5
     """
     from hepscaling.sweeps import sweep_status
 
+    if watch_:
+        if as_json:
+            raise UsageError("--watch shows a live table; drop --json (or --watch)")
+        _watch(directory, interval)
+        return
     st = sweep_status(directory)
     if as_json:
         typer.echo(json.dumps(st.as_dict(), indent=1))
@@ -118,6 +132,24 @@ def status(
         typer.echo(f"left out of the plan (isoflop.min_steps): {st.skipped}")
     for run_id, error in st.failures.items():
         typer.echo(f"failed {run_id}: {error}")
+
+
+def _watch(directory: Path, interval: float) -> None:
+    """Refresh the live view every ``interval`` s until no run is running or pending."""
+    from rich.console import Console
+    from rich.live import Live
+
+    from hepscaling.sweeps.watch import progress_view, sweep_progress
+
+    current = sweep_progress(directory)
+    try:
+        with Live(progress_view(current), console=Console(), auto_refresh=False) as live:
+            while current.active:
+                time.sleep(interval)
+                current = sweep_progress(directory)
+                live.update(progress_view(current), refresh=True)
+    except KeyboardInterrupt:
+        stderr.print("stopped watching; the sweep itself goes on", highlight=False)
 
 
 @app.command("table")

@@ -172,3 +172,17 @@ def test_watch_and_json_exclude_each_other(watched):
     result = invoke("sweep", "status", str(watched[0]), "--watch", "--json")
     assert result.returncode == 2 and result.stdout == ""
     assert "drop --json" in result.stderr
+
+
+def test_run_with_mlflow_logs_the_records(swept):
+    mlflow = pytest.importorskip("mlflow", reason="the 'mlflow' extra is not installed")
+    root, _ = swept
+    store = f"file:{root / 'mlruns'}"
+    result = invoke("sweep", "run", str(root / "spec.yaml"), "--out", str(root / "out"),
+                    "--no-progress", "--mlflow", store)
+    assert result.returncode == 1  # the failed run stays failed (no --retry-failed)
+    assert "warning" not in result.stderr
+    client = mlflow.MlflowClient(tracking_uri=store)
+    runs = client.search_runs([client.get_experiment_by_name("cli").experiment_id],
+                              "tags.`hepscaling.run_id` != ''")
+    assert sorted(r.data.tags["hepscaling.status"] for r in runs) == ["done", "done", "failed"]

@@ -3,12 +3,18 @@
 import json
 import math
 import sys
+import time
 
 import pytest
 
 from helpers.synthetic_sweep import write_sweep
 from hepscaling.errors import UsageError
-from hepscaling.export.mlflow import STORE_DIR, default_tracking_uri, export_mlflow
+from hepscaling.export.mlflow import (
+    STORE_DIR,
+    LiveExport,
+    default_tracking_uri,
+    export_mlflow,
+)
 from hepscaling.records import RunRecord, load_records, read_record, write_record
 
 mlflow = pytest.importorskip("mlflow", reason="the 'mlflow' extra is not installed")
@@ -160,3 +166,36 @@ def test_without_mlflow_the_extra_is_named(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "mlflow", None)
     with pytest.raises(UsageError, match=r"pip install 'hepscaling\[mlflow\]'"):
         export_mlflow(tmp_path / "run")
+
+
+def test_live_export_follows_the_records_while_they_are_written(tmp_path):
+    store = f"file:{tmp_path / 'mlruns'}"
+    warnings = []
+    with LiveExport(tmp_path / "sweep", store, interval=0.05, warn=warnings.append) as live:
+        live.export_once()  # no records yet: nothing to do, no failure
+        for steps in (1, 2, 3):
+            write_record(_curved(steps), tmp_path / "sweep" / "runs" / "curved0000000000")
+            time.sleep(0.3)
+    assert warnings == []
+    client = mlflow.MlflowClient(tracking_uri=store)
+    (run,) = client.search_runs([client.get_experiment_by_name("sweep").experiment_id],
+                                "tags.`hepscaling.run_id` != ''")
+    history = client.get_metric_history(run.info.run_id, "curve/val_loss")
+    assert [m.step for m in history] == [10, 20, 30]
+
+
+def test_a_failing_store_is_reported_once_and_never_stops_the_block(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
+    write_record(_curved(), tmp_path / "runs" / "r")
+    warnings = []
+    started = time.perf_counter()
+    with LiveExport(tmp_path, "http://127.0.0.1:9", interval=0.05, warn=warnings.append,
+                    final_timeout=5):
+        time.sleep(0.5)  # several passes, all failing
+    assert time.perf_counter() - started < 10
+    assert len(warnings) == 2, warnings
+    assert warnings[0].startswith("MLflow export to http://127.0.0.1:9 failed (")
+    assert "the runs go on and the export is retried every 0.05 s" in warnings[0]
+    assert warnings[1].endswith(f"'hepscaling export mlflow {tmp_path} --tracking-uri "
+                                "http://127.0.0.1:9'")

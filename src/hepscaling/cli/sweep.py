@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hepscaling.errors import UsageError, WorkFailed
 from hepscaling.progress import stderr
@@ -52,6 +54,9 @@ def run(
     show_progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", show_default="on a terminal",
         help="Progress bar with ETA on stderr.")] = None,
+    mlflow: Annotated[str | None, typer.Option(
+        "--mlflow", metavar="URI", help="Also log the runs to this MLflow store while they "
+        "run (every 10 s, from the records; as 'hepscaling export mlflow').")] = None,
 ) -> None:
     """Run (or resume) every unfinished run of SPEC into OUT.
 
@@ -69,6 +74,10 @@ def run(
     default, the spec's 'cluster:' section (Slurm / HTCondor via
     dask-jobqueue), or an existing scheduler with --scheduler ADDRESS.
 
+    With --mlflow URI the records are exported to MLflow as they are written;
+    an unreachable store is reported once and retried, and never fails or
+    slows a run.
+
     Example: hepscaling sweep run examples/sweeps/quick.yaml --out sq -w 2
     """
     from hepscaling.sweeps import DaskExecutor, LocalExecutor, dask_client, load_spec, run_sweep
@@ -77,15 +86,16 @@ def run(
         raise UsageError(f"--scheduler {scheduler} needs the Dask executor; drop "
                          "'--executor local' or the --scheduler option")
     sweep_spec = load_spec(spec)  # validated before any cluster starts
-    if executor is ExecutorName.dask or scheduler:
-        with dask_client(scheduler=scheduler, cluster=sweep_spec.cluster,
-                         workers=workers) as client:
-            result = run_sweep(spec, out, executor=DaskExecutor(client),
-                               retry_failed=retry_failed, progress=show_progress)
-    else:
-        with LocalExecutor(workers) as local:
-            result = run_sweep(spec, out, executor=local, retry_failed=retry_failed,
-                               progress=show_progress)
+    with _tracking(out, mlflow):
+        if executor is ExecutorName.dask or scheduler:
+            with dask_client(scheduler=scheduler, cluster=sweep_spec.cluster,
+                             workers=workers) as client:
+                result = run_sweep(spec, out, executor=DaskExecutor(client),
+                                   retry_failed=retry_failed, progress=show_progress)
+        else:
+            with LocalExecutor(workers) as local:
+                result = run_sweep(spec, out, executor=local, retry_failed=retry_failed,
+                                   progress=show_progress)
     typer.echo(_summary(sweep_spec.name, result.planned, result.counts))
     if result.failed:
         run_id, error = next(iter(result.failures.items()))
@@ -93,6 +103,18 @@ def run(
             f"{result.failed} of {result.planned} runs failed (e.g. {run_id}: {error}); see "
             f"{out}/runs/<run_id>/run.log, fix the cause and re-run with --retry-failed"
         )
+
+
+def _tracking(out: Path, uri: str | None) -> AbstractContextManager:
+    """Live MLflow export of the records in ``out`` to ``uri`` while the block runs (none
+    without a URI)."""
+    if uri is None:
+        return nullcontext()
+    from hepscaling.export.mlflow import LiveExport
+
+    return LiveExport(out, uri, warn=lambda text: stderr.print(f"[yellow]warning:[/yellow] "
+                                                               f"{escape(text)}",
+                                                               highlight=False))
 
 
 @app.command("status")

@@ -25,13 +25,17 @@ The default store is SQLite in the sweep directory, ``DIR/.mlflow/mlflow.db`` wi
 in ``DIR/.mlflow/mlartifacts`` (a hidden directory, so :func:`hepscaling.records.load_records`
 does not mistake the exported ``record.json`` copies for runs); a local store elsewhere inside
 the sweep directory is refused for the same reason.
+
+:class:`LiveExport` repeats the export in the background while a sweep runs
+(``hepscaling sweep run --mlflow``).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,7 +47,8 @@ from hepscaling.errors import UsageError
 from hepscaling.records import RunRecord, flat_config, read_record, record_paths
 from hepscaling.sweeps.plan import PLAN_NAME, load_plan
 
-__all__ = ["STORE_DIR", "ExportResult", "default_tracking_uri", "export_mlflow", "import_mlflow"]
+__all__ = ["STORE_DIR", "ExportResult", "LiveExport", "default_tracking_uri", "export_mlflow",
+           "import_mlflow"]
 
 STORE_DIR = ".mlflow"
 TAG = "hepscaling."
@@ -308,3 +313,59 @@ def export_mlflow(directory: str | os.PathLike, tracking_uri: str | None = None,
             outcomes.append(outcome)
     return ExportResult(uri, name, experiment_id, parent, runs, outcomes.count("created"),
                         outcomes.count("updated"), outcomes.count("unchanged"))
+
+
+class LiveExport:
+    """Export the records of a sweep directory to MLflow every ``interval`` seconds while the
+    sweep runs, from a background thread of the driver (``hepscaling sweep run --mlflow``).
+
+    The records stay the source of truth: each pass is an incremental :func:`export_mlflow`,
+    so points written while the store was unreachable follow on the next pass. A failing store
+    never fails or slows a run: the first failure of a streak goes to ``warn`` (one line) and
+    the export is retried on the next pass. On exit one last pass runs, waited for at most
+    ``final_timeout`` seconds.
+
+    >>> with LiveExport("sweeps/quick", "sqlite:///mlflow.db", warn=print):  # doctest: +SKIP
+    ...     run_sweep(...)
+    """
+
+    def __init__(self, directory: str | os.PathLike, tracking_uri: str | None = None, *,
+                 interval: float = 10.0, warn: Callable[[str], object] = print,
+                 final_timeout: float = 60.0) -> None:
+        import_mlflow()  # fail before the sweep starts, not in the thread
+        self.directory, self.uri = Path(directory), tracking_uri
+        self.interval, self.warn, self.final_timeout = interval, warn, final_timeout
+        self.failing = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="mlflow-export", daemon=True)
+
+    def export_once(self) -> None:
+        """One incremental export (nothing before the first record); failures warned once."""
+        try:
+            if self.directory.is_dir() and record_paths(self.directory):
+                export_mlflow(self.directory, self.uri)
+        except Exception as exc:  # any store failure: the runs go on, the next pass retries
+            if not self.failing:
+                self.warn(f"MLflow export to {self.uri or default_tracking_uri(self.directory)} "
+                          f"failed ({type(exc).__name__}: {str(exc)[:200]}); the runs go on "
+                          f"and the export is retried every {self.interval:g} s")
+            self.failing = True
+        else:
+            self.failing = False
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.export_once()
+        self.export_once()
+
+    def __enter__(self) -> LiveExport:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(self.final_timeout)
+        if self._thread.is_alive() or self.failing:
+            self.warn(f"the MLflow store lags the run records (the source of truth); export "
+                      f"them later with 'hepscaling export mlflow {self.directory}"
+                      f"{f' --tracking-uri {self.uri}' if self.uri else ''}'")

@@ -102,6 +102,7 @@ def test_the_report_is_attached_to_the_sweep_run(exported):
     _, result, client = exported
     files = [f.path for f in client.list_artifacts(result.sweep_run, "report")]
     assert files == ["report/index.html", "report/loss_D.png"]
+    assert client.get_run(result.sweep_run).info.status == "RUNNING"  # one record runs
 
 
 def test_reexport_updates_in_place_and_never_duplicates(exported):
@@ -121,6 +122,7 @@ def test_reexport_updates_in_place_and_never_duplicates(exported):
     assert run.info.status == "FINISHED" and run.data.metrics["test_mse"] == 0.25
     assert len(_runs(client, result, "tags.`hepscaling.run_id` != ''")) == 7
     assert len(_runs(client, result, "tags.`hepscaling.kind` = 'sweep'")) == 1
+    assert client.get_run(result.sweep_run).info.status == "FINISHED"
 
 
 def test_a_changed_config_replaces_the_mlflow_run(exported):

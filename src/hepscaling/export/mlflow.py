@@ -13,7 +13,8 @@ What a record becomes (experiment: ``--experiment``, by default the sweep's name
 - artifacts: ``record.json``.
 
 The sweep itself is one more MLflow run (tag ``hepscaling.kind = sweep``), the parent of the
-records' runs, holding the sweep's HTML report (``report/``) as artifacts when there is one.
+records' runs, holding the sweep's HTML report (``report/``) as artifacts when there is one;
+it is RUNNING while a record is, FINISHED otherwise.
 
 Re-exporting never duplicates: runs are found by their ``hepscaling.run_id`` tag, and a run
 remembers how far it was exported (tags ``hepscaling.exported_points`` and
@@ -311,6 +312,8 @@ def export_mlflow(directory: str | os.PathLike, tracking_uri: str | None = None,
             runs[record.run_id], outcome = _export_record(
                 client, experiment_id, record, path, existing.get(record.run_id), sweep, parent)
             outcomes.append(outcome)
+        running = any(record.status == "running" for record, _ in records)
+        client.update_run(parent, status="RUNNING" if running else "FINISHED")
     return ExportResult(uri, name, experiment_id, parent, runs, outcomes.count("created"),
                         outcomes.count("updated"), outcomes.count("unchanged"))
 

@@ -326,10 +326,7 @@ class LiveExport:
     so points written while the store was unreachable follow on the next pass. A failing store
     never fails or slows a run: the first failure of a streak goes to ``warn`` (one line) and
     the export is retried on the next pass. On exit one last pass runs, waited for at most
-    ``final_timeout`` seconds.
-
-    >>> with LiveExport("sweeps/quick", "sqlite:///mlflow.db", warn=print):  # doctest: +SKIP
-    ...     run_sweep(...)
+    ``final_timeout`` seconds. Use it as a context manager around the sweep.
     """
 
     def __init__(self, directory: str | os.PathLike, tracking_uri: str | None = None, *,

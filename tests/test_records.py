@@ -113,3 +113,11 @@ def test_atomic_write_gives_the_umask_permissions(tmp_path, umask, mode):
     finally:
         os.umask(previous)
     assert path.stat().st_mode & 0o777 == mode == plain.stat().st_mode & 0o777
+
+
+def test_records_below_hidden_directories_are_copies_not_runs(tmp_path):
+    record = RunRecord(run_id="r", status="done", config={}, code_version="t", seed=0)
+    write_record(record, tmp_path / "runs" / "r")
+    write_record(record, tmp_path / ".mlflow" / "artifacts" / "x")
+    assert [r.run_id for r in load_records(tmp_path)] == ["r"]
+    assert len(load_records(tmp_path / ".mlflow")) == 1  # unless asked for directly

@@ -40,9 +40,11 @@ __all__ = [
     "atomic_write_text",
     "config_hash",
     "default_file_mode",
+    "flat_config",
     "load_records",
     "logging_to",
     "read_record",
+    "record_paths",
     "records_frame",
     "utc_now",
     "write_record",
@@ -156,17 +158,23 @@ def read_record(path: str | os.PathLike) -> RunRecord:
         raise UsageError(f"malformed run record {path}: {where}: {first['msg']}") from exc
 
 
-def load_records(directory: str | os.PathLike) -> list[RunRecord]:
-    """All records under ``directory`` (recursively), sorted by run id.
+def record_paths(directory: str | os.PathLike) -> list[Path]:
+    """The ``record.json`` files under ``directory`` (recursively, sorted).
 
+    Records below a hidden directory (a name starting with ``.``) are not runs of this
+    directory but copies, e.g. the artifacts of an MLflow store ``DIR/.mlflow``, and are skipped.
     Raises :class:`UsageError` if the directory does not exist.
     """
     directory = Path(directory)
     if not directory.is_dir():
         raise UsageError(f"run directory not found: {directory} (pass the --out of a sweep or run)")
-    return sorted(
-        (read_record(p) for p in directory.rglob(RECORD_NAME)), key=lambda r: r.run_id
-    )
+    return sorted(p for p in directory.rglob(RECORD_NAME)
+                  if not any(part.startswith(".") for part in p.relative_to(directory).parts[:-1]))
+
+
+def load_records(directory: str | os.PathLike) -> list[RunRecord]:
+    """All records of :func:`record_paths` ``(directory)``, sorted by run id."""
+    return sorted((read_record(p) for p in record_paths(directory)), key=lambda r: r.run_id)
 
 
 def _flatten(prefix: str, obj: Any, out: dict[str, Any]) -> None:
@@ -177,6 +185,18 @@ def _flatten(prefix: str, obj: Any, out: dict[str, Any]) -> None:
         out[prefix] = json.dumps(obj)
     else:
         out[prefix] = obj
+
+
+def flat_config(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` flattened to dotted keys (``{"model": {"width": 8}}`` -> ``{"model.width":
+    8}``), lists and tuples as JSON text.
+
+    >>> flat_config({"model": {"width": 8, "layers": [1, 2]}, "seed": 0})
+    {'model.width': 8, 'model.layers': '[1, 2]', 'seed': 0}
+    """
+    out: dict[str, Any] = {}
+    _flatten("", config, out)
+    return out
 
 
 def records_frame(records: list[RunRecord]):
@@ -196,7 +216,7 @@ def records_frame(records: list[RunRecord]):
             "stop_reason": r.stop_reason, "error": r.error,
         }
         row.update({f"metric.{k}": v for k, v in r.metrics.items()})
-        _flatten("config", r.config, row)
+        row.update({f"config.{k}": v for k, v in flat_config(r.config).items()})
         rows.append(row)
     fixed = ["run_id", "status", "seed", "N", "D", "C", "epochs", "steps", "samples_seen",
              "wall_time", "device", "stop_reason", "error"]

@@ -118,3 +118,71 @@ def test_help_ends_with_a_runnable_example(command):
     result = invoke("sweep", command, "--help")
     assert result.returncode == 0
     assert f"Example: hepscaling sweep {command} " in result.stdout
+
+
+@pytest.fixture
+def watched(tmp_path):
+    """A planned 4-run sweep: 3 done, 1 running (its record rewritten as done by the test)."""
+    from helpers.sweep_fakes import fake_spec
+    from hepscaling.records import RunRecord, write_record
+    from hepscaling.sweeps import make_plan
+
+    plan = make_plan(fake_spec(), tmp_path)
+    plan.save(tmp_path)
+
+    def write(run, status):
+        record = RunRecord(run_id=run.run_id, status=status, config=run.config,
+                           code_version="t", seed=0, n_train=100, steps=4,
+                           curves={"step": [2, 4], "wall_time": [1.0, 2.0],
+                                   "train_loss": [0.7, 0.6], "val_loss": [0.8, 0.7]})
+        write_record(record, tmp_path / "runs" / run.run_id)
+
+    for run in plan.runs[:3]:
+        write(run, "done")
+    write(plan.runs[3], "running")
+    return tmp_path, lambda: write(plan.runs[3], "done")
+
+
+def test_watch_refreshes_until_nothing_runs(watched):
+    import threading
+
+    out, finish = watched
+    timer = threading.Timer(0.5, finish)
+    timer.start()
+    try:
+        result = invoke("sweep", "status", str(out), "--watch", "--interval", "0.05")
+    finally:
+        timer.join()
+    assert result.returncode == 0, result.stderr
+    assert "done 4  diverged 0  failed 0  running 0  pending 0  live: no" in result.stdout
+    assert result.stderr == ""
+
+
+def test_watch_stops_on_ctrl_c_with_one_line(watched):
+    out, _ = watched
+    with mock.patch("hepscaling.cli.sweep.time.sleep", side_effect=KeyboardInterrupt):
+        result = invoke("sweep", "status", str(out), "--watch")
+    assert result.returncode == 0
+    assert result.stderr == "stopped watching; the sweep itself goes on\n"
+    assert "running 1" in result.stdout
+    assert "4/10" in result.stdout  # the running run's progress row
+
+
+def test_watch_and_json_exclude_each_other(watched):
+    result = invoke("sweep", "status", str(watched[0]), "--watch", "--json")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "drop --json" in result.stderr
+
+
+def test_run_with_mlflow_logs_the_records(swept):
+    mlflow = pytest.importorskip("mlflow", reason="the 'mlflow' extra is not installed")
+    root, _ = swept
+    store = f"file:{root / 'mlruns'}"
+    result = invoke("sweep", "run", str(root / "spec.yaml"), "--out", str(root / "out"),
+                    "--no-progress", "--mlflow", store)
+    assert result.returncode == 1  # the failed run stays failed (no --retry-failed)
+    assert "warning" not in result.stderr
+    client = mlflow.MlflowClient(tracking_uri=store)
+    runs = client.search_runs([client.get_experiment_by_name("cli").experiment_id],
+                              "tags.`hepscaling.run_id` != ''")
+    assert sorted(r.data.tags["hepscaling.status"] for r in runs) == ["done", "done", "failed"]

@@ -23,7 +23,18 @@ from rich.markup import escape
 from typer.exceptions import TyperException
 
 from hepscaling import __version__
-from hepscaling.cli import amplitudes, data, demo, jets, laws, relations, sample, sweep, train
+from hepscaling.cli import (
+    amplitudes,
+    data,
+    demo,
+    export,
+    jets,
+    laws,
+    relations,
+    sample,
+    sweep,
+    train,
+)
 from hepscaling.errors import HepscalingError, path_error
 from hepscaling.progress import stderr
 
@@ -66,6 +77,7 @@ app.command("sample")(sample.sample)
 app.add_typer(sweep.app, name="sweep")
 laws.register(app)  # fit, predict, report
 relations.register(app)  # correlate, window
+app.add_typer(export.app, name="export")
 app.command("demo")(demo.demo)
 
 

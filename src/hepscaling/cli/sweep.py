@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
+from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hepscaling.errors import UsageError, WorkFailed, writable_output
 from hepscaling.progress import stderr
@@ -51,6 +54,9 @@ def run(
     show_progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", show_default="on a terminal",
         help="Progress bar with ETA on stderr.")] = None,
+    mlflow: Annotated[str | None, typer.Option(
+        "--mlflow", metavar="URI", help="Also log the runs to this MLflow store while they "
+        "run (every 10 s, from the records; as 'hepscaling export mlflow').")] = None,
 ) -> None:
     """Run (or resume) every unfinished run of SPEC into OUT.
 
@@ -68,6 +74,10 @@ def run(
     default, the spec's 'cluster:' section (Slurm / HTCondor via
     dask-jobqueue), or an existing scheduler with --scheduler ADDRESS.
 
+    With --mlflow URI the records are exported to MLflow as they are written;
+    an unreachable store is reported once and retried, and never fails or
+    slows a run.
+
     Example: hepscaling sweep run examples/sweeps/quick.yaml --out sq -w 2
     """
     from hepscaling.sweeps import DaskExecutor, LocalExecutor, dask_client, load_spec, run_sweep
@@ -77,15 +87,16 @@ def run(
                          "'--executor local' or the --scheduler option")
     sweep_spec = load_spec(spec)  # validated before any cluster starts
     writable_output(out, "--out", directory=True)
-    if executor is ExecutorName.dask or scheduler:
-        with dask_client(scheduler=scheduler, cluster=sweep_spec.cluster,
-                         workers=workers) as client:
-            result = run_sweep(spec, out, executor=DaskExecutor(client),
-                               retry_failed=retry_failed, progress=show_progress)
-    else:
-        with LocalExecutor(workers) as local:
-            result = run_sweep(spec, out, executor=local, retry_failed=retry_failed,
-                               progress=show_progress)
+    with _tracking(out, mlflow):
+        if executor is ExecutorName.dask or scheduler:
+            with dask_client(scheduler=scheduler, cluster=sweep_spec.cluster,
+                             workers=workers) as client:
+                result = run_sweep(spec, out, executor=DaskExecutor(client),
+                                   retry_failed=retry_failed, progress=show_progress)
+        else:
+            with LocalExecutor(workers) as local:
+                result = run_sweep(spec, out, executor=local, retry_failed=retry_failed,
+                                   progress=show_progress)
     typer.echo(_summary(sweep_spec.name, result.planned, result.counts))
     if result.failed:
         run_id, error = next(iter(result.failures.items()))
@@ -95,20 +106,45 @@ def run(
         )
 
 
+def _tracking(out: Path, uri: str | None) -> AbstractContextManager:
+    """Live MLflow export of the records in ``out`` to ``uri`` while the block runs (none
+    without a URI)."""
+    if uri is None:
+        return nullcontext()
+    from hepscaling.export.mlflow import LiveExport
+
+    return LiveExport(out, uri, warn=lambda text: stderr.print(f"[yellow]warning:[/yellow] "
+                                                               f"{escape(text)}",
+                                                               highlight=False))
+
+
 @app.command("status")
 def status(
     directory: Annotated[Path, typer.Argument(help="Sweep directory (the --out of 'sweep run').")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    watch_: Annotated[bool, typer.Option(
+        "--watch", help="Live view, refreshed from the records until no run is running or "
+        "pending (Ctrl-C stops watching, not the sweep).")] = False,
+    interval: Annotated[float, typer.Option(
+        "--interval", min=0.05, help="Seconds between refreshes of --watch.")] = 2.0,
 ) -> None:
     """Count the planned runs of a sweep by state.
 
     States: done, diverged, failed, running, pending. Runs shown as running while
-    no sweep is live were killed; 'hepscaling sweep run' resumes them.
+    no sweep is live were killed; 'hepscaling sweep run' resumes them. With
+    --watch: a live table of the running runs (step / planned steps, steps per
+    second, ETA, latest train and validation loss), read from the records
+    without changing them.
 
-    Example: hepscaling sweep status sweeps/quick --json
+    Example: hepscaling sweep status sweeps/quick --watch --interval 5
     """
     from hepscaling.sweeps import sweep_status
 
+    if watch_:
+        if as_json:
+            raise UsageError("--watch shows a live table; drop --json (or --watch)")
+        _watch(directory, interval)
+        return
     st = sweep_status(directory)
     if as_json:
         typer.echo(json.dumps(st.as_dict(), indent=1))
@@ -119,6 +155,24 @@ def status(
         typer.echo(f"left out of the plan (isoflop.min_steps): {st.skipped}")
     for run_id, error in st.failures.items():
         typer.echo(f"failed {run_id}: {error}")
+
+
+def _watch(directory: Path, interval: float) -> None:
+    """Refresh the live view every ``interval`` s until no run is running or pending."""
+    from rich.console import Console
+    from rich.live import Live
+
+    from hepscaling.sweeps.watch import progress_view, sweep_progress
+
+    current = sweep_progress(directory)
+    try:
+        with Live(progress_view(current), console=Console(), auto_refresh=False) as live:
+            while current.active:
+                time.sleep(interval)
+                current = sweep_progress(directory)
+                live.update(progress_view(current), refresh=True)
+    except KeyboardInterrupt:
+        stderr.print("stopped watching; the sweep itself goes on", highlight=False)
 
 
 @app.command("table")

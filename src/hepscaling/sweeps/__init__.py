@@ -7,6 +7,7 @@
 - :mod:`~hepscaling.sweeps.local_executor`, :mod:`~hepscaling.sweeps.dask_executor` where runs
   execute;
 - :mod:`~hepscaling.sweeps.results` status counts and the table of records;
+- :mod:`~hepscaling.sweeps.watch` the live view of a running sweep;
 - :mod:`~hepscaling.sweeps.lock` one driver per sweep directory.
 
 The names below are imported on first use, so a worker process importing one submodule does

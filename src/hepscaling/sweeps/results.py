@@ -18,8 +18,8 @@ from hepscaling.records import RECORD_NAME, RunRecord, read_record, records_fram
 from hepscaling.sweeps.lock import is_locked
 from hepscaling.sweeps.plan import Plan, load_plan
 
-__all__ = ["STATES", "SweepCounts", "SweepStatus", "count_states", "run_dir", "run_states",
-           "sweep_status", "sweep_table", "write_table"]
+__all__ = ["STATES", "SweepCounts", "SweepStatus", "count_states", "record_of", "run_dir",
+           "run_states", "sweep_status", "sweep_table", "write_table"]
 
 STATES = ("done", "diverged", "failed", "running", "pending")
 
@@ -29,7 +29,8 @@ def run_dir(out: str | os.PathLike, run_id: str) -> Path:
     return Path(out) / "runs" / run_id
 
 
-def _record(out: str | os.PathLike, run_id: str) -> RunRecord | None:
+def record_of(out: str | os.PathLike, run_id: str) -> RunRecord | None:
+    """The record of run ``run_id`` in sweep ``out``, None if it has none yet."""
     path = run_dir(out, run_id) / RECORD_NAME
     return read_record(path) if path.exists() else None
 
@@ -38,7 +39,7 @@ def run_states(out: str | os.PathLike, plan: Plan) -> dict[str, str]:
     """State of every planned run (see the module docstring), keyed by run id in plan order."""
     states: dict[str, str] = {}
     for run_id in plan.run_ids:
-        record = _record(out, run_id)
+        record = record_of(out, run_id)
         states[run_id] = record.status if record is not None else "pending"
     return states
 
@@ -51,7 +52,7 @@ def count_states(out: str | os.PathLike, states: dict[str, str]
     failures = {}
     for run_id, state in states.items():
         if state == "failed":
-            record = _record(out, run_id)
+            record = record_of(out, run_id)
             failures[run_id] = (record.error if record else None) or "unknown error"
     return counts, failures
 
@@ -103,7 +104,7 @@ def sweep_table(out: str | os.PathLike):
     Returns a :class:`pandas.DataFrame`.
     """
     plan = load_plan(out)
-    runs = [(run, rec) for run in plan.runs if (rec := _record(out, run.run_id)) is not None]
+    runs = [(run, rec) for run in plan.runs if (rec := record_of(out, run.run_id)) is not None]
     frame = records_frame([rec for _, rec in runs])
     if any(run.budget is not None for run, _ in runs):
         frame.insert(frame.columns.get_loc("C") + 1, "budget", [run.budget for run, _ in runs])

@@ -10,8 +10,8 @@ import typer
 from hepscaling.progress import stderr
 
 app = typer.Typer(
-    help="Copy the run records of a sweep into other tracking tools (re-run to update).\n\n"
-         "Example: hepscaling export mlflow sweeps/quick",
+    help="Copy the run records of a sweep into other tracking tools (re-run to update).",
+    epilog="Example: hepscaling export mlflow sweeps/quick",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

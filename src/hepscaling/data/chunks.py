@@ -39,7 +39,7 @@ from typing import Protocol, TypeVar
 import h5py
 import numpy as np
 
-from hepscaling.errors import UsageError, WorkFailed
+from hepscaling.errors import UsageError, WorkFailed, require_file
 from hepscaling.progress import progress as progress_bar
 from hepscaling.records import atomic_write_text
 
@@ -158,6 +158,28 @@ def read_provenance(path: Path, what: str) -> dict:
     except (OSError, KeyError, ValueError) as exc:
         raise UsageError(f"{path} exists but is not a hepscaling {what} file ({exc}); choose "
                          "another output file (--out) or delete it") from None
+
+
+def read_file_provenance(path, file_format: str, what: str, command: str) -> dict:
+    """The JSON ``provenance`` of the finished dataset file ``path`` whose root attribute
+    ``format`` must be ``file_format``; ``what`` names the kind in messages and ``command``
+    is the command that makes such files.
+
+    Raises
+    ------
+    UsageError
+        ``path`` is missing, not HDF5, of another format, or has no readable provenance.
+    """
+    path = require_file(path, f"{what} file")
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("format") != file_format:
+                raise UsageError(f"{path} is not a hepscaling {what} file (make one with "
+                                 f"`{command}`)")
+            return json.loads(f.attrs["provenance"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise UsageError(f"{path} is not a readable {what} file ({exc}); regenerate it with "
+                         f"`{command}`") from None
 
 
 def differing(old: Mapping, new: Mapping, volatile: Sequence[str] = VOLATILE) -> list[str]:

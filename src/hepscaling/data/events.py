@@ -33,9 +33,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import Field
 
-from hepscaling.data.chunks import GZIP, VOLATILE, Layout, generate_in_chunks
+from hepscaling.data.chunks import GZIP, VOLATILE, Layout, generate_in_chunks, read_file_provenance
 from hepscaling.data.registry import DatasetSpec, register_dataset
-from hepscaling.errors import UsageError, require_file
+from hepscaling.errors import UsageError
 from hepscaling.physics import lorentz
 from hepscaling.physics.events import (
     COUNTS,
@@ -220,16 +220,7 @@ def read_events(path) -> dict[str, np.ndarray]:
 
 def read_provenance(path) -> dict:
     """The provenance of the zmumu file ``path`` (UsageError if it is not one)."""
-    path = require_file(path, "Z -> mu mu event file")
-    try:
-        with h5py.File(path, "r") as f:
-            if f.attrs.get("format") != FORMAT:
-                raise UsageError(f"{path} is not a hepscaling zmumu event file (make one with "
-                                 "`hepscaling data zmumu`)")
-            return json.loads(f.attrs["provenance"])
-    except (OSError, KeyError, ValueError) as exc:
-        raise UsageError(f"{path} is not a readable zmumu event file ({exc}); regenerate it "
-                         "with `hepscaling data zmumu`") from None
+    return read_file_provenance(path, FORMAT, "zmumu event", "hepscaling data zmumu")
 
 
 class ZmumuDataset(DatasetSpec):

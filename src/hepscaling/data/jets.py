@@ -36,9 +36,9 @@ import h5py
 import numpy as np
 from pydantic import Field, field_validator
 
-from hepscaling.data.chunks import LZF, VOLATILE, Layout, generate_in_chunks
+from hepscaling.data.chunks import LZF, VOLATILE, Layout, generate_in_chunks, read_file_provenance
 from hepscaling.data.registry import DatasetSpec, register_dataset
-from hepscaling.errors import UsageError, require_file
+from hepscaling.errors import UsageError
 from hepscaling.physics.jets.features import JET_FEATURES, PARTICLE_FEATURES
 from hepscaling.physics.jets.generate import AUX_FEATURES, generate_chunk
 from hepscaling.physics.jets.processes import LABELS, JetClassSpec, chunk_seed, parse_classes
@@ -198,12 +198,8 @@ def read_provenance(path) -> dict:
     UsageError
         ``path`` is missing, not a jet file, or incomplete.
     """
-    path = require_file(path, "jet file")
+    made = read_file_provenance(path, FORMAT, "jet", "hepscaling jets generate")
     with h5py.File(path, "r") as f:
-        if f.attrs.get("format") != FORMAT:
-            raise UsageError(f"{path} is not a hepscaling jet file (generate one with "
-                             "`hepscaling jets generate`)")
-        made = json.loads(f.attrs["provenance"])
         n, expected = f["label"].shape[0], made["n_per_class"] * len(made["classes"])
     if n != expected:
         raise UsageError(f"{path}: incomplete jet file ({n} of {expected} jets, left by an "

@@ -34,9 +34,9 @@ import h5py
 import numpy as np
 from pydantic import Field
 
-from hepscaling.data.chunks import GZIP, VOLATILE, Layout, generate_in_chunks
+from hepscaling.data.chunks import GZIP, VOLATILE, Layout, generate_in_chunks, read_file_provenance
 from hepscaling.data.registry import DatasetSpec, register_dataset
-from hepscaling.errors import UsageError, require_file
+from hepscaling.errors import UsageError
 from hepscaling.physics import lorentz
 from hepscaling.physics.matrix_element import matrix_element
 from hepscaling.physics.phase_space import Cuts, incoming_momenta, rambo
@@ -182,15 +182,7 @@ def generate_unweighted(path, n: int, seed: int = 0, *, process: str = DEFAULT_P
 
 def read_provenance(path) -> dict:
     """The provenance of the unweighted-event file ``path`` (UsageError if it is not one)."""
-    path = require_file(path, "unweighted event file")
-    try:
-        with h5py.File(path, "r") as f:
-            if f.attrs.get("format") != FORMAT:
-                raise UsageError(f"{path} is not a hepscaling unweighted event file (make one "
-                                 "with `hepscaling data unweighted`)")
-            return json.loads(f.attrs["provenance"])
-    except (OSError, KeyError, ValueError) as exc:
-        raise UsageError(f"{path} is not a readable unweighted event file ({exc})") from None
+    return read_file_provenance(path, FORMAT, "unweighted event", "hepscaling data unweighted")
 
 
 def read_unweighted(path) -> dict[str, np.ndarray]:

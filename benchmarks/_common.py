@@ -12,6 +12,7 @@ import json
 import math
 import os
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -81,3 +82,36 @@ def write_results(topic: str, result: dict, markdown: str, results: Path = RESUL
     results.mkdir(parents=True, exist_ok=True)
     atomic_write_text(results / f"{topic}.json", json.dumps(result, indent=2) + "\n")
     atomic_write_text(results / f"{topic}.md", markdown)
+
+
+#: CPU seconds per timed part of a pipeline (:func:`cpu_timed`); a benchmark clears it per run
+CPU: defaultdict[str, float] = defaultdict(float)
+#: events Pythia produced through :class:`TimedPythia`
+EVENTS: defaultdict[str, int] = defaultdict(int)
+
+
+def cpu_timed(part: str, function: Callable) -> Callable:
+    """``function`` adding its process CPU time to ``CPU[part]`` on every call."""
+    def timed(*args, **kwargs):
+        start = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            CPU[part] += time.process_time() - start
+    return timed
+
+
+class TimedPythia:
+    """Forwards to a Pythia instance, timing ``nextBatch`` (``CPU["pythia_events"]``) and
+    counting its events (``EVENTS["events"]``)."""
+
+    def __init__(self, pythia) -> None:
+        self._pythia = pythia
+
+    def nextBatch(self, n: int):
+        batch = cpu_timed("pythia_events", self._pythia.nextBatch)(n)
+        EVENTS["events"] += len(batch)
+        return batch
+
+    def __getattr__(self, name: str):
+        return getattr(self._pythia, name)

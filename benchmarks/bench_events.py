@@ -23,49 +23,23 @@ import argparse  # noqa: E402  (thread limits must be set before numpy is import
 import json  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections import defaultdict  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import hepscaling.data.chunks as chunks  # noqa: E402
 import hepscaling.physics.events.generate as generate  # noqa: E402
 import hepscaling.physics.events.selection as selection  # noqa: E402
-from _common import markdown_table, run_meta, write_results  # noqa: E402
+from _common import CPU, TimedPythia, cpu_timed, markdown_table, run_meta, write_results  # noqa: E402
 from hepscaling.data.events import generate_events, read_provenance  # noqa: E402
 from hepscaling.physics.events import DrellYanSpec  # noqa: E402
 
-CPU: defaultdict[str, float] = defaultdict(float)  # seconds of CPU per timed part
-
-
-def _timer(part: str, function):
-    def timed(*args, **kwargs):
-        start = time.process_time()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            CPU[part] += time.process_time() - start
-    return timed
-
-
-class _TimedPythia:
-    """Forwards to a Pythia instance, timing ``nextBatch``."""
-
-    def __init__(self, pythia) -> None:
-        self._pythia = pythia
-
-    def nextBatch(self, n: int):
-        return _timer("pythia_events", self._pythia.nextBatch)(n)
-
-    def __getattr__(self, name: str):
-        return getattr(self._pythia, name)
-
 
 def _install_timers() -> None:
-    make_pythia = _timer("pythia_init", generate.make_pythia)
-    generate.make_pythia = lambda spec, seed: _TimedPythia(make_pythia(spec, seed))
-    generate.select = _timer("selection", generate.select)
-    selection.clustering.cluster = _timer("antikt", selection.clustering.cluster)
-    chunks.Parts.save = _timer("storage", chunks.Parts.save)
-    chunks.Parts.assemble = _timer("storage", chunks.Parts.assemble)
+    make_pythia = cpu_timed("pythia_init", generate.make_pythia)
+    generate.make_pythia = lambda spec, seed: TimedPythia(make_pythia(spec, seed))
+    generate.select = cpu_timed("selection", generate.select)
+    selection.clustering.cluster = cpu_timed("antikt", selection.clustering.cluster)
+    chunks.Parts.save = cpu_timed("storage", chunks.Parts.save)
+    chunks.Parts.assemble = cpu_timed("storage", chunks.Parts.assemble)
 
 
 def bench(n: int, seed: int, spec: DrellYanSpec, chunk_size: int) -> dict:

@@ -25,7 +25,6 @@ import argparse  # noqa: E402  (thread limits must be set before numpy is import
 import json  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections import defaultdict  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -34,47 +33,20 @@ import hepscaling.data.chunks as chunks  # noqa: E402
 import hepscaling.data.jets as data_jets  # noqa: E402
 import hepscaling.physics.jets.clustering as clustering  # noqa: E402
 import hepscaling.physics.jets.generate as generate  # noqa: E402
+from _common import CPU, EVENTS, TimedPythia, cpu_timed  # noqa: E402
 from hepscaling.physics.jets.processes import JET_CLASSES, parse_classes  # noqa: E402
 from hepscaling.provenance import code_version  # noqa: E402
 from hepscaling.records import atomic_write_text  # noqa: E402
 
-CPU = defaultdict(float)  # seconds of CPU per timed part, reset per class
-EVENTS = defaultdict(int)
-
-
-def _timer(part: str, function):
-    def timed(*args, **kwargs):
-        start = time.process_time()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            CPU[part] += time.process_time() - start
-    return timed
-
-
-class _TimedPythia:
-    """Forwards to a Pythia instance, timing ``nextBatch`` and counting events."""
-
-    def __init__(self, pythia) -> None:
-        self._pythia = pythia
-
-    def nextBatch(self, n: int):
-        batch = _timer("pythia_events", self._pythia.nextBatch)(n)
-        EVENTS["events"] += len(batch)
-        return batch
-
-    def __getattr__(self, name: str):
-        return getattr(self._pythia, name)
-
 
 def _install_timers() -> None:
-    make_pythia = _timer("pythia_init", generate.make_pythia)
-    generate.make_pythia = lambda spec, seed: _TimedPythia(make_pythia(spec, seed))
-    generate.jets_from_events = _timer("jet_building", generate.jets_from_events)
-    clustering.cluster = _timer("antikt", clustering.cluster)
-    clustering.substructure = _timer("substructure", clustering.substructure)
-    chunks.Parts.save = _timer("storage", chunks.Parts.save)
-    chunks.Parts.assemble = _timer("storage", chunks.Parts.assemble)
+    make_pythia = cpu_timed("pythia_init", generate.make_pythia)
+    generate.make_pythia = lambda spec, seed: TimedPythia(make_pythia(spec, seed))
+    generate.jets_from_events = cpu_timed("jet_building", generate.jets_from_events)
+    clustering.cluster = cpu_timed("antikt", clustering.cluster)
+    clustering.substructure = cpu_timed("substructure", clustering.substructure)
+    chunks.Parts.save = cpu_timed("storage", chunks.Parts.save)
+    chunks.Parts.assemble = cpu_timed("storage", chunks.Parts.assemble)
 
 
 def bench_class(name: str, n: int, seed: int) -> dict:

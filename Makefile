@@ -46,6 +46,7 @@ jet-generation-study: $(STAMP)
 		-g config.task.classes -g config.model.width
 	$(BIN)/hepscaling correlate $(JETGEN) --x val_loss --y test_swd -g config.task.classes
 	$(BIN)/hepscaling window $(JETGEN) --x N -g config.task.classes -g config.task.n_train
+	$(BIN)/hepscaling window $(JETGEN) --x D -g config.task.classes -g config.model.width
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

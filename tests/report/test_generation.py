@@ -18,3 +18,14 @@ def test_report_has_the_generation_section(tmp_path, monkeypatch, capsys):
     for stem in ("generation_N", "generation_swd", "generation_positions"):
         assert (out / f"{stem}.png").is_file()
     assert not (out / "generation_observables.png").exists()  # no observable histograms here
+
+
+def test_report_draws_generated_vs_truth_with_floors(tmp_path, monkeypatch, capsys):
+    sweep = write_jet_sweep(tmp_path / "sweep", seeds=2, observables=True)
+    out = tmp_path / "report"
+    code, _, stderr = run_main(monkeypatch, capsys, "report", str(sweep), "--out", str(out),
+                               "--metric", "test_loss", "--bootstrap", "10")
+    assert code == 0, stderr
+    assert (out / "generation_observables.png").is_file()
+    html = (out / "index.html").read_text()
+    assert "floor: truth vs truth" in html and "<td>0.03</td>" in html

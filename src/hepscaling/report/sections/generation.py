@@ -8,7 +8,8 @@ validation loss, per-position losses and generated-versus-truth observables.
   (:mod:`hepscaling.laws.correlation`), with the truth-versus-truth and tokenization floors when
   the records hold them (``test_swd_truth``, ``test_swd_tokenization``).
 - Per-position loss (nats, histogram ``test_position_loss`` of each record) against the
-  constituent index (0 = hardest), coloured by N, with the per-position unigram baseline.
+  constituent index (0 = hardest), coloured by N, at the D of most runs (the N scan), with the
+  per-position unigram baseline.
 - Observable histograms of the run with the largest N: ``test_generated_<obs>`` against
   ``test_truth_<obs>`` (counts normalised to unit area), with the run's ``w1_<obs>`` and floors.
 """
@@ -66,7 +67,11 @@ def _compare(section: Section, sweep: Sweep, axis: str, options: FitOptions,
     except UsageError as exc:
         section.note(f"{axis}: forms not compared: {exc}")
         return
-    section.failures(fits, f"forms along {axis} not compared")
+    few = [g for g in fits if g.runs[axis].nunique() < 4]
+    if few:  # e.g. the D-scan sizes in an N fit: not a scan along this axis
+        section.note(f"{axis}: {len(few)} group(s) with fewer than 4 values of {axis} not "
+                     f"compared: {'; '.join(g.label for g in few)}")
+    section.failures([g for g in fits if g not in few], f"forms along {axis} not compared")
     fitted = [g for g in fits if isinstance(g.fit, LawComparison)]
     if not fitted:
         return
@@ -140,10 +145,13 @@ def _swd(section: Section, sweep: Sweep, options: FitOptions, out: Path) -> None
 
 
 def _positions(section: Section, records: list[Any], out: Path) -> None:
-    kept = sorted((r for r in records if POSITION in r.histograms), key=lambda r: r.n_params)
+    kept = [r for r in records if POSITION in r.histograms]
     if not kept:
         return
-    with plots._figure(out / "generation_positions", "per-position loss") as (ax,):
+    sizes_d = [r.n_train for r in kept]
+    d = max(set(sizes_d), key=lambda v: (sizes_d.count(v), v))  # the N scan's D
+    kept = sorted((r for r in kept if r.n_train == d), key=lambda r: r.n_params)
+    with plots._figure(out / "generation_positions", f"per-position loss at D = {d}") as (ax,):
         sizes = sorted({r.n_params for r in kept})
         colours = dict(zip(sizes, plots._colours(len(sizes)), strict=True))
         labelled: set[int] = set()
@@ -170,8 +178,8 @@ def _observables(section: Section, records: list[Any], out: Path) -> None:
     best = max(kept, key=lambda r: (r.n_params, -r.metrics.get("val_loss", np.inf)))
     names = [k.removeprefix("test_generated_") for k in best.histograms
              if k.startswith("test_generated_") and f"test_truth_{k[15:]}" in best.histograms]
-    with plots._figure(out / "generation_observables", f"run {best.run_id} (N = "
-                       f"{best.n_params:.3g}): generated vs truth", ncols=len(names)) as axes:
+    with plots._figure(out / "generation_observables", f"generated vs truth, N = "
+                       f"{best.n_params:.3g}", ncols=len(names)) as axes:
         for ax, obs in zip(axes, names, strict=True):
             for label, style in (("generated", "-"), ("truth", "--")):
                 h = best.histograms[f"test_{label}_{obs}"]

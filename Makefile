@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean bench jets-study
+.PHONY: demo test lint install clean bench jets-study jet-generation-study
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,21 @@ jets-study: $(STAMP)
 	$(BIN)/hepscaling report $(JETS)/repetition --out $(JETS)/repetition/report \
 		--metric val_loss
 
+# The jet-generation scaling study (~3 h on 2 cores; paper-scale knobs in the spec): a jet GPT on
+# top and QCD jets, loss vs N (fixed D) and D (two sizes), SWD vs loss, the learnable window;
+# report in jet-generation-study/report, the fits and correlations printed
+JETGEN := jet-generation-study
+jet-generation-study: $(STAMP)
+	$(BIN)/hepscaling sweep run examples/sweeps/jet_generation.yaml --out $(JETGEN)
+	$(BIN)/hepscaling report $(JETGEN) --out $(JETGEN)/report --metric test_loss
+	$(BIN)/hepscaling fit $(JETGEN) --law compare --x N --metric test_loss \
+		-g config.task.classes -g config.task.n_train
+	$(BIN)/hepscaling fit $(JETGEN) --law compare --x D --metric test_loss \
+		-g config.task.classes -g config.model.width
+	$(BIN)/hepscaling correlate $(JETGEN) --x val_loss --y test_swd -g config.task.classes
+	$(BIN)/hepscaling window $(JETGEN) --x N -g config.task.classes -g config.task.n_train
+	$(BIN)/hepscaling window $(JETGEN) --x D -g config.task.classes -g config.model.width
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
@@ -46,4 +61,4 @@ bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) demo-output $(JETS) .pytest_cache
+	rm -rf $(VENV) demo-output $(JETS) $(JETGEN) .pytest_cache

@@ -29,11 +29,14 @@ def position_loss(n: float) -> np.ndarray:
     return out
 
 
-def write_jet_sweep(root: Path, *, seeds: int = 3, noise: float = 0.005) -> Path:
+def write_jet_sweep(root: Path, *, seeds: int = 3, noise: float = 0.005,
+                    observables: bool = False) -> Path:
     """Records of a jet_generation N-sweep under ``root``: ``test_loss`` and ``val_loss`` (mean
     of :func:`position_loss` plus seed noise, a log law in N), ``test_baseline_unigram``,
     ``test_swd = 0.01 + (val_loss - 5.5)^2`` (monotone in the loss) and the
-    ``test_position_loss`` histogram. Returns ``root``."""
+    ``test_position_loss`` histogram; with ``observables`` also the ``test_generated_mass`` and
+    ``test_truth_mass`` histograms and the ``test_w1_mass`` distances with their floors.
+    Returns ``root``."""
     rng = np.random.default_rng(7)
     for width in WIDTHS:
         for seed in range(seeds):
@@ -47,6 +50,13 @@ def write_jet_sweep(root: Path, *, seeds: int = 3, noise: float = 0.005) -> Path
                        "test_swd": 0.01 + (val - 5.5) ** 2}
             hist = {"test_position_loss": {"edges": list(map(float, range(POSITIONS + 1))),
                                            "counts": curve.tolist()}}
+            if observables:
+                edges = np.linspace(0.0, 200.0, 21).tolist()
+                for label in ("generated", "truth"):
+                    counts = rng.poisson(50, 20).astype(float).tolist()
+                    hist[f"test_{label}_mass"] = {"edges": edges, "counts": counts}
+                metrics |= {"test_w1_mass": 0.1, "test_w1_mass_truth": 0.03,
+                            "test_w1_mass_tokenization": 0.04}
             run_id = config_hash(config)
             record = RunRecord(run_id=run_id, status="done", config=config, code_version="t",
                                seed=seed, n_params=n, n_train=10000, flops=6.0 * n * 1e6,

@@ -23,6 +23,7 @@ from hepscaling.report.sections import FitOptions
 from hepscaling.report.sections.ceilings import ceiling_section
 from hepscaling.report.sections.dimension import dimension_section
 from hepscaling.report.sections.frontier import frontier_section
+from hepscaling.report.sections.generation import generation_section, is_generation
 from hepscaling.report.sections.pulls import pull_section
 from hepscaling.report.sections.repetition import repetition_section
 from hepscaling.report.sections.runs import not_fitted_section
@@ -88,6 +89,8 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     sections, all_fits = scaling_sections(sweep, swept, law=law, floor=floor, holdout=holdout,
                                           options=options, out=out)
     page.sections += sections
+    if is_generation(sweep):
+        page.sections.append(generation_section(sweep, options, out))
     fitted: dict[str, list[GroupFit] | None] = {}
     if law == "ceiling":
         section, fitted["joint_ceiling"] = ceiling_section(sweep, all_fits, options, out)

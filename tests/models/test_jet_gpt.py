@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -35,6 +37,17 @@ def test_registered_and_shapes():
     out = model(tokens(3))
     assert out.shape == (3, T + 1, V) and out.dtype == torch.float32
     assert model(tokens(3)[:, :4]).shape == (3, 4, V)
+
+
+@pytest.mark.parametrize("width", [16, 128])
+def test_an_untrained_model_predicts_nearly_uniformly(width):
+    """At initialisation the next-token loss is close to ln V whatever the width (torch's
+    default N(0, 1) embeddings, tied to the head, gave ~sqrt(width)-sized logits)."""
+    model = build(width=width, heads=2)
+    x = tokens(64)
+    logits = model(x)[:, :-1]  # next-token predictions of independent random tokens
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), x[:, 1:].reshape(-1))
+    assert abs(loss.item() - math.log(V)) < 0.2
 
 
 @pytest.mark.parametrize("positions", ["learned", "none"])

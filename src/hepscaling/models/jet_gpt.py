@@ -83,6 +83,11 @@ class JetGPT(GenerativeModel):
         self.norm = nn.LayerNorm(cfg.width)
         self.head = nn.Linear(cfg.width, self.vocab_size, bias=False)
         self.head.weight = self.embed.weight  # tied
+        # nanoGPT's initialisation of the embeddings, N(0, 0.02^2): with torch's N(0, 1) the tied
+        # head starts with logits of spread ~sqrt(width) and an initial loss far above ln V
+        for table in (self.embed, self.position):
+            if table is not None:
+                nn.init.normal_(table.weight, std=0.02)
 
     def _embed(self, tokens: torch.Tensor, offset: int = 0) -> torch.Tensor:
         """Token (+ position) embeddings of tokens ``(B, t)`` at positions ``offset + [0, t)``,

@@ -96,7 +96,7 @@ def main() -> None:
     for width, depth, heads in SIZES:
         model, tok = make_model(width, depth, heads)
         row = {"width": width, "depth": depth, "heads": heads, "n_params": model.n_params(),
-               "n_params_non_embedding": model.n_params_non_embedding(),
+               "n_params_non_embedding": model.n_params_scaling(),
                "forward_flops_per_jet": model.forward_flops(),
                **bench_training(model, tok, args.seconds),
                "sample_cache": bench_sampling(model, args.jets, True),

@@ -71,7 +71,8 @@ class RunRecord(BaseModel):
     data_digest: str = Field("", description="identity of the training data (digest of the "
                              "dataset's provenance, see hepscaling.train.identity); '' when "
                              "the dataset could not be read")
-    n_params: int = Field(0, description="N: trainable parameters")
+    n_params: int = Field(0, description="N: trainable parameters counted for scaling laws "
+                          "(Model.n_params_scaling: the jet GPT leaves out its embeddings)")
     n_train: int = Field(0, description="D: training samples")
     flops: float = Field(0.0, description="C: training FLOPs spent (analytic count)")
     flops_per_sample: float = Field(0.0, description="training FLOPs per sample (fwd + bwd)")

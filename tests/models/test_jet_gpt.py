@@ -66,14 +66,14 @@ def test_tied_head_and_parameter_counts():
     model = build()
     assert model.head.weight is model.embed.weight
     emb = V * 16 + (T + 1) * 16
-    assert model.n_params_non_embedding() == model.n_params() - emb
+    assert model.n_params_scaling() == model.n_params() - emb
     block = 4 * 16 * 16 + 4 * 16 + 2 * 4 * 16 * 16 + 4 * 16 + 16 + 4 * 16  # attn, mlp, norms
-    assert model.n_params_non_embedding() == 2 * block + 2 * 16
+    assert model.n_params_scaling() == 2 * block + 2 * 16
     assert build(positions="none").n_params() == model.n_params() - (T + 1) * 16
 
 
 def test_width_spans_two_decades_of_non_embedding_parameters():
-    sizes = [build_model({**TINY, "width": w}, SPEC, device="meta").n_params_non_embedding()
+    sizes = [build_model({**TINY, "width": w}, SPEC, device="meta").n_params_scaling()
              for w in (8, 32, 128)]
     assert sizes == sorted(sizes) and sizes[-1] / sizes[0] > 100
 

@@ -67,7 +67,7 @@ def test_evaluate_and_final_metrics_of_an_untrained_model(jets_h5):
     numbers, hists = task.final_metrics(model, "test")
     assert numbers["baseline_uniform"] == pytest.approx(math.log(1201))
     assert numbers["baseline_unigram"] < numbers["baseline_uniform"]
-    assert numbers["n_params_non_embedding"] == model.n_params_non_embedding()
+    assert numbers["n_params_total"] == model.n_params() > model.n_params_scaling()
     for name in ("swd", "swd_truth", "swd_tokenization", "w1_mass", "w1_tau32_truth"):
         assert np.isfinite(numbers[name]) and numbers[name] >= 0
     assert numbers["swd"] > numbers["swd_truth"]  # an untrained model is far from the truth

@@ -164,8 +164,14 @@ class Model(nn.Module):
         raise NotImplementedError
 
     def n_params(self) -> int:
-        """N: the number of trainable parameters."""
+        """The number of trainable parameters."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+    def n_params_scaling(self) -> int:
+        """N of the scaling laws, the run record's ``n_params``: all trainable parameters
+        unless a family counts otherwise (the jet GPT leaves out its embeddings, as Kaplan et
+        al. do)."""
+        return self.n_params()
 
     def extra_loss(self) -> torch.Tensor | None:
         """A scalar the loop adds to the task's training loss (e.g. the KL divergence of

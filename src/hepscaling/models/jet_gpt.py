@@ -14,7 +14,7 @@ drawing START or PAD, forcing STOP after ``T`` constituents, and by default with
 cache (the same draws as recomputing the whole prefix each step, under the same generator).
 
 Sizes: non-embedding parameters ``N_nonemb ~ depth (4 + 2 mlp_ratio) width^2``
-(:meth:`JetGPT.n_params_non_embedding`; Kaplan et al. fit on it); the tied embedding adds
+(:meth:`JetGPT.n_params_scaling`, the record's N; Kaplan et al. fit on it); the tied embedding adds
 ``V width``. FLOPs per sequence (:func:`~hepscaling.models.flops.transformer_flops`) count the
 output head, which dominates at small width.
 
@@ -118,7 +118,7 @@ class JetGPT(GenerativeModel):
             new.append(kv)
         return self.head(self.norm(h)), new
 
-    def n_params_non_embedding(self) -> int:
+    def n_params_scaling(self) -> int:
         """Parameters without the token and position embeddings (the tied head included in
         the former)."""
         embedding = self.embed.weight.numel()

@@ -14,7 +14,8 @@ token) and ``nll_per_jet`` (nats per jet, summed over its tokens).
 
 End-of-run metrics (:meth:`JetGenerationTask.final_metrics`, on the test split):
 
-- ``n_params_non_embedding``; baselines ``baseline_uniform = ln(V0 + 1)`` (every possible
+- ``n_params_total`` (embeddings included; the record's N is the non-embedding count);
+  baselines ``baseline_uniform = ln(V0 + 1)`` (every possible
   target equally likely) and ``baseline_unigram`` (a zero-parameter model: per-position
   token frequencies of the training split, add-one smoothed);
 - histograms ``position_loss`` and ``position_loss_unigram``: mean loss per target position
@@ -234,9 +235,7 @@ class JetGenerationTask(Task):
                 "edges": self.tokenizer.edges[axis].astype(float).tolist(),
                 "counts": self.tokenizer.counts[axis].astype(float).tolist(),
                 "centroids": self.tokenizer.centroids[axis].astype(float).tolist()}
-        non_embedding = getattr(model, "n_params_non_embedding", None)
-        if callable(non_embedding):
-            numbers["n_params_non_embedding"] = float(non_embedding())
+        numbers["n_params_total"] = float(model.n_params())  # the record's N leaves out embeddings
         if isinstance(model, GenerativeModel):
             distances, observed = self._distances(model, split)
             numbers.update(distances)

@@ -191,7 +191,7 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
     batch = effective_batch_size(tc, n_train)
     flops_per_sample = TRAIN_FLOPS_FACTOR * model.forward_flops()
     total = resolve_steps(tc, n_train, flops_per_sample)
-    record.n_params, record.n_train = model.n_params(), n_train
+    record.n_params, record.n_train = model.n_params_scaling(), n_train
     record.flops_per_sample = flops_per_sample
     optimizer = torch.optim.AdamW(model.param_groups(tc.lr, tc.weight_decay), betas=tc.betas,
                                   fused=True)  # one kernel per step on CPU and CUDA

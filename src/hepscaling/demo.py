@@ -26,8 +26,8 @@ over D = 100 ... 1600 missed the held-out D = 3200 (mean measured / predicted 0.
 D = 400 ... 12800 the same law, fitted without D = 12800, gave 0.88 in a sweep of
 ``u u~ > t t~ h`` alone: one seed's MSE stays at 1e-6 from D = 1600 on, the other's falls on
 to 7e-7, so the floor is partly a per-seed optimisation floor. The full demo gave 0.88, 1.03
-and 1.07 for ``t t~ h``, ``z g g`` and ``z g g g`` in 10 min 37 s on an idle 2-core machine
-(single runs took 20-52 s at every D, 6000 steps of batches of up to 512).
+and 1.07 for ``t t~ h``, ``z g g`` and ``z g g g`` in 6 min 14 s on an idle 2-core machine
+(6000 steps of batches of up to 512 at every D).
 
 The fitted metric is ``test_mse_log``, the MSE of ln |M|^2 on the fixed test set: in natural-log
 units, independent of the standardisation by the training subset's mean and std (``test_mse``,

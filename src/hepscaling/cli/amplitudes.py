@@ -1,4 +1,5 @@
-"""``hepscaling amplitudes``: evaluate tree-level |M|^2 at given points; partonic cross sections."""
+"""``hepscaling amplitudes``: evaluate |M|^2 (tree level, or loop-induced with ``[noborn=QCD]``) at
+given points; partonic cross sections."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from hepscaling.cli.data import (
 )
 
 app = typer.Typer(
-    help="Evaluate tree-level matrix elements |M|^2 and partonic cross sections.",
+    help="Evaluate matrix elements |M|^2 (tree level; loop-induced g g > a a \\[noborn=QCD]) and "
+         "partonic cross sections.",
     epilog='Example: hepscaling amplitudes xsec -p "e+ e- > mu+ mu-" --sqrt-s 91.188',
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},

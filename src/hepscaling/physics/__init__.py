@@ -1,4 +1,5 @@
-"""Physics: four-vectors, Standard-Model parameters, phase space, tree-level matrix elements, jets.
+"""Physics: four-vectors, Standard-Model parameters, phase space, tree-level and loop-induced matrix
+elements, jets and Z -> mu mu + jets events.
 
 Conventions (stated once here; every other module points to this docstring):
 

@@ -190,6 +190,16 @@ def read_jets(path, fields: Iterable[str] | None = None,
         return {name: f[name][index] for name in names}
 
 
+def label_name(text: str) -> str:
+    """The label column of jet class ``text`` (``"QCD"`` or ``"label_QCD"`` -> ``"label_QCD"``);
+    a one-line UsageError for an unknown class (task configs' ``classes``)."""
+    name = text if text.startswith("label_") else f"label_{text}"
+    if name not in LABELS:
+        short = ", ".join(label.removeprefix("label_") for label in LABELS)
+        raise UsageError(f"unknown jet class {text!r} in task.classes; choose from {short}")
+    return name
+
+
 def read_provenance(path) -> dict:
     """The provenance of the jet file ``path`` (see the module docstring).
 

@@ -59,7 +59,8 @@ import numpy as np
 import torch
 from pydantic import Field, field_validator
 
-from hepscaling.data.jets import LABELS, read_jets
+from hepscaling.data.jets import LABELS, label_name, read_jets
+from hepscaling.data.preprocessing import standardize
 from hepscaling.data.tokens import AXES, MODELLED_FIELDS, PRESETS, JetTokenizer
 from hepscaling.errors import UsageError
 from hepscaling.metrics.wasserstein import sliced_wasserstein_batches, wasserstein_1d
@@ -116,18 +117,11 @@ class JetGenerationConfig(TaskConfig):
     def _classes(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         if value is None:
             return None
-        names = tuple(v if v.startswith("label_") else f"label_{v}" for v in value)
-        unknown = [v for v in names if v not in LABELS]
-        if unknown or not names:
-            raise ValueError(f"unknown jet class(es) {unknown}; choose from "
-                             f"{', '.join(label.removeprefix('label_') for label in LABELS)}")
-        return names
+        if not value:
+            raise ValueError("give at least one jet class, or leave classes out for all")
+        return tuple(label_name(v) for v in value)
 
 
-def _standardised(x: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """``x`` ``(n, k)`` in units of the reference's per-column std, centred on its mean."""
-    std = reference.std(axis=0)
-    return (x - reference.mean(axis=0)) / np.where(std > 0, std, 1.0)
 
 
 @register_task("jet_generation", JetGenerationConfig)
@@ -260,9 +254,9 @@ class JetGenerationTask(Task):
         raw = {"part_mask": mask, **{k: values[..., i] for i, k in enumerate(AXES)}}
         samples["_tokenization"] = constituent_observables(raw, names)
         numbers: dict[str, float] = {}
-        reference = _standardised(truth, truth)
+        reference = standardize(truth, truth)[0]
         for suffix, x in samples.items():
-            a = _standardised(x, truth)
+            a = standardize(x, truth)[0]
             same = x.shape[0] if suffix == "_tokenization" else n  # same jets: all of them
             swd, error = sliced_wasserstein_batches(
                 a[:same], reference[:same], min(cfg.swd_batches, same),

@@ -53,7 +53,7 @@ import numpy as np
 import torch
 from pydantic import Field, field_validator
 
-from hepscaling.data.jets import LABELS
+from hepscaling.data.jets import LABELS, label_name
 from hepscaling.data.preprocessing import standardize
 from hepscaling.errors import UsageError
 from hepscaling.metrics.roc import classification_metrics
@@ -82,14 +82,6 @@ _P4 = ("part_energy", "part_px", "part_py", "part_pz")
 _PAIR_BUDGET = 2**21  # evaluation batches of constituents hold at most this many jet x P^2
 
 
-def _label_name(text: str) -> str:
-    name = text if text.startswith("label_") else f"label_{text}"
-    if name not in LABELS:
-        short = ", ".join(label.removeprefix("label_") for label in LABELS)
-        raise UsageError(f"unknown jet class {text!r} in task.classes; choose from {short}")
-    return name
-
-
 class JetTaggingConfig(TaskConfig):
     """``task:`` section of ``jet_tagging`` (see the module docstring)."""
 
@@ -110,7 +102,7 @@ class JetTaggingConfig(TaskConfig):
     def _classes(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         if value is None:
             return None
-        names = tuple(_label_name(v) for v in value)
+        names = tuple(label_name(v) for v in value)
         if len(names) < 2 or len(set(names)) != len(names):
             raise ValueError(f"need at least two distinct classes, got {list(value)}")
         return names

@@ -43,7 +43,7 @@ from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_joint_ceiling, fit_p
 from hepscaling.laws.loglaw import fit_log_law
 from hepscaling.laws.repetition import fit_repetition
 from hepscaling.laws.results import LawFit
-from hepscaling.records import load_records, records_frame
+from hepscaling.records import RunRecord, load_records, records_frame
 
 __all__ = ["AXES", "LAWS", "GroupFit", "Sweep", "fit_sweep", "group_keys", "load_sweep"]
 
@@ -55,13 +55,15 @@ _LENGTH_KEYS = ("config.train.steps", "config.train.epochs", "config.train.flops
 @dataclass(frozen=True)
 class Sweep:
     """The runs of a directory: ``frame`` (all runs), ``done`` (fittable), ``not_done``
-    (diverged/failed/running or without the metric), and the metric column name."""
+    (diverged/failed/running or without the metric), the metric column name, and the records
+    themselves by run id (for what the frame does not hold, e.g. histograms)."""
 
     directory: Path
     frame: Any
     done: Any
     not_done: Any
     metric: str
+    records: dict[str, RunRecord]
 
     def for_metric(self, metric: str) -> Sweep:
         """The same runs split for another ``metric`` (no records are read again).
@@ -71,7 +73,7 @@ class Sweep:
         UsageError
             No run has the metric.
         """
-        return _split(self.directory, self.frame, metric)
+        return _split(self.directory, self.frame, self.records, metric)
 
 
 def load_sweep(directory: str | os.PathLike, metric: str = "test_mse_log") -> Sweep:
@@ -83,19 +85,20 @@ def load_sweep(directory: str | os.PathLike, metric: str = "test_mse_log") -> Sw
         No records, or no run has the metric.
     """
     directory = Path(directory)
-    # runs in scale order, not run-id order: run ids hash absolute dataset paths, so the
-    # bootstrap (which resamples rows by position) would otherwise depend on where DIR lives
-    frame = records_frame(load_records(directory))
+    # runs in scale order, not run-id order: run ids are hashes, so the bootstrap (which
+    # resamples rows by position) would otherwise depend on them
+    records = load_records(directory)
+    frame = records_frame(records)
     if not frame.empty:
         frame = frame.sort_values(["D", "N", "C", "seed", "run_id"], kind="stable",
                                   ignore_index=True)
     if frame.empty:
         raise UsageError(f"no run records (record.json) under {directory}; point to a sweep or "
                          "run directory")
-    return _split(directory, frame, metric)
+    return _split(directory, frame, {r.run_id: r for r in records}, metric)
 
 
-def _split(directory: Path, frame: Any, metric: str) -> Sweep:
+def _split(directory: Path, frame: Any, records: dict[str, RunRecord], metric: str) -> Sweep:
     column = f"metric.{metric}"
     if column not in frame.columns:
         known = sorted(c[7:] for c in frame.columns if c.startswith("metric."))
@@ -104,7 +107,7 @@ def _split(directory: Path, frame: Any, metric: str) -> Sweep:
     values = frame[column].astype(float)
     ok = (frame["status"] == "done") & np.isfinite(values)
     return Sweep(directory, frame, frame[ok].reset_index(drop=True),
-                 frame[~ok].reset_index(drop=True), column)
+                 frame[~ok].reset_index(drop=True), column, records)
 
 
 def _axis_columns(columns: list[str], axis: str) -> set[str]:

@@ -299,13 +299,11 @@ def window_sweep(sweep: Any, axis: str, *, reference: str = "test_baseline_unigr
         No run has the ``reference`` metric.
     """
     from hepscaling.laws.sweep import group_keys
-    from hepscaling.records import load_records
 
     refs = sweep.for_metric(reference)
     done = sweep.done[sweep.done["run_id"].isin(set(refs.done["run_id"]))]
     if done.empty:
         raise UsageError(f"no finished run has both {sweep.metric[7:]!r} and {reference!r}")
-    records = {r.run_id: r for r in load_records(sweep.directory)}
     keys = group_keys(done, axis, group_by)
     groups = done.groupby([done[k].astype(str) for k in keys], sort=True) if keys \
         else [((), done)]
@@ -321,7 +319,7 @@ def window_sweep(sweep: Any, axis: str, *, reference: str = "test_baseline_unigr
         except UsageError as exc:
             row["loss"] = str(exc)
         try:
-            x, curves = position_losses([records[i] for i in runs["run_id"]], axis)
+            x, curves = position_losses([sweep.records[i] for i in runs["run_id"]], axis)
             row["positions"] = position_window(x, curves, z=z)
         except UsageError as exc:
             row["positions"] = str(exc)

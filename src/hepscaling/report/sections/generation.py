@@ -25,7 +25,6 @@ from hepscaling.errors import UsageError
 from hepscaling.laws.compare import LawComparison
 from hepscaling.laws.correlation import MetricCorrelation, correlate_sweep
 from hepscaling.laws.sweep import Sweep
-from hepscaling.records import load_records
 from hepscaling.report import plots
 from hepscaling.report.html import Section, table
 from hepscaling.report.sections import FitOptions
@@ -51,8 +50,7 @@ def generation_section(sweep: Sweep, options: FitOptions, out: Path) -> Section:
     for axis in ("N", "D"):
         _compare(section, sweep, axis, options, out)
     _swd(section, sweep, options, out)
-    records = {r.run_id: r for r in load_records(sweep.directory)}
-    done = [records[i] for i in sweep.done["run_id"] if i in records]
+    done = [sweep.records[i] for i in sweep.done["run_id"]]
     _positions(section, done, out)
     _observables(section, done, out)
     return section

@@ -210,18 +210,18 @@ def records_frame(records: list[RunRecord]):
 
     rows = []
     for r in records:
-        row: dict[str, Any] = {
-            "run_id": r.run_id, "status": r.status, "seed": r.seed, "N": r.n_params,
-            "D": r.n_train, "C": r.flops, "epochs": r.epochs, "steps": r.steps,
-            "samples_seen": r.samples_seen, "wall_time": r.wall_time, "device": r.device,
-            "stop_reason": r.stop_reason, "error": r.error,
-        }
+        row: dict[str, Any] = {column: getattr(r, field) for column, field in _FIXED.items()}
         row.update({f"metric.{k}": v for k, v in r.metrics.items()})
         row.update({f"config.{k}": v for k, v in flat_config(r.config).items()})
         rows.append(row)
-    fixed = ["run_id", "status", "seed", "N", "D", "C", "epochs", "steps", "samples_seen",
-             "wall_time", "device", "stop_reason", "error"]
-    return pd.DataFrame(rows, columns=None if rows else fixed)
+    return pd.DataFrame(rows, columns=None if rows else list(_FIXED))
+
+
+#: the fixed columns of :func:`records_frame` and the record fields they hold
+_FIXED = {"run_id": "run_id", "status": "status", "seed": "seed", "N": "n_params",
+          "D": "n_train", "C": "flops", "epochs": "epochs", "steps": "steps",
+          "samples_seen": "samples_seen", "wall_time": "wall_time", "device": "device",
+          "stop_reason": "stop_reason", "error": "error"}
 
 
 class _RunLogHandler(logging.FileHandler):

@@ -83,6 +83,8 @@ def _interrupt(*_args, **_kwargs):
     ("hepscaling.data.amplitudes.generate_amplitudes",
      ["data", "amplitudes", "-p", "e+ e- > mu+ mu-", "-n", "10", "--sqrt-s", "91"], True),
     ("hepscaling.data.jets.generate_jets", ["jets", "generate"], True),
+    ("hepscaling.data.events.generate_events", ["data", "zmumu", "-n", "10"], True),
+    ("hepscaling.data.unweighted.generate_unweighted", ["data", "unweighted", "-n", "10"], True),
     ("hepscaling.train.loop.run_training",
      ["train", "amplitudes_mlp", "--set", "task.dataset=x.h5", "--threads", "1"], True),
     ("hepscaling.sweeps.run_sweep", ["sweep", "run", "spec.yaml"], True),

@@ -98,7 +98,8 @@ examples_last(app)
 
 
 #: commands whose interrupted work is resumed by re-running the same command
-RESUMABLE = ("data amplitudes", "jets generate", "train", "sweep run", "demo")
+RESUMABLE = ("data amplitudes", "data zmumu", "data unweighted", "jets generate", "train",
+             "sweep run", "demo")
 
 
 def _interrupted_line(argv: list[str]) -> str:

@@ -1,0 +1,265 @@
+"""``g g > a a g`` through a massless quark loop: five-point primitives summed over photons.
+
+The one-loop amplitude with a quark loop and five external vectors decomposes into colour
+traces times the primitive amplitudes ``A^{[1/2]}_{5;1}`` of Z. Bern, L. Dixon and
+D. Kosower, Phys. Rev. Lett. 70 (1993) 2677, hep-ph/9302280 (eq. 4: all-plus and one-minus;
+eqs. 8, 10: two adjacent minus; eqs. 9, 10: two non-adjacent minus; the others by parity,
+``<> <-> []``). A photon is a gluon with an identity colour matrix, so the amplitude of
+``g1 g2 a3 a4 g5`` (all outgoing) is, with ``T = sqrt(2) t`` and ``Tr(T^a T^b) = delta^ab``,
+
+    A = g^3 (sqrt(2) e)^2 (sum_q Q_q^2) [Tr(T1 T2 T5) - Tr(T2 T1 T5)] S / (16 pi^2 (-i)),
+    S = sum over the 12 cyclic orderings with the gluons in the order (1, 2, 5)
+        of  A^hat(ordering),  A^hat = (16 pi^2)(-i) A^{[1/2]}_{5;1}
+
+(photon decoupling; the reflection identity ``A(reversed) = -A`` gives the second trace's
+coefficient). Each ``A^hat`` has ``1/eps`` poles and ``ln(mu^2)`` terms proportional to its
+tree, and the trees of the 12 orderings sum to zero (U(1) decoupling): ``S`` is finite and
+independent of ``mu``. :func:`diphoton_jet_helicity_amplitudes` keeps ``1/eps`` and ``mu^2``
+as parameters so that tests can see them cancel.
+
+Colour: ``sum |Tr(T1 T2 T5) - Tr(T2 T1 T5)|^2 = 2 f^abc f^abc = 48``. With MadGraph's
+``SMATRIX`` normalisation (1/4 helicities, 1/64 colours, 1/2 for the photons) and
+``e^2 = 4 pi alpha``, ``g^2 = 4 pi alpha_s``,
+
+    |M|^2 = 48 * 4 g^6 e^4 (sum Q^2)^2 / (512 (16 pi^2)^2) * sum_h |S_h|^2
+          = (3 pi / 2) alpha^2 alpha_s^3 (sum_q Q_q^2)^2 * sum_h |S_h|^2.
+
+Evaluation is vectorised over events and over the 60 (ordering, cyclic rotation) labellings
+of each primitive family at once; the logarithms and dilogarithms, which depend only on the
+invariants, are shared by a helicity configuration and its parity conjugate.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+
+from hepscaling.physics.loop_induced.functions import L0, L1, L2, Ls1, lnrat
+from hepscaling.physics.loop_induced.spinors import spinor_products
+
+__all__ = ["ORDERINGS", "diphoton_jet_helicity_amplitudes", "primitive"]
+
+#: The 12 cyclic orderings of legs 0..4 (g g a a g, outgoing) with the gluons in the cyclic
+#: order (0, 1, 4): the photons 2, 3 inserted everywhere (leg 4 written last).
+ORDERINGS = tuple(perm + (4,) for perm in itertools.permutations(range(4))
+                  if perm.index(0) < perm.index(1))
+
+CHUNK = 512  # events evaluated at a time
+
+Labels = tuple[np.ndarray, ...]  # five integer arrays (M,): the legs in positions 1..5
+Terms = list[tuple[np.ndarray, np.ndarray | None]]  # coefficients R_k (rational in spinor
+#: products) times functions F_k of the invariants (None: 1), each complex (M, n)
+Family = Callable[[np.ndarray, np.ndarray, np.ndarray, Labels, float, float], Terms]
+
+
+def _pick(matrix: np.ndarray, labels: Labels) -> Callable[[int, int], np.ndarray]:
+    """``f(i, j) = matrix[leg at position i, leg at position j]``, ``(M, n)``; positions 1..5.
+
+    ``matrix`` is ``(m, m, n)``; rows are gathered from its ``(m * m, n)`` view, once per pair.
+    """
+    flat = matrix.reshape(-1, matrix.shape[-1])
+    m = matrix.shape[0]
+    cache: dict[tuple[int, int], np.ndarray] = {}
+
+    def entry(i: int, j: int) -> np.ndarray:
+        if (i, j) not in cache:
+            cache[i, j] = np.take(flat, labels[i - 1] * m + labels[j - 1], axis=0)
+        return cache[i, j]
+
+    return entry
+
+
+def _virtual(s: Callable, i: int, j: int, k: int, m: int, eps_inverse: float,
+             mu2: float) -> np.ndarray:
+    """``V^f + V^s`` of BDK eq. 10 (``V^s = -V^f/3 + 2/9``) for the channels ``s_ij``,
+    ``s_km``: ``(2/3) V^f + 2/9``, ``V^f = -5/(2 eps) - 2 - (lnrat(mu^2, -s_ij) +
+    lnrat(mu^2, -s_km)) / 2``; complex ``(M, n)``."""
+    v_f = (-2.5 * eps_inverse - 2.0
+           - 0.5 * (lnrat(mu2, -s(i, j)) + lnrat(mu2, -s(k, m))))
+    return 2.0 / 3.0 * v_f + 2.0 / 9.0
+
+
+def _all_plus(za: np.ndarray, zb: np.ndarray, s_ij: np.ndarray, labels: Labels,
+              eps_inverse: float, mu2: float) -> Terms:
+    """``A^hat(1+ 2+ 3+ 4+ 5+)``, BDK eq. 4 (rational)."""
+    a, b, s = _pick(za, labels), _pick(zb, labels), _pick(s_ij, labels)
+    sym = (s(1, 2) * s(2, 3) + s(2, 3) * s(3, 4) + s(3, 4) * s(4, 5) + s(4, 5) * s(5, 1)
+           + s(5, 1) * s(1, 2))
+    odd = b(1, 2) * a(2, 3) * b(3, 4) * a(4, 1) - a(1, 2) * b(2, 3) * a(3, 4) * b(4, 1)
+    return [(-(sym + odd) / (6.0 * a(1, 2) * a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1)), None)]
+
+
+def _one_minus(za: np.ndarray, zb: np.ndarray, s_ij: np.ndarray, labels: Labels,
+               eps_inverse: float, mu2: float) -> Terms:
+    """``A^hat(1- 2+ 3+ 4+ 5+)``, BDK eq. 4 (rational)."""
+    a, b, s = _pick(za, labels), _pick(zb, labels), _pick(s_ij, labels)
+    ladder = (a(1, 2) ** 2 * a(1, 3) ** 2 * b(2, 3) / a(2, 3)
+              + a(1, 3) ** 2 * a(1, 4) ** 2 * b(3, 4) / a(3, 4)
+              + a(1, 4) ** 2 * a(1, 5) ** 2 * b(4, 5) / a(4, 5))
+    numerator = ((s(2, 3) + s(3, 4) + s(4, 5)) * b(2, 5) ** 2
+                 - b(2, 4) * a(4, 3) * b(3, 5) * b(2, 5)
+                 - b(1, 2) * b(1, 5) / (a(1, 2) * a(1, 5)) * ladder)
+    return [(numerator / (3.0 * b(1, 2) * a(2, 3) * a(3, 4) * a(4, 5) * b(5, 1)), None)]
+
+
+def _adjacent_minus(za: np.ndarray, zb: np.ndarray, s_ij: np.ndarray, labels: Labels,
+                    eps_inverse: float, mu2: float) -> Terms:
+    """``A^hat(1- 2- 3+ 4+ 5+)``, BDK eqs. 8, 10: ``-(V^f + V^s) A^tree - (F^f + F^s)``,
+    ``F^s = -F^f / 3 + ...``."""
+    a, b, s = _pick(za, labels), _pick(zb, labels), _pick(s_ij, labels)
+    s23, s51 = s(2, 3), s(5, 1)
+    tree = a(1, 2) ** 3 / (a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1))
+    chain = a(2, 3) * b(3, 4) * a(4, 1) + a(2, 4) * b(4, 5) * a(5, 1)
+    f_f = -a(1, 2) ** 2 * chain / (2.0 * a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1) * s51)  # x L0
+    f_s_l2 = -b(3, 4) * a(4, 1) * a(2, 4) * b(4, 5) * chain / (3.0 * a(3, 4) * a(4, 5) * s51**3)
+    rational = (-a(3, 5) * b(3, 5) ** 3 / (3.0 * b(1, 2) * b(2, 3) * a(3, 4) * a(4, 5) * b(5, 1))
+                + a(1, 2) * b(3, 5) ** 2 / (3.0 * b(2, 3) * a(3, 4) * a(4, 5) * b(5, 1))
+                + a(1, 2) * b(3, 4) * a(4, 1) * a(2, 4) * b(4, 5)
+                / (6.0 * s23 * a(3, 4) * a(4, 5) * s51))
+    return [(-tree, _virtual(s, 2, 3, 5, 1, eps_inverse, mu2)),
+            (-2.0 / 3.0 * f_f, L0(-s23, -s51)), (-f_s_l2, L2(-s23, -s51)), (-rational, None)]
+
+
+def _split_minus(za: np.ndarray, zb: np.ndarray, s_ij: np.ndarray, labels: Labels,
+                 eps_inverse: float, mu2: float) -> Terms:
+    """``A^hat(1- 2+ 3- 4+ 5+)``, BDK eqs. 9, 10: ``-(V^f + V^s) A^tree - (F^f + F^s)``."""
+    a, b, s = _pick(za, labels), _pick(zb, labels), _pick(s_ij, labels)
+    s12, s23, s34, s51 = s(1, 2), s(2, 3), s(3, 4), s(5, 1)
+    cyclic = a(1, 2) * a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1)
+    tree = a(1, 3) ** 4 / cyclic
+    chain = a(1, 5) * b(5, 2) * a(2, 3) - a(3, 4) * b(4, 2) * a(2, 1)
+    x = a(4, 1) * b(2, 4)  # <41>[24]
+    y = a(5, 3) * b(2, 5)  # <53>[25]
+    # F^f = f_ls_a Ls1_a + f_ls_b Ls1_b + f_l0 L0;  F^s = g_a (2 Ls1_a + L1_a) + g_b (2 Ls1_b
+    # + L1_b) + (L2 terms) - f_l0 L0 / 3 + rational
+    f_ls_a = -a(1, 3) ** 2 * a(4, 1) * b(2, 4) ** 2 / (a(4, 5) * a(5, 1) * s51**2)
+    f_ls_b = a(1, 3) ** 2 * a(5, 3) * b(2, 5) ** 2 / (a(3, 4) * a(4, 5) * s34**2)
+    f_l0 = -a(1, 3) ** 3 * chain / (2.0 * cyclic * s51)
+    g_a = -a(1, 2) * a(2, 3) * a(3, 4) * x**2 / (a(4, 5) * a(5, 1) * a(2, 4) ** 2 * s51**2)
+    g_b = a(3, 2) * a(2, 1) * a(1, 5) * y**2 / (a(5, 4) * a(4, 3) * a(2, 5) ** 2 * s34**2)
+    l2_a = 2.0 * a(2, 3) ** 2 * x**3 / (3.0 * a(4, 5) * a(5, 1) * a(2, 4) * s51**3)
+    l2_b = -2.0 * a(2, 1) ** 2 * y**3 / (3.0 * a(5, 4) * a(4, 3) * a(2, 5) * s34**3)
+    l2_c = (a(1, 3) * b(2, 4) * b(2, 5) / (3.0 * a(4, 5)) * chain
+            + 2.0 * (a(1, 2) * a(3, 4)) ** 2 * a(4, 1) * b(2, 4) ** 3
+            / (3.0 * a(4, 5) * a(5, 1) * a(2, 4))
+            - 2.0 * (a(3, 2) * a(1, 5)) ** 2 * a(5, 3) * b(2, 5) ** 3
+            / (3.0 * a(5, 4) * a(4, 3) * a(2, 5))) / s51**3
+    rational = ((b(2, 4) * b(2, 5)) ** 2 / (3.0 * b(1, 2) * b(2, 3) * b(3, 4) * a(4, 5) * b(5, 1))
+                - a(1, 2) * a(4, 1) ** 2 * b(2, 4) ** 3
+                / (3.0 * a(4, 5) * a(5, 1) * a(2, 4) * b(2, 3) * b(3, 4) * s51)
+                + a(3, 2) * a(5, 3) ** 2 * b(2, 5) ** 3
+                / (3.0 * a(5, 4) * a(4, 3) * a(2, 5) * b(2, 1) * b(1, 5) * s34)
+                + a(1, 3) ** 2 * b(2, 4) * b(2, 5) / (6.0 * s34 * a(4, 5) * s51))
+    return [(-tree, _virtual(s, 3, 4, 5, 1, eps_inverse, mu2)),
+            (-(f_ls_a + 2.0 * g_a), Ls1(-s23, -s51, -s34, -s51)),
+            (-(f_ls_b + 2.0 * g_b), Ls1(-s12, -s34, -s51, -s34)),
+            (-g_a, L1(-s23, -s51) + L1(-s34, -s51)),
+            (-g_b, L1(-s12, -s34) + L1(-s51, -s34)),
+            (-2.0 / 3.0 * f_l0, L0(-s34, -s51)),
+            (-l2_a, L2(-s23, -s51)), (-l2_b, L2(-s12, -s34)), (-l2_c, L2(-s34, -s51)),
+            (-rational, None)]
+
+
+def _sum(terms: Terms) -> np.ndarray:
+    """``sum_k R_k F_k`` (``F = None``: 1), complex ``(M, n)``."""
+    return sum((r if f is None else r * f for r, f in terms), start=np.zeros(()))
+
+
+def _sum_conjugate(terms: Terms) -> np.ndarray:
+    """The parity conjugate of ``sum_k R_k F_k``: ``-sum_k conj(R_k) F_k``, complex ``(M, n)``.
+
+    Flipping every helicity swaps ``<> <-> []`` in the coefficients ``R_k`` (the functions
+    ``F_k`` of the invariants stay). For real momenta ``[ij] = -sign(E_i E_j) conj(<ij>)``;
+    each ``R_k`` has mass dimension -1 (an odd number of brackets, net) and an even number of
+    brackets per leg, so the swap is ``R_k -> -conj(R_k)``.
+    """
+    return -sum((np.conj(r) if f is None else np.conj(r) * f for r, f in terms),
+                start=np.zeros(()))
+
+
+#: family -> (helicities of positions 1..5, 0 = negative, 1 = positive; cyclic rotations used)
+_FAMILIES: dict[str, tuple[Family, tuple[int, ...], int]] = {
+    "+++++": (_all_plus, (1, 1, 1, 1, 1), 1),
+    "-++++": (_one_minus, (0, 1, 1, 1, 1), 5),
+    "--+++": (_adjacent_minus, (0, 0, 1, 1, 1), 5),
+    "-+-++": (_split_minus, (0, 1, 0, 1, 1), 5),
+}
+
+
+def _labellings(pattern: tuple[int, ...], rotations: int,
+                orderings: tuple[tuple[int, ...], ...]) -> tuple[Labels, np.ndarray]:
+    """The label arrays of every (ordering, rotation) and the flat helicity index
+    (``sum_i h_i 2^(4-i)``, legs in process order) each one fills, ``(M,)``."""
+    rows, targets = [], []
+    for ordering in orderings:
+        for r in range(rotations):
+            legs = ordering[r:] + ordering[:r]
+            helicity = [0] * 5
+            for position, leg in enumerate(legs):
+                helicity[leg] = pattern[position]
+            rows.append(legs)
+            targets.append(int("".join(map(str, helicity)), 2))
+    table = np.array(rows)
+    return tuple(table[:, i] for i in range(5)), np.array(targets)
+
+
+def primitive(family: str, k: np.ndarray, legs: tuple[int, ...], *,
+              eps_inverse: float = 0.0, mu2: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """One primitive ``A^hat = (16 pi^2)(-i) A^{[1/2]}_{5;1}`` and its parity conjugate.
+
+    Parameters
+    ----------
+    family : ``"+++++"``, ``"-++++"``, ``"--+++"`` or ``"-+-++"``: the helicities of the legs
+        in the cyclic order ``legs``.
+    k : float64 ``(n, 5, 4)`` GeV, outgoing massless momenta (incoming negated).
+    legs : the cyclic order, a permutation of ``0..4``.
+    eps_inverse, mu2 : the coefficient standing for ``1/eps`` and the scale ``mu^2`` (GeV^2).
+
+    Returns
+    -------
+    complex128 ``(n,)`` twice: the amplitude, and the one with all helicities flipped.
+    """
+    function, _, _ = _FAMILIES[family]
+    za, zb, s = spinor_products(k)
+    labels = tuple(np.array([leg]) for leg in legs)
+    value = _sum(function(za, zb, s, labels, eps_inverse, mu2))
+    conjugate = _sum(function(zb, za, s, labels, eps_inverse, mu2))  # <> <-> [] explicitly
+    return value[0], conjugate[0]
+
+
+def diphoton_jet_helicity_amplitudes(k: np.ndarray, *, eps_inverse: float = 0.0,
+                                     mu2: float = 1.0,
+                                     orderings: tuple[tuple[int, ...], ...] = ORDERINGS,
+                                     ) -> np.ndarray:
+    """The photon-summed amplitudes ``S_h`` of ``g0 g1 a2 a3 g4`` (outgoing), complex
+    ``(2, 2, 2, 2, 2, n)``.
+
+    Parameters
+    ----------
+    k : float64 ``(n, 5, 4)`` GeV, outgoing massless momenta (incoming negated), legs
+        ``g g a a g``.
+    eps_inverse, mu2 : ``1/eps`` and ``mu^2`` (GeV^2) of the primitives; ``S`` does not
+        depend on them (finite, scale-free), which the tests check.
+    orderings : the cyclic orderings summed (default :data:`ORDERINGS`, the photon sum);
+        a single ordering gives one primitive per helicity.
+
+    Returns
+    -------
+    complex128 ``(2, 2, 2, 2, 2, n)``: axis ``i`` the helicity of leg ``i`` counted outgoing
+    (0 negative, 1 positive); spinor phases as in :mod:`.spinors`.
+    """
+    k = np.asarray(k, dtype=np.float64)
+    n = k.shape[0]
+    total = np.zeros((32, n), dtype=np.complex128)
+    tables = [(function, *_labellings(pattern, rotations, orderings))
+              for function, pattern, rotations in _FAMILIES.values()]
+    for start in range(0, n, CHUNK):  # small chunks keep the (60, chunk) arrays in cache
+        za, zb, s = spinor_products(k[start:start + CHUNK])
+        part = total[:, start:start + CHUNK]
+        for function, labels, targets in tables:
+            terms = function(za, zb, s, labels, eps_inverse, mu2)
+            np.add.at(part, targets, _sum(terms))
+            np.add.at(part, 31 - targets, _sum_conjugate(terms))
+    return total.reshape(2, 2, 2, 2, 2, n)

@@ -36,7 +36,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from hepscaling.physics.loop_induced.functions import L0, L1, L2, Ls1, lnrat
+from hepscaling.physics.loop_induced.functions import L0, L1, L2, PAIR_FUNCTIONS, lnrat, ls1_from
 from hepscaling.physics.loop_induced.spinors import spinor_products
 
 __all__ = ["ORDERINGS", "diphoton_jet_helicity_amplitudes", "primitive"]
@@ -46,55 +46,128 @@ __all__ = ["ORDERINGS", "diphoton_jet_helicity_amplitudes", "primitive"]
 ORDERINGS = tuple(perm + (4,) for perm in itertools.permutations(range(4))
                   if perm.index(0) < perm.index(1))
 
-CHUNK = 512  # events evaluated at a time
+CHUNK = 256  # events evaluated at a time
 
 Labels = tuple[np.ndarray, ...]  # five integer arrays (M,): the legs in positions 1..5
 Terms = list[tuple[np.ndarray, np.ndarray | None]]  # coefficients R_k (rational in spinor
 #: products) times functions F_k of the invariants (None: 1), each complex (M, n)
-Family = Callable[[np.ndarray, np.ndarray, np.ndarray, Labels, float, float], Terms]
+Pick = Callable[[int, int], np.ndarray]
 
 
-def _pick(matrix: np.ndarray, labels: Labels) -> Callable[[int, int], np.ndarray]:
-    """``f(i, j) = matrix[leg at position i, leg at position j]``, ``(M, n)``; positions 1..5.
+class _Chunk:
+    """Spinor products and invariants of a chunk of events, gathered by labelling.
 
-    ``matrix`` is ``(m, m, n)``; rows are gathered from its ``(m * m, n)`` view, once per pair.
+    ``angle``, ``square``, ``invariant`` give ``f(i, j)``: the quantity of the legs at
+    positions ``i, j`` (1..5) of each labelling, ``(M, n)``, gathered once per pair. The
+    removable functions ``L0, L1, L2`` of two invariants are tabulated once per chunk for
+    all ``10 x 10`` pairs of invariants and gathered too.
     """
-    flat = matrix.reshape(-1, matrix.shape[-1])
-    m = matrix.shape[0]
-    cache: dict[tuple[int, int], np.ndarray] = {}
 
-    def entry(i: int, j: int) -> np.ndarray:
-        if (i, j) not in cache:
-            cache[i, j] = np.take(flat, labels[i - 1] * m + labels[j - 1], axis=0)
-        return cache[i, j]
+    def __init__(self, za: np.ndarray, zb: np.ndarray, s: np.ndarray) -> None:
+        self.za, self.zb, self.s = za, zb, s  # (m, m, n)
+        m = s.shape[0]
+        upper = np.triu_indices(m, 1)
+        self._pair_id = np.zeros((m, m), dtype=np.intp)
+        self._pair_id[upper] = np.arange(len(upper[0]))
+        self._pair_id += self._pair_id.T
+        self._invariants = s[upper]  # (10, n)
+        self._tables: dict[object, np.ndarray] = {}
 
-    return entry
+    def _picker(self, matrix: np.ndarray, labels: Labels) -> Pick:
+        flat = matrix.reshape(-1, matrix.shape[-1])
+        m = matrix.shape[0]
+        cache: dict[tuple[int, int], np.ndarray] = {}
+
+        def entry(i: int, j: int) -> np.ndarray:
+            if (i, j) not in cache:
+                cache[i, j] = np.take(flat, labels[i - 1] * m + labels[j - 1], axis=0)
+            return cache[i, j]
+
+        return entry
+
+    def angle(self, labels: Labels) -> Pick:
+        """``<ij>`` by positions, complex ``(M, n)``."""
+        return self._picker(self.za, labels)
+
+    def square(self, labels: Labels) -> Pick:
+        """``[ij]`` by positions, complex ``(M, n)``."""
+        return self._picker(self.zb, labels)
+
+    def invariant(self, labels: Labels) -> Pick:
+        """``s_ij`` by positions, GeV^2 float64 ``(M, n)``."""
+        return self._picker(self.s, labels)
+
+    def _table(self, function: Callable) -> np.ndarray:
+        """``function(-s_a, -s_b)`` for all pairs of invariants ``a, b``, ``(100, n)``."""
+        if function not in self._tables:
+            x = -self._invariants
+            self._tables[function] = function(x[:, None], x[None, :]).reshape(-1, x.shape[-1])
+        return self._tables[function]
+
+    def functions(self, labels: Labels) -> Callable[[Callable, str], np.ndarray]:
+        """``f(L, "ij,km") = L(-s_ij, -s_km)`` for a function ``L`` of two invariants
+        (``L0``, ``L1``, ``L2``, the :data:`~.functions.PAIR_FUNCTIONS`; positions 1..5),
+        complex ``(M, n)``, gathered from a table of all pairs of invariants."""
+        n_pairs = self._invariants.shape[0]
+
+        def entry(function: Callable, channels: str) -> np.ndarray:
+            (i, j), (k, m) = ((int(c) for c in part) for part in channels.split(","))
+            index = (self._pair_id[labels[i - 1], labels[j - 1]] * n_pairs
+                     + self._pair_id[labels[k - 1], labels[m - 1]])
+            return np.take(self._table(function), index, axis=0)
+
+        return entry
+
+    def ls1(self, labels: Labels) -> Callable[[str, str], np.ndarray]:
+        """``g("ij,km", "pq,rs") = Ls1(-s_ij, -s_km, -s_pq, -s_rs)`` by positions, complex
+        ``(M, n)``, from tabulated pair functions."""
+        f = self.functions(labels)
+
+        def entry(first: str, second: str) -> np.ndarray:
+            return ls1_from(*(tuple(f(function, pair) for function in PAIR_FUNCTIONS)
+                              for pair in (first, second)))
+
+        return entry
+
+    def scale_logs(self, labels: Labels, mu2: float) -> Pick:
+        """``lnrat(mu^2, -s_ij)`` by positions, complex ``(M, n)``."""
+        if ("scale", mu2) not in self._tables:
+            with np.errstate(divide="ignore"):  # the diagonal s_ii = 0 is never used
+                self._tables["scale", mu2] = lnrat(mu2, -self.s)
+        return self._picker(self._tables["scale", mu2], labels)
+
+    def conjugate(self) -> _Chunk:
+        """The same chunk with ``<> <-> []`` (all helicities flipped)."""
+        return _Chunk(self.zb, self.za, self.s)
 
 
-def _virtual(s: Callable, i: int, j: int, k: int, m: int, eps_inverse: float,
-             mu2: float) -> np.ndarray:
+Family = Callable[[_Chunk, Labels, float, float], Terms]
+
+
+def _virtual(logs: Pick, i: int, j: int, k: int, m: int, eps_inverse: float) -> np.ndarray:
     """``V^f + V^s`` of BDK eq. 10 (``V^s = -V^f/3 + 2/9``) for the channels ``s_ij``,
     ``s_km``: ``(2/3) V^f + 2/9``, ``V^f = -5/(2 eps) - 2 - (lnrat(mu^2, -s_ij) +
-    lnrat(mu^2, -s_km)) / 2``; complex ``(M, n)``."""
-    v_f = (-2.5 * eps_inverse - 2.0
-           - 0.5 * (lnrat(mu2, -s(i, j)) + lnrat(mu2, -s(k, m))))
+    lnrat(mu^2, -s_km)) / 2``, with ``logs(i, j) = lnrat(mu^2, -s_ij)``; complex ``(M, n)``."""
+    v_f = -2.5 * eps_inverse - 2.0 - 0.5 * (logs(i, j) + logs(k, m))
     return 2.0 / 3.0 * v_f + 2.0 / 9.0
 
 
-def _all_plus(za: np.ndarray, zb: np.ndarray, s_ij: np.ndarray, labels: Labels,
-              eps_inverse: float, mu2: float) -> Terms:
+def _all_plus(chunk: _Chunk, labels: Labels, eps_inverse: float,
+        mu2: float) -> Terms:
     """``A^hat(1+ 2+ 3+ 4+ 5+)``, BDK eq. 4 (rational)."""
-    a, b, s = _pick(za, labels), _pick(zb, labels), _pick(s_ij, labels)
+    a, b, s = chunk.angle(labels), chunk.square(labels), chunk.invariant(labels)
+    f = chunk.functions(labels)
     sym = (s(1, 2) * s(2, 3) + s(2, 3) * s(3, 4) + s(3, 4) * s(4, 5) + s(4, 5) * s(5, 1)
            + s(5, 1) * s(1, 2))
     odd = b(1, 2) * a(2, 3) * b(3, 4) * a(4, 1) - a(1, 2) * b(2, 3) * a(3, 4) * b(4, 1)
     return [(-(sym + odd) / (6.0 * a(1, 2) * a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1)), None)]
 
 
-def _one_minus(za: np.ndarray, zb: np.ndarray, s_ij: np.ndarray, labels: Labels,
-               eps_inverse: float, mu2: float) -> Terms:
+def _one_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
+        mu2: float) -> Terms:
     """``A^hat(1- 2+ 3+ 4+ 5+)``, BDK eq. 4 (rational)."""
-    a, b, s = _pick(za, labels), _pick(zb, labels), _pick(s_ij, labels)
+    a, b, s = chunk.angle(labels), chunk.square(labels), chunk.invariant(labels)
+    f = chunk.functions(labels)
     ladder = (a(1, 2) ** 2 * a(1, 3) ** 2 * b(2, 3) / a(2, 3)
               + a(1, 3) ** 2 * a(1, 4) ** 2 * b(3, 4) / a(3, 4)
               + a(1, 4) ** 2 * a(1, 5) ** 2 * b(4, 5) / a(4, 5))
@@ -104,11 +177,12 @@ def _one_minus(za: np.ndarray, zb: np.ndarray, s_ij: np.ndarray, labels: Labels,
     return [(numerator / (3.0 * b(1, 2) * a(2, 3) * a(3, 4) * a(4, 5) * b(5, 1)), None)]
 
 
-def _adjacent_minus(za: np.ndarray, zb: np.ndarray, s_ij: np.ndarray, labels: Labels,
-                    eps_inverse: float, mu2: float) -> Terms:
+def _adjacent_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
+        mu2: float) -> Terms:
     """``A^hat(1- 2- 3+ 4+ 5+)``, BDK eqs. 8, 10: ``-(V^f + V^s) A^tree - (F^f + F^s)``,
     ``F^s = -F^f / 3 + ...``."""
-    a, b, s = _pick(za, labels), _pick(zb, labels), _pick(s_ij, labels)
+    a, b, s = chunk.angle(labels), chunk.square(labels), chunk.invariant(labels)
+    f = chunk.functions(labels)
     s23, s51 = s(2, 3), s(5, 1)
     tree = a(1, 2) ** 3 / (a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1))
     chain = a(2, 3) * b(3, 4) * a(4, 1) + a(2, 4) * b(4, 5) * a(5, 1)
@@ -118,15 +192,16 @@ def _adjacent_minus(za: np.ndarray, zb: np.ndarray, s_ij: np.ndarray, labels: La
                 + a(1, 2) * b(3, 5) ** 2 / (3.0 * b(2, 3) * a(3, 4) * a(4, 5) * b(5, 1))
                 + a(1, 2) * b(3, 4) * a(4, 1) * a(2, 4) * b(4, 5)
                 / (6.0 * s23 * a(3, 4) * a(4, 5) * s51))
-    return [(-tree, _virtual(s, 2, 3, 5, 1, eps_inverse, mu2)),
-            (-2.0 / 3.0 * f_f, L0(-s23, -s51)), (-f_s_l2, L2(-s23, -s51)), (-rational, None)]
+    return [(-tree, _virtual(chunk.scale_logs(labels, mu2), 2, 3, 5, 1, eps_inverse)),
+            (-2.0 / 3.0 * f_f, f(L0, "23,51")), (-f_s_l2, f(L2, "23,51")), (-rational, None)]
 
 
-def _split_minus(za: np.ndarray, zb: np.ndarray, s_ij: np.ndarray, labels: Labels,
-                 eps_inverse: float, mu2: float) -> Terms:
+def _split_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
+        mu2: float) -> Terms:
     """``A^hat(1- 2+ 3- 4+ 5+)``, BDK eqs. 9, 10: ``-(V^f + V^s) A^tree - (F^f + F^s)``."""
-    a, b, s = _pick(za, labels), _pick(zb, labels), _pick(s_ij, labels)
-    s12, s23, s34, s51 = s(1, 2), s(2, 3), s(3, 4), s(5, 1)
+    a, b, s = chunk.angle(labels), chunk.square(labels), chunk.invariant(labels)
+    f, ls1 = chunk.functions(labels), chunk.ls1(labels)
+    s34, s51 = s(3, 4), s(5, 1)
     cyclic = a(1, 2) * a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1)
     tree = a(1, 3) ** 4 / cyclic
     chain = a(1, 5) * b(5, 2) * a(2, 3) - a(3, 4) * b(4, 2) * a(2, 1)
@@ -152,13 +227,13 @@ def _split_minus(za: np.ndarray, zb: np.ndarray, s_ij: np.ndarray, labels: Label
                 + a(3, 2) * a(5, 3) ** 2 * b(2, 5) ** 3
                 / (3.0 * a(5, 4) * a(4, 3) * a(2, 5) * b(2, 1) * b(1, 5) * s34)
                 + a(1, 3) ** 2 * b(2, 4) * b(2, 5) / (6.0 * s34 * a(4, 5) * s51))
-    return [(-tree, _virtual(s, 3, 4, 5, 1, eps_inverse, mu2)),
-            (-(f_ls_a + 2.0 * g_a), Ls1(-s23, -s51, -s34, -s51)),
-            (-(f_ls_b + 2.0 * g_b), Ls1(-s12, -s34, -s51, -s34)),
-            (-g_a, L1(-s23, -s51) + L1(-s34, -s51)),
-            (-g_b, L1(-s12, -s34) + L1(-s51, -s34)),
-            (-2.0 / 3.0 * f_l0, L0(-s34, -s51)),
-            (-l2_a, L2(-s23, -s51)), (-l2_b, L2(-s12, -s34)), (-l2_c, L2(-s34, -s51)),
+    return [(-tree, _virtual(chunk.scale_logs(labels, mu2), 3, 4, 5, 1, eps_inverse)),
+            (-(f_ls_a + 2.0 * g_a), ls1("23,51", "34,51")),
+            (-(f_ls_b + 2.0 * g_b), ls1("12,34", "51,34")),
+            (-g_a, f(L1, "23,51") + f(L1, "34,51")),
+            (-g_b, f(L1, "12,34") + f(L1, "51,34")),
+            (-2.0 / 3.0 * f_l0, f(L0, "34,51")),
+            (-l2_a, f(L2, "23,51")), (-l2_b, f(L2, "12,34")), (-l2_c, f(L2, "34,51")),
             (-rational, None)]
 
 
@@ -222,10 +297,10 @@ def primitive(family: str, k: np.ndarray, legs: tuple[int, ...], *,
     complex128 ``(n,)`` twice: the amplitude, and the one with all helicities flipped.
     """
     function, _, _ = _FAMILIES[family]
-    za, zb, s = spinor_products(k)
+    chunk = _Chunk(*spinor_products(k))
     labels = tuple(np.array([leg]) for leg in legs)
-    value = _sum(function(za, zb, s, labels, eps_inverse, mu2))
-    conjugate = _sum(function(zb, za, s, labels, eps_inverse, mu2))  # <> <-> [] explicitly
+    value = _sum(function(chunk, labels, eps_inverse, mu2))
+    conjugate = _sum(function(chunk.conjugate(), labels, eps_inverse, mu2))  # explicit swap
     return value[0], conjugate[0]
 
 
@@ -253,13 +328,17 @@ def diphoton_jet_helicity_amplitudes(k: np.ndarray, *, eps_inverse: float = 0.0,
     k = np.asarray(k, dtype=np.float64)
     n = k.shape[0]
     total = np.zeros((32, n), dtype=np.complex128)
-    tables = [(function, *_labellings(pattern, rotations, orderings))
-              for function, pattern, rotations in _FAMILIES.values()]
+    tables = []
+    for function, pattern, rotations in _FAMILIES.values():
+        labels, targets = _labellings(pattern, rotations, orderings)
+        order = np.argsort(targets, kind="stable")  # labellings grouped by helicity
+        helicities, starts = np.unique(targets[order], return_index=True)
+        tables.append((function, tuple(legs[order] for legs in labels), helicities, starts))
     for start in range(0, n, CHUNK):  # small chunks keep the (60, chunk) arrays in cache
-        za, zb, s = spinor_products(k[start:start + CHUNK])
+        chunk = _Chunk(*spinor_products(k[start:start + CHUNK]))
         part = total[:, start:start + CHUNK]
-        for function, labels, targets in tables:
-            terms = function(za, zb, s, labels, eps_inverse, mu2)
-            np.add.at(part, targets, _sum(terms))
-            np.add.at(part, 31 - targets, _sum_conjugate(terms))
+        for function, labels, helicities, starts in tables:
+            terms = function(chunk, labels, eps_inverse, mu2)
+            part[helicities] += np.add.reduceat(_sum(terms), starts, axis=0)
+            part[31 - helicities] += np.add.reduceat(_sum_conjugate(terms), starts, axis=0)
     return total.reshape(2, 2, 2, 2, 2, n)

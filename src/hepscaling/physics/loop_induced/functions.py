@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import spence
 
-__all__ = ["L0", "L1", "L2", "Ls1", "Lsm1", "lnrat"]
+__all__ = ["L0", "L1", "L2", "PAIR_FUNCTIONS", "Ls1", "Lsm1", "li2_one_minus", "lnrat", "ls1_from",
+           "pair_values", "ratio"]
 
 _SERIES_BELOW = 0.05  # |1 - r| below which L0, L1, L2 use their Taylor series
 _N_TERMS = 14  # 0.05^14 ~ 6e-19: the series is exact to double precision there
@@ -86,7 +87,7 @@ def L2(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # noqa: N802
     return _removable(x, y, 3)
 
 
-def _li2_one_minus(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def li2_one_minus(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``Li2(1 - x/y)`` continued to ``x/y < 0`` through ``lnrat`` (see the module), complex."""
     r = x / y
     positive = r > 0
@@ -99,12 +100,37 @@ def _li2_one_minus(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def Lsm1(x1: np.ndarray, y1: np.ndarray, x2: np.ndarray,  # noqa: N802
          y2: np.ndarray) -> np.ndarray:
     """``Li2(1 - r1) + Li2(1 - r2) + lnrat(x1, y1) lnrat(x2, y2) - pi^2/6``, complex."""
-    return (_li2_one_minus(x1, y1) + _li2_one_minus(x2, y2) + lnrat(x1, y1) * lnrat(x2, y2)
+    return (li2_one_minus(x1, y1) + li2_one_minus(x2, y2) + lnrat(x1, y1) * lnrat(x2, y2)
             - np.pi**2 / 6)
+
+
+def ls1_from(first: PairValues, second: PairValues) -> np.ndarray:
+    """``Ls1`` from the values of its two pairs ``(x1, y1)``, ``(x2, y2)`` (see
+    :data:`PAIR_FUNCTIONS`), complex: lets a caller tabulate the pair functions once."""
+    ratio_1, log_1, li2_1, l0_1 = first
+    ratio_2, log_2, li2_2, l0_2 = second
+    lsm1 = li2_1 + li2_2 + log_1 * log_2 - np.pi**2 / 6
+    denominator = 1.0 - ratio_1 - ratio_2
+    return (lsm1 / denominator + l0_1 + l0_2) / denominator
+
+
+def pair_values(x: np.ndarray, y: np.ndarray) -> PairValues:
+    """The :data:`PAIR_FUNCTIONS` of one pair ``(x, y)``."""
+    return tuple(function(x, y) for function in PAIR_FUNCTIONS)
 
 
 def Ls1(x1: np.ndarray, y1: np.ndarray, x2: np.ndarray,  # noqa: N802
         y2: np.ndarray) -> np.ndarray:
     """``(Lsm1 / (1 - r1 - r2) + L0(x1, y1) + L0(x2, y2)) / (1 - r1 - r2)``, complex."""
-    denominator = 1.0 - x1 / y1 - x2 / y2
-    return ((Lsm1(x1, y1, x2, y2) / denominator + L0(x1, y1) + L0(x2, y2)) / denominator)
+    return ls1_from(pair_values(x1, y1), pair_values(x2, y2))
+
+
+def ratio(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``r = x / y``, float64."""
+    return x / y
+
+
+PairValues = tuple[np.ndarray, ...]
+#: The functions of one pair ``(x, y)`` that ``Ls1`` combines: ``r``, ``lnrat``,
+#: ``Li2(1 - r)`` and ``L0``.
+PAIR_FUNCTIONS = (ratio, lnrat, li2_one_minus, L0)

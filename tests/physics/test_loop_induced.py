@@ -141,7 +141,6 @@ def test_couplings_follow_the_parameters():
 @pytest.mark.parametrize(("text", "message"), [
     ("g g > a a", r"write 'g g > a a \[noborn=QCD\]'"),
     ("g g > a a g", r"g g > a a g \[noborn=QCD\]"),
-    ("g g > a a g [noborn=QCD]", "not available .not implemented yet"),
     ("g g > a a g g [noborn=QCD]", "not available .it has no compact closed form"),
     ("u u~ > a a [noborn=QCD]", "not available"),
 ])

@@ -21,8 +21,8 @@ from hepscaling.cli.data import (
 )
 
 app = typer.Typer(
-    help="Evaluate matrix elements |M|^2 (tree level; loop-induced g g > a a \\[noborn=QCD]) and "
-         "partonic cross sections.",
+    help="Evaluate matrix elements |M|^2 (tree level; loop-induced g g > a a (g) "
+         "\\[noborn=QCD]) and partonic cross sections.",
     epilog='Example: hepscaling amplitudes xsec -p "e+ e- > mu+ mu-" --sqrt-s 91.188',
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},

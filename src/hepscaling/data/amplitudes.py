@@ -6,8 +6,10 @@ Our format is an HDF5 file with
   :mod:`hepscaling.physics`), chunked and gzip-compressed;
 - ``/me2``: float64 ``(n,)``, ``|M|^2`` in the MadGraph standalone convention;
 - root attribute ``provenance``: a JSON string (process, resolved SM parameters, sqrt_s,
-  seed, cuts, chunk size, code version, creation time, format version, ...), and root
-  attribute ``n_complete``, the number of finished rows.
+  seed, cuts, chunk size, code version, creation time, format version, ...; for a
+  loop-induced process whose points are re-evaluated on a rotated copy, ``unstable_points``:
+  how many disagreed beyond the tolerance, see :mod:`hepscaling.physics.loop_induced`), and
+  root attribute ``n_complete``, the number of finished rows.
 
 :func:`generate_amplitudes` generates chunk by chunk (chunk ``i`` is seeded by
 ``SeedSequence(seed, spawn_key=(i,))``, so its events do not depend on ``n`` or on
@@ -35,7 +37,14 @@ import h5py
 import numpy as np
 from pydantic import Field, ValidationError, field_validator
 
-from hepscaling.data.chunks import GZIP, Layout, generate_in_chunks, read_provenance, write_hdf5
+from hepscaling.data.chunks import (
+    GZIP,
+    VOLATILE,
+    Layout,
+    generate_in_chunks,
+    read_provenance,
+    write_hdf5,
+)
 from hepscaling.data.registry import (
     DatasetSpec,
     first_error,
@@ -43,6 +52,7 @@ from hepscaling.data.registry import (
     validation_message,
 )
 from hepscaling.errors import UsageError, WorkFailed, require_file
+from hepscaling.physics.loop_induced import CHECKED_PROCESSES, LoopInducedMatrixElement
 from hepscaling.physics.phase_space import Cuts, sample
 from hepscaling.physics.process import resolve_process
 from hepscaling.provenance import code_version, environment
@@ -160,6 +170,9 @@ def _record(proc, process, n: int, sqrt_s: float, seed: int, cuts: Cuts, params,
         "seed": int(seed), "cuts": cuts.model_dump(), "boost_rapidity": float(boost_rapidity),
         "chunk_size": int(chunk_size), "params": _params_record(proc, params),
         "matrix_element": "hepscaling" if me2 is None else _callable_name(me2),
+        "stability_checked": bool(
+            (me2 is None and getattr(proc, "text", None) in CHECKED_PROCESSES)
+            or (isinstance(me2, LoopInducedMatrixElement) and me2.checked)),
         "code_version": code_version(), "resumed_with": [], "environment": environment(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -200,17 +213,31 @@ class _RunChunk:
         masses = np.asarray(self.proc.masses, dtype=np.float64)
         momenta = sample(masses, self.proc.n_initial, chunk.n, self.sqrt_s, rng, self.cuts,
                          boost_rapidity=self.boost_rapidity).momenta
-        values = np.asarray(self.me2(momenta), dtype=np.float64)
+        unstable = 0
+        if isinstance(self.me2, LoopInducedMatrixElement) and self.me2.checked:
+            result = self.me2.evaluate(momenta)
+            values, unstable = result.me2, int(result.unstable.sum())
+        else:
+            values = np.asarray(self.me2(momenta), dtype=np.float64)
         bad = ~np.isfinite(values) | (values <= 0)
         if np.any(bad):
             raise WorkFailed(f"|M|^2 is not finite and positive at {int(bad.sum())} of "
                              f"{chunk.n} points of chunk {chunk.index}; add generation cuts "
                              "away from singularities")
-        return {"momenta": momenta, "me2": values}
+        return {"momenta": momenta, "me2": values, "unstable_points": np.array(unstable)}
 
 
-#: How amplitude files are stored (for :func:`hepscaling.data.chunks.generate_in_chunks`).
-LAYOUT = Layout("amplitude", ("momenta", "me2"), _attrs, GZIP)
+def _attrs_with_stability(record: dict, n: int) -> dict[str, object]:
+    """:func:`_attrs`, keeping ``unstable_points`` only for a checked loop-induced process."""
+    if not record.get("stability_checked"):
+        record = {key: value for key, value in record.items() if key != "unstable_points"}
+    return _attrs(record, n)
+
+
+#: How amplitude files are stored (for :func:`hepscaling.data.chunks.generate_in_chunks`);
+#: each chunk's count of unstable loop-induced points is summed into the provenance.
+LAYOUT = Layout("amplitude", ("momenta", "me2"), _attrs_with_stability, GZIP,
+                volatile=(*VOLATILE, "unstable_points"), tallies=("unstable_points",))
 
 
 def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,

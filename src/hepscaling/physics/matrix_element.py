@@ -219,8 +219,8 @@ def matrix_element(process: str | Process, params: SMParameters | dict | None = 
     ----------
     process : MadGraph syntax, e.g. ``"u u~ > t t~ h"`` or ``"u u~ > t t~ h QCD<=2 QED<=3"``;
         without coupling orders, the lowest QED order with diagrams is used (MadGraph's rule).
-        ``"g g > a a [noborn=QCD]"`` is the loop-induced process through a massless quark
-        loop (:mod:`hepscaling.physics.loop_induced`).
+        ``"g g > a a [noborn=QCD]"`` and ``"g g > a a g [noborn=QCD]"`` are the loop-induced
+        processes through a massless quark loop (:mod:`hepscaling.physics.loop_induced`).
     params : :class:`SMParameters` or a dict of overrides (default: MadGraph ``sm`` card).
     t_channel_width : keep the width in t-channel propagators (default False: zero width
         there, fixed width in all other propagators).

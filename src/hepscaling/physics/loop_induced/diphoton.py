@@ -1,4 +1,4 @@
-"""Loop-induced ``|M|^2`` through a massless quark loop: ``g g > a a [noborn=QCD]``.
+"""``g g > a a [noborn=QCD]`` through a massless quark loop: the Bern-Dixon-Schmidt box.
 
 ``g g > a a`` has no tree-level amplitude; its lowest order is the quark box. The one-loop
 helicity amplitudes are those of Z. Bern, L. Dixon and C. Schmidt, Phys. Rev. D 66 (2002)
@@ -24,11 +24,8 @@ identical photons; ``sum_colours |delta^{ab}|^2 = 8``, so
     |M|^2 = (4 alpha alpha_s sum_q Q_q^2)^2 * 8 * sum_h |M_h|^2 / (4 * 64 * 2)
           = (1/4) alpha^2 alpha_s^2 (sum_q Q_q^2)^2 sum_h |M_h|^2,
 
-with ``alpha`` and ``alpha_s`` of :class:`~hepscaling.physics.sm.SMParameters` (MadGraph
-``sm`` card: 1/132.507 and 0.118) and five massless flavours u, d, s, c, b in the loop
-(``sum_q Q_q^2 = 11/9``), no top: the setting of the amplitude study's NJet data. MadGraph's
-``loop_sm`` keeps massive b and t quarks in the loop, which changes the shape, not only the
-normalisation. The amplitude is finite and depends only on ``s, t, u``, through ``ln|t/u|``
+applied by :class:`~hepscaling.physics.loop_induced.matrix_element.LoopInducedMatrixElement`
+(couplings, flavours). The amplitude is finite and depends only on ``s, t, u``, through ``ln|t/u|``
 and friends: no spinor products, no spurious poles, nothing to repair numerically.
 """
 
@@ -38,14 +35,7 @@ import itertools
 
 import numpy as np
 
-from hepscaling.errors import UsageError
-from hepscaling.physics.lorentz import check_momenta
-from hepscaling.physics.process import Process
-
-__all__ = ["QUARK_CHARGES", "LoopInducedMatrixElement", "box", "diphoton_helicity_amplitudes"]
-
-QUARK_CHARGES = (2 / 3, -1 / 3, -1 / 3, 2 / 3, -1 / 3)  # u, d, s, c, b: massless in the loop
-_AVAILABLE = ("g g > a a [noborn=QCD]",)
+__all__ = ["box", "diphoton_helicity_amplitudes", "diphoton_summed"]
 
 
 def _log_ratio(t: np.ndarray, u: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -108,37 +98,11 @@ def diphoton_helicity_amplitudes(s: np.ndarray, t: np.ndarray, u: np.ndarray) ->
     return out
 
 
-class LoopInducedMatrixElement:
-    """``|M|^2`` of a loop-induced process; call it on momenta ``float64 (n, k, 4)`` GeV.
-
-    Attributes
-    ----------
-    process : the parsed :class:`~hepscaling.physics.process.Process` (``loop == "QCD"``).
-    sum_q2 : ``sum_q Q_q^2`` over the massless quarks in the loop (11/9).
-    """
-
-    def __init__(self, process: Process) -> None:
-        if process.text not in _AVAILABLE:
-            why = ("it has no compact closed form; a generic one-loop method is a later project"
-                   if process.text == "g g > a a g g [noborn=QCD]" else "not implemented yet")
-            raise UsageError(
-                f"loop-induced process {process.text!r} is not available ({why}); "
-                f"available: {', '.join(_AVAILABLE)}"
-            )
-        self.process = process
-        self.sum_q2 = float(sum(q * q for q in QUARK_CHARGES))
-        params = process.params
-        self._norm = 0.25 * (params.aEW * params.aS * self.sum_q2) ** 2
-
-    def __repr__(self) -> str:
-        return f"LoopInducedMatrixElement({self.process.text!r})"
-
-    def __call__(self, momenta: np.ndarray) -> np.ndarray:
-        """``|M|^2`` ``float64 (n,)`` for momenta ``float64 (n, 4, 4)`` GeV, order g g a a."""
-        p = check_momenta(momenta, self.process.masses, self.process.n_initial,
-                          positive_energy=True)
-        s = 2.0 * _dot(p[:, 0], p[:, 1])
-        t = -2.0 * _dot(p[:, 0], p[:, 2])
-        u = -2.0 * _dot(p[:, 0], p[:, 3])
-        amp = diphoton_helicity_amplitudes(s, t, u)
-        return self._norm * np.sum(amp.real**2 + amp.imag**2, axis=(0, 1, 2, 3))
+def diphoton_summed(momenta: np.ndarray) -> np.ndarray:
+    """``sum_h |M_h|^2`` of ``g g > a a`` at checked physical momenta ``float64 (n, 4, 4)`` GeV
+    (order g g a a, incoming first), float64 ``(n,)``."""
+    s = 2.0 * _dot(momenta[:, 0], momenta[:, 1])
+    t = -2.0 * _dot(momenta[:, 0], momenta[:, 2])
+    u = -2.0 * _dot(momenta[:, 0], momenta[:, 3])
+    amp = diphoton_helicity_amplitudes(s, t, u)
+    return np.sum(amp.real**2 + amp.imag**2, axis=(0, 1, 2, 3))

@@ -39,7 +39,7 @@ import numpy as np
 from hepscaling.physics.loop_induced.functions import L0, L1, L2, PAIR_FUNCTIONS, lnrat, ls1_from
 from hepscaling.physics.loop_induced.spinors import spinor_products
 
-__all__ = ["ORDERINGS", "diphoton_jet_helicity_amplitudes", "primitive"]
+__all__ = ["ORDERINGS", "diphoton_jet_helicity_amplitudes", "diphoton_jet_summed", "primitive"]
 
 #: The 12 cyclic orderings of legs 0..4 (g g a a g, outgoing) with the gluons in the cyclic
 #: order (0, 1, 4): the photons 2, 3 inserted everywhere (leg 4 written last).
@@ -342,3 +342,12 @@ def diphoton_jet_helicity_amplitudes(k: np.ndarray, *, eps_inverse: float = 0.0,
             part[helicities] += np.add.reduceat(_sum(terms), starts, axis=0)
             part[31 - helicities] += np.add.reduceat(_sum_conjugate(terms), starts, axis=0)
     return total.reshape(2, 2, 2, 2, 2, n)
+
+
+def diphoton_jet_summed(momenta: np.ndarray) -> np.ndarray:
+    """``sum_h |S_h|^2`` of ``g g > a a g`` at checked physical momenta ``float64 (n, 5, 4)``
+    GeV (order g g a a g, incoming first), float64 ``(n,)``."""
+    k = np.array(momenta, dtype=np.float64)
+    k[:, :2] *= -1.0  # all outgoing
+    amp = diphoton_jet_helicity_amplitudes(k)
+    return np.sum(amp.real**2 + amp.imag**2, axis=(0, 1, 2, 3, 4))

@@ -1,0 +1,139 @@
+"""``|M|^2`` of the loop-induced processes (``[noborn=QCD]``), with a numerical stability check.
+
+Available through a massless quark loop (five flavours u, d, s, c, b, ``sum_q Q_q^2 = 11/9``;
+no top: the setting of the amplitude study's NJet data):
+
+- ``g g > a a [noborn=QCD]``: the Bern-Dixon-Schmidt box (:mod:`.diphoton`),
+  ``|M|^2 = (1/4) alpha^2 alpha_s^2 (sum Q^2)^2 sum_h |M_h|^2``;
+- ``g g > a a g [noborn=QCD]``: Bern-Dixon-Kosower five-point primitives summed over the
+  photon insertions (:mod:`.diphoton_jet`),
+  ``|M|^2 = (3 pi / 2) alpha^2 alpha_s^3 (sum Q^2)^2 sum_h |S_h|^2``.
+
+Both in MadGraph's ``SMATRIX`` normalisation (1/4 helicities, 1/64 colours, 1/2 for the
+photons) with ``alpha``, ``alpha_s`` of :class:`~hepscaling.physics.sm.SMParameters`
+(``sm`` card: 1/132.507, 0.118). MadGraph's ``loop_sm`` keeps massive b and t quarks in the
+loop, which changes the shape, not only the normalisation; with massless quarks the flavour
+sum is the constant factor ``(sum Q^2)^2``.
+
+Stability: the five-point amplitude is built from spinor products and functions with
+spurious singularities (e.g. ``Ls1``'s ``1 / (1 - r1 - r2)``) that cancel between terms, so
+digits are lost near them. Every point is evaluated twice, on the momenta and on a rotated
+copy (``|M|^2`` is rotation invariant; rounding differs), and points where the two disagree
+by more than ``tolerance`` are counted as unstable (:attr:`LoopInducedMatrixElement.
+unstable_points`, and in dataset provenance), never silently: their value is the mean of the
+two evaluations, which is not more accurate than either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from hepscaling.errors import UsageError
+from hepscaling.physics.loop_induced.diphoton import diphoton_summed
+from hepscaling.physics.loop_induced.diphoton_jet import diphoton_jet_summed
+from hepscaling.physics.lorentz import check_momenta
+from hepscaling.physics.process import Process
+from hepscaling.physics.sm import SMParameters
+
+__all__ = ["CHECKED_PROCESSES", "QUARK_CHARGES", "LoopInducedMatrixElement", "StabilityResult"]
+
+QUARK_CHARGES = (2 / 3, -1 / 3, -1 / 3, 2 / 3, -1 / 3)  # u, d, s, c, b: massless in the loop
+
+#: A fixed generic rotation (axis (1, 2, 3) / sqrt(14), angle 1 rad) for the stability check.
+_AXIS = np.array([1.0, 2.0, 3.0]) / np.sqrt(14.0)
+_CROSS = np.array([[0.0, -_AXIS[2], _AXIS[1]], [_AXIS[2], 0.0, -_AXIS[0]],
+                   [-_AXIS[1], _AXIS[0], 0.0]])
+ROTATION = np.eye(3) + np.sin(1.0) * _CROSS + (1.0 - np.cos(1.0)) * _CROSS @ _CROSS
+
+
+@dataclass(frozen=True)
+class _Loop:
+    """One available process: ``summed(momenta) -> sum_h |amplitude_h|^2`` and the factor
+    turning it into ``|M|^2`` (a function of the parameters and ``sum_q Q_q^2``)."""
+
+    summed: Callable[[np.ndarray], np.ndarray]
+    norm: Callable[[SMParameters, float], float]
+    checked: bool  # re-evaluated on a rotated copy (spinor-based forms)
+
+
+_AVAILABLE = {
+    "g g > a a [noborn=QCD]": _Loop(
+        diphoton_summed, lambda p, q2: 0.25 * (p.aEW * p.aS * q2) ** 2, checked=False),
+    "g g > a a g [noborn=QCD]": _Loop(
+        diphoton_jet_summed, lambda p, q2: 1.5 * np.pi * p.aEW**2 * p.aS**3 * q2**2,
+        checked=True),
+}
+
+#: The processes whose points are re-evaluated on a rotated copy.
+CHECKED_PROCESSES = tuple(text for text, loop in _AVAILABLE.items() if loop.checked)
+
+
+@dataclass(frozen=True)
+class StabilityResult:
+    """``|M|^2`` float64 ``(n,)`` and ``unstable`` bool ``(n,)``: the points whose rotated
+    re-evaluation disagreed beyond the tolerance (all False for an unchecked process)."""
+
+    me2: np.ndarray
+    unstable: np.ndarray
+
+
+class LoopInducedMatrixElement:
+    """``|M|^2`` of a loop-induced process; call it on momenta ``float64 (n, k, 4)`` GeV.
+
+    Parameters
+    ----------
+    process : the parsed :class:`~hepscaling.physics.process.Process` (``loop == "QCD"``).
+    tolerance : relative difference between the evaluation on the momenta and on a rotated
+        copy above which a point counts as unstable (five-point process only).
+
+    Attributes
+    ----------
+    sum_q2 : ``sum_q Q_q^2`` over the massless quarks in the loop (11/9).
+    checked : whether each point is re-evaluated on a rotated copy.
+    unstable_points : unstable points met so far by this object (see :meth:`evaluate`).
+    """
+
+    def __init__(self, process: Process, tolerance: float = 1e-8) -> None:
+        loop = _AVAILABLE.get(process.text)
+        if loop is None:
+            why = ("it has no compact closed form; a generic one-loop method is a later project"
+                   if process.text == "g g > a a g g [noborn=QCD]" else "not implemented")
+            raise UsageError(
+                f"loop-induced process {process.text!r} is not available ({why}); "
+                f"available: {', '.join(_AVAILABLE)}"
+            )
+        if not tolerance > 0:
+            raise UsageError(f"tolerance must be > 0, got {tolerance!r}")
+        self.process = process
+        self.tolerance = float(tolerance)
+        self.sum_q2 = float(sum(q * q for q in QUARK_CHARGES))
+        self.checked = loop.checked
+        self.unstable_points = 0
+        self._loop = loop
+        self._norm = float(loop.norm(process.params, self.sum_q2))
+
+    def __repr__(self) -> str:
+        return f"LoopInducedMatrixElement({self.process.text!r})"
+
+    def evaluate(self, momenta: np.ndarray) -> StabilityResult:
+        """``|M|^2`` and the unstable points, for momenta ``float64 (n, k, 4)`` GeV in process
+        order (incoming first); adds the unstable ones to :attr:`unstable_points`."""
+        p = check_momenta(momenta, self.process.masses, self.process.n_initial,
+                          positive_energy=True)
+        value = self._loop.summed(p)
+        unstable = np.zeros(value.shape, dtype=bool)
+        if self.checked:
+            rotated = p.copy()
+            rotated[..., 1:] = p[..., 1:] @ ROTATION.T
+            again = self._loop.summed(rotated)
+            unstable = ~(np.abs(value - again) <= self.tolerance * np.abs(value))
+            value = np.where(unstable, 0.5 * (value + again), value)
+            self.unstable_points += int(unstable.sum())
+        return StabilityResult(self._norm * value, unstable)
+
+    def __call__(self, momenta: np.ndarray) -> np.ndarray:
+        """``|M|^2`` ``float64 (n,)`` for momenta ``float64 (n, k, 4)`` GeV in process order."""
+        return self.evaluate(momenta).me2

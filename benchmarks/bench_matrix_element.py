@@ -35,6 +35,7 @@ PROCESSES = [
     "u u~ > z g",
     "u u~ > z g g",
     "g g > a a [noborn=QCD]",  # loop-induced (quark box), next to the tree-level z g g
+    "g g > a a g [noborn=QCD]",  # loop-induced (quark pentagon), with its stability check
     "u u~ > z g g g",
     "u u~ > t t~ h",
     "u d~ > w+ z",

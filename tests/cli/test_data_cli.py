@@ -108,3 +108,23 @@ def test_loop_induced_diphoton_through_generate_and_eval(tmp_path, monkeypatch, 
     code, out, err = run_main(monkeypatch, capsys, "amplitudes", "eval", "-p", "g g > a a",
                               "-m", str(path), "-o", str(tmp_path / "x.npy"))
     assert code == 2 and out == "" and "[noborn=QCD]" in err
+
+
+
+def test_loop_induced_diphoton_jet_records_its_stability_check(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "aag.h5"
+    process = "g g > a a g [noborn=QCD]"
+    code, out, err = run_main(monkeypatch, capsys, "data", "amplitudes", "-p", process, "-n",
+                              "40", "--sqrt-s", "500", "--pt-min", "20", "--no-progress",
+                              "-o", str(path))
+    assert code == 0 and err == ""
+    data = read_amplitudes(path, process)
+    assert data.provenance["stability_checked"] is True
+    assert data.provenance["unstable_points"] == 0 and np.all(data.me2 > 0)
+    code, out, err = run_main(monkeypatch, capsys, "amplitudes", "eval", "-p", process, "-m",
+                              str(path), "-o", str(tmp_path / "me2.npy"), "--json")
+    assert code == 0 and json.loads(out)["max_rel_diff_to_input"] == 0.0
+    code, out, err = run_main(monkeypatch, capsys, "data", "amplitudes", "-p",
+                              "g g > a a g g [noborn=QCD]", "-n", "10", "--sqrt-s", "500", "-o",
+                              str(tmp_path / "aagg.h5"))
+    assert code == 2 and "no compact closed form" in err

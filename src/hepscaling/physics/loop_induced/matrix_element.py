@@ -88,6 +88,8 @@ class LoopInducedMatrixElement:
     process : the parsed :class:`~hepscaling.physics.process.Process` (``loop == "QCD"``).
     tolerance : relative difference between the evaluation on the momenta and on a rotated
         copy above which a point counts as unstable (five-point process only).
+    check_stability : re-evaluate on a rotated copy (default True; False halves the cost of
+        the five-point process and counts nothing).
 
     Attributes
     ----------
@@ -96,7 +98,8 @@ class LoopInducedMatrixElement:
     unstable_points : unstable points met so far by this object (see :meth:`evaluate`).
     """
 
-    def __init__(self, process: Process, tolerance: float = 1e-8) -> None:
+    def __init__(self, process: Process, tolerance: float = 1e-8, *,
+                 check_stability: bool = True) -> None:
         loop = _AVAILABLE.get(process.text)
         if loop is None:
             why = ("it has no compact closed form; a generic one-loop method is a later project"
@@ -110,7 +113,7 @@ class LoopInducedMatrixElement:
         self.process = process
         self.tolerance = float(tolerance)
         self.sum_q2 = float(sum(q * q for q in QUARK_CHARGES))
-        self.checked = loop.checked
+        self.checked = loop.checked and bool(check_stability)
         self.unstable_points = 0
         self._loop = loop
         self._norm = float(loop.norm(process.params, self.sum_q2))

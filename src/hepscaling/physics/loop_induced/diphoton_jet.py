@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +47,7 @@ __all__ = ["ORDERINGS", "diphoton_jet_helicity_amplitudes", "diphoton_jet_summed
 ORDERINGS = tuple(perm + (4,) for perm in itertools.permutations(range(4))
                   if perm.index(0) < perm.index(1))
 
-CHUNK = 256  # events evaluated at a time
+CHUNK = 128  # events evaluated at a time
 
 Labels = tuple[np.ndarray, ...]  # five integer arrays (M,): the legs in positions 1..5
 Terms = list[tuple[np.ndarray, np.ndarray | None]]  # coefficients R_k (rational in spinor
@@ -71,7 +72,7 @@ class _Chunk:
         self._pair_id[upper] = np.arange(len(upper[0]))
         self._pair_id += self._pair_id.T
         self._invariants = s[upper]  # (10, n)
-        self._tables: dict[object, np.ndarray] = {}
+        self._tables: dict[object, Any] = {}
 
     def _picker(self, matrix: np.ndarray, labels: Labels) -> Pick:
         flat = matrix.reshape(-1, matrix.shape[-1])
@@ -96,6 +97,16 @@ class _Chunk:
     def invariant(self, labels: Labels) -> Pick:
         """``s_ij`` by positions, GeV^2 float64 ``(M, n)``."""
         return self._picker(self.s, labels)
+
+    def inverses(self, labels: Labels) -> tuple[Pick, Pick, Pick]:
+        """``1/<ij>``, ``1/[ij]``, ``1/s_ij`` by positions, ``(M, n)`` (a multiplication by a
+        stored inverse is cheaper than a complex division)."""
+        if "inverses" not in self._tables:
+            with np.errstate(divide="ignore", invalid="ignore"):  # the unused diagonal
+                self._tables["inverses"] = (1.0 / self.za, 1.0 / self.zb, 1.0 / self.s)
+        inv_a, inv_b, inv_s = self._tables["inverses"]
+        return (self._picker(inv_a, labels), self._picker(inv_b, labels),
+                self._picker(inv_s, labels))
 
     def _table(self, function: Callable) -> np.ndarray:
         """``function(-s_a, -s_b)`` for all pairs of invariants ``a, b``, ``(100, n)``."""
@@ -199,34 +210,38 @@ def _adjacent_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
 def _split_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
         mu2: float) -> Terms:
     """``A^hat(1- 2+ 3- 4+ 5+)``, BDK eqs. 9, 10: ``-(V^f + V^s) A^tree - (F^f + F^s)``."""
-    a, b, s = chunk.angle(labels), chunk.square(labels), chunk.invariant(labels)
+    a, b = chunk.angle(labels), chunk.square(labels)
+    ia, ib, i_s = chunk.inverses(labels)  # 1/<ij>, 1/[ij], 1/s_ij
     f, ls1 = chunk.functions(labels), chunk.ls1(labels)
-    s34, s51 = s(3, 4), s(5, 1)
-    cyclic = a(1, 2) * a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1)
-    tree = a(1, 3) ** 4 / cyclic
+    i34, i51 = i_s(3, 4), i_s(5, 1)
+    over_45_51 = ia(4, 5) * ia(5, 1)  # 1/(<45><51>)
+    over_34_45 = ia(3, 4) * ia(4, 5)  # 1/(<34><45>) = 1/(<54><43>)
+    over_cyclic = ia(1, 2) * ia(2, 3) * over_34_45 * ia(5, 1)
+    a13_2 = a(1, 3) ** 2
+    tree = a13_2 * a13_2 * over_cyclic
     chain = a(1, 5) * b(5, 2) * a(2, 3) - a(3, 4) * b(4, 2) * a(2, 1)
-    x = a(4, 1) * b(2, 4)  # <41>[24]
-    y = a(5, 3) * b(2, 5)  # <53>[25]
+    b24, b25 = b(2, 4), b(2, 5)
+    x = a(4, 1) * b24  # <41>[24]
+    y = a(5, 3) * b25  # <53>[25]
     # F^f = f_ls_a Ls1_a + f_ls_b Ls1_b + f_l0 L0;  F^s = g_a (2 Ls1_a + L1_a) + g_b (2 Ls1_b
     # + L1_b) + (L2 terms) - f_l0 L0 / 3 + rational
-    f_ls_a = -a(1, 3) ** 2 * a(4, 1) * b(2, 4) ** 2 / (a(4, 5) * a(5, 1) * s51**2)
-    f_ls_b = a(1, 3) ** 2 * a(5, 3) * b(2, 5) ** 2 / (a(3, 4) * a(4, 5) * s34**2)
-    f_l0 = -a(1, 3) ** 3 * chain / (2.0 * cyclic * s51)
-    g_a = -a(1, 2) * a(2, 3) * a(3, 4) * x**2 / (a(4, 5) * a(5, 1) * a(2, 4) ** 2 * s51**2)
-    g_b = a(3, 2) * a(2, 1) * a(1, 5) * y**2 / (a(5, 4) * a(4, 3) * a(2, 5) ** 2 * s34**2)
-    l2_a = 2.0 * a(2, 3) ** 2 * x**3 / (3.0 * a(4, 5) * a(5, 1) * a(2, 4) * s51**3)
-    l2_b = -2.0 * a(2, 1) ** 2 * y**3 / (3.0 * a(5, 4) * a(4, 3) * a(2, 5) * s34**3)
-    l2_c = (a(1, 3) * b(2, 4) * b(2, 5) / (3.0 * a(4, 5)) * chain
-            + 2.0 * (a(1, 2) * a(3, 4)) ** 2 * a(4, 1) * b(2, 4) ** 3
-            / (3.0 * a(4, 5) * a(5, 1) * a(2, 4))
-            - 2.0 * (a(3, 2) * a(1, 5)) ** 2 * a(5, 3) * b(2, 5) ** 3
-            / (3.0 * a(5, 4) * a(4, 3) * a(2, 5))) / s51**3
-    rational = ((b(2, 4) * b(2, 5)) ** 2 / (3.0 * b(1, 2) * b(2, 3) * b(3, 4) * a(4, 5) * b(5, 1))
-                - a(1, 2) * a(4, 1) ** 2 * b(2, 4) ** 3
-                / (3.0 * a(4, 5) * a(5, 1) * a(2, 4) * b(2, 3) * b(3, 4) * s51)
-                + a(3, 2) * a(5, 3) ** 2 * b(2, 5) ** 3
-                / (3.0 * a(5, 4) * a(4, 3) * a(2, 5) * b(2, 1) * b(1, 5) * s34)
-                + a(1, 3) ** 2 * b(2, 4) * b(2, 5) / (6.0 * s34 * a(4, 5) * s51))
+    f_ls_a = -a13_2 * x * b24 * over_45_51 * i51**2
+    f_ls_b = a13_2 * y * b25 * over_34_45 * i34**2
+    f_l0 = -0.5 * a13_2 * a(1, 3) * chain * over_cyclic * i51
+    g_a = -a(1, 2) * a(2, 3) * a(3, 4) * x**2 * over_45_51 * ia(2, 4) ** 2 * i51**2
+    g_b = a(3, 2) * a(2, 1) * a(1, 5) * y**2 * over_34_45 * ia(2, 5) ** 2 * i34**2
+    l2_a = 2.0 / 3.0 * a(2, 3) ** 2 * x**3 * over_45_51 * ia(2, 4) * i51**3
+    l2_b = -2.0 / 3.0 * a(2, 1) ** 2 * y**3 * over_34_45 * ia(2, 5) * i34**3
+    l2_c = (a(1, 3) * b24 * b25 * ia(4, 5) / 3.0 * chain
+            + 2.0 / 3.0 * (a(1, 2) * a(3, 4)) ** 2 * x * b24**2 * over_45_51 * ia(2, 4)
+            - 2.0 / 3.0 * (a(3, 2) * a(1, 5)) ** 2 * y * b25**2 * over_34_45 * ia(2, 5)
+            ) * i51**3
+    rational = ((b24 * b25) ** 2 * ib(1, 2) * ib(2, 3) * ib(3, 4) * ia(4, 5) * ib(5, 1) / 3.0
+                - a(1, 2) * a(4, 1) * x * b24**2 * over_45_51 * ia(2, 4) * ib(2, 3) * ib(3, 4)
+                * i51 / 3.0
+                + a(3, 2) * a(5, 3) * y * b25**2 * over_34_45 * ia(2, 5) * ib(2, 1) * ib(1, 5)
+                * i34 / 3.0
+                + a13_2 * b24 * b25 * ia(4, 5) * i34 * i51 / 6.0)
     return [(-tree, _virtual(chunk.scale_logs(labels, mu2), 3, 4, 5, 1, eps_inverse)),
             (-(f_ls_a + 2.0 * g_a), ls1("23,51", "34,51")),
             (-(f_ls_b + 2.0 * g_b), ls1("12,34", "51,34")),

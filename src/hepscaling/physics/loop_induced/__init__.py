@@ -16,5 +16,5 @@ from hepscaling.physics.loop_induced.matrix_element import (
     StabilityResult,
 )
 
-__all__ = ["CHECKED_PROCESSES", "QUARK_CHARGES", "LoopInducedMatrixElement", "StabilityResult", "box",
-           "diphoton_helicity_amplitudes", "diphoton_jet_helicity_amplitudes"]
+__all__ = ["CHECKED_PROCESSES", "QUARK_CHARGES", "LoopInducedMatrixElement", "StabilityResult",
+           "box", "diphoton_helicity_amplitudes", "diphoton_jet_helicity_amplitudes"]

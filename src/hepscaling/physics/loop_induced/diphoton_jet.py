@@ -44,7 +44,7 @@ __all__ = ["ORDERINGS", "diphoton_jet_helicity_amplitudes", "diphoton_jet_summed
 
 #: The 12 cyclic orderings of legs 0..4 (g g a a g, outgoing) with the gluons in the cyclic
 #: order (0, 1, 4): the photons 2, 3 inserted everywhere (leg 4 written last).
-ORDERINGS = tuple(perm + (4,) for perm in itertools.permutations(range(4))
+ORDERINGS = tuple((*perm, 4) for perm in itertools.permutations(range(4))
                   if perm.index(0) < perm.index(1))
 
 CHUNK = 128  # events evaluated at a time
@@ -58,10 +58,16 @@ Pick = Callable[[int, int], np.ndarray]
 class _Chunk:
     """Spinor products and invariants of a chunk of events, gathered by labelling.
 
-    ``angle``, ``square``, ``invariant`` give ``f(i, j)``: the quantity of the legs at
-    positions ``i, j`` (1..5) of each labelling, ``(M, n)``, gathered once per pair. The
-    removable functions ``L0, L1, L2`` of two invariants are tabulated once per chunk for
-    all ``10 x 10`` pairs of invariants and gathered too.
+    ``angle``, ``square``, ``invariant`` (and ``inverses``, ``scale_logs``) give
+    ``f(i, j)``: the quantity of the legs at positions ``i, j`` (1..5) of each labelling,
+    ``(M, n)``, gathered once per pair. The functions of two invariants (``L0``, ``L1``,
+    ``L2`` and the pieces of ``Ls1``) are tabulated once per chunk for all ``10 x 10`` pairs
+    of invariants and gathered too.
+
+    Parameters
+    ----------
+    za, zb : complex ``(m, m, n)``, ``<ij>`` and ``[ij]`` (:func:`.spinors.spinor_products`).
+    s : float64 ``(m, m, n)`` GeV^2, ``s_ij``.
     """
 
     def __init__(self, za: np.ndarray, zb: np.ndarray, s: np.ndarray) -> None:
@@ -163,22 +169,18 @@ def _virtual(logs: Pick, i: int, j: int, k: int, m: int, eps_inverse: float) -> 
     return 2.0 / 3.0 * v_f + 2.0 / 9.0
 
 
-def _all_plus(chunk: _Chunk, labels: Labels, eps_inverse: float,
-        mu2: float) -> Terms:
+def _all_plus(chunk: _Chunk, labels: Labels, eps_inverse: float, mu2: float) -> Terms:
     """``A^hat(1+ 2+ 3+ 4+ 5+)``, BDK eq. 4 (rational)."""
     a, b, s = chunk.angle(labels), chunk.square(labels), chunk.invariant(labels)
-    f = chunk.functions(labels)
     sym = (s(1, 2) * s(2, 3) + s(2, 3) * s(3, 4) + s(3, 4) * s(4, 5) + s(4, 5) * s(5, 1)
            + s(5, 1) * s(1, 2))
     odd = b(1, 2) * a(2, 3) * b(3, 4) * a(4, 1) - a(1, 2) * b(2, 3) * a(3, 4) * b(4, 1)
     return [(-(sym + odd) / (6.0 * a(1, 2) * a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1)), None)]
 
 
-def _one_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
-        mu2: float) -> Terms:
+def _one_minus(chunk: _Chunk, labels: Labels, eps_inverse: float, mu2: float) -> Terms:
     """``A^hat(1- 2+ 3+ 4+ 5+)``, BDK eq. 4 (rational)."""
     a, b, s = chunk.angle(labels), chunk.square(labels), chunk.invariant(labels)
-    f = chunk.functions(labels)
     ladder = (a(1, 2) ** 2 * a(1, 3) ** 2 * b(2, 3) / a(2, 3)
               + a(1, 3) ** 2 * a(1, 4) ** 2 * b(3, 4) / a(3, 4)
               + a(1, 4) ** 2 * a(1, 5) ** 2 * b(4, 5) / a(4, 5))
@@ -189,7 +191,7 @@ def _one_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
 
 
 def _adjacent_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
-        mu2: float) -> Terms:
+                    mu2: float) -> Terms:
     """``A^hat(1- 2- 3+ 4+ 5+)``, BDK eqs. 8, 10: ``-(V^f + V^s) A^tree - (F^f + F^s)``,
     ``F^s = -F^f / 3 + ...``."""
     a, b, s = chunk.angle(labels), chunk.square(labels), chunk.invariant(labels)
@@ -208,7 +210,7 @@ def _adjacent_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
 
 
 def _split_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
-        mu2: float) -> Terms:
+                 mu2: float) -> Terms:
     """``A^hat(1- 2+ 3- 4+ 5+)``, BDK eqs. 9, 10: ``-(V^f + V^s) A^tree - (F^f + F^s)``."""
     a, b = chunk.angle(labels), chunk.square(labels)
     ia, ib, i_s = chunk.inverses(labels)  # 1/<ij>, 1/[ij], 1/s_ij

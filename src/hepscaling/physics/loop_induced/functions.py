@@ -28,14 +28,16 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import spence
 
-__all__ = ["L0", "L1", "L2", "PAIR_FUNCTIONS", "Ls1", "Lsm1", "li2_one_minus", "lnrat", "ls1_from",
+__all__ = ["L0", "L1", "L2", "PAIR_FUNCTIONS", "Ls1", "li2_one_minus", "lnrat", "ls1_from",
            "pair_values", "ratio"]
+
+PairValues = tuple[np.ndarray, ...]  # the PAIR_FUNCTIONS of one pair (x, y)
 
 _SERIES_BELOW = 0.05  # |1 - r| below which L0, L1, L2 use their Taylor series
 _N_TERMS = 14  # 0.05^14 ~ 6e-19: the series is exact to double precision there
 
 
-def lnrat(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def lnrat(x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
     """``ln(x) - ln(y)`` with ``x -> x + i0`` (i.e. ``ln(-s - i0)`` for ``x = -s``), complex."""
     phase = np.pi * (np.less(x, 0).astype(np.float64) - np.less(y, 0))
     return np.log(np.abs(x / y)) - 1j * phase
@@ -72,18 +74,18 @@ def _removable(x: np.ndarray, y: np.ndarray, first: int) -> np.ndarray:
     return np.where(near, _series(np.where(near, d, 0.0), first), closed)
 
 
-def L0(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # noqa: N802 (the papers' name)
+def L0(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``lnrat(x, y) / (1 - x/y)``, complex; ``-1`` at ``x = y``."""
     return _removable(x, y, 1)
 
 
-def L1(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # noqa: N802
+def L1(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``(L0(x, y) + 1) / (1 - x/y)``, complex; ``-1/2`` at ``x = y``."""
     return _removable(x, y, 2)
 
 
-def L2(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # noqa: N802
-    """``(lnrat(x, y) - (r - 1/r)/2) / (1 - r)^3`` with ``r = x/y``, complex; ``1/6`` at ``r = 1``."""
+def L2(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``(lnrat(x, y) - (r - 1/r)/2) / (1 - r)^3``, ``r = x/y``, complex; ``1/6`` at ``r = 1``."""
     return _removable(x, y, 3)
 
 
@@ -97,19 +99,12 @@ def li2_one_minus(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(positive, direct + 0j, continued)
 
 
-def Lsm1(x1: np.ndarray, y1: np.ndarray, x2: np.ndarray,  # noqa: N802
-         y2: np.ndarray) -> np.ndarray:
-    """``Li2(1 - r1) + Li2(1 - r2) + lnrat(x1, y1) lnrat(x2, y2) - pi^2/6``, complex."""
-    return (li2_one_minus(x1, y1) + li2_one_minus(x2, y2) + lnrat(x1, y1) * lnrat(x2, y2)
-            - np.pi**2 / 6)
-
-
 def ls1_from(first: PairValues, second: PairValues) -> np.ndarray:
     """``Ls1`` from the values of its two pairs ``(x1, y1)``, ``(x2, y2)`` (see
     :data:`PAIR_FUNCTIONS`), complex: lets a caller tabulate the pair functions once."""
     ratio_1, log_1, li2_1, l0_1 = first
     ratio_2, log_2, li2_2, l0_2 = second
-    lsm1 = li2_1 + li2_2 + log_1 * log_2 - np.pi**2 / 6
+    lsm1 = li2_1 + li2_2 + log_1 * log_2 - np.pi**2 / 6  # Lsm1 of the module docstring
     denominator = 1.0 - ratio_1 - ratio_2
     return (lsm1 / denominator + l0_1 + l0_2) / denominator
 
@@ -119,7 +114,7 @@ def pair_values(x: np.ndarray, y: np.ndarray) -> PairValues:
     return tuple(function(x, y) for function in PAIR_FUNCTIONS)
 
 
-def Ls1(x1: np.ndarray, y1: np.ndarray, x2: np.ndarray,  # noqa: N802
+def Ls1(x1: np.ndarray, y1: np.ndarray, x2: np.ndarray,
         y2: np.ndarray) -> np.ndarray:
     """``(Lsm1 / (1 - r1 - r2) + L0(x1, y1) + L0(x2, y2)) / (1 - r1 - r2)``, complex."""
     return ls1_from(pair_values(x1, y1), pair_values(x2, y2))
@@ -130,7 +125,6 @@ def ratio(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return x / y
 
 
-PairValues = tuple[np.ndarray, ...]
 #: The functions of one pair ``(x, y)`` that ``Ls1`` combines: ``r``, ``lnrat``,
 #: ``Li2(1 - r)`` and ``L0``.
 PAIR_FUNCTIONS = (ratio, lnrat, li2_one_minus, L0)

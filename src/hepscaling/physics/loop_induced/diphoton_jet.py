@@ -259,16 +259,28 @@ def _sum(terms: Terms) -> np.ndarray:
     return sum((r if f is None else r * f for r, f in terms), start=np.zeros(()))
 
 
-def _sum_conjugate(terms: Terms) -> np.ndarray:
-    """The parity conjugate of ``sum_k R_k F_k``: ``-sum_k conj(R_k) F_k``, complex ``(M, n)``.
+def _sum_and_conjugate(terms: Terms) -> tuple[np.ndarray, np.ndarray]:
+    """``sum_k R_k F_k`` and its parity conjugate ``-sum_k conj(R_k) F_k``, complex ``(M, n)``.
 
     Flipping every helicity swaps ``<> <-> []`` in the coefficients ``R_k`` (the functions
     ``F_k`` of the invariants stay). For real momenta ``[ij] = -sign(E_i E_j) conj(<ij>)``;
     each ``R_k`` has mass dimension -1 (an odd number of brackets, net) and an even number of
-    brackets per leg, so the swap is ``R_k -> -conj(R_k)``.
+    brackets per leg, so the swap is ``R_k -> -conj(R_k)``. Both sums share the four real
+    products ``Re R Re F``, ``Im R Im F``, ``Re R Im F``, ``Im R Re F``.
     """
-    return -sum((np.conj(r) if f is None else np.conj(r) * f for r, f in terms),
-                start=np.zeros(()))
+    rr_fr = ri_fi = rr_fi = ri_fr = 0.0
+    for r, f in terms:
+        if f is None:
+            rr_fr = rr_fr + r.real
+            ri_fr = ri_fr + r.imag
+        else:
+            rr_fr = rr_fr + r.real * f.real
+            ri_fi = ri_fi + r.imag * f.imag
+            rr_fi = rr_fi + r.real * f.imag
+            ri_fr = ri_fr + r.imag * f.real
+    value = (rr_fr - ri_fi) + 1j * (rr_fi + ri_fr)
+    conjugate = -((rr_fr + ri_fi) + 1j * (rr_fi - ri_fr))
+    return value, conjugate
 
 
 #: family -> (helicities of positions 1..5, 0 = negative, 1 = positive; cyclic rotations used)
@@ -356,8 +368,9 @@ def diphoton_jet_helicity_amplitudes(k: np.ndarray, *, eps_inverse: float = 0.0,
         part = total[:, start:start + CHUNK]
         for function, labels, helicities, starts in tables:
             terms = function(chunk, labels, eps_inverse, mu2)
-            part[helicities] += np.add.reduceat(_sum(terms), starts, axis=0)
-            part[31 - helicities] += np.add.reduceat(_sum_conjugate(terms), starts, axis=0)
+            value, conjugate = _sum_and_conjugate(terms)
+            part[helicities] += np.add.reduceat(value, starts, axis=0)
+            part[31 - helicities] += np.add.reduceat(conjugate, starts, axis=0)
     return total.reshape(2, 2, 2, 2, 2, n)
 
 

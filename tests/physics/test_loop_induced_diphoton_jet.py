@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-import pytest
 
 from helpers.invariance import assert_lorentz_invariant
 from helpers.kinematics import dot, rambo

@@ -166,12 +166,47 @@ def test_normalisation_couplings_and_flavours():
     np.testing.assert_allclose(doubled, 8 * me(p), rtol=1e-12)  # alpha_s^3
 
 
-def test_stability_check_counts_disagreeing_points():
-    p = points(20)
+def _collinear_configuration(angle: float) -> np.ndarray:
+    """g g -> a a g with the gluon at ``angle`` (rad) to the first photon, built in the
+    final state's rest frame (boosted there with explicit formulas), ``(1, 5, 4)``."""
+    def massless(energy: float, theta: float, phi: float) -> np.ndarray:
+        return energy * np.array([1.0, np.sin(theta) * np.cos(phi),
+                                  np.sin(theta) * np.sin(phi), np.cos(theta)])
+
+    final = np.array([massless(150.0, 1.1, 0.4), massless(210.0, 2.2, 3.0),
+                      massless(60.0, 1.1 + angle, 0.4)])
+    total = final.sum(axis=0)
+    beta = total[1:] / total[0]
+    gamma = 1.0 / np.sqrt(1.0 - beta @ beta)
+    bp = final[:, 1:] @ beta
+    boosted = np.empty_like(final)  # to the rest frame of the total: velocity -beta
+    boosted[:, 0] = gamma * (final[:, 0] - bp)
+    boosted[:, 1:] = final[:, 1:] + ((gamma**2 / (gamma + 1)) * bp - gamma * final[:, 0])[
+        :, None] * beta
+    e = boosted[:, 0].sum() / 2
+    return np.array([[[e, 0.0, 0.0, e], [e, 0.0, 0.0, -e], *boosted]])
+
+
+def test_unstable_points_are_repaired_in_multiprecision_and_counted():
+    me = matrix_element(PROCESS)
+    p = _collinear_configuration(3e-6)  # s(a, g) / s ~ 1e-12: double precision loses digits
+    rotated = p.copy()
+    rotated[..., 1:] = p[..., 1:] @ np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0],
+                                              [0.0, 0.0, 1.0]]).T
+    plain = type(me)(me.process, check_stability=False)
+    spread = abs(plain(p)[0] / plain(rotated)[0] - 1.0)
+    assert spread > 1e-9  # the two double evaluations disagree
+    first, second = me.evaluate(p), me.evaluate(rotated)
+    assert first.unstable.all() and second.unstable.all() and me.unstable_points == 2
+    assert abs(first.me2[0] / second.me2[0] - 1.0) < 1e-12 < spread / 1e3  # repaired
+
+
+def test_stable_points_are_not_flagged_and_repairs_agree_with_double():
+    p = points(2)
     me = matrix_element(PROCESS)
     result = me.evaluate(p)
     assert me.checked and not result.unstable.any() and me.unstable_points == 0
     strict = type(me)(me.process, tolerance=1e-300)  # rounding alone now disagrees
-    flagged = strict.evaluate(p)
-    assert flagged.unstable.sum() == strict.unstable_points > 10
-    np.testing.assert_allclose(flagged.me2, result.me2, rtol=1e-11)
+    repaired = strict.evaluate(p)
+    assert repaired.unstable.all() and strict.unstable_points == 2
+    np.testing.assert_allclose(repaired.me2, result.me2, rtol=1e-13)

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from hepscaling.physics.loop_induced.functions import L0, L1, L2, PAIR_FUNCTIONS, lnrat, ls1_from
+from hepscaling.physics.loop_induced.precision import imag, is_multiprecision, real
 from hepscaling.physics.loop_induced.spinors import spinor_products
 
 __all__ = ["ORDERINGS", "diphoton_jet_helicity_amplitudes", "diphoton_jet_summed", "primitive"]
@@ -108,8 +109,9 @@ class _Chunk:
         """``1/<ij>``, ``1/[ij]``, ``1/s_ij`` by positions, ``(M, n)`` (a multiplication by a
         stored inverse is cheaper than a complex division)."""
         if "inverses" not in self._tables:
-            with np.errstate(divide="ignore", invalid="ignore"):  # the unused diagonal
-                self._tables["inverses"] = (1.0 / self.za, 1.0 / self.zb, 1.0 / self.s)
+            unit = np.eye(self.s.shape[0])[:, :, None]  # keeps the unused diagonal finite
+            self._tables["inverses"] = tuple(1.0 / (matrix + unit)
+                                             for matrix in (self.za, self.zb, self.s))
         inv_a, inv_b, inv_s = self._tables["inverses"]
         return (self._picker(inv_a, labels), self._picker(inv_b, labels),
                 self._picker(inv_s, labels))
@@ -149,8 +151,8 @@ class _Chunk:
     def scale_logs(self, labels: Labels, mu2: float) -> Pick:
         """``lnrat(mu^2, -s_ij)`` by positions, complex ``(M, n)``."""
         if ("scale", mu2) not in self._tables:
-            with np.errstate(divide="ignore"):  # the diagonal s_ii = 0 is never used
-                self._tables["scale", mu2] = lnrat(mu2, -self.s)
+            unit = np.eye(self.s.shape[0])[:, :, None]  # keeps the unused diagonal finite
+            self._tables["scale", mu2] = lnrat(mu2, -(self.s + unit))
         return self._picker(self._tables["scale", mu2], labels)
 
     def conjugate(self) -> _Chunk:
@@ -166,7 +168,7 @@ def _virtual(logs: Pick, i: int, j: int, k: int, m: int, eps_inverse: float) -> 
     ``s_km``: ``(2/3) V^f + 2/9``, ``V^f = -5/(2 eps) - 2 - (lnrat(mu^2, -s_ij) +
     lnrat(mu^2, -s_km)) / 2``, with ``logs(i, j) = lnrat(mu^2, -s_ij)``; complex ``(M, n)``."""
     v_f = -2.5 * eps_inverse - 2.0 - 0.5 * (logs(i, j) + logs(k, m))
-    return 2.0 / 3.0 * v_f + 2.0 / 9.0
+    return 2.0 * v_f / 3.0 + 2.0 / 9.0  # (2/9: times the tree, cancels in the photon sum)
 
 
 def _all_plus(chunk: _Chunk, labels: Labels, eps_inverse: float, mu2: float) -> Terms:
@@ -206,7 +208,7 @@ def _adjacent_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
                 + a(1, 2) * b(3, 4) * a(4, 1) * a(2, 4) * b(4, 5)
                 / (6.0 * s23 * a(3, 4) * a(4, 5) * s51))
     return [(-tree, _virtual(chunk.scale_logs(labels, mu2), 2, 3, 5, 1, eps_inverse)),
-            (-2.0 / 3.0 * f_f, f(L0, "23,51")), (-f_s_l2, f(L2, "23,51")), (-rational, None)]
+            (-2.0 * f_f / 3.0, f(L0, "23,51")), (-f_s_l2, f(L2, "23,51")), (-rational, None)]
 
 
 def _split_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
@@ -232,11 +234,11 @@ def _split_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
     f_l0 = -0.5 * a13_2 * a(1, 3) * chain * over_cyclic * i51
     g_a = -a(1, 2) * a(2, 3) * a(3, 4) * x**2 * over_45_51 * ia(2, 4) ** 2 * i51**2
     g_b = a(3, 2) * a(2, 1) * a(1, 5) * y**2 * over_34_45 * ia(2, 5) ** 2 * i34**2
-    l2_a = 2.0 / 3.0 * a(2, 3) ** 2 * x**3 * over_45_51 * ia(2, 4) * i51**3
-    l2_b = -2.0 / 3.0 * a(2, 1) ** 2 * y**3 * over_34_45 * ia(2, 5) * i34**3
+    l2_a = 2.0 * a(2, 3) ** 2 * x**3 * over_45_51 * ia(2, 4) * i51**3 / 3.0
+    l2_b = -2.0 * a(2, 1) ** 2 * y**3 * over_34_45 * ia(2, 5) * i34**3 / 3.0
     l2_c = (a(1, 3) * b24 * b25 * ia(4, 5) / 3.0 * chain
-            + 2.0 / 3.0 * (a(1, 2) * a(3, 4)) ** 2 * x * b24**2 * over_45_51 * ia(2, 4)
-            - 2.0 / 3.0 * (a(3, 2) * a(1, 5)) ** 2 * y * b25**2 * over_34_45 * ia(2, 5)
+            + 2.0 * (a(1, 2) * a(3, 4)) ** 2 * x * b24**2 * over_45_51 * ia(2, 4) / 3.0
+            - 2.0 * (a(3, 2) * a(1, 5)) ** 2 * y * b25**2 * over_34_45 * ia(2, 5) / 3.0
             ) * i51**3
     rational = ((b24 * b25) ** 2 * ib(1, 2) * ib(2, 3) * ib(3, 4) * ia(4, 5) * ib(5, 1) / 3.0
                 - a(1, 2) * a(4, 1) * x * b24**2 * over_45_51 * ia(2, 4) * ib(2, 3) * ib(3, 4)
@@ -249,7 +251,7 @@ def _split_minus(chunk: _Chunk, labels: Labels, eps_inverse: float,
             (-(f_ls_b + 2.0 * g_b), ls1("12,34", "51,34")),
             (-g_a, f(L1, "23,51") + f(L1, "34,51")),
             (-g_b, f(L1, "12,34") + f(L1, "51,34")),
-            (-2.0 / 3.0 * f_l0, f(L0, "34,51")),
+            (-2.0 * f_l0 / 3.0, f(L0, "34,51")),
             (-l2_a, f(L2, "23,51")), (-l2_b, f(L2, "12,34")), (-l2_c, f(L2, "34,51")),
             (-rational, None)]
 
@@ -270,14 +272,16 @@ def _sum_and_conjugate(terms: Terms) -> tuple[np.ndarray, np.ndarray]:
     """
     rr_fr = ri_fi = rr_fi = ri_fr = 0.0
     for r, f in terms:
+        r_re, r_im = real(r), imag(r)
         if f is None:
-            rr_fr = rr_fr + r.real
-            ri_fr = ri_fr + r.imag
+            rr_fr = rr_fr + r_re
+            ri_fr = ri_fr + r_im
         else:
-            rr_fr = rr_fr + r.real * f.real
-            ri_fi = ri_fi + r.imag * f.imag
-            rr_fi = rr_fi + r.real * f.imag
-            ri_fr = ri_fr + r.imag * f.real
+            f_re, f_im = real(f), imag(f)
+            rr_fr = rr_fr + r_re * f_re
+            ri_fi = ri_fi + r_im * f_im
+            rr_fi = rr_fi + r_re * f_im
+            ri_fr = ri_fr + r_im * f_re
     value = (rr_fr - ri_fi) + 1j * (rr_fi + ri_fr)
     conjugate = -((rr_fr + ri_fi) + 1j * (rr_fi - ri_fr))
     return value, conjugate
@@ -354,9 +358,9 @@ def diphoton_jet_helicity_amplitudes(k: np.ndarray, *, eps_inverse: float = 0.0,
     complex128 ``(2, 2, 2, 2, 2, n)``: axis ``i`` the helicity of leg ``i`` counted outgoing
     (0 negative, 1 positive); spinor phases as in :mod:`.spinors`.
     """
-    k = np.asarray(k, dtype=np.float64)
+    k = k if is_multiprecision(k) else np.asarray(k, dtype=np.float64)
     n = k.shape[0]
-    total = np.zeros((32, n), dtype=np.complex128)
+    total = np.zeros((32, n), dtype=object if is_multiprecision(k) else np.complex128)
     tables = []
     for function, pattern, rotations in _FAMILIES.values():
         labels, targets = _labellings(pattern, rotations, orderings)
@@ -377,7 +381,6 @@ def diphoton_jet_helicity_amplitudes(k: np.ndarray, *, eps_inverse: float = 0.0,
 def diphoton_jet_summed(momenta: np.ndarray) -> np.ndarray:
     """``sum_h |S_h|^2`` of ``g g > a a g`` at checked physical momenta ``float64 (n, 5, 4)``
     GeV (order g g a a g, incoming first), float64 ``(n,)``."""
-    k = np.array(momenta, dtype=np.float64)
-    k[:, :2] *= -1.0  # all outgoing
+    k = momenta * np.where(np.arange(5) < 2, -1.0, 1.0)[None, :, None]  # all outgoing
     amp = diphoton_jet_helicity_amplitudes(k)
-    return np.sum(amp.real**2 + amp.imag**2, axis=(0, 1, 2, 3, 4))
+    return np.sum(real(amp) ** 2 + imag(amp) ** 2, axis=(0, 1, 2, 3, 4))

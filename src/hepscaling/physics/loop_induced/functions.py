@@ -20,30 +20,40 @@ lose digits and are caught by the stability check of
 :class:`~hepscaling.physics.loop_induced.LoopInducedMatrixElement`.
 
 All functions take float64 arrays of any one broadcastable shape and return complex128
-arrays of that shape.
+arrays of that shape (or object arrays of mpmath numbers, :mod:`.precision`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import spence
+
+from hepscaling.physics.loop_induced.precision import (
+    fraction,
+    is_multiprecision,
+    log,
+    pi,
+    spence_li2,
+)
 
 __all__ = ["L0", "L1", "L2", "PAIR_FUNCTIONS", "Ls1", "li2_one_minus", "lnrat", "ls1_from",
            "pair_values", "ratio"]
 
 PairValues = tuple[np.ndarray, ...]  # the PAIR_FUNCTIONS of one pair (x, y)
 
-_SERIES_BELOW = 0.05  # |1 - r| below which L0, L1, L2 use their Taylor series
-_N_TERMS = 14  # 0.05^14 ~ 6e-19: the series is exact to double precision there
+#: |1 - r| below which L0, L1, L2 use their Taylor series, and its number of terms: in double
+#: precision 0.05 and 14 (0.05^14 ~ 6e-19); in multiprecision 1e-4 and 12 (1e-48; the closed
+#: forms lose at most 12 of the 40 digits above it)
+_SERIES = {False: (0.05, 14), True: (1e-4, 12)}
 
 
 def lnrat(x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
     """``ln(x) - ln(y)`` with ``x -> x + i0`` (i.e. ``ln(-s - i0)`` for ``x = -s``), complex."""
-    phase = np.pi * (np.less(x, 0).astype(np.float64) - np.less(y, 0))
-    return np.log(np.abs(x / y)) - 1j * phase
+    ratio = np.abs(x / y)
+    phase = pi(ratio) * (np.less(x, 0).astype(np.float64) - np.less(y, 0))
+    return log(ratio) - 1j * phase
 
 
-def _series(d: np.ndarray, first: int) -> np.ndarray:
+def _series(d: np.ndarray, first: int, n_terms: int) -> np.ndarray:
     """``sum_{k >= first} c_k d^(k - first)`` for the three removable ratios, float64.
 
     ``ln(1 - d) = -sum_k d^k / k`` gives ``L0 = -sum_{k>=1} d^(k-1)/k`` (``first = 1``),
@@ -51,8 +61,8 @@ def _series(d: np.ndarray, first: int) -> np.ndarray:
     d^k / 2``, ``L2 = sum_{k>=3} (1/2 - 1/k) d^(k-3)`` (``first = 3``).
     """
     total = np.zeros_like(d)
-    for k in range(first + _N_TERMS - 1, first - 1, -1):  # Horner, smallest terms first
-        coefficient = (0.5 - 1.0 / k) if first == 3 else -1.0 / k
+    for k in range(first + n_terms - 1, first - 1, -1):  # Horner, smallest terms first
+        coefficient = fraction(k - 2, 2 * k, d) if first == 3 else fraction(-1, k, d)
         total = total * d + coefficient
     return total
 
@@ -61,7 +71,8 @@ def _removable(x: np.ndarray, y: np.ndarray, first: int) -> np.ndarray:
     """``L0``, ``L1`` or ``L2`` (``first`` = 1, 2, 3), complex."""
     r = x / y
     d = 1.0 - r
-    near = np.abs(d) < _SERIES_BELOW
+    below, n_terms = _SERIES[is_multiprecision(d)]
+    near = np.abs(d) < below
     safe_d = np.where(near, 1.0, d)
     log = lnrat(x, y)
     if first == 1:
@@ -71,7 +82,7 @@ def _removable(x: np.ndarray, y: np.ndarray, first: int) -> np.ndarray:
     else:
         safe_r = np.where(near, 1.0, r)
         closed = (log - 0.5 * (safe_r - 1.0 / safe_r)) / safe_d**3
-    return np.where(near, _series(np.where(near, d, 0.0), first), closed)
+    return np.where(near, _series(np.where(near, d, 0.0), first, n_terms), closed)
 
 
 def L0(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -93,9 +104,9 @@ def li2_one_minus(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``Li2(1 - x/y)`` continued to ``x/y < 0`` through ``lnrat`` (see the module), complex."""
     r = x / y
     positive = r > 0
-    direct = spence(np.where(positive, r, 1.0))  # scipy: spence(z) = Li2(1 - z)
-    li2_r = spence(np.where(positive, 1.0, 1.0 - r))  # Li2(r) for r < 0
-    continued = np.pi**2 / 6 - li2_r - lnrat(x, y) * np.log(np.where(positive, 2.0, 1.0 - r))
+    direct = spence_li2(np.where(positive, r, 1.0))
+    li2_r = spence_li2(np.where(positive, 1.0, 1.0 - r))  # Li2(r) for r < 0
+    continued = pi(r) ** 2 / 6 - li2_r - lnrat(x, y) * log(np.where(positive, 2.0, 1.0 - r))
     return np.where(positive, direct + 0j, continued)
 
 
@@ -104,7 +115,7 @@ def ls1_from(first: PairValues, second: PairValues) -> np.ndarray:
     :data:`PAIR_FUNCTIONS`), complex: lets a caller tabulate the pair functions once."""
     ratio_1, log_1, li2_1, l0_1 = first
     ratio_2, log_2, li2_2, l0_2 = second
-    lsm1 = li2_1 + li2_2 + log_1 * log_2 - np.pi**2 / 6  # Lsm1 of the module docstring
+    lsm1 = li2_1 + li2_2 + log_1 * log_2 - pi(ratio_1) ** 2 / 6  # Lsm1 of the docstring
     denominator = 1.0 - ratio_1 - ratio_2
     return (lsm1 / denominator + l0_1 + l0_2) / denominator
 

@@ -16,12 +16,18 @@ loop, which changes the shape, not only the normalisation; with massless quarks 
 sum is the constant factor ``(sum Q^2)^2``.
 
 Stability: the five-point amplitude is built from spinor products and functions with
-spurious singularities (e.g. ``Ls1``'s ``1 / (1 - r1 - r2)``) that cancel between terms, so
-digits are lost near them. Every point is evaluated twice, on the momenta and on a rotated
-copy (``|M|^2`` is rotation invariant; rounding differs), and points where the two disagree
-by more than ``tolerance`` are counted as unstable (:attr:`LoopInducedMatrixElement.
-unstable_points`, and in dataset provenance), never silently: their value is the mean of the
-two evaluations, which is not more accurate than either.
+spurious singularities that cancel between terms (e.g. ``Ls1``'s ``1 / (1 - r1 - r2)``, and the
+``1/<ag>`` poles of single photon insertions that cancel in the photon sum), so double
+precision loses digits near them: for a photon-gluon pair at angle ``theta`` the relative
+error grows like ``theta^-4`` (measured: 1e-12 at 0.1 rad, 4e-9 at 0.01, 5e-5 at 1e-3). Every
+point is evaluated twice, on the momenta and on a rotated copy (``|M|^2`` is rotation
+invariant; rounding differs). Points where the two disagree by more than ``tolerance`` are
+repaired: evaluated again with 40-digit mpmath numbers and constants (:mod:`.precision`; about
+a second per point) on the same momenta made exactly massless and momentum conserving in that
+precision (:func:`exact_kinematics`). They are counted
+(:attr:`LoopInducedMatrixElement.unstable_points`, and ``unstable_points`` in dataset
+provenance), never silently. With ``pT > 20 GeV``, ``Delta R > 0.4`` at 1 TeV none of 2e4
+points needed it (largest disagreement 4e-12); flat in phase space without cuts, 8 of 4e4.
 """
 
 from __future__ import annotations
@@ -29,16 +35,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import mpmath
 import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.physics.loop_induced.diphoton import diphoton_summed
 from hepscaling.physics.loop_induced.diphoton_jet import diphoton_jet_summed
+from hepscaling.physics.loop_induced.precision import DIGITS, multiprecision
 from hepscaling.physics.lorentz import check_momenta
 from hepscaling.physics.process import Process
 from hepscaling.physics.sm import SMParameters
 
-__all__ = ["CHECKED_PROCESSES", "QUARK_CHARGES", "LoopInducedMatrixElement", "StabilityResult"]
+__all__ = ["CHECKED_PROCESSES", "QUARK_CHARGES", "LoopInducedMatrixElement", "StabilityResult",
+           "exact_kinematics"]
 
 QUARK_CHARGES = (2 / 3, -1 / 3, -1 / 3, 2 / 3, -1 / 3)  # u, d, s, c, b: massless in the loop
 
@@ -71,10 +80,45 @@ _AVAILABLE = {
 CHECKED_PROCESSES = tuple(text for text, loop in _AVAILABLE.items() if loop.checked)
 
 
+def exact_kinematics(momenta: np.ndarray) -> np.ndarray:
+    """Massless momentum-conserving multiprecision momenta next to float64 ones.
+
+    Parameters
+    ----------
+    momenta : float64 ``(n, k, 4)`` GeV, two massless beams along ``+z``, ``-z`` first, then
+        massless final-state particles (on shell and conserving to rounding).
+
+    Returns
+    -------
+    object ``(n, k, 4)`` of mpmath reals (at the working precision): the final state with
+    ``E = |p|``, boosted transversely (by the rounding-size ``-Q_T / Q_0`` of its total ``Q``)
+    to zero total transverse momentum, and the beams ``((Q_0 +- Q_z) / 2)(1, 0, 0, +-1)``.
+    """
+    p = multiprecision(momenta)
+    final = p[:, 2:]
+    final[..., 0] = np.sqrt(np.sum(final[..., 1:] ** 2, axis=-1))
+    total = np.sum(final, axis=1)  # (n, 4)
+    beta = np.zeros((p.shape[0], 3), dtype=object)
+    beta[:, :2] = total[:, 1:3] / total[:, :1]
+    gamma = 1 / np.sqrt(1 - np.sum(beta**2, axis=1))
+    along = gamma**2 / (gamma + 1)  # (gamma - 1) / beta^2
+    bp = np.sum(beta[:, None] * final[..., 1:], axis=-1)  # (n, k - 2)
+    energy = gamma[:, None] * (final[..., 0] - bp)
+    final[..., 1:] += (along[:, None] * bp - gamma[:, None] * final[..., 0])[..., None] \
+        * beta[:, None]
+    final[..., 0] = energy
+    total = np.sum(final, axis=1)
+    plus, minus = (total[:, 0] + total[:, 3]) / 2, (total[:, 0] - total[:, 3]) / 2
+    p[:, 0] = np.stack([plus, 0 * plus, 0 * plus, plus], axis=-1)
+    p[:, 1] = np.stack([minus, 0 * minus, 0 * minus, -minus], axis=-1)
+    return p
+
+
 @dataclass(frozen=True)
 class StabilityResult:
     """``|M|^2`` float64 ``(n,)`` and ``unstable`` bool ``(n,)``: the points whose rotated
-    re-evaluation disagreed beyond the tolerance (all False for an unchecked process)."""
+    re-evaluation disagreed beyond the tolerance and were repaired in multiprecision (all
+    False for an unchecked process)."""
 
     me2: np.ndarray
     unstable: np.ndarray
@@ -95,10 +139,11 @@ class LoopInducedMatrixElement:
     ----------
     sum_q2 : ``sum_q Q_q^2`` over the massless quarks in the loop (11/9).
     checked : whether each point is re-evaluated on a rotated copy.
-    unstable_points : unstable points met so far by this object (see :meth:`evaluate`).
+    unstable_points : unstable (repaired) points met so far by this object (see
+        :meth:`evaluate`).
     """
 
-    def __init__(self, process: Process, tolerance: float = 1e-8, *,
+    def __init__(self, process: Process, tolerance: float = 1e-9, *,
                  check_stability: bool = True) -> None:
         loop = _AVAILABLE.get(process.text)
         if loop is None:
@@ -122,8 +167,8 @@ class LoopInducedMatrixElement:
         return f"LoopInducedMatrixElement({self.process.text!r})"
 
     def evaluate(self, momenta: np.ndarray) -> StabilityResult:
-        """``|M|^2`` and the unstable points, for momenta ``float64 (n, k, 4)`` GeV in process
-        order (incoming first); adds the unstable ones to :attr:`unstable_points`."""
+        """``|M|^2`` and the unstable (repaired) points, for momenta ``float64 (n, k, 4)`` GeV
+        in process order (incoming first); adds them to :attr:`unstable_points`."""
         p = check_momenta(momenta, self.process.masses, self.process.n_initial,
                           positive_energy=True)
         value = self._loop.summed(p)
@@ -133,7 +178,11 @@ class LoopInducedMatrixElement:
             rotated[..., 1:] = p[..., 1:] @ ROTATION.T
             again = self._loop.summed(rotated)
             unstable = ~(np.abs(value - again) <= self.tolerance * np.abs(value))
-            value = np.where(unstable, 0.5 * (value + again), value)
+            if unstable.any():
+                value = value.copy()
+                with mpmath.workdps(DIGITS):
+                    exact = self._loop.summed(exact_kinematics(p[unstable]))
+                value[unstable] = np.array([float(v) for v in exact])
             self.unstable_points += int(unstable.sum())
         return StabilityResult(self._norm * value, unstable)
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hepscaling.physics.loop_induced.precision import is_multiprecision, real
+
 __all__ = ["spinor_products"]
 
 
@@ -26,14 +28,15 @@ def spinor_products(k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     Parameters
     ----------
-    k : float64 ``(n, m, 4)`` GeV, ``(E, kx, ky, kz)``, all outgoing (incoming negated).
+    k : float64 ``(n, m, 4)`` GeV, ``(E, kx, ky, kz)``, all outgoing (incoming negated); or
+        an object array of mpmath reals (:mod:`.precision`), which the results then are too.
 
     Returns
     -------
     angle, square : complex128 ``(m, m, n)``, ``angle[i, j] = <ij>``, ``square[i, j] = [ij]``.
     s : float64 ``(m, m, n)`` GeV^2, ``s[i, j] = <ij>[ji] = 2 k_i . k_j``.
     """
-    k = np.moveaxis(np.asarray(k, dtype=np.float64), 0, -1)  # (m, 4, n)
+    k = np.moveaxis(k if is_multiprecision(k) else np.asarray(k, dtype=np.float64), 0, -1)
     sign = np.where(k[:, 0] < 0, -1.0, 1.0)  # (m, n)
     e, kx, ky, kz = (k[:, mu] * sign for mu in range(4))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -45,5 +48,5 @@ def spinor_products(k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
              - c[None, :] * root[:, None] / root[None, :])
     angle *= phase[:, None] * phase[None, :]
     square = -(sign[:, None] * sign[None, :]) * np.conj(angle)
-    s = (angle * np.swapaxes(square, 0, 1)).real
+    s = real(angle * np.swapaxes(square, 0, 1))
     return angle, square, s

@@ -270,6 +270,10 @@ def _sum_and_conjugate(terms: Terms) -> tuple[np.ndarray, np.ndarray]:
     brackets per leg, so the swap is ``R_k -> -conj(R_k)``. Both sums share the four real
     products ``Re R Re F``, ``Im R Im F``, ``Re R Im F``, ``Im R Re F``.
     """
+    rr_fr: np.ndarray | float
+    ri_fi: np.ndarray | float
+    rr_fi: np.ndarray | float
+    ri_fr: np.ndarray | float
     rr_fr = ri_fi = rr_fi = ri_fr = 0.0
     for r, f in terms:
         r_re, r_im = real(r), imag(r)
@@ -282,8 +286,8 @@ def _sum_and_conjugate(terms: Terms) -> tuple[np.ndarray, np.ndarray]:
             ri_fi = ri_fi + r_im * f_im
             rr_fi = rr_fi + r_re * f_im
             ri_fr = ri_fr + r_im * f_re
-    value = (rr_fr - ri_fi) + 1j * (rr_fi + ri_fr)
-    conjugate = -((rr_fr + ri_fi) + 1j * (rr_fi - ri_fr))
+    value = np.asarray((rr_fr - ri_fi) + 1j * (rr_fi + ri_fr))
+    conjugate = np.asarray(-((rr_fr + ri_fi) + 1j * (rr_fi - ri_fr)))
     return value, conjugate
 
 

@@ -24,9 +24,12 @@ Colour: ``sum |Tr(T1 T2 T5) - Tr(T2 T1 T5)|^2 = 2 f^abc f^abc = 48``. With MadGr
     |M|^2 = 48 * 4 g^6 e^4 (sum Q^2)^2 / (512 (16 pi^2)^2) * sum_h |S_h|^2
           = (3 pi / 2) alpha^2 alpha_s^3 (sum_q Q_q^2)^2 * sum_h |S_h|^2.
 
-Evaluation is vectorised over events and over the 60 (ordering, cyclic rotation) labellings
-of each primitive family at once; the logarithms and dilogarithms, which depend only on the
-invariants, are shared by a helicity configuration and its parity conjugate.
+Evaluation is vectorised over events (chunks of :data:`CHUNK`) and over the 60 (ordering,
+cyclic rotation) labellings of each primitive family at once. The functions of the invariants
+are tabulated once per chunk for all pairs of invariants; each primitive is written as rational
+coefficients times those functions, and its parity conjugate (all helicities flipped) reuses
+them with the coefficients complex conjugated (see :func:`_sum_and_conjugate`). The same code
+runs on object arrays of mpmath numbers (:mod:`.precision`) to repair unstable points.
 """
 
 from __future__ import annotations
@@ -351,7 +354,7 @@ def diphoton_jet_helicity_amplitudes(k: np.ndarray, *, eps_inverse: float = 0.0,
     Parameters
     ----------
     k : float64 ``(n, 5, 4)`` GeV, outgoing massless momenta (incoming negated), legs
-        ``g g a a g``.
+        ``g g a a g`` (or an object array of mpmath reals; the result is then one too).
     eps_inverse, mu2 : ``1/eps`` and ``mu^2`` (GeV^2) of the primitives; ``S`` does not
         depend on them (finite, scale-free), which the tests check.
     orderings : the cyclic orderings summed (default :data:`ORDERINGS`, the photon sum);
@@ -384,7 +387,7 @@ def diphoton_jet_helicity_amplitudes(k: np.ndarray, *, eps_inverse: float = 0.0,
 
 def diphoton_jet_summed(momenta: np.ndarray) -> np.ndarray:
     """``sum_h |S_h|^2`` of ``g g > a a g`` at checked physical momenta ``float64 (n, 5, 4)``
-    GeV (order g g a a g, incoming first), float64 ``(n,)``."""
+    GeV (order g g a a g, incoming first; or mpmath objects, :mod:`.precision`), ``(n,)``."""
     k = momenta * np.where(np.arange(5) < 2, -1.0, 1.0)[None, :, None]  # all outgoing
     amp = diphoton_jet_helicity_amplitudes(k)
     return np.sum(real(amp) ** 2 + imag(amp) ** 2, axis=(0, 1, 2, 3, 4))

@@ -45,7 +45,8 @@ def evaluate(
     Momenta are (E, px, py, pz) in GeV, particles in process order, incoming
     first; they are checked for mass shells and momentum conservation. If the
     input already holds |M|^2 (an amplitude .h5 file or public rows), the
-    largest relative difference to it is reported.
+    largest relative difference to it is reported. For g g > a a g \\[noborn=QCD]
+    the points repaired in multiprecision (stability check) are counted.
 
     Example: hepscaling amplitudes eval -p "u u~ > t t~ h" -m tth.h5 -o me2.npy
     """
@@ -53,6 +54,7 @@ def evaluate(
 
     from hepscaling.data.amplitudes import read_points
     from hepscaling.errors import writable_output
+    from hepscaling.physics.loop_induced import LoopInducedMatrixElement
     from hepscaling.physics.matrix_element import matrix_element
     from hepscaling.physics.process import parse_process
 
@@ -66,12 +68,16 @@ def evaluate(
     summary = {"out": str(out), "process": proc.text, "n": int(values.size)}
     if stored is not None and values.size:
         summary["max_rel_diff_to_input"] = float(np.max(np.abs(values / stored - 1.0)))
+    if isinstance(me2, LoopInducedMatrixElement) and me2.checked:
+        summary["unstable_points"] = me2.unstable_points
     if as_json:
         typer.echo(json.dumps(summary))
     else:
         extra = (f"; max relative difference to the input's |M|^2: "
                  f"{summary['max_rel_diff_to_input']:.3g}" if "max_rel_diff_to_input" in summary
                  else "")
+        if "unstable_points" in summary:
+            extra += f"; {summary['unstable_points']} unstable points repaired in multiprecision"
         typer.echo(f"{out}: |M|^2 of {proc.text} at {values.size} points{extra}")
 
 

@@ -71,7 +71,8 @@ __all__ = [
     "register_model",
 ]
 
-InputKind = Literal["invariants", "momenta", "constituents", "high_level", "tokens"]
+InputKind = Literal["invariants", "momenta", "constituents", "high_level", "tokens",
+                    "event_sequence"]
 
 # family name -> module that registers it (imported lazily on first lookup)
 FAMILY_MODULES: dict[str, str] = {
@@ -82,6 +83,7 @@ FAMILY_MODULES: dict[str, str] = {
     "lgatr": "hepscaling.models.lgatr",
     "part": "hepscaling.models.part", "hl_dense": "hepscaling.models.hl_dense",
     "jet_gpt": "hepscaling.models.jet_gpt",
+    "event_gpt": "hepscaling.models.event_gpt",
 }
 
 _REGISTRY: dict[str, tuple[type[Model], type[ModelConfig]]] = {}
@@ -95,6 +97,9 @@ _FIELD_MEANING = {
     "n_particle_features": "per-particle features F of the constituent input (B, P, 5 + F)",
     "vocab_size": "size of the discrete token vocabulary",
     "n_condition": "conditioning features per sample",
+    "periodic": "one flag per flat feature marking angles in radians in [-pi, pi)",
+    "lengths": "features per multiplicity class of a variable-length event",
+    "n_train": "training samples D (normalises per-sample terms such as a Bayesian KL)",
 }
 
 
@@ -117,6 +122,13 @@ class InputsSpec:
         ``(B, k, 5 + F)`` (channels ``5:``).
     vocab_size : number of distinct token ids of a discrete (int64 ``(B, T)``) input.
     n_condition : conditioning features per sample, float32 ``(B, n_condition)``.
+    periodic : ``(n_features,)`` flags: true for an angle in radians in ``[-pi, pi)`` (a
+        density on the circle), false for a real line coordinate.
+    lengths : features of each multiplicity class of a variable-length event, increasing, the
+        last ``n_features`` (an event of class ``m`` zero-padded beyond ``lengths[m]``); empty
+        for a fixed length.
+    n_train : the training-set size ``D``, for terms a model normalises per training sample
+        (the KL of a Bayesian layer in :meth:`Model.extra_loss`).
     """
 
     n_outputs: int = 1
@@ -126,6 +138,9 @@ class InputsSpec:
     n_particle_features: int = 0
     vocab_size: int = 0
     n_condition: int = 0
+    periodic: tuple[bool, ...] = ()
+    lengths: tuple[int, ...] = ()
+    n_train: int = 0
 
     def need(self, name: str, family: str) -> Any:
         """The field ``name``, which model ``family`` needs; a one-line :class:`UsageError`

@@ -205,6 +205,20 @@ class EventGPT(GenerativeModel):
         log_m = torch.log_softmax(self.multiplicity_head(out[:, 0]), dim=-1)
         return (log_p * real).sum(dim=1) + log_m.gather(1, label[:, None])[:, 0]
 
+    @torch.no_grad()
+    def multiplicity_probabilities(self, n: int,
+                                   condition: torch.Tensor | None = None) -> torch.Tensor:
+        """The learned class probabilities ``P(m | c)``, float ``(n, len(lengths))`` (``n``
+        rows: one per condition, or ``n`` equal rows without one)."""
+        if self.multiplicity_head is None:
+            raise ValueError("this event_gpt has a fixed multiplicity (one length)")
+        was_training = self.training
+        self.eval()
+        token = self._start_token(n, condition) + self.position.weight[0]
+        probs = torch.softmax(self.multiplicity_head(self._hidden(token)[:, 0]), dim=-1)
+        self.train(was_training)
+        return probs
+
     def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None,
                 label: torch.Tensor | None = None) -> torch.Tensor:
         """Negative log-likelihood per event, float ``(B,)`` nats (see :meth:`log_prob`)."""
@@ -241,7 +255,7 @@ class EventGPT(GenerativeModel):
         was_training = self.training
         self.eval()
         device = self.start.device
-        x = torch.zeros(n, self.dim, device=device)
+        x = torch.zeros(n, self.dim, dtype=self.start.dtype, device=device)
         history: list[torch.Tensor] = []
         token = self._start_token(n, condition) + self.position.weight[0]
         out, cache = self._step(token, history, None, use_cache)

@@ -7,8 +7,10 @@ is an ordinary parameter) and a prior ``N(0, prior_width^2)`` per weight.
 
 - Training mode: the local reparameterisation trick (Kingma, Salimans, Welling 2015): the
   pre-activations ``y = x W^T + b`` are Gaussian given ``x``, with mean ``x mu^T + b`` and
-  variance ``x^2 (s^2)^T``; one draw per sample (torch's global generator, which the loop
-  seeds), so the gradient noise is per sample rather than per batch.
+  variance ``x^2 (s^2)^T``; one draw per sample, from the generator passed to
+  :meth:`~BayesianLinear.forward` (event generators get the loop's seeded generator, so a
+  resumed run draws the same noise) or torch's global one; the gradient noise is per sample
+  rather than per batch.
 - Evaluation mode: the posterior mean ``mu`` (deterministic validation losses), or one fixed
   weight draw set by :meth:`BayesianLinear.draw` and kept until :meth:`BayesianLinear.use_mean`
   (so a whole sample set comes from one network, as VBLinear's cached draw).
@@ -62,12 +64,15 @@ class BayesianLinear(nn.Module):
     def _variance(self) -> torch.Tensor:
         return self.log_var.clamp(-LOG_VAR_MAX, LOG_VAR_MAX).exp()
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` float ``(..., n_in)`` -> ``(..., n_out)`` (module docstring for the modes)."""
+    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``x`` float ``(..., n_in)`` -> ``(..., n_out)`` (module docstring for the modes);
+        ``generator`` draws the training-mode noise (None: torch's global generator)."""
         if self.training:
             mean = F.linear(x, self.mu, self.bias)
             variance = F.linear(x * x, self._variance())
-            return mean + torch.sqrt(variance + 1e-16) * torch.randn_like(mean)
+            noise = torch.randn(mean.shape, dtype=mean.dtype, device=mean.device,
+                                generator=generator)
+            return mean + torch.sqrt(variance + 1e-16) * noise
         return F.linear(x, self.mu if self._draw is None else self._draw, self.bias)
 
     def kl(self) -> torch.Tensor:

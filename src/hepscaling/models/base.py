@@ -97,6 +97,7 @@ FAMILY_MODULES: dict[str, str] = {
     "lgatr": "hepscaling.models.lgatr",
     "part": "hepscaling.models.part", "hl_dense": "hepscaling.models.hl_dense",
     "jet_gpt": "hepscaling.models.jet_gpt",
+    "cfm": "hepscaling.models.cfm",
 }
 
 _REGISTRY: dict[str, tuple[type[Model], type[ModelConfig]]] = {}

@@ -52,6 +52,9 @@ Split = Literal["val", "test"]
 #: per-split histograms: name -> {"edges": (n+1,), "counts": (n,)}
 Histograms = dict[str, dict[str, list[float]]]
 Inputs = torch.Tensor | tuple[torch.Tensor, ...]
+#: a training batch's model inputs: a tensor, or a tuple of arguments (tensors, and for event
+#: generators also None and the loop's generator, see hepscaling.models.base)
+TrainInputs = torch.Tensor | tuple[Any, ...]
 _K = TypeVar("_K", bound=Hashable)
 _T = TypeVar("_T")
 
@@ -59,6 +62,7 @@ TASK_MODULES: dict[str, str] = {
     "amplitude_regression": "hepscaling.tasks.amplitudes",
     "jet_tagging": "hepscaling.tasks.jet_tagging",
     "jet_generation": "hepscaling.tasks.generation",
+    "event_generation": "hepscaling.tasks.event_generation",
     "two_sample_classifier": "hepscaling.tasks.two_sample",
 }
 
@@ -99,7 +103,7 @@ class Task(ABC):
 
     @abstractmethod
     def train_batch(self, index: torch.Tensor,
-                    generator: torch.Generator) -> tuple[Inputs, torch.Tensor]:
+                    generator: torch.Generator) -> tuple[TrainInputs, torch.Tensor]:
         """Inputs and targets of the training events ``index`` (int64 ``(B,)``, on device).
 
         ``generator`` (on the device) drives any random augmentation. Returns the model input

@@ -22,6 +22,7 @@ YAML shape (every key optional except ``task`` and ``model``; defaults shown)::
       base_width: 64        # mlp_mup only: width at which muP equals SP learning rates
     loss: mse               # mse | heteroscedastic (regression) | cross_entropy (jet tagging)
                             #   | binary_cross_entropy (two-sample classifier)
+                            #   | generative (event generators: the model's own objective)
     train:
       batch_size: 256
       steps: 1000           # exactly one of steps / epochs / flops sets the length
@@ -169,7 +170,8 @@ class RunConfig(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     task: SerializeAsAny[TaskConfig]
     model: SerializeAsAny[ModelConfig]
-    loss: Literal["mse", "heteroscedastic", "cross_entropy", "binary_cross_entropy"] = "mse"
+    loss: Literal["mse", "heteroscedastic", "cross_entropy", "binary_cross_entropy",
+                  "generative"] = "mse"
     train: TrainConfig
 
     @field_validator("task", mode="before")

@@ -1,0 +1,321 @@
+"""Event generation: generators of Z -> mu mu + k jets events (task ``event_generation``).
+
+Data: a zmumu file (:mod:`hepscaling.data.events`), the events with exactly ``n_jets`` jets;
+splits from :func:`~hepscaling.tasks.splits.split_indices`. An
+:class:`~hepscaling.data.event_coordinates.EventCoordinates` map is fitted on the training split
+and turns every split into standardised coordinates float32 ``(n, d)``, ``d = 5 + 4 n_jets``.
+Models: input kind ``"events"`` (:class:`~hepscaling.models.base.EventGenerator`, e.g. family
+``cfm``); the :class:`~hepscaling.models.base.InputsSpec` carries ``n_features = d``, the
+``periodic`` mask, ``coordinate_objects`` (one object per muon and jet,
+``n_particles = 2 + n_jets``, one ``particle_types`` id per object slot) and ``n_condition``.
+``n_jets: all`` (every multiplicity in one model, which then learns the multiplicity rates) is
+reserved for families that set ``EventGenerator.all_multiplicities`` and their input layout; no
+such family exists yet, so it is refused with a one-line error.
+
+Training objective. The model computes its own per-event loss
+(:meth:`~hepscaling.models.base.EventGenerator.loss`): ``train_batch`` returns the inputs
+``(x, condition, generator)`` and per-event weights, ``loss`` is their weighted mean
+(``loss: generative`` in the run config).
+
+Systematics (``systematic: true``, the theory-uncertainty trick of the Plehn talk): every time
+an event enters a batch a fresh ``a ~ U(0, 30)`` is drawn, the event is weighted by
+``w_a(x) = (1 + a ((pT_j1 - 15 GeV) / 100 GeV)^2) / Z(a)`` (``Z(a) = 1 + a <((pT_j1 - 15) /
+100)^2>_train`` normalises each ``a``'s density) and the generator is conditioned on
+``a / 30`` (``n_condition = 1``, :func:`systematic_condition`). Sampling fixes ``a``; the
+evaluation and end-of-run metrics use the nominal ``a = 0``.
+
+Cheap metrics (:meth:`EventGenerationTask.evaluate`): ``loss``, the model's objective on the
+whole split with noise from a fixed seed (so evaluations compare).
+
+End-of-run metrics (:meth:`EventGenerationTask.final_metrics`, on the test split, which the
+generator never saw):
+
+- where the family has a likelihood: ``nll`` (nats per event, the density of the muon
+  three-momenta and jet four-momenta in GeV, the coordinate Jacobian and the uniform azimuth
+  included, :meth:`~hepscaling.data.event_coordinates.EventCoordinates.physical_log_prob`) and
+  its standard error ``nll_error`` on the first ``n_nll`` test events, and
+  ``nll_coordinates`` (nats per event of the standardised coordinates);
+- ``n_samples`` events drawn (seed ``sample_seed``), decoded with a seeded uniform azimuth:
+  ``frac_<defect>`` for each of
+  :data:`~hepscaling.data.event_coordinates.DEFECTS` (non-finite, out of support, jet below
+  20 GeV, Delta R < 0.4, jets not pT-ordered); nothing is dropped silently: the events that
+  are finite and in support (``frac_usable``), jets re-ordered by pT, make the histograms and
+  the classifier sample, cut violations included;
+- histograms ``generated_<observable>`` and ``truth_<observable>`` of the observables of
+  :mod:`hepscaling.physics.events.observables` (30 bins between the truth's 0.5% and 99.5%
+  quantiles; entries outside are not counted);
+- with ``classifier: true``: a classifier (:func:`hepscaling.metrics.classifier_weights`, its
+  default recipe for ``classifier_epochs`` epochs) between the observables of the first 80% of
+  the test truth and as many generated events, evaluated on the remaining 20% of each:
+  ``classifier_auc``, ``classifier_log_w_std`` (spread of ``log w`` on generated events) and
+  ``classifier_frac_w_off_0p1`` (generated events with ``|w - 1| > 0.1``). The full classifier
+  study (tails, truth-vs-truth floor) is the ``two_sample_classifier`` task's.
+
+Config (``task:`` section)::
+
+    kind: event_generation
+    dataset: data/z.h5      # zmumu file (hepscaling data zmumu)
+    n_jets: 1               # 1 | 2 | 3 (| all: models with all_multiplicities)
+    n_train: 10000
+    n_val: 2000
+    n_test: 10000
+    split_seed: 0
+    systematic: false       # train on reweighted events conditioned on a
+    n_nll: 2000             # test events of the end-of-run NLL
+    n_samples: 10000        # events generated at the end of the run
+    sample_seed: 0
+    classifier: true
+    classifier_epochs: 20
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar, Literal
+
+import numpy as np
+import torch
+from pydantic import Field
+
+from hepscaling.data.event_coordinates import DEFECTS, EventCoordinates
+from hepscaling.data.events import read_events
+from hepscaling.errors import UsageError
+from hepscaling.metrics.roc import roc_auc
+from hepscaling.metrics.weights import log_weight_spread
+from hepscaling.models.base import EventGenerator, InputKind, InputsSpec, Model
+from hepscaling.physics import lorentz
+from hepscaling.physics.events.observables import event_observables, observable_names
+from hepscaling.tasks.base import Histograms, Split, Task, TaskConfig, register_task
+from hepscaling.tasks.losses import weighted_mean
+from hepscaling.tasks.splits import split_indices
+
+__all__ = ["A_MAX", "EventGenerationConfig", "EventGenerationTask", "order_jets",
+           "systematic_condition", "systematic_weight"]
+
+A_MAX = 30.0  # the systematic parameter a is drawn from [0, A_MAX]
+_PT_REF, _PT_SCALE = 15.0, 100.0  # GeV, of w = 1 + a ((pT_j1 - 15) / 100)^2
+_EVAL_SEED = 0x5EED  # noise of the evaluation losses
+_CLASSIFIER_SHARE = 0.8  # of the test truth and of the samples trains the classifier
+_BINS = 30
+
+
+class EventGenerationConfig(TaskConfig):
+    """``task:`` section of ``event_generation`` (see the module docstring)."""
+
+    LOSSES: ClassVar[tuple[str, ...]] = ("generative",)
+
+    kind: Literal["event_generation"] = "event_generation"
+    dataset: str = Field(description="zmumu event file")
+    n_jets: Literal[1, 2, 3, "all"] = Field(1, description="jet multiplicity modelled")
+    n_train: int = Field(10000, ge=1, description="D: training events")
+    n_val: int = Field(2000, ge=2, description="validation events (fixed)")
+    n_test: int = Field(10000, ge=2, description="test events (fixed)")
+    split_seed: int = Field(0, ge=0, description="seed of the one shuffle defining all splits")
+    systematic: bool = Field(False, description="reweighted training conditioned on a")
+    n_nll: int = Field(2000, ge=1, description="test events of the end-of-run NLL")
+    n_samples: int = Field(10000, ge=10, description="events generated at the end")
+    sample_seed: int = Field(0, ge=0, description="seed of the end-of-run samples")
+    classifier: bool = Field(True, description="classifier weights at the end of the run")
+    classifier_epochs: float = Field(20.0, gt=0, description="epochs of that classifier")
+
+
+def systematic_weight(momenta: np.ndarray, a: np.ndarray | float) -> np.ndarray:
+    """Unnormalised weights ``1 + a ((pT_j1 - 15 GeV) / 100 GeV)^2`` float64 ``(n,)`` of
+    events ``momenta`` ``(n, 5, 4)`` GeV (jet 1 = object 2).
+
+    >>> p = np.zeros((1, 5, 4)); p[0, 2] = [120.0, 115.0, 0.0, 0.0]
+    >>> systematic_weight(p, 2.0)
+    array([3.])
+    """
+    return 1.0 + np.asarray(a) * ((lorentz.pt(momenta[:, 2]) - _PT_REF) / _PT_SCALE) ** 2
+
+
+def systematic_condition(a: float | torch.Tensor, n: int,
+                         device: torch.device | str = "cpu") -> torch.Tensor:
+    """The condition float32 ``(n, 1)`` of a generator trained with ``systematic: true`` for
+    the parameter ``a`` in ``[0, 30]`` (a number, or a tensor ``(n,)``)."""
+    a_t = torch.as_tensor(a, dtype=torch.float32, device=device)
+    return (a_t / A_MAX).expand(n).reshape(n, 1)
+
+
+def order_jets(momenta: np.ndarray) -> np.ndarray:
+    """Events ``momenta`` ``(n, 5, 4)`` with their jets sorted by decreasing pT (the padding,
+    pT 0, stays last); a copy."""
+    pt = lorentz.pt(momenta[:, 2:])
+    order = np.argsort(-pt, axis=1, kind="stable")
+    out = momenta.copy()
+    out[:, 2:] = np.take_along_axis(momenta[:, 2:], order[..., None], axis=1)
+    return out
+
+
+@register_task("event_generation", EventGenerationConfig)
+class EventGenerationTask(Task):
+    """Generators of one jet multiplicity's events; coordinates live on ``device``.
+
+    Attributes ``coordinates`` (the fitted :class:`EventCoordinates`) and ``momenta``
+    (``{split: float64 (n, 5, 4)}`` GeV).
+    """
+
+    @classmethod
+    def spec_from_config(cls, cfg: TaskConfig, loss: str) -> InputsSpec:
+        assert isinstance(cfg, EventGenerationConfig)
+        if cfg.n_jets == "all":
+            raise UsageError("task.n_jets: all needs a model family that generates the jet "
+                             "multiplicity (EventGenerator.all_multiplicities); none is "
+                             "registered yet, so train one model per n_jets: 1, 2 or 3")
+        coords = EventCoordinates(cfg.n_jets)
+        return InputsSpec(n_outputs=1, n_features=coords.d, n_particles=2 + cfg.n_jets,
+                          particle_types=tuple(range(2 + cfg.n_jets)),
+                          n_condition=1 if cfg.systematic else 0,
+                          periodic=tuple(bool(p) for p in coords.periodic),
+                          coordinate_objects=tuple(int(o) for o in coords.objects))
+
+    def __init__(self, cfg: EventGenerationConfig, *, loss: str, input_kind: InputKind,
+                 device: torch.device) -> None:
+        if loss != "generative":
+            raise UsageError(f"task event_generation trains with the model's own objective, "
+                             f"got loss: {loss}; set loss: generative")
+        if input_kind != "events":
+            raise UsageError(f"task event_generation feeds event coordinates, not "
+                             f"{input_kind!r}; use an event generator family (e.g. cfm)")
+        self.cfg, self.device, self.n_train = cfg, device, cfg.n_train
+        self.inputs_spec = self.spec_from_config(cfg, loss)
+        assert cfg.n_jets != "all"
+        events = read_events(cfg.dataset)
+        keep = np.flatnonzero(events["n_jets"] == cfg.n_jets)
+        index = {s: keep[i] for s, i in split_indices(keep.size, cfg.n_train, cfg.n_val,
+                                                     cfg.n_test, cfg.split_seed).items()}
+        self.momenta = {s: events["momenta"][i] for s, i in index.items()}
+        self.coordinates = EventCoordinates(cfg.n_jets).fit(self.momenta["train"])
+        self._x = {s: self.tensor(self.coordinates.encode(p)[0]) for s, p in self.momenta.items()}
+        shape = ((self.momenta["train"][:, 2, 1:3] ** 2).sum(-1) ** 0.5 - _PT_REF) / _PT_SCALE
+        self._shape = self.tensor(shape**2)  # ((pT_j1 - 15) / 100)^2 of the training events
+        self._mean_shape = float(np.mean(shape**2))
+        self._ones = torch.ones(cfg.n_train, device=device)
+
+    def condition(self, n: int, a: float = 0.0) -> torch.Tensor | None:
+        """The condition ``(n, n_condition)`` for parameter ``a`` (None without one)."""
+        return systematic_condition(a, n, self.device) if self.cfg.systematic else None
+
+    def train_batch(self, index: torch.Tensor, generator: torch.Generator
+                    ) -> tuple[tuple[torch.Tensor, torch.Tensor | None, torch.Generator],
+                               torch.Tensor]:
+        """Inputs ``(x (B, d), condition (B, n_condition) or None, generator)`` and per-event
+        weights ``(B,)`` (1 unless ``systematic``, module docstring)."""
+        x = self._x["train"].index_select(0, index)
+        if not self.cfg.systematic:
+            return (x, None, generator), self._ones[:index.shape[0]]
+        a = A_MAX * torch.rand(index.shape[0], generator=generator, device=self.device)
+        weight = (1.0 + a * self._shape.index_select(0, index)) / (1.0 + a * self._mean_shape)
+        return (x, systematic_condition(a, index.shape[0], self.device), generator), weight
+
+    def inputs(self, split: Split | Literal["train"]) -> torch.Tensor | tuple[torch.Tensor, ...]:
+        """Coordinates ``(n, d)`` of a split, with the nominal condition ``(n, 1)`` (``a = 0``)
+        as a second tensor when ``systematic``."""
+        x = self._x[split]
+        condition = self.condition(x.shape[0])
+        return x if condition is None else (x, condition)
+
+    def _split(self, split: Split) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Coordinates ``(n, d)`` and nominal condition (or None) of ``split``."""
+        return self._x[split], self.condition(self._x[split].shape[0])
+
+    def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Weighted mean of the per-event losses ``output`` ``(B,)`` with weights ``target``."""
+        return weighted_mean(output, target)
+
+    @torch.no_grad()
+    def evaluate(self, model: Model, split: Split, batch_size: int = 8192) -> dict[str, float]:
+        """``loss``: the model's objective on ``split`` (nominal condition, noise from a fixed
+        seed); one host sync."""
+        assert isinstance(model, EventGenerator)
+        x, condition = self._split(split)
+        generator = torch.Generator(device=self.device).manual_seed(_EVAL_SEED)
+        was_training = model.training
+        model.eval()
+        total = torch.zeros((), device=self.device, dtype=torch.float64)
+        for i in range(0, x.shape[0], batch_size):
+            c = None if condition is None else condition[i:i + batch_size]
+            total += model.loss(x[i:i + batch_size], c, generator=generator).double().sum()
+        model.train(was_training)
+        return {"loss": float(total) / x.shape[0]}
+
+    def sample_events(self, model: EventGenerator, n: int, *, seed: int, a: float = 0.0,
+                      batch_size: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` generated events: coordinates float64 ``(n, d)`` and their momenta
+        ``(n, 5, 4)`` GeV (azimuth drawn with ``seed``, jets as generated, not re-ordered)."""
+        generator = torch.Generator(device=self.device).manual_seed(seed)
+        parts = [model.sample(min(batch_size, n - i), condition=self.condition(
+                     min(batch_size, n - i), a), generator=generator)
+                 for i in range(0, n, batch_size)]
+        y = torch.cat(parts).double().cpu().numpy()
+        return y, self.coordinates.decode(y, seed=seed)
+
+    def final_metrics(self, model: Model, split: Split,
+                      batch_size: int = 8192) -> tuple[dict[str, float], Histograms]:
+        """NLL, sample defects, observable histograms and classifier weights (module
+        docstring)."""
+        assert isinstance(model, EventGenerator)
+        cfg = self.cfg
+        numbers: dict[str, float] = {}
+        was_training = model.training
+        model.eval()
+        numbers.update(self._nll(model, split, batch_size))
+        y, generated = self.sample_events(model, cfg.n_samples, seed=cfg.sample_seed,
+                                          batch_size=batch_size)
+        model.train(was_training)
+        defects = self.coordinates.defects(y, generated)
+        numbers.update({f"frac_{k}": float(np.mean(defects[k])) for k in DEFECTS})
+        usable = ~(defects["non_finite"] | defects["out_of_support"])
+        numbers["frac_usable"] = float(np.mean(usable))
+        names = observable_names(int(self.coordinates.n_jets))
+        truth = event_observables(self.momenta[split], names)
+        sampled = event_observables(order_jets(generated[usable]), names)
+        histograms: Histograms = {}
+        for j, name in enumerate(names):
+            edges = np.quantile(truth[:, j], [0.005, 0.995])
+            bins = np.linspace(edges[0], edges[1], _BINS + 1)
+            for label, values in (("generated", sampled), ("truth", truth)):
+                histograms[f"{label}_{name}"] = {
+                    "edges": bins.tolist(),
+                    "counts": np.histogram(values[:, j], bins)[0].astype(float).tolist()}
+        if cfg.classifier:
+            numbers.update(self._classifier(truth, sampled))
+        return numbers, histograms
+
+    def _nll(self, model: EventGenerator, split: Split, batch_size: int) -> dict[str, float]:
+        """``nll``, ``nll_error``, ``nll_coordinates`` on the first ``n_nll`` events of
+        ``split`` (none if the family has no likelihood)."""
+        n = min(self.cfg.n_nll, self._x[split].shape[0])
+        x, condition = self._split(split)
+        try:
+            log_q = torch.cat([
+                model.log_prob(x[i:min(i + batch_size, n)],
+                               None if condition is None else condition[i:min(i + batch_size, n)])
+                for i in range(0, n, batch_size)]).double().cpu().numpy()
+        except NotImplementedError:
+            return {}
+        physical = self.coordinates.physical_log_prob(log_q, self.momenta[split][:n])
+        return {"nll": float(-np.mean(physical)),
+                "nll_error": float(np.std(physical) / math.sqrt(n)),
+                "nll_coordinates": float(-np.mean(log_q))}
+
+    def _classifier(self, truth: np.ndarray, sampled: np.ndarray) -> dict[str, float]:
+        """Classifier weights between truth and generated observables (module docstring)."""
+        from hepscaling import metrics
+
+        finite = np.isfinite(sampled).all(axis=1)
+        sampled = sampled[finite]
+        n = min(len(truth), len(sampled))
+        n_fit = int(_CLASSIFIER_SHARE * n)
+        if n_fit < 10 or n - n_fit < 2:
+            return {}
+        fitted = metrics.classifier_weights(
+            truth[:n_fit], sampled[:n_fit], seed=self.cfg.sample_seed,
+            train={"epochs": self.cfg.classifier_epochs})
+        w_truth, w_gen = fitted.weights(truth[n_fit:n]), fitted.weights(sampled[n_fit:n])
+        log_w = np.log(np.concatenate([w_truth, w_gen]))
+        is_truth = np.repeat([True, False], [len(w_truth), len(w_gen)])
+        return {"classifier_auc": roc_auc(log_w, is_truth),
+                "classifier_log_w_std": log_weight_spread(w_gen),
+                "classifier_frac_w_off_0p1": float(np.mean(np.abs(w_gen - 1.0) > 0.1))}

@@ -47,6 +47,7 @@ def test_registered_and_shapes():
     x = torch.randn(4, 5, dtype=torch.float64)
     assert model.log_prob(x).shape == (4,)
     assert torch.equal(model(x), -model.log_prob(x))
+    assert model.all_multiplicities and model.input_kind == "events"
     sample = model.sample(6, generator=torch.Generator().manual_seed(0))
     assert sample.shape == (6, 5)
     assert sample[:, [2, 4]].abs().max() <= math.pi
@@ -70,8 +71,8 @@ def test_the_multiplicity_model_is_normalised_over_classes_and_coordinates():
     points, line, dx = grid(240, 96)
     with torch.no_grad():
         one = torch.stack([line, torch.zeros_like(line)], dim=1)
-        p0 = model.log_prob(one, label=torch.zeros(line.shape[0], dtype=torch.long)).exp()
-        p1 = model.log_prob(points, label=torch.ones(points.shape[0], dtype=torch.long)).exp()
+        p0 = model.log_prob(one, multiplicity=torch.zeros(line.shape[0], dtype=torch.long)).exp()
+        p1 = model.log_prob(points, multiplicity=torch.ones(points.shape[0], dtype=torch.long)).exp()
         fractions = model.multiplicity_probabilities(1)[0]
     mass0 = (p0 * dx).sum().item()
     mass1 = (p1.view(240, 96).sum(1) * dx).sum().item() * 2 * math.pi / 96
@@ -111,8 +112,7 @@ def test_kv_cache_sampling_equals_recomputation(variant):
     for use_cache in (True, False):
         g = torch.Generator().manual_seed(11)
         for _ in weight_draws(model, 1, torch.Generator().manual_seed(5)):
-            draws.append(model.sample_with_labels(40, condition=condition, generator=g,
-                                                  use_cache=use_cache))
+            draws.append(model._sample(40, condition, g, use_cache))
     (a, la), (b, lb) = draws
     assert torch.allclose(a, b, atol=1e-10)
     assert (la is None and lb is None) or torch.equal(la, lb)
@@ -154,7 +154,7 @@ def test_flops_match_the_counter(spec):
     def forward(batch: int) -> None:
         x = torch.randn(batch, 5, dtype=torch.float64)
         condition = torch.randn(batch, 3, dtype=torch.float64) if spec.n_condition else None
-        label = torch.zeros(batch, dtype=torch.long) if spec.lengths else None
-        model(x, condition, label)
+        multiplicity = torch.zeros(batch, dtype=torch.long) if spec.lengths else None
+        model(x, condition, None, multiplicity)
 
     assert counted_flops_per_sample(forward) == pytest.approx(model.forward_flops())

@@ -52,6 +52,11 @@ Its ``forward`` *is* that loss, so the one training loop stays unchanged: the ta
 ``train_batch`` returns the inputs ``(x, condition, generator)`` (the loop's seeded generator,
 so a resumed run draws the same noise) and per-event weights as the target, and the task's
 ``loss`` is the weighted mean of the model output (:mod:`hepscaling.tasks.event_generation`).
+A family with :attr:`EventGenerator.all_multiplicities` models every jet multiplicity at once
+(``spec.lengths`` non-empty): ``x`` is zero-padded beyond ``spec.lengths[m]`` for an event of
+multiplicity class ``m``, and the classes int64 ``(B,)`` are a fourth input
+(``model(x, condition, generator, multiplicity)``) and the ``multiplicity`` keyword of
+``loss`` and ``log_prob``; :meth:`EventGenerator.sample_with_multiplicity` draws them.
 
 Output: float32 ``(B, spec.n_outputs)``; for regression channel 0 is the prediction and, with
 the heteroscedastic loss, channel 1 is ``log sigma``; for classification the class logits.
@@ -272,6 +277,14 @@ class EventGenerator(GenerativeModel):
         event generator, see the module docstring)."""
         return self.loss(x, condition, generator=generator)
 
+    def sample_with_multiplicity(self, n: int, *, condition: torch.Tensor | None = None,
+                                 generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` events float32 ``(n, d)`` (zero beyond each event's length) and their
+        multiplicity classes int64 ``(n,)`` (indices into ``spec.lengths``); families with
+        :attr:`all_multiplicities` only."""
+        raise NotImplementedError(f"{type(self).__name__} models one jet multiplicity; it "
+                                  "does not draw multiplicities")
+
 
 def register_model(name: str,
                    config_cls: type[ModelConfig]) -> Callable[[type[Model]], type[Model]]:
@@ -326,6 +339,10 @@ def build_model(cfg: ModelConfig | dict[str, Any], inputs_spec: InputsSpec,
     if isinstance(cfg, dict):
         cfg = model_config_class(str(cfg.get("family"))).model_validate(cfg)
     cls = model_class(cfg.family)
+    if inputs_spec.lengths and not getattr(cls, "all_multiplicities", False):
+        raise UsageError(f"model family {cfg.family!r} models one jet multiplicity, but the task "
+                         "feeds all of them (n_jets: all); use event_gpt or set n_jets: 1, 2 "
+                         "or 3")
     if device is None:
         return cls(cfg, inputs_spec)
     with torch.device(device):

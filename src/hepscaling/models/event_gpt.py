@@ -55,7 +55,7 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from hepscaling.models.base import GenerativeModel, InputsSpec, ModelConfig, register_model
+from hepscaling.models.base import EventGenerator, InputsSpec, ModelConfig, register_model
 from hepscaling.models.bayesian import BayesianLinear, bayesian_kl
 from hepscaling.models.blocks import Block, KVCache, check_heads
 from hepscaling.models.flops import transformer_flops
@@ -84,18 +84,18 @@ class EventGPTConfig(ModelConfig):
 
 
 @register_model("event_gpt", EventGPTConfig)
-class EventGPT(GenerativeModel):
+class EventGPT(EventGenerator):
     """Autoregressive mixture density over event coordinates (module docstring).
 
     Parameters
     ----------
     cfg : the ``model:`` section.
     spec : ``n_features`` (``d``), ``periodic`` (``d`` flags), ``n_condition`` (0:
-        unconditional), ``lengths`` (coordinates per multiplicity class; empty or one entry:
-        a fixed multiplicity) and ``n_train`` (``D``, for the Bayesian KL).
+        unconditional), ``lengths`` (coordinates per multiplicity class; empty: a fixed
+        multiplicity) and ``n_train`` (``D``, for the Bayesian KL).
     """
 
-    input_kind = "event_sequence"
+    all_multiplicities = True
 
     def __init__(self, cfg: EventGPTConfig, spec: InputsSpec) -> None:
         super().__init__()
@@ -108,7 +108,7 @@ class EventGPT(GenerativeModel):
         self.periodic = periodic
         self.register_buffer("_periodic", torch.tensor(periodic), persistent=False)
         self.n_condition = spec.n_condition
-        self.lengths = tuple(spec.lengths) if len(spec.lengths) > 1 else ()
+        self.lengths = tuple(spec.lengths)
         if self.lengths and (list(self.lengths) != sorted(set(self.lengths))
                              or self.lengths[-1] != self.dim):
             raise ValueError(f"spec.lengths {self.lengths} must increase up to n_features "
@@ -158,12 +158,12 @@ class EventGPT(GenerativeModel):
         return h
 
     def _tokens(self, x: torch.Tensor, condition: torch.Tensor | None,
-                label: torch.Tensor | None) -> torch.Tensor:
+                multiplicity: torch.Tensor | None) -> torch.Tensor:
         """All input tokens with positions, float ``(B, n_tokens, width)``."""
         parts = [self._start_token(x.shape[0], condition)]
         if self.multiplicity is not None:
-            assert label is not None
-            parts.append(self.multiplicity(label)[:, None])
+            assert multiplicity is not None
+            parts.append(self.multiplicity(multiplicity)[:, None])
         parts.append(self._value_tokens(x[:, :-1], 0))
         h = torch.cat(parts, dim=1)
         return h + self.position.weight[:h.shape[1]]
@@ -175,35 +175,55 @@ class EventGPT(GenerativeModel):
         return self.norm(h)
 
     # --- density ------------------------------------------------------------------------
-    def _check_label(self, x: torch.Tensor, label: torch.Tensor | None) -> None:
+    def _check(self, x: torch.Tensor, multiplicity: torch.Tensor | None) -> None:
         if x.shape[-1] != self.dim:
             raise ValueError(f"event_gpt models {self.dim} coordinates, got x of shape "
                              f"{tuple(x.shape)}")
-        if (label is None) != (self.multiplicity is None):
-            raise ValueError("pass the multiplicity class (int64 (B,)) exactly when the model "
+        if (multiplicity is None) != (self.multiplicity is None):
+            raise ValueError("pass the multiplicity classes (int64 (B,)) exactly when the model "
                              f"has several multiplicities (lengths {self.lengths or 'fixed'})")
 
-    def log_prob(self, x: torch.Tensor, condition: torch.Tensor | None = None,
-                 label: torch.Tensor | None = None) -> torch.Tensor:
+    def _log_prob(self, x: torch.Tensor, condition: torch.Tensor | None,
+                  multiplicity: torch.Tensor | None,
+                  generator: torch.Generator | None) -> torch.Tensor:
+        """:meth:`log_prob`, with ``generator`` for the Bayesian head's training noise."""
+        self._check(x, multiplicity)
+        out = self._hidden(self._tokens(x, condition, multiplicity))
+        h = out[:, -self.dim:]
+        raw = self.head(h, generator) if isinstance(self.head, BayesianLinear) else self.head(h)
+        log_p = mixture_log_prob(x, *mixture_parameters(raw), self._periodic)  # (B, d)
+        if self.multiplicity_head is None or multiplicity is None:
+            return log_p.sum(dim=1)
+        lengths = torch.tensor(self.lengths, device=x.device)[multiplicity]  # (B,)
+        real = torch.arange(self.dim, device=x.device) < lengths[:, None]
+        log_m = torch.log_softmax(self.multiplicity_head(out[:, 0]), dim=-1)
+        return (log_p * real).sum(dim=1) + log_m.gather(1, multiplicity[:, None])[:, 0]
+
+    def log_prob(self, x: torch.Tensor, condition: torch.Tensor | None = None, *,
+                 multiplicity: torch.Tensor | None = None) -> torch.Tensor:
         """Exact log density, float ``(B,)`` nats per event.
 
         Parameters
         ----------
         x : float ``(B, d)``, standardised coordinates (zero beyond an event's length).
         condition : float ``(B, n_condition)`` for a conditional model, else None.
-        label : int64 ``(B,)`` multiplicity class for a variable-multiplicity model, else None;
-            its log probability is included.
+        multiplicity : int64 ``(B,)`` classes (indices into ``lengths``) for a
+            variable-multiplicity model, else None; their log probability is included.
         """
-        self._check_label(x, label)
-        out = self._hidden(self._tokens(x, condition, label))
-        log_p = mixture_log_prob(x, *mixture_parameters(self.head(out[:, -self.dim:])),
-                                 self._periodic)  # (B, d)
-        if self.multiplicity_head is None or label is None:
-            return log_p.sum(dim=1)
-        lengths = torch.tensor(self.lengths, device=x.device)[label]  # (B,)
-        real = torch.arange(self.dim, device=x.device) < lengths[:, None]
-        log_m = torch.log_softmax(self.multiplicity_head(out[:, 0]), dim=-1)
-        return (log_p * real).sum(dim=1) + log_m.gather(1, label[:, None])[:, 0]
+        return self._log_prob(x, condition, multiplicity, None)
+
+    def loss(self, x: torch.Tensor, condition: torch.Tensor | None = None, *,
+             generator: torch.Generator | None = None,
+             multiplicity: torch.Tensor | None = None) -> torch.Tensor:
+        """Negative log-likelihood per event, float ``(B,)`` nats (see :meth:`log_prob`);
+        ``generator`` draws the Bayesian head's training noise."""
+        return -self._log_prob(x, condition, multiplicity, generator)
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None,
+                generator: torch.Generator | None = None,
+                multiplicity: torch.Tensor | None = None) -> torch.Tensor:
+        """:meth:`loss` of the loop's inputs ``(x, condition, generator[, multiplicity])``."""
+        return self.loss(x, condition, generator=generator, multiplicity=multiplicity)
 
     @torch.no_grad()
     def multiplicity_probabilities(self, n: int,
@@ -211,18 +231,13 @@ class EventGPT(GenerativeModel):
         """The learned class probabilities ``P(m | c)``, float ``(n, len(lengths))`` (``n``
         rows: one per condition, or ``n`` equal rows without one)."""
         if self.multiplicity_head is None:
-            raise ValueError("this event_gpt has a fixed multiplicity (one length)")
+            raise ValueError("this event_gpt has a fixed multiplicity")
         was_training = self.training
         self.eval()
         token = self._start_token(n, condition) + self.position.weight[0]
         probs = torch.softmax(self.multiplicity_head(self._hidden(token)[:, 0]), dim=-1)
         self.train(was_training)
         return probs
-
-    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None,
-                label: torch.Tensor | None = None) -> torch.Tensor:
-        """Negative log-likelihood per event, float ``(B,)`` nats (see :meth:`log_prob`)."""
-        return -self.log_prob(x, condition, label)
 
     def extra_loss(self) -> torch.Tensor | None:
         """KL of the Bayesian head divided by ``D`` (None for the deterministic model)."""
@@ -246,9 +261,8 @@ class EventGPT(GenerativeModel):
         return self.norm(h)[:, -1], new
 
     @torch.no_grad()
-    def sample_with_labels(self, n: int, *, condition: torch.Tensor | None = None,
-                           generator: torch.Generator,
-                           use_cache: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _sample(self, n: int, condition: torch.Tensor | None, generator: torch.Generator,
+                use_cache: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``n`` events float ``(n, d)`` (zero beyond each event's length) and their
         multiplicity classes int64 ``(n,)`` (None for a fixed multiplicity); see
         :meth:`sample`."""
@@ -283,7 +297,7 @@ class EventGPT(GenerativeModel):
                generator: torch.Generator, use_cache: bool = True) -> torch.Tensor:
         """``n`` events, float ``(n, d)`` standardised coordinates (periodic ones in
         ``[-pi, pi)``; zero beyond each event's length for a variable multiplicity, whose
-        classes :meth:`sample_with_labels` also returns).
+        classes :meth:`sample_with_multiplicity` also returns).
 
         Parameters
         ----------
@@ -295,8 +309,17 @@ class EventGPT(GenerativeModel):
         use_cache : reuse the keys and values of the prefix (True) or recompute the whole
             prefix each step (False; slower, the same draws up to floating-point rounding).
         """
-        return self.sample_with_labels(n, condition=condition, generator=generator,
-                                       use_cache=use_cache)[0]
+        return self._sample(n, condition, generator, use_cache)[0]
+
+    def sample_with_multiplicity(self, n: int, *, condition: torch.Tensor | None = None,
+                                 generator: torch.Generator,
+                                 use_cache: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` events float ``(n, d)`` (zero beyond each event's length) and their
+        multiplicity classes int64 ``(n,)`` (see :meth:`sample`)."""
+        x, label = self._sample(n, condition, generator, use_cache)
+        if label is None:
+            raise NotImplementedError("this event_gpt models one multiplicity (no spec.lengths)")
+        return x, label
 
     # --- sizes --------------------------------------------------------------------------
     def forward_flops(self) -> float:

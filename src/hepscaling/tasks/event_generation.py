@@ -8,9 +8,12 @@ Models: input kind ``"events"`` (:class:`~hepscaling.models.base.EventGenerator`
 ``cfm``); the :class:`~hepscaling.models.base.InputsSpec` carries ``n_features = d``, the
 ``periodic`` mask, ``coordinate_objects`` (one object per muon and jet,
 ``n_particles = 2 + n_jets``, one ``particle_types`` id per object slot) and ``n_condition``.
-``n_jets: all`` (every multiplicity in one model, which then learns the multiplicity rates) is
-reserved for families that set ``EventGenerator.all_multiplicities`` and their input layout; no
-such family exists yet, so it is refused with a one-line error.
+``n_jets: all`` models every multiplicity in one network (families with
+``EventGenerator.all_multiplicities``, e.g. ``event_gpt``), which then learns the multiplicity
+rates: all events of the file are split, one coordinate map per multiplicity ``k`` is fitted on
+the training events with ``k`` jets, and an event's coordinates are zero-padded to
+``d = 17``; ``spec.lengths = (9, 13, 17)`` and the class ``m = k - 1`` is the model's fourth
+input (``(x, condition, generator, m)``).
 
 Training objective. The model computes its own per-event loss
 (:meth:`~hepscaling.models.base.EventGenerator.loss`): ``train_batch`` returns the inputs
@@ -43,12 +46,16 @@ generator never saw):
   the classifier sample, cut violations included;
 - histograms ``generated_<observable>`` and ``truth_<observable>`` of the observables of
   :mod:`hepscaling.physics.events.observables` (30 bins between the truth's 0.5% and 99.5%
-  quantiles; entries outside are not counted);
+  quantiles; entries outside are not counted); with ``n_jets: all`` per multiplicity,
+  ``generated_<k>j_<observable>``, plus ``frac_jets_<k>`` (generated) and
+  ``truth_frac_jets_<k>`` (the test split) and the histograms ``generated_n_jets`` and
+  ``truth_n_jets``;
 - with ``classifier: true``: a classifier (:func:`hepscaling.metrics.classifier_weights`, its
   default recipe for ``classifier_epochs`` epochs) between the observables of the first 80% of
   the test truth and as many generated events, evaluated on the remaining 20% of each:
   ``classifier_auc``, ``classifier_log_w_std`` (spread of ``log w`` on generated events) and
-  ``classifier_frac_w_off_0p1`` (generated events with ``|w - 1| > 0.1``). The full classifier
+  ``classifier_frac_w_off_0p1`` (generated events with ``|w - 1| > 0.1``); with ``n_jets: all``
+  one classifier per multiplicity, keys suffixed ``_<k>j``. The full classifier
   study (tails, truth-vs-truth floor) is the ``two_sample_classifier`` task's.
 
 Config (``task:`` section)::
@@ -84,6 +91,7 @@ from hepscaling.metrics.roc import roc_auc
 from hepscaling.metrics.weights import log_weight_spread
 from hepscaling.models.base import EventGenerator, InputKind, InputsSpec, Model
 from hepscaling.physics import lorentz
+from hepscaling.physics.events import MAX_JETS
 from hepscaling.physics.events.observables import event_observables, observable_names
 from hepscaling.tasks.base import Histograms, Split, Task, TaskConfig, register_task
 from hepscaling.tasks.losses import weighted_mean
@@ -150,25 +158,25 @@ def order_jets(momenta: np.ndarray) -> np.ndarray:
 
 @register_task("event_generation", EventGenerationConfig)
 class EventGenerationTask(Task):
-    """Generators of one jet multiplicity's events; coordinates live on ``device``.
+    """Generators of one (or every) jet multiplicity's events; coordinates live on ``device``.
 
-    Attributes ``coordinates`` (the fitted :class:`EventCoordinates`) and ``momenta``
-    (``{split: float64 (n, 5, 4)}`` GeV).
+    Attributes ``coordinates`` (the fitted :class:`EventCoordinates`; with ``n_jets: all`` the
+    3-jet one), ``coordinates_by_jets`` (``{k: EventCoordinates}`` per modelled multiplicity),
+    ``momenta`` (``{split: float64 (n, 5, 4)}`` GeV) and ``n_jets`` (``{split: int64 (n,)}``).
     """
 
     @classmethod
     def spec_from_config(cls, cfg: TaskConfig, loss: str) -> InputsSpec:
         assert isinstance(cfg, EventGenerationConfig)
-        if cfg.n_jets == "all":
-            raise UsageError("task.n_jets: all needs a model family that generates the jet "
-                             "multiplicity (EventGenerator.all_multiplicities); none is "
-                             "registered yet, so train one model per n_jets: 1, 2 or 3")
-        coords = EventCoordinates(cfg.n_jets)
-        return InputsSpec(n_outputs=1, n_features=coords.d, n_particles=2 + cfg.n_jets,
-                          particle_types=tuple(range(2 + cfg.n_jets)),
+        every = cfg.n_jets == "all"
+        coords = EventCoordinates(MAX_JETS if every else int(cfg.n_jets))
+        lengths = tuple(EventCoordinates(k).d for k in range(1, MAX_JETS + 1)) if every else ()
+        return InputsSpec(n_outputs=1, n_features=coords.d, n_particles=2 + coords.n_jets,
+                          particle_types=tuple(range(2 + coords.n_jets)),
                           n_condition=1 if cfg.systematic else 0,
                           periodic=tuple(bool(p) for p in coords.periodic),
-                          coordinate_objects=tuple(int(o) for o in coords.objects))
+                          coordinate_objects=tuple(int(o) for o in coords.objects),
+                          lengths=lengths, n_train=cfg.n_train)
 
     def __init__(self, cfg: EventGenerationConfig, *, loss: str, input_kind: InputKind,
                  device: torch.device) -> None:
@@ -180,34 +188,67 @@ class EventGenerationTask(Task):
                              f"{input_kind!r}; use an event generator family (e.g. cfm)")
         self.cfg, self.device, self.n_train = cfg, device, cfg.n_train
         self.inputs_spec = self.spec_from_config(cfg, loss)
-        assert cfg.n_jets != "all"
+        self.every = cfg.n_jets == "all"
         events = read_events(cfg.dataset)
-        keep = np.flatnonzero(events["n_jets"] == cfg.n_jets)
+        multiplicities = range(1, MAX_JETS + 1) if self.every else (int(cfg.n_jets),)
+        keep = np.flatnonzero(np.isin(events["n_jets"], multiplicities))
         index = {s: keep[i] for s, i in split_indices(keep.size, cfg.n_train, cfg.n_val,
                                                      cfg.n_test, cfg.split_seed).items()}
         self.momenta = {s: events["momenta"][i] for s, i in index.items()}
-        self.coordinates = EventCoordinates(cfg.n_jets).fit(self.momenta["train"])
-        self._x = {s: self.tensor(self.coordinates.encode(p)[0]) for s, p in self.momenta.items()}
+        self.n_jets = {s: events["n_jets"][i] for s, i in index.items()}
+        self.coordinates_by_jets: dict[int, EventCoordinates] = {}
+        for k in multiplicities:
+            train = self.momenta["train"][self.n_jets["train"] == k]
+            if not len(train):
+                raise UsageError(f"{cfg.dataset}: no training events with {k} jet(s) among "
+                                 f"n_train = {cfg.n_train}; n_jets: all needs every "
+                                 "multiplicity, so raise n_train or use more events")
+            self.coordinates_by_jets[k] = EventCoordinates(k).fit(train)
+        self.coordinates = self.coordinates_by_jets[max(multiplicities)]
+        self._x = {s: self.tensor(self._encode(p, self.n_jets[s]))
+                   for s, p in self.momenta.items()}
+        self._class = {s: self.tensor(k - 1, torch.long) for s, k in self.n_jets.items()}
         shape = ((self.momenta["train"][:, 2, 1:3] ** 2).sum(-1) ** 0.5 - _PT_REF) / _PT_SCALE
         self._shape = self.tensor(shape**2)  # ((pT_j1 - 15) / 100)^2 of the training events
         self._mean_shape = float(np.mean(shape**2))
         self._ones = torch.ones(cfg.n_train, device=device)
+
+    def _encode(self, momenta: np.ndarray, n_jets: np.ndarray) -> np.ndarray:
+        """Standardised coordinates float64 ``(n, d)`` of events ``momenta`` ``(n, 5, 4)``
+        with ``n_jets`` ``(n,)`` jets, each multiplicity's map, zero-padded to ``d``."""
+        x = np.zeros((len(momenta), self.inputs_spec.n_features))
+        for k, coords in self.coordinates_by_jets.items():
+            rows = n_jets == k
+            x[rows, :coords.d] = coords.encode(momenta[rows])[0]
+        return x
+
+    def _decode(self, y: np.ndarray, n_jets: np.ndarray, seed: int) -> np.ndarray:
+        """Momenta ``(n, 5, 4)`` GeV of coordinates ``y`` ``(n, d)`` with ``n_jets`` jets
+        (azimuths drawn with ``seed``, per multiplicity ``seed + k``)."""
+        momenta = np.zeros((len(y), 5, 4))
+        for k, coords in self.coordinates_by_jets.items():
+            rows = n_jets == k
+            momenta[rows] = coords.decode(y[rows, :coords.d],
+                                          seed=seed + (k if self.every else 0))
+        return momenta
 
     def condition(self, n: int, a: float = 0.0) -> torch.Tensor | None:
         """The condition ``(n, n_condition)`` for parameter ``a`` (None without one)."""
         return systematic_condition(a, n, self.device) if self.cfg.systematic else None
 
     def train_batch(self, index: torch.Tensor, generator: torch.Generator
-                    ) -> tuple[tuple[torch.Tensor, torch.Tensor | None, torch.Generator],
-                               torch.Tensor]:
-        """Inputs ``(x (B, d), condition (B, n_condition) or None, generator)`` and per-event
-        weights ``(B,)`` (1 unless ``systematic``, module docstring)."""
+                    ) -> tuple[tuple[torch.Tensor | torch.Generator | None, ...], torch.Tensor]:
+        """Inputs ``(x (B, d), condition (B, n_condition) or None, generator)``, with the
+        multiplicity classes int64 ``(B,)`` fourth for ``n_jets: all``, and per-event weights
+        ``(B,)`` (1 unless ``systematic``, module docstring)."""
         x = self._x["train"].index_select(0, index)
+        classes = (self._class["train"].index_select(0, index),) if self.every else ()
         if not self.cfg.systematic:
-            return (x, None, generator), self._ones[:index.shape[0]]
+            return (x, None, generator, *classes), self._ones[:index.shape[0]]
         a = A_MAX * torch.rand(index.shape[0], generator=generator, device=self.device)
         weight = (1.0 + a * self._shape.index_select(0, index)) / (1.0 + a * self._mean_shape)
-        return (x, systematic_condition(a, index.shape[0], self.device), generator), weight
+        condition = systematic_condition(a, index.shape[0], self.device)
+        return (x, condition, generator, *classes), weight
 
     def inputs(self, split: Split | Literal["train"]) -> torch.Tensor | tuple[torch.Tensor, ...]:
         """Coordinates ``(n, d)`` of a split, with the nominal condition ``(n, 1)`` (``a = 0``)
@@ -224,6 +265,11 @@ class EventGenerationTask(Task):
         """Weighted mean of the per-event losses ``output`` ``(B,)`` with weights ``target``."""
         return weighted_mean(output, target)
 
+    def _classes(self, split: Split, start: int, stop: int) -> dict[str, torch.Tensor]:
+        """The ``multiplicity`` keyword of the model's ``loss`` / ``log_prob`` for events
+        ``start:stop`` of ``split`` (empty unless ``n_jets: all``)."""
+        return {"multiplicity": self._class[split][start:stop]} if self.every else {}
+
     @torch.no_grad()
     def evaluate(self, model: Model, split: Split, batch_size: int = 8192) -> dict[str, float]:
         """``loss``: the model's objective on ``split`` (nominal condition, noise from a fixed
@@ -236,66 +282,100 @@ class EventGenerationTask(Task):
         total = torch.zeros((), device=self.device, dtype=torch.float64)
         for i in range(0, x.shape[0], batch_size):
             c = None if condition is None else condition[i:i + batch_size]
-            total += model.loss(x[i:i + batch_size], c, generator=generator).double().sum()
+            total += model.loss(x[i:i + batch_size], c, generator=generator,
+                                **self._classes(split, i, i + batch_size)).double().sum()
         model.train(was_training)
         return {"loss": float(total) / x.shape[0]}
 
     def sample_events(self, model: EventGenerator, n: int, *, seed: int, a: float = 0.0,
-                      batch_size: int = 8192) -> tuple[np.ndarray, np.ndarray]:
-        """``n`` generated events: coordinates float64 ``(n, d)`` and their momenta
-        ``(n, 5, 4)`` GeV (azimuth drawn with ``seed``, jets as generated, not re-ordered)."""
+                      batch_size: int = 8192) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``n`` generated events: coordinates float64 ``(n, d)`` (zero-padded with
+        ``n_jets: all``), their momenta ``(n, 5, 4)`` GeV (azimuth drawn with ``seed``, jets
+        as generated, not re-ordered) and their jet multiplicities int64 ``(n,)`` (drawn by
+        the model with ``n_jets: all``)."""
         generator = torch.Generator(device=self.device).manual_seed(seed)
-        parts = [model.sample(min(batch_size, n - i), condition=self.condition(
-                     min(batch_size, n - i), a), generator=generator)
-                 for i in range(0, n, batch_size)]
-        y = torch.cat(parts).double().cpu().numpy()
-        return y, self.coordinates.decode(y, seed=seed)
+        ys, classes = [], []
+        for i in range(0, n, batch_size):
+            m = min(batch_size, n - i)
+            condition = self.condition(m, a)
+            if self.every:
+                y, c = model.sample_with_multiplicity(m, condition=condition, generator=generator)
+                ys.append(y)
+                classes.append(c)
+            else:
+                ys.append(model.sample(m, condition=condition, generator=generator))
+        y = torch.cat(ys).double().cpu().numpy()
+        n_jets = (torch.cat(classes).cpu().numpy() + 1 if self.every
+                  else np.full(n, self.coordinates.n_jets)).astype(np.int64)
+        return y, self._decode(y, n_jets, seed), n_jets
 
     def final_metrics(self, model: Model, split: Split,
                       batch_size: int = 8192) -> tuple[dict[str, float], Histograms]:
-        """NLL, sample defects, observable histograms and classifier weights (module
-        docstring)."""
+        """NLL, sample defects, multiplicities, observable histograms and classifier weights
+        (module docstring)."""
         assert isinstance(model, EventGenerator)
         cfg = self.cfg
         numbers: dict[str, float] = {}
         was_training = model.training
         model.eval()
         numbers.update(self._nll(model, split, batch_size))
-        y, generated = self.sample_events(model, cfg.n_samples, seed=cfg.sample_seed,
-                                          batch_size=batch_size)
+        y, generated, n_jets = self.sample_events(model, cfg.n_samples, seed=cfg.sample_seed,
+                                                  batch_size=batch_size)
         model.train(was_training)
-        defects = self.coordinates.defects(y, generated)
+        defects = {name: np.zeros(len(y), dtype=bool) for name in DEFECTS}
+        for k, coords in self.coordinates_by_jets.items():
+            rows = n_jets == k
+            for name, flags in coords.defects(y[rows, :coords.d], generated[rows]).items():
+                defects[name][rows] = flags
         numbers.update({f"frac_{k}": float(np.mean(defects[k])) for k in DEFECTS})
         usable = ~(defects["non_finite"] | defects["out_of_support"])
         numbers["frac_usable"] = float(np.mean(usable))
-        names = observable_names(int(self.coordinates.n_jets))
-        truth = event_observables(self.momenta[split], names)
-        sampled = event_observables(order_jets(generated[usable]), names)
         histograms: Histograms = {}
-        for j, name in enumerate(names):
-            edges = np.quantile(truth[:, j], [0.005, 0.995])
-            bins = np.linspace(edges[0], edges[1], _BINS + 1)
-            for label, values in (("generated", sampled), ("truth", truth)):
-                histograms[f"{label}_{name}"] = {
-                    "edges": bins.tolist(),
-                    "counts": np.histogram(values[:, j], bins)[0].astype(float).tolist()}
-        if cfg.classifier:
-            numbers.update(self._classifier(truth, sampled))
+        if self.every:
+            edges = [0.5 + k for k in range(MAX_JETS + 1)]
+            for label, values in (("generated", n_jets), ("truth", self.n_jets[split])):
+                histograms[f"{label}_n_jets"] = {
+                    "edges": edges, "counts": np.histogram(values, edges)[0].astype(float).tolist()}
+                for k in self.coordinates_by_jets:
+                    key = f"frac_jets_{k}" if label == "generated" else f"truth_frac_jets_{k}"
+                    numbers[key] = float(np.mean(values == k))
+        for k in self.coordinates_by_jets:
+            prefix, suffix = (f"{k}j_", f"_{k}j") if self.every else ("", "")
+            names = observable_names(k)
+            truth = event_observables(self.momenta[split][self.n_jets[split] == k], names)
+            sampled = event_observables(order_jets(generated[usable & (n_jets == k)]), names)
+            if len(truth) < 2:
+                continue
+            for j, name in enumerate(names):
+                edges = np.quantile(truth[:, j], [0.005, 0.995])
+                bins = np.linspace(edges[0], edges[1], _BINS + 1)
+                for label, values in (("generated", sampled), ("truth", truth)):
+                    histograms[f"{label}_{prefix}{name}"] = {
+                        "edges": bins.tolist(),
+                        "counts": np.histogram(values[:, j], bins)[0].astype(float).tolist()}
+            if cfg.classifier:
+                numbers.update({key + suffix: value
+                                for key, value in self._classifier(truth, sampled).items()})
         return numbers, histograms
 
     def _nll(self, model: EventGenerator, split: Split, batch_size: int) -> dict[str, float]:
         """``nll``, ``nll_error``, ``nll_coordinates`` on the first ``n_nll`` events of
-        ``split`` (none if the family has no likelihood)."""
+        ``split`` (none if the family has no likelihood); with ``n_jets: all`` the density of
+        the multiplicity and the momenta, ``-log P(k) - log p(momenta | k)``."""
         n = min(self.cfg.n_nll, self._x[split].shape[0])
         x, condition = self._split(split)
         try:
             log_q = torch.cat([
                 model.log_prob(x[i:min(i + batch_size, n)],
-                               None if condition is None else condition[i:min(i + batch_size, n)])
-                for i in range(0, n, batch_size)]).double().cpu().numpy()
+                               None if condition is None else condition[i:min(i + batch_size, n)],
+                               **self._classes(split, i, min(i + batch_size, n)))
+                for i in range(0, n, batch_size)]).detach().double().cpu().numpy()
         except NotImplementedError:
             return {}
-        physical = self.coordinates.physical_log_prob(log_q, self.momenta[split][:n])
+        physical = np.empty(n)
+        for k, coords in self.coordinates_by_jets.items():
+            rows = self.n_jets[split][:n] == k
+            physical[rows] = coords.physical_log_prob(log_q[rows], self.momenta[split][:n][rows])
         return {"nll": float(-np.mean(physical)),
                 "nll_error": float(np.std(physical) / math.sqrt(n)),
                 "nll_coordinates": float(-np.mean(log_q))}

@@ -50,6 +50,12 @@ generator never saw):
   ``generated_<k>j_<observable>``, plus ``frac_jets_<k>`` (generated) and
   ``truth_frac_jets_<k>`` (the test split) and the histograms ``generated_n_jets`` and
   ``truth_n_jets``;
+- for a Bayesian generator (``bayesian: true``) with ``posterior_draws > 0``: bands
+  ``posterior_<observable>`` (:func:`~hepscaling.metrics.ensemble.histogram_band`: per-bin
+  mean, std, 68% quantiles of the unit-area histograms) over that many weight draws, each
+  sampling ``n_samples`` events with the same seed; an ensemble's band comes from the
+  ``generated_<observable>`` histograms of runs that differ in their seed (a sweep's seed
+  axis), through the same function;
 - with ``classifier: true``: a classifier (:func:`hepscaling.metrics.classifier_weights`, its
   default recipe for ``classifier_epochs`` epochs) between the observables of the first 80% of
   the test truth and as many generated events, evaluated on the remaining 20% of each:
@@ -73,6 +79,7 @@ Config (``task:`` section)::
     sample_seed: 0
     classifier: true
     classifier_epochs: 20
+    posterior_draws: 0      # Bayesian generators: weight draws for histogram bands
 """
 
 from __future__ import annotations
@@ -87,9 +94,11 @@ from pydantic import Field
 from hepscaling.data.event_coordinates import DEFECTS, EventCoordinates
 from hepscaling.data.events import read_events
 from hepscaling.errors import UsageError
+from hepscaling.metrics.ensemble import histogram_band
 from hepscaling.metrics.roc import roc_auc
 from hepscaling.metrics.weights import log_weight_spread
 from hepscaling.models.base import EventGenerator, InputKind, InputsSpec, Model
+from hepscaling.models.bayesian import bayesian_kl, weight_draws
 from hepscaling.physics import lorentz
 from hepscaling.physics.events import MAX_JETS
 from hepscaling.physics.events.observables import event_observables, observable_names
@@ -125,6 +134,8 @@ class EventGenerationConfig(TaskConfig):
     sample_seed: int = Field(0, ge=0, description="seed of the end-of-run samples")
     classifier: bool = Field(True, description="classifier weights at the end of the run")
     classifier_epochs: float = Field(20.0, gt=0, description="epochs of that classifier")
+    posterior_draws: int = Field(0, ge=0, description="weight draws of a Bayesian generator's "
+                                                      "histogram bands")
 
 
 def systematic_weight(momenta: np.ndarray, a: np.ndarray | float) -> np.ndarray:
@@ -311,8 +322,8 @@ class EventGenerationTask(Task):
 
     def final_metrics(self, model: Model, split: Split,
                       batch_size: int = 8192) -> tuple[dict[str, float], Histograms]:
-        """NLL, sample defects, multiplicities, observable histograms and classifier weights
-        (module docstring)."""
+        """NLL, sample defects, multiplicities, observable histograms, posterior bands and
+        classifier weights (module docstring)."""
         assert isinstance(model, EventGenerator)
         cfg = self.cfg
         numbers: dict[str, float] = {}
@@ -321,16 +332,18 @@ class EventGenerationTask(Task):
         numbers.update(self._nll(model, split, batch_size))
         y, generated, n_jets = self.sample_events(model, cfg.n_samples, seed=cfg.sample_seed,
                                                   batch_size=batch_size)
-        model.train(was_training)
-        defects = {name: np.zeros(len(y), dtype=bool) for name in DEFECTS}
-        for k, coords in self.coordinates_by_jets.items():
-            rows = n_jets == k
-            for name, flags in coords.defects(y[rows, :coords.d], generated[rows]).items():
-                defects[name][rows] = flags
+        defects = self._defects(y, generated, n_jets)
         numbers.update({f"frac_{k}": float(np.mean(defects[k])) for k in DEFECTS})
         usable = ~(defects["non_finite"] | defects["out_of_support"])
         numbers["frac_usable"] = float(np.mean(usable))
-        histograms: Histograms = {}
+        truth = self._observables(self.momenta[split], self.n_jets[split])
+        sampled = self._observables(order_jets(generated[usable]), n_jets[usable])
+        bins = {key: np.linspace(*np.quantile(values, [0.005, 0.995]), _BINS + 1)
+                for key, values in self._columns(truth).items() if len(values) >= 2}
+        histograms = {**self._histograms("generated", sampled, bins),
+                      **self._histograms("truth", truth, bins)}
+        histograms.update(self._posterior(model, bins, batch_size))
+        model.train(was_training)
         if self.every:
             edges = [0.5 + k for k in range(MAX_JETS + 1)]
             for label, values in (("generated", n_jets), ("truth", self.n_jets[split])):
@@ -339,24 +352,68 @@ class EventGenerationTask(Task):
                 for k in self.coordinates_by_jets:
                     key = f"frac_jets_{k}" if label == "generated" else f"truth_frac_jets_{k}"
                     numbers[key] = float(np.mean(values == k))
-        for k in self.coordinates_by_jets:
-            prefix, suffix = (f"{k}j_", f"_{k}j") if self.every else ("", "")
-            names = observable_names(k)
-            truth = event_observables(self.momenta[split][self.n_jets[split] == k], names)
-            sampled = event_observables(order_jets(generated[usable & (n_jets == k)]), names)
-            if len(truth) < 2:
-                continue
-            for j, name in enumerate(names):
-                edges = np.quantile(truth[:, j], [0.005, 0.995])
-                bins = np.linspace(edges[0], edges[1], _BINS + 1)
-                for label, values in (("generated", sampled), ("truth", truth)):
-                    histograms[f"{label}_{prefix}{name}"] = {
-                        "edges": bins.tolist(),
-                        "counts": np.histogram(values[:, j], bins)[0].astype(float).tolist()}
-            if cfg.classifier:
-                numbers.update({key + suffix: value
-                                for key, value in self._classifier(truth, sampled).items()})
+        if cfg.classifier:
+            for k in self.coordinates_by_jets:
+                suffix = f"_{k}j" if self.every else ""
+                if len(truth[k]) >= 2:
+                    numbers.update({key + suffix: value for key, value in
+                                    self._classifier(truth[k], sampled[k]).items()})
         return numbers, histograms
+
+    def _defects(self, y: np.ndarray, momenta: np.ndarray,
+                 n_jets: np.ndarray) -> dict[str, np.ndarray]:
+        """:meth:`EventCoordinates.defects` of generated events (coordinates ``(n, d)``,
+        momenta ``(n, 5, 4)``, multiplicities ``(n,)``), each multiplicity with its map."""
+        defects = {name: np.zeros(len(y), dtype=bool) for name in DEFECTS}
+        for k, coords in self.coordinates_by_jets.items():
+            rows = n_jets == k
+            for name, flags in coords.defects(y[rows, :coords.d], momenta[rows]).items():
+                defects[name][rows] = flags
+        return defects
+
+    def _observables(self, momenta: np.ndarray, n_jets: np.ndarray) -> dict[int, np.ndarray]:
+        """Per modelled multiplicity ``k``, the observables float64
+        ``(n_k, len(observable_names(k)))`` of the events ``momenta`` ``(n, 5, 4)`` with
+        ``k`` jets."""
+        return {k: event_observables(momenta[n_jets == k], observable_names(k))
+                for k in self.coordinates_by_jets}
+
+    def _columns(self, observed: dict[int, np.ndarray]) -> dict[str, np.ndarray]:
+        """The observables as ``{histogram key: values (n_k,)}``; keys ``<name>``, or
+        ``<k>j_<name>`` with ``n_jets: all``."""
+        return {(f"{k}j_" if self.every else "") + name: values[:, j]
+                for k, values in observed.items()
+                for j, name in enumerate(observable_names(k))}
+
+    def _histograms(self, label: str, observed: dict[int, np.ndarray],
+                    bins: dict[str, np.ndarray]) -> Histograms:
+        """``{<label>_<key>: {"edges", "counts"}}`` of the observables in the truth ``bins``."""
+        return {f"{label}_{key}": {"edges": bins[key].tolist(),
+                                   "counts": np.histogram(values, bins[key])[0].astype(float)
+                                   .tolist()}
+                for key, values in self._columns(observed).items() if key in bins}
+
+    def _posterior(self, model: EventGenerator, bins: dict[str, np.ndarray],
+                   batch_size: int) -> Histograms:
+        """``posterior_<key>`` bands (:func:`~hepscaling.metrics.ensemble.histogram_band`)
+        over ``posterior_draws`` weight draws of a Bayesian generator, each sampling
+        ``n_samples`` events with the seed ``sample_seed`` (so the band shows the weights'
+        spread, not sampling noise); none for a deterministic model."""
+        cfg = self.cfg
+        if not cfg.posterior_draws or bayesian_kl(model) is None:
+            return {}
+        members = []
+        weights = torch.Generator(device=self.device).manual_seed(cfg.sample_seed)
+        for _ in weight_draws(model, cfg.posterior_draws, weights):
+            y, generated, n_jets = self.sample_events(model, cfg.n_samples,
+                                                      seed=cfg.sample_seed,
+                                                      batch_size=batch_size)
+            defects = self._defects(y, generated, n_jets)
+            usable = ~(defects["non_finite"] | defects["out_of_support"])
+            members.append(self._histograms(
+                "posterior", self._observables(order_jets(generated[usable]), n_jets[usable]),
+                bins))
+        return {key: histogram_band([m[key] for m in members]) for key in members[0]}
 
     def _nll(self, model: EventGenerator, split: Split, batch_size: int) -> dict[str, float]:
         """``nll``, ``nll_error``, ``nll_coordinates`` on the first ``n_nll`` events of

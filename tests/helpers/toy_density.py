@@ -65,13 +65,15 @@ def log_density(x: torch.Tensor, label: torch.Tensor | None,
     if label is None or fractions is None:
         return terms.sum(dim=1)
     real = torch.arange(3) < label[:, None] + 1
-    return (terms * real).sum(dim=1) + torch.log(torch.tensor(fractions, dtype=torch.float64))[label]
+    log_fractions = torch.log(torch.tensor(fractions, dtype=torch.float64))
+    return (terms * real).sum(dim=1) + log_fractions[label]
 
 
 def entropy(fractions: tuple[float, ...] | None = None) -> float:
     """Exact differential entropy (nats per event)."""
     per = [0.5 * math.log(2 * math.pi * math.e),
-           math.log(2 * math.pi * special.i0(KAPPA)) - KAPPA * special.i1(KAPPA) / special.i0(KAPPA),
+           math.log(2 * math.pi * special.i0(KAPPA))
+           - KAPPA * special.i1(KAPPA) / special.i0(KAPPA),
            0.5 * math.log(2 * math.pi * math.e * 0.25)]
     if fractions is None:
         return sum(per)

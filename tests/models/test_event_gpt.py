@@ -71,8 +71,10 @@ def test_the_multiplicity_model_is_normalised_over_classes_and_coordinates():
     points, line, dx = grid(240, 96)
     with torch.no_grad():
         one = torch.stack([line, torch.zeros_like(line)], dim=1)
-        p0 = model.log_prob(one, multiplicity=torch.zeros(line.shape[0], dtype=torch.long)).exp()
-        p1 = model.log_prob(points, multiplicity=torch.ones(points.shape[0], dtype=torch.long)).exp()
+        zero, one_class = (torch.full((n,), c, dtype=torch.long)
+                           for n, c in ((line.shape[0], 0), (points.shape[0], 1)))
+        p0 = model.log_prob(one, multiplicity=zero).exp()
+        p1 = model.log_prob(points, multiplicity=one_class).exp()
         fractions = model.multiplicity_probabilities(1)[0]
     mass0 = (p0 * dx).sum().item()
     mass1 = (p1.view(240, 96).sum(1) * dx).sum().item() * 2 * math.pi / 96

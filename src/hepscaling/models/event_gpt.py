@@ -96,6 +96,7 @@ class EventGPT(EventGenerator):
     """
 
     all_multiplicities = True
+    _periodic: torch.Tensor  # bool (d,), a buffer
 
     def __init__(self, cfg: EventGPTConfig, spec: InputsSpec) -> None:
         super().__init__()

@@ -305,17 +305,18 @@ class EventGenerationTask(Task):
         as generated, not re-ordered) and their jet multiplicities int64 ``(n,)`` (drawn by
         the model with ``n_jets: all``)."""
         generator = torch.Generator(device=self.device).manual_seed(seed)
-        ys, classes = [], []
+        parts, classes = [], []
         for i in range(0, n, batch_size):
             m = min(batch_size, n - i)
             condition = self.condition(m, a)
             if self.every:
-                y, c = model.sample_with_multiplicity(m, condition=condition, generator=generator)
-                ys.append(y)
+                part, c = model.sample_with_multiplicity(m, condition=condition,
+                                                         generator=generator)
+                parts.append(part)
                 classes.append(c)
             else:
-                ys.append(model.sample(m, condition=condition, generator=generator))
-        y = torch.cat(ys).double().cpu().numpy()
+                parts.append(model.sample(m, condition=condition, generator=generator))
+        y = torch.cat(parts).double().cpu().numpy()
         n_jets = (torch.cat(classes).cpu().numpy() + 1 if self.every
                   else np.full(n, self.coordinates.n_jets)).astype(np.int64)
         return y, self._decode(y, n_jets, seed), n_jets
@@ -338,7 +339,8 @@ class EventGenerationTask(Task):
         numbers["frac_usable"] = float(np.mean(usable))
         truth = self._observables(self.momenta[split], self.n_jets[split])
         sampled = self._observables(order_jets(generated[usable]), n_jets[usable])
-        bins = {key: np.linspace(*np.quantile(values, [0.005, 0.995]), _BINS + 1)
+        bins = {key: np.linspace(float(np.quantile(values, 0.005)),
+                                 float(np.quantile(values, 0.995)), _BINS + 1)
                 for key, values in self._columns(truth).items() if len(values) >= 2}
         histograms = {**self._histograms("generated", sampled, bins),
                       **self._histograms("truth", truth, bins)}

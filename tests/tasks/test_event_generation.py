@@ -112,5 +112,5 @@ def test_bad_inputs_are_one_line_errors(zmumu, tmp_path):
     cfg = load_config(_config(zmumu))
     with pytest.raises(UsageError, match="use an event generator family"):
         build_task(cfg.task, loss=cfg.loss, input_kind="invariants", device=torch.device("cpu"))
-    with pytest.raises(UsageError, match="n_train \\+ n_val \\+ n_test"):
+    with pytest.raises(UsageError, match="events with 1 jet\\(s\\) but n_train \\+ n_val"):
         _task(zmumu, n_train=10**6)

@@ -183,6 +183,11 @@ class EventGenerationTask(Task):
         assert cfg.n_jets != "all"
         events = read_events(cfg.dataset)
         keep = np.flatnonzero(events["n_jets"] == cfg.n_jets)
+        need = cfg.n_train + cfg.n_val + cfg.n_test
+        if need > keep.size:
+            raise UsageError(f"{cfg.dataset} has {keep.size} events with {cfg.n_jets} jet(s) "
+                             f"but n_train + n_val + n_test = {need}; lower task.n_train / "
+                             "n_val / n_test or generate more events")
         index = {s: keep[i] for s, i in split_indices(keep.size, cfg.n_train, cfg.n_val,
                                                      cfg.n_test, cfg.split_seed).items()}
         self.momenta = {s: events["momenta"][i] for s, i in index.items()}

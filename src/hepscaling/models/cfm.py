@@ -106,12 +106,13 @@ class _ResidualMLP(nn.Module):
     def __init__(self, n_in: int, width: int, depth: int, n_out: int) -> None:
         super().__init__()
         self.inp = nn.Linear(n_in, width)
+        last = [nn.Linear(width, width) for _ in range(depth)]
+        for layer in last:  # each block starts as the identity
+            nn.init.zeros_(layer.weight)
+            nn.init.zeros_(layer.bias)
         self.blocks = nn.ModuleList(
-            nn.Sequential(nn.LayerNorm(width), nn.Linear(width, width), nn.SiLU(),
-                          nn.Linear(width, width)) for _ in range(depth))
-        for block in self.blocks:
-            nn.init.zeros_(block[-1].weight)
-            nn.init.zeros_(block[-1].bias)
+            nn.Sequential(nn.LayerNorm(width), nn.Linear(width, width), nn.SiLU(), layer)
+            for layer in last)
         self.out = nn.Sequential(nn.SiLU(), nn.Linear(width, n_out))
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
@@ -135,6 +136,14 @@ class CFM(EventGenerator):
     spec : ``n_features`` (d), ``periodic`` and ``coordinate_objects`` (both ``(d,)``) and
         ``n_condition`` of the task.
     """
+
+    # buffers (set in __init__; the transformer ones only with backbone: transformer)
+    periodic: torch.Tensor  # bool (d,)
+    frequencies: torch.Tensor  # (time_dim / 2,)
+    feature_index: torch.Tensor  # int64 (d + n_periodic,), columns of [x, sin x, cos x]
+    gather: torch.Tensor  # int64 (objects, per_object), feature columns of each token
+    scatter: torch.Tensor  # int64 (d,), output slot of each coordinate
+    types: torch.Tensor  # (objects, objects) one-hot object slots
 
     def __init__(self, cfg: CFMConfig, spec: InputsSpec) -> None:
         super().__init__()

@@ -203,6 +203,11 @@ class EventGenerationTask(Task):
         events = read_events(cfg.dataset)
         multiplicities = range(1, MAX_JETS + 1) if self.every else (int(cfg.n_jets),)
         keep = np.flatnonzero(np.isin(events["n_jets"], multiplicities))
+        need = cfg.n_train + cfg.n_val + cfg.n_test
+        if need > keep.size:
+            raise UsageError(f"{cfg.dataset} has {keep.size} events with {cfg.n_jets} jet(s) "
+                             f"but n_train + n_val + n_test = {need}; lower task.n_train / "
+                             "n_val / n_test or generate more events")
         index = {s: keep[i] for s, i in split_indices(keep.size, cfg.n_train, cfg.n_val,
                                                      cfg.n_test, cfg.split_seed).items()}
         self.momenta = {s: events["momenta"][i] for s, i in index.items()}
@@ -333,7 +338,7 @@ class EventGenerationTask(Task):
         numbers.update(self._nll(model, split, batch_size))
         y, generated, n_jets = self.sample_events(model, cfg.n_samples, seed=cfg.sample_seed,
                                                   batch_size=batch_size)
-        defects = self._defects(y, generated, n_jets)
+        defects = self.defects(y, generated, n_jets)
         numbers.update({f"frac_{k}": float(np.mean(defects[k])) for k in DEFECTS})
         usable = ~(defects["non_finite"] | defects["out_of_support"])
         numbers["frac_usable"] = float(np.mean(usable))
@@ -362,7 +367,7 @@ class EventGenerationTask(Task):
                                     self._classifier(truth[k], sampled[k]).items()})
         return numbers, histograms
 
-    def _defects(self, y: np.ndarray, momenta: np.ndarray,
+    def defects(self, y: np.ndarray, momenta: np.ndarray,
                  n_jets: np.ndarray) -> dict[str, np.ndarray]:
         """:meth:`EventCoordinates.defects` of generated events (coordinates ``(n, d)``,
         momenta ``(n, 5, 4)``, multiplicities ``(n,)``), each multiplicity with its map."""
@@ -410,7 +415,7 @@ class EventGenerationTask(Task):
             y, generated, n_jets = self.sample_events(model, cfg.n_samples,
                                                       seed=cfg.sample_seed,
                                                       batch_size=batch_size)
-            defects = self._defects(y, generated, n_jets)
+            defects = self.defects(y, generated, n_jets)
             usable = ~(defects["non_finite"] | defects["out_of_support"])
             members.append(self._histograms(
                 "posterior", self._observables(order_jets(generated[usable]), n_jets[usable]),

@@ -79,3 +79,27 @@ def test_a_network_without_bayesian_layers_is_its_one_draw():
 def test_the_prior_width_must_be_positive():
     with pytest.raises(ValueError, match="prior_width"):
         BayesianLinear(2, 2, prior_width=0.0)
+
+
+@pytest.mark.parametrize("backbone", ["mlp", "transformer"])
+def test_the_cfm_family_takes_a_bayesian_last_layer(backbone):
+    from hepscaling.models.base import InputsSpec, build_model
+
+    spec = InputsSpec(n_features=3, periodic=(False, True, False), coordinate_objects=(0, 0, 1),
+                      n_train=50)
+    cfg = {"family": "cfm", "backbone": backbone, "width": 16, "depth": 1, "heads": 2,
+           "steps": 4}
+    torch.manual_seed(0)
+    model = build_model({**cfg, "bayesian": True, "prior_width": 0.3}, spec).eval()
+    layers = [m for m in model.modules() if isinstance(m, BayesianLinear)]
+    assert len(layers) == 1 and layers[0].prior_width == 0.3
+    extra = model.extra_loss()
+    assert extra is not None and extra.item() == pytest.approx(layers[0].kl().item() / 50)
+    plain = build_model(cfg, spec)
+    assert plain.extra_loss() is None
+    assert model.forward_flops() == plain.forward_flops()  # the readout is counted
+    samples = [model.sample(20, generator=torch.Generator().manual_seed(1))
+               for _ in weight_draws(model, 2, torch.Generator().manual_seed(2))]
+    assert not torch.allclose(samples[0], samples[1])  # one network per draw
+    again = model.sample(20, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(again, model.sample(20, generator=torch.Generator().manual_seed(1)))

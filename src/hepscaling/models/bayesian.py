@@ -55,6 +55,7 @@ class BayesianLinear(nn.Module):
         if not prior_width > 0:
             raise ValueError(f"prior_width must be positive, got {prior_width}")
         self.prior_width = prior_width
+        self.in_features, self.out_features = n_in, n_out  # as nn.Linear (FLOP counting)
         reference = nn.Linear(n_in, n_out)  # torch's initialisation of the means and bias
         self.mu = nn.Parameter(reference.weight.detach().clone())
         self.bias = nn.Parameter(reference.bias.detach().clone())
@@ -92,7 +93,7 @@ class BayesianLinear(nn.Module):
         self._draw = None
 
     def extra_repr(self) -> str:
-        return (f"n_in={self.mu.shape[1]}, n_out={self.mu.shape[0]}, "
+        return (f"n_in={self.in_features}, n_out={self.out_features}, "
                 f"prior_width={self.prior_width:g}")
 
 

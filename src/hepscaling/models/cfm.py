@@ -41,6 +41,13 @@ of variables, ``log p(x1) = log p0(x0) - int_0^1 div v dt``, with the divergence
 autograd pass per coordinate, ``d <= 17``), integrated from the data back to ``t = 0``; nats,
 density of the standardised coordinates.
 
+Bayesian variant (``bayesian: true``): the last layer (the MLP readout, the transformer head)
+is a :class:`~hepscaling.models.bayesian.BayesianLinear` with prior ``N(0, prior_width^2)``;
+its KL divergence over the training-set size ``D`` is :meth:`CFM.extra_loss`. Training draws
+its local-reparameterisation noise from torch's global generator (the loop seeds it); sampling
+and the likelihood use the posterior mean, or the one weight draw fixed by
+:func:`~hepscaling.models.bayesian.weight_draws` for a whole ODE trajectory (bands).
+
 FLOPs (:meth:`CFM.forward_flops`): one velocity evaluation per event (the training forward
 pass); sampling costs ``4 steps`` of them with ``rk4``, the likelihood ``d`` more backward
 passes each.
@@ -59,6 +66,8 @@ Config (``model:`` section)::
     steps: 50           # rk4 steps from noise to data
     rtol: 1.0e-5        # dopri5 tolerances
     atol: 1.0e-5
+    bayesian: false     # variational (Bayesian) last layer
+    prior_width: 1.0    # std of its Gaussian weight prior
 """
 
 from __future__ import annotations
@@ -72,6 +81,7 @@ from pydantic import Field
 from torch import nn
 
 from hepscaling.models.base import EventGenerator, InputsSpec, ModelConfig, register_model
+from hepscaling.models.bayesian import BayesianLinear, bayesian_kl
 from hepscaling.models.blocks import Block, check_heads
 from hepscaling.models.flops import transformer_flops
 
@@ -93,6 +103,8 @@ class CFMConfig(ModelConfig):
     steps: int = Field(50, ge=1)
     rtol: float = Field(1e-5, gt=0)
     atol: float = Field(1e-5, gt=0)
+    bayesian: bool = False
+    prior_width: float = Field(1.0, gt=0)
 
 
 def _wrap(x: torch.Tensor) -> torch.Tensor:
@@ -103,7 +115,7 @@ def _wrap(x: torch.Tensor) -> torch.Tensor:
 class _ResidualMLP(nn.Module):
     """``(B, n_in) -> (B, n_out)``: input layer, ``depth`` pre-norm residual blocks, readout."""
 
-    def __init__(self, n_in: int, width: int, depth: int, n_out: int) -> None:
+    def __init__(self, n_in: int, width: int, depth: int, readout: nn.Module) -> None:
         super().__init__()
         self.inp = nn.Linear(n_in, width)
         last = [nn.Linear(width, width) for _ in range(depth)]
@@ -113,7 +125,7 @@ class _ResidualMLP(nn.Module):
         self.blocks = nn.ModuleList(
             nn.Sequential(nn.LayerNorm(width), nn.Linear(width, width), nn.SiLU(), layer)
             for layer in last)
-        self.out = nn.Sequential(nn.SiLU(), nn.Linear(width, n_out))
+        self.out = nn.Sequential(nn.SiLU(), readout)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         h = self.inp(h)
@@ -122,7 +134,7 @@ class _ResidualMLP(nn.Module):
         return self.out(h)
 
     def flops(self) -> float:
-        linears = [m for m in self.modules() if isinstance(m, nn.Linear)]
+        linears = [m for m in self.modules() if isinstance(m, nn.Linear | BayesianLinear)]
         return 2.0 * sum(m.in_features * m.out_features for m in linears)
 
 
@@ -153,6 +165,7 @@ class CFM(EventGenerator):
         if len(periodic) != d:
             raise ValueError(f"spec.periodic has {len(periodic)} entries for {d} features")
         self.d, self.n_condition = d, spec.n_condition
+        self.n_train = spec.need("n_train", cfg.family) if cfg.bayesian else spec.n_train
         self.register_buffer("periodic", torch.tensor(periodic, dtype=torch.bool))
         self.register_buffer("frequencies", torch.randn(cfg.time_dim // 2) * cfg.time_scale)
         n_periodic = int(sum(periodic))
@@ -162,9 +175,15 @@ class CFM(EventGenerator):
             index += [d + i, 2 * d + i] if angle else [i]
         self.register_buffer("feature_index", torch.tensor(index, dtype=torch.long))
         extra = 1 + cfg.time_dim + spec.n_condition
+
+        def last(n_out: int) -> nn.Module:
+            """The output layer: Bayesian or not."""
+            return (BayesianLinear(cfg.width, n_out, prior_width=cfg.prior_width)
+                    if cfg.bayesian else nn.Linear(cfg.width, n_out))
+
         if cfg.backbone == "mlp":
             self.mlp: _ResidualMLP | None = _ResidualMLP(n_features + extra, cfg.width,
-                                                         cfg.depth, d)
+                                                         cfg.depth, last(d))
             return
         self.mlp = None
         check_heads("cfm", cfg.width, cfg.heads)
@@ -193,7 +212,7 @@ class CFM(EventGenerator):
         self.blocks = nn.ModuleList(Block(cfg.width, cfg.heads, cfg.mlp_ratio, causal=False)
                                     for _ in range(cfg.depth))
         self.norm = nn.LayerNorm(cfg.width)
-        self.head = nn.Linear(cfg.width, self.slots)
+        self.head = last(self.slots)
 
     # -- the velocity field -----------------------------------------------------------------
 
@@ -313,6 +332,11 @@ class CFM(EventGenerator):
         gauss = -0.5 * x0**2 - 0.5 * math.log(2.0 * math.pi)
         base = torch.where(self.periodic, torch.full_like(x0, -math.log(2.0 * math.pi)), gauss)
         return base.sum(dim=1) + integral
+
+    def extra_loss(self) -> torch.Tensor | None:
+        """KL of the Bayesian last layer divided by ``D`` (None for the deterministic model)."""
+        kl = bayesian_kl(self)
+        return None if kl is None else kl / self.n_train
 
     # -- size -------------------------------------------------------------------------------
 

@@ -176,6 +176,9 @@ class EventGenerationTask(Task):
     ``momenta`` (``{split: float64 (n, 5, 4)}`` GeV) and ``n_jets`` (``{split: int64 (n,)}``).
     """
 
+    #: every multiplicity in one model (``n_jets: all``); set from the config in ``__init__``
+    every: bool = False
+
     @classmethod
     def spec_from_config(cls, cfg: TaskConfig, loss: str) -> InputsSpec:
         assert isinstance(cfg, EventGenerationConfig)

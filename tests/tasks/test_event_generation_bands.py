@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from helpers.zmumu_files import write_toy_zmumu
-from hepscaling.metrics.ensemble import histogram_band
+from hepscaling.metrics.ensemble import ensemble_bands, histogram_band
 from hepscaling.train.loop import run_training
 
 MODEL = {"family": "event_gpt", "width": 16, "depth": 1, "heads": 2, "components": 3,
@@ -52,3 +52,5 @@ def test_seeds_give_per_seed_histograms_on_common_bins_and_a_band(runs):
     assert band["members"] == [2.0] and max(band["std"]) > 0
     truth = histogram_band([runs[0].histograms["test_truth_pt_j1"]])
     assert len(truth["mean"]) == len(band["mean"])
+    bands = ensemble_bands([r.histograms for r in runs])
+    assert set(bands) >= {"pt_j1", "m_mumu"} and bands["pt_j1"] == band

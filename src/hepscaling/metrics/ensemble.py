@@ -7,6 +7,9 @@ generator per seed) or posterior draws of a Bayesian generator.
 over the members (``ddof = 1``: the spread of one member around the mean, the generator
 uncertainty; ``0`` for one member) and the standard error of the mean (``std / sqrt(K)``), plus
 the 15.9% and 84.1% quantiles (the central 68% band of 2305.10475's plots).
+:func:`ensemble_bands` does this for every histogram that N runs share (e.g. the
+``test_generated_<observable>`` histograms of the runs of a sweep's seed axis, each run's
+``record.histograms``).
 
 Numbers from arrays only (numpy; no files, no physics).
 """
@@ -17,10 +20,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["histogram_band"]
+__all__ = ["ensemble_bands", "histogram_band"]
+
+Histogram = Mapping[str, Sequence[float]]
 
 
-def histogram_band(histograms: Sequence[Mapping[str, Sequence[float]]], *,
+def histogram_band(histograms: Sequence[Histogram], *,
                    density: bool = True) -> dict[str, list[float]]:
     """Mean and spread per bin of ``K >= 1`` histograms with identical edges.
 
@@ -61,3 +66,20 @@ def histogram_band(histograms: Sequence[Mapping[str, Sequence[float]]], *,
     return {"edges": edges.tolist(), "mean": values.mean(axis=0).tolist(), "std": std.tolist(),
             "error": (std / np.sqrt(k)).tolist(), "low": low.tolist(), "high": high.tolist(),
             "members": [float(k)]}
+
+
+def ensemble_bands(members: Sequence[Mapping[str, Histogram]], prefix: str = "test_generated_",
+                   *, density: bool = True) -> dict[str, dict[str, list[float]]]:
+    """:func:`histogram_band` of every histogram named ``prefix<name>`` in all ``members``
+    (each one run's ``{name: {"edges", "counts"}}``, e.g. ``record.histograms``), keyed by
+    ``name``; histograms missing from some member are left out.
+
+    >>> runs = [{"test_generated_x": {"edges": [0, 1], "counts": [c]}} for c in (2, 4)]
+    >>> ensemble_bands(runs, density=False)["x"]["mean"]
+    [3.0]
+    """
+    if not members:
+        raise ValueError("ensemble_bands needs at least one member")
+    names = [k for k in members[0] if k.startswith(prefix) and all(k in m for m in members)]
+    return {k.removeprefix(prefix): histogram_band([m[k] for m in members], density=density)
+            for k in names}

@@ -274,12 +274,12 @@ class EventGPT(EventGenerator):
         history: list[torch.Tensor] = []
         token = self._start_token(n, condition) + self.position.weight[0]
         out, cache = self._step(token, history, None, use_cache)
-        label = None
+        classes = None
         offset = 1
         if self.multiplicity is not None and self.multiplicity_head is not None:
             probs = torch.softmax(self.multiplicity_head(out).double(), dim=-1)
-            label = torch.multinomial(probs, 1, generator=generator)[:, 0]
-            token = self.multiplicity(label)[:, None] + self.position.weight[offset]
+            classes = torch.multinomial(probs, 1, generator=generator)[:, 0]
+            token = self.multiplicity(classes)[:, None] + self.position.weight[offset]
             out, cache = self._step(token, history, cache, use_cache)
             offset += 1
         for i in range(self.dim):
@@ -288,11 +288,11 @@ class EventGPT(EventGenerator):
             if i + 1 < self.dim:
                 token = self._value_tokens(x[:, i:i + 1], i) + self.position.weight[offset + i]
                 out, cache = self._step(token, history, cache, use_cache)
-        if label is not None:
-            lengths = torch.tensor(self.lengths, device=device)[label]
+        if classes is not None:  # every row drew all d coordinates; its padding is zeroed
+            lengths = torch.tensor(self.lengths, device=device)[classes]
             x = torch.where(torch.arange(self.dim, device=device) < lengths[:, None], x, 0.0)
         self.train(was_training)
-        return x, label
+        return x, classes
 
     def sample(self, n: int, *, condition: torch.Tensor | None = None,
                generator: torch.Generator, use_cache: bool = True) -> torch.Tensor:
@@ -317,10 +317,10 @@ class EventGPT(EventGenerator):
                                  use_cache: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
         """``n`` events float ``(n, d)`` (zero beyond each event's length) and their
         multiplicity classes int64 ``(n,)`` (see :meth:`sample`)."""
-        x, label = self._sample(n, condition, generator, use_cache)
-        if label is None:
+        x, classes = self._sample(n, condition, generator, use_cache)
+        if classes is None:
             raise NotImplementedError("this event_gpt models one multiplicity (no spec.lengths)")
-        return x, label
+        return x, classes
 
     # --- sizes --------------------------------------------------------------------------
     def forward_flops(self) -> float:

@@ -90,7 +90,7 @@ from hepscaling.tasks.losses import weighted_mean
 from hepscaling.tasks.splits import split_indices
 
 __all__ = ["A_MAX", "EventGenerationConfig", "EventGenerationTask", "order_jets",
-           "systematic_condition", "systematic_weight"]
+           "systematic_condition", "systematic_shape"]
 
 A_MAX = 30.0  # the systematic parameter a is drawn from [0, A_MAX]
 _PT_REF, _PT_SCALE = 15.0, 100.0  # GeV, of w = 1 + a ((pT_j1 - 15) / 100)^2
@@ -119,15 +119,15 @@ class EventGenerationConfig(TaskConfig):
     classifier_epochs: float = Field(20.0, gt=0, description="epochs of that classifier")
 
 
-def systematic_weight(momenta: np.ndarray, a: np.ndarray | float) -> np.ndarray:
-    """Unnormalised weights ``1 + a ((pT_j1 - 15 GeV) / 100 GeV)^2`` float64 ``(n,)`` of
-    events ``momenta`` ``(n, 5, 4)`` GeV (jet 1 = object 2).
+def systematic_shape(momenta: np.ndarray) -> np.ndarray:
+    """``((pT_j1 - 15 GeV) / 100 GeV)^2`` float64 ``(n,)`` of events ``momenta`` ``(n, 5, 4)``
+    GeV (jet 1 = object 2): the unnormalised systematic weight is ``1 + a`` times it.
 
     >>> p = np.zeros((1, 5, 4)); p[0, 2] = [120.0, 115.0, 0.0, 0.0]
-    >>> systematic_weight(p, 2.0)
-    array([3.])
+    >>> systematic_shape(p)
+    array([1.])
     """
-    return 1.0 + np.asarray(a) * ((lorentz.pt(momenta[:, 2]) - _PT_REF) / _PT_SCALE) ** 2
+    return ((lorentz.pt(momenta[:, 2]) - _PT_REF) / _PT_SCALE) ** 2
 
 
 def systematic_condition(a: float | torch.Tensor, n: int,
@@ -193,9 +193,9 @@ class EventGenerationTask(Task):
         self.momenta = {s: events["momenta"][i] for s, i in index.items()}
         self.coordinates = EventCoordinates(cfg.n_jets).fit(self.momenta["train"])
         self._x = {s: self.tensor(self.coordinates.encode(p)[0]) for s, p in self.momenta.items()}
-        shape = ((self.momenta["train"][:, 2, 1:3] ** 2).sum(-1) ** 0.5 - _PT_REF) / _PT_SCALE
-        self._shape = self.tensor(shape**2)  # ((pT_j1 - 15) / 100)^2 of the training events
-        self._mean_shape = float(np.mean(shape**2))
+        shape = systematic_shape(self.momenta["train"])
+        self._shape = self.tensor(shape)  # ((pT_j1 - 15) / 100)^2 of the training events
+        self._mean_shape = float(np.mean(shape))
         self._ones = torch.ones(cfg.n_train, device=device)
 
     def condition(self, n: int, a: float = 0.0) -> torch.Tensor | None:
@@ -306,11 +306,11 @@ class EventGenerationTask(Task):
                 "nll_coordinates": float(-np.mean(log_q))}
 
     def _classifier(self, truth: np.ndarray, sampled: np.ndarray) -> dict[str, float]:
-        """Classifier weights between truth and generated observables (module docstring)."""
+        """Classifier weights between truth and generated observables (module docstring);
+        generated rows with a non-finite observable (none from usable events) are left out."""
         from hepscaling import metrics
 
-        finite = np.isfinite(sampled).all(axis=1)
-        sampled = sampled[finite]
+        sampled = sampled[np.isfinite(sampled).all(axis=1)]
         n = min(len(truth), len(sampled))
         n_fit = int(_CLASSIFIER_SHARE * n)
         if n_fit < 10 or n - n_fit < 2:

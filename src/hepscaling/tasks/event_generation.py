@@ -9,8 +9,9 @@ Models: input kind ``"events"`` (:class:`~hepscaling.models.base.EventGenerator`
 ``periodic`` mask, ``coordinate_objects`` (one object per muon and jet,
 ``n_particles = 2 + n_jets``, one ``particle_types`` id per object slot) and ``n_condition``.
 ``n_jets: all`` (every multiplicity in one model, which then learns the multiplicity rates) is
-reserved for families that set ``EventGenerator.all_multiplicities`` and their input layout; no
-such family exists yet, so it is refused with a one-line error.
+accepted at config load only with a family that sets ``EventGenerator.all_multiplicities``
+(:meth:`EventGenerationConfig.check_model`); the input layout of such models is still to be
+defined (a stop-token family), so building the task refuses it with a one-line error.
 
 Training objective. The model computes its own per-event loss
 (:meth:`~hepscaling.models.base.EventGenerator.loss`): ``train_batch`` returns the inputs
@@ -118,6 +119,16 @@ class EventGenerationConfig(TaskConfig):
     classifier: bool = Field(True, description="classifier weights at the end of the run")
     classifier_epochs: float = Field(20.0, gt=0, description="epochs of that classifier")
 
+    def check_model(self, model: type[Model]) -> None:
+        """Only event generators, and for ``n_jets: all`` only those modelling every jet
+        multiplicity at once."""
+        if not issubclass(model, EventGenerator):
+            raise ValueError(f"task event_generation feeds event coordinates, not "
+                             f"{model.input_kind!r}; use an event generator family (e.g. cfm)")
+        if self.n_jets == "all" and not model.all_multiplicities:
+            raise ValueError(f"model {model.__name__} generates one jet multiplicity; set "
+                             "task.n_jets to 1, 2 or 3 (n_jets: all needs a stop-token family)")
+
 
 def systematic_shape(momenta: np.ndarray) -> np.ndarray:
     """``((pT_j1 - 15 GeV) / 100 GeV)^2`` float64 ``(n,)`` of events ``momenta`` ``(n, 5, 4)``
@@ -160,9 +171,9 @@ class EventGenerationTask(Task):
     def spec_from_config(cls, cfg: TaskConfig, loss: str) -> InputsSpec:
         assert isinstance(cfg, EventGenerationConfig)
         if cfg.n_jets == "all":
-            raise UsageError("task.n_jets: all needs a model family that generates the jet "
-                             "multiplicity (EventGenerator.all_multiplicities); none is "
-                             "registered yet, so train one model per n_jets: 1, 2 or 3")
+            raise UsageError("task.n_jets: all: the input layout of all-multiplicity event "
+                             "generators is not defined yet; train one model per n_jets: 1, "
+                             "2 or 3")
         coords = EventCoordinates(cfg.n_jets)
         return InputsSpec(n_outputs=1, n_features=coords.d, n_particles=2 + cfg.n_jets,
                           particle_types=tuple(range(2 + cfg.n_jets)),

@@ -95,11 +95,23 @@ def test_systematic_run_samples_at_fixed_a(zmumu, tmp_path):
 
 @pytest.mark.parametrize(("task", "message"), [
     ({"n_jets": 4}, "task.n_jets"),
+    ({"n_jets": "all"}, "CFM generates one jet multiplicity; set task.n_jets to 1, 2 or 3"),
 ])
 def test_bad_multiplicity_is_a_one_line_error(zmumu, task, message):
     with pytest.raises(UsageError, match=message) as info:
         _task(zmumu, **task)
     assert "\n" not in str(info.value)
+
+
+def test_all_multiplicities_pass_the_config_only_with_a_model_that_says_so(zmumu, monkeypatch):
+    from hepscaling.models.cfm import CFM
+
+    monkeypatch.setattr(CFM, "all_multiplicities", True)
+    cfg = load_config(_config(zmumu, n_jets="all"))  # accepted at load
+    task = build_task(cfg.task, loss=cfg.loss, input_kind="events", device=torch.device("cpu"))
+    assert task.inputs_spec.lengths == (9, 13, 17) and task.inputs_spec.n_features == 17
+    with pytest.raises(UsageError, match="use an event generator family"):
+        load_config({**_config(zmumu), "model": {"family": "mlp"}})
 
 
 def test_bad_inputs_are_one_line_errors(zmumu, tmp_path):

@@ -339,10 +339,6 @@ def build_model(cfg: ModelConfig | dict[str, Any], inputs_spec: InputsSpec,
     if isinstance(cfg, dict):
         cfg = model_config_class(str(cfg.get("family"))).model_validate(cfg)
     cls = model_class(cfg.family)
-    if inputs_spec.lengths and not getattr(cls, "all_multiplicities", False):
-        raise UsageError(f"model family {cfg.family!r} models one jet multiplicity, but the task "
-                         "feeds all of them (n_jets: all); use event_gpt or set n_jets: 1, 2 "
-                         "or 3")
     if device is None:
         return cls(cfg, inputs_spec)
     with torch.device(device):

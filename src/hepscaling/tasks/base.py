@@ -84,6 +84,10 @@ class TaskConfig(BaseModel):
     kind: str
     n_train: int
 
+    def check_model(self, model: type[Model]) -> None:
+        """Raise a one-line ``ValueError`` if this task cannot train the model class
+        ``model`` (checked when a run config is loaded); by default every model fits."""
+
 
 class Task(ABC):
     """A training problem whose data already sits on ``device`` as tensors.

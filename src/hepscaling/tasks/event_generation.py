@@ -9,8 +9,8 @@ Models: input kind ``"events"`` (:class:`~hepscaling.models.base.EventGenerator`
 ``periodic`` mask, ``coordinate_objects`` (one object per muon and jet,
 ``n_particles = 2 + n_jets``, one ``particle_types`` id per object slot) and ``n_condition``.
 ``n_jets: all`` models every multiplicity in one network (families with
-``EventGenerator.all_multiplicities``, e.g. ``event_gpt``), which then learns the multiplicity
-rates: all events of the file are split, one coordinate map per multiplicity ``k`` is fitted on
+``EventGenerator.all_multiplicities``, e.g. ``event_gpt``; others are refused when the config
+loads, :meth:`EventGenerationConfig.check_model`), which then learns the multiplicity rates: all events of the file are split, one coordinate map per multiplicity ``k`` is fitted on
 the training events with ``k`` jets, and an event's coordinates are zero-padded to
 ``d = 17``; ``spec.lengths = (9, 13, 17)`` and the class ``m = k - 1`` is the model's fourth
 input (``(x, condition, generator, m)``).
@@ -107,7 +107,7 @@ from hepscaling.tasks.losses import weighted_mean
 from hepscaling.tasks.splits import split_indices
 
 __all__ = ["A_MAX", "EventGenerationConfig", "EventGenerationTask", "order_jets",
-           "systematic_condition", "systematic_weight"]
+           "systematic_condition", "systematic_shape"]
 
 A_MAX = 30.0  # the systematic parameter a is drawn from [0, A_MAX]
 _PT_REF, _PT_SCALE = 15.0, 100.0  # GeV, of w = 1 + a ((pT_j1 - 15) / 100)^2
@@ -137,16 +137,27 @@ class EventGenerationConfig(TaskConfig):
     posterior_draws: int = Field(0, ge=0, description="weight draws of a Bayesian generator's "
                                                       "histogram bands")
 
+    def check_model(self, model: type[Model]) -> None:
+        """Only event generators, and for ``n_jets: all`` only those modelling every jet
+        multiplicity at once."""
+        if not issubclass(model, EventGenerator):
+            raise ValueError(f"task event_generation feeds event coordinates, not "
+                             f"{model.input_kind!r}; use an event generator family (e.g. cfm)")
+        if self.n_jets == "all" and not model.all_multiplicities:
+            raise ValueError(f"model {model.__name__} generates one jet multiplicity; set "
+                             "task.n_jets to 1, 2 or 3 (n_jets: all needs a family drawing the "
+                             "multiplicity, e.g. event_gpt)")
 
-def systematic_weight(momenta: np.ndarray, a: np.ndarray | float) -> np.ndarray:
-    """Unnormalised weights ``1 + a ((pT_j1 - 15 GeV) / 100 GeV)^2`` float64 ``(n,)`` of
-    events ``momenta`` ``(n, 5, 4)`` GeV (jet 1 = object 2).
+
+def systematic_shape(momenta: np.ndarray) -> np.ndarray:
+    """``((pT_j1 - 15 GeV) / 100 GeV)^2`` float64 ``(n,)`` of events ``momenta`` ``(n, 5, 4)``
+    GeV (jet 1 = object 2): the unnormalised systematic weight is ``1 + a`` times it.
 
     >>> p = np.zeros((1, 5, 4)); p[0, 2] = [120.0, 115.0, 0.0, 0.0]
-    >>> systematic_weight(p, 2.0)
-    array([3.])
+    >>> systematic_shape(p)
+    array([1.])
     """
-    return 1.0 + np.asarray(a) * ((lorentz.pt(momenta[:, 2]) - _PT_REF) / _PT_SCALE) ** 2
+    return ((lorentz.pt(momenta[:, 2]) - _PT_REF) / _PT_SCALE) ** 2
 
 
 def systematic_condition(a: float | torch.Tensor, n: int,
@@ -227,9 +238,9 @@ class EventGenerationTask(Task):
         self._x = {s: self.tensor(self._encode(p, self.n_jets[s]))
                    for s, p in self.momenta.items()}
         self._class = {s: self.tensor(k - 1, torch.long) for s, k in self.n_jets.items()}
-        shape = ((self.momenta["train"][:, 2, 1:3] ** 2).sum(-1) ** 0.5 - _PT_REF) / _PT_SCALE
-        self._shape = self.tensor(shape**2)  # ((pT_j1 - 15) / 100)^2 of the training events
-        self._mean_shape = float(np.mean(shape**2))
+        shape = systematic_shape(self.momenta["train"])
+        self._shape = self.tensor(shape)  # ((pT_j1 - 15) / 100)^2 of the training events
+        self._mean_shape = float(np.mean(shape))
         self._ones = torch.ones(cfg.n_train, device=device)
 
     def _encode(self, momenta: np.ndarray, n_jets: np.ndarray) -> np.ndarray:
@@ -448,11 +459,11 @@ class EventGenerationTask(Task):
                 "nll_coordinates": float(-np.mean(log_q))}
 
     def _classifier(self, truth: np.ndarray, sampled: np.ndarray) -> dict[str, float]:
-        """Classifier weights between truth and generated observables (module docstring)."""
+        """Classifier weights between truth and generated observables (module docstring);
+        generated rows with a non-finite observable (none from usable events) are left out."""
         from hepscaling import metrics
 
-        finite = np.isfinite(sampled).all(axis=1)
-        sampled = sampled[finite]
+        sampled = sampled[np.isfinite(sampled).all(axis=1)]
         n = min(len(truth), len(sampled))
         n_fit = int(_CLASSIFIER_SHARE * n)
         if n_fit < 10 or n - n_fit < 2:

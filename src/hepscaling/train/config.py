@@ -68,7 +68,7 @@ from pydantic import (
 )
 
 from hepscaling.errors import UsageError
-from hepscaling.models.base import ModelConfig, model_config_class
+from hepscaling.models.base import ModelConfig, model_class, model_config_class
 from hepscaling.tasks.base import TaskConfig, task_config_class
 from hepscaling.train.identity import identity_hash
 
@@ -190,6 +190,11 @@ class RunConfig(BaseModel):
         if losses and self.loss not in losses:
             raise ValueError(f"loss: {self.loss!r} does not fit task kind {self.task.kind!r}; "
                              f"choose one of {', '.join(losses)}")
+        return self
+
+    @model_validator(mode="after")
+    def _model_fits_task(self) -> RunConfig:
+        self.task.check_model(model_class(self.model.family))
         return self
 
     def resolved(self) -> dict[str, Any]:

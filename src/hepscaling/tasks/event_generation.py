@@ -10,9 +10,10 @@ Models: input kind ``"events"`` (:class:`~hepscaling.models.base.EventGenerator`
 ``n_particles = 2 + n_jets``, one ``particle_types`` id per object slot) and ``n_condition``.
 ``n_jets: all`` models every multiplicity in one network (families with
 ``EventGenerator.all_multiplicities``, e.g. ``event_gpt``; others are refused when the config
-loads, :meth:`EventGenerationConfig.check_model`), which then learns the multiplicity rates: all events of the file are split, one coordinate map per multiplicity ``k`` is fitted on
-the training events with ``k`` jets, and an event's coordinates are zero-padded to
-``d = 17``; ``spec.lengths = (9, 13, 17)`` and the class ``m = k - 1`` is the model's fourth
+loads, :meth:`EventGenerationConfig.check_model`), which then learns the multiplicity rates:
+all events of the file are split, one coordinate map per multiplicity ``k`` is fitted on the
+training events with ``k`` jets, and an event's coordinates are zero-padded to ``d = 17``;
+``spec.lengths = (9, 13, 17)`` and the class ``m = k - 1`` is the model's fourth
 input (``(x, condition, generator, m)``).
 
 Training objective. The model computes its own per-event loss

@@ -1,45 +1,47 @@
-"""``hepscaling sample``: draw jets from a trained generator run into a jet file."""
+"""``hepscaling sample``: draw from a trained generator run into a file of the truth's layout.
+
+Jet generators (task ``jet_generation``) give a jet file; event generators (task
+``event_generation``) give a zmumu event file. Both load the run the same way
+(:func:`_trained`: record, checkpoint, rebuilt task and model).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from hepscaling.errors import UsageError
 
+if TYPE_CHECKING:
+    from hepscaling.models.base import EventGenerator, GenerativeModel
+    from hepscaling.records import RunRecord
+    from hepscaling.tasks.base import Task
+    from hepscaling.tasks.event_generation import EventGenerationTask
+    from hepscaling.tasks.generation import JetGenerationTask
+
 __all__ = ["sample", "sample_run"]
 
 
-def sample_run(run_dir: Path, n: int, out: Path, *, seed: int = 0, temperature: float = 1.0,
-               top_k: int | None = None, batch_size: int = 1000) -> dict[str, Any]:
-    """Draw ``n`` jets from the generator of ``run_dir`` (its checkpoint; the best state when
-    the run kept one) and write them to ``out``
-    (:func:`~hepscaling.data.samples.write_generated_jets`).
-
-    The run's task is rebuilt from its config (the tokenizer is refitted on the same training
-    split, so it is the run's tokenizer). Returns the provenance written (``generated_by``).
-    """
+def _trained(run_dir: Path) -> tuple[RunRecord, Task, GenerativeModel, int]:
+    """The record, rebuilt task (its preprocessing refitted on the same training split, so it
+    is the run's), generator (the best state when the run kept one, else the last) and the
+    checkpoint step of the run in ``run_dir``."""
     import torch
 
-    from hepscaling.data.samples import write_generated_jets
     from hepscaling.models.base import GenerativeModel, build_model, model_class
-    from hepscaling.models.jet_gpt import JetGPT
     from hepscaling.records import read_record
     from hepscaling.tasks.base import build_task
     from hepscaling.train.checkpoint import load_checkpoint
     from hepscaling.train.config import load_config
 
-    if temperature <= 0:
-        raise UsageError(f"--temperature must be positive, got {temperature:g}; use 1 for the "
-                         "model's own distribution")
     record = read_record(run_dir)
     family = str(record.config.get("model", {}).get("family"))
     cls = model_class(family)
     if not issubclass(cls, GenerativeModel):
         raise UsageError(f"run {record.run_id} trained model family {family!r}, which cannot "
-                         "sample; choose the run of a generator (e.g. jet_gpt)")
+                         "sample; choose the run of a generator (e.g. jet_gpt, cfm)")
     cfg = load_config(record.config)
     device = torch.device("cpu")
     state = load_checkpoint(run_dir, record.run_id, device)
@@ -47,44 +49,137 @@ def sample_run(run_dir: Path, n: int, out: Path, *, seed: int = 0, temperature: 
         raise UsageError(f"{run_dir} holds no checkpoint; train the run first "
                          "(hepscaling train ... --out RUN_DIR)")
     task = build_task(cfg.task, loss=cfg.loss, input_kind=cls.input_kind, device=device)
-    tokenizer = getattr(task, "tokenizer", None)
-    if tokenizer is None:
-        raise UsageError(f"task {cfg.task.kind!r} of run {record.run_id} has no token decoder; "
-                         "sample a jet_generation run")
     model = build_model(cfg.model, task.inputs_spec, device=device)
-    assert isinstance(model, JetGPT)  # the one family of input kind "tokens"
+    assert isinstance(model, GenerativeModel)
     best = state["best"].get("state")
     model.load_state_dict(best if best is not None else state["model"])
     step = int(state["best"]["step"]) if best is not None else int(state["step"])
-    generator = torch.Generator(device=device).manual_seed(seed)
+    return record, task, model, step
+
+
+def sample_run(run_dir: Path, n: int, out: Path, *, seed: int = 0, temperature: float = 1.0,
+               top_k: int | None = None, condition: float | None = None,
+               batch_size: int = 1000) -> dict[str, Any]:
+    """Draw ``n`` jets or events from the generator of ``run_dir`` and write them to ``out``.
+
+    Jets (``jet_gpt``): :func:`~hepscaling.data.samples.write_generated_jets`, with
+    ``temperature`` and ``top_k``. Events (event generators): the events that are finite, in
+    support and pass the cuts (jet pT > 20 GeV, Delta R > 0.4), jets ordered by pT, go to
+    :func:`~hepscaling.data.samples.write_generated_events`; the others are counted per defect
+    (:data:`~hepscaling.data.event_coordinates.DEFECTS`) in the provenance, never dropped
+    silently. ``condition``: the systematic parameter ``a`` of a run trained with
+    ``task.systematic`` (default 0, the nominal).
+
+    Returns the provenance written (``generated_by``).
+    """
+    from hepscaling.models.base import EventGenerator
+    from hepscaling.tasks.event_generation import EventGenerationTask
+    from hepscaling.tasks.generation import JetGenerationTask
+
+    if temperature <= 0:
+        raise UsageError(f"--temperature must be positive, got {temperature:g}; use 1 for the "
+                         "model's own distribution")
+    record, task, model, step = _trained(run_dir)
+    made = {"run_id": record.run_id, "run_dir": str(run_dir), "checkpoint_step": step,
+            "seed": seed}
+    if isinstance(task, EventGenerationTask):
+        if temperature != 1.0 or top_k is not None:
+            raise UsageError("--temperature and --top-k apply to token generators (jet_gpt); "
+                             "leave them out for an event generator")
+        assert isinstance(model, EventGenerator)  # the models of input kind "events"
+        return _sample_events(task, model, n, out, made, condition, batch_size)
+    if not isinstance(task, JetGenerationTask):
+        raise UsageError(f"task {task.__class__.__name__} of run {record.run_id} has no token "
+                         "decoder or event coordinates; sample a jet_generation or "
+                         "event_generation run")
+    if condition is not None:
+        raise UsageError(f"--condition applies to event generators trained with "
+                         f"task.systematic; run {record.run_id} is a jet generator")
+    return _sample_jets(task, model, n, out, made, temperature, top_k, batch_size)
+
+
+def _sample_jets(task: JetGenerationTask, model: GenerativeModel, n: int, out: Path,
+                 made: dict[str, Any], temperature: float, top_k: int | None,
+                 batch_size: int) -> dict[str, Any]:
+    import torch
+
+    from hepscaling.data.samples import write_generated_jets
+    from hepscaling.models.jet_gpt import JetGPT
+
+    assert isinstance(model, JetGPT)  # the one family of input kind "tokens"
+    generator = torch.Generator().manual_seed(made["seed"])
     tokens = torch.cat([model.sample(min(batch_size, n - i), generator=generator,
                                      temperature=temperature, top_k=top_k)
                         for i in range(0, n, batch_size)])
-    generated_by = {"run_id": record.run_id, "run_dir": str(run_dir), "checkpoint_step": step,
-                    "seed": seed, "temperature": temperature, "top_k": top_k,
-                    "tokenizer": cfg.task.model_dump().get("tokenizer")}
-    write_generated_jets(out, tokenizer.decode(tokens.numpy()), generated_by)
+    generated_by = {**made, "temperature": temperature, "top_k": top_k,
+                    "tokenizer": task.cfg.tokenizer}
+    write_generated_jets(out, task.tokenizer.decode(tokens.numpy()), generated_by)
+    return generated_by
+
+
+def _sample_events(task: EventGenerationTask, model: EventGenerator, n: int, out: Path,
+                   made: dict[str, Any], condition: float | None,
+                   batch_size: int) -> dict[str, Any]:
+    import numpy as np
+
+    from hepscaling.data.event_coordinates import DEFECTS
+    from hepscaling.data.samples import write_generated_events
+    from hepscaling.tasks.event_generation import A_MAX, order_jets
+
+    systematic = bool(task.cfg.systematic)
+    if condition is not None and not systematic:
+        raise UsageError(f"run {made['run_id']} was not trained with task.systematic; leave "
+                         "out --condition")
+    a = 0.0 if condition is None else condition
+    if not 0.0 <= a <= A_MAX:
+        raise UsageError(f"--condition a = {a:g} lies outside the trained range [0, "
+                         f"{A_MAX:g}]; choose a in it")
+    y, momenta, n_jets = task.sample_events(model, n, seed=made["seed"], a=a,
+                                            batch_size=batch_size)
+    defects = task.defects(y, momenta, n_jets)
+    dropped = (defects["non_finite"] | defects["out_of_support"]
+               | defects["jet_pt_below_min"] | defects["delta_r_below_min"])
+    kept = order_jets(momenta[~dropped])
+    generated_by = {**made, "condition_a": a if systematic else None, "n_drawn": n,
+                    "n_jets": task.cfg.n_jets,
+                    "defects": {k: int(np.count_nonzero(defects[k])) for k in DEFECTS},
+                    "n_dropped": int(np.count_nonzero(dropped))}
+    write_generated_events(out, kept, n_jets[~dropped], generated_by)
     return generated_by
 
 
 def sample(
     run_dir: Annotated[Path, typer.Argument(help="Run directory of a trained generator.")],
-    n: Annotated[int, typer.Option("-n", min=1, help="Jets to draw.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output jet file (.h5).")],
+    n: Annotated[int, typer.Option("-n", min=1, help="Jets or events to draw.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (.h5).")],
     seed: Annotated[int, typer.Option("--seed", min=0, help="Sampling seed.")] = 0,
     temperature: Annotated[float, typer.Option(
-        "--temperature", help="Softmax temperature (> 0).")] = 1.0,
+        "--temperature", help="Jets: softmax temperature (> 0).")] = 1.0,
     top_k: Annotated[int | None, typer.Option(
-        "--top-k", min=1, help="Keep the k most probable tokens per step (default: all).")
+        "--top-k", min=1, help="Jets: keep the k most probable tokens per step (default: all).")
     ] = None,
+    condition: Annotated[float | None, typer.Option(
+        "--condition", help="Events: systematic parameter a in \\[0, 30] of a run trained "
+                            "with task.systematic (default 0).")] = None,
 ) -> None:
-    """Draw N jets from the generator of RUN_DIR into a jet file (with provenance).
+    """Draw N jets or events from the generator of RUN_DIR into a file of the truth's layout
+    (with provenance).
 
-    Scaling runs are scored at temperature 1 without top-k; other settings are recorded in the
-    file's provenance (run id, checkpoint step, seed, temperature, top-k).
+    Jet runs write a jet file; scaling runs are scored at temperature 1 without top-k. Event
+    runs write a zmumu event file of the events that pass the cuts; the others (NaN, out of
+    support, jet pT below 20 GeV, Delta R below 0.4) are counted, printed and kept in the
+    provenance.
 
-    Example: hepscaling sample runs/gpt -n 10000 --out gen.h5
+    Example: hepscaling sample runs/cfm -n 10000 --out gen.h5
     """
-    made = sample_run(run_dir, n, out, seed=seed, temperature=temperature, top_k=top_k)
+    made = sample_run(run_dir, n, out, seed=seed, temperature=temperature, top_k=top_k,
+                      condition=condition)
+    if "defects" in made:
+        problems = ", ".join(f"{k} {v}" for k, v in made["defects"].items() if v) or "none"
+        a = "" if made["condition_a"] is None else f", a = {made['condition_a']:g}"
+        typer.echo(f"{n} events drawn from run {made['run_id']} (step "
+                   f"{made['checkpoint_step']}, seed {seed}{a}); {n - made['n_dropped']} "
+                   f"written -> {out}; defects: {problems}")
+        return
     typer.echo(f"{n} jets from run {made['run_id']} (step {made['checkpoint_step']}, seed "
                f"{seed}, temperature {temperature:g}, top-k {top_k or 'off'}) -> {out}")

@@ -4,8 +4,9 @@ This package owns the statistics that tasks and reports compute from model outpu
 ROC AUC and background rejection (:mod:`~hepscaling.metrics.roc`), 1-d and sliced Wasserstein
 distances between samples (:mod:`~hepscaling.metrics.wasserstein`), classifier weights
 ``w = p / (1 - p)`` and their histograms, tails and calibration
-(:mod:`~hepscaling.metrics.weights`). Its modules take numpy or torch arrays and return floats
-or arrays; they read no files, know no physics (observables come from
+(:mod:`~hepscaling.metrics.weights`), and mean +- spread bands over the histograms of several
+generators or posterior draws (:mod:`~hepscaling.metrics.ensemble`). Its modules take numpy or
+torch arrays and return floats or arrays; they read no files, know no physics (observables come from
 :mod:`hepscaling.physics`, data from :mod:`hepscaling.data`) and train nothing.
 
 One public entry point trains: :func:`classifier_weights` (a reference-vs-candidate classifier

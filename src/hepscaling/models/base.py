@@ -29,7 +29,12 @@ declares the input kind it consumes:
   constituents (mask, four-momentum in GeV, per-particle features);
 - ``"tokens"``: int64 ``(B, L)``, ``L <= spec.n_particles``, ids in ``[0, spec.vocab_size)``
   whose last three are START, STOP and PAD (jet tokens of :mod:`hepscaling.data.tokens`);
-  output next-token logits ``(B, L, spec.vocab_size)``.
+  output next-token logits ``(B, L, spec.vocab_size)``;
+- ``"events"``: float32 ``(B, spec.n_features)`` standardised event coordinates
+  (:mod:`hepscaling.data.event_coordinates`: ``d = 5 + 4 k`` for ``k`` jets; coordinate ``i``
+  belongs to object ``spec.coordinate_objects[i]`` and is an angle in ``[-pi, pi)`` where
+  ``spec.periodic[i]``), with a condition float32 ``(B, spec.n_condition)`` or None. Models of
+  this kind are :class:`EventGenerator` s: their output is their per-event training loss.
 
 A model reads every field it needs with :meth:`InputsSpec.need`, which names the field and the
 family in a one-line :class:`~hepscaling.errors.UsageError` when the task does not provide it.
@@ -38,6 +43,20 @@ A model may take several inputs: when :meth:`Task.train_batch
 <hepscaling.tasks.base.Task.train_batch>` returns a tuple, the loop calls ``model(*inputs)``.
 It may add a term to the training loss (:meth:`Model.extra_loss`, e.g. the KL divergence of
 Bayesian layers). A :class:`GenerativeModel` can also draw samples.
+
+Training a generator of continuous events. An :class:`EventGenerator` defines its own
+objective: :meth:`EventGenerator.loss` ``(x, condition, generator) -> (B,)`` is the per-event
+loss (flow matching: the velocity regression at a random time; autoregressive models: the
+negative log-likelihood), drawing any randomness it needs (times, noise) from ``generator``.
+Its ``forward`` *is* that loss, so the one training loop stays unchanged: the task's
+``train_batch`` returns the inputs ``(x, condition, generator)`` (the loop's seeded generator,
+so a resumed run draws the same noise) and per-event weights as the target, and the task's
+``loss`` is the weighted mean of the model output (:mod:`hepscaling.tasks.event_generation`).
+A family with :attr:`EventGenerator.all_multiplicities` models every jet multiplicity at once
+(``spec.lengths`` non-empty): ``x`` is zero-padded beyond ``spec.lengths[m]`` for an event of
+multiplicity class ``m``, and the classes int64 ``(B,)`` are a fourth input
+(``model(x, condition, generator, multiplicity)``) and the ``multiplicity`` keyword of
+``loss`` and ``log_prob``; :meth:`EventGenerator.sample_with_multiplicity` draws them.
 
 Output: float32 ``(B, spec.n_outputs)``; for regression channel 0 is the prediction and, with
 the heteroscedastic loss, channel 1 is ``log sigma``; for classification the class logits.
@@ -59,6 +78,7 @@ from hepscaling.errors import UsageError
 
 __all__ = [
     "FAMILY_MODULES",
+    "EventGenerator",
     "GenerativeModel",
     "InputKind",
     "InputsSpec",
@@ -71,7 +91,7 @@ __all__ = [
     "register_model",
 ]
 
-InputKind = Literal["invariants", "momenta", "constituents", "high_level", "tokens"]
+InputKind = Literal["invariants", "momenta", "constituents", "high_level", "tokens", "events"]
 
 # family name -> module that registers it (imported lazily on first lookup)
 FAMILY_MODULES: dict[str, str] = {
@@ -82,6 +102,8 @@ FAMILY_MODULES: dict[str, str] = {
     "lgatr": "hepscaling.models.lgatr",
     "part": "hepscaling.models.part", "hl_dense": "hepscaling.models.hl_dense",
     "jet_gpt": "hepscaling.models.jet_gpt",
+    "cfm": "hepscaling.models.cfm",
+    "event_gpt": "hepscaling.models.event_gpt",
 }
 
 _REGISTRY: dict[str, tuple[type[Model], type[ModelConfig]]] = {}
@@ -95,6 +117,10 @@ _FIELD_MEANING = {
     "n_particle_features": "per-particle features F of the constituent input (B, P, 5 + F)",
     "vocab_size": "size of the discrete token vocabulary",
     "n_condition": "conditioning features per sample",
+    "periodic": "which flat features are angles in [-pi, pi)",
+    "coordinate_objects": "the object (particle) of each flat feature",
+    "lengths": "features per multiplicity class of a variable-length event",
+    "n_train": "training samples D (normalises per-sample terms such as a Bayesian KL)",
 }
 
 
@@ -117,6 +143,15 @@ class InputsSpec:
         ``(B, k, 5 + F)`` (channels ``5:``).
     vocab_size : number of distinct token ids of a discrete (int64 ``(B, T)``) input.
     n_condition : conditioning features per sample, float32 ``(B, n_condition)``.
+    periodic : ``(n_features,)`` bools, true for features that are angles in ``[-pi, pi)``
+        (event coordinates: the azimuth differences).
+    coordinate_objects : ``(n_features,)`` object index of each feature (event coordinates:
+        0 = mu+, 1 = mu-, 2.. = jets), so a model can group them into one token per object.
+    lengths : features of each multiplicity class of a variable-length event, increasing, the
+        last ``n_features`` (an event of class ``m`` zero-padded beyond ``lengths[m]``); empty
+        for a fixed length.
+    n_train : the training-set size ``D``, for terms a model normalises per training sample
+        (the KL of a Bayesian layer in :meth:`Model.extra_loss`).
     """
 
     n_outputs: int = 1
@@ -126,6 +161,10 @@ class InputsSpec:
     n_particle_features: int = 0
     vocab_size: int = 0
     n_condition: int = 0
+    periodic: tuple[bool, ...] = ()
+    coordinate_objects: tuple[int, ...] = ()
+    lengths: tuple[int, ...] = ()
+    n_train: int = 0
 
     def need(self, name: str, family: str) -> Any:
         """The field ``name``, which model ``family`` needs; a one-line :class:`UsageError`
@@ -208,6 +247,43 @@ class GenerativeModel(Model, metaclass=ABCMeta):
         tractable likelihood."""
         raise NotImplementedError(f"{type(self).__name__} has no tractable likelihood "
                                   "(log_prob); compare its samples instead")
+
+
+class EventGenerator(GenerativeModel):
+    """A generator of continuous event coordinates (input kind ``"events"``, module
+    docstring): float32 ``x`` ``(B, d)`` standardised coordinates, periodic ones in radians.
+
+    Subclasses implement :meth:`loss` (their training objective), :meth:`sample` (returning
+    float32 ``(n, d)``, periodic coordinates in ``[-pi, pi)``) and, if tractable,
+    :meth:`log_prob` (nats, density of the standardised coordinates; the task adds the
+    Jacobian to physical momenta). A family that models every jet multiplicity in one network
+    (a stop token) sets :attr:`all_multiplicities`.
+    """
+
+    input_kind = "events"
+    #: models events of any jet multiplicity at once (``task.n_jets: all``)
+    all_multiplicities: ClassVar[bool] = False
+
+    @abstractmethod
+    def loss(self, x: torch.Tensor, condition: torch.Tensor | None = None, *,
+             generator: torch.Generator | None = None) -> torch.Tensor:
+        """Per-event training loss, float ``(B,)`` of events ``x`` float32 ``(B, d)`` given
+        ``condition`` ``(B, n_condition)`` (None without one); random draws (times, noise)
+        come from ``generator`` (None: torch's global generator)."""
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        """The per-event training loss :meth:`loss`, float ``(B,)`` (how the loop trains an
+        event generator, see the module docstring)."""
+        return self.loss(x, condition, generator=generator)
+
+    def sample_with_multiplicity(self, n: int, *, condition: torch.Tensor | None = None,
+                                 generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` events float32 ``(n, d)`` (zero beyond each event's length) and their
+        multiplicity classes int64 ``(n,)`` (indices into ``spec.lengths``); families with
+        :attr:`all_multiplicities` only."""
+        raise NotImplementedError(f"{type(self).__name__} models one jet multiplicity; it "
+                                  "does not draw multiplicities")
 
 
 def register_model(name: str,

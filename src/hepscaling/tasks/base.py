@@ -52,6 +52,9 @@ Split = Literal["val", "test"]
 #: per-split histograms: name -> {"edges": (n+1,), "counts": (n,)}
 Histograms = dict[str, dict[str, list[float]]]
 Inputs = torch.Tensor | tuple[torch.Tensor, ...]
+#: a training batch's model inputs: a tensor, or a tuple of arguments (tensors, and for event
+#: generators also None and the loop's generator, see hepscaling.models.base)
+TrainInputs = torch.Tensor | tuple[Any, ...]
 _K = TypeVar("_K", bound=Hashable)
 _T = TypeVar("_T")
 
@@ -59,6 +62,7 @@ TASK_MODULES: dict[str, str] = {
     "amplitude_regression": "hepscaling.tasks.amplitudes",
     "jet_tagging": "hepscaling.tasks.jet_tagging",
     "jet_generation": "hepscaling.tasks.generation",
+    "event_generation": "hepscaling.tasks.event_generation",
     "two_sample_classifier": "hepscaling.tasks.two_sample",
 }
 
@@ -80,6 +84,10 @@ class TaskConfig(BaseModel):
     kind: str
     n_train: int
 
+    def check_model(self, model: type[Model]) -> None:
+        """Raise a one-line ``ValueError`` if this task cannot train the model class
+        ``model`` (checked when a run config is loaded); by default every model fits."""
+
 
 class Task(ABC):
     """A training problem whose data already sits on ``device`` as tensors.
@@ -99,7 +107,7 @@ class Task(ABC):
 
     @abstractmethod
     def train_batch(self, index: torch.Tensor,
-                    generator: torch.Generator) -> tuple[Inputs, torch.Tensor]:
+                    generator: torch.Generator) -> tuple[TrainInputs, torch.Tensor]:
         """Inputs and targets of the training events ``index`` (int64 ``(B,)``, on device).
 
         ``generator`` (on the device) drives any random augmentation. Returns the model input

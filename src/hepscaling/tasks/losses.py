@@ -1,7 +1,8 @@
 """The training losses of every task: MSE and the heteroscedastic Gaussian NLL (regression on
 standardised targets), the cross-entropy of class logits (classification), the binary
 cross-entropy of one logit (two-sample classifiers) and the next-token cross-entropy of token
-sequences (generation).
+sequences (generation), and the weighted mean of per-event losses that event generators
+compute themselves (:func:`weighted_mean`).
 
 One place for losses: tasks import them from here; the training loop only calls
 :meth:`hepscaling.tasks.base.Task.loss`.
@@ -13,7 +14,7 @@ import torch
 from torch.nn import functional as F
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "heteroscedastic_nll", "mse",
-           "token_cross_entropy"]
+           "token_cross_entropy", "weighted_mean"]
 
 
 def mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -48,3 +49,9 @@ def token_cross_entropy(logits: torch.Tensor, target: torch.Tensor, ignore: int)
     """Mean next-token cross-entropy over the targets that are not ``ignore`` (padding);
     ``logits``: float ``(B, L, V)``, ``target``: int64 ``(B, L)`` -> scalar (nats per token)."""
     return F.cross_entropy(logits.flatten(0, 1), target.flatten(), ignore_index=ignore)
+
+
+def weighted_mean(per_event: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """``<weight x per_event>`` over the batch: ``per_event``, ``weight`` float ``(B,)`` ->
+    scalar (the weights are normalised by the caller: 1 for unweighted events)."""
+    return torch.mean(per_event * weight)

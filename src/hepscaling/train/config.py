@@ -22,6 +22,7 @@ YAML shape (every key optional except ``task`` and ``model``; defaults shown)::
       base_width: 64        # mlp_mup only: width at which muP equals SP learning rates
     loss: mse               # mse | heteroscedastic (regression) | cross_entropy (jet tagging)
                             #   | binary_cross_entropy (two-sample classifier)
+                            #   | generative (event generators: the model's own objective)
     train:
       batch_size: 256
       steps: 1000           # exactly one of steps / epochs / flops sets the length
@@ -67,7 +68,7 @@ from pydantic import (
 )
 
 from hepscaling.errors import UsageError
-from hepscaling.models.base import ModelConfig, model_config_class
+from hepscaling.models.base import ModelConfig, model_class, model_config_class
 from hepscaling.tasks.base import TaskConfig, task_config_class
 from hepscaling.train.identity import identity_hash
 
@@ -169,7 +170,8 @@ class RunConfig(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     task: SerializeAsAny[TaskConfig]
     model: SerializeAsAny[ModelConfig]
-    loss: Literal["mse", "heteroscedastic", "cross_entropy", "binary_cross_entropy"] = "mse"
+    loss: Literal["mse", "heteroscedastic", "cross_entropy", "binary_cross_entropy",
+                  "generative"] = "mse"
     train: TrainConfig
 
     @field_validator("task", mode="before")
@@ -188,6 +190,11 @@ class RunConfig(BaseModel):
         if losses and self.loss not in losses:
             raise ValueError(f"loss: {self.loss!r} does not fit task kind {self.task.kind!r}; "
                              f"choose one of {', '.join(losses)}")
+        return self
+
+    @model_validator(mode="after")
+    def _model_fits_task(self) -> RunConfig:
+        self.task.check_model(model_class(self.model.family))
         return self
 
     def resolved(self) -> dict[str, Any]:

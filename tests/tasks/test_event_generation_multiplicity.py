@@ -1,0 +1,62 @@
+"""event_generation with n_jets: all: one event_gpt learns the jet-multiplicity fractions of a
+toy file with known fractions (sampled fractions within statistical error), events of every
+multiplicity come out in the zmumu layout, and one-multiplicity families are refused."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from helpers.zmumu_files import write_toy_zmumu
+from hepscaling.errors import UsageError
+from hepscaling.train.loop import run_training
+
+FRACTIONS = (0.6, 0.3, 0.1)
+N_TRAIN, N_SAMPLES = 2000, 2000
+MODEL = {"family": "event_gpt", "width": 16, "depth": 1, "heads": 2, "components": 4}
+
+
+def config(path, model=MODEL, **task) -> dict:
+    return {"seed": 0, "device": "cpu", "loss": "generative", "model": model,
+            "task": {"kind": "event_generation", "dataset": path, "n_jets": "all",
+                     "n_train": N_TRAIN, "n_val": 200, "n_test": 400, "n_nll": 200,
+                     "n_samples": N_SAMPLES, "classifier": False, **task},
+            "train": {"batch_size": 128, "steps": 120, "lr": 1e-2, "warmup_steps": 5,
+                      "eval_every": 120}}
+
+
+@pytest.fixture(scope="module")
+def toy_file(tmp_path_factory):
+    return write_toy_zmumu(tmp_path_factory.mktemp("z") / "z.h5", 2600, seed=1,
+                           fractions=FRACTIONS)
+
+
+def test_the_multiplicity_fractions_are_learned(toy_file, tmp_path):
+    record = run_training(config(toy_file), tmp_path / "run", progress=False, threads=1)
+    m = record.metrics
+    for k, p in enumerate(FRACTIONS, start=1):
+        # the model's fractions estimate the training fractions (binomial, N_TRAIN), the
+        # samples add their own binomial noise (N_SAMPLES)
+        sigma = math.sqrt(p * (1 - p) * (1 / N_TRAIN + 1 / N_SAMPLES))
+        assert abs(m[f"test_frac_jets_{k}"] - p) < 4 * sigma, (k, m[f"test_frac_jets_{k}"])
+        assert abs(m[f"test_truth_frac_jets_{k}"] - p) < 4 * math.sqrt(p * (1 - p) / 400)
+    hist = record.histograms
+    assert sum(hist["test_generated_n_jets"]["counts"]) == N_SAMPLES
+    for k in (1, 2, 3):  # per-multiplicity observables, each multiplicity's own names
+        assert f"test_generated_{k}j_pt_j{k}" in hist and f"test_truth_{k}j_pt_j{k}" in hist
+    assert "test_generated_1j_pt_j2" not in hist
+    assert math.isfinite(m["test_nll"]) and m["test_frac_non_finite"] == 0.0
+
+
+def test_one_multiplicity_families_are_refused(toy_file, tmp_path):
+    cfm = {"family": "cfm", "width": 16, "depth": 1}
+    with pytest.raises(UsageError, match=r"generates one jet multiplicity; set task.n_jets"):
+        run_training(config(toy_file, cfm), tmp_path / "cfm", progress=False, threads=1)
+
+
+def test_a_file_without_every_multiplicity_is_refused(tmp_path):
+    path = write_toy_zmumu(tmp_path / "z.h5", 300, seed=2, fractions=(1.0, 0.0, 0.0))
+    with pytest.raises(UsageError, match="no training events with 2 jet"):
+        run_training(config(path, n_train=100, n_val=50, n_test=50), tmp_path / "run",
+                     progress=False, threads=1)

@@ -58,8 +58,21 @@ def test_trains_through_the_loop_and_records_the_weight_metrics(gaussians, tmp_p
     assert 0 <= m["test_calibration_error"] < 0.1
     assert sum(record.histograms["test_w_candidate"]["counts"]) == 1000
     assert set(record.histograms) == {"test_w_reference", "test_w_candidate",
-                                      "test_calibration"}
+                                      "test_calibration", "test_feature_x0", "test_feature_x1",
+                                      "test_feature_x2"}
     assert "val_auc" in record.curves
+    # 1000 + 1000 test events: the Hanley-McNeil error at AUC 0.71 is 0.0113
+    assert m["test_auc_sigma"] == pytest.approx(0.0113, abs=0.001)
+    assert m["test_candidate_frac_w_off_0p1"] > 0.5  # log w spreads by ~0.87 here
+    h = record.histograms["test_feature_x0"]
+    ref, cand, rew = (np.array(h[k]) for k in ("counts", "candidate", "reweighted"))
+    error = np.hypot(h["errors"], h["reweighted_errors"])
+    chi2 = lambda other: float(np.sum((other - ref) ** 2 / np.maximum(error, 1) ** 2))  # noqa: E731
+    assert chi2(rew) < 0.3 * chi2(cand)  # reweighting moves the candidate onto the reference
+    centres = (np.array(h["edges"][1:]) + np.array(h["edges"][:-1])) / 2
+    low = np.array(h["candidate_w_lt_0p5"])  # candidate events it over-populates: large x0
+    assert low.sum() > 0 and np.average(centres, weights=low) > np.average(centres,
+                                                                            weights=cand)
 
 
 @pytest.mark.parametrize(("task", "message"), [

@@ -25,7 +25,8 @@ closer than Delta R = 0.4 or a jet below 20 GeV (kept, counted ``delta_r_below_c
 
 Written to ``out``:
 
-- ``precision.json`` (:data:`FORMAT`): the inputs (paths, data digests, ``n_jets``,
+- ``precision.json`` (:data:`~hepscaling.records.PRECISION_NAME`, format
+  :data:`~hepscaling.records.PRECISION_FORMAT`): the inputs (paths, data digests, ``n_jets``,
   observables, seed), event counts, and per run (``generated``, ``truth``) the test metrics
   of its record (``auc``, ``auc_sigma`` = its standard error at the test size, spread of log w,
   fraction of ``|w - 1| > 0.1``, weight tails, mean weights, calibration error), the run id and
@@ -58,15 +59,13 @@ from hepscaling.physics.events.observables import event_observables, observable_
 from hepscaling.physics.events.selection import pairwise_delta_r
 from hepscaling.physics.lorentz import pt
 from hepscaling.precision.classifier import DEFAULT_MODEL, ClassifierWeights, classifier_weights
-from hepscaling.records import atomic_write_text
+from hepscaling.records import PRECISION_FORMAT, PRECISION_NAME, atomic_write_text
 from hepscaling.tasks.splits import split_indices
 from hepscaling.train.identity import data_digest
 
-__all__ = ["EVENT_MODEL", "FORMAT", "RESULT_NAME", "RUNS", "WEIGHTS_NAME", "EventPrecision",
-           "measure_event_precision", "read_event_layout"]
+__all__ = ["EVENT_MODEL", "RUNS", "WEIGHTS_NAME", "EventPrecision", "measure_event_precision",
+           "read_event_layout"]
 
-FORMAT = "hepscaling.precision"
-RESULT_NAME = "precision.json"
 WEIGHTS_NAME = "weights.h5"
 #: the two runs: the measurement and its truth-vs-truth floor
 RUNS: tuple[str, str] = ("generated", "truth")
@@ -240,7 +239,7 @@ def measure_event_precision(truth: str | os.PathLike, generated: str | os.PathLi
                 f[f"{run}/{role}_split"] = codes
     task = runs["generated"].record.config["task"]
     summary = {
-        "format": FORMAT, "truth": str(truth), "generated": str(generated),
+        "format": PRECISION_FORMAT, "truth": str(truth), "generated": str(generated),
         "truth_digest": data_digest(str(truth)), "generated_digest": data_digest(str(generated)),
         "n_jets": n_jets, "observables": list(names), "seed": seed,
         "events": {"truth": {**truth_counts, "half": half},
@@ -250,5 +249,5 @@ def measure_event_precision(truth: str | os.PathLike, generated: str | os.PathLi
         "runs": {run: {**_run_metrics(cw), "directory": f"runs/{run}/run"}
                  for run, cw in runs.items()},
     }
-    result = Path(atomic_write_text(out / RESULT_NAME, json.dumps(summary, indent=1)))
+    result = Path(atomic_write_text(out / PRECISION_NAME, json.dumps(summary, indent=1)))
     return EventPrecision(summary, runs, result, weights_path)

@@ -158,7 +158,7 @@ def test_dropout_acts_in_training_only_and_keeps_the_parameters():
     hidden = dropped.dropout(dropped.act(dropped.hidden[0](x)))  # (256, 64)
     zeros = (hidden == 0).float().mean().item()
     assert 0.45 < zeros < 0.6  # half the units dropped (GELU itself is rarely exactly 0)
-    with pytest.raises(UsageError, match="model.dropout"):
+    with pytest.raises(UsageError, match=r"model\.dropout"):
         load_config({"task": {"kind": "amplitude_regression", "dataset": "x.h5"},
                      "model": {"family": "mlp", "dropout": 1.0}, "train": {"steps": 10}})
 

@@ -144,7 +144,7 @@ def _run_metrics(cw: ClassifierWeights) -> dict[str, Any]:
     """The test metrics of a run's record, without the ``test_`` prefix, plus its run id."""
     metrics = {k.removeprefix("test_"): v for k, v in cw.record.metrics.items()
                if k.startswith("test_")}
-    return {**metrics, "auc_minus_half": metrics["auc"] - 0.5, "run_id": cw.record.run_id}
+    return {**metrics, "auc_minus_half": cw.auc - 0.5, "run_id": cw.record.run_id}
 
 
 def _split_codes(cw: ClassifierWeights, n: int) -> np.ndarray:
@@ -221,11 +221,12 @@ def measure_event_precision(truth: str | os.PathLike, generated: str | os.PathLi
                "generated": (gen_rows, gen_x)}
     pairs = {"generated": ("A", "generated"), "truth": ("A", "B")}
     out = Path(out)
-    fit = {"seed": seed, "model": {**EVENT_MODEL, **(model or {})}, "train": train,
-           "test_fraction": test_fraction, "val_fraction": val_fraction, "threads": threads,
-           "progress": progress, "names": names}
+    classifier = {**EVENT_MODEL, **(model or {})}
     runs = {run: classifier_weights(samples[ref][1][picked[ref]], samples[cand][1][picked[cand]],
-                                    workdir=out / "runs" / run, **fit)
+                                    seed=seed, model=classifier, train=train,
+                                    test_fraction=test_fraction, val_fraction=val_fraction,
+                                    threads=threads, progress=progress, names=names,
+                                    workdir=out / "runs" / run)
             for run, (ref, cand) in pairs.items()}
 
     weights_path = out / WEIGHTS_NAME

@@ -201,13 +201,13 @@ def feature_names(cfg: TwoSampleConfig, width: int) -> tuple[str, ...]:
     names = cfg.names()
     if names is not None:
         return names
-    stored = [_stored_names(path, str(cfg.array), width) for path in (cfg.reference,
-                                                                      cfg.candidate)]
-    if stored[0] != stored[1] and None not in stored:
-        differ = [f"{a}/{b}" for a, b in zip(*stored, strict=True) if a != b]  # type: ignore[misc]
+    ref, cand = (_stored_names(path, str(cfg.array), width) for path in (cfg.reference,
+                                                                          cfg.candidate))
+    if ref is not None and cand is not None and ref != cand:
+        differ = [f"{a}/{b}" for a, b in zip(ref, cand, strict=True) if a != b]
         raise UsageError(f"{cfg.reference} and {cfg.candidate} hold different features "
                          f"({', '.join(differ[:3])}); compute the same features for both")
-    return stored[0] or stored[1] or tuple(f"x{i}" for i in range(width))
+    return ref or cand or tuple(f"x{i}" for i in range(width))
 
 
 def feature_histogram(reference: np.ndarray, candidate: np.ndarray, w_reference: np.ndarray,

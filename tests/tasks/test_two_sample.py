@@ -1,6 +1,8 @@
 """The two_sample_classifier task: config checks, balanced splits, metrics through the loop,
 one-line errors for bad features, zmumu observables."""
 
+import json
+
 import h5py
 import numpy as np
 import pytest
@@ -12,9 +14,11 @@ from hepscaling.train.config import load_config
 from hepscaling.train.loop import run_training
 
 
-def _file(path, x, name="features"):
+def _file(path, x, name="features", names=None):
     with h5py.File(path, "w") as f:
         f[name] = x
+        if names is not None:
+            f[name].attrs["names"] = json.dumps(names)
     return str(path)
 
 
@@ -129,3 +133,20 @@ def test_zmumu_files_give_the_observables_of_one_multiplicity(tmp_path):
     rows = task.inputs("train")[:60].double().numpy() * task.std + task.mean
     distance = np.abs(rows[:, None] - one_jet[None]).max(-1).min(1)  # (60,)
     assert distance.max() < 1e-4 * np.abs(one_jet).max()
+
+
+def test_stored_feature_names_name_the_histograms_and_must_agree(tmp_path):
+    x = np.random.default_rng(2).normal(size=(3000, 3))
+    a = _file(tmp_path / "a.h5", x, names=["pt", "eta", "phi"])
+    b = _file(tmp_path / "b.h5", x, names=["pt", "eta", "phi"])
+    plain = _file(tmp_path / "plain.h5", x)
+    assert _build(a, b).names == ("pt", "eta", "phi")
+    assert _build(a, plain).names == ("pt", "eta", "phi")  # one file naming them suffices
+    assert _build(plain, plain).names == ("x0", "x1", "x2")
+    other = _file(tmp_path / "other.h5", x, names=["pt", "y", "phi"])
+    with pytest.raises(UsageError, match=r"a.h5 and .*other.h5 hold different features "
+                                         r"\(eta/y\); compute the same features for both"):
+        _build(a, other)
+    short = _file(tmp_path / "short.h5", x, names=["pt"])
+    with pytest.raises(UsageError, match="has 3 features but its names attribute lists 1"):
+        _build(short, a)

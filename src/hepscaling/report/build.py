@@ -36,6 +36,9 @@ from hepscaling.report.sections.scaling import scaling_sections, swept_axes
 
 __all__ = ["Report", "build_precision_report", "build_report"]
 
+#: two_sample_classifier runs of a sweep shown in the precision section (the largest D)
+_PRECISION_RUNS = 3
+
 
 @dataclass(frozen=True)
 class Report:
@@ -96,7 +99,8 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     page.sections += sections
     if is_generation(sweep):
         page.sections.append(generation_section(sweep, options, out))
-    classifiers = record_results([sweep.records[i] for i in sweep.done["run_id"]])
+    classifiers = record_results([sweep.records[i] for i in sweep.done["run_id"]],
+                                 limit=_PRECISION_RUNS)
     if classifiers:
         page.sections.append(precision_section(classifiers, out))
     fitted: dict[str, list[GroupFit] | None] = {}

@@ -92,11 +92,13 @@ def load_precision_results(directory: str | os.PathLike) -> list[PrecisionResult
     return results
 
 
-def record_results(records: list[RunRecord]) -> list[PrecisionResult]:
+def record_results(records: list[RunRecord], limit: int | None = None) -> list[PrecisionResult]:
     """A result without floor for each finished ``two_sample_classifier`` record (label: run
-    id), e.g. the runs of a sweep."""
-    return [PrecisionResult(r.run_id, r, None, {}) for r in records
+    id), e.g. the runs of a sweep; with ``limit``, only that many of the largest D."""
+    kept = [r for r in records
             if r.config.get("task", {}).get("kind") == _TASK and r.status == "done"]
+    kept.sort(key=lambda r: (-r.n_train, r.run_id))
+    return [PrecisionResult(r.run_id, r, None, {}) for r in kept[:limit]]
 
 
 def _value(record: RunRecord | None, key: str) -> float:

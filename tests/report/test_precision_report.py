@@ -59,7 +59,7 @@ def test_bare_records_get_the_section_without_floor(measurements, tmp_path):
 
 
 def test_a_directory_without_results_is_a_usage_error(tmp_path):
-    with pytest.raises(UsageError, match="no precision.json under"):
+    with pytest.raises(UsageError, match=r"no precision\.json under"):
         load_precision_results(tmp_path)
     with pytest.raises(UsageError, match="is not a directory"):
         load_precision_results(tmp_path / "nothing")

@@ -89,19 +89,20 @@ def test_outputs_use_disjoint_truth_halves_of_equal_size(measured):
         summary["runs"][k]["run_id"] for k in ("generated", "truth")}
 
 
-def test_generated_events_breaking_the_cuts_are_counted_not_dropped(tmp_path):
+def test_generated_events_breaking_the_definition_are_counted_not_dropped(tmp_path):
     truth = write_events(tmp_path / "truth.h5", zmumu_events(400, seed=3))
     events = zmumu_events(200, seed=4)
     momenta = events["momenta"]
     momenta[:5, 2] = momenta[:5, 0] * [1, 1, 1, 1]  # jet on top of the mu+: Delta R = 0
     momenta[5:8, 2] *= 15.0 / lorentz.pt(momenta[5:8, 2])[:, None]  # jet pT 15 GeV
     momenta[8:10, 1] = np.nan
+    momenta[10:14, 2, 0] = 0.9 * np.linalg.norm(momenta[10:14, 2, 1:], axis=1)  # E < |p|
     gen = write_events(tmp_path / "gen.h5", events)
     result = measure_event_precision(truth, gen, tmp_path / "out", n_jets=1,
                                      model={"width": 8, "depth": 1}, train={"epochs": 1})
     counts = result.summary["events"]["generated"]
     assert counts == {"in_file": 200, "with_n_jets": 200, "nonfinite": 2,
-                      "delta_r_below_cut": 5, "jet_pt_below_cut": 3}
+                      "delta_r_below_cut": 5, "jet_pt_below_cut": 3, "spacelike_jet": 4}
     assert result.summary["events"]["per_sample"] == 198  # every finite event is used
 
 

@@ -20,8 +20,8 @@ Files checked: the truth must satisfy the event definition (:func:`~hepscaling.d
 validate_events`); generated events only need the layout, and the ones that break the
 definition are counted, never dropped silently: events with NaN or infinite momenta or
 observables (excluded from the classifier, counted ``nonfinite``), events with two objects
-closer than Delta R = 0.4 or a jet below 20 GeV (kept, counted ``delta_r_below_cut``,
-``jet_pt_below_cut``).
+closer than Delta R = 0.4, a jet below 20 GeV or a spacelike jet (``E < |p|``; kept, counted
+``delta_r_below_cut``, ``jet_pt_below_cut``, ``spacelike_jet``).
 
 Written to ``out``:
 
@@ -57,7 +57,7 @@ from hepscaling.errors import UsageError, require_file
 from hepscaling.physics.events import DELTA_R_MIN, JET_PT_MIN, MAX_JETS, N_OBJECTS
 from hepscaling.physics.events.observables import event_observables, observable_names
 from hepscaling.physics.events.selection import pairwise_delta_r
-from hepscaling.physics.lorentz import pt
+from hepscaling.physics.lorentz import mass_squared, pt
 from hepscaling.precision.classifier import DEFAULT_MODEL, ClassifierWeights, classifier_weights
 from hepscaling.records import PRECISION_FORMAT, PRECISION_NAME, atomic_write_text
 from hepscaling.tasks.splits import split_indices
@@ -136,7 +136,9 @@ def _selected(path: str | os.PathLike, role: str, n_jets: int, names: Sequence[s
     counts = {"in_file": int(multiplicity.size), "with_n_jets": int(rows.size),
               "nonfinite": int((~finite).sum()),
               "delta_r_below_cut": int((finite & (far < DELTA_R_MIN)).sum()),
-              "jet_pt_below_cut": int((finite & (jet_pt < JET_PT_MIN).any(axis=1)).sum())}
+              "jet_pt_below_cut": int((finite & (jet_pt < JET_PT_MIN).any(axis=1)).sum()),
+              "spacelike_jet": int((finite & (mass_squared(chosen[:, 2:2 + n_jets]) < 0)
+                                    .any(axis=1)).sum())}
     return rows[finite], x[finite], counts
 
 

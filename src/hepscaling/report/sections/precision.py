@@ -131,7 +131,8 @@ def _events_note(section: Section, result: PrecisionResult) -> None:
         f"{events['n_test']}); truth {truth['with_n_jets']} events in two halves of "
         f"{truth['half']}; generated {gen['with_n_jets']} events, of which "
         f"{gen['nonfinite']} non-finite (excluded), {gen['delta_r_below_cut']} with Delta R "
-        f"< 0.4 and {gen['jet_pt_below_cut']} with a jet below 20 GeV (kept)")
+        f"< 0.4, {gen['jet_pt_below_cut']} with a jet below 20 GeV and "
+        f"{gen['spacelike_jet']} with a spacelike jet (kept)")
 
 
 def _weights_figure(stem: Path, result: PrecisionResult) -> None:

@@ -58,7 +58,7 @@ DEFAULT_MODEL: dict[str, Any] = {"family": "mlp", "width": 256, "depth": 4,
 #: ``train:`` section of the default classifier (``eval_every``: 10 evaluations unless given)
 DEFAULT_TRAIN: dict[str, Any] = {"batch_size": 1024, "epochs": 20, "lr": 1e-3,
                                  "schedule": "cosine", "warmup_steps": 100, "grad_clip": None}
-_ARRAY = "features"  # the dataset name in the temporary files
+_ARRAY = "features"  # the dataset name in the feature files
 _EVALUATIONS = 10
 
 

@@ -20,8 +20,8 @@ Files checked: the truth must satisfy the event definition (:func:`~hepscaling.d
 validate_events`); generated events only need the layout, and the ones that break the
 definition are counted, never dropped silently: events with NaN or infinite momenta or
 observables (excluded from the classifier, counted ``nonfinite``), events with two objects
-closer than Delta R = 0.4, a jet below 20 GeV or a spacelike jet (``E < |p|``; kept, counted
-``delta_r_below_cut``, ``jet_pt_below_cut``, ``spacelike_jet``).
+closer than Delta R = 0.4, a jet below 20 GeV or a spacelike jet (``E < |p|`` beyond
+rounding; kept, counted ``delta_r_below_cut``, ``jet_pt_below_cut``, ``spacelike_jet``).
 
 Written to ``out``:
 
@@ -52,7 +52,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from hepscaling.data.events import validate_events
+from hepscaling.data.events import SHELL_RTOL, validate_events
 from hepscaling.errors import UsageError, require_file
 from hepscaling.physics.events import DELTA_R_MIN, JET_PT_MIN, MAX_JETS, N_OBJECTS
 from hepscaling.physics.events.observables import event_observables, observable_names
@@ -132,13 +132,14 @@ def _selected(path: str | os.PathLike, role: str, n_jets: int, names: Sequence[s
     present = np.arange(N_OBJECTS) < 2 + n_jets
     with np.errstate(invalid="ignore"):
         far = pairwise_delta_r(chosen, np.broadcast_to(present, chosen.shape[:2]))
-        jet_pt = pt(chosen[:, 2:2 + n_jets])
+        jets = chosen[:, 2:2 + n_jets]
+        jet_pt = pt(jets)
+        spacelike = mass_squared(jets) < -SHELL_RTOL * jets[..., 0] ** 2  # beyond rounding
     counts = {"in_file": int(multiplicity.size), "with_n_jets": int(rows.size),
               "nonfinite": int((~finite).sum()),
               "delta_r_below_cut": int((finite & (far < DELTA_R_MIN)).sum()),
               "jet_pt_below_cut": int((finite & (jet_pt < JET_PT_MIN).any(axis=1)).sum()),
-              "spacelike_jet": int((finite & (mass_squared(chosen[:, 2:2 + n_jets]) < 0)
-                                    .any(axis=1)).sum())}
+              "spacelike_jet": int((finite & spacelike.any(axis=1)).sum())}
     return rows[finite], x[finite], counts
 
 

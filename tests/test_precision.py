@@ -78,6 +78,19 @@ def test_weights_check_their_points():
         cw.weights(np.zeros((4, 3)))
 
 
+def test_names_and_a_kept_workdir(tmp_path):
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(600, 2)), rng.normal(size=(600, 2))
+    fit = {"model": {"width": 8, "depth": 1}, "train": {"epochs": 1}}
+    cw = classifier_weights(x, y, names=["a", "b"], workdir=tmp_path / "w", **fit)
+    assert {"test_feature_a", "test_feature_b"} <= set(cw.record.histograms)
+    assert (tmp_path / "w" / "run" / "record.json").is_file()
+    again = classifier_weights(x, y, names=["a", "b"], workdir=tmp_path / "w", **fit)
+    assert again.record.run_id == cw.record.run_id and again.auc == cw.auc  # reused
+    with pytest.raises(UsageError, match="1 names for 2 features"):
+        classifier_weights(x, y, names=["a"])
+
+
 def test_importing_metrics_does_not_import_the_training_loop():
     code = ("import sys, hepscaling.metrics as m; "
             "assert 'hepscaling.train.loop' not in sys.modules; "

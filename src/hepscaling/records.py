@@ -35,6 +35,8 @@ from hepscaling.errors import UsageError
 __all__ = [
     "CHECKPOINT_NAME",
     "LOG_NAME",
+    "PRECISION_FORMAT",
+    "PRECISION_NAME",
     "RECORD_NAME",
     "RunRecord",
     "atomic_write_text",
@@ -53,6 +55,10 @@ __all__ = [
 RECORD_NAME = "record.json"
 CHECKPOINT_NAME = "checkpoint.pt"
 LOG_NAME = "run.log"
+#: the summary of a generator-precision measurement beside its two classifier runs
+#: (written by hepscaling.precision.events, read by the report's precision section)
+PRECISION_NAME = "precision.json"
+PRECISION_FORMAT = "hepscaling.precision"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 Status = Literal["running", "done", "failed", "diverged"]
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from hepscaling.metrics.roc import classification_metrics, rejection, roc_auc
+from hepscaling.metrics.roc import auc_standard_error, classification_metrics, rejection, roc_auc
 
 
 def brute_auc(scores: np.ndarray, positive: np.ndarray) -> float:
@@ -53,3 +53,20 @@ def test_classification_metrics():
     assert out["rej50_Wqq"] == math.inf and "rej50_QCD" not in out
     assert "rej50_Wqq" not in classification_metrics(prob, label,
                                                      ("label_Zqq", "label_Wqq", "label_Tbqq"))
+
+
+@pytest.mark.parametrize(("shift", "n_pos", "n_neg"), [(0.0, 400, 400), (0.0, 300, 900),
+                                                       (0.8, 500, 500)])
+def test_auc_standard_error_matches_the_spread_of_repeated_measurements(shift, n_pos, n_neg):
+    """Unit Gaussians ``shift`` apart (AUC = Phi(shift / sqrt 2)): the formula against the
+    standard deviation of 2000 independent AUCs (its own error ~1.6%)."""
+    rng = np.random.default_rng(0)
+    positive = np.repeat([True, False], [n_pos, n_neg])
+    aucs = [roc_auc(np.concatenate([rng.normal(shift, 1, n_pos), rng.normal(0, 1, n_neg)]),
+                    positive) for _ in range(2000)]
+    assert auc_standard_error(float(np.mean(aucs)), n_pos, n_neg) == pytest.approx(
+        np.std(aucs), rel=0.06)
+    if shift == 0:  # the exact null value
+        assert auc_standard_error(0.5, n_pos, n_neg) == pytest.approx(
+            math.sqrt((n_pos + n_neg + 1) / (12 * n_pos * n_neg)))
+    assert math.isnan(auc_standard_error(0.5, 0, 10))

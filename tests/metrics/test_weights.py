@@ -7,9 +7,12 @@ import pytest
 
 from hepscaling.metrics.weights import (
     calibration_curve,
+    deviation_fraction,
     log_weight_spread,
+    quantile_edges,
     tail_fractions,
     weight_histogram,
+    weighted_histogram,
     weights_from_probabilities,
 )
 
@@ -57,3 +60,25 @@ def test_calibration_curve_of_calibrated_and_overconfident_scores():
     assert empty["counts"] == [1.0, 0.0, 0.0, 1.0] and math.isnan(empty["observed"][1])
     with pytest.raises(ValueError, match="non-empty"):
         calibration_curve(np.ones(3), np.ones(2, dtype=bool))
+
+
+def test_deviation_fraction_counts_weights_off_by_more_than_the_tolerance():
+    w = np.array([0.5, 0.95, 1.0, 1.09, 1.2, 3.0])
+    assert deviation_fraction(w) == pytest.approx(3 / 6)
+    assert deviation_fraction(w, tolerance=0.6) == pytest.approx(1 / 6)
+    assert math.isnan(deviation_fraction(np.array([])))
+
+
+def test_weighted_histogram_sums_weights_and_their_squares():
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=10_000), rng.exponential(size=10_000)
+    edges = quantile_edges(x, bins=20, coverage=0.9)
+    assert edges[0] == pytest.approx(np.quantile(x, 0.05)) and len(edges) == 21
+    h = weighted_histogram(x, edges, w)
+    assert sum(h["counts"]) == pytest.approx(w.sum())  # overflow lands in the end bins
+    inside = (x >= edges[3]) & (x < edges[4])
+    assert h["counts"][3] == pytest.approx(w[inside].sum())
+    assert h["errors"][3] == pytest.approx(np.sqrt((w[inside] ** 2).sum()))
+    plain = weighted_histogram(x, edges)
+    assert plain["errors"] == pytest.approx(np.sqrt(plain["counts"]))
+    assert quantile_edges(np.full(5, 2.0), bins=2).tolist() == [1.5, 2.0, 2.5]

@@ -1,11 +1,14 @@
-"""MLP families: parameter counts, FLOPs against FlopCounterMode, muP parametrisation."""
+"""MLP families: parameter counts, FLOPs against FlopCounterMode, muP parametrisation,
+dropout (and the run ids it leaves unchanged when off)."""
 
 import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from hepscaling.errors import UsageError
 from hepscaling.models.base import InputsSpec, build_model
 from hepscaling.models.mlp import MLP, MuPMLP
+from hepscaling.train.config import load_config, run_id
 
 SPEC = InputsSpec(n_features=10, n_particles=5, particle_types=(0, 1, 2, 2, 2), n_outputs=1)
 HET = InputsSpec(n_features=10, n_particles=5, particle_types=(0, 1, 2, 2, 2), n_outputs=2)
@@ -140,3 +143,34 @@ def test_mup_matches_the_mup_package():
 def test_leaky_relu_has_slope_one_tenth():
     model = build_model({"family": "mlp", "activation": "leaky_relu"}, SPEC)
     assert model.act(torch.tensor([-2.0, 3.0])).tolist() == pytest.approx([-0.2, 3.0])
+
+
+def test_dropout_acts_in_training_only_and_keeps_the_parameters():
+    plain = build_model({"family": "mlp", "width": 64, "depth": 2}, SPEC)
+    dropped = build_model({"family": "mlp", "width": 64, "depth": 2, "dropout": 0.5}, SPEC)
+    assert dropped.n_params() == plain.n_params()
+    dropped.load_state_dict(plain.state_dict())
+    x = torch.randn(256, 10)
+    dropped.eval()
+    assert torch.equal(dropped(x), plain(x))  # eval: dropout off
+    dropped.train()
+    torch.manual_seed(0)
+    hidden = dropped.dropout(dropped.act(dropped.hidden[0](x)))  # (256, 64)
+    zeros = (hidden == 0).float().mean().item()
+    assert 0.45 < zeros < 0.6  # half the units dropped (GELU itself is rarely exactly 0)
+    with pytest.raises(UsageError, match=r"model\.dropout"):
+        load_config({"task": {"kind": "amplitude_regression", "dataset": "x.h5"},
+                     "model": {"family": "mlp", "dropout": 1.0}, "train": {"steps": 10}})
+
+
+@pytest.mark.parametrize(("family", "expected"), [("mlp", "0d9282f9679a42d7"),
+                                                  ("mlp_mup", "238b665a3b878458")])
+def test_dropout_zero_or_unset_keeps_the_run_ids_of_main(family, expected):
+    """The ids were computed on main before the dropout knob existed (commit 5e11b92)."""
+    cfg = {"seed": 0, "task": {"kind": "amplitude_regression", "dataset": "nothere.h5"},
+           "model": {"family": family, "width": 64}, "train": {"steps": 200}}
+    assert run_id(cfg) == expected
+    assert run_id({**cfg, "model": {**cfg["model"], "dropout": 0.0}}) == expected
+    with_dropout = {**cfg, "model": {**cfg["model"], "dropout": 0.1}}
+    assert run_id(with_dropout) != expected
+    assert load_config(with_dropout).resolved()["model"]["dropout"] == 0.1  # recorded

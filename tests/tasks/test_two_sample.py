@@ -1,6 +1,8 @@
 """The two_sample_classifier task: config checks, balanced splits, metrics through the loop,
 one-line errors for bad features, zmumu observables."""
 
+import json
+
 import h5py
 import numpy as np
 import pytest
@@ -12,9 +14,11 @@ from hepscaling.train.config import load_config
 from hepscaling.train.loop import run_training
 
 
-def _file(path, x, name="features"):
+def _file(path, x, name="features", names=None):
     with h5py.File(path, "w") as f:
         f[name] = x
+        if names is not None:
+            f[name].attrs["names"] = json.dumps(names)
     return str(path)
 
 
@@ -58,8 +62,21 @@ def test_trains_through_the_loop_and_records_the_weight_metrics(gaussians, tmp_p
     assert 0 <= m["test_calibration_error"] < 0.1
     assert sum(record.histograms["test_w_candidate"]["counts"]) == 1000
     assert set(record.histograms) == {"test_w_reference", "test_w_candidate",
-                                      "test_calibration"}
+                                      "test_calibration", "test_feature_x0", "test_feature_x1",
+                                      "test_feature_x2"}
     assert "val_auc" in record.curves
+    # 1000 + 1000 test events: the Hanley-McNeil error at AUC 0.71 is 0.0113
+    assert m["test_auc_sigma"] == pytest.approx(0.0113, abs=0.001)
+    assert m["test_candidate_frac_w_off_0p1"] > 0.5  # log w spreads by ~0.87 here
+    h = record.histograms["test_feature_x0"]
+    ref, cand, rew = (np.array(h[k]) for k in ("counts", "candidate", "reweighted"))
+    error = np.hypot(h["errors"], h["reweighted_errors"])
+    chi2 = lambda other: float(np.sum((other - ref) ** 2 / np.maximum(error, 1) ** 2))  # noqa: E731
+    assert chi2(rew) < 0.3 * chi2(cand)  # reweighting moves the candidate onto the reference
+    centres = (np.array(h["edges"][1:]) + np.array(h["edges"][:-1])) / 2
+    low = np.array(h["candidate_w_lt_0p5"])  # candidate events it over-populates: large x0
+    assert low.sum() > 0 and np.average(centres, weights=low) > np.average(centres,
+                                                                            weights=cand)
 
 
 @pytest.mark.parametrize(("task", "message"), [
@@ -116,3 +133,20 @@ def test_zmumu_files_give_the_observables_of_one_multiplicity(tmp_path):
     rows = task.inputs("train")[:60].double().numpy() * task.std + task.mean
     distance = np.abs(rows[:, None] - one_jet[None]).max(-1).min(1)  # (60,)
     assert distance.max() < 1e-4 * np.abs(one_jet).max()
+
+
+def test_stored_feature_names_name_the_histograms_and_must_agree(tmp_path):
+    x = np.random.default_rng(2).normal(size=(3000, 3))
+    a = _file(tmp_path / "a.h5", x, names=["pt", "eta", "phi"])
+    b = _file(tmp_path / "b.h5", x, names=["pt", "eta", "phi"])
+    plain = _file(tmp_path / "plain.h5", x)
+    assert _build(a, b).names == ("pt", "eta", "phi")
+    assert _build(a, plain).names == ("pt", "eta", "phi")  # one file naming them suffices
+    assert _build(plain, plain).names == ("x0", "x1", "x2")
+    other = _file(tmp_path / "other.h5", x, names=["pt", "y", "phi"])
+    with pytest.raises(UsageError, match=r"a.h5 and .*other.h5 hold different features "
+                                         r"\(eta/y\); compute the same features for both"):
+        _build(a, other)
+    short = _file(tmp_path / "short.h5", x, names=["pt"])
+    with pytest.raises(UsageError, match="has 3 features but its names attribute lists 1"):
+        _build(short, a)

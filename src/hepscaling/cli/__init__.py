@@ -30,6 +30,7 @@ from hepscaling.cli import (
     export,
     jets,
     laws,
+    precision,
     relations,
     sample,
     sweep,
@@ -75,6 +76,7 @@ app.add_typer(jets.app, name="jets")
 app.command("train")(train.train)
 app.command("sample")(sample.sample)
 app.add_typer(sweep.app, name="sweep")
+app.add_typer(precision.app, name="precision")
 laws.register(app)  # fit, predict, report
 relations.register(app)  # correlate, window
 app.add_typer(export.app, name="export")

@@ -53,14 +53,14 @@ from hepscaling.physics.events.process import M_HAT_MAX, M_HAT_MIN, SQRT_S
 from hepscaling.physics.events.selection import pairwise_delta_r
 from hepscaling.provenance import code_version
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "LAYOUT", "EventChunk", "ZmumuDataset", "generate_events",
-           "plan_chunks", "read_events", "read_provenance", "validate_events"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "LAYOUT", "SHELL_RTOL", "EventChunk", "ZmumuDataset",
+           "generate_events", "plan_chunks", "read_events", "read_provenance", "validate_events"]
 
 FORMAT = "hepscaling.zmumu"
 FORMAT_VERSION = 1
 _VOLATILE = (*VOLATILE, "generator", "counts")  # counts: a result, not a setting
 _MASS_TOLERANCE = 1e-4  # GeV, on the muon mass (Pythia's muons are on shell to ~1e-6 GeV)
-_SHELL_RTOL = 1e-9  # jets: p^2 >= -_SHELL_RTOL E^2 (rounding)
+SHELL_RTOL = 1e-9  # jets: p^2 >= -SHELL_RTOL E^2 (rounding)
 DEFAULT_SPEC = DrellYanSpec()  # MPI off, no QED radiation off the muons
 
 
@@ -181,7 +181,7 @@ def validate_events(momenta: np.ndarray, n_jets: np.ndarray, source: str) -> Non
         raise UsageError(f"{source}: a muon of event {bad} has mass {muon_mass[bad].max():.6g} "
                          f"GeV, expected {MUON_MASS} (mu+, mu- must come first)")
     jets, jet_present = momenta[:, 2:], present[:, 2:]
-    spacelike = jet_present & (lorentz.mass_squared(jets) < -_SHELL_RTOL * jets[..., 0] ** 2)
+    spacelike = jet_present & (lorentz.mass_squared(jets) < -SHELL_RTOL * jets[..., 0] ** 2)
     if np.any(spacelike | (jet_present & (jets[..., 0] <= 0))):
         bad = _first((spacelike | (jet_present & (jets[..., 0] <= 0))).any(1))
         raise UsageError(f"{source}: a jet of event {bad} has E < |p|; not a physical jet")

@@ -12,6 +12,9 @@ generator checked against truth, reference = truth, candidate = generated, arXiv
   ``{"edges", "counts"}`` form); weights outside the range are counted in the end bins;
 - :func:`tail_fractions`: the fractions of ``w`` below / above fixed thresholds;
 - :func:`log_weight_spread`: the standard deviation of ``log w``;
+- :func:`deviation_fraction`: the fraction of ``|w - 1| > tolerance``;
+- :func:`quantile_edges`, :func:`weighted_histogram`: histograms of a feature on common bins,
+  plain, restricted to a weight tail or reweighted by ``w`` (with their statistical errors);
 - :func:`calibration_curve`: the observed reference fraction per bin of ``p``, and the
   expected calibration error.
 
@@ -24,8 +27,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["CLIP", "TAILS_HIGH", "TAILS_LOW", "calibration_curve", "log_weight_spread",
-           "tail_fractions", "weight_histogram", "weights_from_probabilities"]
+__all__ = ["CLIP", "TAILS_HIGH", "TAILS_LOW", "calibration_curve", "deviation_fraction",
+           "log_weight_spread", "quantile_edges", "tail_fractions", "weight_histogram",
+           "weighted_histogram", "weights_from_probabilities"]
 
 CLIP = 1e-6  # probabilities are clipped to [CLIP, 1 - CLIP] before w = p / (1 - p)
 TAILS_LOW: tuple[float, ...] = (0.1, 0.5)  # fractions of w below these
@@ -84,6 +88,52 @@ def log_weight_spread(w: np.ndarray) -> float:
     """Standard deviation of ``log w`` (``w``: float ``(n,)``, > 0); 0 for a perfect candidate
     (``w = 1`` everywhere)."""
     return float(np.std(np.log(np.asarray(w, dtype=np.float64))))
+
+
+def deviation_fraction(w: np.ndarray, tolerance: float = 0.1) -> float:
+    """Fraction of the weights ``w`` (float ``(n,)``) with ``|w - 1| > tolerance`` (``nan``
+    for an empty ``w``): the share of events whose density the candidate misses by more than
+    ``tolerance`` (relative).
+
+    >>> deviation_fraction(np.array([1.0, 1.05, 0.8, 2.0]))
+    0.5
+    """
+    w = np.asarray(w, dtype=np.float64)
+    return float(np.mean(np.abs(w - 1.0) > tolerance)) if w.size else float("nan")
+
+
+def quantile_edges(x: np.ndarray, bins: int = 40, coverage: float = 0.99) -> np.ndarray:
+    """``bins + 1`` equal-width edges float64 spanning the central ``coverage`` of ``x`` (float
+    ``(n,)``, finite): from its ``(1 - coverage) / 2`` to its ``(1 + coverage) / 2`` quantile
+    (a constant ``x`` gets the unit interval around it)."""
+    x = np.asarray(x, dtype=np.float64)
+    if not x.size or bins < 1 or not 0 < coverage <= 1:
+        raise ValueError(f"need a non-empty x, bins >= 1 and 0 < coverage <= 1, got "
+                         f"{x.size} values, bins={bins}, coverage={coverage}")
+    low, high = np.quantile(x, [(1 - coverage) / 2, (1 + coverage) / 2])
+    if not high > low:
+        low, high = low - 0.5, high + 0.5
+    return np.linspace(low, high, bins + 1)
+
+
+def weighted_histogram(x: np.ndarray, edges: np.ndarray,
+                       weights: np.ndarray | None = None) -> dict[str, list[float]]:
+    """Histogram of ``x`` (float ``(n,)``) in ``edges`` (``(k+1,)``) with per-event
+    ``weights`` (float ``(n,)``; None: 1 each): ``{"edges": (k+1,), "counts": (k,), "errors":
+    (k,)}``, counts = sum of weights per bin, errors = sqrt of the sum of squared weights.
+    Values outside the edges are counted in the end bins.
+
+    >>> weighted_histogram(np.array([0.1, 0.6, 0.7, 5.0]), np.array([0.0, 0.5, 1.0]),
+    ...                    np.array([1.0, 2.0, 2.0, 1.0]))["counts"]
+    [1.0, 5.0]
+    """
+    edges = np.asarray(edges, dtype=np.float64)
+    inner = np.clip(np.asarray(x, dtype=np.float64), edges[0], edges[-1])
+    w = np.ones_like(inner) if weights is None else np.asarray(weights, dtype=np.float64)
+    counts, _ = np.histogram(inner, bins=edges, weights=w)
+    squares, _ = np.histogram(inner, bins=edges, weights=w**2)
+    return {"edges": edges.tolist(), "counts": counts.tolist(),
+            "errors": np.sqrt(squares).tolist()}
 
 
 def calibration_curve(p: np.ndarray, is_reference: np.ndarray,

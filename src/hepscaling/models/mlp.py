@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import torch
 from pydantic import Field
@@ -40,12 +40,16 @@ _ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 
 
 class MLPConfig(ModelConfig):
-    """``model:`` section of the ``mlp`` family."""
+    """``model:`` section of the ``mlp`` family (``dropout`` 0 is left out of the run id)."""
+
+    QUIET_DEFAULTS: ClassVar[dict[str, Any]] = {"dropout": 0.0}
 
     family: Literal["mlp"] = "mlp"
     width: int = Field(128, gt=0, description="hidden units per layer")
     depth: int = Field(3, gt=0, description="number of hidden layers")
     activation: Literal["gelu", "relu", "silu", "tanh", "leaky_relu"] = "gelu"
+    dropout: float = Field(0.0, ge=0, lt=1, description="dropout probability after each "
+                                                        "hidden activation (training only)")
 
 
 class MuPMLPConfig(MLPConfig):
@@ -58,7 +62,9 @@ class MuPMLPConfig(MLPConfig):
 
 @register_model("mlp", MLPConfig)
 class MLP(Model):
-    """``depth`` hidden layers of ``width`` units; ``(B, n_features) -> (B, n_outputs)``."""
+    """``depth`` hidden layers of ``width`` units, each followed by the activation and, when
+    ``dropout > 0``, dropout (active in training mode only); ``(B, n_features) ->
+    (B, n_outputs)``."""
 
     input_kind = "invariants"
 
@@ -68,12 +74,13 @@ class MLP(Model):
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(dims))
         self.readout = nn.Linear(cfg.width, spec.need("n_outputs", cfg.family))
         self.act = _ACTIVATIONS[cfg.activation]()
+        self.dropout = nn.Dropout(cfg.dropout) if cfg.dropout > 0 else nn.Identity()
         self.readout_scale = 1.0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x``: float32 ``(B, n_features)`` -> float32 ``(B, n_outputs)``."""
         for layer in self.hidden:
-            x = self.act(layer(x))  # (B, width)
+            x = self.dropout(self.act(layer(x)))  # (B, width)
         return F.linear(x, self.readout.weight * self.readout_scale, self.readout.bias)
 
     def forward_flops(self) -> float:

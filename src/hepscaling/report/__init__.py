@@ -3,6 +3,6 @@
 Entry point: :func:`build_report`.
 """
 
-from hepscaling.report.build import Report, build_report
+from hepscaling.report.build import Report, build_precision_report, build_report
 
-__all__ = ["Report", "build_report"]
+__all__ = ["Report", "build_precision_report", "build_report"]

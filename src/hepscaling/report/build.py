@@ -24,12 +24,20 @@ from hepscaling.report.sections.ceilings import ceiling_section
 from hepscaling.report.sections.dimension import dimension_section
 from hepscaling.report.sections.frontier import frontier_section
 from hepscaling.report.sections.generation import generation_section, is_generation
+from hepscaling.report.sections.precision import (
+    load_precision_results,
+    precision_section,
+    record_results,
+)
 from hepscaling.report.sections.pulls import pull_section
 from hepscaling.report.sections.repetition import repetition_section
 from hepscaling.report.sections.runs import not_fitted_section
 from hepscaling.report.sections.scaling import scaling_sections, swept_axes
 
-__all__ = ["Report", "build_report"]
+__all__ = ["Report", "build_precision_report", "build_report"]
+
+#: two_sample_classifier runs of a sweep shown in the precision section (the largest D)
+_PRECISION_RUNS = 3
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,10 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     page.sections += sections
     if is_generation(sweep):
         page.sections.append(generation_section(sweep, options, out))
+    classifiers = record_results([sweep.records[i] for i in sweep.done["run_id"]],
+                                 limit=_PRECISION_RUNS)
+    if classifiers:
+        page.sections.append(precision_section(classifiers, out))
     fitted: dict[str, list[GroupFit] | None] = {}
     if law == "ceiling":
         section, fitted["joint_ceiling"] = ceiling_section(sweep, all_fits, options, out)
@@ -116,6 +128,21 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
                                        json.dumps(fits_json, indent=1, default=str)))
     figures = sorted(p for p in out.iterdir() if p.suffix in (".png", ".pdf"))
     return Report(index, figures, all_fits, law_fits, json_path)
+
+
+def build_precision_report(directory: str | os.PathLike, out: str | os.PathLike) -> Path:
+    """Write the page of the precision measurements under ``directory`` (every
+    ``precision.json``, :mod:`hepscaling.report.sections.precision`) to ``out``: ``index.html``
+    and the figures. Returns the page's path."""
+    results = load_precision_results(directory)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = [f"{r.label}: {r.summary['generated']} against {r.summary['truth']}, "
+               f"{r.summary['n_jets']} jet(s), {len(r.summary['observables'])} observables, "
+               f"seed {r.summary['seed']}" for r in results]
+    page = Page(f"Generator precision: {Path(directory)}", summary,
+                [precision_section(results, out)])
+    return Path(atomic_write_text(out / "index.html", render_page(page)))
 
 
 def _delta_text(huber_delta: float | None) -> str:

@@ -41,18 +41,21 @@ def _title(sweep: str, what: str) -> str:
 
 
 @contextmanager
-def _figure(path_stem: Path, title: str, ncols: int = 1, *,
-            share: bool = False) -> Iterator[list[Axes]]:
-    """A styled figure with ``ncols`` axes (``share``: common x and y axes) titled ``title``,
-    saved as ``<stem>.png`` and ``<stem>.pdf`` on exit."""
+def _figure(path_stem: Path, title: str, ncols: int = 1, *, share: bool = False,
+            nrows: int = 1) -> Iterator[list[Axes]]:
+    """A styled figure with ``nrows x ncols`` axes (row by row; ``share``: common x and y
+    axes) titled ``title``, saved as ``<stem>.png`` and ``<stem>.pdf`` on exit."""
     with matplotlib.style.context(mplhep.style.CMS):
         width = 10.0 if ncols == 1 else 7.5 * ncols  # inches
-        fig = Figure(figsize=(width, 9))
+        height = 9.0 if nrows == 1 else 6.5 * nrows
+        fig = Figure(figsize=(width, height))
         FigureCanvasAgg(fig)
-        axes = list(np.atleast_1d(fig.subplots(1, ncols, sharex=share, sharey=share)))
-        fig.subplots_adjust(left=1.7 / width, right=1 - 0.4 / width, bottom=0.12,
-                            top=0.87 if share and ncols > 1 else 0.91,
-                            wspace=0.08 if share else 0.3)
+        axes = list(np.ravel(fig.subplots(nrows, ncols, sharex=share, sharey=share)))
+        fig.subplots_adjust(left=1.7 / width, right=1 - 0.4 / width,
+                            bottom=0.12 if nrows == 1 else 1.1 / height,
+                            top=(0.87 if share and ncols > 1 else 0.91) if nrows == 1
+                            else 1 - 0.9 / height,
+                            wspace=0.08 if share else 0.3, hspace=0.35)
         yield axes
         fig.suptitle(title, x=fig.subplotpars.left, ha="left", fontsize="medium")
         for ax in axes:

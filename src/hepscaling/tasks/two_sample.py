@@ -11,7 +11,8 @@ Features, float ``(n, d)`` per sample, from two HDF5 files:
 
 - ``array: NAME``: the float dataset ``NAME`` ``(n, d)`` of each file, used as it is (any
   features computed elsewhere; the :func:`hepscaling.metrics.classifier_weights` API writes
-  its arrays this way);
+  its arrays this way); its attribute ``names`` (JSON list of ``d`` strings), when present,
+  names the features, and must then be the same in both files;
 - ``n_jets: K``: zmumu event files (:mod:`hepscaling.data.events`); the events with exactly K
   jets, their ``observables`` (:mod:`hepscaling.physics.events.observables`; default: all
   defined for K jets).
@@ -25,12 +26,20 @@ reference, 0 = candidate; loss ``binary_cross_entropy``; models of input kind
 Cheap metrics (:meth:`TwoSampleTask.evaluate`): ``loss`` (BCE, nats; ``ln 2`` = no
 separation) and ``auc`` (ROC AUC of ``z``; 0.5 = indistinguishable).
 
-End-of-run metrics (:meth:`TwoSampleTask.final_metrics`, test split): per sample ``s`` in
-``reference``, ``candidate``: the tail fractions ``<s>_frac_w_lt_0p1``, ``_lt_0p5``,
-``_gt_2``, ``_gt_10``, ``<s>_log_w_std`` (spread of log w) and ``<s>_mean_w``
+End-of-run metrics (:meth:`TwoSampleTask.final_metrics`, test split): ``auc_sigma``, the
+standard error of the test AUC at the test size (:func:`~hepscaling.metrics.roc.
+auc_standard_error`); per sample ``s`` in ``reference``, ``candidate``: the tail fractions
+``<s>_frac_w_lt_0p1``, ``_lt_0p5``, ``_gt_2``, ``_gt_10``, ``<s>_frac_w_off_0p1`` (fraction
+of ``|w - 1| > 0.1``), ``<s>_log_w_std`` (spread of log w) and ``<s>_mean_w``
 (``candidate_mean_w`` should be 1: the reweighted candidate keeps its normalisation), the
-expected ``calibration_error``; histograms ``w_<s>`` (log-binned weights) and ``calibration``
-(reliability curve).
+expected ``calibration_error``; histograms ``w_<s>`` (log-binned weights), ``calibration``
+(reliability curve) and, per feature ``f`` (:attr:`TwoSampleTask.names`), ``feature_<f>``
+(:func:`feature_histogram`): on :data:`FEATURE_BINS` bins over the central 99% of the
+reference test events, ``counts``/``errors`` of the reference, ``candidate``/
+``candidate_errors``, ``reweighted``/``reweighted_errors`` (candidate events weighted by
+``w``: matches the reference where the classifier learned the ratio), and ``<s>_<tail>`` (the
+events of sample ``s`` in each weight tail ``w_lt_0p1``, ``w_lt_0p5``, ``w_gt_2``,
+``w_gt_10``: where the candidate over- or under-populates).
 
 Config (``task:`` section)::
 
@@ -48,6 +57,9 @@ Config (``task:`` section)::
 
 from __future__ import annotations
 
+import functools
+import json
+from collections.abc import Callable
 from typing import ClassVar, Literal
 
 import h5py
@@ -57,12 +69,17 @@ from pydantic import Field, model_validator
 
 from hepscaling.data.preprocessing import standardize
 from hepscaling.errors import UsageError, require_file
-from hepscaling.metrics.roc import roc_auc
+from hepscaling.metrics.roc import auc_standard_error, roc_auc
 from hepscaling.metrics.weights import (
+    TAILS_HIGH,
+    TAILS_LOW,
     calibration_curve,
+    deviation_fraction,
     log_weight_spread,
+    quantile_edges,
     tail_fractions,
     weight_histogram,
+    weighted_histogram,
     weights_from_probabilities,
 )
 from hepscaling.models.base import InputKind, InputsSpec, Model
@@ -70,10 +87,17 @@ from hepscaling.tasks.base import Histograms, Split, Task, TaskConfig, register_
 from hepscaling.tasks.losses import binary_cross_entropy
 from hepscaling.tasks.splits import split_indices
 
-__all__ = ["SAMPLES", "TwoSampleConfig", "TwoSampleTask", "check_features", "logit_weights"]
+__all__ = ["FEATURE_BINS", "SAMPLES", "TAILS", "TwoSampleConfig", "TwoSampleTask",
+           "check_features", "feature_histogram", "logit_weights"]
 
 #: the two samples, in label order 1, 0
 SAMPLES: tuple[str, str] = ("reference", "candidate")
+#: bins of the per-feature histograms
+FEATURE_BINS = 40
+#: the weight tails of the per-feature histograms: name -> mask of the weights (n,)
+TAILS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    **{f"w_lt_{t:g}".replace(".", "p"): functools.partial(np.greater, t) for t in TAILS_LOW},
+    **{f"w_gt_{t:g}".replace(".", "p"): functools.partial(np.less, t) for t in TAILS_HIGH}}
 
 
 class TwoSampleConfig(TaskConfig):
@@ -156,6 +180,53 @@ def _read(cfg: TwoSampleConfig, path: str) -> np.ndarray:
     return event_observables(events["momenta"][events["n_jets"] == cfg.n_jets], names)
 
 
+def _stored_names(path: str, array: str, width: int) -> tuple[str, ...] | None:
+    """The ``names`` attribute (JSON list of ``width`` strings) of dataset ``array`` of
+    ``path``, or None without one."""
+    with h5py.File(path, "r") as f:
+        text = f[array].attrs.get("names")
+    if text is None:
+        return None
+    names = tuple(json.loads(text))
+    if len(names) != width:
+        raise UsageError(f"{path}: {array!r} has {width} features but its names attribute "
+                         f"lists {len(names)}; rewrite the file")
+    return names
+
+
+def feature_names(cfg: TwoSampleConfig, width: int) -> tuple[str, ...]:
+    """The names of the ``width`` features: the zmumu observables, the ``names`` attribute
+    of stored arrays (UsageError when the two files name different features), else ``x0``,
+    ``x1``, ..."""
+    names = cfg.names()
+    if names is not None:
+        return names
+    ref, cand = (_stored_names(path, str(cfg.array), width) for path in (cfg.reference,
+                                                                          cfg.candidate))
+    if ref is not None and cand is not None and ref != cand:
+        differ = [f"{a}/{b}" for a, b in zip(ref, cand, strict=True) if a != b]
+        raise UsageError(f"{cfg.reference} and {cfg.candidate} hold different features "
+                         f"({', '.join(differ[:3])}); compute the same features for both")
+    return ref or cand or tuple(f"x{i}" for i in range(width))
+
+
+def feature_histogram(reference: np.ndarray, candidate: np.ndarray, w_reference: np.ndarray,
+                      w_candidate: np.ndarray) -> dict[str, list[float]]:
+    """The ``feature_<f>`` histogram of one feature (module docstring): the feature's values
+    float ``(n,)`` and ``(m,)`` of the two samples' test events and their weights ``w``."""
+    edges = quantile_edges(reference, FEATURE_BINS)
+    out = weighted_histogram(reference, edges)
+    for key, x, weights in (("candidate", candidate, None),
+                            ("reweighted", candidate, w_candidate)):
+        h = weighted_histogram(x, edges, weights)
+        out[key], out[f"{key}_errors"] = h["counts"], h["errors"]
+    for sample, x, w in (("reference", reference, w_reference),
+                         ("candidate", candidate, w_candidate)):
+        for tail, inside in TAILS.items():
+            out[f"{sample}_{tail}"] = weighted_histogram(x[inside(w)], edges)["counts"]
+    return out
+
+
 def _width(cfg: TwoSampleConfig) -> int:
     """Features per event without loading them."""
     names = cfg.names()
@@ -179,7 +250,8 @@ def logit_weights(logit: torch.Tensor) -> np.ndarray:
 class TwoSampleTask(Task):
     """Reference (label 1) vs candidate (label 0) on standardised features, on ``device``.
 
-    Attributes ``mean``, ``std``: float64 ``(d,)``, the standardisation of the features.
+    Attributes ``mean``, ``std``: float64 ``(d,)``, the standardisation of the features;
+    ``names``: the features' names (:func:`feature_names`).
     """
 
     @classmethod
@@ -196,11 +268,13 @@ class TwoSampleTask(Task):
         reference, candidate = (_read(cfg, getattr(cfg, s)) for s in SAMPLES)
         check_features(reference, candidate, (cfg.reference, cfg.candidate))
         self.inputs_spec = InputsSpec(n_outputs=1, n_features=reference.shape[1])
+        self.names = feature_names(cfg, reference.shape[1])
         splits = [split_indices(len(x), cfg.n_train, cfg.n_val, cfg.n_test, cfg.split_seed)
                   for x in (reference, candidate)]
         train = np.concatenate([reference[splits[0]["train"]], candidate[splits[1]["train"]]])
         _, self.mean, self.std = standardize(train[:1], train)
         self._x, self._y = {}, {}
+        self._test = (reference[splits[0]["test"]], candidate[splits[1]["test"]])  # raw
         for split in ("train", "val", "test"):
             ref, cand = reference[splits[0][split]], candidate[splits[1][split]]
             self._x[split] = self.standardised(np.concatenate([ref, cand]))
@@ -242,17 +316,26 @@ class TwoSampleTask(Task):
     @torch.no_grad()
     def final_metrics(self, model: Model, split: Split,
                       batch_size: int = 8192) -> tuple[dict[str, float], Histograms]:
-        """Weight tails, spreads, means and histograms per sample, and the calibration."""
+        """The AUC's standard error; weight tails, spreads, means and histograms per sample;
+        the calibration; per-feature histograms (plain, reweighted, in the tails; test split
+        only)."""
         z, is_ref = self._logits(model, split, batch_size)
         p = torch.sigmoid(torch.from_numpy(z)).numpy()
         w = weights_from_probabilities(p)
-        numbers: dict[str, float] = {}
+        numbers = {"auc_sigma": auc_standard_error(roc_auc(z, is_ref), int(is_ref.sum()),
+                                                   int((~is_ref).sum()))}
         histograms: Histograms = {}
         for sample, mask in zip(SAMPLES, (is_ref, ~is_ref), strict=True):
             numbers.update({f"{sample}_{k}": v for k, v in tail_fractions(w[mask]).items()})
+            numbers[f"{sample}_frac_w_off_0p1"] = deviation_fraction(w[mask])
             numbers[f"{sample}_log_w_std"] = log_weight_spread(w[mask])
             numbers[f"{sample}_mean_w"] = float(np.mean(w[mask]))
             histograms[f"w_{sample}"] = weight_histogram(w[mask])
         histograms["calibration"], numbers["calibration_error"] = calibration_curve(p, is_ref)
+        if split == "test":
+            reference, candidate = self._test
+            for i, name in enumerate(self.names):
+                histograms[f"feature_{name}"] = feature_histogram(
+                    reference[:, i], candidate[:, i], w[is_ref], w[~is_ref])
         return numbers, histograms
 

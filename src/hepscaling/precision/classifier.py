@@ -1,15 +1,16 @@
 """Classifier weights between two arrays, trained by the one loop: the public
 :func:`hepscaling.metrics.classifier_weights`.
 
-``classifier_weights(reference, candidate)`` writes the two feature arrays to a temporary
-HDF5 file each, trains the ``two_sample_classifier`` task (:mod:`hepscaling.tasks.two_sample`)
-with :func:`hepscaling.train.loop.run_training` in a temporary run directory, and returns the
-test AUC, the run record and ``w(x) = p_reference(x) / p_candidate(x)`` for any points.
+``classifier_weights(reference, candidate)`` writes the two feature arrays to an HDF5 file
+each, trains the ``two_sample_classifier`` task (:mod:`hepscaling.tasks.two_sample`) with
+:func:`hepscaling.train.loop.run_training` in a run directory (temporary, or kept in
+``workdir``), and returns the test AUC, the run record and
+``w(x) = p_reference(x) / p_candidate(x)`` for any points.
 
-Why this module sits here. Training is the loop's job, and the loop sits above the tasks,
+Why this package sits here. Training is the loop's job, and the loop sits above the tasks,
 which import the numbers-only :mod:`hepscaling.metrics` (ROC AUC, weight summaries). A metrics
 module that trains would close a cycle metrics -> train -> tasks -> metrics. So the trainer is
-this top-level module, in the layer above ``train`` (beside ``sweeps`` and ``report``), and
+this top-level package, in the layer above ``train`` (beside ``sweeps`` and ``report``), and
 ``hepscaling.metrics`` re-exports it through a module-level ``__getattr__`` that imports it only
 when ``classifier_weights`` is first looked up -- after the package and its importers have
 loaded, so the numeric metrics never pull in the loop. The import-linter contracts in
@@ -26,9 +27,12 @@ batch 1024, 20 epochs; classes balanced by using ``min(n, m)`` events of each sa
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
+import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +58,7 @@ DEFAULT_MODEL: dict[str, Any] = {"family": "mlp", "width": 256, "depth": 4,
 #: ``train:`` section of the default classifier (``eval_every``: 10 evaluations unless given)
 DEFAULT_TRAIN: dict[str, Any] = {"batch_size": 1024, "epochs": 20, "lr": 1e-3,
                                  "schedule": "cosine", "warmup_steps": 100, "grad_clip": None}
-_ARRAY = "features"  # the dataset name in the temporary files
+_ARRAY = "features"  # the dataset name in the feature files
 _EVALUATIONS = 10
 
 
@@ -90,9 +94,11 @@ class ClassifierWeights:
         return logit_weights(logits)
 
 
-def _write(path: Path, x: np.ndarray) -> str:
+def _write(path: Path, x: np.ndarray, names: Sequence[str] | None) -> str:
     with h5py.File(path, "w") as f:
         f[_ARRAY] = x
+        if names is not None:
+            f[_ARRAY].attrs["names"] = json.dumps(list(names))
     return str(path)
 
 
@@ -100,7 +106,8 @@ def classifier_weights(reference: np.ndarray, candidate: np.ndarray, *, seed: in
                        model: Mapping[str, Any] | None = None,
                        train: Mapping[str, Any] | None = None, test_fraction: float = 0.2,
                        val_fraction: float = 0.1, threads: int | None = None,
-                       progress: bool | None = False) -> ClassifierWeights:
+                       progress: bool | None = False, names: Sequence[str] | None = None,
+                       workdir: str | os.PathLike | None = None) -> ClassifierWeights:
     """Train a classifier between ``reference`` (float ``(n, d)``) and ``candidate``
     (``(m, d)``) through the training loop and return its :class:`ClassifierWeights`.
 
@@ -115,6 +122,11 @@ def classifier_weights(reference: np.ndarray, candidate: np.ndarray, *, seed: in
         the test AUC and for validation.
     threads : torch CPU threads during training (None: unchanged).
     progress : show the loop's progress bar.
+    names : the ``d`` features' names (default ``x0``, ``x1``, ...), used by the record's
+        per-feature histograms ``test_feature_<name>``.
+    workdir : keep the two feature files (``reference.h5``, ``candidate.h5``) and the run
+        directory (``run/``: record, checkpoint, log) here; the same call again returns the
+        finished run (default: a temporary directory, removed).
 
     Raises
     ------
@@ -131,6 +143,9 @@ def classifier_weights(reference: np.ndarray, candidate: np.ndarray, *, seed: in
     """
     reference, candidate = np.asarray(reference), np.asarray(candidate)
     check_features(reference, candidate)
+    if names is not None and len(names) != reference.shape[1]:
+        raise UsageError(f"{len(names)} names for {reference.shape[1]} features; name each "
+                         "feature once")
     if not (0 < test_fraction < 1 and 0 < val_fraction < 1 and test_fraction + val_fraction < 1):
         raise UsageError(f"need 0 < test_fraction, val_fraction and their sum < 1, got "
                          f"{test_fraction} and {val_fraction}")
@@ -143,11 +158,13 @@ def classifier_weights(reference: np.ndarray, candidate: np.ndarray, *, seed: in
     if "eval_every" not in train_cfg and train_cfg.get("epochs") is not None:
         steps = math.ceil(train_cfg["epochs"] * 2 * n_train / train_cfg["batch_size"])
         train_cfg["eval_every"] = max(1, steps // _EVALUATIONS)
-    with tempfile.TemporaryDirectory(prefix="hepscaling-classifier-") as tmp:
-        work = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        work = Path(workdir) if workdir is not None else Path(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="hepscaling-classifier-")))
+        work.mkdir(parents=True, exist_ok=True)
         task = {"kind": "two_sample_classifier", "array": _ARRAY,
-                "reference": _write(work / "reference.h5", reference),
-                "candidate": _write(work / "candidate.h5", candidate),
+                "reference": _write(work / "reference.h5", reference, names),
+                "candidate": _write(work / "candidate.h5", candidate, names),
                 "n_train": n_train, "n_val": n_val, "n_test": n_test, "split_seed": seed}
         cfg = load_config({"seed": seed, "device": "cpu", "task": task,
                            "model": {**DEFAULT_MODEL, **(model or {})},

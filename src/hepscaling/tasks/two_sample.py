@@ -182,6 +182,8 @@ class TwoSampleTask(Task):
     Attributes ``mean``, ``std``: float64 ``(d,)``, the standardisation of the features.
     """
 
+    auto_precision = "bf16"  # a classifier's probabilities tolerate bfloat16 steps
+
     @classmethod
     def spec_from_config(cls, cfg: TaskConfig, loss: str) -> InputsSpec:
         assert isinstance(cfg, TwoSampleConfig)

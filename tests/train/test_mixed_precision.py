@@ -72,7 +72,7 @@ def test_device_auto_and_autocast_on_a_mocked_gpu(monkeypatch):
     assert not autocast(device, "fp32")._enabled
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: False)
     assert not mixed_precision.native_bf16(device)
-    with pytest.raises(UsageError, match="train.precision=fp32"):
+    with pytest.raises(UsageError, match=r"train\.precision=fp32"):
         autocast(device, "bf16")
     cpu = autocast(CPU, "bf16")
     assert (cpu.device, cpu.fast_dtype) == ("cpu", torch.bfloat16)

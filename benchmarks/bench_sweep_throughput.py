@@ -38,6 +38,7 @@ from _common import markdown_table, run_meta, write_results  # noqa: E402
 from hepscaling.data.amplitudes import generate_amplitudes  # noqa: E402
 from hepscaling.demo import DEMO_DATASETS, DemoSettings, demo_spec  # noqa: E402
 from hepscaling.models.base import InputsSpec, Model, build_model  # noqa: E402
+from hepscaling.physics.phase_space import Cuts  # noqa: E402
 from hepscaling.records import load_records  # noqa: E402
 from hepscaling.sweeps import LocalExecutor, parse_spec, run_sweep  # noqa: E402
 
@@ -61,7 +62,8 @@ def layouts(work: Path, steps: int) -> dict:
     """Part 1: runs per hour of each layout, and the spread of the test metric across them."""
     ds = DEMO_DATASETS["zgg"]
     dataset = generate_amplitudes(work / "zgg.h5", ds["process"], max(D_VALUES) + 7000,
-                                  ds["sqrt_s"], ds["seed"], cuts=ds["cuts"], progress=False)
+                                  ds["sqrt_s"], ds["seed"], cuts=Cuts(**ds["cuts"]),
+                                  progress=False)
     spec = parse_spec(demo_sized_spec(dataset, steps))
     rows, metrics = [], {}
     for workers, threads in LAYOUTS:

@@ -27,8 +27,9 @@ training loss is accumulated on the device, the host syncs only at evaluations, 
 fused (one kernel per parameter group). Profiled (torch.profiler, one CPU thread), a float32 MLP
 step spends ~75-80% in matmuls, ~15% in the activation and its gradient, and a few % in the
 optimiser, clipping and Python. ``torch.compile`` of the model was measured not to pay on CPU
-(0.95-1.03x for MLPs, 0.99x for the jet-tagging transformer, after 3-30 CPU s of compilation;
-``benchmarks/bench_sweep_throughput.py``), so the loop does not compile.
+(0.95-1.03x for MLPs, ``benchmarks/bench_sweep_throughput.py``; 0.99x for the jet-tagging
+transformer ``part`` in a one-off measurement, after 27 CPU s of compilation), so the loop does
+not compile.
 Resuming: a run directory holding a checkpoint of the same run id continues from it and ends
 with the same metrics and curves (except wall time) as an uninterrupted run; a run directory
 whose record is already ``done`` or ``diverged`` is returned as is. The run id counts the

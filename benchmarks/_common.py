@@ -33,12 +33,14 @@ def run_meta() -> dict:
             "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
-def matmul_peak(size: int = 1024, repeat: int = 10) -> float:
-    """Best float32 ``torch.mm`` rate of ``size x size`` matrices over ``repeat`` tries, FLOP
-    per CPU second (torch's current thread setting applies)."""
+def matmul_peak(size: int = 1024, repeat: int = 10, dtype: str = "float32") -> float:
+    """Best ``torch.mm`` rate of ``size x size`` matrices of ``dtype`` (a torch dtype name,
+    e.g. ``"bfloat16"``) over ``repeat`` tries, FLOP per CPU second (torch's current thread
+    setting applies)."""
     import torch
 
-    a, b = torch.randn(size, size), torch.randn(size, size)
+    a = torch.randn(size, size, dtype=getattr(torch, dtype))
+    b = torch.randn(size, size, dtype=getattr(torch, dtype))
     best = math.inf
     for _ in range(repeat):
         cpu = time.process_time()

@@ -60,9 +60,10 @@ def synthetic_file(path: Path, n: int, seed: int = 0) -> Path:
 
 
 def bench(dataset: Path, run_dir: Path, width: int, batch: int, seconds: float,
-          peak: float, intervals: int = 5) -> dict:
-    """Samples per CPU second of the training loop: the best of ``intervals`` stretches of
-    about ``seconds`` CPU seconds between evaluations (after a first, warm-up stretch)."""
+          peak: float, intervals: int = 5, precision: str = "fp32") -> dict:
+    """Samples per CPU second of the training loop at ``train.precision = precision``: the
+    best of ``intervals`` stretches of about ``seconds`` CPU seconds between evaluations
+    (after a first, warm-up stretch)."""
     flops_step_guess = 3 * 2 * (10 * width + 2 * width * width + width) * batch
     interval = max(3, math.ceil(seconds * 0.5 * peak / flops_step_guess))
     config = {
@@ -71,7 +72,7 @@ def bench(dataset: Path, run_dir: Path, width: int, batch: int, seconds: float,
                  "n_val": N_VAL, "n_test": N_TEST},
         "model": {"family": "mlp", "width": width, "depth": 3},
         "train": {"batch_size": batch, "steps": (intervals + 1) * interval,
-                  "eval_every": interval, "warmup_steps": 1},
+                  "eval_every": interval, "warmup_steps": 1, "precision": precision},
     }
     marks: list[tuple[float, float]] = []
     record = run_training(config, run_dir, progress=False, threads=1,
@@ -82,7 +83,7 @@ def bench(dataset: Path, run_dir: Path, width: int, batch: int, seconds: float,
     samples = interval * batch
     rate = samples / cpu
     achieved = rate * record.flops_per_sample
-    bare = bare_step_rate(width, batch, interval)
+    bare = bare_step_rate(width, batch, interval, precision=precision)
     return {"width": width, "depth": 3, "batch": batch, "n_params": record.n_params,
             "train_flops_per_sample": record.flops_per_sample, "steps_per_interval": interval,
             "intervals": intervals, "samples_per_cpu_s": rate, "samples_per_wall_s": samples / wall,
@@ -90,9 +91,11 @@ def bench(dataset: Path, run_dir: Path, width: int, batch: int, seconds: float,
             "bare_step_samples_per_cpu_s": bare, "loop_over_bare": rate / bare}
 
 
-def bare_step_rate(width: int, batch: int, steps: int, repeats: int = 5) -> float:
-    """Samples per CPU second of a bare PyTorch step (same MLP, fused AdamW, MSE, clipping; no
-    task, schedule, evaluation or checkpoint), best of ``repeats`` stretches of ``steps``."""
+def bare_step_rate(width: int, batch: int, steps: int, repeats: int = 5,
+                   precision: str = "fp32") -> float:
+    """Samples per CPU second of a bare PyTorch step (same MLP, fused AdamW, MSE, clipping,
+    bfloat16 autocast for ``precision = "bf16"``; no task, schedule, evaluation or
+    checkpoint), best of ``repeats`` stretches of ``steps``."""
     torch.manual_seed(0)
     model = build_model({"family": "mlp", "width": width, "depth": 3},
                         InputsSpec(n_features=10, n_particles=5, particle_types=(0, 1, 2, 2, 2)))
@@ -104,8 +107,9 @@ def bare_step_rate(width: int, batch: int, steps: int, repeats: int = 5) -> floa
         cpu = time.process_time()
         for i in range(steps):
             index = order[(i * batch) % N_TRAIN:][:batch]
-            loss = torch.mean((model(x.index_select(0, index))[:, 0] - y.index_select(0, index))
-                              ** 2)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                out = model(x.index_select(0, index))
+            loss = torch.mean((out.float()[:, 0] - y.index_select(0, index)) ** 2)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -87,6 +87,9 @@ class RunRecord(BaseModel):
     epochs: float = Field(0.0, description="passes over the D training samples")
     wall_time: float = Field(0.0, description="seconds")
     device: str = "cpu"
+    precision: Literal["fp32", "bf16"] = Field(
+        "fp32", description="precision of the training steps (train.precision with 'auto' "
+        "resolved; see hepscaling.train.mixed_precision)")
     threads: int = Field(0, description="torch CPU threads of the run (0: not recorded)")
     started_at: str = ""
     finished_at: str = ""
@@ -227,6 +230,7 @@ def records_frame(records: list[RunRecord]):
 _FIXED = {"run_id": "run_id", "status": "status", "seed": "seed", "N": "n_params",
           "D": "n_train", "C": "flops", "epochs": "epochs", "steps": "steps",
           "samples_seen": "samples_seen", "wall_time": "wall_time", "device": "device",
+          "precision": "precision",
           "stop_reason": "stop_reason", "error": "error"}
 
 

@@ -120,6 +120,12 @@ def _particle_layout(process: str | None, k: int, source: str) -> tuple[tuple[in
 class AmplitudeTask(Task):
     """Regression of standardised log |M|^2; data held on ``device`` as float32 tensors."""
 
+    # float32 under ``train.precision: auto``: bfloat16 steps (8 mantissa bits) stall the fit
+    # early. Measured (benchmarks/results/precision.md, u u~ > t t~ h, D = 1600, MLP 128 x 4,
+    # 3000 steps, 2 seeds): test_mse_log 4.7-4.9e-6 in bf16 vs 3.8-4.0e-6 in fp32 (+23%, the
+    # seed spread is 6%), final training loss 2x fp32's; and no faster at that size
+    auto_precision = "fp32"
+
     @classmethod
     def spec_from_config(cls, cfg: AmplitudeTaskConfig, loss: str) -> InputsSpec:
         path = require_file(cfg.dataset, "amplitude file")

@@ -37,6 +37,7 @@ from hepscaling.models.base import InputKind, InputsSpec, Model
 
 __all__ = [
     "TASK_MODULES",
+    "Precision",
     "Split",
     "Task",
     "TaskConfig",
@@ -49,6 +50,9 @@ __all__ = [
 ]
 
 Split = Literal["val", "test"]
+#: the numeric precision of training steps (:mod:`hepscaling.train.mixed_precision`): float32,
+#: or bfloat16 autocast over float32 weights
+Precision = Literal["fp32", "bf16"]
 #: per-split histograms: name -> {"edges": (n+1,), "counts": (n,)}
 Histograms = dict[str, dict[str, list[float]]]
 Inputs = torch.Tensor | tuple[torch.Tensor, ...]
@@ -94,8 +98,13 @@ class Task(ABC):
 
     Subclasses take ``(cfg, *, loss, input_kind, device)`` in ``__init__`` and set
     ``inputs_spec``, ``n_train`` (D, the training-set size) and ``device``.
+
+    ``auto_precision`` is the precision ``train.precision: auto`` trains at: ``"bf16"`` where
+    the task's metrics tolerate bfloat16 steps (classification, generation), ``"fp32"`` (the
+    default) where they do not. Evaluation always runs in float32.
     """
 
+    auto_precision: ClassVar[Precision] = "fp32"
     inputs_spec: InputsSpec
     n_train: int
     device: torch.device

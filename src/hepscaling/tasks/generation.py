@@ -128,6 +128,8 @@ class JetGenerationConfig(TaskConfig):
 class JetGenerationTask(Task):
     """Next-token modelling of tokenized jets; the token sequences live on ``device``."""
 
+    auto_precision = "bf16"  # token probabilities tolerate bfloat16 steps (float32 weights)
+
     @classmethod
     def spec_from_config(cls, cfg: TaskConfig, loss: str) -> InputsSpec:
         assert isinstance(cfg, JetGenerationConfig)

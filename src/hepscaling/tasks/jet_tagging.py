@@ -181,6 +181,8 @@ def _files(dataset: str) -> list[str]:
 class JetTaggingTask(Task):
     """Jet classification; inputs and integer labels held on ``device`` as tensors."""
 
+    auto_precision = "bf16"  # class probabilities tolerate bfloat16 steps (float32 weights)
+
     @classmethod
     def spec_from_config(cls, cfg: JetTaggingConfig, loss: str) -> InputsSpec:
         classes, width = _peek(cfg, _files(cfg.dataset))

@@ -254,6 +254,8 @@ class TwoSampleTask(Task):
     ``names``: the features' names (:func:`feature_names`).
     """
 
+    auto_precision = "bf16"  # a classifier's probabilities tolerate bfloat16 steps
+
     @classmethod
     def spec_from_config(cls, cfg: TaskConfig, loss: str) -> InputsSpec:
         assert isinstance(cfg, TwoSampleConfig)

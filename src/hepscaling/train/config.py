@@ -40,17 +40,24 @@ YAML shape (every key optional except ``task`` and ``model``; defaults shown)::
       eval_every: 100       # steps between validation evaluations (and checkpoints)
       early_stopping_patience: null   # evaluations without val improvement before stopping
       eval_batch_size: 8192 # events per forward pass during evaluation
+      precision: fp32       # fp32 | bf16 (autocast, float32 weights) | auto (the task's choice:
+                            #   bf16 for classification / generation, fp32 for amplitudes);
+                            #   see hepscaling.train.mixed_precision
 
 Unknown keys (with the closest valid key offered), wrong types and a warm-up as long as the
 run fail at load with the dotted key named (:func:`load_config`); a problem caused by a
 ``--set`` override names that override instead of the file. The resolved config (all
-defaults filled in) is ``config.model_dump(mode="json")``; :func:`run_id` is its identity.
+defaults filled in) is :meth:`RunConfig.resolved`; :func:`run_id` is its identity. Keys added
+after runs were recorded (:data:`LATER_KEYS`) are left out of it at their default, so the
+configs and run ids of earlier runs stay as they were (a sweep on disk resumes as finished).
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import functools
+import operator
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,8 +78,9 @@ from hepscaling.errors import UsageError
 from hepscaling.models.base import ModelConfig, model_class, model_config_class
 from hepscaling.tasks.base import TaskConfig, task_config_class
 from hepscaling.train.identity import identity_hash
+from hepscaling.train.mixed_precision import PrecisionSetting
 
-__all__ = ["RunConfig", "TrainConfig", "apply_overrides", "load_config", "run_id"]
+__all__ = ["LATER_KEYS", "RunConfig", "TrainConfig", "apply_overrides", "load_config", "run_id"]
 
 
 class _SectionError(ValueError):
@@ -126,6 +134,7 @@ class TrainConfig(BaseModel):
     eval_every: int = Field(100, gt=0)
     early_stopping_patience: int | None = Field(None, gt=0)
     eval_batch_size: int = Field(8192, gt=0)
+    precision: PrecisionSetting = "fp32"
 
     @model_validator(mode="after")
     def _one_length(self) -> TrainConfig:
@@ -198,8 +207,22 @@ class RunConfig(BaseModel):
         return self
 
     def resolved(self) -> dict[str, Any]:
-        """The resolved config as plain JSON types (all defaults filled in)."""
-        return self.model_dump(mode="json")
+        """The resolved config as plain JSON types: all defaults filled in, except the
+        :data:`LATER_KEYS` at their defaults (left out, as in the configs of runs recorded
+        before those keys existed)."""
+        out = self.model_dump(mode="json")
+        for dotted, default in LATER_KEYS.items():
+            *parents, leaf = dotted.split(".")
+            section = functools.reduce(operator.getitem, parents, out)
+            if section[leaf] == default:
+                del section[leaf]
+        return out
+
+
+#: keys added after runs were recorded, with their defaults: :meth:`RunConfig.resolved` leaves
+#: a key out at its default, so a run that does not set it keeps the config and run id it had
+#: before the key existed
+LATER_KEYS: dict[str, Any] = {"train.precision": "fp32"}
 
 
 def _first_error(exc: ValidationError) -> dict[str, Any]:

@@ -1,0 +1,219 @@
+"""Benchmark: throughput of a demo-sized amplitude sweep (runs per hour), and what could raise it.
+
+Part 1, layouts: the demo's recipe (:func:`hepscaling.demo.demo_spec`: MLP 128 x 4, batch 512,
+lr 2e-3, cosine) on ``u u~ > z g g`` at D = 400, 1600, 3200 and 2 seeds, shortened to
+``--steps`` steps per run, run by :func:`hepscaling.sweeps.run_sweep` on fresh local workers in
+three layouts of the 2 cores: 2 workers x 1 torch thread (the default), 1 worker x 2 threads,
+4 workers x 1 thread (two runs per core). Runs per hour = runs / sweep wall time (cold workers
+included, dataset generated beforehand); the test metric of every run is compared across
+layouts (threads change only the floating-point summation order).
+
+Part 2, per-step alternatives for the same model (bare steps on one thread, process CPU time,
+interleaved rounds, best of each): K = 4 same-shape MLPs trained as one ``torch.func.vmap``-ed
+model (stacked weights, per-model clipping, one fused AdamW) vs 4 sequential steps; and
+``torch.compile`` of the model vs eager (compile time measured).
+
+Run:  .venv/bin/python benchmarks/bench_sweep_throughput.py [--steps 1000]
+Writes benchmarks/results/sweep_throughput.json and .md.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402  (thread limits must be set before torch is imported)
+import copy  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import torch  # noqa: E402
+from torch.func import functional_call, stack_module_state, vmap  # noqa: E402
+
+from _common import markdown_table, run_meta, write_results  # noqa: E402
+from hepscaling.data.amplitudes import generate_amplitudes  # noqa: E402
+from hepscaling.demo import DEMO_DATASETS, DemoSettings, demo_spec  # noqa: E402
+from hepscaling.models.base import InputsSpec, Model, build_model  # noqa: E402
+from hepscaling.physics.phase_space import Cuts  # noqa: E402
+from hepscaling.records import load_records  # noqa: E402
+from hepscaling.sweeps import LocalExecutor, parse_spec, run_sweep  # noqa: E402
+
+LAYOUTS = ((2, 1), (1, 2), (4, 1))  # (workers, torch threads per worker)
+D_VALUES, SEEDS = (400, 1600, 3200), (0, 1)
+K, BATCH, WIDTH, DEPTH = 4, 512, 128, 4
+SPEC = InputsSpec(n_features=10, n_particles=5, particle_types=(0, 1, 2, 2, 2))
+
+
+def demo_sized_spec(dataset: Path, steps: int) -> dict:
+    """The demo's sweep spec for ``u u~ > z g g`` on the generated ``dataset``."""
+    settings = DemoSettings(d_values=D_VALUES, seeds=SEEDS, steps=steps,
+                            eval_every=max(1, steps // 4))
+    spec = demo_spec(settings, [DEMO_DATASETS["zgg"]["process"]])
+    del spec["datasets"]
+    spec["axes"]["task.dataset"] = [str(dataset)] * len(spec["axes"]["task.dataset"])
+    return spec
+
+
+def layouts(work: Path, steps: int) -> dict:
+    """Part 1: runs per hour of each layout, and the spread of the test metric across them."""
+    ds = DEMO_DATASETS["zgg"]
+    dataset = generate_amplitudes(work / "zgg.h5", ds["process"], max(D_VALUES) + 7000,
+                                  ds["sqrt_s"], ds["seed"], cuts=Cuts(**ds["cuts"]),
+                                  progress=False)
+    spec = parse_spec(demo_sized_spec(dataset, steps))
+    rows, metrics = [], {}
+    for workers, threads in LAYOUTS:
+        load = os.getloadavg()[0]
+        start = time.perf_counter()
+        with LocalExecutor(workers, threads=threads) as executor:
+            result = run_sweep(spec, work / f"w{workers}t{threads}", executor=executor,
+                               progress=False)
+        wall = time.perf_counter() - start
+        records = load_records(work / f"w{workers}t{threads}")
+        metrics[(workers, threads)] = {r.run_id: r.metrics["test_mse_log"] for r in records}
+        rows.append({"workers": workers, "threads": threads, "runs": result.planned,
+                     "done": result.counts["done"], "wall_s": wall,
+                     "runs_per_hour": 3600 * result.planned / wall,
+                     "mean_loop_wall_s": sum(r.wall_time for r in records)
+                     / len(records), "load_average_1min": load})
+    reference = metrics[LAYOUTS[0]]
+    spread = max(abs(m[rid] / reference[rid] - 1) for m in metrics.values() for rid in m)
+    return {"steps": steps, "rows": rows, "max_relative_metric_difference": spread}
+
+
+def _interleaved(steps: dict[str, Callable[[], None]], rounds: int = 6,
+                 per_round: int = 5) -> dict[str, float]:
+    """Best CPU seconds per call of each of ``steps``, timed in alternating rounds."""
+    for step in steps.values():
+        step()
+        step()
+    best = dict.fromkeys(steps, float("inf"))
+    for _ in range(rounds):
+        for name, step in steps.items():
+            cpu = time.process_time()
+            for _ in range(per_round):
+                step()
+            best[name] = min(best[name], (time.process_time() - cpu) / per_round)
+    return best
+
+
+def _mlp(seed: int) -> Model:
+    torch.manual_seed(seed)
+    return build_model({"family": "mlp", "width": WIDTH, "depth": DEPTH}, SPEC)
+
+
+def _step(model: Model, forward: Callable, x: torch.Tensor, y: torch.Tensor):
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, fused=True)
+
+    def step() -> None:
+        loss = torch.mean((forward(x)[:, 0] - y) ** 2)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+
+    return step
+
+
+def alternatives() -> dict:
+    """Part 2: vmap-batched vs sequential same-shape models; compiled vs eager."""
+    gen = torch.Generator().manual_seed(0)
+    xs, ys = torch.randn(K, BATCH, 10, generator=gen), torch.randn(K, BATCH, generator=gen)
+    models = [_mlp(k) for k in range(K)]
+    singles = [_step(m, m, x, y) for m, x, y in zip(models, xs, ys, strict=True)]
+
+    params, buffers = stack_module_state(models)  # (K, ...) leaves
+    params = {k: v.detach().requires_grad_() for k, v in params.items()}
+    skeleton = copy.deepcopy(models[0]).to("meta")
+    optimizer = torch.optim.AdamW(list(params.values()), lr=1e-3, fused=True)
+
+    def one_loss(p: dict, b: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return torch.mean((functional_call(skeleton, (p, b), (x,))[:, 0] - y) ** 2)
+
+    def batched() -> None:
+        losses = vmap(one_loss)(params, buffers, xs, ys)  # (K,)
+        optimizer.zero_grad(set_to_none=True)
+        losses.sum().backward()
+        norms = torch.stack([p.grad.flatten(1).norm(dim=1) for p in params.values()], 1)
+        coef = (1.0 / (norms.norm(dim=1) + 1e-6)).clamp(max=1.0)  # (K,) per-model clipping
+        for p in params.values():
+            p.grad.mul_(coef.view(-1, *[1] * (p.dim() - 1)))
+        optimizer.step()
+
+    def sequential() -> None:
+        for step in singles:
+            step()
+
+    eager_model, compiled_model = _mlp(0), _mlp(0)
+    compiled = torch.compile(compiled_model)
+    compiled_step = _step(compiled_model, compiled, xs[0], ys[0])
+    cpu, wall = time.process_time(), time.perf_counter()
+    compiled_step()  # compiles forward and backward
+    compile_cpu, compile_wall = time.process_time() - cpu, time.perf_counter() - wall
+    best = _interleaved({"sequential": sequential, "vmap": batched,
+                         "eager": _step(eager_model, eager_model, xs[0], ys[0]),
+                         "compiled": compiled_step})
+    return {"K": K, "batch": BATCH, "width": WIDTH, "depth": DEPTH, "best_s": best,
+            "vmap_speedup": best["sequential"] / best["vmap"],
+            "compile_speedup": best["eager"] / best["compiled"],
+            "compile_cpu_s": compile_cpu, "compile_wall_s": compile_wall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=1000, help="optimiser steps per run")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        part1 = layouts(Path(tmp), args.steps)
+    part2 = alternatives()
+    result = {**run_meta(), "cores": os.cpu_count(), "layouts": part1, "alternatives": part2,
+              "load_average_end": list(os.getloadavg())}
+    write_results("sweep_throughput", result, markdown(result))
+    print(markdown(result), end="")
+
+
+def markdown(r: dict) -> str:
+    """The layout and alternatives tables of ``r`` with their conditions."""
+    lay, alt = r["layouts"], r["alternatives"]
+    lines = [
+        "# Throughput of a demo-sized amplitude sweep",
+        "",
+        f"Code {r['code_version']}, {r['cores']} shared cores, 1-min load average "
+        f"{r['load_average_1_5_15'][0]:.1f} at the start and {r['load_average_end'][0]:.1f} at "
+        f"the end (other jobs on the cores lower every rate). Demo recipe on u u~ > z g g, "
+        f"D = {', '.join(map(str, D_VALUES))} x {len(SEEDS)} seeds, {lay['steps']} steps per "
+        "run; fresh workers per layout.",
+        "",
+        *markdown_table(["workers x threads", "runs", "sweep wall (s)", "runs / hour",
+                         "mean loop wall per run (s)", "load at start"],
+                        ([f"{row['workers']} x {row['threads']}", str(row["runs"]),
+                          f"{row['wall_s']:.1f}", f"{row['runs_per_hour']:.0f}",
+                          f"{row['mean_loop_wall_s']:.1f}",
+                          f"{row['load_average_1min']:.1f}"] for row in lay["rows"]),
+                        align="lrrrrr"),
+        "",
+        f"Largest relative difference of a run's test_mse_log between layouts: "
+        f"{lay['max_relative_metric_difference']:.2g}.",
+        "",
+        f"## Per-step alternatives (MLP {alt['width']} x {alt['depth']}, batch {alt['batch']}, "
+        "one thread, CPU ms per step of every model, best of interleaved rounds)",
+        "",
+        *markdown_table(["variant", "ms"], ([name, f"{1e3 * s:.2f}"]
+                                            for name, s in alt["best_s"].items()),
+                        align="lr"),
+        "",
+        f"vmap-batched {alt['K']} same-shape models vs {alt['K']} sequential steps: "
+        f"{alt['vmap_speedup']:.2f}x. torch.compile vs eager: {alt['compile_speedup']:.2f}x "
+        f"after {alt['compile_cpu_s']:.1f} CPU s ({alt['compile_wall_s']:.1f} s wall) of "
+        "compilation.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -9,9 +9,12 @@ the maximum-likelihood estimate is ``d = (n - 1) / sum(log mu)`` (the ``n - 1`` 
 the estimate unbiased: ``sum(log mu)`` is Gamma(n, d) distributed). Repeated points are kept
 once (a duplicate would be its twin's nearest and second-nearest neighbour, ``mu = 1``).
 
-Used for the amplitude surrogates: the invariants of a ``2 -> n_f`` process at fixed
-``sqrt(s)`` lie on a manifold of dimension ``d = 3 n_f - 4`` (the phase space), and the
-estimate of a network's internal representation says how many directions it uses.
+Used for the amplitude surrogates: the phase space of a ``2 -> n_f`` process at fixed
+``sqrt(s)`` has dimension ``d = 3 n_f - 4``, but the invariants ``p_i . p_j`` do not see the
+rotation of the whole event about the beam axis, so they lie on a manifold of dimension
+``3 n_f - 5`` (measured: 1.0, 3.7-3.8 and 6.6 for n_f = 2, 3, 4 on 1800 events; TwoNN is
+biased low by a few per cent at dimension ~7). The estimate of a network's internal
+representation says how many directions it uses.
 """
 
 from __future__ import annotations

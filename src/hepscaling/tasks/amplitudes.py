@@ -24,7 +24,8 @@ Once per run (:meth:`final_metrics`): the TwoNN intrinsic dimension
 (:func:`hepscaling.metrics.intrinsic_dimension.twonn_dimension`) of the inputs,
 ``twonn_inputs``, and of the network's internal representation (:meth:`Model.representation`,
 e.g. the MLP's last hidden layer), ``twonn_representation``, on the first
-:data:`TWONN_POINTS` events of the split; the phase space has dimension ``d = 3 n_f - 4``.
+:data:`TWONN_POINTS` events of the split. The invariant inputs have dimension
+``3 n_f - 5``: the phase space ``d = 3 n_f - 4`` less the rotation about the beam axis.
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ def test_predict_rel_precision_for_one_process_with_its_holdout_check(sweep, mon
     (["--target", "1e-4", "--process", "u u~ > nonsense"], "--process"),
 ])
 def test_predict_precision_and_process_bad_input(sweep, monkeypatch, capsys, args, message):
-    code, out, err = run_main(monkeypatch, capsys, "predict", str(sweep), *args, "-b", "0")
+    code, _, err = run_main(monkeypatch, capsys, "predict", str(sweep), *args, "-b", "0")
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
 
 

@@ -42,7 +42,7 @@ def test_schedule_penalties_are_recovered(tmp_path):
                         d, 10000, loss)
     section = schedule_section(load_sweep(tmp_path), tmp_path)
     html = "".join(section.blocks)
-    for (kind, scale), penalty in PENALTY.items():
+    for penalty in PENALTY.values():
         assert f"<td>{penalty:.4g}</td><td>[{penalty:.3g}, {penalty:.3g}]</td>" in html
     assert "cosine to 0 at 0.5 x steps" in html and "cosine to 0 at 3 x steps" in html
     assert section.figures == ["schedule_penalties"]

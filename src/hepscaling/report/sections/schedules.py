@@ -59,7 +59,8 @@ def schedule_section(sweep: Sweep, out: Path) -> Section | None:
         section.note(f"no run with the reference schedule ({REFERENCE}): no penalties")
         return section
     keys = [k for k in group_keys(sweep.done, "D") if k not in SCHEDULE_COLUMNS]
-    rows, items = [], {}
+    rows: list[list[object]] = []
+    items: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for context, runs in done.groupby([*keys, "D"], sort=True, dropna=False):
         context = context if isinstance(context, tuple) else (context,)
         label = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in zip(keys, context[:-1],

@@ -55,7 +55,9 @@ jet-generation-study: $(STAMP)
 # muP width x lr, schedules, intrinsic dimension; ~2 h on 2 cores at SCALE=1 (each part alone:
 # make amplitudes-d, ...; times in each spec). SCALE=F grows D, N, steps and budgets by the
 # specs' scale knob (e.g. SCALE=30 on a GPU); another SCALE needs another AMP directory, e.g.
-# make amplitudes-study SCALE=30 AMP=amplitudes-study-x30. Reports in $(AMP)/<part>/report.
+# make amplitudes-study SCALE=30 AMP=amplitudes-study-x30. Reports in $(AMP)/<part>/report
+# (grouped by process explicitly: N differs between processes at one width, which would
+# otherwise merge them along N).
 AMP ?= amplitudes-study
 SCALE ?= 1
 AMP_SPECS := examples/sweeps/amplitudes
@@ -66,7 +68,7 @@ amplitudes-study: amplitudes-d amplitudes-n amplitudes-c amplitudes-losses \
 
 amplitudes-d: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/d_scaling.yaml --out $(AMP)/d_scaling
-	$(BIN)/hepscaling report $(AMP)/d_scaling --out $(AMP)/d_scaling/report
+	$(BIN)/hepscaling report $(AMP)/d_scaling --out $(AMP)/d_scaling/report -g config.task.dataset
 	# the answer the study exists for: D for 1% and 0.1% RMS precision on t t~ h, with the
 	# hold-out check (fit D <= 1e4, predict the runs at D = 1e5)
 	$(BIN)/hepscaling predict $(AMP)/d_scaling --process $(TTH) --rel-precision 0.01
@@ -74,21 +76,24 @@ amplitudes-d: $(STAMP)
 
 amplitudes-n: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/n_scaling.yaml --out $(AMP)/n_scaling
-	$(BIN)/hepscaling report $(AMP)/n_scaling --out $(AMP)/n_scaling/report
+	$(BIN)/hepscaling report $(AMP)/n_scaling --out $(AMP)/n_scaling/report -g config.task.dataset
 	$(BIN)/hepscaling predict $(AMP)/n_scaling --process $(TTH) --axis N --rel-precision 0.01
 
 amplitudes-c: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/isoflop.yaml --out $(AMP)/isoflop
-	$(BIN)/hepscaling report $(AMP)/isoflop --out $(AMP)/isoflop/report
-	$(BIN)/hepscaling predict $(AMP)/isoflop --axis C --rel-precision 0.01
+	$(BIN)/hepscaling report $(AMP)/isoflop --out $(AMP)/isoflop/report -g config.model.width
+	# C for 1% at each width with >= 4 budgets (the smallest over widths: the frontier)
+	$(BIN)/hepscaling predict $(AMP)/isoflop --axis C -g config.model.width --rel-precision 0.01
 
 amplitudes-losses: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/losses.yaml --out $(AMP)/losses
-	$(BIN)/hepscaling report $(AMP)/losses --out $(AMP)/losses/report
+	$(BIN)/hepscaling report $(AMP)/losses --out $(AMP)/losses/report \
+		-g config.task.dataset -g config.loss
 
 amplitudes-architectures: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/architectures.yaml --out $(AMP)/architectures
-	$(BIN)/hepscaling report $(AMP)/architectures --out $(AMP)/architectures/report
+	$(BIN)/hepscaling report $(AMP)/architectures --out $(AMP)/architectures/report \
+		-g config.task.dataset -g config.model.family
 
 amplitudes-mup: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/mup.yaml --out $(AMP)/mup
@@ -96,7 +101,8 @@ amplitudes-mup: $(STAMP)
 
 amplitudes-schedules: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/schedules.yaml --out $(AMP)/schedules
-	$(BIN)/hepscaling report $(AMP)/schedules --out $(AMP)/schedules/report
+	$(BIN)/hepscaling report $(AMP)/schedules --out $(AMP)/schedules/report \
+		-g config.train.schedule -g config.train.schedule_scale
 
 # optional (~1.7 h on 2 cores, far less on a GPU): L-GATr on u u~ > z g g g
 amplitudes-lgatr: $(STAMP)

@@ -85,3 +85,21 @@ def test_lr_optimum_at_the_grid_edge_is_flagged():
                                                       (0.7, 0.9, "undecided")])
 def test_conjecture_verdict_against_4_over_d(low, high, verdict):
     assert conjecture_verdict({"d": 5, "low": low, "high": high}) == verdict
+
+
+def test_pull_table_and_histograms_at_smallest_and_largest_d(tmp_path):
+    from helpers.synthetic_sweep import SIZES, write_sweep
+    from hepscaling.laws.sweep import fit_sweep
+    from hepscaling.report.sections.pulls import pull_section
+
+    sweep = load_sweep(write_sweep(tmp_path, seeds=2, bad_runs=False))
+    fits = fit_sweep(sweep, law="power", axis="D", bootstrap=0, holdout=0,
+                     group_by=["config.task.process", "config.loss"])
+    section = pull_section(sweep, {"D": fits}, tmp_path)
+    html = "".join(section.blocks)
+    het = sweep.done[sweep.done["config.loss"] == "heteroscedastic"]
+    for value in het["metric.test_pull_mean"]:  # one run per D: its value is the mean
+        assert f"<td>{value:.4g}</td><td>[{value:.3g}, {value:.3g}]</td>" in html
+    assert html.count("<tr>") == 1 + len(het)
+    assert section.figures == ["pulls", "pull_histograms"]
+    assert len(SIZES) > 2  # the histograms take the smallest and the largest D only

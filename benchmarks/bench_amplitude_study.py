@@ -40,7 +40,7 @@ from hepscaling.train.loop import run_training  # noqa: E402
 
 SPECS = Path(__file__).resolve().parents[1] / "examples" / "sweeps" / "amplitudes"
 #: short-run step counts (first, second) per family: the step cost is their CPU difference
-STEPS = {"mlp": (20, 220), "mlp_mup": (20, 220), "lloca": (5, 35), "lgatr": (3, 13)}
+STEPS = {"mlp": (10, 110), "mlp_mup": (10, 110), "lloca": (5, 35), "lgatr": (3, 13)}
 SAMPLE_EVENTS = 3000  # events of each process's timing dataset
 GEN_EVENTS = 1000  # events timed for the generation cost
 
@@ -112,7 +112,7 @@ def main() -> None:
             for run in runs:
                 key = _cost_key(run.config)
                 if key not in costs:
-                    costs[key] = _step_cost(run.config, work / "timing")
+                    costs[key] = _step_cost(run.config, work / "timing" / str(len(costs)))
                 per_step, overhead = costs[key]
                 estimates.append(overhead + run.config["train"]["steps"] * per_step)
             generation = _generation_cost(spec, work / "gen")

@@ -376,9 +376,11 @@ def report(directory: Directory,
     bands per group, residuals, exponent table with intervals, extrapolation
     check, joint law L(N, D) and compute-optimal frontier (N and D varied),
     ceilings by representation (--law ceiling), data repetition (runs of
-    fresh and repeated data), exponent versus phase-space dimension
-    d = 3 n_f - 4 next to 4/d, pull calibration of heteroscedastic runs, and
-    the runs not fitted.
+    fresh and repeated data), schedule penalties (runs of several
+    learning-rate schedules), the learning-rate optimum per width (width x
+    lr grids), exponent versus phase-space dimension d = 3 n_f - 4 next to
+    4/d with TwoNN intrinsic dimensions, pull calibration of heteroscedastic
+    runs, and the runs not fitted.
 
     Example: hepscaling report sweeps/jets --out report/ --law ceiling --metric test_auc_macro
     """

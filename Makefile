@@ -97,7 +97,8 @@ amplitudes-architectures: $(STAMP)
 
 amplitudes-mup: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/mup.yaml --out $(AMP)/mup
-	$(BIN)/hepscaling report $(AMP)/mup --out $(AMP)/mup/report
+	# 20 groups (family x lr x D) along N: 50 bootstrap replicates keep the fits to minutes
+	$(BIN)/hepscaling report $(AMP)/mup --out $(AMP)/mup/report --bootstrap 50
 
 amplitudes-schedules: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/schedules.yaml --out $(AMP)/schedules

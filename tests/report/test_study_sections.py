@@ -71,7 +71,8 @@ def test_learning_rate_optimum_and_transfer(tmp_path):
     assert section.figures == ["lr_transfer"] and (tmp_path / "lr_transfer.png").is_file()
     summary = section.blocks[1]
     # spread of log10 optimum across widths 32 ... 256: 0 for muP, log10(8) for SP
-    assert "family=mlp</td><td>4</td><td>0.00025</td><td>0.002</td><td>0.9031" in summary
+    assert ("family=mlp</td><td>4</td><td>0.00025</td><td>0.002</td><td>0.9031</td>"
+            "<td>0 of 4</td>") in summary
     assert "family=mlp_mup</td><td>4</td><td>0.001</td><td>0.001</td><td>0</td>" in summary
 
 

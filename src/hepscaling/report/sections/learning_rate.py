@@ -61,7 +61,7 @@ def learning_rate_section(sweep: Sweep, out: Path) -> Section | None:
         context = context if isinstance(context, tuple) else (context,)
         label = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in zip(keys, context,
                                                                          strict=True)) or "all"
-        curves, optima = [], []
+        curves, optima, edges = [], [], 0
         for width, at_width in runs.groupby(WIDTH, sort=True):
             mean = at_width.groupby(LR)[sweep.metric].mean()
             if len(mean) < 3:
@@ -69,12 +69,14 @@ def learning_rate_section(sweep: Sweep, out: Path) -> Section | None:
             lrs, losses = mean.index.to_numpy(float), mean.to_numpy(float)
             opt, inside = lr_optimum(lrs, losses)
             optima.append(opt)
+            edges += not inside
             curves.append((f"width {width}", lrs, losses, opt))
             rows.append([label, width, opt, "yes" if inside else "no (grid edge)",
                          float(losses.min())])
         if len(optima) >= 2:
             spread = float(np.log10(max(optima)) - np.log10(min(optima)))
-            summary.append([label, len(optima), min(optima), max(optima), spread])
+            summary.append([label, len(optima), min(optima), max(optima), spread,
+                            f"{edges} of {len(optima)}"])
         if curves:
             panels.append((label, curves))
     if not rows:
@@ -84,10 +86,11 @@ def learning_rate_section(sweep: Sweep, out: Path) -> Section | None:
     section.blocks.append(table(["group", "width", "optimal lr", "inside the grid",
                                  f"best {metric}"], rows))
     section.blocks.append(table(["group", "widths", "smallest optimum", "largest optimum",
-                                 "spread (decades)"], summary))
+                                 "spread (decades)", "optima at the grid edge"], summary))
     section.note("optimal lr: parabola in (log lr, log loss) through the best grid point and its "
                  "neighbours (the grid point itself at the edge); spread: log10 of the largest "
-                 "over the smallest optimum across widths, 0 when the optimum transfers")
+                 "over the smallest optimum across widths, 0 when the optimum transfers (a "
+                 "spread of optima at the grid edge bounds the transfer only: widen the grid)")
     plots.plot_lr_curves(panels, metric, out / "lr_transfer", sweep=sweep.directory.name)
     section.figures.append("lr_transfer")
     return section

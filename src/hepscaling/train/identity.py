@@ -3,7 +3,8 @@
 A run is identified by its resolved config with each data file's *path* (the task config's
 ``DATA_FILES`` fields: ``task.dataset`` for most tasks, ``reference`` and ``candidate`` for the
 two-sample classifier) replaced by the data's *identity* (:func:`data_digest`), hashed by
-:func:`hepscaling.records.config_hash` (:func:`identity_hash`). So
+:func:`hepscaling.records.config_hash` (:func:`identity_hash`); keys added to the run config
+after runs were recorded (:data:`LATER_KEYS`) count only away from their default. So
 
 - a sweep directory copied or moved elsewhere keeps its run ids (its finished runs stay
   finished; the runner points their records at the new paths);

@@ -5,7 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean bench jets-study jet-generation-study
+.PHONY: demo test lint install clean bench jets-study jet-generation-study amplitudes-study \
+	amplitudes-d amplitudes-n amplitudes-c amplitudes-losses amplitudes-architectures \
+	amplitudes-mup amplitudes-schedules amplitudes-lgatr
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +50,67 @@ jet-generation-study: $(STAMP)
 	$(BIN)/hepscaling window $(JETGEN) --x N -g config.task.classes -g config.task.n_train
 	$(BIN)/hepscaling window $(JETGEN) --x D -g config.task.classes -g config.model.width
 
+# The amplitude-surrogate scaling study (arXiv:2601.13308), every part of issue 14: D, N and C
+# scaling over the study's processes, MSE vs heteroscedastic loss with pulls, MLP vs LLoCa,
+# muP width x lr, schedules, intrinsic dimension; ~1.5 h of training on 2 idle cores plus the
+# reports (minutes each) at SCALE=1 (benchmarks/results/amplitude_study.md; each part alone:
+# make amplitudes-d, ...; times in each spec). SCALE=F grows D, N, steps and budgets by the
+# specs' scale knob (e.g. SCALE=30 on a GPU); another SCALE needs another AMP directory, e.g.
+# make amplitudes-study SCALE=30 AMP=amplitudes-study-x30. Reports in $(AMP)/<part>/report
+# (grouped by process explicitly: N differs between processes at one width, which would
+# otherwise merge them along N).
+AMP ?= amplitudes-study
+SCALE ?= 1
+AMP_SPECS := examples/sweeps/amplitudes
+AMP_RUN = $(BIN)/hepscaling sweep run --set scale.factor=$(SCALE)
+TTH := "u u~ > t t~ h"
+amplitudes-study: amplitudes-d amplitudes-n amplitudes-c amplitudes-losses \
+	amplitudes-architectures amplitudes-mup amplitudes-schedules
+
+amplitudes-d: $(STAMP)
+	$(AMP_RUN) $(AMP_SPECS)/d_scaling.yaml --out $(AMP)/d_scaling
+	$(BIN)/hepscaling report $(AMP)/d_scaling --out $(AMP)/d_scaling/report -g config.task.dataset
+	# the answer the study exists for: D for 1% and 0.1% RMS precision on t t~ h, with the
+	# hold-out check (fit D <= 1e4, predict the runs at D = 1e5)
+	$(BIN)/hepscaling predict $(AMP)/d_scaling --process $(TTH) --rel-precision 0.01
+	$(BIN)/hepscaling predict $(AMP)/d_scaling --process $(TTH) --rel-precision 0.001
+
+amplitudes-n: $(STAMP)
+	$(AMP_RUN) $(AMP_SPECS)/n_scaling.yaml --out $(AMP)/n_scaling
+	$(BIN)/hepscaling report $(AMP)/n_scaling --out $(AMP)/n_scaling/report -g config.task.dataset
+	$(BIN)/hepscaling predict $(AMP)/n_scaling --process $(TTH) --axis N --rel-precision 0.01
+
+amplitudes-c: $(STAMP)
+	$(AMP_RUN) $(AMP_SPECS)/isoflop.yaml --out $(AMP)/isoflop
+	$(BIN)/hepscaling report $(AMP)/isoflop --out $(AMP)/isoflop/report -g config.model.width
+	# C for 1% at each width with >= 4 budgets (the smallest over widths: the frontier)
+	$(BIN)/hepscaling predict $(AMP)/isoflop --axis C -g config.model.width --rel-precision 0.01
+
+amplitudes-losses: $(STAMP)
+	$(AMP_RUN) $(AMP_SPECS)/losses.yaml --out $(AMP)/losses
+	$(BIN)/hepscaling report $(AMP)/losses --out $(AMP)/losses/report \
+		-g config.task.dataset -g config.loss
+
+amplitudes-architectures: $(STAMP)
+	$(AMP_RUN) $(AMP_SPECS)/architectures.yaml --out $(AMP)/architectures
+	$(BIN)/hepscaling report $(AMP)/architectures --out $(AMP)/architectures/report \
+		-g config.task.dataset -g config.model.family
+
+amplitudes-mup: $(STAMP)
+	$(AMP_RUN) $(AMP_SPECS)/mup.yaml --out $(AMP)/mup
+	# 20 groups (family x lr x D) along N: 50 bootstrap replicates keep the fits to minutes
+	$(BIN)/hepscaling report $(AMP)/mup --out $(AMP)/mup/report --bootstrap 50
+
+amplitudes-schedules: $(STAMP)
+	$(AMP_RUN) $(AMP_SPECS)/schedules.yaml --out $(AMP)/schedules
+	$(BIN)/hepscaling report $(AMP)/schedules --out $(AMP)/schedules/report \
+		-g config.train.schedule -g config.train.schedule_scale
+
+# optional (~45 min on 2 cores, far less on a GPU): L-GATr on u u~ > z g g g
+amplitudes-lgatr: $(STAMP)
+	$(AMP_RUN) $(AMP_SPECS)/lgatr.yaml --out $(AMP)/lgatr
+	$(BIN)/hepscaling report $(AMP)/lgatr --out $(AMP)/lgatr/report
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
@@ -61,4 +124,4 @@ bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) demo-output $(JETS) $(JETGEN) .pytest_cache
+	rm -rf $(VENV) demo-output $(JETS) $(JETGEN) $(AMP) .pytest_cache

@@ -55,6 +55,38 @@ def test_predict_target_and_at(sweep, monkeypatch, capsys):
     assert code == 0 and out.count("test_mse_log = ") == 2
 
 
+def test_predict_rel_precision_for_one_process_with_its_holdout_check(sweep, monkeypatch,
+                                                                     capsys):
+    # the synthetic law: test_mse_log = LOG_VARIANCE (300 / D)^alpha (+ a 1e-4 floor inside);
+    # an RMS relative precision Y means test_mse_log = Y^2, so D = 300 (Y^2 / LOG_VARIANCE)^(-1/a)
+    process, precision = "u u~ > t t~ h", 0.25
+    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--process",
+                            "u u~  >  t t~ h", "--rel-precision", str(precision), "--no-floor",
+                            "-b", "5", "--json")
+    assert code == 0
+    (row,) = json.loads(out)  # only the t t~ h runs: one group (z g g g has alpha 0.35)
+    truth = 300 * (precision**2 / LOG_VARIANCE - 1e-4) ** (-1 / ALPHA[process])
+    assert row["value"]["value"] == pytest.approx(truth, rel=0.15)
+    (held,) = row["extrapolation"]["rows"]  # D = 1e4 left out, predicted from D <= 3000
+    assert held["D"] == 10000 and held["ratio"] == pytest.approx(1.0, abs=0.15)
+    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "-p", process,
+                            "--rel-precision", "0.25", "--no-floor", "-b", "0")
+    assert code == 0 and "RMS relative precision 0.25" in out
+    assert "hold-out check: D = 10000: measured" in out and "z g g g" not in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--rel-precision", "0.01", "--target", "1e-4"], "one of --target and --rel-precision"),
+    (["--rel-precision", "2"], "relative error in (0, 1)"),
+    (["--rel-precision", "0.01", "--metric", "test_mse"], "targets test_mse_log"),
+    (["--target", "1e-4", "--process", "e+ e- > mu+ mu-"], "processes there: u u~ > t t~ h"),
+    (["--target", "1e-4", "--process", "u u~ > nonsense"], "--process"),
+])
+def test_predict_precision_and_process_bad_input(sweep, monkeypatch, capsys, args, message):
+    code, _, err = run_main(monkeypatch, capsys, "predict", str(sweep), *args, "-b", "0")
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
 def test_joint_fit_and_compute_optimal_prediction(tmp_path, monkeypatch, capsys):
     sweep = write_joint_sweep(tmp_path / "joint")
     code, out, _ = run_main(monkeypatch, capsys, "fit", str(sweep), "--law", "joint", "-b", "20",

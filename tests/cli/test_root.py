@@ -95,7 +95,8 @@ def test_ctrl_c_is_one_line_saying_how_to_resume(monkeypatch, capsys, tmp_path, 
     module, name = target.rsplit(".", 1)
     monkeypatch.setattr(importlib.import_module(module), name, _interrupt)
     if args[:2] == ["sweep", "run"]:
-        monkeypatch.setattr("hepscaling.sweeps.load_spec", lambda path: SimpleNamespace())
+        monkeypatch.setattr("hepscaling.sweeps.load_spec",
+                            lambda path, overrides=(): SimpleNamespace())
     code, out, err = run_main(monkeypatch, capsys, *args, "--out", str(tmp_path / "out"))
     lines = [line for line in err.splitlines() if line.strip()]
     assert (code, out, len(lines)) == (130, "", 1), err

@@ -113,6 +113,15 @@ def test_spec_errors_name_the_key(tmp_path):
     assert "axis: unknown key; allowed keys here: name, datasets, base" in result.stderr
 
 
+def test_set_changes_the_spec_before_it_is_read(tmp_path):
+    (tmp_path / "s.yaml").write_text("scale: {factor: 1, exponents: {train.steps: 1}}\n"
+                                     "axes: {seed: [0]}\n")
+    result = invoke("sweep", "run", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "o"),
+                    "--set", "scale.factor=-1")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "--set scale.factor=-1: scale: factor" in result.stderr
+
+
 @pytest.mark.parametrize("command", ["run", "status", "table"])
 def test_help_ends_with_a_runnable_example(command):
     result = invoke("sweep", command, "--help")

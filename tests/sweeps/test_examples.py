@@ -9,7 +9,7 @@ from hepscaling.sweeps.dask_executor import jobqueue_cluster
 from hepscaling.sweeps.plan import dataset_path
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
-SPECS = sorted(EXAMPLES.glob("sweeps/*.yaml")) + sorted(EXAMPLES.glob("cluster/*.yaml"))
+SPECS = sorted(EXAMPLES.glob("sweeps/**/*.yaml")) + sorted(EXAMPLES.glob("cluster/*.yaml"))
 
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -46,3 +46,29 @@ def test_the_repetition_study_names_the_jets_of_the_tagging_study():
     makefile = (EXAMPLES.parent / "Makefile").read_text()
     assert "JETS := jets-study" in makefile
     assert "jets_tagging.yaml --out $(JETS)/tagging" in makefile
+
+
+AMPLITUDES = EXAMPLES / "sweeps" / "amplitudes"
+
+
+@pytest.mark.parametrize("path", sorted(AMPLITUDES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_amplitude_study_specs_scale_with_one_knob(path):
+    # the scale knob grows what it names and nothing else; run ids of another scale differ
+    base, grown = load_spec(path), load_spec(path, ["scale.factor=4"])
+    assert base.scale is not None and base.scale.factor == 1 and grown.scale.factor == 4
+    exponents = base.scale.exponents
+    if "train.steps" in exponents:
+        assert grown.base["train"]["steps"] == 4 * base.base["train"]["steps"]
+    if "task.n_train" in exponents and "task.n_train" in base.axes:
+        assert grown.axes["task.n_train"] == [4 * d for d in base.axes["task.n_train"]]
+    if "datasets.n" in exponents:
+        assert all(grown.datasets[k].n == 4 * ds.n for k, ds in base.datasets.items())
+    if "isoflop.budgets" in exponents:
+        assert grown.isoflop.budgets == [16 * c for c in base.isoflop.budgets]
+    assert grown.base["task"]["kind"] == base.base["task"]["kind"]  # untouched keys stay
+
+
+def test_every_amplitude_part_has_a_make_target():
+    makefile = (EXAMPLES.parent / "Makefile").read_text()
+    for path in AMPLITUDES.glob("*.yaml"):
+        assert f"$(AMP_SPECS)/{path.name} --out $(AMP)/{path.stem}" in makefile

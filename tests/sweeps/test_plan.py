@@ -6,7 +6,6 @@ import pytest
 
 from helpers.sweep_fakes import fake_flops_per_step
 from hepscaling.errors import UsageError
-from hepscaling.records import config_hash
 from hepscaling.sweeps.plan import (
     expand_points,
     isoflop_steps,
@@ -17,6 +16,7 @@ from hepscaling.sweeps.plan import (
 )
 from hepscaling.sweeps.spec import parse_spec
 from hepscaling.train.config import run_id
+from hepscaling.train.identity import identity_hash
 
 BASE = {"task": {"kind": "amplitude_regression", "dataset": "/data/toy.h5", "n_train": 100},
         "model": {"family": "mlp", "width": 8, "depth": 2, "activation": "relu"},
@@ -71,7 +71,7 @@ def test_run_ids_hash_the_resolved_run_config(tmp_path):
     assert len(plan.runs) == 4
     for run in plan.runs:
         merged = merge_point(BASE, run.point)
-        assert run.run_id == run_id(merged) == config_hash(run.config)
+        assert run.run_id == run_id(merged) == identity_hash(run.config)
         assert run.config["train"]["lr"] == 1e-3  # defaults filled in
     assert len(set(plan.run_ids)) == 4
 

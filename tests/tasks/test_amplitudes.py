@@ -117,19 +117,43 @@ def test_metrics_against_amplitude_space_formulas(toy_h5):
     assert got["pull_std"] == pytest.approx(np.std(pull, ddof=1), rel=1e-6)
     assert got["coverage_1sigma"] == pytest.approx(np.mean(np.abs(pull) < 1))
 
-    numbers, histograms = task.final_metrics(model=None, split="test")
-    assert numbers == {} and list(histograms) == ["pull"]
+    numbers, histograms = task.final_metrics(model=_LinearPlaceholder(), split="test")
+    assert list(numbers) == ["twonn_inputs"] and list(histograms) == ["pull"]
     hist = histograms["pull"]
     expected, _ = np.histogram(np.clip(pull, -5, 5), bins=np.linspace(-5, 5, 41))
     assert hist["edges"] == pytest.approx(np.linspace(-5, 5, 41).tolist())
     assert hist["counts"] == expected.tolist()
     assert sum(hist["counts"]) == y.shape[0]
-    assert make_task(toy_h5, loss="mse").final_metrics(model=None, split="test") == ({}, {})
+    assert make_task(toy_h5, loss="mse").final_metrics(
+        model=_LinearPlaceholder(), split="test")[1] == {}
     assert got["coverage_2sigma"] == pytest.approx(np.mean(np.abs(pull) < 2))
     nll = np.mean(0.5 * (yd - pd) ** 2 * np.exp(-2 * out[:, 1].double().numpy())
                   + out[:, 1].double().numpy())
     assert got["loss"] == pytest.approx(nll, rel=1e-5)
     assert math.isfinite(got["pull_std"]) and 0 < got["coverage_1sigma"] < 1
+
+
+class _LinearPlaceholder(torch.nn.Module):
+    """A model without a representation (the default of Model.representation)."""
+
+    def representation(self, inputs):
+        return None
+
+
+def test_intrinsic_dimensions_of_inputs_and_hidden_layer(toy_h5):
+    # 2 -> 3 at fixed sqrt(s): phase space d = 3 x 3 - 4 = 5, but the 10 invariants do not
+    # see the rotation about the beam axis: a manifold of dimension 3 n_f - 5 = 4
+    from hepscaling.models.base import build_model
+
+    task = make_task(toy_h5, n_train=100, n_val=100, n_test=600)
+    model = build_model({"family": "mlp", "width": 32, "depth": 2}, task.inputs_spec,
+                        device=CPU)
+    numbers, _ = task.final_metrics(model, "test")
+    assert numbers["twonn_inputs"] == pytest.approx(4.0, abs=0.5)  # 600 points: ~4% noise
+    # an untrained GELU network maps the manifold smoothly: its dimension stays ~4, far
+    # below the width 32
+    assert numbers["twonn_representation"] == pytest.approx(4.0, abs=0.5)
+    assert model.training  # the train mode is restored
 
 
 def test_process_must_match_the_file(toy_h5, tmp_path):

@@ -6,6 +6,7 @@ from hepscaling.configs import preset_path
 from hepscaling.errors import UsageError
 from hepscaling.records import config_hash
 from hepscaling.train.config import RunConfig, apply_overrides, load_config, run_id
+from hepscaling.train.identity import identity_config
 
 BASE = {"task": {"kind": "amplitude_regression", "dataset": "x.h5"},
         "model": {"family": "mlp"}, "train": {"steps": 10}}
@@ -20,7 +21,9 @@ def test_defaults_are_filled_and_hash_is_the_run_id():
     resolved = cfg.resolved()
     assert resolved["train"]["lr"] == 1e-3 and resolved["model"]["width"] == 128
     assert resolved["task"]["n_val"] == 2000 and resolved["loss"] == "mse"
-    assert run_id(BASE) == config_hash(resolved)
+    # the identity: the resolved config less the keys added later at their default
+    assert run_id(BASE) == config_hash(identity_config(resolved))
+    assert "schedule_scale" not in identity_config(resolved)["train"]
     assert load_config(resolved) == cfg  # the resolved dict is a valid config of itself
 
 

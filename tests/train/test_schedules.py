@@ -44,3 +44,33 @@ def test_warmup_longer_than_run_is_capped():
     assert f(0) > 0 and f(5) == 0.0 and max(f(s) for s in range(5)) <= 1.0
     with pytest.raises(ValueError, match="unknown schedule"):
         schedule_factor("linear", 5, 0)
+
+
+@pytest.mark.parametrize("scale", [0.5, 0.8, 1.0, 1.5, 3.0])
+def test_cosine_horizon_is_the_cosine_of_a_run_of_scaled_length(scale):
+    # "decaying too early / too late": the factor of a run of `total` steps is the cosine of a
+    # run of H = scale * total steps (closed form), cut at `total` or held at 0 after H
+    total, warmup = 200, 10
+    horizon = round(scale * total)
+    f = schedule_factor("cosine", total, warmup, horizon_scale=scale)
+    for s in range(warmup, total + 1):
+        expected = 0.5 * (1 + math.cos(math.pi * (s - warmup) / (horizon - warmup))) \
+            if s < horizon else 0.0
+        assert f(s) == pytest.approx(expected, abs=1e-12)
+    assert (f(total) == 0.0) == (scale <= 1.0)
+    if scale > 1:  # stops above 0: the lr at the last step is the closed form's value
+        assert f(total) == pytest.approx(
+            0.5 * (1 + math.cos(math.pi * (total - warmup) / (horizon - warmup))))
+
+
+def test_wsd_horizon_moves_the_decay_and_constant_ignores_it():
+    early = schedule_factor("wsd", 100, warmup=0, decay_fraction=0.2, horizon_scale=0.5)
+    # horizon 50: stable to 40, linear 1 -> 0 over 40..50, then 0
+    assert [early(s) for s in (39, 40, 45, 50, 99)] == pytest.approx([1, 1, 0.5, 0, 0])
+    late = schedule_factor("wsd", 100, warmup=0, decay_fraction=0.2, horizon_scale=2.0)
+    # horizon 200: decay from 160 on, so a run of 100 never leaves the stable phase
+    assert [late(s) for s in (0, 99, 100)] == [1.0, 1.0, 1.0]
+    const = schedule_factor("constant", 100, warmup=0, horizon_scale=0.3)
+    assert [const(s) for s in (0, 50, 99, 100)] == [1.0, 1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="horizon_scale"):
+        schedule_factor("cosine", 10, 0, horizon_scale=0.0)

@@ -72,7 +72,7 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a tabl
 
 def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: list[str] | None,
           floor: bool, bootstrap: int, seed: int, level: float, holdout: int,
-          huber_delta: float | None):
+          huber_delta: float | None, process: str | None = None, strict_check: bool = True):
     from hepscaling.laws.direction import check_direction
     from hepscaling.laws.sweep import fit_sweep, load_sweep
 
@@ -81,6 +81,8 @@ def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: 
         raise UsageError(f"--huber-delta must be a number > 0 (e.g. 1e-3), got {huber_delta:g}; "
                          "leave it out to take it from the data")
     sweep = load_sweep(directory, metric)
+    if process is not None:
+        sweep = _of_process(sweep, process)
     if len(sweep.not_done):
         counts = sweep.not_done["status"].value_counts().to_dict()
         stderr.print(f"not fitted: {len(sweep.not_done)} runs "
@@ -91,10 +93,30 @@ def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: 
     fitted = [g for g in groups if g.fit is not None]
     if groups and not fitted:  # nothing to show: one line on what is missing
         raise UsageError(f"no group could be fitted ({groups[0].label}: {groups[0].error})")
-    if holdout and all(g.check_error for g in fitted):
+    if strict_check and holdout and all(g.check_error for g in fitted):
         raise UsageError(f"--holdout {holdout}: {fitted[0].check_error}; --holdout 0 skips "
                          "the extrapolation check")
     return groups
+
+
+def _of_process(sweep: Any, process: str) -> Any:
+    """``sweep`` restricted to the runs of ``process`` (UsageError naming the processes
+    present if none is)."""
+    import dataclasses
+
+    from hepscaling.report.processes import process_of, runs_of_process
+
+    try:
+        done = runs_of_process(sweep.done, process)
+    except UsageError as exc:
+        raise UsageError(f"--process {process!r}: {exc}") from exc
+    if done.empty:
+        present = sorted({str(process_of(sweep.done[sweep.done["config.task.dataset"] == path]))
+                          for path in sweep.done.get("config.task.dataset", [])})
+        raise UsageError(f"--process {process!r}: no finished run of this process in "
+                         f"{sweep.directory} (processes there: {', '.join(present) or 'none'})")
+    return dataclasses.replace(sweep, frame=runs_of_process(sweep.frame, process), done=done,
+                               not_done=runs_of_process(sweep.not_done, process))
 
 
 def _json(obj: Any) -> str:
@@ -194,10 +216,17 @@ def predict(directory: Directory,
             epochs: Annotated[float | None, typer.Option(
                 "--epochs", show_default="1 with --target",
                 help="Passes over the unique data (--law repetition only).")] = None,
+            rel_precision: Annotated[float | None, typer.Option(
+                "--rel-precision", help="Target RMS relative precision of |M|^2 (e.g. 0.01 "
+                "for 1%), instead of --target: --target = its square on test_mse_log, the MSE "
+                "of ln |M|^2 (for small errors the mean squared relative error).")] = None,
+            process: Annotated[str | None, typer.Option(
+                "--process", "-p", help="Only the runs of this process (their "
+                "config.task.process or dataset provenance), e.g. \"u u~ > t t~ h\".")] = None,
             axis: Axis = AxisName.D, law: Law = LawName.power, metric: Metric = "test_mse_log",
             group_by: GroupBy = None, floor: Floor = True, bootstrap: Bootstrap = 200,
-            seed: Seed = 0, level: Level = 0.68, huber_delta: HuberDelta = None,
-            as_json: Json = False) -> None:
+            seed: Seed = 0, level: Level = 0.68, holdout: Holdout = 1,
+            huber_delta: HuberDelta = None, as_json: Json = False) -> None:
     """Predict from the fitted law: the scale reaching --target, or the metric --at a scale.
 
     With --law joint, --target gives the compute-optimal C (C = 6 N D) and
@@ -209,8 +238,24 @@ def predict(directory: Directory,
     --at beyond the fitted scales of such a law) is reported as not
     determined.
 
-    Example: hepscaling predict sweeps/tth --target 1e-4 --axis D
+    --rel-precision Y is --target Y^2 on test_mse_log (an amplitude surrogate's
+    RMS relative error); --process P keeps the runs of one process. Each
+    group's prediction comes with its hold-out check (--holdout largest
+    scale points left out, predicted, compared with the measured runs).
+
+    Example: hepscaling predict study/d_scaling --process "u u~ > t t~ h" --rel-precision 0.01
     """
+    if rel_precision is not None:
+        if target is not None:
+            raise UsageError("give one of --target and --rel-precision (it sets the target "
+                             "to its square on test_mse_log)")
+        if not (math.isfinite(rel_precision) and 0 < rel_precision < 1):
+            raise UsageError(f"--rel-precision must be a relative error in (0, 1), e.g. 0.01 "
+                             f"for 1%, got {rel_precision:g}")
+        if metric != "test_mse_log":
+            raise UsageError(f"--rel-precision targets test_mse_log, not --metric {metric}; "
+                             "drop --metric or give --target in units of that metric")
+        target = rel_precision**2
     if (target is None) == (at is None):
         raise UsageError("give exactly one of --target (scale needed for a metric value) and "
                          "--at (metric at a scale)")
@@ -242,22 +287,36 @@ def predict(directory: Directory,
                              "a metric value such as a loss or an AUC)")
     if law is LawName.repetition and epochs is None:
         epochs = 1.0
-    groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level, 0,
-                   huber_delta)
+    groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level,
+                   holdout, huber_delta, process=process, strict_check=False)
     rows = [_prediction(g, law, axis, target, at, epochs) for g in groups]
     if as_json:
         typer.echo(_json(rows))
         return
+    goal = f" (RMS relative precision {rel_precision:g})" if rel_precision is not None else ""
     for row in rows:
         if "error" in row:
             typer.echo(f"{row['label']}: {row['error']}")
-        elif target is not None:
+            continue
+        if target is not None:
             extra = "".join(f", {k} {row[k]}" for k in ("N_opt", "D_opt") if k in row)
             typer.echo(f"{row['label']}: {row['axis']} = {row['value']} for "
-                       f"{metric} = {target:g}{extra}{_at_epochs(row)}")
+                       f"{metric} = {target:g}{goal}{extra}{_at_epochs(row)}")
         else:
             typer.echo(f"{row['label']}: {metric} = {row['value']} at "
                        f"{row['axis']} = {at:g}{_at_epochs(row)}")
+        if holdout:
+            typer.echo(f"  hold-out check: {row.get('check_error') or ''}" + "; ".join(
+                _held_out_text(r) for r in (row.get("extrapolation") or {}).get("rows", [])))
+
+
+def _held_out_text(row: dict[str, Any]) -> str:
+    """One held-out run of an extrapolation check's ``to_dict()`` rows, as text."""
+    fields = {"measured", "predicted", "low", "high", "level", "ratio", "inside"}
+    scale = ", ".join(f"{k} = {v:g}" for k, v in row.items() if k not in fields)
+    return (f"{scale}: measured {row['measured']:.4g}, predicted {row['predicted']:.4g} "
+            f"[{row['low']:.4g}, {row['high']:.4g}], ratio measured/predicted "
+            f"{row['ratio']:.3f}")
 
 
 def _at_epochs(row: dict[str, Any]) -> str:
@@ -272,6 +331,13 @@ def _prediction(g: Any, law: LawName, axis: AxisName, target: float | None,
         row["epochs"] = epochs
     if g.fit is None:
         return {**row, "error": f"not fitted: {g.error}"}
+    if g.check is not None:  # the scale of single-axis laws ("x") named by its axis
+        check = g.check.to_dict()
+        check["rows"] = [{(name if k == "x" else k): v for k, v in r.items()}
+                         for r in check["rows"]]
+        row["extrapolation"] = check
+    elif g.check_error:
+        row["check_error"] = f"not possible ({g.check_error})"
     try:
         if at is not None:
             scale = g.fit.data["U" if law is LawName.repetition else "x"]
@@ -310,9 +376,11 @@ def report(directory: Directory,
     bands per group, residuals, exponent table with intervals, extrapolation
     check, joint law L(N, D) and compute-optimal frontier (N and D varied),
     ceilings by representation (--law ceiling), data repetition (runs of
-    fresh and repeated data), exponent versus phase-space dimension
-    d = 3 n_f - 4 next to 4/d, pull calibration of heteroscedastic runs, and
-    the runs not fitted.
+    fresh and repeated data), schedule penalties (runs of several
+    learning-rate schedules), the learning-rate optimum per width (width x
+    lr grids), exponent versus phase-space dimension d = 3 n_f - 4 next to
+    4/d with TwoNN intrinsic dimensions, pull calibration of heteroscedastic
+    runs, and the runs not fitted.
 
     Example: hepscaling report sweeps/jets --out report/ --law ceiling --metric test_auc_macro
     """

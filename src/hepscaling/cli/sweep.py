@@ -57,6 +57,10 @@ def run(
     mlflow: Annotated[str | None, typer.Option(
         "--mlflow", metavar="URI", help="Also log the runs to this MLflow store while they "
         "run (every 10 s, from the records; as 'hepscaling export mlflow').")] = None,
+    overrides: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="KEY=VALUE", help="Change a key of the spec file before it is read "
+        "(repeatable), e.g. --set scale.factor=30 (the spec's scale knob) or --set "
+        "base.train.lr=3e-4.")] = None,
 ) -> None:
     """Run (or resume) every unfinished run of SPEC into OUT.
 
@@ -78,6 +82,10 @@ def run(
     an unreachable store is reported once and retried, and never fails or
     slows a run.
 
+    --set KEY=VALUE changes the spec before it is read; a spec with a
+    'scale:' section grows D, N and the run length together with --set
+    scale.factor=F (use another --out per factor).
+
     Example: hepscaling sweep run examples/sweeps/quick.yaml --out sq -w 2
     """
     from hepscaling.sweeps import DaskExecutor, LocalExecutor, dask_client, load_spec, run_sweep
@@ -85,18 +93,20 @@ def run(
     if executor is ExecutorName.local and scheduler:
         raise UsageError(f"--scheduler {scheduler} needs the Dask executor; drop "
                          "'--executor local' or the --scheduler option")
-    sweep_spec = load_spec(spec)  # validated before any cluster starts
+    sweep_spec = load_spec(spec, overrides or ())  # validated before any cluster starts
+    source = str(spec) + "".join(f" --set {o}" for o in overrides or ())
     writable_output(out, "--out", directory=True)
     with _tracking(out, mlflow):
         if executor is ExecutorName.dask or scheduler:
             with dask_client(scheduler=scheduler, cluster=sweep_spec.cluster,
                              workers=workers) as client:
-                result = run_sweep(spec, out, executor=DaskExecutor(client),
-                                   retry_failed=retry_failed, progress=show_progress)
+                result = run_sweep(sweep_spec, out, executor=DaskExecutor(client),
+                                   retry_failed=retry_failed, progress=show_progress,
+                                   source=source)
         else:
             with LocalExecutor(workers) as local:
-                result = run_sweep(spec, out, executor=local, retry_failed=retry_failed,
-                                   progress=show_progress)
+                result = run_sweep(sweep_spec, out, executor=local, retry_failed=retry_failed,
+                                   progress=show_progress, source=source)
     typer.echo(_summary(sweep_spec.name, result.planned, result.counts))
     if result.failed:
         run_id, error = next(iter(result.failures.items()))

@@ -225,6 +225,12 @@ class Model(nn.Module):
         al. do)."""
         return self.n_params()
 
+    def representation(self, inputs: torch.Tensor) -> torch.Tensor | None:
+        """The internal representation of ``inputs`` the readout sees, float32 ``(B, F)`` (for
+        the intrinsic-dimension estimate of :mod:`hepscaling.metrics.intrinsic_dimension`),
+        or None (the default) when the family does not expose one."""
+        return None
+
     def extra_loss(self) -> torch.Tensor | None:
         """A scalar the loop adds to the task's training loss (e.g. the KL divergence of
         Bayesian layers, already divided by D), or None (the default) for no extra term."""

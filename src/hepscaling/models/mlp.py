@@ -77,11 +77,18 @@ class MLP(Model):
         self.dropout = nn.Dropout(cfg.dropout) if cfg.dropout > 0 else nn.Identity()
         self.readout_scale = 1.0
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``x``: float32 ``(B, n_features)`` -> float32 ``(B, n_outputs)``."""
+    def representation(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer's activations float32 ``(B, width)`` of ``inputs`` float32
+        ``(B, n_features)``."""
+        x = inputs
         for layer in self.hidden:
             x = self.dropout(self.act(layer(x)))  # (B, width)
-        return F.linear(x, self.readout.weight * self.readout_scale, self.readout.bias)
+        return x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: float32 ``(B, n_features)`` -> float32 ``(B, n_outputs)``."""
+        features = self.representation(x)  # (B, width)
+        return F.linear(features, self.readout.weight * self.readout_scale, self.readout.bias)
 
     def forward_flops(self) -> float:
         """``2 x`` weight-matrix entries (one multiply-accumulate each per sample)."""

@@ -24,6 +24,7 @@ from hepscaling.report.sections.ceilings import ceiling_section
 from hepscaling.report.sections.dimension import dimension_section
 from hepscaling.report.sections.frontier import frontier_section
 from hepscaling.report.sections.generation import generation_section, is_generation
+from hepscaling.report.sections.learning_rate import learning_rate_section
 from hepscaling.report.sections.precision import (
     load_precision_results,
     precision_section,
@@ -33,6 +34,7 @@ from hepscaling.report.sections.pulls import pull_section
 from hepscaling.report.sections.repetition import repetition_section
 from hepscaling.report.sections.runs import not_fitted_section
 from hepscaling.report.sections.scaling import scaling_sections, swept_axes
+from hepscaling.report.sections.schedules import schedule_section
 
 __all__ = ["Report", "build_precision_report", "build_report"]
 
@@ -115,6 +117,9 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
             fitted["joint"] = frontier[1]
         section, fitted["repetition"] = repetition_section(losses, options, out)
         page.sections.append(section)
+    page.sections += [section for section in (schedule_section(sweep, out),
+                                              learning_rate_section(sweep, out))
+                      if section is not None]
     page.sections += [dimension_section(all_fits, law, out), pull_section(sweep, all_fits, out),
                       not_fitted_section(sweep)]
     law_fits = {law: fits for law, fits in fitted.items() if fits is not None}

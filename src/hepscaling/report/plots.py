@@ -377,3 +377,44 @@ def plot_repetition(groups: Sequence[GroupFit], metric: str, stem: Path, *,
         right.set_xlabel("epochs $E$ over the same samples")
         right.set_ylabel("effective-data factor $D'/U$")
         _band_legend(right, groups, fontsize="x-small")
+
+
+def plot_schedule_penalties(series: Sequence[tuple[str, np.ndarray]], stem: Path, *,
+                            sweep: str = "") -> None:
+    """Loss penalty of each schedule (its mean metric over the reference's) versus ``D``.
+
+    ``series``: ``(label, points)`` with points float64 ``(k, 2)`` of ``(D, penalty)``,
+    sorted by ``D``; the reference (penalty 1) is the dashed line."""
+    with _figure(stem, _title(sweep, "schedule penalty versus D")) as (ax,):
+        for (label, points), colour in zip(series, _colours(len(series)), strict=True):
+            ax.plot(points[:, 0], points[:, 1], "o-", color=colour, label=label)
+        ax.axhline(1.0, color="black", ls="--", lw=1, label="cosine to 0 at the end")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(AXIS_LABELS["D"])
+        ax.set_ylabel("metric / metric of the reference schedule")
+        _legend(ax, fontsize="x-small")
+
+
+def plot_lr_curves(panels: Sequence[tuple[str, Sequence[tuple[str, np.ndarray, np.ndarray,
+                                                                float]]]],
+                   metric: str, stem: Path, *, sweep: str = "") -> None:
+    """Metric versus learning rate, one line per width and one panel per group, with each
+    width's optimum marked (vertical tick).
+
+    ``panels``: ``(group label, curves)``; a curve is ``(label, lrs (k,), losses (k,),
+    optimal lr)``."""
+    with _figure(stem, _title(sweep, "learning-rate transfer across widths"),
+                 max(1, len(panels))) as axes:
+        for ax, (title, curves) in zip(axes, panels, strict=True):
+            for (label, lrs, losses, opt), colour in zip(curves, _colours(len(curves)),
+                                                         strict=True):
+                order = np.argsort(lrs)
+                ax.plot(lrs[order], losses[order], "o-", color=colour, label=label)
+                ax.axvline(opt, color=colour, ls=":", lw=1)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_title(title, fontsize="small")
+            ax.set_xlabel("peak learning rate")
+            ax.set_ylabel(metric)
+            _legend(ax, fontsize="x-small")

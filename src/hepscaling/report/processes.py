@@ -1,12 +1,15 @@
-"""The physics process of a group of runs, for the exponent-versus-dimension section."""
+"""The physics process of runs: of a group (the exponent-versus-dimension section) and of each
+run (``hepscaling predict --process``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from hepscaling.data.amplitudes import dataset_process
+from hepscaling.errors import UsageError
+from hepscaling.physics.process import parse_process
 
-__all__ = ["process_of"]
+__all__ = ["process_of", "runs_of_process"]
 
 
 def process_of(runs: Any) -> str | None:
@@ -24,3 +27,33 @@ def process_of(runs: Any) -> str | None:
         return None
     paths = [v for v in runs["config.task.dataset"].unique() if isinstance(v, str)]
     return dataset_process(paths[0]) if len(paths) == 1 else None
+
+
+def _normalised(process: str) -> str | None:
+    try:
+        return parse_process(process).text
+    except UsageError:
+        return None
+
+
+def runs_of_process(runs: Any, process: str) -> Any:
+    """The rows of ``runs`` (a ``records_frame``) whose process is ``process``: their
+    ``config.task.process``, else their dataset's provenance, compared as parsed process
+    strings (so ``"u u~ > t t~ h"`` and ``"u u~  >  t t~ h"`` are the same).
+
+    Raises
+    ------
+    UsageError
+        ``process`` does not parse (one line naming the problem).
+    """
+    wanted = parse_process(process).text
+    found: dict[tuple[Any, Any], str | None] = {}
+    keep = []
+    for _, row in runs.iterrows():
+        key = (row.get("config.task.process"), row.get("config.task.dataset"))
+        if key not in found:
+            text = key[0] if isinstance(key[0], str) and key[0] else (
+                dataset_process(key[1]) if isinstance(key[1], str) else None)
+            found[key] = _normalised(text) if text else None
+        keep.append(found[key] == wanted)
+    return runs[keep] if len(runs) else runs

@@ -105,7 +105,8 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
               executor: Executor | None = None, retry_failed: bool = False,
               progress: bool | None = None, run_fn: RunFn | None = None,
               validate: Validator | None = None,
-              flops_per_step: FlopsPerStep | None = None) -> SweepResult:
+              flops_per_step: FlopsPerStep | None = None,
+              source: str | None = None) -> SweepResult:
     """Run (or resume) the sweep ``spec`` into ``out``.
 
     Parameters
@@ -119,12 +120,13 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
     run_fn : ``run_fn(config, run_dir) -> RunRecord``, importable by workers (default
         :func:`default_run_fn`, the training loop).
     validate, flops_per_step : passed to :func:`hepscaling.sweeps.plan.make_plan`.
+    source : the spec's name in error messages (default: its path, or "sweep spec").
 
     Returns
     -------
     SweepResult with the final count of every state over the whole plan.
     """
-    source = str(spec) if not isinstance(spec, SweepSpec) else "sweep spec"
+    source = source or (str(spec) if not isinstance(spec, SweepSpec) else "sweep spec")
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
     out = Path(out).resolve()
     with ExitStack() as stack:

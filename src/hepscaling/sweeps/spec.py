@@ -33,6 +33,11 @@ only ``path:`` (and ``kind:``) takes the file as is, checked only by its kind's 
       qcdw: {kind: jets, classes: "qcd,w", n: 10000, seed: 1, path: ../tagging/data/qcdw.h5}
       shared: {kind: jets, path: /data/jets/qcdw.h5}
 
+An optional ``scale:`` section (:mod:`hepscaling.sweeps.scale`) grows the data, model and run
+length of the spec by one factor, applied when the spec is read; ``load_spec(path,
+overrides=["scale.factor=30"])`` (``hepscaling sweep run --set``) changes any key of the file
+before it is read.
+
 An optional ``cluster:`` section describes a dask-jobqueue cluster (``kind: slurm | htcondor``
 plus the keyword arguments of ``SLURMCluster`` / ``HTCondorCluster``) that
 ``hepscaling sweep run --executor dask`` starts when no ``--scheduler`` is given.
@@ -43,6 +48,7 @@ from __future__ import annotations
 import functools
 import operator
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -66,6 +72,7 @@ from hepscaling.data.registry import (
     validation_message,
 )
 from hepscaling.errors import UsageError
+from hepscaling.sweeps.scale import ScaleSpec, apply_scale
 
 __all__ = ["ClusterSpec", "DatasetSpec", "IsoFlopSpec", "SweepSpec", "load_spec", "parse_spec"]
 
@@ -143,6 +150,7 @@ class SweepSpec(_Strict):
     axes: dict[str, list[Any]] = Field(default_factory=dict)
     isoflop: IsoFlopSpec | None = None
     cluster: ClusterSpec | None = None
+    scale: ScaleSpec | None = Field(None, description="the scale knob (applied at load)")
 
     @field_validator("axes")
     @classmethod
@@ -227,6 +235,13 @@ def parse_spec(data: dict[str, Any], *, source: str = "sweep spec",
         data = {**data, "base": _read_yaml(root / base, "base run config")}
     if "datasets" in data:
         data = {**data, "datasets": _resolve_dataset_paths(data["datasets"], root)}
+    if data.get("scale") is not None:
+        try:
+            knob = ScaleSpec.model_validate(data["scale"])
+        except ValidationError as exc:
+            err = first_error(exc)
+            raise UsageError(f"{source}: scale: {validation_message(err, ScaleSpec)}") from exc
+        data = apply_scale(data, knob)
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as exc:
@@ -242,8 +257,18 @@ def _read_yaml(path: Path, what: str) -> Any:
         raise UsageError(f"{what} {path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
 
 
-def load_spec(path: str | os.PathLike) -> SweepSpec:
+def load_spec(path: str | os.PathLike, overrides: Sequence[str] = ()) -> SweepSpec:
     """Read and validate a sweep spec YAML file (``base:`` and dataset ``path:`` values are
-    relative to the file's directory)."""
+    relative to the file's directory), after applying ``"dotted.key=value"`` ``overrides`` to
+    the file's keys (e.g. ``"scale.factor=30"``, ``"base.train.lr=3e-4"``; values parsed as
+    YAML)."""
+    from hepscaling.train.config import apply_overrides
+
     path = Path(path)
-    return parse_spec(_read_yaml(path, "sweep spec"), source=str(path), root=path.parent)
+    data = _read_yaml(path, "sweep spec")
+    if overrides:
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: expected a mapping of keys (name, base, axes, ...)")
+        data = apply_overrides(data, overrides)
+    source = str(path) + "".join(f" --set {o}" for o in overrides)
+    return parse_spec(data, source=source, root=path.parent)

@@ -20,6 +20,12 @@ and ``frac_rel_err_below_{1e-3,1e-2,1e-1}``; for the heteroscedastic loss the pu
 ``t = (A_pred - A_true) / sigma_A`` with ``sigma_A = A_pred sigma_log`` (linear propagation of the
 log-space sigma) as ``pull_mean``, ``pull_std``, ``coverage_1sigma``, ``coverage_2sigma``, and
 the test-set pull histogram in the record (``histograms["test_pull"]``, :meth:`final_metrics`).
+Once per run (:meth:`final_metrics`): the TwoNN intrinsic dimension
+(:func:`hepscaling.metrics.intrinsic_dimension.twonn_dimension`) of the inputs,
+``twonn_inputs``, and of the network's internal representation (:meth:`Model.representation`,
+e.g. the MLP's last hidden layer), ``twonn_representation``, on the first
+:data:`TWONN_POINTS` events of the split. The invariant inputs have dimension
+``3 n_f - 5``: the phase space ``d = 3 n_f - 4`` less the rotation about the beam axis.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from pydantic import Field
 
 from hepscaling.data import preprocessing as pre
 from hepscaling.errors import UsageError, require_file
+from hepscaling.metrics.intrinsic_dimension import twonn_dimension
 from hepscaling.models.base import InputKind, InputsSpec, Model
 from hepscaling.physics.process import parse_process
 from hepscaling.tasks.base import Histograms, Split, Task, TaskConfig, peek_cache, register_task
@@ -47,6 +54,8 @@ __all__ = ["AmplitudeTask", "AmplitudeTaskConfig", "random_lorentz"]
 #: bin edges of the pull histogram stored in heteroscedastic run records
 PULL_EDGES = np.linspace(-5.0, 5.0, 41)
 REL_ERR_THRESHOLDS = ("1e-3", "1e-2", "1e-1")
+#: events of the split on which the intrinsic dimensions are estimated
+TWONN_POINTS = 2000
 
 
 class AmplitudeTaskConfig(TaskConfig):
@@ -215,11 +224,28 @@ class AmplitudeTask(Task):
     @torch.no_grad()
     def final_metrics(self, model: Model, split: Split,
                       batch_size: int = 8192) -> tuple[dict[str, float], Histograms]:
-        """No numbers; for heteroscedastic runs the histogram ``"pull"`` on
-        :data:`PULL_EDGES` (values beyond +-5 counted in the outermost bins); else none."""
+        """The intrinsic dimensions ``twonn_inputs`` and (if the model exposes one)
+        ``twonn_representation``; for heteroscedastic runs also the histogram ``"pull"`` on
+        :data:`PULL_EDGES` (values beyond +-5 counted in the outermost bins)."""
+        numbers = self._intrinsic_dimensions(model, split)
         if self.loss_kind != "heteroscedastic":
-            return {}, {}
+            return numbers, {}
         pull = self._pull(self.predict(model, split, batch_size), self._y[split])
         clipped = pull.clamp(PULL_EDGES[0], PULL_EDGES[-1]).cpu().numpy()
         counts, _ = np.histogram(clipped, bins=PULL_EDGES)
-        return {}, {"pull": {"edges": PULL_EDGES.tolist(), "counts": counts.tolist()}}
+        return numbers, {"pull": {"edges": PULL_EDGES.tolist(), "counts": counts.tolist()}}
+
+    def _intrinsic_dimensions(self, model: Model, split: Split) -> dict[str, float]:
+        """TwoNN dimension of the inputs and of ``model``'s representation of them, on the
+        first :data:`TWONN_POINTS` events of ``split``."""
+        x = self._x[split][:TWONN_POINTS]
+        numbers = {"twonn_inputs": twonn_dimension(x.reshape(len(x), -1).cpu().numpy())}
+        was_training = model.training
+        model.eval()
+        try:
+            features = model.representation(x)  # (n, F) or None
+        finally:
+            model.train(was_training)
+        if features is not None:
+            numbers["twonn_representation"] = twonn_dimension(features.double().cpu().numpy())
+        return numbers

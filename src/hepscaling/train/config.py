@@ -36,6 +36,8 @@ YAML shape (every key optional except ``task`` and ``model``; defaults shown)::
                             # 100 steps); must be below train.steps (refused at load otherwise:
                             # the run would never leave warm-up); capped for epochs / flops
       decay_fraction: 0.2   # wsd: final fraction of steps decaying linearly to 0
+      schedule_scale: 1.0   # the decay ends after schedule_scale x the run's steps: 1 = at the
+                            # end; < 1 too early (lr 0 from then on); > 1 too late (stops above 0)
       grad_clip: 1.0        # max global gradient norm; null = off
       eval_every: 100       # steps between validation evaluations (and checkpoints)
       early_stopping_patience: null   # evaluations without val improvement before stopping
@@ -130,6 +132,7 @@ class TrainConfig(BaseModel):
     schedule: Literal["cosine", "wsd", "constant"] = "cosine"
     warmup_steps: int = Field(DEFAULT_WARMUP_STEPS, ge=0)
     decay_fraction: float = Field(0.2, gt=0, le=1)
+    schedule_scale: float = Field(1.0, gt=0)
     grad_clip: float | None = Field(1.0, gt=0)
     eval_every: int = Field(100, gt=0)
     early_stopping_patience: int | None = Field(None, gt=0)

@@ -209,7 +209,8 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
     optimizer = torch.optim.AdamW(model.param_groups(tc.lr, tc.weight_decay), betas=tc.betas,
                                   fused=True)  # one kernel per step on CPU and CUDA
     peak_lrs = [group["lr"] for group in optimizer.param_groups]
-    factor = schedule_factor(tc.schedule, total, tc.warmup_steps, tc.decay_fraction)
+    factor = schedule_factor(tc.schedule, total, tc.warmup_steps, tc.decay_fraction,
+                             tc.schedule_scale)
     generator = torch.Generator(device=device).manual_seed(cfg.seed)
 
     # training state: everything a checkpoint must restore

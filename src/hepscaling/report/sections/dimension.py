@@ -1,9 +1,14 @@
 """Report section on the exponent of ``L(D)`` versus the phase-space dimension
-``d = 3 n_f - 4`` of each group's process, next to the ``4/d`` of a generic smooth target."""
+``d = 3 n_f - 4`` of each group's process, next to the ``4/d`` of a generic smooth target
+(the conjecture of arXiv:2601.13308: ``alpha_D >= 4/d``), with a verdict per process from the
+exponent's interval, and the TwoNN intrinsic dimensions the runs recorded (of the inputs and
+of the network's last hidden layer; the invariants' manifold has dimension ``3 n_f - 5``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.results import LawFit
@@ -13,7 +18,7 @@ from hepscaling.report import plots
 from hepscaling.report.html import Section, bounds_text, table
 from hepscaling.report.processes import process_of
 
-__all__ = ["dimension_section"]
+__all__ = ["conjecture_verdict", "dimension_section"]
 
 
 def dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path) -> Section:
@@ -43,10 +48,44 @@ def dimension_section(all_fits: dict[str, list[GroupFit]], law: str, out: Path) 
     plots.plot_exponents_vs_dim(rows, out / "exponent_vs_dim", level=level)
     section.figures.append("exponent_vs_dim")
     section.blocks.append(table(
-        ["group", "process", "n_f", "d = 3 n_f - 4", "alpha_D", "interval", "4/d"],
+        ["group", "process", "n_f", "d = 3 n_f - 4", "alpha_D", "interval", "4/d",
+         "alpha_D >= 4/d?", "TwoNN inputs", "TwoNN hidden", "3 n_f - 5"],
         [[r["label"], r["process"], r["n_f"], r["d"], r["alpha"],
-          bounds_text(r["low"], r["high"]), 4.0 / r["d"]] for r in rows], left=2))
+          bounds_text(r["low"], r["high"]), 4.0 / r["d"], conjecture_verdict(r),
+          r["twonn_inputs"], r["twonn_representation"], 3 * r["n_f"] - 5] for r in rows], left=2))
+    section.note("verdict from the exponent's interval: 'yes' if its lower end is above 4/d, "
+                 "'no' if its upper end is below, else 'undecided'; TwoNN: mean over the "
+                 "group's runs of the intrinsic dimension of the test inputs and of the last "
+                 "hidden layer (NaN: not recorded); the invariants do not see the rotation "
+                 "about the beam axis, so their manifold has dimension 3 n_f - 5 = d - 1")
     return section
+
+
+def conjecture_verdict(row: dict) -> str:
+    """``yes`` / ``no`` / ``undecided``: is ``alpha_D >= 4/d`` by the interval
+    ``[row["low"], row["high"]]`` of the exponent (``row["d"]`` the dimension)?
+
+    >>> conjecture_verdict({"d": 5, "low": 0.9, "high": 1.2})
+    'yes'
+    >>> conjecture_verdict({"d": 5, "low": 0.5, "high": 0.9})
+    'undecided'
+    """
+    bound = 4.0 / row["d"]
+    if row["low"] > bound:
+        return "yes"
+    if row["high"] < bound:
+        return "no"
+    return "undecided"
+
+
+def _mean_metric(runs, name: str) -> float:
+    """Mean of ``metric.<name>`` over ``runs`` (NaN if no run recorded it)."""
+    column = f"metric.{name}"
+    if column not in runs.columns:
+        return float("nan")
+    values = runs[column].to_numpy(float)
+    values = values[np.isfinite(values)]
+    return float(values.mean()) if values.size else float("nan")
 
 
 def _dimension_rows(fits: list[GroupFit]) -> tuple[list[dict], list[str]]:
@@ -67,5 +106,7 @@ def _dimension_rows(fits: list[GroupFit]) -> tuple[list[dict], list[str]]:
         e = g.fit.intervals["alpha"]
         rows.append({"label": g.label, "process": process, "n_f": proc.n_final,
                      "d": proc.phase_space_dim,
-                     "alpha": e.value, "low": e.low, "high": e.high})
+                     "alpha": e.value, "low": e.low, "high": e.high,
+                     "twonn_inputs": _mean_metric(g.runs, "test_twonn_inputs"),
+                     "twonn_representation": _mean_metric(g.runs, "test_twonn_representation")})
     return rows, missing

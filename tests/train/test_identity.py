@@ -52,7 +52,7 @@ def test_a_glob_combines_its_files_and_a_missing_path_keeps_the_path(tmp_path):
         str(tmp_path / "part0.npy")))
     assert data_digest(str(tmp_path / "none*.h5")) is None
     config = load_config(toy_config(tmp_path / "missing.h5")).resolved()
-    # the path stays (only the LATER_KEYS at their default leave the identity)
+    # the path of a missing file stays in the identity
     assert identity_config(config)["task"] == config["task"]
     assert identity_hash(config) == config_hash(identity_config(config))
 
@@ -79,11 +79,12 @@ def test_every_data_file_of_a_task_counts(tmp_path):
 
 
 def test_a_later_key_at_its_default_keeps_the_run_ids_recorded_before_it(tmp_path):
-    config = load_config(toy_config(write_toy_amplitudes(tmp_path / "a.h5", n=300))).resolved()
-    assert config["train"]["schedule_scale"] == 1.0
-    before = {**config, "train": {k: v for k, v in config["train"].items()
-                                  if k != "schedule_scale"}}  # a config recorded before the key
-    assert identity_hash(config) == identity_hash(before) == run_id(config)
-    late = {**config, "train": {**config["train"], "schedule_scale": 1.5}}
-    assert identity_hash(late) != identity_hash(config)
-    assert config["train"]["schedule_scale"] == 1.0  # the input is not modified
+    """train.schedule_scale came after runs were recorded: at its neutral 1.0 the resolved
+    config and run id are those of a config that never knew it; any other value counts."""
+    path = toy_config(write_toy_amplitudes(tmp_path / "a.h5", n=300))
+    config = load_config(path).resolved()
+    assert "schedule_scale" not in config["train"]
+    assert load_config(path, ["train.schedule_scale=1.0"]).resolved() == config
+    late = load_config(path, ["train.schedule_scale=1.5"]).resolved()
+    assert late["train"]["schedule_scale"] == 1.5
+    assert run_id(late) != run_id(config)

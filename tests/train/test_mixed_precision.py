@@ -50,7 +50,7 @@ def test_a_bad_precision_names_the_key():
 def test_auto_follows_the_task_where_the_device_has_bf16(monkeypatch):
     monkeypatch.setattr(mixed_precision, "native_bf16", lambda device: True)
     expected = {"amplitude_regression": "fp32", "jet_tagging": "bf16", "jet_generation": "bf16",
-                "two_sample_classifier": "bf16"}
+                "two_sample_classifier": "bf16", "event_generation": "fp32"}
     assert set(expected) == set(task_kinds())
     for kind, precision in expected.items():
         assert resolve_precision("auto", task_class(kind), CPU) == precision

@@ -71,9 +71,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import torch
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 from torch import nn
 
+from hepscaling.config_section import ConfigSection
 from hepscaling.errors import UsageError
 
 __all__ = [
@@ -181,25 +181,12 @@ class InputsSpec:
         return value
 
 
-class ModelConfig(BaseModel):
-    """Base of every family's ``model:`` config section: unknown keys fail, values are frozen.
-
-    ``QUIET_DEFAULTS`` names knobs added to a family after its runs were identified: a knob at
-    its listed value is left out of the dumped (resolved) config, so the run ids of configs
-    that never set it do not change (:mod:`hepscaling.train.identity` hashes the resolved
-    config); set to any other value, it is dumped and enters the run id.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    QUIET_DEFAULTS: ClassVar[dict[str, Any]] = {}
+class ModelConfig(ConfigSection):
+    """Base of every family's ``model:`` config section: unknown keys fail, values are frozen;
+    knobs added to a family after its runs were identified go in ``QUIET_DEFAULTS``
+    (:class:`hepscaling.config_section.ConfigSection`)."""
 
     family: str
-
-    @model_serializer(mode="wrap")
-    def _without_quiet_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data = handler(self)
-        return {k: v for k, v in data.items()
-                if k not in self.QUIET_DEFAULTS or v != self.QUIET_DEFAULTS[k]}
 
 
 class Model(nn.Module):

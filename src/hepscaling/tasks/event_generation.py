@@ -183,6 +183,9 @@ def order_jets(momenta: np.ndarray) -> np.ndarray:
 class EventGenerationTask(Task):
     """Generators of one (or every) jet multiplicity's events; coordinates live on ``device``.
 
+    ``train.precision: auto`` trains them in float32: their precision is what they are built
+    to measure, and bfloat16's effect on it has not been measured.
+
     Attributes ``coordinates`` (the fitted :class:`EventCoordinates`; with ``n_jets: all`` the
     3-jet one), ``coordinates_by_jets`` (``{k: EventCoordinates}`` per modelled multiplicity),
     ``momenta`` (``{split: float64 (n, 5, 4)}`` GeV) and ``n_jets`` (``{split: int64 (n,)}``).

@@ -50,20 +50,19 @@ Unknown keys (with the closest valid key offered), wrong types and a warm-up as 
 run fail at load with the dotted key named (:func:`load_config`); a problem caused by a
 ``--set`` override names that override instead of the file. The resolved config (all
 defaults filled in) is :meth:`RunConfig.resolved`; :func:`run_id` is its identity. Keys added
-after runs were recorded (:data:`LATER_KEYS`) are left out of it at their default, so the
-configs and run ids of earlier runs stay as they were (a sweep on disk resumes as finished).
+after runs were recorded (``QUIET_DEFAULTS`` of the sections, :mod:`hepscaling.config_section`)
+are left out of it at their default, so the configs and run ids of earlier runs stay as they
+were (a sweep on disk resumes as finished).
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
-import functools
-import operator
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import (
@@ -76,13 +75,14 @@ from pydantic import (
     model_validator,
 )
 
+from hepscaling.config_section import ConfigSection
 from hepscaling.errors import UsageError
 from hepscaling.models.base import ModelConfig, model_class, model_config_class
 from hepscaling.tasks.base import TaskConfig, task_config_class
 from hepscaling.train.identity import identity_hash
 from hepscaling.train.mixed_precision import PrecisionSetting
 
-__all__ = ["LATER_KEYS", "RunConfig", "TrainConfig", "apply_overrides", "load_config", "run_id"]
+__all__ = ["RunConfig", "TrainConfig", "apply_overrides", "load_config", "run_id"]
 
 
 class _SectionError(ValueError):
@@ -117,10 +117,11 @@ def _validate_section(value: Any, key: str, lookup) -> Any:
 DEFAULT_WARMUP_STEPS = 100
 
 
-class TrainConfig(BaseModel):
+class TrainConfig(ConfigSection):
     """Optimiser, schedule and run length (see the module docstring for every key)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    #: keys added after runs were recorded, left out of the resolved config at these values
+    QUIET_DEFAULTS: ClassVar[dict[str, Any]] = {"precision": "fp32", "schedule_scale": 1.0}
 
     batch_size: int = Field(256, gt=0)
     steps: int | None = Field(None, gt=0)
@@ -210,22 +211,10 @@ class RunConfig(BaseModel):
         return self
 
     def resolved(self) -> dict[str, Any]:
-        """The resolved config as plain JSON types: all defaults filled in, except the
-        :data:`LATER_KEYS` at their defaults (left out, as in the configs of runs recorded
-        before those keys existed)."""
-        out = self.model_dump(mode="json")
-        for dotted, default in LATER_KEYS.items():
-            *parents, leaf = dotted.split(".")
-            section = functools.reduce(operator.getitem, parents, out)
-            if section[leaf] == default:
-                del section[leaf]
-        return out
-
-
-#: keys added after runs were recorded, with their defaults: :meth:`RunConfig.resolved` leaves
-#: a key out at its default, so a run that does not set it keeps the config and run id it had
-#: before the key existed
-LATER_KEYS: dict[str, Any] = {"train.precision": "fp32"}
+        """The resolved config as plain JSON types: all defaults filled in, except the keys
+        added after runs were recorded at their neutral values (``QUIET_DEFAULTS`` of the
+        sections, :mod:`hepscaling.config_section`), left out as in the configs of earlier runs."""
+        return self.model_dump(mode="json")
 
 
 def _first_error(exc: ValidationError) -> dict[str, Any]:

@@ -3,8 +3,7 @@
 A run is identified by its resolved config with each data file's *path* (the task config's
 ``DATA_FILES`` fields: ``task.dataset`` for most tasks, ``reference`` and ``candidate`` for the
 two-sample classifier) replaced by the data's *identity* (:func:`data_digest`), hashed by
-:func:`hepscaling.records.config_hash` (:func:`identity_hash`); keys added to the run config
-after runs were recorded (:data:`LATER_KEYS`) count only away from their default. So
+:func:`hepscaling.records.config_hash` (:func:`identity_hash`). So
 
 - a sweep directory copied or moved elsewhere keeps its run ids (its finished runs stay
   finished; the runner points their records at the new paths);
@@ -110,29 +109,9 @@ def data_files(task: dict[str, Any]) -> dict[str, str]:
     return {key: task[key] for key in keys if isinstance(task.get(key), str)}
 
 
-#: (section, key) -> default of the run-config keys added after runs were recorded: left out of
-#: the identity at their default, so the runs recorded before them keep their run ids
-LATER_KEYS: dict[tuple[str, str], Any] = {("train", "schedule_scale"): 1.0}
-
-
-def _without_later_defaults(config: dict[str, Any]) -> dict[str, Any]:
-    """``config`` without the :data:`LATER_KEYS` that hold their default (a copy if any)."""
-    drop = [(section, key) for (section, key), default in LATER_KEYS.items()
-            if isinstance(config.get(section), dict) and key in config[section]
-            and config[section][key] == default]
-    if not drop:
-        return config
-    out = {**config}
-    for section, key in drop:
-        out[section] = {k: v for k, v in out[section].items() if k != key}
-    return out
-
-
 def identity_config(config: dict[str, Any]) -> dict[str, Any]:
     """A copy of the resolved ``config`` with each data-file path of its task replaced by
-    ``"data:<digest>"`` (:func:`data_digest`), when it names existing files, and without the
-    :data:`LATER_KEYS` at their default."""
-    config = _without_later_defaults(config)
+    ``"data:<digest>"`` (:func:`data_digest`), when it names existing files."""
     task = config.get("task")
     if not isinstance(task, dict):
         return config

@@ -18,8 +18,12 @@ def sample_run(run_dir: Path, n: int, out: Path, *, seed: int = 0, temperature: 
     the run kept one) and write them to ``out``
     (:func:`~hepscaling.data.samples.write_generated_jets`).
 
-    The run's task is rebuilt from its config (the tokenizer is refitted on the same training
-    split, so it is the run's tokenizer). Returns the provenance written (``generated_by``).
+    A finished run needs only its checkpoint and record: the record holds the fitted
+    tokenizer (:func:`~hepscaling.tasks.generation.recorded_tokenizer`). A run without one
+    (not finished) refits it on the same training split of its dataset, which must then be
+    present. Returns the provenance written (``generated_by``), whose ``tokenizer`` is the
+    whole fitted tokenizer (:meth:`~hepscaling.data.tokens.JetTokenizer.params`), so the
+    file decodes and re-encodes without the run.
     """
     import torch
 
@@ -28,6 +32,11 @@ def sample_run(run_dir: Path, n: int, out: Path, *, seed: int = 0, temperature: 
     from hepscaling.models.jet_gpt import JetGPT
     from hepscaling.records import read_record
     from hepscaling.tasks.base import build_task
+    from hepscaling.tasks.generation import (
+        JetGenerationConfig,
+        JetGenerationTask,
+        recorded_tokenizer,
+    )
     from hepscaling.train.checkpoint import load_checkpoint
     from hepscaling.train.config import load_config
 
@@ -46,12 +55,16 @@ def sample_run(run_dir: Path, n: int, out: Path, *, seed: int = 0, temperature: 
     if state is None:
         raise UsageError(f"{run_dir} holds no checkpoint; train the run first "
                          "(hepscaling train ... --out RUN_DIR)")
-    task = build_task(cfg.task, loss=cfg.loss, input_kind=cls.input_kind, device=device)
-    tokenizer = getattr(task, "tokenizer", None)
-    if tokenizer is None:
+    if not isinstance(cfg.task, JetGenerationConfig):
         raise UsageError(f"task {cfg.task.kind!r} of run {record.run_id} has no token decoder; "
                          "sample a jet_generation run")
-    model = build_model(cfg.model, task.inputs_spec, device=device)
+    tokenizer = recorded_tokenizer(cfg.task, record.histograms)
+    if tokenizer is None:  # an unfinished run: refit on its training split
+        task = build_task(cfg.task, loss=cfg.loss, input_kind=cls.input_kind, device=device)
+        assert isinstance(task, JetGenerationTask)
+        tokenizer = task.tokenizer
+    spec = JetGenerationTask.spec_from_config(cfg.task, cfg.loss)
+    model = build_model(cfg.model, spec, device=device)
     assert isinstance(model, JetGPT)  # the one family of input kind "tokens"
     best = state["best"].get("state")
     model.load_state_dict(best if best is not None else state["model"])
@@ -62,7 +75,7 @@ def sample_run(run_dir: Path, n: int, out: Path, *, seed: int = 0, temperature: 
                         for i in range(0, n, batch_size)])
     generated_by = {"run_id": record.run_id, "run_dir": str(run_dir), "checkpoint_step": step,
                     "seed": seed, "temperature": temperature, "top_k": top_k,
-                    "tokenizer": cfg.task.model_dump().get("tokenizer")}
+                    "tokenizer": tokenizer.params()}
     write_generated_jets(out, tokenizer.decode(tokens.numpy()), generated_by)
     return generated_by
 

@@ -35,8 +35,9 @@ jets-study: $(STAMP)
 	$(BIN)/hepscaling report $(JETS)/repetition --out $(JETS)/repetition/report \
 		--metric val_loss
 
-# The jet-generation scaling study (~3 h on 2 cores; paper-scale knobs in the spec): a jet GPT on
-# top and QCD jets, loss vs N (fixed D) and D (two sizes), SWD vs loss, the learnable window;
+# The jet-generation scaling study (~0.8 CPU-hours, ~25 min on 2 idle cores; the full laptop and
+# paper-scale knobs are in the spec): a jet GPT on top and QCD jets, loss vs N (fixed D), D (two
+# sizes) and C (envelope of the loss curves, in the report), SWD vs loss, the learnable window;
 # report in jet-generation-study/report, the fits and correlations printed
 JETGEN := jet-generation-study
 jet-generation-study: $(STAMP)

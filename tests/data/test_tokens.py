@@ -112,6 +112,13 @@ def test_save_and_load(tok, tmp_path):
     assert loaded.params() == tok.params()
 
 
+def test_restoring_another_grid_is_a_one_line_error(tok):
+    stored = tok.params()
+    with pytest.raises(UsageError, match="does not match") as info:
+        JetTokenizer("default").restore(stored["edges"], stored["centroids"], stored["counts"])
+    assert "\n" not in str(info.value)
+
+
 def test_tokens_of_another_grid_get_a_one_line_error(tok):
     default = JetTokenizer("default", max_constituents=12).fit(toy_jets(400))
     for other, theirs in ((tok, default), (default, tok)):

@@ -29,6 +29,14 @@ def position_loss(n: float) -> np.ndarray:
     return out
 
 
+def loss_curve(flops: float, final: float, points: int = 10) -> dict[str, list[float]]:
+    """Record curves of a run that spends ``flops`` and ends at loss ``final``: ``points``
+    evaluations at equal steps, ``val_loss = final + 0.5 (flops / C - 1)`` at compute C."""
+    c = flops * np.arange(1, points + 1) / points
+    return {"step": list(map(float, range(1, points + 1))), "flops": c.tolist(),
+            "val_loss": (final + 0.5 * (flops / c - 1.0)).tolist()}
+
+
 def write_jet_sweep(root: Path, *, seeds: int = 3, noise: float = 0.005,
                     observables: bool = False) -> Path:
     """Records of a jet_generation N-sweep under ``root``: ``test_loss`` and ``val_loss`` (mean
@@ -36,7 +44,7 @@ def write_jet_sweep(root: Path, *, seeds: int = 3, noise: float = 0.005,
     ``test_swd = 0.01 + (val_loss - 5.5)^2`` (monotone in the loss) and the
     ``test_position_loss`` histogram; with ``observables`` also the ``test_generated_mass`` and
     ``test_truth_mass`` histograms and the ``test_w1_mass`` distances with their floors.
-    Returns ``root``."""
+    Every record has ``flops`` and ``val_loss`` curves (:func:`loss_curve`). Returns ``root``."""
     rng = np.random.default_rng(7)
     for width in WIDTHS:
         for seed in range(seeds):
@@ -58,8 +66,9 @@ def write_jet_sweep(root: Path, *, seeds: int = 3, noise: float = 0.005,
                 metrics |= {"test_w1_mass": 0.1, "test_w1_mass_truth": 0.03,
                             "test_w1_mass_tokenization": 0.04}
             run_id = config_hash(config)
+            flops = 6.0 * n * 1e6
             record = RunRecord(run_id=run_id, status="done", config=config, code_version="t",
-                               seed=seed, n_params=n, n_train=10000, flops=6.0 * n * 1e6,
-                               metrics=metrics, histograms=hist)
+                               seed=seed, n_params=n, n_train=10000, flops=flops,
+                               metrics=metrics, histograms=hist, curves=loss_curve(flops, val))
             write_record(record, root / run_id)
     return root

@@ -62,6 +62,18 @@ def test_constituent_observables_by_hand():
     assert values == pytest.approx(expected, abs=1e-9)
 
 
+def test_a_jet_without_constituents_has_zero_observables_next_to_others():
+    """A generator may stop at once: an empty jet between two others (zero everything, like a
+    single constituent) leaves the others' values unchanged."""
+    names = ("mass", "pt", "multiplicity", "tau21", "tau32")
+    pair = _pair()
+    empty = {k: np.concatenate([v, np.zeros_like(v[:1]), v]) for k, v in pair.items()}
+    values = constituent_observables(empty, names)
+    assert values[1].tolist() == [0.0] * len(names)
+    np.testing.assert_array_equal(values[[0, 2]], np.repeat(
+        constituent_observables(pair, names), 2, axis=0))
+
+
 def test_d2_of_three_constituents_by_hand():
     """Equal pT at the corners of a triangle with sides 0.3, 0.4, 0.5 (z = 1/3 each)."""
     jets = {"part_mask": np.ones((1, 3), bool), "part_pt_log": np.zeros((1, 3)),

@@ -15,7 +15,8 @@ def test_report_has_the_generation_section(tmp_path, monkeypatch, capsys):
     assert "Jet generation (test_loss)" in html
     assert "log preferred" in html  # the records follow a log law in N
     assert "monotone increasing" in html  # SWD rises with the validation loss
-    for stem in ("generation_N", "generation_swd", "generation_positions"):
+    assert "C, envelope" in html  # the forms compared on the loss-compute envelope
+    for stem in ("generation_N", "generation_C", "generation_swd", "generation_positions"):
         assert (out / f"{stem}.png").is_file()
     assert not (out / "generation_observables.png").exists()  # no observable histograms here
 

@@ -1,8 +1,8 @@
 """``hepscaling sample``: draw from a trained generator run into a file of the truth's layout.
 
 Jet generators (task ``jet_generation``) give a jet file; event generators (task
-``event_generation``) give a zmumu event file. Both load the run the same way
-(:func:`_trained`: record, checkpoint, rebuilt task and model).
+``event_generation``) give a zmumu event file. Both load the run the same way (:func:`_run`:
+record, config and checkpoint; :func:`_restored`: the model with its weights).
 """
 
 from __future__ import annotations
@@ -15,24 +15,22 @@ import typer
 from hepscaling.errors import UsageError
 
 if TYPE_CHECKING:
-    from hepscaling.models.base import EventGenerator, GenerativeModel
+    from hepscaling.data.tokens import JetTokenizer
+    from hepscaling.models.base import EventGenerator, GenerativeModel, InputsSpec
     from hepscaling.records import RunRecord
-    from hepscaling.tasks.base import Task
     from hepscaling.tasks.event_generation import EventGenerationTask
-    from hepscaling.tasks.generation import JetGenerationTask
+    from hepscaling.train.config import RunConfig
 
 __all__ = ["sample", "sample_run"]
 
 
-def _trained(run_dir: Path) -> tuple[RunRecord, Task, GenerativeModel, int]:
-    """The record, rebuilt task (its preprocessing refitted on the same training split, so it
-    is the run's), generator (the best state when the run kept one, else the last) and the
-    checkpoint step of the run in ``run_dir``."""
+def _run(run_dir: Path) -> tuple[RunRecord, RunConfig, str, dict[str, Any]]:
+    """The record, config, model input kind and checkpoint state of the generator run in
+    ``run_dir`` (one-line errors for a non-generator or an untrained run)."""
     import torch
 
-    from hepscaling.models.base import GenerativeModel, build_model, model_class
+    from hepscaling.models.base import GenerativeModel, model_class
     from hepscaling.records import read_record
-    from hepscaling.tasks.base import build_task
     from hepscaling.train.checkpoint import load_checkpoint
     from hepscaling.train.config import load_config
 
@@ -43,18 +41,27 @@ def _trained(run_dir: Path) -> tuple[RunRecord, Task, GenerativeModel, int]:
         raise UsageError(f"run {record.run_id} trained model family {family!r}, which cannot "
                          "sample; choose the run of a generator (e.g. jet_gpt, cfm)")
     cfg = load_config(record.config)
-    device = torch.device("cpu")
-    state = load_checkpoint(run_dir, record.run_id, device)
+    state = load_checkpoint(run_dir, record.run_id, torch.device("cpu"))
     if state is None:
         raise UsageError(f"{run_dir} holds no checkpoint; train the run first "
                          "(hepscaling train ... --out RUN_DIR)")
-    task = build_task(cfg.task, loss=cfg.loss, input_kind=cls.input_kind, device=device)
-    model = build_model(cfg.model, task.inputs_spec, device=device)
+    return record, cfg, cls.input_kind, state
+
+
+def _restored(cfg: RunConfig, spec: InputsSpec,
+              state: dict[str, Any]) -> tuple[GenerativeModel, int]:
+    """The generator of ``cfg`` for ``spec`` with the checkpoint's weights (the best state when
+    the run kept one, else the last), and that state's step."""
+    import torch
+
+    from hepscaling.models.base import GenerativeModel, build_model
+
+    model = build_model(cfg.model, spec, device=torch.device("cpu"))
     assert isinstance(model, GenerativeModel)
     best = state["best"].get("state")
     model.load_state_dict(best if best is not None else state["model"])
     step = int(state["best"]["step"]) if best is not None else int(state["step"])
-    return record, task, model, step
+    return model, step
 
 
 def sample_run(run_dir: Path, n: int, out: Path, *, seed: int = 0, temperature: float = 1.0,
@@ -63,8 +70,16 @@ def sample_run(run_dir: Path, n: int, out: Path, *, seed: int = 0, temperature: 
     """Draw ``n`` jets or events from the generator of ``run_dir`` and write them to ``out``.
 
     Jets (``jet_gpt``): :func:`~hepscaling.data.samples.write_generated_jets`, with
-    ``temperature`` and ``top_k``. Events (event generators): the events that are finite, in
-    support and pass the cuts (jet pT > 20 GeV, Delta R > 0.4), jets ordered by pT, go to
+    ``temperature`` and ``top_k``. A finished run needs only its checkpoint and record: the
+    record holds the fitted tokenizer (:func:`~hepscaling.tasks.generation.recorded_tokenizer`);
+    an unfinished run refits it on the same training split of its dataset, which must then be
+    present. The provenance's ``tokenizer`` is the whole fitted tokenizer
+    (:meth:`~hepscaling.data.tokens.JetTokenizer.params`), so the file decodes and re-encodes
+    without the run.
+
+    Events (event generators; the run's dataset must be present: the coordinates are refitted
+    on the same training split): the events that are finite, in support and pass the cuts
+    (jet pT > 20 GeV, Delta R > 0.4), jets ordered by pT, go to
     :func:`~hepscaling.data.samples.write_generated_events`; the others are counted per defect
     (:data:`~hepscaling.data.event_coordinates.DEFECTS`) in the provenance, never dropped
     silently. ``condition``: the systematic parameter ``a`` of a run trained with
@@ -72,33 +87,49 @@ def sample_run(run_dir: Path, n: int, out: Path, *, seed: int = 0, temperature: 
 
     Returns the provenance written (``generated_by``).
     """
+    import torch
+
     from hepscaling.models.base import EventGenerator
-    from hepscaling.tasks.event_generation import EventGenerationTask
-    from hepscaling.tasks.generation import JetGenerationTask
+    from hepscaling.tasks.base import build_task
+    from hepscaling.tasks.event_generation import EventGenerationConfig, EventGenerationTask
+    from hepscaling.tasks.generation import (
+        JetGenerationConfig,
+        JetGenerationTask,
+        recorded_tokenizer,
+    )
 
     if temperature <= 0:
         raise UsageError(f"--temperature must be positive, got {temperature:g}; use 1 for the "
                          "model's own distribution")
-    record, task, model, step = _trained(run_dir)
-    made = {"run_id": record.run_id, "run_dir": str(run_dir), "checkpoint_step": step,
-            "seed": seed}
-    if isinstance(task, EventGenerationTask):
+    record, cfg, input_kind, state = _run(run_dir)
+    made = {"run_id": record.run_id, "run_dir": str(run_dir), "seed": seed}
+    device = torch.device("cpu")
+    if isinstance(cfg.task, EventGenerationConfig):
         if temperature != 1.0 or top_k is not None:
             raise UsageError("--temperature and --top-k apply to token generators (jet_gpt); "
                              "leave them out for an event generator")
+        task = build_task(cfg.task, loss=cfg.loss, input_kind=input_kind, device=device)
+        assert isinstance(task, EventGenerationTask)
+        model, made["checkpoint_step"] = _restored(cfg, task.inputs_spec, state)
         assert isinstance(model, EventGenerator)  # the models of input kind "events"
         return _sample_events(task, model, n, out, made, condition, batch_size)
-    if not isinstance(task, JetGenerationTask):
-        raise UsageError(f"task {task.__class__.__name__} of run {record.run_id} has no token "
-                         "decoder or event coordinates; sample a jet_generation or "
-                         "event_generation run")
+    if not isinstance(cfg.task, JetGenerationConfig):
+        raise UsageError(f"task {cfg.task.kind!r} of run {record.run_id} has no token decoder "
+                         "or event coordinates; sample a jet_generation or event_generation run")
     if condition is not None:
         raise UsageError(f"--condition applies to event generators trained with "
                          f"task.systematic; run {record.run_id} is a jet generator")
-    return _sample_jets(task, model, n, out, made, temperature, top_k, batch_size)
+    tokenizer = recorded_tokenizer(cfg.task, record.histograms)
+    if tokenizer is None:  # an unfinished run: refit on its training split
+        jet_task = build_task(cfg.task, loss=cfg.loss, input_kind=input_kind, device=device)
+        assert isinstance(jet_task, JetGenerationTask)
+        tokenizer = jet_task.tokenizer
+    model, made["checkpoint_step"] = _restored(
+        cfg, JetGenerationTask.spec_from_config(cfg.task, cfg.loss), state)
+    return _sample_jets(tokenizer, model, n, out, made, temperature, top_k, batch_size)
 
 
-def _sample_jets(task: JetGenerationTask, model: GenerativeModel, n: int, out: Path,
+def _sample_jets(tokenizer: JetTokenizer, model: GenerativeModel, n: int, out: Path,
                  made: dict[str, Any], temperature: float, top_k: int | None,
                  batch_size: int) -> dict[str, Any]:
     import torch
@@ -112,8 +143,8 @@ def _sample_jets(task: JetGenerationTask, model: GenerativeModel, n: int, out: P
                                      temperature=temperature, top_k=top_k)
                         for i in range(0, n, batch_size)])
     generated_by = {**made, "temperature": temperature, "top_k": top_k,
-                    "tokenizer": task.cfg.tokenizer}
-    write_generated_jets(out, task.tokenizer.decode(tokens.numpy()), generated_by)
+                    "tokenizer": tokenizer.params()}
+    write_generated_jets(out, tokenizer.decode(tokens.numpy()), generated_by)
     return generated_by
 
 

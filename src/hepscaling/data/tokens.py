@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -271,10 +271,25 @@ class JetTokenizer:
                              f"{_FORMAT!r}); save one with JetTokenizer.save")
         tok = cls(tuple(params["shape"]), max_constituents=params["max_constituents"],
                   angle_range=params["angle_range"])
-        tok.edges = [np.asarray(e, dtype=np.float32) for e in params["edges"]]
-        tok.centroids = [np.asarray(c, dtype=np.float32) for c in params["centroids"]]
-        tok.counts = [np.asarray(c, dtype=np.int64) for c in params["counts"]]
-        return tok
+        return tok.restore(params["edges"], params["centroids"], params["counts"])
+
+    def restore(self, edges: Sequence[Sequence[float]], centroids: Sequence[Sequence[float]],
+                counts: Sequence[Sequence[float]]) -> JetTokenizer:
+        """Set the fitted state from stored values instead of :meth:`fit`; returns ``self``.
+
+        Per axis (:data:`AXES` order): ``edges`` ``(n_axis + 1,)``, ``centroids`` and training
+        ``counts`` ``(n_axis,)``, as :meth:`params` or a run record's ``tokenizer_<axis>``
+        histograms hold them (float32 values written as float64 come back exactly).
+        """
+        sizes = tuple(len(e) - 1 for e in edges)
+        if sizes != self.shape or [len(c) for c in centroids] != list(sizes):
+            raise UsageError(f"stored tokenizer grid {sizes} does not match "
+                             f"{'x'.join(map(str, self.shape))}; restore it into a tokenizer "
+                             "of the same grid")
+        self.edges = [np.asarray(e, dtype=np.float32) for e in edges]
+        self.centroids = [np.asarray(c, dtype=np.float32) for c in centroids]
+        self.counts = [np.asarray(c, dtype=np.int64) for c in counts]
+        return self
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the fitted tokenizer as JSON to ``path``; returns the path."""

@@ -53,7 +53,8 @@ Config (``task:`` section)::
 from __future__ import annotations
 
 import math
-from typing import ClassVar, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
@@ -70,7 +71,7 @@ from hepscaling.tasks.base import Histograms, Split, Task, TaskConfig, register_
 from hepscaling.tasks.losses import token_cross_entropy
 from hepscaling.tasks.splits import split_indices
 
-__all__ = ["JetGenerationConfig", "JetGenerationTask"]
+__all__ = ["JetGenerationConfig", "JetGenerationTask", "recorded_tokenizer"]
 
 _LOGIT_BUDGET = 2**24  # evaluation batches hold at most this many logits (64 MB in float32)
 
@@ -277,6 +278,24 @@ class JetGenerationTask(Task):
                     "edges": bins.tolist(),
                     "counts": np.histogram(x[:, j], bins)[0].astype(float).tolist()}
         return numbers, hists
+
+
+def recorded_tokenizer(cfg: JetGenerationConfig,
+                       histograms: Mapping[str, Mapping[str, Any]]) -> JetTokenizer | None:
+    """The tokenizer a finished run of config ``cfg`` fitted, read back exactly from its
+    record's histograms (the loop stores :meth:`JetGenerationTask.final_metrics` histograms
+    as ``test_<name>``: ``test_tokenizer_<axis>`` with ``edges``, ``counts`` and
+    ``centroids``); None when the record holds none (a run that has not finished).
+
+    No data file is read, so a run samples from its checkpoint and record alone.
+    """
+    keys = [f"test_tokenizer_{name}" for name in AXES]
+    if not all(key in histograms for key in keys):
+        return None
+    stored = [histograms[key] for key in keys]
+    tok = JetTokenizer(cfg.tokenizer, max_constituents=cfg.max_constituents)
+    return tok.restore([h["edges"] for h in stored], [h["centroids"] for h in stored],
+                       [h["counts"] for h in stored])
 
 
 def _nanmean_columns(x: np.ndarray) -> np.ndarray:

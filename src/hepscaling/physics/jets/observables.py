@@ -157,16 +157,20 @@ class Constituents:
 
     @cached_property
     def tau(self) -> np.ndarray:
-        """N-subjettiness ``tau_1..tau_4`` of the constituents, float64 ``(n, 4)``."""
+        """N-subjettiness ``tau_1..tau_4`` of the constituents, float64 ``(n, 4)``; 0 for a
+        jet without constituents (a generator may stop at once), as for a single one."""
         import awkward as ak
 
         from hepscaling.physics.jets.clustering import substructure
 
         counts = self.mask.sum(axis=1)
+        filled = counts > 0  # the clustering needs at least one particle per jet
         flat = self.p4[self.mask]  # (n_constituents, 4), jets in row order
         records = ak.unflatten(ak.zip({"px": flat[:, 1], "py": flat[:, 2], "pz": flat[:, 3],
-                                       "E": flat[:, 0]}), counts)
-        return substructure(records)[1]
+                                       "E": flat[:, 0]}), counts[filled])
+        tau = np.zeros((counts.size, 4))
+        tau[filled] = substructure(records)[1]
+        return tau
 
     @cached_property
     def d2(self) -> np.ndarray:

@@ -4,6 +4,9 @@ validation loss, per-position losses and generated-versus-truth observables.
 - Loss versus N and D: per group the log law, the power law with floor and the pure power law
   compared by AICc and by predicting the largest scale held out (:mod:`hepscaling.laws.compare`);
   the figure draws every form over the runs of each group.
+- Validation loss versus compute C: per group the lower envelope of every run's
+  (FLOPs, val_loss) curve points (:mod:`hepscaling.laws.envelope`), the same three forms
+  compared on the envelope points; the figure draws the curves, the envelope and the forms.
 - SWD versus validation loss: Spearman correlation and monotone fit per group
   (:mod:`hepscaling.laws.correlation`), with the truth-versus-truth and tokenization floors when
   the records hold them (``test_swd_truth``, ``test_swd_tokenization``).
@@ -24,6 +27,7 @@ import numpy as np
 from hepscaling.errors import UsageError
 from hepscaling.laws.compare import LawComparison
 from hepscaling.laws.correlation import MetricCorrelation, correlate_sweep
+from hepscaling.laws.envelope import envelope_sweep
 from hepscaling.laws.sweep import Sweep
 from hepscaling.report import plots
 from hepscaling.report.html import Section, table
@@ -42,13 +46,14 @@ def is_generation(sweep: Sweep) -> bool:
 
 
 def generation_section(sweep: Sweep, options: FitOptions, out: Path) -> Section:
-    """The "Jet generation" section; writes the figures ``generation_<axis>``,
-    ``generation_swd``, ``generation_positions`` and ``generation_observables`` to ``out``
-    (each only when its data are there)."""
+    """The "Jet generation" section; writes the figures ``generation_<axis>`` (N, D),
+    ``generation_C``, ``generation_swd``, ``generation_positions`` and
+    ``generation_observables`` to ``out`` (each only when its data are there)."""
     name = sweep.metric.removeprefix("metric.")
     section = Section(f"Jet generation ({name})")
     for axis in ("N", "D"):
         _compare(section, sweep, axis, options, out)
+    _compute(section, sweep, options, out)
     _swd(section, sweep, options, out)
     done = [sweep.records[i] for i in sweep.done["run_id"]]
     _positions(section, done, out)
@@ -73,33 +78,79 @@ def _compare(section: Section, sweep: Sweep, axis: str, options: FitOptions,
     fitted = [g for g in fits if isinstance(g.fit, LawComparison)]
     if not fitted:
         return
-    rows = []
+    comparisons = []
     for g in fitted:
         assert isinstance(g.fit, LawComparison)
-        for c in g.fit.candidates:
-            rows.append([g.label, c.law, f"{c.delta:.2f}", f"{c.holdout_error:.3g}",
-                         c.error or ""])
-        section.note(f"{axis}, {g.label}: {g.fit.verdict}")
-    section.blocks.append(table([f"group ({axis})", "form", "Delta AICc",
-                                 "hold-out rel. error", "not fitted"], rows))
+        comparisons.append((g.label, g.fit))
+    _comparison_table(section, axis, comparisons)
     stem = f"generation_{axis}"
     with plots._figure(out / stem, plots._title(sweep.directory.name,
                                                  f"{sweep.metric[7:]} vs {axis}")) as (ax,):
         for i, (colour, g) in enumerate(zip(plots._colours(len(fitted)), fitted, strict=True)):
             assert isinstance(g.fit, LawComparison)
-            x, y = g.fit.data["x"], g.fit.data["y"]
-            ax.plot(x, y, "o", color=colour, label=g.label)
-            grid = np.geomspace(x.min(), x.max(), 60)
-            for c, style in zip(g.fit.candidates, ("-", "--", ":"), strict=False):
-                predict = getattr(c.fit, "predict", None)  # single-axis laws: predict(x)
-                if callable(predict):
-                    ax.plot(grid, predict(grid).value, style, color=colour,
-                            label=c.law if i == 0 else None)
+            ax.plot(g.fit.data["x"], g.fit.data["y"], "o", color=colour, label=g.label)
+            _draw_forms(ax, g.fit, colour, labelled=i == 0)
         ax.set_xscale("log")
         ax.set_xlabel(axis)
         ax.set_ylabel(sweep.metric[7:])
         ax.legend(fontsize="x-small")
     section.figures.append(stem)
+
+
+def _comparison_table(section: Section, axis: str,
+                      comparisons: list[tuple[str, LawComparison]]) -> None:
+    """One row per group and form (Delta AICc, hold-out error) and one verdict per group."""
+    rows = []
+    for label, fit in comparisons:
+        for c in fit.candidates:
+            rows.append([label, c.law, f"{c.delta:.2f}", f"{c.holdout_error:.3g}",
+                         c.error or ""])
+        section.note(f"{axis}, {label}: {fit.verdict}")
+    section.blocks.append(table([f"group ({axis})", "form", "Delta AICc",
+                                 "hold-out rel. error", "not fitted"], rows))
+
+
+def _draw_forms(ax: Any, fit: LawComparison, colour: Any, labelled: bool) -> None:
+    """Each fitted form of ``fit`` over its data range (``labelled``: with legend labels)."""
+    x = fit.data["x"]
+    grid = np.geomspace(x.min(), x.max(), 60)
+    for c, style in zip(fit.candidates, ("-", "--", ":"), strict=False):
+        predict = getattr(c.fit, "predict", None)  # single-axis laws: predict(x)
+        if callable(predict):
+            ax.plot(grid, predict(grid).value, style, color=colour,
+                    label=c.law if labelled else None)
+
+
+def _compute(section: Section, sweep: Sweep, options: FitOptions, out: Path) -> None:
+    try:
+        groups = envelope_sweep(sweep, group_by=options.group_by, holdout=1,
+                                bootstrap=options.bootstrap, seed=options.seed,
+                                level=options.level)
+    except UsageError as exc:
+        section.note(f"C: loss-compute envelope skipped: {exc}")
+        return
+    for g in groups:
+        if isinstance(g.fit, str):
+            section.note(f"C, {g.label}: forms not compared on the envelope: {g.fit}")
+    fitted = [(g.label, g.fit) for g in groups if isinstance(g.fit, LawComparison)]
+    if fitted:
+        _comparison_table(section, "C, envelope", fitted)
+    with plots._figure(out / "generation_C", plots._title(
+            sweep.directory.name, "validation loss vs compute (lower envelope)")) as (ax,):
+        for i, (colour, g) in enumerate(zip(plots._colours(len(groups)), groups,
+                                            strict=True)):
+            for r in range(len(g.run_ids)):
+                mine = g.run == r
+                ax.plot(g.c[mine], g.loss[mine], "-", color=colour, lw=0.5, alpha=0.35)
+            ax.plot(g.c[g.envelope], g.loss[g.envelope], "o", ms=3, color=colour,
+                    label=f"{g.label}: envelope")
+            if isinstance(g.fit, LawComparison):
+                _draw_forms(ax, g.fit, colour, labelled=i == 0)
+        ax.set_xscale("log")
+        ax.set_xlabel("C (training FLOPs)")
+        ax.set_ylabel("val_loss")
+        ax.legend(fontsize="x-small")
+    section.figures.append("generation_C")
 
 
 def _swd(section: Section, sweep: Sweep, options: FitOptions, out: Path) -> None:

@@ -2,25 +2,22 @@
 
 import json
 
-import h5py
 import pytest
 
 from helpers.cli import run_main
-from helpers.zmumu_layout import write_events, zmumu_events
+from helpers.zmumu_files import toy_events, write_zmumu
 
+ONE_JET = (1.0, 0.0, 0.0)  # jet multiplicity fractions
 TINY = ("--epochs", "1", "--width", "8", "--depth", "1", "--no-progress")
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("files")
-    events = zmumu_events(600, seed=1)
-    no_n_jets = tmp / "no_n_jets.h5"
-    with h5py.File(no_n_jets, "w") as f:
-        f["momenta"] = events["momenta"]
-    return {"truth": write_events(tmp / "truth.h5", events),
-            "gen": write_events(tmp / "gen.h5", zmumu_events(300, seed=2)),
-            "no_n_jets": str(no_n_jets)}
+    momenta, n_jets = toy_events(600, seed=1, fractions=ONE_JET)
+    return {"truth": write_zmumu(tmp / "truth.h5", momenta, n_jets),
+            "gen": write_zmumu(tmp / "gen.h5", *toy_events(300, seed=2, fractions=ONE_JET)),
+            "no_n_jets": write_zmumu(tmp / "no_n_jets.h5", momenta, None)}
 
 
 def test_measure_then_report(files, tmp_path, monkeypatch, capsys):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from helpers.zmumu_layout import write_events, zmumu_events
+from helpers.zmumu_files import toy_events, write_zmumu
 from hepscaling.errors import UsageError
 from hepscaling.precision.events import measure_event_precision
 from hepscaling.report import build_precision_report
@@ -22,8 +22,9 @@ TINY = {"model": {"width": 8, "depth": 1}, "train": {"epochs": 2}}
 def measurements(tmp_path_factory):
     """Two tiny measurements (1 and 2 jets) under one directory."""
     tmp = tmp_path_factory.mktemp("precision")
-    truth = write_events(tmp / "truth.h5", zmumu_events(1600, seed=1, n_jets=(1, 2)))
-    gen = write_events(tmp / "gen.h5", zmumu_events(800, seed=2, n_jets=(1, 2)))
+    one_or_two = (0.5, 0.5, 0.0)  # jet multiplicity fractions
+    truth = write_zmumu(tmp / "truth.h5", *toy_events(1600, seed=1, fractions=one_or_two))
+    gen = write_zmumu(tmp / "gen.h5", *toy_events(800, seed=2, fractions=one_or_two))
     for k in (1, 2):
         measure_event_precision(truth, gen, tmp / "results" / f"z{k}j", n_jets=k, **TINY)
     return tmp / "results"

@@ -155,7 +155,8 @@ def _sample_events(task: EventGenerationTask, model: EventGenerator, n: int, out
 
     from hepscaling.data.event_coordinates import DEFECTS
     from hepscaling.data.samples import write_generated_events
-    from hepscaling.tasks.event_generation import A_MAX, order_jets
+    from hepscaling.tasks.event_generation import A_MAX
+    from hepscaling.tasks.event_samples import order_jets
 
     systematic = bool(task.cfg.systematic)
     if condition is not None and not systematic:
@@ -167,7 +168,7 @@ def _sample_events(task: EventGenerationTask, model: EventGenerator, n: int, out
                          f"{A_MAX:g}]; choose a in it")
     y, momenta, n_jets = task.sample_events(model, n, seed=made["seed"], a=a,
                                             batch_size=batch_size)
-    defects = task.defects(y, momenta, n_jets)
+    defects = task.maps.defects(y, momenta, n_jets)
     dropped = (defects["non_finite"] | defects["out_of_support"]
                | defects["jet_pt_below_min"] | defects["delta_r_below_min"])
     kept = order_jets(momenta[~dropped])

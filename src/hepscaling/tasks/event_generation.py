@@ -102,19 +102,18 @@ from hepscaling.models.base import EventGenerator, InputKind, InputsSpec, Model
 from hepscaling.models.bayesian import bayesian_kl, weight_draws
 from hepscaling.physics import lorentz
 from hepscaling.physics.events import MAX_JETS
-from hepscaling.physics.events.observables import event_observables, observable_names
 from hepscaling.tasks.base import Histograms, Split, Task, TaskConfig, register_task
+from hepscaling.tasks.event_samples import MultiplicityCoordinates, order_jets
 from hepscaling.tasks.losses import weighted_mean
 from hepscaling.tasks.splits import split_indices
 
-__all__ = ["A_MAX", "EventGenerationConfig", "EventGenerationTask", "order_jets",
-           "systematic_condition", "systematic_shape"]
+__all__ = ["A_MAX", "EventGenerationConfig", "EventGenerationTask", "systematic_condition",
+           "systematic_shape"]
 
 A_MAX = 30.0  # the systematic parameter a is drawn from [0, A_MAX]
 _PT_REF, _PT_SCALE = 15.0, 100.0  # GeV, of w = 1 + a ((pT_j1 - 15) / 100)^2
 _EVAL_SEED = 0x5EED  # noise of the evaluation losses
 _CLASSIFIER_SHARE = 0.8  # of the test truth and of the samples trains the classifier
-_BINS = 30
 
 
 class EventGenerationConfig(TaskConfig):
@@ -169,16 +168,6 @@ def systematic_condition(a: float | torch.Tensor, n: int,
     return (a_t / A_MAX).expand(n).reshape(n, 1)
 
 
-def order_jets(momenta: np.ndarray) -> np.ndarray:
-    """Events ``momenta`` ``(n, 5, 4)`` with their jets sorted by decreasing pT (the padding,
-    pT 0, stays last); a copy."""
-    pt = lorentz.pt(momenta[:, 2:])
-    order = np.argsort(-pt, axis=1, kind="stable")
-    out = momenta.copy()
-    out[:, 2:] = np.take_along_axis(momenta[:, 2:], order[..., None], axis=1)
-    return out
-
-
 @register_task("event_generation", EventGenerationConfig)
 class EventGenerationTask(Task):
     """Generators of one (or every) jet multiplicity's events; coordinates live on ``device``.
@@ -187,7 +176,8 @@ class EventGenerationTask(Task):
     to measure, and bfloat16's effect on it has not been measured.
 
     Attributes ``coordinates`` (the fitted :class:`EventCoordinates`; with ``n_jets: all`` the
-    3-jet one), ``coordinates_by_jets`` (``{k: EventCoordinates}`` per modelled multiplicity),
+    3-jet one), ``maps`` (:class:`~hepscaling.tasks.event_samples.MultiplicityCoordinates`, one
+    map per modelled multiplicity: encoding, decoding, defects, observables, histograms),
     ``momenta`` (``{split: float64 (n, 5, 4)}`` GeV) and ``n_jets`` (``{split: int64 (n,)}``).
     """
 
@@ -230,41 +220,23 @@ class EventGenerationTask(Task):
                                                      cfg.n_test, cfg.split_seed).items()}
         self.momenta = {s: events["momenta"][i] for s, i in index.items()}
         self.n_jets = {s: events["n_jets"][i] for s, i in index.items()}
-        self.coordinates_by_jets: dict[int, EventCoordinates] = {}
+        by_jets: dict[int, EventCoordinates] = {}
         for k in multiplicities:
             train = self.momenta["train"][self.n_jets["train"] == k]
             if not len(train):
                 raise UsageError(f"{cfg.dataset}: no training events with {k} jet(s) among "
                                  f"n_train = {cfg.n_train}; n_jets: all needs every "
                                  "multiplicity, so raise n_train or use more events")
-            self.coordinates_by_jets[k] = EventCoordinates(k).fit(train)
-        self.coordinates = self.coordinates_by_jets[max(multiplicities)]
-        self._x = {s: self.tensor(self._encode(p, self.n_jets[s]))
+            by_jets[k] = EventCoordinates(k).fit(train)
+        self.maps = MultiplicityCoordinates(by_jets, every=self.every)
+        self.coordinates = by_jets[max(multiplicities)]
+        self._x = {s: self.tensor(self.maps.encode(p, self.n_jets[s]))
                    for s, p in self.momenta.items()}
         self._class = {s: self.tensor(k - 1, torch.long) for s, k in self.n_jets.items()}
         shape = systematic_shape(self.momenta["train"])
         self._shape = self.tensor(shape)  # ((pT_j1 - 15) / 100)^2 of the training events
         self._mean_shape = float(np.mean(shape))
         self._ones = torch.ones(cfg.n_train, device=device)
-
-    def _encode(self, momenta: np.ndarray, n_jets: np.ndarray) -> np.ndarray:
-        """Standardised coordinates float64 ``(n, d)`` of events ``momenta`` ``(n, 5, 4)``
-        with ``n_jets`` ``(n,)`` jets, each multiplicity's map, zero-padded to ``d``."""
-        x = np.zeros((len(momenta), self.inputs_spec.n_features))
-        for k, coords in self.coordinates_by_jets.items():
-            rows = n_jets == k
-            x[rows, :coords.d] = coords.encode(momenta[rows])[0]
-        return x
-
-    def _decode(self, y: np.ndarray, n_jets: np.ndarray, seed: int) -> np.ndarray:
-        """Momenta ``(n, 5, 4)`` GeV of coordinates ``y`` ``(n, d)`` with ``n_jets`` jets
-        (azimuths drawn with ``seed``, per multiplicity ``seed + k``)."""
-        momenta = np.zeros((len(y), 5, 4))
-        for k, coords in self.coordinates_by_jets.items():
-            rows = n_jets == k
-            momenta[rows] = coords.decode(y[rows, :coords.d],
-                                          seed=seed + (k if self.every else 0))
-        return momenta
 
     def condition(self, n: int, a: float = 0.0) -> torch.Tensor | None:
         """The condition ``(n, n_condition)`` for parameter ``a`` (None without one)."""
@@ -342,7 +314,7 @@ class EventGenerationTask(Task):
         y = torch.cat(parts).double().cpu().numpy()
         n_jets = (torch.cat(classes).cpu().numpy() + 1 if self.every
                   else np.full(n, self.coordinates.n_jets)).astype(np.int64)
-        return y, self._decode(y, n_jets, seed), n_jets
+        return y, self.maps.decode(y, n_jets, seed), n_jets
 
     def final_metrics(self, model: Model, split: Split,
                       batch_size: int = 8192) -> tuple[dict[str, float], Histograms]:
@@ -356,17 +328,15 @@ class EventGenerationTask(Task):
         numbers.update(self._nll(model, split, batch_size))
         y, generated, n_jets = self.sample_events(model, cfg.n_samples, seed=cfg.sample_seed,
                                                   batch_size=batch_size)
-        defects = self.defects(y, generated, n_jets)
+        defects = self.maps.defects(y, generated, n_jets)
         numbers.update({f"frac_{k}": float(np.mean(defects[k])) for k in DEFECTS})
         usable = ~(defects["non_finite"] | defects["out_of_support"])
         numbers["frac_usable"] = float(np.mean(usable))
-        truth = self._observables(self.momenta[split], self.n_jets[split])
-        sampled = self._observables(order_jets(generated[usable]), n_jets[usable])
-        bins = {key: np.linspace(float(np.quantile(values, 0.005)),
-                                 float(np.quantile(values, 0.995)), _BINS + 1)
-                for key, values in self._columns(truth).items() if len(values) >= 2}
-        histograms = {**self._histograms("generated", sampled, bins),
-                      **self._histograms("truth", truth, bins)}
+        truth = self.maps.observables(self.momenta[split], self.n_jets[split])
+        sampled = self.maps.observables(order_jets(generated[usable]), n_jets[usable])
+        bins = self.maps.bins(truth)
+        histograms = {**self.maps.histograms("generated", sampled, bins),
+                      **self.maps.histograms("truth", truth, bins)}
         histograms.update(self._posterior(model, bins, batch_size))
         model.train(was_training)
         if self.every:
@@ -374,49 +344,16 @@ class EventGenerationTask(Task):
             for label, values in (("generated", n_jets), ("truth", self.n_jets[split])):
                 histograms[f"{label}_n_jets"] = {
                     "edges": edges, "counts": np.histogram(values, edges)[0].astype(float).tolist()}
-                for k in self.coordinates_by_jets:
+                for k in self.maps.by_jets:
                     key = f"frac_jets_{k}" if label == "generated" else f"truth_frac_jets_{k}"
                     numbers[key] = float(np.mean(values == k))
         if cfg.classifier:
-            for k in self.coordinates_by_jets:
+            for k in self.maps.by_jets:
                 suffix = f"_{k}j" if self.every else ""
                 if len(truth[k]) >= 2:
                     numbers.update({key + suffix: value for key, value in
                                     self._classifier(truth[k], sampled[k]).items()})
         return numbers, histograms
-
-    def defects(self, y: np.ndarray, momenta: np.ndarray,
-                 n_jets: np.ndarray) -> dict[str, np.ndarray]:
-        """:meth:`EventCoordinates.defects` of generated events (coordinates ``(n, d)``,
-        momenta ``(n, 5, 4)``, multiplicities ``(n,)``), each multiplicity with its map."""
-        defects = {name: np.zeros(len(y), dtype=bool) for name in DEFECTS}
-        for k, coords in self.coordinates_by_jets.items():
-            rows = n_jets == k
-            for name, flags in coords.defects(y[rows, :coords.d], momenta[rows]).items():
-                defects[name][rows] = flags
-        return defects
-
-    def _observables(self, momenta: np.ndarray, n_jets: np.ndarray) -> dict[int, np.ndarray]:
-        """Per modelled multiplicity ``k``, the observables float64
-        ``(n_k, len(observable_names(k)))`` of the events ``momenta`` ``(n, 5, 4)`` with
-        ``k`` jets."""
-        return {k: event_observables(momenta[n_jets == k], observable_names(k))
-                for k in self.coordinates_by_jets}
-
-    def _columns(self, observed: dict[int, np.ndarray]) -> dict[str, np.ndarray]:
-        """The observables as ``{histogram key: values (n_k,)}``; keys ``<name>``, or
-        ``<k>j_<name>`` with ``n_jets: all``."""
-        return {(f"{k}j_" if self.every else "") + name: values[:, j]
-                for k, values in observed.items()
-                for j, name in enumerate(observable_names(k))}
-
-    def _histograms(self, label: str, observed: dict[int, np.ndarray],
-                    bins: dict[str, np.ndarray]) -> Histograms:
-        """``{<label>_<key>: {"edges", "counts"}}`` of the observables in the truth ``bins``."""
-        return {f"{label}_{key}": {"edges": bins[key].tolist(),
-                                   "counts": np.histogram(values, bins[key])[0].astype(float)
-                                   .tolist()}
-                for key, values in self._columns(observed).items() if key in bins}
 
     def _posterior(self, model: EventGenerator, bins: dict[str, np.ndarray],
                    batch_size: int) -> Histograms:
@@ -433,11 +370,11 @@ class EventGenerationTask(Task):
             y, generated, n_jets = self.sample_events(model, cfg.n_samples,
                                                       seed=cfg.sample_seed,
                                                       batch_size=batch_size)
-            defects = self.defects(y, generated, n_jets)
+            defects = self.maps.defects(y, generated, n_jets)
             usable = ~(defects["non_finite"] | defects["out_of_support"])
-            members.append(self._histograms(
-                "posterior", self._observables(order_jets(generated[usable]), n_jets[usable]),
-                bins))
+            members.append(self.maps.histograms(
+                "posterior",
+                self.maps.observables(order_jets(generated[usable]), n_jets[usable]), bins))
         return {key: histogram_band([m[key] for m in members]) for key in members[0]}
 
     def _nll(self, model: EventGenerator, split: Split, batch_size: int) -> dict[str, float]:
@@ -454,10 +391,8 @@ class EventGenerationTask(Task):
                 for i in range(0, n, batch_size)]).detach().double().cpu().numpy()
         except NotImplementedError:
             return {}
-        physical = np.empty(n)
-        for k, coords in self.coordinates_by_jets.items():
-            rows = self.n_jets[split][:n] == k
-            physical[rows] = coords.physical_log_prob(log_q[rows], self.momenta[split][:n][rows])
+        physical = self.maps.physical_log_prob(log_q, self.momenta[split][:n],
+                                               self.n_jets[split][:n])
         return {"nll": float(-np.mean(physical)),
                 "nll_error": float(np.std(physical) / math.sqrt(n)),
                 "nll_coordinates": float(-np.mean(log_q))}

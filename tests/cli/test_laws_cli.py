@@ -25,7 +25,7 @@ def sweep(tmp_path_factory):
 
 
 def test_fit_json(sweep, monkeypatch, capsys):
-    code, out, err = run_main(monkeypatch, capsys, "fit", str(sweep), "--no-floor", "-b", "5",
+    code, out, err = run_main(monkeypatch, capsys, "fit", str(sweep), "--no-floor", "-b", "30",
                               "--json")
     assert code == 0 and "not fitted: 2 runs" in err
     groups = json.loads(out)
@@ -43,7 +43,7 @@ def test_fit_table(sweep, monkeypatch, capsys):
 
 def test_predict_target_and_at(sweep, monkeypatch, capsys):
     code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--target", "0.05",
-                            "--axis", "D", "--no-floor", "-b", "5", "--json")
+                            "--axis", "D", "--no-floor", "-b", "30", "--json")
     assert code == 0
     rows = json.loads(out)
     for row in rows:
@@ -62,7 +62,7 @@ def test_predict_rel_precision_for_one_process_with_its_holdout_check(sweep, mon
     process, precision = "u u~ > t t~ h", 0.25
     code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--process",
                             "u u~  >  t t~ h", "--rel-precision", str(precision), "--no-floor",
-                            "-b", "5", "--json")
+                            "-b", "30", "--json")
     assert code == 0
     (row,) = json.loads(out)  # only the t t~ h runs: one group (z g g g has alpha 0.35)
     truth = 300 * (precision**2 / LOG_VARIANCE - 1e-4) ** (-1 / ALPHA[process])
@@ -204,7 +204,7 @@ def _closed_factor(epochs: float, r_star: float) -> float:
 
 def test_repetition_fit_table(repetition_sweep, monkeypatch, capsys):
     code, out, err = run_main(monkeypatch, capsys, "fit", str(repetition_sweep), "--law",
-                              "repetition", "--metric", "val_loss", "-b", "5")
+                              "repetition", "--metric", "val_loss", "-b", "30")
     assert code == 0 and err == ""
     for width in REPETITION:
         block = out.split(f"width={width}")[1]
@@ -235,7 +235,7 @@ def test_repetition_fit_json(repetition_sweep, monkeypatch, capsys):
 
 
 def test_repetition_predict_target_and_at_round_trip(repetition_sweep, monkeypatch, capsys):
-    common = ["--law", "repetition", "--metric", "val_loss", "-b", "5", "--json"]
+    common = ["--law", "repetition", "--metric", "val_loss", "-b", "30", "--json"]
     code, out, _ = run_main(monkeypatch, capsys, "predict", str(repetition_sweep), "--target",
                             "0.05", "--epochs", "4", *common)
     assert code == 0

@@ -11,11 +11,13 @@ from hepscaling.laws.bootstrap import (
     percentile_interval,
     replicate_log_y,
     resample_indices,
+    residual_scale,
 )
 
 
 def test_scheme_choice():
-    assert choose_scheme(np.array([0, 1, 2, 3])) == "runs"
+    assert choose_scheme(np.array([0, 1, 2, 3])) == "residuals"
+    assert choose_scheme(np.array([0, 1, 2, 3]), "runs") == "runs"
     assert choose_scheme(np.array([0, 0, 1, 1, 2, 2])) == "stratified"
     assert choose_scheme(np.array([0, 0, 1, 2]), "stratified") == "stratified"
     with pytest.raises(UsageError, match="scheme"):
@@ -72,6 +74,19 @@ def test_stratified_replicates_spread_seeds_by_sqrt_m_over_m_minus_1():
     assert out == pytest.approx([1 - np.sqrt(2), 1 - np.sqrt(2), 5.0])
     assert replicate_log_y(groups, log_y, np.array([1, 1, 0]), "runs") == pytest.approx(
         [2.0, 2.0, 0.0])
+
+
+def test_residual_replicates_keep_the_fit_and_widen_the_residuals_by_student_t():
+    """Residuals (+1, -1, 0) about a fitted line: a replicate picking the first residual twice
+    and the third once gets the fit plus (1 - 0) * scale twice and (0 - 0) * scale; the scale is
+    sqrt(n / (n - p)) t_{n-p}(q) / z(q); with one degree of freedom t is Cauchy, whose
+    quantile is tan(pi (q - 1/2)), and z(0.84) = 0.99446."""
+    fitted = np.array([1.0, 2.0, 3.0])
+    log_y = fitted + np.array([1.0, -1.0, 0.0])
+    scale = residual_scale(3, 2, 0.68)
+    assert scale == pytest.approx(np.sqrt(3) * np.tan(np.pi * 0.34) / 0.99446, rel=1e-4)
+    out = replicate_log_y(np.arange(3), log_y, np.array([0, 0, 2]), "residuals", fitted, scale)
+    assert out == pytest.approx(fitted + scale * np.array([1.0, 1.0, 0.0]))
 
 
 def test_paired_seed_intervals_cover_at_their_nominal_rate():

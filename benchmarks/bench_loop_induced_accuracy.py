@@ -41,6 +41,7 @@ from hepscaling.physics.phase_space import Cuts, phase_space  # noqa: E402
 PENTAGON = "g g > a a g [noborn=QCD]"
 SQRT_S = 1000.0
 SEED = 2026
+BOUND = 1e-11  # the documented bound on the relative error of points above the threshold
 
 
 def relative_errors(momenta: np.ndarray) -> np.ndarray:
@@ -115,7 +116,9 @@ def markdown(result: dict, meta: dict) -> str:
         f"**Threshold T = {t:g}** (`AT_RISK_BELOW`): points with r < T are re-evaluated on a "
         f"rotated copy (and repaired in mpmath if the two disagree by > 1e-9), points with "
         f"r >= T are evaluated once. Largest relative error of any measured point with r >= T: "
-        f"**{result['max_rel_error_unchecked']:.1e}**. At risk (re-evaluated): "
+        f"**{result['max_rel_error_unchecked']:.1e}**, under the documented bound "
+        f"{BOUND:g} (docstring of `loop_induced.matrix_element`, tests), itself 100 times below "
+        "the tolerance of the rotated re-evaluation. At risk (re-evaluated): "
         f"{100 * result['at_risk_fraction_flat']:.2g}% of flat phase space without cuts, "
         f"{100 * result['at_risk_fraction_cuts']:.2g}% with the benchmark cuts "
         f"{CUTS.model_dump(exclude_defaults=True)}.",
@@ -142,7 +145,7 @@ def main() -> None:
     write_results("loop_induced_accuracy", {"meta": meta, "result": result},
                   markdown(result, meta))
     print(f"max rel. error with r >= {result['threshold']:g}: "
-          f"{result['max_rel_error_unchecked']:.2e}")
+          f"{result['max_rel_error_unchecked']:.2e} (documented bound {BOUND:g})")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from helpers.cli import run_main
 from hepscaling import cli
 from hepscaling.data.amplitudes import read_amplitudes
+from hepscaling.physics.loop_induced import AT_RISK_BELOW, smallest_invariant_ratio
 
 GENERATE = ["data", "amplitudes", "-p", "e+ e- > mu+ mu-", "-n", "400", "--sqrt-s", "91.188",
             "--seed", "3", "--eta-max", "2.5", "--chunk-size", "150", "--no-progress"]
@@ -115,17 +116,24 @@ def test_loop_induced_diphoton_jet_records_its_stability_check(tmp_path, monkeyp
     path = tmp_path / "aag.h5"
     process = "g g > a a g [noborn=QCD]"
     code, out, err = run_main(monkeypatch, capsys, "data", "amplitudes", "-p", process, "-n",
-                              "40", "--sqrt-s", "500", "--pt-min", "20", "--no-progress",
-                              "-o", str(path))
+                              "40", "--sqrt-s", "500", "--pt-min", "5", "--seed", "3",
+                              "--no-progress", "-o", str(path))
     assert code == 0 and err == ""
     data = read_amplitudes(path, process)
     assert data.provenance["stability_checked"] is True
+    assert data.provenance["stability_at_risk_below"] == AT_RISK_BELOW
+    at_risk = int(np.sum(smallest_invariant_ratio(data.momenta) < AT_RISK_BELOW))
+    assert at_risk > 0 and data.provenance["at_risk_points"] == at_risk  # counted
     assert data.provenance["unstable_points"] == 0 and np.all(data.me2 > 0)
     code, out, err = run_main(monkeypatch, capsys, "amplitudes", "eval", "-p", process, "-m",
                               str(path), "-o", str(tmp_path / "me2.npy"), "--json")
     summary = json.loads(out)
     assert code == 0 and summary["max_rel_diff_to_input"] == 0.0
-    assert summary["unstable_points"] == 0
+    assert (summary["checked_points"], summary["at_risk_points"],
+            summary["unstable_points"]) == (40, at_risk, 0)
+    code, out, err = run_main(monkeypatch, capsys, "amplitudes", "eval", "-p", process, "-m",
+                              str(path), "-o", str(tmp_path / "me2.npy"))
+    assert code == 0 and f"{at_risk} of 40 points at risk" in out
     code, out, err = run_main(monkeypatch, capsys, "data", "amplitudes", "-p",
                               "g g > a a g g [noborn=QCD]", "-n", "10", "--sqrt-s", "500", "-o",
                               str(tmp_path / "aagg.h5"))

@@ -13,24 +13,35 @@ The truths are written out here, not taken from the library:
   rational all-plus and one-minus values ``M(++++) = M(-+++) = 1``), and the summed
   ``|M|^2`` to ``2 g^2 C_A (p1.p2) / ((p1.q)(p2.q))`` times g g > a a's, at rate O(lambda);
 - Bose symmetry (photons; incoming gluons), crossing (outgoing gluon <-> incoming gluon in the
-  all-outgoing amplitude), parity, Lorentz invariance, to 1e-12.
+  all-outgoing amplitude), parity, Lorentz invariance, to 1e-12;
+- the stability check: points whose smallest ``s_ij / s_hat`` (computed here) is above the
+  risk threshold are evaluated once and agree with 40-digit mpmath to the documented 1e-11;
+  points below it are re-evaluated on a rotated copy; every point is counted.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 
+import mpmath
 import numpy as np
+import pytest
 
 from helpers.invariance import assert_lorentz_invariant
 from helpers.kinematics import dot, rambo
 from helpers.sm_inputs import ALPHA_S
+from hepscaling.errors import UsageError
 from hepscaling.physics import matrix_element
 from hepscaling.physics.loop_induced import (
+    AT_RISK_BELOW,
     diphoton_helicity_amplitudes,
     diphoton_jet_helicity_amplitudes,
+    smallest_invariant_ratio,
 )
-from hepscaling.physics.loop_induced.diphoton_jet import ORDERINGS, primitive
+from hepscaling.physics.loop_induced.diphoton_jet import ORDERINGS, diphoton_jet_summed, primitive
+from hepscaling.physics.loop_induced.matrix_element import exact_kinematics
+from hepscaling.physics.loop_induced.precision import DIGITS
 from hepscaling.physics.loop_induced.spinors import spinor_products
 
 PROCESS = "g g > a a g [noborn=QCD]"
@@ -205,8 +216,65 @@ def test_stable_points_are_not_flagged_and_repairs_agree_with_double():
     p = points(2)
     me = matrix_element(PROCESS)
     result = me.evaluate(p)
-    assert me.checked and not result.unstable.any() and me.unstable_points == 0
-    strict = type(me)(me.process, tolerance=1e-300)  # rounding alone now disagrees
+    assert me.checked and not result.at_risk.any() and me.unstable_points == 0
+    strict = type(me)(me.process, tolerance=1e-300,  # rounding alone now disagrees
+                      at_risk_below=math.inf)  # the full check: every point re-evaluated
     repaired = strict.evaluate(p)
-    assert repaired.unstable.all() and strict.unstable_points == 2
+    assert repaired.at_risk.all() and repaired.unstable.all() and strict.unstable_points == 2
     np.testing.assert_allclose(repaired.me2, result.me2, rtol=1e-13)
+
+
+def smallest_ratio(p: np.ndarray) -> np.ndarray:
+    """``min_{i<j} |2 k_i.k_j| / (2 k_0.k_1)`` of momenta ``(n, 5, 4)``, written out here."""
+    k = outgoing(p)
+    pairs = [np.abs(2 * dot(k[:, i], k[:, j])) for i, j in itertools.combinations(range(5), 2)]
+    return np.min(pairs, axis=0) / (2 * dot(k[:, 0], k[:, 1]))
+
+
+def points_with_ratio(low: float, high: float, n: int, seed: int) -> np.ndarray:
+    """``n`` flat g g -> a a g points at 1 TeV with ``low <= smallest_ratio < high``."""
+    p = rambo(20_000, 1000.0, (0.0, 0.0, 0.0), seed=seed)
+    keep = (smallest_ratio(p) >= low) & (smallest_ratio(p) < high)
+    assert keep.sum() >= n
+    return p[keep][:n]
+
+
+def test_the_risk_indicator_is_the_smallest_normalised_invariant():
+    p = rambo(500, 1000.0, (0.0, 0.0, 0.0), seed=3)
+    np.testing.assert_allclose(smallest_invariant_ratio(p), smallest_ratio(p), rtol=1e-12)
+    collinear = _collinear_configuration(1e-2)  # photon 2 and gluon 4 at 0.01 rad
+    e2, e4 = collinear[0, 2, 0], collinear[0, 4, 0]
+    cos = collinear[0, 2, 1:] @ collinear[0, 4, 1:] / (e2 * e4)
+    expected = 2 * e2 * e4 * (1 - cos) / (2 * collinear[0, 0, 0]) ** 2
+    np.testing.assert_allclose(smallest_invariant_ratio(collinear), [expected], rtol=1e-6)
+    with pytest.raises(UsageError, match="at_risk_below"):
+        type(matrix_element(PROCESS))(matrix_element(PROCESS).process, at_risk_below=0.0)
+
+
+def test_points_above_the_risk_threshold_agree_with_mpmath_to_the_documented_bound():
+    p = points_with_ratio(AT_RISK_BELOW, 2 * AT_RISK_BELOW, 4, seed=21)  # the worst unchecked
+    me = matrix_element(PROCESS)
+    result = me.evaluate(p)
+    assert not result.at_risk.any() and not result.unstable.any()
+    assert (me.checked_points, me.at_risk_points, me.unstable_points) == (4, 0, 0)
+    with mpmath.workdps(DIGITS):
+        exact = np.array([float(v) for v in diphoton_jet_summed(exact_kinematics(p))])
+    norm = 1.5 * np.pi * (1 / 132.507) ** 2 * ALPHA_S**3 * (11 / 9) ** 2
+    np.testing.assert_allclose(result.me2, norm * exact, rtol=1e-11, atol=0)
+
+
+def test_points_below_the_risk_threshold_are_re_evaluated_and_counted():
+    above = points_with_ratio(AT_RISK_BELOW, 3 * AT_RISK_BELOW, 2, seed=22)
+    below = points_with_ratio(AT_RISK_BELOW / 3, AT_RISK_BELOW, 2, seed=22)
+    p = np.concatenate([above, below, above])
+    me = matrix_element(PROCESS)
+    result = me.evaluate(p)
+    np.testing.assert_array_equal(result.at_risk, smallest_ratio(p) < AT_RISK_BELOW)
+    assert not result.unstable.any()  # below the threshold double precision still holds here
+    assert (me.checked_points, me.at_risk_points, me.unstable_points) == (6, 2, 0)
+    strict = type(me)(me.process, tolerance=1e-300)  # any rotated re-evaluation now disagrees
+    repaired = strict.evaluate(p)
+    np.testing.assert_array_equal(repaired.unstable, result.at_risk)  # only those re-evaluated
+    assert (strict.checked_points, strict.at_risk_points, strict.unstable_points) == (6, 2, 2)
+    np.testing.assert_array_equal(repaired.me2[~result.at_risk], result.me2[~result.at_risk])
+    np.testing.assert_allclose(repaired.me2, result.me2, rtol=1e-11)

@@ -46,7 +46,9 @@ def evaluate(
     first; they are checked for mass shells and momentum conservation. If the
     input already holds |M|^2 (an amplitude .h5 file or public rows), the
     largest relative difference to it is reported. For g g > a a g \\[noborn=QCD]
-    the points repaired in multiprecision (stability check) are counted.
+    the stability check is counted: points at risk (smallest s_ij / s_hat below
+    the threshold), re-evaluated on a rotated copy, and those of them repaired
+    in multiprecision.
 
     Example: hepscaling amplitudes eval -p "u u~ > t t~ h" -m tth.h5 -o me2.npy
     """
@@ -69,7 +71,8 @@ def evaluate(
     if stored is not None and values.size:
         summary["max_rel_diff_to_input"] = float(np.max(np.abs(values / stored - 1.0)))
     if isinstance(me2, LoopInducedMatrixElement) and me2.checked:
-        summary["unstable_points"] = me2.unstable_points
+        summary.update(checked_points=me2.checked_points, at_risk_below=me2.at_risk_below,
+                       at_risk_points=me2.at_risk_points, unstable_points=me2.unstable_points)
     if as_json:
         typer.echo(json.dumps(summary))
     else:
@@ -77,7 +80,10 @@ def evaluate(
                  f"{summary['max_rel_diff_to_input']:.3g}" if "max_rel_diff_to_input" in summary
                  else "")
         if "unstable_points" in summary:
-            extra += f"; {summary['unstable_points']} unstable points repaired in multiprecision"
+            extra += (f"; stability check: {summary['at_risk_points']} of "
+                      f"{summary['checked_points']} points at risk (min s_ij / s_hat < "
+                      f"{summary['at_risk_below']:g}) re-evaluated on a rotated copy, "
+                      f"{summary['unstable_points']} repaired in multiprecision")
         typer.echo(f"{out}: |M|^2 of {proc.text} at {values.size} points{extra}")
 
 

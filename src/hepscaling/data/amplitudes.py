@@ -7,8 +7,10 @@ Our format is an HDF5 file with
 - ``/me2``: float64 ``(n,)``, ``|M|^2`` in the MadGraph standalone convention;
 - root attribute ``provenance``: a JSON string (process, resolved SM parameters, sqrt_s,
   seed, cuts, chunk size, code version, creation time, format version, ...; for a
-  loop-induced process whose points are re-evaluated on a rotated copy, ``unstable_points``:
-  how many disagreed beyond the tolerance, see :mod:`hepscaling.physics.loop_induced`), and
+  loop-induced process with a stability check, ``stability_at_risk_below``: the risk
+  threshold, ``at_risk_points``: how many points it re-evaluated on a rotated copy, and
+  ``unstable_points``: how many of those disagreed beyond the tolerance and were repaired, see
+  :mod:`hepscaling.physics.loop_induced`), and
   root attribute ``n_complete``, the number of finished rows.
 
 :func:`generate_amplitudes` generates chunk by chunk (chunk ``i`` is seeded by
@@ -52,7 +54,11 @@ from hepscaling.data.registry import (
     validation_message,
 )
 from hepscaling.errors import UsageError, WorkFailed, require_file
-from hepscaling.physics.loop_induced import CHECKED_PROCESSES, LoopInducedMatrixElement
+from hepscaling.physics.loop_induced import (
+    AT_RISK_BELOW,
+    CHECKED_PROCESSES,
+    LoopInducedMatrixElement,
+)
 from hepscaling.physics.phase_space import Cuts, sample
 from hepscaling.physics.process import resolve_process
 from hepscaling.provenance import code_version, environment
@@ -164,15 +170,17 @@ def _callable_name(function: Callable) -> str:
 def _record(proc, process, n: int, sqrt_s: float, seed: int, cuts: Cuts, params,
             chunk_size: int, boost_rapidity: float, me2: Callable | None) -> dict:
     """The provenance record of a generation run (see :func:`generate_amplitudes`)."""
+    checked = bool((me2 is None and getattr(proc, "text", None) in CHECKED_PROCESSES)
+                   or (isinstance(me2, LoopInducedMatrixElement) and me2.checked))
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "process": getattr(proc, "text", str(process)), "n": int(n), "sqrt_s": float(sqrt_s),
         "seed": int(seed), "cuts": cuts.model_dump(), "boost_rapidity": float(boost_rapidity),
         "chunk_size": int(chunk_size), "params": _params_record(proc, params),
         "matrix_element": "hepscaling" if me2 is None else _callable_name(me2),
-        "stability_checked": bool(
-            (me2 is None and getattr(proc, "text", None) in CHECKED_PROCESSES)
-            or (isinstance(me2, LoopInducedMatrixElement) and me2.checked)),
+        "stability_checked": checked,
+        **({"stability_at_risk_below": me2.at_risk_below
+            if isinstance(me2, LoopInducedMatrixElement) else AT_RISK_BELOW} if checked else {}),
         "code_version": code_version(), "resumed_with": [], "environment": environment(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -213,10 +221,11 @@ class _RunChunk:
         masses = np.asarray(self.proc.masses, dtype=np.float64)
         momenta = sample(masses, self.proc.n_initial, chunk.n, self.sqrt_s, rng, self.cuts,
                          boost_rapidity=self.boost_rapidity).momenta
-        unstable = 0
+        at_risk = unstable = 0
         if isinstance(self.me2, LoopInducedMatrixElement) and self.me2.checked:
             result = self.me2.evaluate(momenta)
-            values, unstable = result.me2, int(result.unstable.sum())
+            values = result.me2
+            at_risk, unstable = int(result.at_risk.sum()), int(result.unstable.sum())
         else:
             values = np.asarray(self.me2(momenta), dtype=np.float64)
         bad = ~np.isfinite(values) | (values <= 0)
@@ -224,20 +233,25 @@ class _RunChunk:
             raise WorkFailed(f"|M|^2 is not finite and positive at {int(bad.sum())} of "
                              f"{chunk.n} points of chunk {chunk.index}; add generation cuts "
                              "away from singularities")
-        return {"momenta": momenta, "me2": values, "unstable_points": np.array(unstable)}
+        return {"momenta": momenta, "me2": values, "at_risk_points": np.array(at_risk),
+                "unstable_points": np.array(unstable)}
+
+
+_STABILITY_TALLIES = ("at_risk_points", "unstable_points")
 
 
 def _attrs_with_stability(record: dict, n: int) -> dict[str, object]:
-    """:func:`_attrs`, keeping ``unstable_points`` only for a checked loop-induced process."""
+    """:func:`_attrs`, keeping the stability counts only for a checked loop-induced process."""
     if not record.get("stability_checked"):
-        record = {key: value for key, value in record.items() if key != "unstable_points"}
+        record = {key: value for key, value in record.items() if key not in _STABILITY_TALLIES}
     return _attrs(record, n)
 
 
 #: How amplitude files are stored (for :func:`hepscaling.data.chunks.generate_in_chunks`);
-#: each chunk's count of unstable loop-induced points is summed into the provenance.
+#: each chunk's counts of at-risk and unstable loop-induced points are summed into the
+#: provenance.
 LAYOUT = Layout("amplitude", ("momenta", "me2"), _attrs_with_stability, GZIP,
-                volatile=(*VOLATILE, "unstable_points"), tallies=("unstable_points",))
+                volatile=(*VOLATILE, *_STABILITY_TALLIES), tallies=_STABILITY_TALLIES)
 
 
 def generate_amplitudes(path, process, n: int, sqrt_s: float, seed: int,

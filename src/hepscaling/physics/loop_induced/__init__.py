@@ -10,11 +10,14 @@
 from hepscaling.physics.loop_induced.diphoton import box, diphoton_helicity_amplitudes
 from hepscaling.physics.loop_induced.diphoton_jet import diphoton_jet_helicity_amplitudes
 from hepscaling.physics.loop_induced.matrix_element import (
+    AT_RISK_BELOW,
     CHECKED_PROCESSES,
     QUARK_CHARGES,
     LoopInducedMatrixElement,
     StabilityResult,
+    smallest_invariant_ratio,
 )
 
-__all__ = ["CHECKED_PROCESSES", "QUARK_CHARGES", "LoopInducedMatrixElement", "StabilityResult",
-           "box", "diphoton_helicity_amplitudes", "diphoton_jet_helicity_amplitudes"]
+__all__ = ["AT_RISK_BELOW", "CHECKED_PROCESSES", "QUARK_CHARGES", "LoopInducedMatrixElement",
+           "StabilityResult", "box", "diphoton_helicity_amplitudes",
+           "diphoton_jet_helicity_amplitudes", "smallest_invariant_ratio"]

@@ -18,16 +18,24 @@ sum is the constant factor ``(sum Q^2)^2``.
 Stability: the five-point amplitude is built from spinor products and functions with
 spurious singularities that cancel between terms (e.g. ``Ls1``'s ``1 / (1 - r1 - r2)``, and the
 ``1/<ag>`` poles of single photon insertions that cancel in the photon sum), so double
-precision loses digits near them: for a photon-gluon pair at angle ``theta`` the relative
-error grows like ``theta^-4`` (measured: 1e-12 at 0.1 rad, 4e-9 at 0.01, 5e-5 at 1e-3). Every
-point is evaluated twice, on the momenta and on a rotated copy (``|M|^2`` is rotation
-invariant; rounding differs). Points where the two disagree by more than ``tolerance`` are
-repaired: evaluated again with 40-digit mpmath numbers and constants (:mod:`.precision`; about
-a second per point) on the same momenta made exactly massless and momentum conserving in that
-precision (:func:`exact_kinematics`). They are counted
-(:attr:`LoopInducedMatrixElement.unstable_points`, and ``unstable_points`` in dataset
-provenance), never silently. With ``pT > 20 GeV``, ``Delta R > 0.4`` at 1 TeV none of 2e4
-points needed it (largest disagreement 4e-12); flat in phase space without cuts, 8 of 4e4.
+precision loses digits near small invariants: for a photon-gluon pair at angle ``theta`` the
+relative error grows like ``theta^-4`` (measured: 1e-12 at 0.1 rad, 4e-9 at 0.01, 5e-5 at
+1e-3). Every point gets a cheap risk indicator, the smallest normalised invariant
+``min_{i<j} s_ij / s_hat`` over all ten pairs of legs (:func:`smallest_invariant_ratio`).
+Points below :data:`AT_RISK_BELOW` (1e-3) are at risk and evaluated a second time on a rotated
+copy (``|M|^2`` is rotation invariant; rounding differs); points where the two disagree by more
+than ``tolerance`` are repaired: evaluated again with 40-digit mpmath numbers and constants
+(:mod:`.precision`; about 0.2 s per point) on the same momenta made exactly massless and
+momentum conserving in that precision (:func:`exact_kinematics`). Points above the threshold
+are evaluated once: their relative error, measured against 40-digit mpmath, is below 1e-11
+(``benchmarks/results/loop_induced_accuracy.md``: largest 1.7e-12 on 1266 points, 666 of them
+just above the threshold, where the error is largest; it falls like ``(s_ij / s_hat)^-2`` away
+from it), 100 times below the tolerance, so the full check would not have flagged them.
+``at_risk_below=math.inf`` re-evaluates every point (the full check). All points, the
+at-risk ones and the repaired ones are counted (:class:`LoopInducedMatrixElement`'s
+``checked_points``, ``at_risk_points``, ``unstable_points``; the last two in dataset
+provenance), never silently. With ``pT > 20 GeV``, ``Delta R > 0.4`` at 1 TeV 0.3% of the
+points are at risk (none repaired in 2e4); flat in phase space without cuts, 1.8%.
 """
 
 from __future__ import annotations
@@ -46,10 +54,15 @@ from hepscaling.physics.lorentz import check_momenta
 from hepscaling.physics.process import Process
 from hepscaling.physics.sm import SMParameters
 
-__all__ = ["CHECKED_PROCESSES", "QUARK_CHARGES", "LoopInducedMatrixElement", "StabilityResult",
-           "exact_kinematics"]
+__all__ = ["AT_RISK_BELOW", "CHECKED_PROCESSES", "QUARK_CHARGES", "LoopInducedMatrixElement",
+           "StabilityResult", "exact_kinematics", "smallest_invariant_ratio"]
 
 QUARK_CHARGES = (2 / 3, -1 / 3, -1 / 3, 2 / 3, -1 / 3)  # u, d, s, c, b: massless in the loop
+
+#: Points with ``min_{i<j} s_ij / s_hat`` below this are re-evaluated on a rotated copy; above
+#: it the double-precision relative error measured against 40-digit mpmath is below 1e-11
+#: (largest 1.7e-12; ``benchmarks/bench_loop_induced_accuracy.py``).
+AT_RISK_BELOW = 1e-3
 
 #: A fixed generic rotation (axis (1, 2, 3) / sqrt(14), angle 1 rad) for the stability check.
 _AXIS = np.array([1.0, 2.0, 3.0]) / np.sqrt(14.0)
@@ -114,13 +127,29 @@ def exact_kinematics(momenta: np.ndarray) -> np.ndarray:
     return p
 
 
+def smallest_invariant_ratio(momenta: np.ndarray) -> np.ndarray:
+    """The risk indicator ``min_{i<j} |s_ij| / s_hat`` over all pairs of legs, float64 ``(n,)``.
+
+    Parameters
+    ----------
+    momenta : float64 ``(n, k, 4)`` GeV, massless, two incoming first;
+        ``s_ij = 2 p_i . p_j`` and ``s_hat = 2 p_0 . p_1``.
+    """
+    e, v = momenta[..., 0], momenta[..., 1:]
+    s = 2.0 * np.abs(e[:, :, None] * e[:, None, :] - v @ np.swapaxes(v, 1, 2))  # (n, k, k)
+    upper = np.triu_indices(momenta.shape[1], 1)
+    return np.min(s[:, upper[0], upper[1]], axis=1) / s[:, 0, 1]
+
+
 @dataclass(frozen=True)
 class StabilityResult:
-    """``|M|^2`` float64 ``(n,)`` and ``unstable`` bool ``(n,)``: the points whose rotated
-    re-evaluation disagreed beyond the tolerance and were repaired in multiprecision (all
-    False for an unchecked process)."""
+    """``|M|^2`` float64 ``(n,)`` and two bool ``(n,)`` masks: ``at_risk``, the points
+    re-evaluated on a rotated copy (risk indicator below the threshold), and ``unstable``, those
+    of them whose re-evaluation disagreed beyond the tolerance and were repaired in
+    multiprecision (both all False for an unchecked process)."""
 
     me2: np.ndarray
+    at_risk: np.ndarray
     unstable: np.ndarray
 
 
@@ -132,19 +161,22 @@ class LoopInducedMatrixElement:
     process : the parsed :class:`~hepscaling.physics.process.Process` (``loop == "QCD"``).
     tolerance : relative difference between the evaluation on the momenta and on a rotated
         copy above which a point counts as unstable (five-point process only).
-    check_stability : re-evaluate on a rotated copy (default True; False halves the cost of
-        the five-point process and counts nothing).
+    check_stability : re-evaluate at-risk points on a rotated copy (default True; False
+        evaluates every point once and counts nothing).
+    at_risk_below : the threshold on :func:`smallest_invariant_ratio` below which a point is
+        re-evaluated (default :data:`AT_RISK_BELOW`; ``math.inf``: every point, the full check).
 
     Attributes
     ----------
     sum_q2 : ``sum_q Q_q^2`` over the massless quarks in the loop (11/9).
-    checked : whether each point is re-evaluated on a rotated copy.
-    unstable_points : unstable (repaired) points met so far by this object (see
-        :meth:`evaluate`).
+    checked : whether at-risk points are re-evaluated on a rotated copy.
+    checked_points, at_risk_points, unstable_points : points met so far by this object
+        (checked process only; see :meth:`evaluate`): all of them, those re-evaluated on a
+        rotated copy, and those repaired in multiprecision.
     """
 
     def __init__(self, process: Process, tolerance: float = 1e-9, *,
-                 check_stability: bool = True) -> None:
+                 check_stability: bool = True, at_risk_below: float = AT_RISK_BELOW) -> None:
         loop = _AVAILABLE.get(process.text)
         if loop is None:
             why = ("it has no compact closed form; a generic one-loop method is a later project"
@@ -155,11 +187,15 @@ class LoopInducedMatrixElement:
             )
         if not tolerance > 0:
             raise UsageError(f"tolerance must be > 0, got {tolerance!r}")
+        if not at_risk_below > 0:
+            raise UsageError(f"at_risk_below must be > 0 (math.inf: check every point), got "
+                             f"{at_risk_below!r}")
         self.process = process
         self.tolerance = float(tolerance)
         self.sum_q2 = float(sum(q * q for q in QUARK_CHARGES))
+        self.at_risk_below = float(at_risk_below)
         self.checked = loop.checked and bool(check_stability)
-        self.unstable_points = 0
+        self.checked_points = self.at_risk_points = self.unstable_points = 0
         self._loop = loop
         self._norm = float(loop.norm(process.params, self.sum_q2))
 
@@ -167,24 +203,29 @@ class LoopInducedMatrixElement:
         return f"LoopInducedMatrixElement({self.process.text!r})"
 
     def evaluate(self, momenta: np.ndarray) -> StabilityResult:
-        """``|M|^2`` and the unstable (repaired) points, for momenta ``float64 (n, k, 4)`` GeV
-        in process order (incoming first); adds them to :attr:`unstable_points`."""
+        """``|M|^2`` and the at-risk (re-evaluated) and unstable (repaired) points, for momenta
+        ``float64 (n, k, 4)`` GeV in process order (incoming first); adds them to the counts."""
         p = check_momenta(momenta, self.process.masses, self.process.n_initial,
                           positive_energy=True)
         value = self._loop.summed(p)
+        at_risk = np.zeros(value.shape, dtype=bool)
         unstable = np.zeros(value.shape, dtype=bool)
         if self.checked:
-            rotated = p.copy()
-            rotated[..., 1:] = p[..., 1:] @ ROTATION.T
+            at_risk = smallest_invariant_ratio(p) < self.at_risk_below
+            rotated = p[at_risk]
+            rotated[..., 1:] = rotated[..., 1:] @ ROTATION.T
             again = self._loop.summed(rotated)
-            unstable = ~(np.abs(value - again) <= self.tolerance * np.abs(value))
+            unstable[at_risk] = ~(np.abs(value[at_risk] - again)
+                                  <= self.tolerance * np.abs(value[at_risk]))
             if unstable.any():
                 value = value.copy()
                 with mpmath.workdps(DIGITS):
                     exact = self._loop.summed(exact_kinematics(p[unstable]))
                 value[unstable] = np.array([float(v) for v in exact])
+            self.checked_points += value.size
+            self.at_risk_points += int(at_risk.sum())
             self.unstable_points += int(unstable.sum())
-        return StabilityResult(self._norm * value, unstable)
+        return StabilityResult(self._norm * value, at_risk, unstable)
 
     def __call__(self, momenta: np.ndarray) -> np.ndarray:
         """``|M|^2`` ``float64 (n,)`` for momenta ``float64 (n, k, 4)`` GeV in process order."""

@@ -16,7 +16,7 @@ from hepscaling.errors import UsageError
 
 if TYPE_CHECKING:
     from hepscaling.data.tokens import JetTokenizer
-    from hepscaling.models.base import EventGenerator, GenerativeModel, InputsSpec
+    from hepscaling.models.base import EventGenerator, GenerativeModel, InputKind, InputsSpec
     from hepscaling.records import RunRecord
     from hepscaling.tasks.event_generation import EventGenerationTask
     from hepscaling.train.config import RunConfig
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["sample", "sample_run"]
 
 
-def _run(run_dir: Path) -> tuple[RunRecord, RunConfig, str, dict[str, Any]]:
+def _run(run_dir: Path) -> tuple[RunRecord, RunConfig, InputKind, dict[str, Any]]:
     """The record, config, model input kind and checkpoint state of the generator run in
     ``run_dir`` (one-line errors for a non-generator or an untrained run)."""
     import torch

@@ -83,7 +83,7 @@ def test_ceiling_report_compares_representations(tmp_path):
 
 def test_repetition_section_recovers_the_effective_data_factor(tmp_path):
     sweep = write_repetition_sweep(tmp_path / "sweep", epochs=(0.5, 1.0, 2.0, 4.0, 16.0, 64.0))
-    report = build_report(sweep, tmp_path / "report", metric="val_loss", bootstrap=3,
+    report = build_report(sweep, tmp_path / "report", metric="val_loss", bootstrap=20,
                           holdout=0)
     assert "<h2>Data repetition (val_loss)</h2>" in report.index.read_text()
     assert _is_png(report.index.parent / "repetition.png")

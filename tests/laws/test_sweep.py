@@ -13,6 +13,7 @@ from helpers.synthetic_sweep import (
 from helpers.synthetic_tagging import write_tagging_sweep
 from hepscaling.errors import UsageError
 from hepscaling.laws.sweep import (
+    GroupFit,
     fit_sweep,
     group_keys,
     load_sweep,
@@ -143,3 +144,10 @@ def test_repetition_groups_of_a_u_by_steps_grid_are_the_representations():
              "config.train.steps": steps, "config.seed": 0}
             for model in models for u in (937, 1875, 3750, 7500, 15000) for steps in (117, 469)]
     assert group_keys(pd.DataFrame(rows), "repetition") == ["config.model.family"]
+
+
+def test_group_labels_show_dataset_files_by_their_stem():
+    fit = GroupFit(key={"config.task.dataset": "/runs/amp/data/tth.h5", "config.model.width": 64},
+                   runs=None, fit=None)
+    assert fit.label == "dataset=tth, width=64"
+    assert GroupFit(key={"config.loss": "mse/2"}, runs=None, fit=None).label == "loss=mse/2"

@@ -182,8 +182,18 @@ class GroupFit:
 
     @property
     def label(self) -> str:
-        """Short human label: ``name=value`` pairs (last component of each key)."""
-        return ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in self.key.items()) or "all"
+        """Short human label: ``name=value`` pairs (last component of each key, file paths by
+        their stem: a spec's dataset ``@tth`` reads ``dataset=tth``, not its resolved path)."""
+        return ", ".join(f"{k.rsplit('.', 1)[-1]}={shown_value(v)}"
+                         for k, v in self.key.items()) or "all"
+
+
+def shown_value(value: Any) -> str:
+    """A grouping value as labels show it: a file path (a string with a ``/`` ending in a
+    suffix) by its stem, anything else as ``str``."""
+    text = str(value)
+    path = Path(text)
+    return path.stem if "/" in text and path.suffix else text
 
 
 def _fit_one(runs: Any, law: str, axis: str, metric: str, options: dict[str, Any],

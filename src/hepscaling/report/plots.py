@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
-from hepscaling.laws.sweep import GroupFit
+from hepscaling.laws.sweep import GroupFit, shown_value
 
 __all__ = ["AXIS_LABELS", "plot_ceilings", "plot_exponents_vs_dim", "plot_frontier",
            "plot_pulls", "plot_repetition", "plot_residuals", "plot_scaling"]
@@ -90,7 +90,8 @@ def _panels(groups: Sequence[GroupFit]) -> list[tuple[str, list[GroupFit]]]:
         return [("", list(groups))]
     key = min(split, key=lambda k: (not k.endswith("family"), len(values[k]), k))
     name = key.rsplit(".", 1)[-1]
-    return [(f"{name}={value}", [g for g in groups if str(g.key.get(key)) == value])
+    return [(f"{name}={shown_value(value)}",
+             [g for g in groups if str(g.key.get(key)) == value])
             for value in values[key]]
 
 

@@ -4,10 +4,12 @@
 metric is a fixed function of the config; seeds pick misbehaviour: 13 raises, 66 kills its
 worker process with ``os._exit(3)``, 7 diverges. The directory of the config's
 ``task.dataset`` (the file itself need not exist) is the fake's control directory, when it
-exists: ``fake.json`` there may set ``{"sleep": seconds}`` per run; each started run appends its
-pid to ``pids.txt`` and each finished run appends ``run_id pid`` to ``ledger.txt``, so tests
-can count executions. (Workers inherit a forkserver's environment, so environment variables
-set by a test would not reach them.)
+exists: ``fake.json`` there may set ``{"sleep": seconds}`` per run and ``{"hold": [seeds]}``
+(runs of these seeds append their run id to ``held.txt``, then wait ``HOLD_SECONDS``: in
+flight until a test kills their sweep); each started run appends its pid to ``pids.txt`` and
+each finished run appends ``run_id pid`` to ``ledger.txt``, so tests can count executions.
+(Workers inherit a forkserver's environment, so environment variables set by a test would
+not reach them.)
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from hepscaling.train.identity import data_digest, identity_hash
 
 RAISES, CRASHES, DIVERGES = 13, 66, 7
 FLOPS_PER_SAMPLE_PER_WIDTH = 1000.0
+HOLD_SECONDS = 60.0  # far longer than a test takes to kill a sweep holding runs
 
 
 def tiny_base(dataset: str | Path) -> dict:
@@ -59,9 +62,9 @@ def _append(config: dict, name: str, line: str) -> None:
             f.write(line + "\n")
 
 
-def _sleep(config: dict) -> float:
+def _control(config: dict) -> dict:
     path = Path(config["task"]["dataset"]).parent / "fake.json"
-    return json.loads(path.read_text())["sleep"] if path.exists() else 0.0
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def fake_run(config: dict, run_dir: Path) -> RunRecord:
@@ -77,7 +80,11 @@ def fake_run(config: dict, run_dir: Path) -> RunRecord:
     write_record(RunRecord(status="running", **fields), run_dir)
     _append(config, "pids.txt", str(os.getpid()))
     print(f"fake training of {run_id}")
-    time.sleep(_sleep(config))
+    control = _control(config)
+    if config["seed"] in control.get("hold", ()):
+        _append(config, "held.txt", run_id)
+        time.sleep(HOLD_SECONDS)
+    time.sleep(control.get("sleep", 0.0))
     if config["seed"] == RAISES:
         raise RuntimeError("fake failure")
     if config["seed"] == CRASHES:

@@ -25,6 +25,8 @@ def trainer():
 @pytest.fixture
 def fake_env(tmp_path) -> dict[str, Path]:
     """Control directory of the fake run function (see ``helpers.sweep_fakes``): pass
-    ``files["dataset"]`` as the dataset; ``ledger.txt`` and ``pids.txt`` appear next to it."""
+    ``files["dataset"]`` as the dataset; ``ledger.txt``, ``pids.txt`` and ``held.txt`` appear
+    next to it."""
     return {"dataset": tmp_path / "toy.h5", "ledger": tmp_path / "ledger.txt",
-            "pids": tmp_path / "pids.txt", "control": tmp_path / "fake.json"}
+            "pids": tmp_path / "pids.txt", "held": tmp_path / "held.txt",
+            "control": tmp_path / "fake.json"}

@@ -1,8 +1,6 @@
 """Running and resuming sweeps: failures recorded, finished runs skipped, kill -9 survived."""
 
 import os
-import signal
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -12,6 +10,7 @@ import pytest
 import yaml
 
 from helpers.amplitude_files import write_toy_amplitudes
+from helpers.kill import kill_when
 from helpers.sweep_fakes import (
     CRASHES,
     DIVERGES,
@@ -124,24 +123,30 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _lines(path: Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
 def test_killed_sweep_resumes_with_nothing_lost_or_counted_twice(tmp_path, fake_env):
-    fake_env["control"].write_text('{"sleep": 0.4}')
+    # seed-0 runs finish at once, seed-1 runs hold their worker: the kill lands when both
+    # workers hold a run, never while a run writes its record or ledger line (no race)
+    fake_env["control"].write_text('{"hold": [1]}')
     out = tmp_path / "out"
     code = KILLABLE.format(tests=str(TESTS_DIR), out=str(out), dataset=str(fake_env["dataset"]))
-    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not fake_env["ledger"].exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    stderr = proc.communicate()[1]
-    assert 0 < sum(ledger(fake_env).values()) < 6, f"kill the sweep mid-way; stderr: {stderr}"
-    # orphaned workers notice their sweep died and stop instead of finishing runs
-    pids = {int(p) for p in fake_env["pids"].read_text().split()}
+    kill_when([sys.executable, "-c", code], lambda: len(_lines(fake_env["held"])) == 2,
+              timeout=300)
+    held = _lines(fake_env["held"])
+    assert len(held) == 2, "the sweep was killed before each of its 2 workers held a run"
+    # orphaned workers notice their sweep died and exit instead of finishing their runs
+    pids = {int(p) for p in _lines(fake_env["pids"])}
     deadline = time.monotonic() + 10
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(p) for p in pids)
     before = ledger(fake_env)
+    assert before and len(before) + len(held) < 6, "kill the sweep mid-way"
+    assert {r.run_id: r.status for r in load_records(out)} == {
+        **dict.fromkeys(before, "done"), **dict.fromkeys(held, "running")}
 
     fake_env["control"].unlink()
     result = run_sweep(fake_spec(fake_env["dataset"], **{"model.width": [8, 16, 32],
@@ -151,7 +156,7 @@ def test_killed_sweep_resumes_with_nothing_lost_or_counted_twice(tmp_path, fake_
     assert result.counts["done"] == len(planned) == 6
     assert sorted(r.run_id for r in load_records(out)) == sorted(planned)
     assert ledger(fake_env) == Counter(planned)  # every run finished exactly once
-    assert result.ran == 6 - sum(before.values())
+    assert result.ran == 6 - len(before)
 
 
 def test_real_training_runs(tmp_path, toy_dataset, trainer):

@@ -22,13 +22,22 @@ remembers how far it was exported (tags ``hepscaling.exported_points`` and
 is skipped. A run whose config changed in the store's eyes (e.g. a dataset path after the sweep
 directory moved; MLflow params cannot change) is deleted and exported afresh.
 
+Params longer than MLflow's limit are cut to it before logging (a store would cut them anyway,
+and the cut value, compared with the full one, would look like a changed config on every
+export). Each record is logged with one ``log_batch`` call where MLflow's per-call limits allow
+(tracking servers are slow per request), and MLflow's run and experiment URLs are not printed
+(a server makes MLflow print them to stdout, which belongs to our commands).
+
 The default store is SQLite in the sweep directory, ``DIR/.mlflow/mlflow.db`` with artifacts
 in ``DIR/.mlflow/mlartifacts`` (a hidden directory, so :func:`hepscaling.records.load_records`
 does not mistake the exported ``record.json`` copies for runs); a local store elsewhere inside
 the sweep directory is refused for the same reason.
 
 :class:`LiveExport` repeats the export in the background while a sweep runs
-(``hepscaling sweep run --mlflow``).
+(``hepscaling sweep run --mlflow``); against a tracking server its requests give up after
+``LIVE_REQUEST_TIMEOUT`` seconds without retrying (MLflow's defaults, 120 s and 7 retries with
+backoff, would hold a pass for minutes), unless ``MLFLOW_HTTP_REQUEST_TIMEOUT`` or
+``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` are set.
 """
 
 from __future__ import annotations
@@ -48,14 +57,17 @@ from hepscaling.errors import UsageError
 from hepscaling.records import RunRecord, flat_config, read_record, record_paths
 from hepscaling.sweeps.plan import PLAN_NAME, load_plan
 
-__all__ = ["STORE_DIR", "ExportResult", "LiveExport", "default_tracking_uri", "export_mlflow",
-           "import_mlflow"]
+__all__ = ["LIVE_REQUEST_TIMEOUT", "STORE_DIR", "ExportResult", "LiveExport",
+           "default_tracking_uri", "export_mlflow", "import_mlflow"]
 
 STORE_DIR = ".mlflow"
 TAG = "hepscaling."
 _STATUS = {"done": "FINISHED", "failed": "FAILED", "diverged": "FAILED", "running": "RUNNING"}
-_MAX_PARAMS, _MAX_TAGS, _MAX_METRICS = 100, 100, 1000  # MLflow's log_batch limits
-_MAX_TAG_VALUE = 5000
+# MLflow's log_batch limits: params, tags, metrics and entries in all per call
+_MAX_BATCH = {"params": 100, "tags": 100, "metrics": 1000}
+_MAX_ENTRIES = 1000
+_MAX_PARAM_VALUE, _MAX_TAG_VALUE = 6000, 5000  # MLflow cuts longer param values to 6000
+LIVE_REQUEST_TIMEOUT = 10  # s, per request of a live export to a tracking server
 
 
 @dataclass(frozen=True)
@@ -119,19 +131,32 @@ def _check_store(directory: Path, uri: str) -> None:
                          f"it outside {directory} or under {directory / STORE_DIR}")
 
 
-@contextmanager
-def _file_store_allowed(uri: str) -> Iterator[None]:
-    """MLflow >= 3.7 refuses file stores unless ``MLFLOW_ALLOW_FILE_STORE`` is set; a file
-    store given explicitly is the user's choice, so allow it while exporting."""
+def _settings(uri: str, request_timeout: int | None) -> dict[str, str]:
+    """MLflow's environment while exporting to ``uri``: no run URLs on stdout; a file store
+    allowed (MLflow >= 3.7 refuses one unless ``MLFLOW_ALLOW_FILE_STORE`` is set, and one given
+    explicitly is the user's choice); with ``request_timeout``, requests to a server that give
+    up after that many seconds, without retrying."""
+    settings = {"MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
     store = _local_store(uri)
-    if store is None or store[0] != "file" or "MLFLOW_ALLOW_FILE_STORE" in os.environ:
-        yield
-        return
-    os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    if store is not None and store[0] == "file":
+        settings["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    if store is None and request_timeout is not None:
+        settings |= {"MLFLOW_HTTP_REQUEST_TIMEOUT": str(request_timeout),
+                     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"}
+    return settings
+
+
+@contextmanager
+def _environment(settings: dict[str, str]) -> Iterator[None]:
+    """Set the variables of ``settings`` that are not set already (the user's values win) for
+    the duration of the block, and remove them after."""
+    added = [name for name in settings if name not in os.environ]
+    os.environ.update({name: settings[name] for name in added})
     try:
         yield
     finally:
-        del os.environ["MLFLOW_ALLOW_FILE_STORE"]
+        for name in added:
+            os.environ.pop(name, None)
 
 
 def _millis(iso: str) -> int | None:
@@ -172,19 +197,23 @@ def _existing_runs(client, experiment_id: str) -> dict[str, Any]:
             return runs
 
 
-def _log(client, run_id: str, *, params: dict[str, str] | None = None,
-         tags: dict[str, str] | None = None, metrics: list | None = None) -> None:
-    """``log_batch`` in chunks within MLflow's per-call limits."""
+def _log(client, run_id: str, *, params: dict[str, str], tags: dict[str, str],
+         metrics: list) -> None:
+    """Log everything in as few ``log_batch`` calls as MLflow's per-call limits allow (one,
+    unless there are more than 100 params or tags or 1000 entries); the tags go last, so the
+    last of them is logged only once everything else is."""
     from mlflow.entities import Param, RunTag
 
-    params_, tags_ = list((params or {}).items()), list((tags or {}).items())
-    metrics = metrics or []
-    for i in range(0, len(params_), _MAX_PARAMS):
-        client.log_batch(run_id, params=[Param(k, v) for k, v in params_[i:i + _MAX_PARAMS]])
-    for i in range(0, len(tags_), _MAX_TAGS):
-        client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags_[i:i + _MAX_TAGS]])
-    for i in range(0, len(metrics), _MAX_METRICS):
-        client.log_batch(run_id, metrics=metrics[i:i + _MAX_METRICS])
+    entries = [("params", Param(k, v)) for k, v in params.items()] + \
+        [("metrics", m) for m in metrics] + [("tags", RunTag(k, v)) for k, v in tags.items()]
+    batch: dict[str, list] = {kind: [] for kind in _MAX_BATCH}
+    for kind, entry in entries:
+        if len(batch[kind]) == _MAX_BATCH[kind] or sum(map(len, batch.values())) == _MAX_ENTRIES:
+            client.log_batch(run_id, **batch)
+            batch = {kind: [] for kind in _MAX_BATCH}
+        batch[kind].append(entry)
+    if any(batch.values()):
+        client.log_batch(run_id, **batch)
 
 
 def _metric(key: str, value: float | None, timestamp: int, step: int):
@@ -231,7 +260,7 @@ def _export_record(client, experiment_id: str, record: RunRecord, path: Path, ex
                    sweep: str, parent: str) -> tuple[str, str]:
     """Create or update the MLflow run of ``record`` (read from ``path``); returns its MLflow
     run id and ``created``, ``updated`` or ``unchanged``."""
-    params = {k: str(v) for k, v in flat_config(record.config).items()}
+    params = {k: str(v)[:_MAX_PARAM_VALUE] for k, v in flat_config(record.config).items()}
     state = f"{record.status}:{record.steps}"
     if existing is not None and existing.data.params != {**existing.data.params, **params}:
         client.delete_run(existing.info.run_id)  # a param cannot change: export afresh
@@ -245,11 +274,11 @@ def _export_record(client, experiment_id: str, record: RunRecord, path: Path, ex
     else:
         run_id = existing.info.run_id
         done = int(existing.data.tags.get(f"{TAG}exported_points", 0))
-    _log(client, run_id, params=params, tags=_tags(record, sweep, parent),
-         metrics=_curve_points(record, done) + _summary(record))
     client.log_artifact(run_id, str(path))
-    _log(client, run_id, tags={f"{TAG}exported_points": str(len(record.curves.get("step", []))),
-                               f"{TAG}exported_state": state})
+    _log(client, run_id, params=params, metrics=_curve_points(record, done) + _summary(record),
+         tags={**_tags(record, sweep, parent),
+               f"{TAG}exported_points": str(len(record.curves.get("step", []))),
+               f"{TAG}exported_state": state})
     if record.status != "running":
         client.set_terminated(run_id, _STATUS[record.status],
                               end_time=_millis(record.finished_at))
@@ -269,15 +298,17 @@ def _sweep_run(client, experiment_id: str, sweep: str, report: Path | None) -> s
 
 
 def export_mlflow(directory: str | os.PathLike, tracking_uri: str | None = None,
-                  experiment: str | None = None, report: str | os.PathLike | None = None
-                  ) -> ExportResult:
+                  experiment: str | None = None, report: str | os.PathLike | None = None, *,
+                  request_timeout: int | None = None) -> ExportResult:
     """Export every record under ``directory`` (a sweep or run directory) to MLflow.
 
     ``tracking_uri``: any MLflow URI (``sqlite:///path.db``, ``file:/path``, ``http://host:5000``);
     by default :func:`default_tracking_uri`. ``experiment``: by default the sweep's name (the
     directory's name without a sweep plan). ``report``: a report directory (``index.html`` and
     figures) to attach to the sweep's run; by default ``DIR/report`` if it holds an
-    ``index.html``.
+    ``index.html``. ``request_timeout``: seconds after which a request to a tracking server
+    gives up, without retrying (default: MLflow's, 120 s and 7 retries); the environment
+    variables ``MLFLOW_HTTP_REQUEST_TIMEOUT`` and ``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` win.
 
     Raises
     ------
@@ -302,7 +333,7 @@ def export_mlflow(directory: str | os.PathLike, tracking_uri: str | None = None,
         (directory / STORE_DIR).mkdir(exist_ok=True)
     sweep = _sweep_name(directory)
     name = experiment or sweep
-    with _file_store_allowed(uri):
+    with _environment(_settings(uri, request_timeout)):
         client = mlflow.MlflowClient(tracking_uri=uri)
         experiment_id = _experiment(client, name, uri)
         parent = _sweep_run(client, experiment_id, sweep, Path(report) if report else None)
@@ -324,26 +355,34 @@ class LiveExport:
 
     The records stay the source of truth: each pass is an incremental :func:`export_mlflow`,
     so points written while the store was unreachable follow on the next pass. A failing store
-    never fails or slows a run: the first failure of a streak goes to ``warn`` (one line) and
-    the export is retried on the next pass. On exit one last pass runs, waited for at most
-    ``final_timeout`` seconds. Use it as a context manager around the sweep.
+    never fails or slows a run: a request to a tracking server gives up after
+    ``request_timeout`` seconds without retrying, the first failure of a streak goes to
+    ``warn`` (one line) and the export is retried on the next pass. On exit one last pass runs,
+    waited for at most ``final_timeout`` seconds. Use it as a context manager around the sweep.
     """
 
     def __init__(self, directory: str | os.PathLike, tracking_uri: str | None = None, *,
                  interval: float = 10.0, warn: Callable[[str], object] = print,
-                 final_timeout: float = 60.0) -> None:
+                 final_timeout: float = 60.0,
+                 request_timeout: int = LIVE_REQUEST_TIMEOUT) -> None:
         import_mlflow()  # fail before the sweep starts, not in the thread
         self.directory, self.uri = Path(directory), tracking_uri
         self.interval, self.warn, self.final_timeout = interval, warn, final_timeout
+        self.request_timeout = request_timeout
         self.failing = False
+        self._passes = threading.Lock()  # one pass at a time: two would both create a run
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="mlflow-export", daemon=True)
 
     def export_once(self) -> None:
         """One incremental export (nothing before the first record); failures warned once."""
+        with self._passes:
+            self._export()
+
+    def _export(self) -> None:
         try:
             if self.directory.is_dir() and record_paths(self.directory):
-                export_mlflow(self.directory, self.uri)
+                export_mlflow(self.directory, self.uri, request_timeout=self.request_timeout)
         except Exception as exc:  # any store failure: the runs go on, the next pass retries
             if not self.failing:
                 self.warn(f"MLflow export to {self.uri or default_tracking_uri(self.directory)} "

@@ -37,7 +37,8 @@ def mlflow(
     parent run. Exporting again updates the same MLflow runs (new curve
     points, new status), never duplicates them. Needs the 'mlflow' extra.
 
-    View the default store with: mlflow ui --backend-store-uri
+    View the default store with the full MLflow package (its own environment,
+    see the README's 'MLflow tracking server'): mlflow ui --backend-store-uri
     sqlite:///DIRECTORY/.mlflow/mlflow.db
 
     Example: hepscaling export mlflow sweeps/quick --experiment quick-grid

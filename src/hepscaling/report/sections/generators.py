@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from hepscaling.errors import UsageError
+from hepscaling.laws.results import PowerLawFit
 from hepscaling.laws.sweep import GroupFit, Sweep
 from hepscaling.report import plots
 from hepscaling.report.html import Section, param_cells, table
@@ -190,13 +191,11 @@ def _excess_laws(section: Section, sweep: Sweep, present: list[tuple[str, str]],
             y = g.runs[f"metric.{name}"].to_numpy(float)
             short = name.removeprefix("test_classifier_")
             ax.plot(x, y, "o", color=colour, label=f"{short}: {g.label}", ms=4)
-            predict = getattr(g.fit, "predict", None)
-            if callable(predict):
-                grid = np.geomspace(x.min(), x.max(), 60)
-                ax.plot(grid, predict(grid).value, "-", color=colour)
-            if g.check is not None:  # the law fitted without the largest scale
-                grid = np.geomspace(x.min(), x.max(), 60)
-                ax.plot(grid, g.check.fit.predict(grid).value, ":", color=colour)
+            grid = np.geomspace(x.min(), x.max(), 60)
+            laws = [(g.fit, "-"), (g.check.fit if g.check else None, ":")]
+            for law, style in laws:  # the fit, and the fit without the largest scale
+                if isinstance(law, PowerLawFit):
+                    ax.plot(grid, law.predict(grid).value, style, color=colour)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(axis)

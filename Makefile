@@ -52,7 +52,7 @@ jet-generation-study: $(STAMP)
 	$(BIN)/hepscaling window $(JETGEN) --x N -g config.task.classes -g config.task.n_train
 	$(BIN)/hepscaling window $(JETGEN) --x D -g config.task.classes -g config.model.width
 
-# The controlled-precision event-generator study (issue 13; ~70 CPU-min, ~40 min on 2 idle
+# The controlled-precision event-generator study (issue 13; ~1.8 CPU-hours, ~55 min on 2 idle
 # cores, estimate in the spec): flow matching per jet multiplicity and an all-multiplicity
 # JetGPT on Pythia Z -> mu mu + jets, classifier precision minus its truth-vs-truth floor
 # versus D and N; report in generators-study/report, the power laws of the excess printed (the

@@ -40,7 +40,7 @@ def _config(n_train: int, width: int, seed: int, n_jets: int | str) -> dict:
     family = "cfm" if n_jets != "all" else "event_gpt"
     return {"seed": seed, "device": "cpu", "loss": "generative",
             "task": {"kind": "event_generation", "dataset": "data/z.h5", "n_jets": n_jets,
-                     "n_train": n_train, "n_val": 100, "n_test": 1000},
+                     "n_train": n_train, "n_val": 100, "n_test": 1000, "sample_seed": seed},
             "model": {"family": family, "width": width, "depth": 3},
             "train": {"batch_size": 256, "steps": 100, "lr": 1e-3}}
 

@@ -67,9 +67,9 @@ def check_direction(law: str, metric: str) -> None:
     name = metric.removeprefix("metric.")
     if direction == "down" and law in CEILING_LAWS:
         better = "joint" if law == "joint_ceiling" else "power"
+        what = "an excess over a floor" if "excess" in name.split("_") else "a loss"
         raise UsageError(f"--law {law} fits a metric that grows towards a ceiling, but {name} "
-                         f"is a loss (or an excess over a floor) that falls with scale; use --law "
-                         f"{better}")
+                         f"is {what} that falls with scale; use --law {better}")
     if direction == "up" and law in LOSS_LAWS:
         fix = {"joint": "use --law joint_ceiling",
                "repetition": "fit a loss instead, e.g. --metric val_loss"}.get(

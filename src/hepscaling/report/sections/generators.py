@@ -28,7 +28,7 @@ import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.results import PowerLawFit
-from hepscaling.laws.sweep import GroupFit, Sweep
+from hepscaling.laws.sweep import SEED_COLUMNS, GroupFit, Sweep
 from hepscaling.report import plots
 from hepscaling.report.html import Section, param_cells, table
 from hepscaling.report.sections import FitOptions
@@ -87,13 +87,14 @@ def generators_section(sweep: Sweep, options: FitOptions, out: Path) -> Section:
 
 
 def _groups(sweep: Sweep, axis: str) -> list[tuple[str, Any]]:
-    """``(label, runs)`` per combination of the config columns that vary, other than the seed
-    and the columns of ``axis`` (``task.n_train`` for D, ``model.*`` for N); only groups with
-    >= 2 values of ``axis`` (the N scan's widths are not points of the D scan)."""
+    """``(label, runs)`` per combination of the config columns that vary, other than the seeds
+    (:data:`~hepscaling.laws.sweep.SEED_COLUMNS`) and the columns of ``axis``
+    (``task.n_train`` for D, ``model.*`` for N); only groups with >= 2 values of ``axis``
+    (the N scan's widths are not points of the D scan)."""
     own = ({"config.task.n_train"} if axis == "D"
            else {c for c in sweep.done if c.startswith("config.model.")})
     keys = [c for c in sweep.done if c.startswith("config.") and c not in own
-            and c != "config.seed" and sweep.done[c].astype(str).nunique() > 1]
+            and c not in SEED_COLUMNS and sweep.done[c].astype(str).nunique() > 1]
     out = []
     for values, runs in (sweep.done.groupby(keys, dropna=False) if keys
                          else [((), sweep.done)]):

@@ -284,3 +284,24 @@ def test_joint_ceiling_fit_per_representation(tmp_path, monkeypatch, capsys):
     code, _, err = run_main(monkeypatch, capsys, "predict", str(sweep), "--law",
                             "joint_ceiling", "--target", "0.95", "--metric", "test_auc_macro")
     assert code == 2 and "--law ceiling along one axis" in err
+
+
+def test_fit_recovers_the_d_exponent_of_a_classifier_excess(tmp_path, monkeypatch, capsys):
+    # excess of the AUC over its floor = (D_C / D)^ALPHA_D + an N term (the law's floor K)
+    from helpers.generator_sweep import LAW, write_generator_sweep
+
+    sweep = write_generator_sweep(tmp_path, sizes=(100, 200, 400, 800, 1600, 3200),
+                                  widths=(128,))
+    code, out, err = run_main(monkeypatch, capsys, "fit", str(sweep), "--law", "power", "--x",
+                              "D", "--metric", "test_classifier_auc_excess", "-b", "20",
+                              "--json")
+    assert code == 0, err
+    (group,) = json.loads(out)
+    assert group["fit"]["params"]["alpha"]["value"] == pytest.approx(LAW["ALPHA_D"], abs=0.05)
+    rows = group["extrapolation"]["rows"]  # the largest D held out (two seeds), predicted
+    assert len(rows) == 2 and list(rows[0])[:1] == ["x"] and rows[0]["x"] == 3200
+    assert all(abs(r["ratio"] - 1) < 0.1 for r in rows)
+    # the raw AUC grows towards a ceiling: the power law is refused for it
+    code, _, err = run_main(monkeypatch, capsys, "fit", str(sweep), "--law", "power",
+                            "--metric", "test_classifier_auc")
+    assert code == 2 and "use --law ceiling" in err

@@ -40,6 +40,15 @@ def test_group_keys_are_the_varying_config_columns_except_axis_and_seed(sweep_di
         group_keys(done, "D", ["config.task.nonsense"])
 
 
+def test_an_event_generators_sample_seed_is_a_replica_like_the_seed():
+    import pandas as pd
+
+    rows = [{"D": d, "config.task.n_train": d, "config.task.n_jets": k, "config.seed": seed,
+             "config.task.sample_seed": seed}
+            for k in (1, 2) for d in (100, 300, 1000, 3000) for seed in (0, 1, 2)]
+    assert group_keys(pd.DataFrame(rows), "D") == ["config.task.n_jets"]
+
+
 def test_training_length_scaled_with_d_is_part_of_the_d_point():
     import pandas as pd
 

@@ -72,3 +72,23 @@ def test_every_amplitude_part_has_a_make_target():
     makefile = (EXAMPLES.parent / "Makefile").read_text()
     for path in AMPLITUDES.glob("*.yaml"):
         assert f"$(AMP_SPECS)/{path.name} --out $(AMP)/{path.stem}" in makefile
+
+
+def test_the_generator_study_spans_its_scales():
+    # issue 13: D over >= 1.5 decades per multiplicity, >= 1 decade of widths at the largest D,
+    # 3 seeds, every cfm multiplicity and event_gpt with n_jets: all; one seed block each
+    from hepscaling.sweeps.plan import expand_points
+
+    spec = load_spec(EXAMPLES / "sweeps" / "generators.yaml")
+    points = expand_points(spec)
+    scans: dict = {}
+    for p in points:
+        key = (p["model"]["family"], p["task.n_jets"])
+        scans.setdefault(key, []).append((p["task.n_train"], p["model"]["width"], p["seed"]))
+        assert p["task.sample_seed"] == p["seed"]
+    assert set(scans) == {("cfm", 1), ("cfm", 2), ("cfm", 3), ("event_gpt", "all")}
+    for runs in scans.values():
+        d = [d for d, _, _ in runs]
+        widths = {w for dd, w, _ in runs if dd == max(d)}
+        assert max(d) / min(d) >= 10**1.5 and max(widths) / min(widths) >= 10
+        assert {s for _, _, s in runs} == {0, 1, 2} and len(runs) == len(set(runs))

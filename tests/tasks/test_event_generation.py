@@ -62,9 +62,21 @@ def test_trains_and_records_the_generator_metrics(zmumu, tmp_path):
         1 - m["test_frac_non_finite"] - m["test_frac_out_of_support"])
     assert 0.4 < m["test_classifier_auc"] <= 1 and m["test_classifier_log_w_std"] >= 0
     assert 0 <= m["test_classifier_frac_w_off_0p1"] <= 1
+    # the floor: truth half A against truth half B, 300 events each, 60 of them tested
+    n_test = 60
+    null = math.sqrt((2 * n_test + 1) / (12 * n_test**2))  # Mann-Whitney at AUC = 0.5
+    assert m["test_classifier_auc_floor_sigma"] == pytest.approx(null, rel=0.02)
+    assert abs(m["test_classifier_auc_floor"] - 0.5) < 4 * null
+    for key in ("auc", "log_w_std", "frac_w_off_0p1"):
+        assert m[f"test_classifier_{key}_excess"] == pytest.approx(
+            m[f"test_classifier_{key}"] - m[f"test_classifier_{key}_floor"])
     names = observable_names(1)
+    weights = {"test_classifier_w_truth", "test_classifier_w_generated",
+               "test_classifier_floor_w"}
     assert {f"test_truth_{n}" for n in names} | {f"test_generated_{n}" for n in names} \
-        == set(record.histograms)
+        | weights == set(record.histograms)
+    for key in weights:
+        assert sum(record.histograms[key]["counts"]) == n_test
     truth = record.histograms["test_truth_pt_j1"]
     assert len(truth["edges"]) == 31 and 0.98 * 600 <= sum(truth["counts"]) <= 600
 

@@ -3,13 +3,17 @@
 A loss-like metric falls towards a floor as the scale grows (``loss``, ``mse``, ``mse_log``,
 ``nll``, ``abs_rel_err_mean``, ...): the power laws (``power``, ``joint``, ``repetition``)
 fit it. A metric bounded by 1 grows towards a ceiling (``auc_*``, ``accuracy``,
-``frac_rel_err_below_*``): the ceiling laws (``ceiling``, ``joint_ceiling``) fit it. Names
-are matched by their ``_``-separated words, after an optional ``metric.``/``test_``/``val_``
-prefix; a metric of neither kind (``pull_std``, ``coverage_1sigma``, ``rej50_*``) is not
-checked.
+``frac_rel_err_below_*``): the ceiling laws (``ceiling``, ``joint_ceiling``) fit it. A
+metric minus its statistical floor (the word ``excess``, e.g. ``classifier_auc_excess``:
+a generator's classifier AUC minus the truth-vs-truth AUC) falls towards 0 whatever the
+metric's own direction, so it is loss-like. Names are matched by their ``_``-separated
+words, after an optional ``metric.``/``test_``/``val_`` prefix; a metric of neither kind
+(``pull_std``, ``coverage_1sigma``, ``rej50_*``) is not checked.
 
 >>> metric_direction("test_mse_log"), metric_direction("test_auc_macro")
 ('down', 'up')
+>>> metric_direction("test_classifier_auc"), metric_direction("test_classifier_auc_excess")
+('up', 'down')
 >>> metric_direction("test_frac_rel_err_below_0.01"), metric_direction("test_pull_std")
 ('up', None)
 """
@@ -28,6 +32,7 @@ Direction = Literal["down", "up"]
 LOSS_LAWS = ("power", "power_no_floor", "joint", "repetition", "log", "compare")
 CEILING_LAWS = ("ceiling", "joint_ceiling")
 
+_EXCESS_WORDS = {"excess"}  # a metric minus its floor: down, whichever way the metric goes
 _UP_WORDS = {"auc", "accuracy", "acc"}
 _UP_PREFIXES = ("frac_rel_err_below",)
 _DOWN_WORDS = {"loss", "mse", "nll", "err", "mae", "rmse", "wasserstein", "swd", "kl"}
@@ -40,6 +45,8 @@ def metric_direction(name: str) -> Direction | None:
     for prefix in ("test_", "val_", "train_"):
         base = base.removeprefix(prefix)
     words = set(base.split("_"))
+    if words & _EXCESS_WORDS:
+        return "down"
     if base.startswith(_UP_PREFIXES) or words & _UP_WORDS:
         return "up"
     if words & _DOWN_WORDS:
@@ -60,8 +67,9 @@ def check_direction(law: str, metric: str) -> None:
     name = metric.removeprefix("metric.")
     if direction == "down" and law in CEILING_LAWS:
         better = "joint" if law == "joint_ceiling" else "power"
+        what = "an excess over a floor" if "excess" in name.split("_") else "a loss"
         raise UsageError(f"--law {law} fits a metric that grows towards a ceiling, but {name} "
-                         f"is a loss that falls with scale; use --law {better}")
+                         f"is {what} that falls with scale; use --law {better}")
     if direction == "up" and law in LOSS_LAWS:
         fix = {"joint": "use --law joint_ceiling",
                "repetition": "fit a loss instead, e.g. --metric val_loss"}.get(

@@ -6,7 +6,8 @@ a finite metric are fitted; the others are kept in :attr:`Sweep.not_done` for th
 Groups are runs that differ only by the swept axis and the seed. The group keys are the config
 columns (``config.<dotted>``) that vary among the fitted runs, minus
 
-- the seed (``config.seed``),
+- the seeds (:data:`SEED_COLUMNS`: ``config.seed``, and ``config.task.sample_seed``, the seed
+  of an event generator's end-of-run samples, truth halves and classifiers: replicas too),
 - the columns that set the swept axis: ``config.task.n_train`` for D; the numeric
   ``config.model.*`` sizes (width, depth, ...) for N; both plus the training length
   (``config.train.steps/epochs/flops``) for C and for the joint law; ``config.task.n_train``
@@ -45,10 +46,13 @@ from hepscaling.laws.repetition import fit_repetition
 from hepscaling.laws.results import LawFit
 from hepscaling.records import RunRecord, load_records, records_frame
 
-__all__ = ["AXES", "LAWS", "GroupFit", "Sweep", "fit_sweep", "group_keys", "load_sweep"]
+__all__ = ["AXES", "LAWS", "SEED_COLUMNS", "GroupFit", "Sweep", "fit_sweep", "group_keys",
+           "load_sweep"]
 
 AXES = ("D", "N", "C")
 LAWS = ("power", "log", "compare", "joint", "ceiling", "joint_ceiling", "repetition")
+#: config columns of replicas (never group keys): the run seed, an event generator's sample seed
+SEED_COLUMNS = ("config.seed", "config.task.sample_seed")
 _LENGTH_KEYS = ("config.train.steps", "config.train.epochs", "config.train.flops")
 
 
@@ -151,7 +155,7 @@ def group_keys(done: Any, axis: str, group_by: list[str] | None = None) -> list[
     keys: list[str] = []
     for c in sorted(varying, key=lambda c: c != "config.task.process"):
         numeric_model = c.startswith("config.model.") and _is_numeric(done[c])
-        if c == "config.seed" or (c in axis_cols and (numeric_model or
+        if c in SEED_COLUMNS or (c in axis_cols and (numeric_model or
                                                       not c.startswith("config.model."))):
             continue
         categorical_model = c.startswith("config.model.") and not numeric_model

@@ -5,8 +5,9 @@ truth-vs-truth floor (arXiv:2305.16774).
 (:mod:`hepscaling.data.events`: ``momenta`` float64 ``(n, 5, 4)`` GeV, ``n_jets`` int
 ``(n,)``), keeps the events with exactly ``n_jets`` jets, computes their physics observables
 (:mod:`hepscaling.physics.events.observables`: muon and jet pT, eta, Delta phi, jet masses,
-M_mumu, 1/Delta R_jj) and trains two classifiers with the same recipe and sizes through the
-one loop (:func:`~hepscaling.precision.classifier.classifier_weights`):
+M_mumu, 1/Delta R_jj) and trains two classifiers with the same recipe and sizes
+(:func:`~hepscaling.metrics.floor.floor_split`) through the one loop
+(:func:`~hepscaling.precision.classifier.classifier_weights`):
 
 - ``generated``: truth half A (reference) against the generated events (candidate);
 - ``truth``: truth half A against truth half B, two disjoint random halves of the truth events
@@ -54,6 +55,7 @@ import numpy as np
 
 from hepscaling.data.events import SHELL_RTOL, validate_events
 from hepscaling.errors import UsageError, require_file
+from hepscaling.metrics.floor import floor_split
 from hepscaling.physics.events import DELTA_R_MIN, JET_PT_MIN, MAX_JETS, N_OBJECTS
 from hepscaling.physics.events.observables import event_observables, observable_names
 from hepscaling.physics.events.selection import pairwise_delta_r
@@ -210,16 +212,13 @@ def measure_event_precision(truth: str | os.PathLike, generated: str | os.PathLi
     truth_rows, truth_x, truth_counts = _selected(truth, "truth", n_jets, names, strict=True)
     gen_rows, gen_x, gen_counts = _selected(generated, "generated", n_jets, names,
                                             strict=False)
-    rng = np.random.default_rng(seed)
-    shuffled = rng.permutation(truth_rows.size)
-    half = truth_rows.size // 2
-    n = min(half, gen_rows.size, max_events or half)
+    split = floor_split(truth_rows.size, gen_rows.size, seed, max_events)
+    half, n = split.half, split.n
     if n < 2:
         raise UsageError(f"{n} usable event(s) per sample with {n_jets} jet(s) (truth "
                          f"{truth_rows.size}, split in halves; generated {gen_rows.size}); "
                          "pass larger files")
-    picked = {"A": shuffled[:n], "B": shuffled[half:half + n],
-              "generated": rng.permutation(gen_rows.size)[:n]}
+    picked = {"A": split.reference, "B": split.floor, "generated": split.candidate}
     samples = {"A": (truth_rows, truth_x), "B": (truth_rows, truth_x),
                "generated": (gen_rows, gen_x)}
     pairs = {"generated": ("A", "generated"), "truth": ("A", "B")}

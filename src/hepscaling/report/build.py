@@ -24,6 +24,7 @@ from hepscaling.report.sections.ceilings import ceiling_section
 from hepscaling.report.sections.dimension import dimension_section
 from hepscaling.report.sections.frontier import frontier_section
 from hepscaling.report.sections.generation import generation_section, is_generation
+from hepscaling.report.sections.generators import generators_section, is_event_generation
 from hepscaling.report.sections.learning_rate import learning_rate_section
 from hepscaling.report.sections.precision import (
     load_precision_results,
@@ -101,6 +102,8 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     page.sections += sections
     if is_generation(sweep):
         page.sections.append(generation_section(sweep, options, out))
+    if is_event_generation(sweep):
+        page.sections.append(generators_section(sweep, options, out))
     classifiers = record_results([sweep.records[i] for i in sweep.done["run_id"]],
                                  limit=_PRECISION_RUNS)
     if classifiers:

@@ -58,12 +58,15 @@ generator never saw):
   ``generated_<observable>`` histograms of runs that differ in their seed (a sweep's seed
   axis), through the same function;
 - with ``classifier: true``: a classifier (:func:`hepscaling.metrics.classifier_weights`, its
-  default recipe for ``classifier_epochs`` epochs) between the observables of the first 80% of
-  the test truth and as many generated events, evaluated on the remaining 20% of each:
-  ``classifier_auc``, ``classifier_log_w_std`` (spread of ``log w`` on generated events) and
-  ``classifier_frac_w_off_0p1`` (generated events with ``|w - 1| > 0.1``); with ``n_jets: all``
-  one classifier per multiplicity, keys suffixed ``_<k>j``. The full classifier
-  study (tails, truth-vs-truth floor) is the ``two_sample_classifier`` task's.
+  default recipe for ``classifier_epochs`` epochs) between the observables of one half of the
+  test truth and as many generated events, and with ``classifier_floor: true`` the same
+  recipe between the two disjoint truth halves (the floor)
+  (:mod:`hepscaling.tasks.event_generation_metrics`): ``classifier_auc`` and its
+  ``classifier_auc_sigma``, ``classifier_log_w_std``, ``classifier_frac_w_off_0p1``, their
+  ``_floor`` and ``_excess`` (minus the floor), and the weight histograms
+  ``classifier_w_truth``, ``classifier_w_generated``, ``classifier_floor_w``; with
+  ``n_jets: all`` one classifier per multiplicity, keys suffixed ``_<k>j``. The full
+  classifier study (tails, reweighted observables) is the ``two_sample_classifier`` task's.
 
 Config (``task:`` section)::
 
@@ -79,6 +82,7 @@ Config (``task:`` section)::
     n_samples: 10000        # events generated at the end of the run
     sample_seed: 0
     classifier: true
+    classifier_floor: true  # also the truth-vs-truth classifier (doubles its cost)
     classifier_epochs: 20
     posterior_draws: 0      # Bayesian generators: weight draws for histogram bands
 """
@@ -96,13 +100,12 @@ from hepscaling.data.event_coordinates import DEFECTS, EventCoordinates
 from hepscaling.data.events import read_events
 from hepscaling.errors import UsageError
 from hepscaling.metrics.ensemble import histogram_band
-from hepscaling.metrics.roc import roc_auc
-from hepscaling.metrics.weights import log_weight_spread
 from hepscaling.models.base import EventGenerator, InputKind, InputsSpec, Model
 from hepscaling.models.bayesian import bayesian_kl, weight_draws
 from hepscaling.physics import lorentz
 from hepscaling.physics.events import MAX_JETS
 from hepscaling.tasks.base import Histograms, Split, Task, TaskConfig, register_task
+from hepscaling.tasks.event_generation_metrics import classifier_precision
 from hepscaling.tasks.event_samples import MultiplicityCoordinates, order_jets
 from hepscaling.tasks.losses import weighted_mean
 from hepscaling.tasks.splits import split_indices
@@ -113,7 +116,6 @@ __all__ = ["A_MAX", "EventGenerationConfig", "EventGenerationTask", "systematic_
 A_MAX = 30.0  # the systematic parameter a is drawn from [0, A_MAX]
 _PT_REF, _PT_SCALE = 15.0, 100.0  # GeV, of w = 1 + a ((pT_j1 - 15) / 100)^2
 _EVAL_SEED = 0x5EED  # noise of the evaluation losses
-_CLASSIFIER_SHARE = 0.8  # of the test truth and of the samples trains the classifier
 
 
 class EventGenerationConfig(TaskConfig):
@@ -133,6 +135,8 @@ class EventGenerationConfig(TaskConfig):
     n_samples: int = Field(10000, ge=10, description="events generated at the end")
     sample_seed: int = Field(0, ge=0, description="seed of the end-of-run samples")
     classifier: bool = Field(True, description="classifier weights at the end of the run")
+    classifier_floor: bool = Field(True, description="the truth-vs-truth floor of that "
+                                                     "classifier")
     classifier_epochs: float = Field(20.0, gt=0, description="epochs of that classifier")
     posterior_draws: int = Field(0, ge=0, description="weight draws of a Bayesian generator's "
                                                       "histogram bands")
@@ -350,9 +354,11 @@ class EventGenerationTask(Task):
         if cfg.classifier:
             for k in self.maps.by_jets:
                 suffix = f"_{k}j" if self.every else ""
-                if len(truth[k]) >= 2:
-                    numbers.update({key + suffix: value for key, value in
-                                    self._classifier(truth[k], sampled[k]).items()})
+                values, weights = classifier_precision(
+                    truth[k], sampled[k], seed=cfg.sample_seed, epochs=cfg.classifier_epochs,
+                    floor=cfg.classifier_floor)
+                numbers.update({key + suffix: value for key, value in values.items()})
+                histograms.update({key + suffix: value for key, value in weights.items()})
         return numbers, histograms
 
     def _posterior(self, model: EventGenerator, bins: dict[str, np.ndarray],
@@ -396,23 +402,3 @@ class EventGenerationTask(Task):
         return {"nll": float(-np.mean(physical)),
                 "nll_error": float(np.std(physical) / math.sqrt(n)),
                 "nll_coordinates": float(-np.mean(log_q))}
-
-    def _classifier(self, truth: np.ndarray, sampled: np.ndarray) -> dict[str, float]:
-        """Classifier weights between truth and generated observables (module docstring);
-        generated rows with a non-finite observable (none from usable events) are left out."""
-        from hepscaling import metrics
-
-        sampled = sampled[np.isfinite(sampled).all(axis=1)]
-        n = min(len(truth), len(sampled))
-        n_fit = int(_CLASSIFIER_SHARE * n)
-        if n_fit < 10 or n - n_fit < 2:
-            return {}
-        fitted = metrics.classifier_weights(
-            truth[:n_fit], sampled[:n_fit], seed=self.cfg.sample_seed,
-            train={"epochs": self.cfg.classifier_epochs})
-        w_truth, w_gen = fitted.weights(truth[n_fit:n]), fitted.weights(sampled[n_fit:n])
-        log_w = np.log(np.concatenate([w_truth, w_gen]))
-        is_truth = np.repeat([True, False], [len(w_truth), len(w_gen)])
-        return {"classifier_auc": roc_auc(log_w, is_truth),
-                "classifier_log_w_std": log_weight_spread(w_gen),
-                "classifier_frac_w_off_0p1": float(np.mean(np.abs(w_gen - 1.0) > 0.1))}

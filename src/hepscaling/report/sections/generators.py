@@ -1,0 +1,233 @@
+"""Report section on event generators (``event_generation`` runs): classifier precision versus
+D and N with its truth-vs-truth floor, the fitted law of the excess over the floor, and the
+weight histograms of the best and the worst run.
+
+Per precision metric ``m`` (``classifier_auc``, ``classifier_log_w_std``; per multiplicity
+``_<k>j`` for ``n_jets: all`` runs) whose records carry it:
+
+- ``m`` and its floor ``m_floor`` versus D and versus N, per group (the config columns that
+  vary besides the axis and the seed: family, jet multiplicity, width or D), mean and spread
+  over seeds; the floor drawn as a band (mean floor +- the AUC's standard error at the test
+  size ``classifier_auc_floor_sigma``, or the seeds' spread of the floor for the other
+  metrics);
+- the excess ``m_excess = m - m_floor`` fitted as a power law ``(X_c / X)^alpha + K`` in
+  D and in N (:func:`hepscaling.laws.sweep.fit_sweep`, the largest scale held out and
+  predicted). Runs whose excess is not above 0 (a generator at its floor within noise) cannot
+  enter a log-space fit; they are counted in a note, not hidden;
+- the log-binned weights ``classifier_w_truth``, ``classifier_w_generated`` and the floor's
+  ``classifier_floor_w`` of the run with the smallest and the largest AUC excess.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hepscaling.errors import UsageError
+from hepscaling.laws.results import PowerLawFit
+from hepscaling.laws.sweep import SEED_COLUMNS, GroupFit, Sweep
+from hepscaling.report import plots
+from hepscaling.report.html import Section, param_cells, table
+from hepscaling.report.sections import FitOptions
+
+__all__ = ["METRICS", "generators_section", "is_event_generation"]
+
+#: precision metrics shown (each with ``_floor`` and ``_excess`` in the records)
+METRICS = ("classifier_auc", "classifier_log_w_std")
+_SUFFIXES = ("", "_1j", "_2j", "_3j")  # one multiplicity, or each of n_jets: all
+_WEIGHTS = {"classifier_w_truth": "truth", "classifier_w_generated": "generated",
+            "classifier_floor_w": "floor (truth half B)"}
+
+
+def is_event_generation(sweep: Sweep) -> bool:
+    """Whether every finished run of ``sweep`` is an ``event_generation`` run."""
+    kinds = sweep.done.get("config.task.kind")
+    return kinds is not None and bool((kinds == "event_generation").all())
+
+
+def _column(name: str) -> str:
+    return f"metric.test_{name}"
+
+
+def _finished(sweep: Sweep) -> Any:
+    """The finished runs of ``sweep``, whatever metric it was loaded for."""
+    return sweep.frame[sweep.frame["status"] == "done"]
+
+
+def _present(sweep: Sweep) -> list[tuple[str, str]]:
+    """``(metric, suffix)`` pairs whose value, floor and excess some finished run records."""
+    done = _finished(sweep)
+    return [(m, s) for s in _SUFFIXES for m in METRICS
+            if all(_column(f"{m}{x}{s}") in done for x in ("", "_floor", "_excess"))
+            and np.isfinite(done[_column(f"{m}{s}")].astype(float)).any()]
+
+
+def generators_section(sweep: Sweep, options: FitOptions, out: Path) -> Section:
+    """The "Event generators" section; writes ``generators_precision_<axis>`` and
+    ``generators_excess_<axis>`` (axis D, N: where an axis takes >= 2 values) and
+    ``generators_weights`` to ``out``."""
+    section = Section("Event generators: classifier precision")
+    present = _present(sweep)
+    if not present:
+        section.note("no run records classifier metrics with their floor "
+                     "(task.classifier and task.classifier_floor)")
+        return section
+    section.note("excess = metric minus its truth-vs-truth floor (the same classifier between "
+                 "two disjoint halves of the held-out truth); band: floor +- its standard "
+                 "error (AUC) or the seeds' spread")
+    for axis in ("D", "N"):
+        if _finished(sweep)[axis].nunique() >= 2:
+            _precision(section, sweep, present, axis, out)
+            _excess_laws(section, sweep, present, axis, options, out)
+    _weights(section, sweep, out)
+    return section
+
+
+def _groups(sweep: Sweep, axis: str) -> list[tuple[str, Any]]:
+    """``(label, runs)`` per combination of the config columns that vary, other than the seeds
+    (:data:`~hepscaling.laws.sweep.SEED_COLUMNS`) and the columns of ``axis``
+    (``task.n_train`` for D, ``model.*`` for N); only groups with >= 2 values of ``axis``
+    (the N scan's widths are not points of the D scan)."""
+    own = ({"config.task.n_train"} if axis == "D"
+           else {c for c in sweep.done if c.startswith("config.model.")})
+    keys = [c for c in sweep.done if c.startswith("config.") and c not in own
+            and c not in SEED_COLUMNS and sweep.done[c].astype(str).nunique() > 1]
+    out = []
+    for values, runs in (sweep.done.groupby(keys, dropna=False) if keys
+                         else [((), sweep.done)]):
+        values = values if isinstance(values, tuple) else (values,)
+        if runs[axis].nunique() >= 2:
+            label = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in
+                              zip(keys, values, strict=True)) or "all"
+            out.append((label, runs))
+    return out
+
+
+def _mean_spread(runs: Any, axis: str, column: str) -> tuple[np.ndarray, ...]:
+    """Per value of ``axis``: the value, the mean and the std over seeds of ``column``."""
+    by = runs.groupby(axis)[column].agg(["mean", "std"]).sort_index()
+    return by.index.to_numpy(float), by["mean"].to_numpy(float), \
+        np.nan_to_num(by["std"].to_numpy(float))
+
+
+def _precision(section: Section, sweep: Sweep, present: list[tuple[str, str]], axis: str,
+               out: Path) -> None:
+    lines = [(label, runs, s) for m, s in present if m == METRICS[0]
+             for label, runs in _groups(sweep.for_metric(f"test_{m}{s}"), axis)]
+    if not lines:
+        return
+    stem = f"generators_precision_{axis}"
+    with plots._figure(out / stem, plots._title(sweep.directory.name,
+                                                 f"classifier precision vs {axis}"),
+                       ncols=len(METRICS)) as axes:
+        for ax, metric in zip(axes, METRICS, strict=True):
+            for colour, (label, runs, s) in zip(plots._colours(len(lines)), lines,
+                                                strict=True):
+                if _column(f"{metric}{s}") not in runs:
+                    continue
+                x, y, dy = _mean_spread(runs, axis, _column(f"{metric}{s}"))
+                ax.errorbar(x, y, dy, fmt="o-", color=colour, label=f"{label}{s}", ms=4)
+                _, floor, floor_spread = _mean_spread(runs, axis, _column(f"{metric}_floor{s}"))
+                sigma = _column(f"classifier_auc_floor_sigma{s}")
+                if metric == "classifier_auc" and sigma in runs:
+                    floor_spread = _mean_spread(runs, axis, sigma)[1]
+                ax.fill_between(x, floor - floor_spread, floor + floor_spread, color=colour,
+                                alpha=0.2, lw=0)
+            ax.set_xscale("log")
+            ax.set_xlabel(axis)
+            ax.set_ylabel(f"{metric} (band: floor)")
+            ax.legend(fontsize="x-small")
+    section.figures.append(stem)
+
+
+def _excess_sweep(sweep: Sweep, metric: str) -> tuple[Sweep, int]:
+    """``sweep`` for the excess ``metric`` with only its runs above 0, and how many finished
+    runs were at or below 0."""
+    excess = sweep.for_metric(metric)
+    positive = excess.done[excess.metric].astype(float) > 0
+    return dataclasses.replace(excess, done=excess.done[positive].reset_index(drop=True),
+                               not_done=excess.not_done), int((~positive).sum())
+
+
+def _excess_laws(section: Section, sweep: Sweep, present: list[tuple[str, str]], axis: str,
+                 options: FitOptions, out: Path) -> None:
+    fitted: list[tuple[str, GroupFit]] = []
+    rows: list[list[object]] = []
+    for metric, suffix in present:
+        name = f"test_{metric}_excess{suffix}"
+        try:
+            excess, at_floor = _excess_sweep(sweep, name)
+            groups = options.fit(excess, "power", axis=axis, holdout=1) if len(excess.done) \
+                else []
+        except UsageError as exc:
+            section.note(f"{name} vs {axis}: not fitted: {exc}")
+            continue
+        if at_floor:
+            section.note(f"{name}: {at_floor} run(s) at or below their floor (excess <= 0) "
+                         f"left out of the fit along {axis}")
+        for g in groups:
+            if g.runs[axis].nunique() < 4:
+                continue
+            if g.fit is None:
+                section.note(f"{name} vs {axis}, {g.label}: not fitted: {g.error}")
+                continue
+            held = (", ".join(f"{r.ratio:.2f}{'' if r.inside else ' (outside)'}"
+                              for r in g.check.rows) if g.check else g.check_error or "")
+            rows.append([name, g.label, *param_cells(g.fit, "alpha"), *param_cells(g.fit, "k"),
+                         held])
+            fitted.append((name, g))
+    if not rows:
+        return
+    section.blocks.append(table([f"excess vs {axis}", "group", "alpha", "interval", "k",
+                                 "interval", "largest held out: measured / predicted"], rows,
+                                left=2))
+    stem = f"generators_excess_{axis}"
+    with plots._figure(out / stem, plots._title(sweep.directory.name,
+                                                 f"excess over the floor vs {axis}")) as (ax,):
+        for colour, (name, g) in zip(plots._colours(len(fitted)), fitted, strict=True):
+            x = g.runs[axis].to_numpy(float)
+            y = g.runs[f"metric.{name}"].to_numpy(float)
+            short = name.removeprefix("test_classifier_")
+            ax.plot(x, y, "o", color=colour, label=f"{short}: {g.label}", ms=4)
+            grid = np.geomspace(x.min(), x.max(), 60)
+            laws = [(g.fit, "-"), (g.check.fit if g.check else None, ":")]
+            for law, style in laws:  # the fit, and the fit without the largest scale
+                if isinstance(law, PowerLawFit):
+                    ax.plot(grid, law.predict(grid).value, style, color=colour)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(axis)
+        ax.set_ylabel("metric - floor (solid: fit; dotted: fit without the largest)")
+        ax.legend(fontsize="x-small")
+    section.figures.append(stem)
+
+
+def _weights(section: Section, sweep: Sweep, out: Path) -> None:
+    """The weight histograms of the runs with the smallest and largest AUC excess."""
+    done = _finished(sweep)
+    suffix = next((s for s in _SUFFIXES if _column(f"classifier_auc_excess{s}") in done), None)
+    if suffix is None:
+        return
+    column = _column(f"classifier_auc_excess{suffix}")
+    runs = sweep.for_metric(column.removeprefix("metric.")).done
+    order = runs[column].astype(float).to_numpy().argsort()
+    picks = {"best": runs.iloc[order[0]], "worst": runs.iloc[order[-1]]}
+    stem = "generators_weights"
+    with plots._figure(out / stem, plots._title(sweep.directory.name,
+                                                 "classifier weights w = p_truth / p_gen"),
+                       ncols=2, share=True) as axes:
+        for ax, (which, run) in zip(axes, picks.items(), strict=True):
+            record = sweep.records[run["run_id"]]
+            for key, label in _WEIGHTS.items():
+                h = record.histograms.get(f"test_{key}{suffix}")
+                if h is not None:
+                    ax.stairs(h["counts"], h["edges"], label=label)
+            ax.set_xscale("log")
+            ax.set_xlabel("w")
+            ax.set_title(f"{which}: D={run['D']:g}, N={run['N']:g}, AUC excess "
+                         f"{run[column]:.3g}", fontsize="small")
+            ax.legend(fontsize="x-small")
+    section.figures.append(stem)

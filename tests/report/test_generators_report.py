@@ -1,0 +1,42 @@
+"""The event-generator report section, on synthetic sweeps of event_generation records whose
+classifier-AUC excess over its floor follows a known law in D and N."""
+
+import re
+
+import pytest
+
+from helpers.cli import run_main
+from helpers.generator_sweep import LAW, write_generator_sweep
+
+
+def _report(tmp_path, monkeypatch, capsys, metric="test_classifier_auc_excess", **sweep):
+    root = write_generator_sweep(tmp_path / "sweep", **sweep)
+    out = tmp_path / "report"
+    code, _, stderr = run_main(monkeypatch, capsys, "report", str(root), "--out", str(out),
+                               "--metric", metric, "--bootstrap", "10")
+    assert code == 0, stderr
+    return out, (out / "index.html").read_text()
+
+
+def test_precision_floor_band_laws_and_weights(tmp_path, monkeypatch, capsys):
+    out, html = _report(tmp_path, monkeypatch, capsys, sizes=(100, 200, 400, 800, 1600, 3200),
+                        widths=(16, 32, 64, 128, 256))
+    assert "Event generators: classifier precision" in html
+    for stem in ("generators_precision_D", "generators_precision_N", "generators_excess_D",
+                 "generators_excess_N", "generators_weights"):
+        assert (out / f"{stem}.png").is_file(), stem
+    # the excess law's D exponent, recovered: the row of the D table for the AUC excess
+    row = re.search(r"<td class=l>test_classifier_auc_excess</td><td class=l>[^<]*</td>"
+                    r"<td>([0-9.]+)</td>", html.split("excess vs D")[1])
+    assert row is not None and float(row.group(1)) == pytest.approx(LAW["ALPHA_D"], abs=0.05)
+    assert "largest held out" in html
+
+
+def test_each_multiplicity_of_an_all_jets_generator(tmp_path, monkeypatch, capsys):
+    out, html = _report(tmp_path, monkeypatch, capsys, "test_classifier_auc_excess_2j",
+                        n_jets="all", widths=(128,),
+                        sizes=(100, 200, 400, 800, 1600))
+    for k in (1, 2, 3):
+        assert f"test_classifier_auc_excess_{k}j" in html
+    assert (out / "generators_weights.png").is_file()
+    assert not (out / "generators_precision_N.png").exists()  # one width: no N scan

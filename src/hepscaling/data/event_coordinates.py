@@ -3,44 +3,54 @@
 Events follow the zmumu layout (:mod:`hepscaling.physics.events`: ``momenta`` float64
 ``(n, 5, 4)`` GeV, ``(E, px, py, pz)`` of mu+, mu-, then the jets by decreasing pT,
 zero-padded). For events with exactly ``k`` jets (1 to 3), :class:`EventCoordinates` maps the
-momenta to ``d = 5 + 4 k`` coordinates (``d = 9, 13, 17``), per object in this order:
+momenta to ``d = 5 + 4 k`` coordinates (``d = 9, 13, 17``): five of the muons, in the
+coordinate ``system`` (:mod:`hepscaling.data.muon_coordinates`), which also fixes the reference
+azimuth ``phi_ref``, then four per jet ``<o>`` = ``j1`` ...:
 
-- ``log_pt_<o>`` = ``log(pT - pT_min + eps)``: ``pT_min`` = 0 for the muons and 20 GeV (the jet
-  cut) for jets, ``eps`` = :data:`PT_EPS` GeV; a generated value always decodes to a jet with
-  ``pT > pT_min - eps``;
+- ``log_pt_<o>`` = ``log(pT - pT_min + eps)``: ``pT_min`` = 20 GeV (the jet cut), ``eps`` =
+  :data:`PT_EPS` GeV; a generated value always decodes to a jet with ``pT > pT_min - eps``;
 - ``eta_<o>``: pseudorapidity;
-- ``dphi_<o>``: azimuth relative to the first muon (the mu+), wrapped to ``[-pi, pi)``, radians
-  (not for the first muon: its azimuth is the reference, dropped from the coordinates);
-- ``log_m2_<o>`` = ``log(m^2 + eps_m2)`` for jets only (``eps_m2`` = :data:`M2_EPS` GeV^2: jets
-  of one massless constituent have ``m^2 = 0``); the muons sit on their mass shell
-  (:data:`~hepscaling.physics.events.MUON_MASS`).
+- ``dphi_<o>``: azimuth relative to ``phi_ref``, wrapped to ``[-pi, pi)``, radians;
+- ``log_m2_<o>`` = ``log(m^2 + eps_m2)`` (``eps_m2`` = :data:`M2_EPS` GeV^2: jets of one
+  massless constituent have ``m^2 = 0``).
+
+Systems: ``objects`` (the default) describes each muon like a jet (``log_pt_mu1``,
+``eta_mu1``, ``log_pt_mu2``, ``eta_mu2``, ``dphi_mu2``; ``phi_ref`` = the mu+ azimuth);
+``dimuon`` describes the pair (``asinh_m_mumu``, ``log_pt_mumu``, ``y_mumu``,
+``atanh_cos_theta``, ``phi_star``; ``phi_ref`` = the pair azimuth), so the Z peak is one
+coordinate. The muons sit on their mass shell (:data:`~hepscaling.physics.events.MUON_MASS`).
 
 Object names are ``mu1`` (mu+), ``mu2`` (mu-), ``j1`` ... as in
-:mod:`hepscaling.physics.events.observables`; coordinate ``i`` belongs to object
-``objects[i]``. Everything is numpy float64.
+:mod:`hepscaling.physics.events.observables`; coordinate ``i`` belongs to object (token)
+``objects[i]`` (in the ``dimuon`` system 0 = the pair's motion, 1 = its decay angles).
+Everything is numpy float64.
 
 Standardisation. :meth:`EventCoordinates.fit` takes the mean and standard deviation of every
 non-periodic coordinate on the training events; the standardised coordinates are
-``(raw - mean) / std``. The periodic ``dphi`` coordinates (mask ``periodic`` ``(d,)``) stay in
+``(raw - mean) / std``. The periodic coordinates (mask ``periodic`` ``(d,)``) stay in
 radians (mean 0, std 1): a generator treats them as angles on ``[-pi, pi)``.
 
 Inverse. :meth:`~EventCoordinates.decode` is the exact inverse of
 :meth:`~EventCoordinates.encode` given the reference azimuth ``phi_ref`` ``(n,)`` (the mu+
-azimuth, which ``encode`` returns); without it a uniform global rotation is drawn from a seeded
-generator (the events are symmetric under rotations about the beam). Decoding is total: a
-muon ``pT`` below 0 or a jet ``m^2`` below 0 (coordinates outside the image of physical events,
-flagged by :meth:`~EventCoordinates.out_of_support`) is clipped to 0.
+azimuth of the system, which ``encode`` returns); without it a uniform global rotation is drawn
+from a seeded generator (the events are symmetric under rotations about the beam). Decoding is
+total: a muon (or pair) ``pT`` below 0, a jet ``m^2`` below 0 or a pair mass below ``2 m_mu``
+(coordinates outside the image of physical events, flagged by
+:meth:`~EventCoordinates.out_of_support`) is clipped to the boundary.
 
 Likelihoods in physical space. With ``x`` = the three-momenta of the two muons (their energy
 fixed by the mass) and the four-momenta ``(E, px, py, pz)`` of the jets (``6 + 4 k`` numbers,
 GeV), the map ``x -> (y, phi_ref)`` has ::
 
-    log|det d(y, phi_ref)/dx| = sum_o [-log(pT_o^2 cosh eta_o) - log(pT_o - pT_min,o + eps)]
-                              + sum_jets [log(2 E_j) - log(m_j^2 + eps_m2)] - sum_i log std_i
+    log|det d(y, phi_ref)/dx| = J_muons + sum_jets [-log(pT_j^2 cosh eta_j)
+                                - log(pT_j - 20 GeV + eps) + log(2 E_j) - log(m_j^2 + eps_m2)]
+                              - sum_i log std_i
 
-(:meth:`~EventCoordinates.log_abs_det_jacobian`; the azimuth differences are a shear of unit
-determinant). A generator of density ``q(y)`` with a uniform ``phi_ref`` is the density
-``log q(y) + log|det| - log(2 pi)`` of ``x`` in GeV^-(6 + 4k): :meth:`physical_log_prob`.
+(:meth:`~EventCoordinates.log_abs_det_jacobian`; ``J_muons`` is the muon system's, the jet
+azimuth differences are a shear of unit determinant). Both systems thus give densities of the
+same ``x``: their likelihoods compare in nats per event. A generator of density ``q(y)`` with
+a uniform ``phi_ref`` is the density ``log q(y) + log|det| - log(2 pi)`` of ``x`` in
+GeV^-(6 + 4k): :meth:`physical_log_prob`.
 
 Cuts. :meth:`~EventCoordinates.defects` flags, per generated event, what the zmumu event
 definition (:mod:`hepscaling.physics.events.selection`) would reject: non-finite values,
@@ -55,26 +65,24 @@ from typing import Any
 
 import numpy as np
 
+from hepscaling.data.muon_coordinates import MUON_SYSTEMS, PT_EPS, muon_coordinates
 from hepscaling.errors import UsageError
 from hepscaling.physics import lorentz
-from hepscaling.physics.events import DELTA_R_MIN, JET_PT_MIN, MAX_JETS, MUON_MASS, N_OBJECTS
+from hepscaling.physics.events import DELTA_R_MIN, JET_PT_MIN, MAX_JETS, N_OBJECTS
 from hepscaling.physics.events.observables import OBJECTS
 from hepscaling.physics.events.selection import pairwise_delta_r
 
-__all__ = ["DEFECTS", "M2_EPS", "PT_EPS", "EventCoordinates"]
+__all__ = ["DEFECTS", "M2_EPS", "PT_EPS", "SYSTEMS", "EventCoordinates"]
 
-PT_EPS = 0.01  # GeV, eps of log(pT - pT_min + eps)
+#: the coordinate systems of the muons (:mod:`hepscaling.data.muon_coordinates`)
+SYSTEMS: tuple[str, ...] = tuple(MUON_SYSTEMS)
 M2_EPS = 0.01  # GeV^2, eps of log(m^2 + eps_m2)
 #: the defects :meth:`EventCoordinates.defects` flags, in the order they are checked
 DEFECTS: tuple[str, ...] = ("non_finite", "out_of_support", "jet_pt_below_min",
                             "delta_r_below_min", "jets_unordered")
 _LOG_2PI = math.log(2.0 * math.pi)
-
-
-def _wrap(phi: np.ndarray) -> np.ndarray:
-    """Angles wrapped to ``[-pi, pi)`` (float64, any shape)."""
-    wrapped = np.mod(phi + np.pi, 2.0 * np.pi) - np.pi
-    return np.where(wrapped >= np.pi, wrapped - 2.0 * np.pi, wrapped)
+_N_MUON = 5  # muon coordinates, in either system
+_JET_FIELDS = ("log_pt", "eta", "dphi", "log_m2")
 
 
 class EventCoordinates:
@@ -84,30 +92,31 @@ class EventCoordinates:
     Attributes
     ----------
     n_jets : jets per event (1 to 3).
+    system : the muons' coordinate system, ``objects`` or ``dimuon`` (:data:`SYSTEMS`).
     d : coordinates per event.
-    names : ``(d,)`` coordinate names, e.g. ``log_pt_mu1``.
-    objects : int ``(d,)``, the object (0 = mu+, 1 = mu-, 2.. = jets) of each coordinate.
-    periodic : bool ``(d,)``, true for the ``dphi`` coordinates (radians, not standardised).
+    names : ``(d,)`` coordinate names, e.g. ``log_pt_mu1`` or ``asinh_m_mumu``.
+    objects : int ``(d,)``, the object (0, 1 = the muons' tokens, 2.. = jets) of each
+        coordinate.
+    periodic : bool ``(d,)``, true for the azimuthal coordinates (radians, not standardised).
     mean, std : float64 ``(d,)`` of the standardisation (after :meth:`fit`).
     """
 
-    def __init__(self, n_jets: int) -> None:
+    def __init__(self, n_jets: int, system: str = "objects") -> None:
         if n_jets not in range(1, MAX_JETS + 1):
             raise UsageError(f"events with {n_jets!r} jets are not modelled; choose n_jets "
                              f"1 to {MAX_JETS}")
-        self.n_jets = n_jets
-        names, objects = [], []
-        for o in range(2 + n_jets):
-            fields = ["log_pt", "eta"] + (["dphi"] if o else []) + (["log_m2"] if o >= 2 else [])
-            names += [f"{f}_{OBJECTS[o]}" for f in fields]
-            objects += [o] * len(fields)
-        self.names: tuple[str, ...] = tuple(names)
-        self.objects = np.array(objects)
-        self.d = len(names)
-        self.periodic = np.array([n.startswith("dphi") for n in names])
-        self._field = {f: np.array([n.startswith(f + "_") for n in names])
-                       for f in ("log_pt", "eta", "dphi", "log_m2")}
-        self.pt_min = np.array([0.0, 0.0] + [JET_PT_MIN] * n_jets)  # (2 + k,)
+        self.n_jets, self.system = n_jets, system
+        self.muons = muon_coordinates(system)
+        jets = range(2, 2 + n_jets)
+        self.names: tuple[str, ...] = self.muons.names + tuple(
+            f"{f}_{OBJECTS[o]}" for o in jets for f in _JET_FIELDS)
+        self.objects = np.array(self.muons.objects + tuple(o for o in jets for _ in _JET_FIELDS))
+        self.d = len(self.names)
+        self.periodic = np.concatenate([self.muons.periodic,
+                                        np.tile([f == "dphi" for f in _JET_FIELDS], n_jets)])
+        # columns of each jet field, (k,) each
+        self._jet = {f: _N_MUON + i + np.arange(n_jets) * len(_JET_FIELDS)
+                     for i, f in enumerate(_JET_FIELDS)}
         self.mean: np.ndarray | None = None
         self.std: np.ndarray | None = None
 
@@ -124,13 +133,13 @@ class EventCoordinates:
         """Unstandardised coordinates float64 ``(n, d)`` and the reference azimuth ``phi_ref``
         ``(n,)`` (of the mu+) of events ``momenta`` ``(n, 5, 4)`` GeV with ``n_jets`` jets."""
         p = self._objects(momenta)
-        pt, eta, phi = lorentz.pt(p), lorentz.eta(p), lorentz.phi(p)  # (n, 2 + k)
-        phi_ref = phi[:, 0]
+        jets = p[:, 2:]
         out = np.empty((p.shape[0], self.d))
-        out[:, self._field["log_pt"]] = np.log(pt - self.pt_min + PT_EPS)
-        out[:, self._field["eta"]] = eta
-        out[:, self._field["dphi"]] = _wrap(phi[:, 1:] - phi_ref[:, None])
-        out[:, self._field["log_m2"]] = np.log(lorentz.mass_squared(p[:, 2:]) + M2_EPS)
+        out[:, :_N_MUON], phi_ref = self.muons.raw(p[:, :2])
+        out[:, self._jet["log_pt"]] = np.log(lorentz.pt(jets) - JET_PT_MIN + PT_EPS)
+        out[:, self._jet["eta"]] = lorentz.eta(jets)
+        out[:, self._jet["dphi"]] = lorentz.wrap_phi(lorentz.phi(jets) - phi_ref[:, None])
+        out[:, self._jet["log_m2"]] = np.log(lorentz.mass_squared(jets) + M2_EPS)
         return out, phi_ref
 
     def fit(self, momenta: np.ndarray) -> EventCoordinates:
@@ -162,7 +171,8 @@ class EventCoordinates:
         """Momenta float64 ``(n, 5, 4)`` GeV (zero-padded) of standardised coordinates ``y``
         ``(n, d)``; periodic coordinates may lie outside ``[-pi, pi)`` (they are wrapped).
 
-        ``phi_ref`` ``(n,)``: azimuth of the mu+ (None: uniform on ``[-pi, pi)``, drawn with
+        ``phi_ref`` ``(n,)``: the reference azimuth, of the mu+ or of the pair (None: uniform
+        on ``[-pi, pi)``, drawn with
         ``numpy.random.default_rng(seed)``). Non-finite ``y`` give non-finite momenta.
         """
         mean, std = self._fitted()
@@ -174,30 +184,27 @@ class EventCoordinates:
         ref = np.asarray(np.random.default_rng(seed).uniform(-np.pi, np.pi, n)
                          if phi_ref is None else phi_ref, dtype=np.float64)
         raw = y * std + mean
+        out = np.zeros((n, N_OBJECTS, 4))
+        out[:, :2] = self.muons.momenta(raw[:, :_N_MUON], ref)
         with np.errstate(over="ignore", invalid="ignore"):
-            pt = np.maximum(np.exp(raw[:, self._field["log_pt"]]) - PT_EPS + self.pt_min, 0.0)
-            eta = raw[:, self._field["eta"]]
-            phi = np.concatenate([ref[:, None], raw[:, self._field["dphi"]] + ref[:, None]],
-                                 axis=1)
-            m2 = np.concatenate([np.full((n, 2), MUON_MASS**2),
-                                 np.maximum(np.exp(raw[:, self._field["log_m2"]]) - M2_EPS,
-                                            0.0)], axis=1)
+            pt = np.maximum(np.exp(raw[:, self._jet["log_pt"]]) - PT_EPS + JET_PT_MIN, 0.0)
+            eta = raw[:, self._jet["eta"]]
+            phi = raw[:, self._jet["dphi"]] + ref[:, None]
+            m2 = np.maximum(np.exp(raw[:, self._jet["log_m2"]]) - M2_EPS, 0.0)
             pz = pt * np.sinh(eta)
             energy = np.sqrt(pt**2 + pz**2 + m2)
-            p = np.stack([energy, pt * np.cos(phi), pt * np.sin(phi), pz], axis=-1)
-        out = np.zeros((n, N_OBJECTS, 4))
-        out[:, :2 + self.n_jets] = p
+            out[:, 2:2 + self.n_jets] = np.stack(
+                [energy, pt * np.cos(phi), pt * np.sin(phi), pz], axis=-1)
         return out
 
     def out_of_support(self, y: np.ndarray) -> np.ndarray:
         """Bool ``(n,)``: coordinates ``y`` ``(n, d)`` no physical event has, which
-        :meth:`decode` clips (a muon ``pT < 0`` or a jet ``m^2 < 0``); non-finite rows are not
-        flagged here."""
+        :meth:`decode` clips (a muon or pair ``pT < 0``, a pair mass below ``2 m_mu`` or a jet
+        ``m^2 < 0``); non-finite rows are not flagged here."""
         mean, std = self._fitted()
         raw = np.asarray(y, dtype=np.float64) * std + mean
-        log_pt = raw[:, self._field["log_pt"]][:, :2]
-        return ((log_pt < math.log(PT_EPS)).any(axis=1)
-                | (raw[:, self._field["log_m2"]] < math.log(M2_EPS)).any(axis=1))
+        return (self.muons.out_of_support(raw[:, :_N_MUON])
+                | (raw[:, self._jet["log_m2"]] < math.log(M2_EPS)).any(axis=1))
 
     # -- densities --------------------------------------------------------------------------
 
@@ -206,11 +213,11 @@ class EventCoordinates:
         GeV, ``x`` = muon three-momenta and jet four-momenta (module docstring)."""
         _, std = self._fitted()
         p = self._objects(momenta)
-        pt, eta = lorentz.pt(p), lorentz.eta(p)
-        out = -np.sum(np.log(pt**2 * np.cosh(eta)) + np.log(pt - self.pt_min + PT_EPS), axis=1)
         jets = p[:, 2:]
-        out += np.sum(np.log(2.0 * jets[..., 0]) - np.log(lorentz.mass_squared(jets) + M2_EPS),
-                      axis=1)
+        pt, eta = lorentz.pt(jets), lorentz.eta(jets)
+        out = self.muons.log_abs_det_jacobian(p[:, :2]) - np.sum(
+            np.log(pt**2 * np.cosh(eta)) + np.log(pt - JET_PT_MIN + PT_EPS)
+            - np.log(2.0 * jets[..., 0]) + np.log(lorentz.mass_squared(jets) + M2_EPS), axis=1)
         return out - float(np.sum(np.log(std)))
 
     def physical_log_prob(self, log_q: np.ndarray, momenta: np.ndarray) -> np.ndarray:
@@ -245,17 +252,18 @@ class EventCoordinates:
     def to_dict(self) -> dict[str, Any]:
         """The fitted map as JSON types (for run records and checkpoints)."""
         mean, std = self._fitted()
-        return {"n_jets": self.n_jets, "pt_eps": PT_EPS, "m2_eps": M2_EPS,
+        return {"n_jets": self.n_jets, "system": self.system, "pt_eps": PT_EPS, "m2_eps": M2_EPS,
                 "names": list(self.names), "mean": mean.tolist(), "std": std.tolist()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EventCoordinates:
-        """The map saved by :meth:`to_dict`."""
+        """The map saved by :meth:`to_dict` (without ``system``: ``objects``, as saved before
+        the systems existed)."""
         if (data.get("pt_eps"), data.get("m2_eps")) != (PT_EPS, M2_EPS):
             raise UsageError(f"saved event coordinates use eps = ({data.get('pt_eps')}, "
                              f"{data.get('m2_eps')}), this version ({PT_EPS}, {M2_EPS}); "
                              "retrain the run")
-        out = cls(int(data["n_jets"]))
+        out = cls(int(data["n_jets"]), str(data.get("system", "objects")))
         out.mean = np.asarray(data["mean"], dtype=np.float64)
         out.std = np.asarray(data["std"], dtype=np.float64)
         return out

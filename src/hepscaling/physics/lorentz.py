@@ -21,6 +21,7 @@ from hepscaling.errors import UsageError
 
 __all__ = [
     "boost",
+    "boost_by_momentum",
     "boost_z",
     "check_momenta",
     "delta_phi",
@@ -32,6 +33,7 @@ __all__ = [
     "phi",
     "pt",
     "rapidity",
+    "wrap_phi",
 ]
 
 METRIC = np.array([1.0, -1.0, -1.0, -1.0])
@@ -88,7 +90,12 @@ def delta_phi(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
     A difference of exactly ``+-pi`` gives ``-pi``.
     """
-    wrapped = np.mod(phi(p) - phi(q) + np.pi, 2 * np.pi) - np.pi
+    return wrap_phi(phi(p) - phi(q))
+
+
+def wrap_phi(angle: np.ndarray) -> np.ndarray:
+    """Angles ``angle`` (radians, any shape) wrapped to ``[-pi, pi)``; ``+-pi`` gives ``-pi``."""
+    wrapped = np.mod(angle + np.pi, 2 * np.pi) - np.pi
     # np.mod rounds up to 2 pi for a difference a few ulp below -pi: keep [-pi, pi)
     return np.where(wrapped >= np.pi, wrapped - 2 * np.pi, wrapped)
 
@@ -111,6 +118,22 @@ def boost(p: np.ndarray, beta: np.ndarray) -> np.ndarray:
     coef = np.where(b2 > 0, (gamma - 1.0) / safe_b2, 0.0)
     energy = gamma * (p[..., 0] + bp)
     space = p[..., 1:] + (coef * bp + gamma * p[..., 0])[..., None] * beta
+    return np.concatenate([energy[..., None], space], axis=-1)
+
+
+def boost_by_momentum(p: np.ndarray, frame: np.ndarray, sign: float = 1.0) -> np.ndarray:
+    """Active boost of ``p (..., 4)`` by the velocity ``sign * P/E`` of the time-like
+    four-momentum ``frame`` ``(..., 4)`` (``sign = -1``: into its rest frame).
+
+    :func:`boost` with ``gamma = E / M`` and ``(gamma - 1) / beta^2 = gamma^2 / (gamma + 1)``
+    taken from ``frame`` directly: no digits lost at large ``gamma``. Returns ``(..., 4)``.
+    """
+    mass_ = mass(frame)
+    gamma = frame[..., 0] / mass_
+    beta = sign * frame[..., 1:] / frame[..., :1]
+    bp = np.sum(beta * p[..., 1:], axis=-1)
+    energy = gamma * (p[..., 0] + bp)
+    space = p[..., 1:] + (gamma**2 / (gamma + 1.0) * bp + gamma * p[..., 0])[..., None] * beta
     return np.concatenate([energy[..., None], space], axis=-1)
 
 

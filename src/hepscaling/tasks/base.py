@@ -30,8 +30,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict
 
+from hepscaling.config_section import ConfigSection
 from hepscaling.errors import UsageError
 from hepscaling.models.base import InputKind, InputsSpec, Model
 
@@ -73,10 +73,10 @@ TASK_MODULES: dict[str, str] = {
 _REGISTRY: dict[str, tuple[type[Task], type[TaskConfig]]] = {}
 
 
-class TaskConfig(BaseModel):
-    """Base of every task's ``task:`` config section: unknown keys fail, values are frozen."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class TaskConfig(ConfigSection):
+    """Base of every task's ``task:`` config section: unknown keys fail, values are frozen;
+    knobs added to a task after its runs were identified go in ``QUIET_DEFAULTS``
+    (:class:`hepscaling.config_section.ConfigSection`)."""
 
     # the run-config ``loss`` values this task implements, checked when a config is loaded
     # (empty: not checked)

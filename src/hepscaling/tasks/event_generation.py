@@ -73,6 +73,8 @@ Config (``task:`` section)::
     kind: event_generation
     dataset: data/z.h5      # zmumu file (hepscaling data zmumu)
     n_jets: 1               # 1 | 2 | 3 (| all: models with all_multiplicities)
+    coordinates: objects    # objects | dimuon: the muons' coordinate system (the pair mass,
+                            # pT, rapidity and decay angles; data.event_coordinates)
     n_train: 10000
     n_val: 2000
     n_test: 10000
@@ -90,7 +92,7 @@ Config (``task:`` section)::
 from __future__ import annotations
 
 import math
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
@@ -122,10 +124,13 @@ class EventGenerationConfig(TaskConfig):
     """``task:`` section of ``event_generation`` (see the module docstring)."""
 
     LOSSES: ClassVar[tuple[str, ...]] = ("generative",)
+    QUIET_DEFAULTS: ClassVar[dict[str, Any]] = {"coordinates": "objects"}
 
     kind: Literal["event_generation"] = "event_generation"
     dataset: str = Field(description="zmumu event file")
     n_jets: Literal[1, 2, 3, "all"] = Field(1, description="jet multiplicity modelled")
+    coordinates: Literal["objects", "dimuon"] = Field(
+        "objects", description="the muons' coordinate system (EventCoordinates.system)")
     n_train: int = Field(10000, ge=1, description="D: training events")
     n_val: int = Field(2000, ge=2, description="validation events (fixed)")
     n_test: int = Field(10000, ge=2, description="test events (fixed)")
@@ -192,8 +197,9 @@ class EventGenerationTask(Task):
     def spec_from_config(cls, cfg: TaskConfig, loss: str) -> InputsSpec:
         assert isinstance(cfg, EventGenerationConfig)
         every = cfg.n_jets == "all"
-        coords = EventCoordinates(MAX_JETS if every else int(cfg.n_jets))
-        lengths = tuple(EventCoordinates(k).d for k in range(1, MAX_JETS + 1)) if every else ()
+        coords = EventCoordinates(MAX_JETS if every else int(cfg.n_jets), cfg.coordinates)
+        lengths = tuple(EventCoordinates(k, cfg.coordinates).d
+                        for k in range(1, MAX_JETS + 1)) if every else ()
         return InputsSpec(n_outputs=1, n_features=coords.d, n_particles=2 + coords.n_jets,
                           particle_types=tuple(range(2 + coords.n_jets)),
                           n_condition=1 if cfg.systematic else 0,
@@ -231,7 +237,7 @@ class EventGenerationTask(Task):
                 raise UsageError(f"{cfg.dataset}: no training events with {k} jet(s) among "
                                  f"n_train = {cfg.n_train}; n_jets: all needs every "
                                  "multiplicity, so raise n_train or use more events")
-            by_jets[k] = EventCoordinates(k).fit(train)
+            by_jets[k] = EventCoordinates(k, cfg.coordinates).fit(train)
         self.maps = MultiplicityCoordinates(by_jets, every=self.every)
         self.coordinates = by_jets[max(multiplicities)]
         self._x = {s: self.tensor(self.maps.encode(p, self.n_jets[s]))

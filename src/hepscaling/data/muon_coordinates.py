@@ -111,7 +111,7 @@ class SeparateMuons(MuonCoordinates):
         return _on_shell(space)
 
     def out_of_support(self, raw: np.ndarray) -> np.ndarray:
-        return (raw[:, [0, 2]] < math.log(PT_EPS)).any(axis=1)
+        return np.asarray((raw[:, [0, 2]] < math.log(PT_EPS)).any(axis=1))
 
     def log_abs_det_jacobian(self, muons: np.ndarray) -> np.ndarray:
         pt, eta = lorentz.pt(muons), lorentz.eta(muons)

@@ -65,8 +65,8 @@ def dimuon_system(mu_plus: np.ndarray, mu_minus: np.ndarray) -> DimuonSystem:
 def dimuon_momenta(system: DimuonSystem, muon_mass: float = MUON_MASS
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Muon momenta ``(mu_plus, mu_minus)``, float64 ``(n, 4)`` GeV each (on the mass shell
-    ``muon_mass``), of the pair coordinates ``system``; a mass below ``2 muon_mass`` gives muons at rest in the pair frame,
-    ``|cos_theta| > 1`` is clipped to 1."""
+    ``muon_mass``), of the pair coordinates ``system``; a mass below ``2 muon_mass`` gives
+    muons at rest in the pair frame, ``|cos_theta| > 1`` is clipped to 1."""
     mass, pt, y = (np.asarray(v, dtype=np.float64) for v in system[:3])
     mt = np.sqrt(mass**2 + pt**2)
     phi = np.asarray(system.phi, dtype=np.float64)

@@ -28,6 +28,7 @@ densities of both systems are densities of the same ``x``.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from typing import ClassVar
 
 import numpy as np
@@ -57,7 +58,7 @@ def _on_shell(space: np.ndarray) -> np.ndarray:
     return np.concatenate([energy[..., None], space], axis=-1)
 
 
-class MuonCoordinates:
+class MuonCoordinates(ABC):
     """Base of the muon systems: ``names`` (5,), ``periodic`` bool (5,) and ``objects`` int
     (5,) (the token, mu+ = 0 or mu- = 1, each coordinate belongs to) of the five coordinates."""
 
@@ -70,22 +71,22 @@ class MuonCoordinates:
         """Bool ``(5,)``: the azimuthal coordinates."""
         return np.array([n.startswith(("dphi", "phi")) for n in self.names])
 
+    @abstractmethod
     def raw(self, muons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Coordinates float64 ``(n, 5)`` and ``phi_ref`` ``(n,)`` of muons ``(n, 2, 4)``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def momenta(self, raw: np.ndarray, phi_ref: np.ndarray) -> np.ndarray:
         """Muons float64 ``(n, 2, 4)`` GeV of coordinates ``raw`` ``(n, 5)`` (values outside
         the support clipped to it) and azimuth ``phi_ref`` ``(n,)``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def out_of_support(self, raw: np.ndarray) -> np.ndarray:
         """Bool ``(n,)``: coordinates ``raw`` ``(n, 5)`` no pair of muons has."""
-        raise NotImplementedError
 
+    @abstractmethod
     def log_abs_det_jacobian(self, muons: np.ndarray) -> np.ndarray:
         """``log|det d(raw, phi_ref) / d(p1, p2)|`` float64 ``(n,)`` of muons ``(n, 2, 4)``."""
-        raise NotImplementedError
 
 
 class SeparateMuons(MuonCoordinates):

@@ -6,6 +6,7 @@ import pytest
 from hepscaling.errors import UsageError
 from hepscaling.physics.lorentz import (
     boost,
+    boost_by_momentum,
     boost_z,
     check_momenta,
     delta_phi,
@@ -16,6 +17,7 @@ from hepscaling.physics.lorentz import (
     phi,
     pt,
     rapidity,
+    wrap_phi,
 )
 
 
@@ -147,3 +149,26 @@ def test_check_momenta_conservation():
     event[0, 0] = [55.0, 0, 0, 55.0]
     with pytest.raises(UsageError, match="conserve momentum"):
         check_momenta(event, np.zeros(4))
+
+
+def test_boost_by_momentum_is_boost_by_its_velocity_and_reaches_the_rest_frame():
+    rng = np.random.default_rng(7)
+    space = rng.normal(0, 300, (20, 3))
+    frame = np.concatenate([np.sqrt(np.sum(space**2, axis=1, keepdims=True) + 90.0**2), space],
+                           axis=1)
+    p = np.concatenate([np.full((20, 1), 50.0), rng.normal(0, 20, (20, 3))], axis=1)
+    np.testing.assert_allclose(boost_by_momentum(p, frame), boost(p, frame[:, 1:] / frame[:, :1]),
+                               rtol=1e-9, atol=1e-9)
+    rest = boost_by_momentum(frame, frame, -1.0)
+    np.testing.assert_allclose(rest[:, 0], 90.0, rtol=1e-12)
+    np.testing.assert_allclose(rest[:, 1:], 0.0, atol=1e-9)
+    # a large boost (gamma ~ 1e4): the rest energy is the mass, the momentum zero to the
+    # precision of the lab energy (1e6 GeV)
+    fast = np.array([[np.hypot(1e6, 90.0), 0.0, 0.0, 1e6]])
+    at_rest = boost_by_momentum(fast, fast, -1.0)[0]
+    assert at_rest[0] == pytest.approx(90.0, rel=1e-12) and abs(at_rest[3]) < 1e-11 * 1e6
+
+
+def test_wrap_phi():
+    np.testing.assert_allclose(wrap_phi(np.array([0.5, 3 * np.pi / 2, -np.pi, np.pi, 7.0])),
+                               [0.5, -np.pi / 2, -np.pi, -np.pi, 7.0 - 2 * np.pi])

@@ -126,7 +126,8 @@ def boost_by_momentum(p: np.ndarray, frame: np.ndarray, sign: float = 1.0) -> np
     four-momentum ``frame`` ``(..., 4)`` (``sign = -1``: into its rest frame).
 
     :func:`boost` with ``gamma = E / M`` and ``(gamma - 1) / beta^2 = gamma^2 / (gamma + 1)``
-    taken from ``frame`` directly: no digits lost at large ``gamma``. Returns ``(..., 4)``.
+    taken from ``frame`` directly, not through ``1 - beta^2`` (which loses digits at large
+    ``gamma``). Returns ``(..., 4)``.
     """
     mass_ = mass(frame)
     gamma = frame[..., 0] / mass_

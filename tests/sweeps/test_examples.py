@@ -92,3 +92,5 @@ def test_the_generator_study_spans_its_scales():
         widths = {w for dd, w, _ in runs if dd == max(d)}
         assert max(d) / min(d) >= 10**1.5 and max(widths) / min(widths) >= 10
         assert {s for _, _, s in runs} == {0, 1, 2} and len(runs) == len(set(runs))
+        for point in {(dd, w) for dd, w, _ in runs}:   # every (D, width) with every seed
+            assert {s for dd, w, s in runs if (dd, w) == point} == {0, 1, 2}, point

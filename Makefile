@@ -62,11 +62,13 @@ generators-study: $(STAMP)
 	$(BIN)/hepscaling sweep run examples/sweeps/generators.yaml --out $(GENSTUDY) --workers 2
 	$(BIN)/hepscaling report $(GENSTUDY) --out $(GENSTUDY)/report \
 		--metric test_classifier_auc_excess
+	# every fit is tried: a group whose excess reached its floor (<= 0 in some run) has no
+	# power law, which that fit says, and the others still run
 	for m in auc log_w_std; do for x in D N; do \
 		$(BIN)/hepscaling fit $(GENSTUDY) --law power --x $$x --holdout 1 \
-			--metric test_classifier_$${m}_excess || exit 1; \
+			--metric test_classifier_$${m}_excess; \
 		for k in 1 2 3; do $(BIN)/hepscaling fit $(GENSTUDY) --law power --x $$x --holdout 1 \
-			--metric test_classifier_$${m}_excess_$${k}j || exit 1; done; done; done
+			--metric test_classifier_$${m}_excess_$${k}j; done; done; done
 
 # The amplitude-surrogate scaling study (arXiv:2601.13308), every part of issue 14: D, N and C
 # scaling over the study's processes, MSE vs heteroscedastic loss with pulls, MLP vs LLoCa,

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from hepscaling.errors import UsageError
-from hepscaling.models.blocks import Block, ClassAttentionBlock, check_heads, type_one_hot
+from hepscaling.models.blocks import Block, ClassAttentionBlock, attend, check_heads, type_one_hot
 
 
 def _block(causal: bool) -> Block:
@@ -35,6 +35,25 @@ def test_bidirectional_block_lets_early_positions_see_later_ones():
 def test_causal_and_bidirectional_blocks_agree_on_the_last_position():
     h = torch.randn(1, 5, 8, dtype=torch.float64)
     torch.testing.assert_close(_block(True)(h)[:, -1], _block(False)(h)[:, -1])
+
+
+@pytest.mark.parametrize("bias_shape", [(2, 3, 5, 7), (2, 1, 1, 7)])
+def test_attend_with_a_learned_bias_matches_the_fused_kernel(bias_shape):
+    """The baddbmm path (bias requiring a gradient) against PyTorch's attention: outputs and
+    the gradients of q, key, v and the bias, with padded (-inf) keys."""
+    gen = torch.Generator().manual_seed(0)
+    q = torch.randn(2, 3, 5, 4, generator=gen)
+    key, v = torch.randn(2, 3, 7, 4, generator=gen), torch.randn(2, 3, 7, 4, generator=gen)
+    bias = torch.randn(bias_shape, generator=gen)
+    bias[0, ..., 5:] = float("-inf")
+    grads = []
+    for path in (attend, torch.nn.functional.scaled_dot_product_attention):
+        leaves = [t.clone().requires_grad_(True) for t in (q, key, v, bias)]
+        out = path(*leaves[:3], leaves[3])
+        out.backward(torch.ones_like(out))
+        grads.append([out.detach(), *(t.grad for t in leaves)])
+    for ours, fused in zip(*grads, strict=True):
+        torch.testing.assert_close(ours, fused, rtol=1e-5, atol=1e-6)
 
 
 def test_class_attention_updates_only_the_class_token_shape():

@@ -4,6 +4,9 @@
   bidirectional or causal (position ``i`` attends to ``j <= i`` only, for autoregressive
   models), with a key/value cache for token-by-token generation (:meth:`Block.forward_cached`);
 - :class:`ClassAttentionBlock`: a class token attending to the particles (``part``'s readout);
+- :func:`attend`: multi-head attention with an optional additive bias, through PyTorch's fused
+  kernel, or one ``baddbmm`` when the bias is learned (the fused CPU kernel does not
+  differentiate a mask and falls back to an unfused path that is slower than ``baddbmm``);
 - :func:`type_one_hot`: the ``(k, n_types)`` one-hot table built from
   :attr:`~hepscaling.models.base.InputsSpec.particle_types`, with the check that there is one
   type id per particle;
@@ -23,10 +26,37 @@ from torch.nn import functional as F
 
 from hepscaling.errors import UsageError
 
-__all__ = ["Block", "ClassAttentionBlock", "KVCache", "check_heads", "type_one_hot"]
+__all__ = ["Block", "ClassAttentionBlock", "KVCache", "attend", "check_heads", "type_one_hot"]
 
 #: keys and values of the tokens seen so far, each float ``(B, heads, t, width // heads)``
 KVCache = tuple[torch.Tensor, torch.Tensor]
+
+
+def attend(q: torch.Tensor, key: torch.Tensor, v: torch.Tensor,
+           bias: torch.Tensor | None = None, *, causal: bool = False) -> torch.Tensor:
+    """``softmax(q key^T / sqrt(d) + bias) v`` per head.
+
+    Parameters
+    ----------
+    q : float ``(B, heads, t, d)``; ``key``, ``v``: ``(B, heads, s, d)``.
+    bias : optional float ``(B, heads, t, s)`` or broadcastable to it, added to the logits
+        (``-inf`` hides a key), or a bool mask (true: attend).
+    causal : query ``i`` attends to keys ``j <= i`` only (``bias`` must be None).
+
+    Returns float ``(B, heads, t, d)``. A bias that requires a gradient (ParT's learned pair
+    bias) goes through one ``baddbmm`` and a softmax: ``scaled_dot_product_attention`` cannot
+    differentiate its mask in the fused CPU kernel and runs an unfused path that is slower
+    (``benchmarks/results/step_profile.md``); anything else goes through the fused kernel.
+    """
+    if bias is None or not bias.requires_grad:
+        return F.scaled_dot_product_attention(q, key, v, attn_mask=bias, is_causal=causal)
+    batch, heads, t, d = q.shape
+    s = key.shape[2]
+    logits = torch.baddbmm(bias.expand(batch, heads, t, s).reshape(batch * heads, t, s),
+                           q.reshape(batch * heads, t, d) * d**-0.5,
+                           key.reshape(batch * heads, s, d).transpose(1, 2))
+    att = torch.bmm(torch.softmax(logits, dim=-1), v.reshape(batch * heads, s, d))
+    return att.view(batch, heads, t, d)
 
 
 class Block(nn.Module):
@@ -64,8 +94,7 @@ class Block(nn.Module):
         if self.causal and attn_mask is not None:
             future = torch.ones(k, k, dtype=torch.bool, device=h.device).triu(1)  # j > i
             attn_mask = attn_mask.masked_fill(future, float("-inf"))
-        att = F.scaled_dot_product_attention(
-            q, key, v, attn_mask=attn_mask, is_causal=causal)  # (B, heads, k, width // heads)
+        att = attend(q, key, v, attn_mask, causal=causal)  # (B, heads, k, width // heads)
         h = h + self.out(att.transpose(1, 2).reshape(batch, k, width))
         return h + self.mlp(self.norm2(h))
 
@@ -89,7 +118,7 @@ class Block(nn.Module):
             key, v = torch.cat([past[0], key], dim=2), torch.cat([past[1], v], dim=2)
         t0 = key.shape[2] - t
         mask = torch.ones(t, t0 + t, dtype=torch.bool, device=h.device).tril(t0)  # j <= t0 + i
-        att = F.scaled_dot_product_attention(q, key, v, attn_mask=mask)  # (B, heads, t, w/h)
+        att = attend(q, key, v, mask)  # (B, heads, t, width // heads)
         h = h + self.out(att.transpose(1, 2).reshape(batch, t, width))
         return h + self.mlp(self.norm2(h)), (key, v)
 
@@ -122,7 +151,7 @@ class ClassAttentionBlock(nn.Module):
         q = self.q(z[:, :1]).view(batch, 1, self.heads, width // self.heads).transpose(1, 2)
         kv = self.kv(z).view(batch, k + 1, 2, self.heads, width // self.heads)
         key, v = kv.permute(2, 0, 3, 1, 4)  # each (B, heads, P + 1, width // heads)
-        att = F.scaled_dot_product_attention(q, key, v, attn_mask=bias)  # (B, heads, 1, w/h)
+        att = attend(q, key, v, bias)  # (B, heads, 1, width // heads)
         cls = cls + self.out(att.transpose(1, 2).reshape(batch, 1, width))
         return cls + self.mlp(self.norm2(cls))
 

@@ -6,10 +6,10 @@ the jet GPT d128/L4, T = 32, batch 64; the cases of ``bench_precision``) a bare 
 (forward, loss, backward, gradient clipping, fused AdamW, as the loop) is timed in several
 variants: float32, bfloat16 autocast, float32 under ``torch.compile`` for the MLPs (its compile
 time is the first call's CPU time less one step; ``--compile-all`` adds the transformers, whose
-compile takes minutes here), and for ``part`` float32 with the attention path of
-before (PyTorch's fused attention with the learned pair bias as a float mask, which its CPU
-kernel cannot differentiate, so it runs its unfused path; now :func:`hepscaling.models.blocks.
-attend` takes one ``baddbmm``). The variants of a model are interleaved, ``repeats`` stretches
+compile takes minutes here), and for the transformers both precisions with the attention of
+before (PyTorch's fused ``scaled_dot_product_attention``, with ``part``'s learned pair bias as
+its float mask; now :func:`hepscaling.models.blocks.attend` runs batched matmuls while
+training). The variants of a model are interleaved, ``repeats`` stretches
 each, and the median counts: the two cores are shared with other jobs, so ratios are measured
 side by side. Rates are per process CPU second on one torch thread.
 
@@ -84,9 +84,9 @@ CASES: dict[str, Callable[[], Case]] = {
     "part (jet tagging) w128 L4 P64, batch 64": part_case,
     "jet_gpt d128 L4 T32, batch 64": jet_gpt_case,
 }
-#: the variants timed for every model; ``part`` adds ``fp32 sdpa-mask (before)``
+#: the variants timed for every model; models with attention add :data:`BEFORE`
 VARIANTS = ("fp32", "bf16", "fp32 compiled")
-BEFORE = "fp32 sdpa-mask (before)"
+BEFORE = ("fp32 fused attention (before)", "bf16 fused attention (before)")
 
 
 def _fused_only(q, key, v, bias=None, *, causal=False):
@@ -95,7 +95,7 @@ def _fused_only(q, key, v, bias=None, *, causal=False):
 
 @contextlib.contextmanager
 def attention_before(active: bool) -> Iterator[None]:
-    """While ``active``: every attention through PyTorch's fused kernel, the learned pair bias
+    """While ``active``: every attention through PyTorch's fused kernel, a learned pair bias
     as its float mask (the code before :func:`hepscaling.models.blocks.attend`)."""
     saved = blocks.attend
     if active:
@@ -176,7 +176,7 @@ def build_variant(make: Callable[[], Case], variant: str) -> tuple[Callable[[], 
     module: torch.nn.Module = torch.compile(model) if "compiled" in variant else model
     step = make_step(module, x, loss, variant.startswith("bf16"), params)
     facts: dict = {}
-    with attention_before(variant == BEFORE):
+    with attention_before(variant in BEFORE):
         cpu, wall = time.process_time(), time.perf_counter()
         step()
         facts["first_step_cpu_s"] = time.process_time() - cpu
@@ -192,12 +192,13 @@ def bench_case(label: str, make: Callable[[], Case], repeats: int, seconds: floa
     batch = x.shape[0]
     flops_step = TRAIN_FLOPS_FACTOR * model.forward_flops() * batch
     variants = [v for v in VARIANTS if compile_ or "compiled" not in v]
-    if label.startswith("part"):
-        variants.insert(1, BEFORE)
+    if not label.startswith("mlp"):
+        variants[1:1] = [BEFORE[0]]
+        variants[3:3] = [BEFORE[1]]
     built = {v: build_variant(make, v) for v in variants}
     per_step = {}
     for v, (step, _) in built.items():
-        with attention_before(v == BEFORE):
+        with attention_before(v in BEFORE):
             cpu = time.process_time()
             step()
             per_step[v] = time.process_time() - cpu
@@ -205,7 +206,7 @@ def bench_case(label: str, make: Callable[[], Case], repeats: int, seconds: floa
     times: dict[str, list[float]] = {v: [] for v in variants}
     for _ in range(repeats):
         for v, (step, _) in built.items():
-            with attention_before(v == BEFORE):
+            with attention_before(v in BEFORE):
                 cpu = time.process_time()
                 for _ in range(n[v]):
                     step()
@@ -219,8 +220,8 @@ def bench_case(label: str, make: Callable[[], Case], repeats: int, seconds: floa
         if "compiled" in v:
             rows[v]["compile_cpu_s"] = rows[v]["first_step_cpu_s"] - median
     profiles = {}
-    for v in ("fp32", "bf16") + ((BEFORE,) if BEFORE in variants else ()):
-        with attention_before(v == BEFORE):
+    for v in [v for v in variants if "compiled" not in v]:
+        with attention_before(v in BEFORE):
             profiles[v] = breakdown(built[v][0])
     return {"model": label, "n_params": model.n_params(), "batch": batch,
             "train_flops_per_step": flops_step, "variants": rows, "profiles": profiles}
@@ -331,7 +332,8 @@ def markdown(r: dict) -> str:
         "## Breakdown of the step (torch.profiler, self CPU time per op class)",
         "",
         "matmul: mm / addmm; attention: the fused kernel and its backward, or baddbmm / bmm / "
-        "softmax; elementwise: activations, norms, adds, masks; optimizer: clipping and fused "
+        "softmax (the explicit path's scaling, masking and reshapes count as elementwise and "
+        "other); elementwise: activations, norms, adds, masks; optimizer: clipping and fused "
         "AdamW; other: copies, indexing, reductions, loss and the Python between ops. "
         "'matmul rate / peak': the step's FLOPs over the matmul + attention time, over the "
         "peak of the precision: the ceiling of the whole step if everything else were free. "

@@ -37,19 +37,31 @@ def test_causal_and_bidirectional_blocks_agree_on_the_last_position():
     torch.testing.assert_close(_block(True)(h)[:, -1], _block(False)(h)[:, -1])
 
 
-@pytest.mark.parametrize("bias_shape", [(2, 3, 5, 7), (2, 1, 1, 7)])
-def test_attend_with_a_learned_bias_matches_the_fused_kernel(bias_shape):
-    """The baddbmm path (bias requiring a gradient) against PyTorch's attention: outputs and
-    the gradients of q, key, v and the bias, with padded (-inf) keys."""
+@pytest.mark.parametrize(("bias", "causal"), [
+    ("float", False), ("broadcast float", False), ("bool", False), (None, True), (None, False)])
+def test_attend_while_training_matches_the_fused_kernel(bias, causal):
+    """The batched-matmul path (taken when gradients are recorded) against PyTorch's fused
+    attention: outputs and the gradients of q, key, v (and a float bias), with hidden keys."""
     gen = torch.Generator().manual_seed(0)
     q = torch.randn(2, 3, 5, 4, generator=gen)
     key, v = torch.randn(2, 3, 7, 4, generator=gen), torch.randn(2, 3, 7, 4, generator=gen)
-    bias = torch.randn(bias_shape, generator=gen)
-    bias[0, ..., 5:] = float("-inf")
+    mask = None
+    if bias is not None:
+        shape = (2, 1, 1, 7) if bias == "broadcast float" else (2, 3, 5, 7)
+        mask = torch.randn(shape, generator=gen)
+        mask[0, ..., 5:] = float("-inf")
+        if bias == "bool":
+            mask = mask > -1.0
+    def fused(q, key, v, mask):
+        return torch.nn.functional.scaled_dot_product_attention(q, key, v, attn_mask=mask,
+                                                                is_causal=causal)
+
     grads = []
-    for path in (attend, torch.nn.functional.scaled_dot_product_attention):
-        leaves = [t.clone().requires_grad_(True) for t in (q, key, v, bias)]
-        out = path(*leaves[:3], leaves[3])
+    for path in (lambda q, key, v, mask: attend(q, key, v, mask, causal=causal), fused):
+        leaves = [t.clone().requires_grad_(True) for t in (q, key, v)]
+        if mask is not None and mask.dtype != torch.bool:
+            leaves.append(mask.clone().requires_grad_(True))
+        out = path(*leaves[:3], leaves[3] if len(leaves) == 4 else mask)
         out.backward(torch.ones_like(out))
         grads.append([out.detach(), *(t.grad for t in leaves)])
     for ours, fused in zip(*grads, strict=True):

@@ -4,9 +4,9 @@
   bidirectional or causal (position ``i`` attends to ``j <= i`` only, for autoregressive
   models), with a key/value cache for token-by-token generation (:meth:`Block.forward_cached`);
 - :class:`ClassAttentionBlock`: a class token attending to the particles (``part``'s readout);
-- :func:`attend`: multi-head attention with an optional additive bias, through PyTorch's fused
-  kernel, or one ``baddbmm`` when the bias is learned (the fused CPU kernel does not
-  differentiate a mask and falls back to an unfused path that is slower than ``baddbmm``);
+- :func:`attend`: multi-head attention with an optional additive bias or causal mask: batched
+  matmuls while training (faster than PyTorch's fused kernel on CPU), the fused kernel without
+  gradients;
 - :func:`type_one_hot`: the ``(k, n_types)`` one-hot table built from
   :attr:`~hepscaling.models.base.InputsSpec.particle_types`, with the check that there is one
   type id per particle;
@@ -43,18 +43,30 @@ def attend(q: torch.Tensor, key: torch.Tensor, v: torch.Tensor,
         (``-inf`` hides a key), or a bool mask (true: attend).
     causal : query ``i`` attends to keys ``j <= i`` only (``bias`` must be None).
 
-    Returns float ``(B, heads, t, d)``. A bias that requires a gradient (ParT's learned pair
-    bias) goes through one ``baddbmm`` and a softmax: ``scaled_dot_product_attention`` cannot
-    differentiate its mask in the fused CPU kernel and runs an unfused path that is slower
-    (``benchmarks/results/step_profile.md``); anything else goes through the fused kernel.
+    Returns float ``(B, heads, t, d)``. When autograd records (training), the attention runs as
+    two batched matmuls and a softmax: on CPU PyTorch's fused kernel is slower there, most of
+    all in bfloat16 and for short sequences, and cannot differentiate a mask at all (a learned
+    bias sends it to an unfused path); see ``benchmarks/results/step_profile.md``. Without
+    gradients (evaluation, sampling) the fused kernel runs.
     """
-    if bias is None or not bias.requires_grad:
+    if not (torch.is_grad_enabled() and any(
+            t is not None and t.requires_grad for t in (q, key, v, bias))):
         return F.scaled_dot_product_attention(q, key, v, attn_mask=bias, is_causal=causal)
     batch, heads, t, d = q.shape
     s = key.shape[2]
-    logits = torch.baddbmm(bias.expand(batch, heads, t, s).reshape(batch * heads, t, s),
-                           q.reshape(batch * heads, t, d) * d**-0.5,
-                           key.reshape(batch * heads, s, d).transpose(1, 2))
+    scaled_q = q.reshape(batch * heads, t, d) * d**-0.5
+    key_t = key.reshape(batch * heads, s, d).transpose(1, 2)
+    if bias is not None and bias.dtype != torch.bool:
+        flat_bias = bias.expand(batch, heads, t, s).reshape(batch * heads, t, s)
+        logits = torch.baddbmm(flat_bias, scaled_q, key_t)  # (B heads, t, s)
+    else:
+        logits = torch.bmm(scaled_q, key_t)
+    if causal:
+        future = torch.ones(t, s, dtype=torch.bool, device=q.device).triu(1)  # j > i
+        logits = logits.masked_fill(future, float("-inf"))
+    elif bias is not None and bias.dtype == torch.bool:
+        hidden = ~bias.expand(batch, heads, t, s).reshape(batch * heads, t, s)
+        logits = logits.masked_fill(hidden, float("-inf"))
     att = torch.bmm(torch.softmax(logits, dim=-1), v.reshape(batch * heads, s, d))
     return att.view(batch, heads, t, d)
 

@@ -4,9 +4,9 @@ For five models at N ~ 1e5-1e6 (MLP width 256 and 512, depth 3, batch 4096; the 
 ``transformer`` w128/L4, k = 5, batch 1024; ``part`` w128/L4, 64 constituent slots, batch 64;
 the jet GPT d128/L4, T = 32, batch 64; the cases of ``bench_precision``) a bare training step
 (forward, loss, backward, gradient clipping, fused AdamW, as the loop) is timed in several
-variants: float32, bfloat16 autocast, float32 under ``torch.compile`` for the MLPs (its compile
-time is the first call's CPU time less one step; ``--compile-all`` adds the transformers, whose
-compile takes minutes here), and for the transformers both precisions with the attention of
+variants: float32, bfloat16 autocast, float32 under ``torch.compile`` (its compile time is the
+first call's CPU time less one step, compiled in this process; inductor's on-disk cache from
+earlier runs shortens it), and for the transformers both precisions with the attention of
 before (PyTorch's fused ``scaled_dot_product_attention``, with ``part``'s learned pair bias as
 its float mask; now :func:`hepscaling.models.blocks.attend` runs batched matmuls while
 training). The variants of a model are interleaved, ``repeats`` stretches
@@ -185,13 +185,12 @@ def build_variant(make: Callable[[], Case], variant: str) -> tuple[Callable[[], 
     return step, facts
 
 
-def bench_case(label: str, make: Callable[[], Case], repeats: int, seconds: float,
-               compile_: bool) -> dict:
+def bench_case(label: str, make: Callable[[], Case], repeats: int, seconds: float) -> dict:
     """All variants of one model, interleaved, with the fp32 and bf16 breakdowns."""
     model, x, _ = make()
     batch = x.shape[0]
     flops_step = TRAIN_FLOPS_FACTOR * model.forward_flops() * batch
-    variants = [v for v in VARIANTS if compile_ or "compiled" not in v]
+    variants = list(VARIANTS)
     if not label.startswith("mlp"):
         variants[1:1] = [BEFORE[0]]
         variants[3:3] = [BEFORE[1]]
@@ -236,8 +235,6 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="interleaved stretches")
     parser.add_argument("--seconds", type=float, default=0.5,
                         help="target CPU seconds of one stretch")
-    parser.add_argument("--compile-all", action="store_true",
-                        help="torch.compile the transformers too (minutes of compile each)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     load_start = list(os.getloadavg())
@@ -245,8 +242,7 @@ def main() -> None:
     peak_runs = [peaks()]
     cases = []
     for label, make in CASES.items():
-        compile_ = args.compile_all or label.startswith("mlp")
-        cases.append(bench_case(label, make, args.repeats, args.seconds, compile_))
+        cases.append(bench_case(label, make, args.repeats, args.seconds))
         peak_runs.append(peaks())
         print(label, {v: f"{r['samples_per_cpu_s']:.4g}/s" for v, r in
                       cases[-1]["variants"].items()}, flush=True)

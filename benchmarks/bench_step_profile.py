@@ -106,8 +106,8 @@ def attention_before(active: bool) -> Iterator[None]:
         blocks.attend = saved
 
 
-def make_step(model: torch.nn.Module, x: torch.Tensor, loss: Callable, bf16: bool,
-              params: list[torch.nn.Parameter]) -> Callable[[], None]:
+def make_step(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, loss: Callable,
+              bf16: bool, params: list[torch.nn.Parameter]) -> Callable[[], None]:
     """One bare training step on the fixed batch ``x``; clipping and AdamW under the profiler
     label ``optimizer``."""
     optimizer = torch.optim.AdamW(params, lr=1e-4, fused=True)
@@ -173,7 +173,8 @@ def build_variant(make: Callable[[], Case], variant: str) -> tuple[Callable[[], 
     """The step of ``variant`` and its facts (compile time for compiled variants)."""
     model, x, loss = make()
     params = list(model.parameters())
-    module: torch.nn.Module = torch.compile(model) if "compiled" in variant else model
+    module: Callable[[torch.Tensor], torch.Tensor] = (
+        torch.compile(model) if "compiled" in variant else model)
     step = make_step(module, x, loss, variant.startswith("bf16"), params)
     facts: dict = {}
     with attention_before(variant in BEFORE):

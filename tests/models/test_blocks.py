@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from hepscaling.errors import UsageError
-from hepscaling.models.blocks import Block, ClassAttentionBlock, check_heads, type_one_hot
+from hepscaling.models.blocks import Block, ClassAttentionBlock, attend, check_heads, type_one_hot
 
 
 def _block(causal: bool) -> Block:
@@ -35,6 +35,37 @@ def test_bidirectional_block_lets_early_positions_see_later_ones():
 def test_causal_and_bidirectional_blocks_agree_on_the_last_position():
     h = torch.randn(1, 5, 8, dtype=torch.float64)
     torch.testing.assert_close(_block(True)(h)[:, -1], _block(False)(h)[:, -1])
+
+
+@pytest.mark.parametrize(("bias", "causal"), [
+    ("float", False), ("broadcast float", False), ("bool", False), (None, True), (None, False)])
+def test_attend_while_training_matches_the_fused_kernel(bias, causal):
+    """The batched-matmul path (taken when gradients are recorded) against PyTorch's fused
+    attention: outputs and the gradients of q, key, v (and a float bias), with hidden keys."""
+    gen = torch.Generator().manual_seed(0)
+    q = torch.randn(2, 3, 5, 4, generator=gen)
+    key, v = torch.randn(2, 3, 7, 4, generator=gen), torch.randn(2, 3, 7, 4, generator=gen)
+    mask = None
+    if bias is not None:
+        shape = (2, 1, 1, 7) if bias == "broadcast float" else (2, 3, 5, 7)
+        mask = torch.randn(shape, generator=gen)
+        mask[0, ..., 5:] = float("-inf")
+        if bias == "bool":
+            mask = mask > -1.0
+    def fused(q, key, v, mask):
+        return torch.nn.functional.scaled_dot_product_attention(q, key, v, attn_mask=mask,
+                                                                is_causal=causal)
+
+    grads = []
+    for path in (lambda q, key, v, mask: attend(q, key, v, mask, causal=causal), fused):
+        leaves = [t.clone().requires_grad_(True) for t in (q, key, v)]
+        if mask is not None and mask.dtype != torch.bool:
+            leaves.append(mask.clone().requires_grad_(True))
+        out = path(*leaves[:3], leaves[3] if len(leaves) == 4 else mask)
+        out.backward(torch.ones_like(out))
+        grads.append([out.detach(), *(t.grad for t in leaves)])
+    for ours, fused in zip(*grads, strict=True):
+        torch.testing.assert_close(ours, fused, rtol=1e-5, atol=1e-6)
 
 
 def test_class_attention_updates_only_the_class_token_shape():

@@ -77,6 +77,18 @@ def test_permuting_constituents_does_not_change_the_output(variant):
         assert not torch.allclose(model(swapped), model(x), rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_training_and_inference_attention_paths_agree(variant):
+    """With gradients the learned pair bias takes the baddbmm path of ``attend``, without
+    them PyTorch's fused attention: same logits."""
+    torch.manual_seed(0)
+    model = build_model({**TINY, **variant}, spec(12))
+    x = constituents(4, 12, 7, seed=1).float()
+    with torch.no_grad():
+        fused = model(x)
+    torch.testing.assert_close(model(x).detach(), fused, rtol=1e-5, atol=1e-5)
+
+
 def test_pair_features_match_direct_formulas():
     x = constituents(3, 6, 6, seed=5)[..., 1:5]  # float64 (3, 6, 4)
     u = pair_features(x).numpy()

@@ -4,6 +4,9 @@
   bidirectional or causal (position ``i`` attends to ``j <= i`` only, for autoregressive
   models), with a key/value cache for token-by-token generation (:meth:`Block.forward_cached`);
 - :class:`ClassAttentionBlock`: a class token attending to the particles (``part``'s readout);
+- :func:`attend`: multi-head attention with an optional additive bias or causal mask: batched
+  matmuls while training (faster than PyTorch's fused kernel on CPU), the fused kernel without
+  gradients;
 - :func:`type_one_hot`: the ``(k, n_types)`` one-hot table built from
   :attr:`~hepscaling.models.base.InputsSpec.particle_types`, with the check that there is one
   type id per particle;
@@ -23,10 +26,49 @@ from torch.nn import functional as F
 
 from hepscaling.errors import UsageError
 
-__all__ = ["Block", "ClassAttentionBlock", "KVCache", "check_heads", "type_one_hot"]
+__all__ = ["Block", "ClassAttentionBlock", "KVCache", "attend", "check_heads", "type_one_hot"]
 
 #: keys and values of the tokens seen so far, each float ``(B, heads, t, width // heads)``
 KVCache = tuple[torch.Tensor, torch.Tensor]
+
+
+def attend(q: torch.Tensor, key: torch.Tensor, v: torch.Tensor,
+           bias: torch.Tensor | None = None, *, causal: bool = False) -> torch.Tensor:
+    """``softmax(q key^T / sqrt(d) + bias) v`` per head.
+
+    Parameters
+    ----------
+    q : float ``(B, heads, t, d)``; ``key``, ``v``: ``(B, heads, s, d)``.
+    bias : optional float ``(B, heads, t, s)`` or broadcastable to it, added to the logits
+        (``-inf`` hides a key), or a bool mask (true: attend).
+    causal : query ``i`` attends to keys ``j <= i`` only (``bias`` must be None).
+
+    Returns float ``(B, heads, t, d)``. When autograd records (training), the attention runs as
+    two batched matmuls and a softmax: on CPU PyTorch's fused kernel is slower there, most of
+    all in bfloat16 and for short sequences, and cannot differentiate a mask at all (a learned
+    bias sends it to an unfused path); see ``benchmarks/results/step_profile.md``. Without
+    gradients (evaluation, sampling) the fused kernel runs.
+    """
+    if not (torch.is_grad_enabled() and any(
+            t is not None and t.requires_grad for t in (q, key, v, bias))):
+        return F.scaled_dot_product_attention(q, key, v, attn_mask=bias, is_causal=causal)
+    batch, heads, t, d = q.shape
+    s = key.shape[2]
+    scaled_q = q.reshape(batch * heads, t, d) * d**-0.5
+    key_t = key.reshape(batch * heads, s, d).transpose(1, 2)
+    if bias is not None and bias.dtype != torch.bool:
+        flat_bias = bias.expand(batch, heads, t, s).reshape(batch * heads, t, s)
+        logits = torch.baddbmm(flat_bias, scaled_q, key_t)  # (B heads, t, s)
+    else:
+        logits = torch.bmm(scaled_q, key_t)
+    if causal:
+        future = torch.ones(t, s, dtype=torch.bool, device=q.device).triu(1)  # j > i
+        logits = logits.masked_fill(future, float("-inf"))
+    elif bias is not None and bias.dtype == torch.bool:
+        hidden = ~bias.expand(batch, heads, t, s).reshape(batch * heads, t, s)
+        logits = logits.masked_fill(hidden, float("-inf"))
+    att = torch.bmm(torch.softmax(logits, dim=-1), v.reshape(batch * heads, s, d))
+    return att.view(batch, heads, t, d)
 
 
 class Block(nn.Module):
@@ -64,8 +106,7 @@ class Block(nn.Module):
         if self.causal and attn_mask is not None:
             future = torch.ones(k, k, dtype=torch.bool, device=h.device).triu(1)  # j > i
             attn_mask = attn_mask.masked_fill(future, float("-inf"))
-        att = F.scaled_dot_product_attention(
-            q, key, v, attn_mask=attn_mask, is_causal=causal)  # (B, heads, k, width // heads)
+        att = attend(q, key, v, attn_mask, causal=causal)  # (B, heads, k, width // heads)
         h = h + self.out(att.transpose(1, 2).reshape(batch, k, width))
         return h + self.mlp(self.norm2(h))
 
@@ -89,7 +130,7 @@ class Block(nn.Module):
             key, v = torch.cat([past[0], key], dim=2), torch.cat([past[1], v], dim=2)
         t0 = key.shape[2] - t
         mask = torch.ones(t, t0 + t, dtype=torch.bool, device=h.device).tril(t0)  # j <= t0 + i
-        att = F.scaled_dot_product_attention(q, key, v, attn_mask=mask)  # (B, heads, t, w/h)
+        att = attend(q, key, v, mask)  # (B, heads, t, width // heads)
         h = h + self.out(att.transpose(1, 2).reshape(batch, t, width))
         return h + self.mlp(self.norm2(h)), (key, v)
 
@@ -122,7 +163,7 @@ class ClassAttentionBlock(nn.Module):
         q = self.q(z[:, :1]).view(batch, 1, self.heads, width // self.heads).transpose(1, 2)
         kv = self.kv(z).view(batch, k + 1, 2, self.heads, width // self.heads)
         key, v = kv.permute(2, 0, 3, 1, 4)  # each (B, heads, P + 1, width // heads)
-        att = F.scaled_dot_product_attention(q, key, v, attn_mask=bias)  # (B, heads, 1, w/h)
+        att = attend(q, key, v, bias)  # (B, heads, 1, width // heads)
         cls = cls + self.out(att.transpose(1, 2).reshape(batch, 1, width))
         return cls + self.mlp(self.norm2(cls))
 

@@ -185,23 +185,29 @@ def _excess_laws(section: Section, sweep: Sweep, present: list[tuple[str, str]],
                                  "interval", "largest held out: measured / predicted"], rows,
                                 left=2))
     stem = f"generators_excess_{axis}"
+    # one panel per metric (AUC, log w spread), one colour per group within a panel
+    panels = [[(n, g) for n, g in fitted if "auc" in n], [(n, g) for n, g in fitted
+                                                          if "auc" not in n]]
+    panels = [p for p in panels if p]
     with plots._figure(out / stem, plots._title(sweep.directory.name,
-                                                 f"excess over the floor vs {axis}")) as (ax,):
-        for colour, (name, g) in zip(plots._colours(len(fitted)), fitted, strict=True):
-            x = g.runs[axis].to_numpy(float)
-            y = g.runs[f"metric.{name}"].to_numpy(float)
-            short = name.removeprefix("test_classifier_")
-            ax.plot(x, y, "o", color=colour, label=f"{short}: {g.label}", ms=4)
-            grid = np.geomspace(x.min(), x.max(), 60)
-            laws = [(g.fit, "-"), (g.check.fit if g.check else None, ":")]
-            for law, style in laws:  # the fit, and the fit without the largest scale
-                if isinstance(law, PowerLawFit):
-                    ax.plot(grid, law.predict(grid).value, style, color=colour)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel(axis)
-        ax.set_ylabel("metric - floor (solid: fit; dotted: fit without the largest)")
-        ax.legend(fontsize="x-small")
+                                                 f"excess over the floor vs {axis}"),
+                       ncols=len(panels)) as axes:
+        for ax, panel in zip(axes, panels, strict=True):
+            for colour, (name, g) in zip(plots._colours(len(panel)), panel, strict=True):
+                x = g.runs[axis].to_numpy(float)
+                y = g.runs[f"metric.{name}"].to_numpy(float)
+                short = name.removeprefix("test_classifier_")
+                ax.plot(x, y, "o", color=colour, label=f"{short}: {g.label}", ms=4)
+                grid = np.geomspace(x.min(), x.max(), 60)
+                laws = [(g.fit, "-"), (g.check.fit if g.check else None, ":")]
+                for law, style in laws:  # the fit, and the fit without the largest scale
+                    if isinstance(law, PowerLawFit):
+                        ax.plot(grid, law.predict(grid).value, style, color=colour)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel(axis)
+            ax.legend(fontsize="xx-small", loc="lower left")
+        axes[0].set_ylabel("metric - floor (solid: fit; dotted: fit without the largest)")
     section.figures.append(stem)
 
 

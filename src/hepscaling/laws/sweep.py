@@ -47,7 +47,7 @@ from hepscaling.laws.results import LawFit
 from hepscaling.records import RunRecord, load_records, records_frame
 
 __all__ = ["AXES", "LAWS", "SEED_COLUMNS", "GroupFit", "Sweep", "fit_sweep", "group_keys",
-           "load_sweep"]
+           "group_label", "load_sweep", "shown_value"]
 
 AXES = ("D", "N", "C")
 LAWS = ("power", "log", "compare", "joint", "ceiling", "joint_ceiling", "repetition")
@@ -188,8 +188,13 @@ class GroupFit:
     def label(self) -> str:
         """Short human label: ``name=value`` pairs (last component of each key, file paths by
         their stem: a spec's dataset ``@tth`` reads ``dataset=tth``, not its resolved path)."""
-        return ", ".join(f"{k.rsplit('.', 1)[-1]}={shown_value(v)}"
-                         for k, v in self.key.items()) or "all"
+        return group_label(self.key)
+
+
+def group_label(key: dict[str, Any]) -> str:
+    """``name=value`` pairs of a group's ``key`` (config column -> value): the last component
+    of each column, values by :func:`shown_value`; ``all`` for no key."""
+    return ", ".join(f"{k.rsplit('.', 1)[-1]}={shown_value(v)}" for k, v in key.items()) or "all"
 
 
 def shown_value(value: Any) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.results import PowerLawFit
-from hepscaling.laws.sweep import SEED_COLUMNS, GroupFit, Sweep
+from hepscaling.laws.sweep import SEED_COLUMNS, GroupFit, Sweep, group_label
 from hepscaling.report import plots
 from hepscaling.report.html import Section, param_cells, table
 from hepscaling.report.sections import FitOptions
@@ -100,9 +100,7 @@ def _groups(sweep: Sweep, axis: str) -> list[tuple[str, Any]]:
                          else [((), sweep.done)]):
         values = values if isinstance(values, tuple) else (values,)
         if runs[axis].nunique() >= 2:
-            label = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in
-                              zip(keys, values, strict=True)) or "all"
-            out.append((label, runs))
+            out.append((group_label(dict(zip(keys, values, strict=True))), runs))
     return out
 
 

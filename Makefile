@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint install clean bench jets-study jet-generation-study generators-study \
 	amplitudes-study \
-	amplitudes-d amplitudes-n amplitudes-c amplitudes-losses amplitudes-architectures \
+	amplitudes-d amplitudes-convergence amplitudes-n amplitudes-c amplitudes-losses amplitudes-architectures \
 	amplitudes-mup amplitudes-schedules amplitudes-lgatr
 
 $(STAMP): pyproject.toml
@@ -84,7 +84,7 @@ SCALE ?= 1
 AMP_SPECS := examples/sweeps/amplitudes
 AMP_RUN = $(BIN)/hepscaling sweep run --set scale.factor=$(SCALE)
 TTH := "u u~ > t t~ h"
-amplitudes-study: amplitudes-d amplitudes-n amplitudes-c amplitudes-losses \
+amplitudes-study: amplitudes-d amplitudes-convergence amplitudes-n amplitudes-c amplitudes-losses \
 	amplitudes-architectures amplitudes-mup amplitudes-schedules
 
 amplitudes-d: $(STAMP)
@@ -94,6 +94,12 @@ amplitudes-d: $(STAMP)
 	# hold-out check (fit D <= 1e4, predict the runs at D = 1e5)
 	$(BIN)/hepscaling predict $(AMP)/d_scaling --process $(TTH) --rel-precision 0.01
 	$(BIN)/hepscaling predict $(AMP)/d_scaling --process $(TTH) --rel-precision 0.001
+
+# is part 1 converged? L versus steps (1500 to 96000) per process and D
+amplitudes-convergence: $(STAMP)
+	$(AMP_RUN) $(AMP_SPECS)/convergence.yaml --out $(AMP)/convergence
+	$(BIN)/hepscaling report $(AMP)/convergence --out $(AMP)/convergence/report \
+		-g config.task.dataset -g config.task.n_train
 
 amplitudes-n: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/n_scaling.yaml --out $(AMP)/n_scaling

@@ -57,7 +57,9 @@ def test_amplitude_study_specs_scale_with_one_knob(path):
     base, grown = load_spec(path), load_spec(path, ["scale.factor=4"])
     assert base.scale is not None and base.scale.factor == 1 and grown.scale.factor == 4
     exponents = base.scale.exponents
-    if "train.steps" in exponents:
+    if "train.steps" in exponents and "train.steps" in base.axes:
+        assert grown.axes["train.steps"] == [4 * s for s in base.axes["train.steps"]]
+    elif "train.steps" in exponents:
         assert grown.base["train"]["steps"] == 4 * base.base["train"]["steps"]
     if "task.n_train" in exponents and "task.n_train" in base.axes:
         assert grown.axes["task.n_train"] == [4 * d for d in base.axes["task.n_train"]]

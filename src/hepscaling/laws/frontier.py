@@ -24,7 +24,7 @@ Any other relation is passed as a callable.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
@@ -128,10 +128,12 @@ class BudgetMinimum:
     ----------
     budget : float
         Budget compute (median C of the budget's runs), FLOPs.
-    n_runs : int
-        Runs of the budget.
+    n_runs, n_sizes : int
+        Runs of the budget and the distinct N among them.
     n_low, n_high : float
         Smallest and largest N tried at the budget.
+    n_best : float
+        N of the budget's run with the lowest loss.
     n_opt, d_opt, loss_opt : float or None
         Parabola vertex: N, D (samples processed, see :func:`isoflop_frontier`) and the loss
         there; ``None`` when not determined.
@@ -141,8 +143,10 @@ class BudgetMinimum:
 
     budget: float
     n_runs: int
+    n_sizes: int
     n_low: float
     n_high: float
+    n_best: float
     n_opt: float | None = None
     d_opt: float | None = None
     loss_opt: float | None = None
@@ -155,9 +159,7 @@ class BudgetMinimum:
 
     def to_dict(self) -> dict[str, object]:
         """The fields as a JSON-able dict."""
-        return {"budget": self.budget, "n_runs": self.n_runs, "n_low": self.n_low,
-                "n_high": self.n_high, "n_opt": self.n_opt, "d_opt": self.d_opt,
-                "loss_opt": self.loss_opt, "reason": self.reason}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -231,8 +233,9 @@ def _minimum(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray, idx: np
     inside the sizes tried."""
     x, y = np.log(N[idx]), np.log(L[idx])
     c = float(np.median(C[idx]))
-    found = BudgetMinimum(c, int(idx.size), float(N[idx].min()), float(N[idx].max()))
     n_sizes = np.unique(x).size
+    found = BudgetMinimum(c, int(idx.size), n_sizes, float(N[idx].min()), float(N[idx].max()),
+                          float(N[idx][np.argmin(y)]))
     if n_sizes < 3:
         return replace(found, reason=f"not determined: only {n_sizes} {sizes} (a parabola "
                                      "needs 3)")

@@ -51,6 +51,11 @@ class IsoFlopGroup:
     frontier: IsoFlopFrontier | None
     error: str
 
+    @property
+    def profiled(self) -> bool:
+        """Whether some budget holds at least three sizes (an IsoFLOP profile)."""
+        return any(m.n_sizes >= 3 for m in self.minima)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: the label, every budget's minimum, the exponents ``a`` and ``b`` (or
         ``None``) and the reason they are missing."""
@@ -63,7 +68,8 @@ class IsoFlopGroup:
 def frontier_section(sweep: Sweep, options: FitOptions, out: Path
                      ) -> tuple[Section, list[GroupFit], list[IsoFlopGroup]] | None:
     """The compute-optimal frontier section for the loss ``sweep.metric``, its joint-law group
-    fits (none at fixed D) and IsoFLOP groups (the ``frontier`` figure written to ``out``).
+    fits (none at fixed D) and the IsoFLOP analyses of the groups with an IsoFLOP profile (the
+    ``frontier`` figure written to ``out``).
 
     ``None`` unless N varies and either D varies too or, at fixed D, some compute budget holds
     at least three model sizes (an IsoFLOP profile). Grouping keys that set N or D
@@ -85,7 +91,7 @@ def frontier_section(sweep: Sweep, options: FitOptions, out: Path
         fits = options.fit(sweep, "joint")
         groups = [(g.label, g.runs) for g in fits]
     isos = [_isoflop(label, runs, sweep.metric, options) for label, runs in groups]
-    if fixed_d and not any(m.n_sizes >= 3 for iso in isos for m in iso.minima):
+    if fixed_d and not any(iso.profiled for iso in isos):
         return None
     if fixed_d:
         d = float(done["D"].iloc[0])
@@ -107,29 +113,17 @@ def frontier_section(sweep: Sweep, options: FitOptions, out: Path
         section.note(f"grouping by {', '.join(dropped)} is left out here: the frontier "
                      "compares sizes within a group")
     items = _joint_rows(section, fits, isos) if not fixed_d else []
-    if fixed_d:
-        rows = [[iso.label, f"{sum(m.determined for m in iso.minima)} of {len(iso.minima)}",
-                 iso.frontier.a, iso.frontier.b] for iso in isos if iso.frontier]
-        if rows:
-            section.blocks.append(table(["group", "budgets determined", "a (N_opt ~ C^a)",
-                                         "b (D* ~ C^b)"], rows))
-    for iso in isos:
-        if iso.error:
-            section.note(f"{iso.label}: no IsoFLOP power law: {iso.error}")
-    budget_rows = [_budget_row(iso.label, m) for iso in isos for m in iso.minima]
-    if budget_rows:
-        section.blocks.append(table(["group", "C budget", "runs", "N tried",
-                                     "N of the lowest loss", "N_opt", "D* (samples)",
-                                     "loss at N_opt"], budget_rows))
-    for iso in isos:
-        item = next((i for i in items if i["label"] == iso.label), {"label": iso.label})
-        if item not in items:
-            items.append(item)
+    profiled = [iso for iso in isos if iso.profiled]
+    _isoflop_tables(section, isos, profiled, power_laws=fixed_d)
+    for iso in profiled:
+        item = next((i for i in items if i["label"] == iso.label), None)
+        if item is None:
+            items.append(item := {"label": iso.label})
         _add_isoflop(item, iso)
-    if any(len(item) > 1 for item in items):
+    if items:
         plots.plot_frontier(items, out / "frontier", sweep=sweep.directory.name)
         section.figures.append("frontier")
-    return section, fits, isos
+    return section, fits, profiled
 
 
 def _isoflop(label: str, runs: Any, metric: str, options: FitOptions) -> IsoFlopGroup:
@@ -165,6 +159,26 @@ def _budget_row(label: str, m: BudgetMinimum) -> list[object]:
     if not m.determined:
         return [label, m.budget, m.n_runs, tried, m.n_best, m.reason, "-", "-"]
     return [label, m.budget, m.n_runs, tried, m.n_best, m.n_opt, m.d_opt, m.loss_opt]
+
+
+def _isoflop_tables(section: Section, isos: list[IsoFlopGroup], profiled: list[IsoFlopGroup],
+                    *, power_laws: bool) -> None:
+    """Into ``section``: the table of the IsoFLOP power laws (if ``power_laws``; the joint-law
+    table has them otherwise), why a group has none, and every budget of the ``profiled``
+    groups."""
+    rows = [[iso.label, f"{sum(m.determined for m in iso.minima)} of {len(iso.minima)}",
+             iso.frontier.a, iso.frontier.b] for iso in isos if iso.frontier]
+    if power_laws and rows:
+        section.blocks.append(table(["group", "budgets determined", "a (N_opt ~ C^a)",
+                                     "b (D* ~ C^b)"], rows))
+    for iso in isos:
+        if iso.error:
+            section.note(f"{iso.label}: no IsoFLOP power law: {iso.error}")
+    budgets = [_budget_row(iso.label, m) for iso in profiled for m in iso.minima]
+    if budgets:
+        section.blocks.append(table(["group", "C budget", "runs", "N tried",
+                                     "N of the lowest loss", "N_opt", "D* (samples)",
+                                     "loss at N_opt"], budgets))
 
 
 def _joint_rows(section: Section, fits: list[GroupFit], isos: list[IsoFlopGroup]

@@ -19,6 +19,7 @@ import numpy as np
 from hepscaling.errors import UsageError
 from hepscaling.laws.frontier import (
     MIN_BUDGETS,
+    NEIGHBOURS,
     BudgetMinimum,
     IsoFlopFrontier,
     isoflop_frontier,
@@ -106,9 +107,11 @@ def frontier_section(sweep: Sweep, options: FitOptions, out: Path
                      "IsoFLOP minima per compute budget of the records' own C, their D* the "
                      "samples processed (steps x batch)")
     section.note("IsoFLOP minimum of a budget: the vertex of a parabola in log N fitted to log "
-                 "loss; not determined (and not quoted) when the lowest loss is at the "
-                 "budget's smallest or largest size or the vertex is not strictly inside them; "
-                 f"N_opt ~ C^a is fitted through >= {MIN_BUDGETS} determined budgets only")
+                 f"loss through the size of the lowest loss and up to {NEIGHBOURS} sizes on "
+                 "each side; not determined (and not quoted) when the lowest loss is at the "
+                 "budget's smallest or largest size or the vertex is not strictly inside the "
+                 f"sizes fitted; N_opt ~ C^a is fitted through >= {MIN_BUDGETS} determined "
+                 "budgets only")
     if dropped:
         section.note(f"grouping by {', '.join(dropped)} is left out here: the frontier "
                      "compares sizes within a group")

@@ -135,7 +135,7 @@ def write_repetition_sweep(root: Path, *, noise: float = 0.01,
 
 
 #: Widths of :func:`write_isoflop_sweep` (N = width^2, about a factor 2 apart).
-ISOFLOP_WIDTHS = tuple(int(round(8 * 2 ** (k / 2))) for k in range(17))
+ISOFLOP_WIDTHS = tuple(round(8 * 2 ** (k / 2)) for k in range(17))
 #: Its compute budgets (FLOPs) and its window of samples processed per run (the steps limits).
 ISOFLOP_BUDGETS = tuple(10.0 ** np.arange(8.0, 14.01, 0.5))
 ISOFLOP_SAMPLES = (1e5, 1e7)
@@ -153,7 +153,7 @@ def write_isoflop_sweep(root: Path, *, joint: dict[str, float] = JOINT, noise: f
     for c in ISOFLOP_BUDGETS:
         for width in ISOFLOP_WIDTHS:
             n = width * width
-            steps = int(round(c / (6.0 * n * 64)))
+            steps = round(c / (6.0 * n * 64))
             samples = steps * 64
             if not ISOFLOP_SAMPLES[0] <= samples <= ISOFLOP_SAMPLES[1]:
                 continue

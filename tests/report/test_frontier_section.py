@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from helpers.synthetic_sweep import JOINT, write_isoflop_sweep, write_sweep
-
 from hepscaling.laws import compute_optimal
 from hepscaling.laws.sweep import load_sweep
 from hepscaling.report import build_report

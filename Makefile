@@ -109,7 +109,8 @@ amplitudes-n: $(STAMP)
 amplitudes-c: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/isoflop.yaml --out $(AMP)/isoflop
 	$(BIN)/hepscaling report $(AMP)/isoflop --out $(AMP)/isoflop/report -g config.model.width
-	# C for 1% at each width with >= 4 budgets (the smallest over widths: the frontier)
+	# C for 1% at each width with >= 4 budgets; the last line names the width of the lowest C
+	# (a point of the frontier) or says it lies at the edge of the widths, as the report does
 	$(BIN)/hepscaling predict $(AMP)/isoflop --axis C -g config.model.width --rel-precision 0.01
 
 amplitudes-losses: $(STAMP)

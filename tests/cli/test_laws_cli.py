@@ -11,11 +11,13 @@ from helpers.synthetic_sweep import (
     JOINT,
     LOG_VARIANCE,
     REPETITION,
+    write_isoflop_sweep,
     write_joint_sweep,
     write_repetition_sweep,
     write_sweep,
 )
 from helpers.synthetic_tagging import CEILING, write_tagging_sweep
+from hepscaling.laws import compute_optimal
 
 
 @pytest.fixture(scope="module")
@@ -305,3 +307,38 @@ def test_fit_recovers_the_d_exponent_of_a_classifier_excess(tmp_path, monkeypatc
     code, _, err = run_main(monkeypatch, capsys, "fit", str(sweep), "--law", "power",
                             "--metric", "test_classifier_auc")
     assert code == 2 and "use --law ceiling" in err
+
+
+def _c_for(p, n, target):
+    """Compute at which a model of n parameters reaches ``target`` under the joint law ``p``
+    in samples processed (C = 6 N S)."""
+    return 6 * n * (p["B"] / (target - p["E"] - p["A"] * n ** -p["alpha"])) ** (1 / p["beta"])
+
+
+def test_predict_c_per_width_names_the_compute_optimal_width_or_the_edge(tmp_path, monkeypatch,
+                                                                          capsys):
+    # C for a target per width (-g config.model.width): the lowest C over widths is the
+    # frontier's point when it lies inside the widths, "not determined" at their edge, as the
+    # IsoFLOP minima of the report
+    target = float(compute_optimal(JOINT, 1e11)[2][0])
+    sweep = write_isoflop_sweep(tmp_path / "inside")
+    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--axis", "C", "-g",
+                            "config.model.width", "--target", str(target), "-b", "10",
+                            "--holdout", "0", "--json")
+    rows = json.loads(out)
+    [lowest] = [r for r in rows if "lowest_C" in r]
+    widths = [r["group"]["config.model.width"] for r in rows if "value" in r]
+    true_best = min(widths, key=lambda w: _c_for(JOINT, w * w, target)
+                    if target > JOINT["E"] + JOINT["A"] * w ** -(2 * JOINT["alpha"]) else math.inf)
+    assert abs(widths.index(lowest["group"]["config.model.width"]) - widths.index(true_best)) <= 1
+    assert lowest["lowest_C"].startswith("inside the widths with a prediction (")
+
+    sweep = write_isoflop_sweep(tmp_path / "edge", joint={**JOINT, "A": 1e-12})
+    code, out, _ = run_main(monkeypatch, capsys, "predict", str(sweep), "--axis", "C", "-g",
+                            "config.model.width", "--target", str(target), "-b", "10",
+                            "--holdout", "0")
+    assert code == 0
+    assert out.splitlines()[-1].startswith("lowest C over the widths with a prediction: "
+                                           "width=8 (C = ")
+    assert out.splitlines()[-1].endswith("; not determined: minimum at the edge of the widths "
+                                         "tried")

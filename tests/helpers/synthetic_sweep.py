@@ -132,3 +132,40 @@ def write_repetition_sweep(root: Path, *, noise: float = 0.01,
                                    metrics={"val_loss": float(loss)})
                 write_record(record, root / "runs" / record.run_id)
     return root
+
+
+#: Widths of :func:`write_isoflop_sweep` (N = width^2, about a factor 2 apart).
+ISOFLOP_WIDTHS = tuple(round(8 * 2 ** (k / 2)) for k in range(17))
+#: Its compute budgets (FLOPs) and its window of samples processed per run (the steps limits).
+ISOFLOP_BUDGETS = tuple(10.0 ** np.arange(8.0, 14.01, 0.5))
+ISOFLOP_SAMPLES = (1e5, 1e7)
+
+
+def write_isoflop_sweep(root: Path, *, joint: dict[str, float] = JOINT, noise: float = 0.01,
+                        seeds: int = 2, d: int = 100000) -> Path:
+    """Write a fixed-D IsoFLOP sweep: per budget of :data:`ISOFLOP_BUDGETS` the widths whose
+    samples processed S = C / (6 N) (steps x batch 64, repeated passes over ``d`` samples) lie
+    in :data:`ISOFLOP_SAMPLES`, ``seeds`` seeds each, ``test_mse_log`` following
+    ``E + A / N^alpha + B / S^beta`` with ``joint`` times log-normal ``noise``; the known
+    optimum is ``N*(C) ~ C^(beta / (alpha + beta))``."""
+    rng = np.random.default_rng(11)
+    p = joint
+    for c in ISOFLOP_BUDGETS:
+        for width in ISOFLOP_WIDTHS:
+            n = width * width
+            steps = round(c / (6.0 * n * 64))
+            samples = steps * 64
+            if not ISOFLOP_SAMPLES[0] <= samples <= ISOFLOP_SAMPLES[1]:
+                continue
+            for seed in range(seeds):
+                config = _config("u u~ > t t~ h", d, width, seed, "mse")
+                config["train"]["steps"] = steps
+                loss = (p["E"] + p["A"] * n ** -p["alpha"] + p["B"] * samples ** -p["beta"]) \
+                    * np.exp(noise * rng.normal())
+                record = RunRecord(run_id=config_hash(config), status="done", config=config,
+                                   code_version="test", seed=seed, n_params=n, n_train=d,
+                                   flops=6.0 * n * samples, flops_per_sample=6.0 * n,
+                                   steps=steps, samples_seen=samples, epochs=samples / d,
+                                   metrics={"test_mse_log": float(loss)})
+                write_record(record, root / "runs" / record.run_id)
+    return root

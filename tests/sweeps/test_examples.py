@@ -7,6 +7,7 @@ import pytest
 from hepscaling.sweeps import load_spec, make_plan
 from hepscaling.sweeps.dask_executor import jobqueue_cluster
 from hepscaling.sweeps.plan import dataset_path
+from hepscaling.sweeps.spec import IsoFlopSpec
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 SPECS = sorted(EXAMPLES.glob("sweeps/**/*.yaml")) + sorted(EXAMPLES.glob("cluster/*.yaml"))
@@ -67,7 +68,28 @@ def test_amplitude_study_specs_scale_with_one_knob(path):
         assert all(grown.datasets[k].n == 4 * ds.n for k, ds in base.datasets.items())
     if "isoflop.budgets" in exponents:
         assert grown.isoflop.budgets == [16 * c for c in base.isoflop.budgets]
+    for key in ("min_steps", "max_steps"):
+        if f"isoflop.{key}" in exponents:
+            assert getattr(grown.isoflop, key) == 4 * getattr(base.isoflop, key)
     assert grown.base["task"]["kind"] == base.base["task"]["kind"]  # untouched keys stay
+
+
+def test_the_isoflop_study_keeps_the_runs_of_its_narrower_first_version(tmp_path):
+    # widening the ladder (widths 8 ... 1024, budgets from 1e10, max_steps) plans 25 runs and
+    # keeps the run ids of the first version's 14, so its finished runs are reused
+    spec = load_spec(AMPLITUDES / "isoflop.yaml")
+    datasets = {name: ds.model_copy(update={"n": 10}) for name, ds in spec.datasets.items()}
+    for name, ds in datasets.items():
+        ds.generate(dataset_path(tmp_path, name), progress=False)
+    spec = spec.model_copy(update={"datasets": datasets})
+    first = spec.model_copy(update={
+        "isoflop": IsoFlopSpec(budgets=[1e11, 3e11, 1e12, 3e12], min_steps=300),
+        "axes": {"model.width": [64, 128, 256, 512, 1024]}})
+    now, before = make_plan(spec, tmp_path), make_plan(first, tmp_path)
+    assert (len(now.runs), len(before.runs)) == (25, 14)
+    assert {r.run_id for r in before.runs} < {r.run_id for r in now.runs}
+    reasons = {d["reason"].split(" = ")[0] for d in now.skipped}
+    assert reasons == {"fewer than isoflop.min_steps", "more than isoflop.max_steps"}
 
 
 def test_every_amplitude_part_has_a_make_target():

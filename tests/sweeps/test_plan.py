@@ -138,6 +138,31 @@ def test_isoflop_drops_pairs_below_min_steps(tmp_path):
     assert plan.skipped[0]["steps"] == 3 and plan.skipped[0]["point"] == {"model.width": 1000}
 
 
+def test_isoflop_drops_pairs_above_max_steps(tmp_path):
+    s = spec(mode="isoflop", isoflop={"budgets": [1.0e8, 1.0e9], "min_steps": 100,
+                                      "max_steps": 1000},
+             axes={"model.width": [8, 64]})
+    plan = make_plan(s, tmp_path, flops_per_step=fake_flops_per_step)
+    # steps = budget / (16 * width * 2 * 1000): width 8 -> 391 and 3906, width 64 -> 49 and 488
+    kept = sorted((r.budget, r.config["model"]["width"], r.config["train"]["steps"])
+                  for r in plan.runs)
+    assert kept == [(1.0e8, 8, 391), (1.0e9, 64, 488)]
+    reasons = {(d["budget"], d["point"]["model.width"]): (d["steps"], d["reason"])
+               for d in plan.skipped}
+    assert reasons == {(1.0e8, 64): (49, "fewer than isoflop.min_steps = 100 steps"),
+                       (1.0e9, 8): (3906, "more than isoflop.max_steps = 1000 steps")}
+
+
+def test_max_steps_keeps_the_run_ids_of_the_pairs_it_keeps(tmp_path):
+    base = {"budgets": [1.0e8, 1.0e9], "min_steps": 100}
+    axes = {"model.width": [8, 64]}
+    before = make_plan(spec(mode="isoflop", isoflop=base, axes=axes), tmp_path,
+                       flops_per_step=fake_flops_per_step)
+    after = make_plan(spec(mode="isoflop", isoflop={**base, "max_steps": 1000}, axes=axes),
+                      tmp_path, flops_per_step=fake_flops_per_step)
+    assert {r.run_id for r in after.runs} < {r.run_id for r in before.runs}
+
+
 def test_empty_plan_is_an_error(tmp_path):
     s = spec(mode="isoflop", isoflop={"budgets": [1.0]}, axes={"model.width": [8]})
     with pytest.raises(UsageError, match="the plan is empty"):

@@ -37,6 +37,13 @@ def test_small_factors_keep_integers_positive_and_budgets_scale():
     assert out["isoflop"]["budgets"] == pytest.approx([1e4, 3e4])
 
 
+def test_isoflop_step_limits_scale_as_integers():
+    knob = ScaleSpec(factor=3, exponents={"isoflop.min_steps": 1, "isoflop.max_steps": 1})
+    out = apply_scale({**SPEC, "isoflop": {"budgets": [1e12], "min_steps": 300,
+                                           "max_steps": 100000}}, knob)
+    assert out["isoflop"] == {"budgets": [1e12], "min_steps": 900, "max_steps": 300000}
+
+
 def test_the_spec_applies_the_knob_at_load_and_set_overrides_it(tmp_path):
     spec = {**SPEC, "scale": {"factor": 1, "exponents": {"task.n_train": 1}}}
     path = tmp_path / "s.yaml"

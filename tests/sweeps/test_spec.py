@@ -45,6 +45,10 @@ def test_full_spec_parses():
     ({"mode": "isoflop", "isoflop": {"budgets": [-1.0]}, "axes": {"model.width": [8]}},
      "isoflop.budgets", "positive"),
     ({"isoflop": {"budgets": [1e9]}}, "", "set mode: isoflop"),
+    ({"mode": "isoflop", "isoflop": {"budgets": [1e9], "min_steps": 300, "max_steps": 100},
+      "axes": {"model.width": [8]}}, "isoflop", "raise max_steps or lower min_steps"),
+    ({"mode": "isoflop", "isoflop": {"budgets": [1e9], "max_steps": 0},
+      "axes": {"model.width": [8]}}, "isoflop.max_steps", "greater than or equal to 1"),
 ])
 def test_errors_name_the_key_and_the_fix(data, key, fix):
     with pytest.raises(UsageError) as err:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -242,6 +243,10 @@ def predict(directory: Directory,
     RMS relative error); --process P keeps the runs of one process. Each
     group's prediction comes with its hold-out check (--holdout largest
     scale points left out, predicted, compared with the measured runs).
+    With --axis C, --target and groups of model sizes (-g config.model.width),
+    a last line names the size reaching the target with the least compute,
+    or says it lies at the edge of the sizes (not determined), the rule of the
+    report's IsoFLOP minima.
 
     Example: hepscaling predict study/d_scaling --process "u u~ > t t~ h" --rel-precision 0.01
     """
@@ -290,6 +295,7 @@ def predict(directory: Directory,
     groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level,
                    holdout, huber_delta, process=process, strict_check=False)
     rows = [_prediction(g, law, axis, target, at, epochs) for g in groups]
+    lowest = _lowest_compute(rows) if axis is AxisName.C and target is not None else None
     if as_json:
         typer.echo(_json(rows))
         return
@@ -308,6 +314,38 @@ def predict(directory: Directory,
         if holdout:
             typer.echo(f"  hold-out check: {row.get('check_error') or ''}" + "; ".join(
                 _held_out_text(r) for r in (row.get("extrapolation") or {}).get("rows", [])))
+    if lowest:
+        typer.echo(lowest)
+
+
+def _lowest_compute(rows: list[dict[str, Any]]) -> str | None:
+    """For C predicted per model size (groups keyed by one numeric ``config.model.*`` key,
+    e.g. ``-g config.model.width``): which size reaches the target with the least compute, and
+    whether that is a compute-optimal size or lies at the edge of the sizes with a prediction
+    (the rule of the IsoFLOP minima, :func:`hepscaling.laws.frontier.lowest_at_edge`). Marks
+    that row with ``lowest_C`` (for --json) and returns the line to print; ``None`` when the
+    groups are not model sizes or fewer than two have a finite C."""
+    import numpy as np
+
+    from hepscaling.laws.frontier import edge_reason, lowest_at_edge
+
+    keys = {tuple(row["group"]) for row in rows}
+    if len(keys) != 1 or len(key := next(iter(keys))) != 1 or \
+            not key[0].startswith("config.model."):
+        return None
+    found = [row for row in rows if "value" in row and math.isfinite(row["value"].value)
+             and isinstance(row["group"][key[0]], numbers.Real)]
+    if len(found) < 2:
+        return None
+    sizes = np.array([row["group"][key[0]] for row in found], dtype=float)
+    values = np.array([row["value"].value for row in found])
+    best = found[int(np.argmin(values))]
+    names = f"{key[0].rsplit('.', 1)[-1]}s"
+    verdict = edge_reason(names) if lowest_at_edge(sizes, values) else \
+        f"inside the {names} with a prediction ({sizes.min():g} ... {sizes.max():g})"
+    best["lowest_C"] = verdict
+    return (f"lowest C over the {names} with a prediction: {best['label']} (C = "
+            f"{best['value']}); {verdict}")
 
 
 def _held_out_text(row: dict[str, Any]) -> str:

@@ -162,7 +162,7 @@ def status(
     typer.echo(_summary(st.name, st.planned, st.counts))
     typer.echo(f"live: {'yes (a sweep is running here)' if st.live else 'no'}")
     if st.skipped:
-        typer.echo(f"left out of the plan (isoflop.min_steps): {st.skipped}")
+        typer.echo(f"left out of the plan (isoflop.min_steps, isoflop.max_steps): {st.skipped}")
     for run_id, error in st.failures.items():
         typer.echo(f"failed {run_id}: {error}")
 

@@ -12,7 +12,13 @@ from hepscaling.laws.compare import LawComparison, compare_laws
 from hepscaling.laws.extrapolation import ExtrapolationCheck, HeldOut, holdout_check
 from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_joint_ceiling, fit_power_law
 from hepscaling.laws.forms import ceiling_law, joint_law, log_law, power_law
-from hepscaling.laws.frontier import IsoFlopFrontier, compute_optimal, isoflop_frontier
+from hepscaling.laws.frontier import (
+    BudgetMinimum,
+    IsoFlopFrontier,
+    compute_optimal,
+    isoflop_frontier,
+    isoflop_minima,
+)
 from hepscaling.laws.loglaw import LogLawFit, fit_log_law
 from hepscaling.laws.repetition import RepetitionFit, effective_data_size, fit_repetition
 from hepscaling.laws.results import (
@@ -27,6 +33,7 @@ from hepscaling.laws.results import (
 
 __all__ = [
     "Band",
+    "BudgetMinimum",
     "CeilingFit",
     "ExtrapolationCheck",
     "HeldOut",
@@ -51,6 +58,7 @@ __all__ = [
     "fit_repetition",
     "holdout_check",
     "isoflop_frontier",
+    "isoflop_minima",
     "joint_law",
     "log_law",
     "power_law",

@@ -11,17 +11,21 @@ Any other relation is passed as a callable.
   ``D* = (C/6)^(alpha/(alpha+beta)) / G`` with ``G = (alpha A / (beta B))^(1/(alpha+beta))``
   (Hoffmann et al. 2022, eq. 4); other relations are minimised numerically in ``log N``.
 - IsoFLOP (Chinchilla approach 2): runs are grouped into compute budgets, a parabola in
-  ``log N`` is fitted to ``log L`` per budget, its vertex gives ``N_opt(C)``;
+  ``log N`` is fitted to ``log L`` per budget through the size of the lowest loss and up to
+  :data:`NEIGHBOURS` sizes on each side, its vertex gives ``N_opt(C)``;
   ``D_opt = C / (k N_opt)`` with ``k`` the budget's median measured ``C / (N D)`` (so the
-  records' own FLOP accounting is used). Power laws ``N_opt = n0 C^a``, ``D_opt = d0 C^b`` are
-  then fitted by least squares in log-log; bootstrap replicates resample runs within each
-  budget.
+  records' own FLOP accounting is used), D the samples processed (steps x batch: repeated
+  passes over a fixed dataset count each time). A budget whose lowest loss is at its smallest
+  or largest N, or whose vertex is not strictly inside them, has no determined minimum (the
+  vertex would be an extrapolation). Power laws ``N_opt = n0 C^a``, ``D_opt = d0 C^b`` are
+  then fitted by least squares in log-log through the determined budgets (at least
+  :data:`MIN_BUDGETS`); bootstrap replicates resample runs within each budget.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
@@ -31,8 +35,9 @@ from hepscaling.laws.bootstrap import percentile_interval
 from hepscaling.laws.forms import joint_law
 from hepscaling.laws.interval import Interval
 
-__all__ = ["IsoFlopFrontier", "compute_for_loss", "compute_optimal", "isoflop_frontier",
-           "joint_loss"]
+__all__ = ["MIN_BUDGETS", "NEIGHBOURS", "BudgetMinimum", "IsoFlopFrontier", "compute_for_loss",
+           "compute_optimal", "edge_reason", "isoflop_frontier", "isoflop_minima", "joint_loss",
+           "lowest_at_edge"]
 
 FlopsPerSample = Callable[[float], float]
 
@@ -110,6 +115,61 @@ def compute_for_loss(params: dict[str, float], target: float,
     return float(np.exp(brentq(gap, lo, hi, xtol=1e-10, rtol=1e-12)))
 
 
+#: Sizes on each side of a budget's lowest loss that its parabola is fitted through. The loss
+#: is a parabola in log N only near its minimum; fitted over a wide range that is not centred
+#: on the minimum, the vertex shifts towards the range's centre (on runs of a known joint law
+#: with 13 budgets over 6 decades and sizes a factor 2 apart in a window of two decades, the
+#: exponent a came out 0.06 to 0.08 low with every size, within 0.012 with two on each side).
+NEIGHBOURS = 2
+
+#: Fewest budgets with a determined minimum that the power law ``N_opt ~ C^a`` is fitted
+#: through: a line through two points has no residual, so a third budget is the least that
+#: tests the law at all.
+MIN_BUDGETS = 3
+
+
+@dataclass(frozen=True)
+class BudgetMinimum:
+    """The IsoFLOP minimum of one compute budget, or why it is not determined.
+
+    Attributes
+    ----------
+    budget : float
+        Budget compute (median C of the budget's runs), FLOPs.
+    n_runs, n_sizes : int
+        Runs of the budget and the distinct N among them.
+    n_low, n_high : float
+        Smallest and largest N tried at the budget.
+    n_best : float
+        N of the budget's run with the lowest loss.
+    n_opt, d_opt, loss_opt : float or None
+        Parabola vertex: N, D (samples processed, see :func:`isoflop_frontier`) and the loss
+        there; ``None`` when not determined.
+    reason : str
+        Why the minimum is not determined (``''`` when it is).
+    """
+
+    budget: float
+    n_runs: int
+    n_sizes: int
+    n_low: float
+    n_high: float
+    n_best: float
+    n_opt: float | None = None
+    d_opt: float | None = None
+    loss_opt: float | None = None
+    reason: str = ""
+
+    @property
+    def determined(self) -> bool:
+        """Whether the budget's minimum lies inside the sizes tried."""
+        return self.n_opt is not None
+
+    def to_dict(self) -> dict[str, object]:
+        """The fields as a JSON-able dict."""
+        return asdict(self)
+
+
 @dataclass(frozen=True)
 class IsoFlopFrontier:
     """IsoFLOP minima and the power laws through them.
@@ -117,16 +177,18 @@ class IsoFlopFrontier:
     Attributes
     ----------
     budgets : float64 (m,)
-        Budget compute (median C of the budget's runs), FLOPs.
+        Compute of the budgets with a determined minimum, FLOPs.
     n_opt, d_opt, loss_opt : float64 (m,)
-        Parabola vertex per budget: N, D and the loss there.
+        Parabola vertex per determined budget: N, D and the loss there.
     a, b : Interval
         Exponents of ``N_opt ~ C^a`` and ``D_opt ~ C^b`` with their bootstrap intervals.
     n0, d0 : float
         Prefactors of the two power laws (FLOPs in C).
     level : float
     skipped : list of str
-        Budgets left out and why (too few sizes, no minimum inside).
+        Budgets left out and why (``C~<budget>: <reason>``).
+    minima : tuple of BudgetMinimum
+        Every budget, determined or not, in increasing compute.
     """
 
     budgets: np.ndarray
@@ -139,6 +201,26 @@ class IsoFlopFrontier:
     d0: float
     level: float
     skipped: list[str]
+    minima: tuple[BudgetMinimum, ...] = ()
+
+
+def lowest_at_edge(sizes: np.ndarray, values: np.ndarray) -> bool:
+    """Whether the lowest of ``values`` float64 (m,) belongs to the smallest or the largest of
+    ``sizes`` float64 (m,): then the optimum may lie beyond the sizes tried.
+
+    >>> lowest_at_edge(np.array([1.0, 2.0, 4.0]), np.array([3.0, 1.0, 2.0]))
+    False
+    >>> lowest_at_edge(np.array([1.0, 2.0, 4.0]), np.array([1.0, 2.0, 3.0]))
+    True
+    """
+    at = sizes[int(np.argmin(values))]
+    return bool(at == sizes.min() or at == sizes.max())
+
+
+def edge_reason(sizes: str) -> str:
+    """The reason a minimum at the edge of the ``sizes`` tried (e.g. ``"widths"``) is not
+    quoted."""
+    return f"not determined: minimum at the edge of the {sizes} tried"
 
 
 def _budget_labels(C: np.ndarray, rtol: float) -> np.ndarray:
@@ -152,29 +234,63 @@ def _budget_labels(C: np.ndarray, rtol: float) -> np.ndarray:
     return labels
 
 
-Vertex = tuple[float, float, float, float]  # budget C, N_opt, D_opt, loss at the vertex
+def _minimum(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray, idx: np.ndarray,
+             sizes: str) -> BudgetMinimum:
+    """The minimum of the budget of runs ``idx``: the vertex of a parabola in ``log N`` fitted
+    to ``log L`` of the sizes near the lowest loss (:data:`NEIGHBOURS`), unless the lowest loss
+    is at an edge run or the vertex is not strictly inside the sizes fitted."""
+    x, y = np.log(N[idx]), np.log(L[idx])
+    c = float(np.median(C[idx]))
+    tried = np.unique(x)
+    found = BudgetMinimum(c, int(idx.size), tried.size, float(N[idx].min()),
+                          float(N[idx].max()), float(N[idx][np.argmin(y)]))
+    if tried.size < 3:
+        return replace(found, reason=f"not determined: only {tried.size} {sizes} (a parabola "
+                                     "needs 3)")
+    if lowest_at_edge(x, y):
+        return replace(found, reason=edge_reason(sizes))
+    best = int(np.searchsorted(tried, x[np.argmin(y)]))
+    near = np.isin(x, tried[max(best - NEIGHBOURS, 0):best + NEIGHBOURS + 1])
+    p2, p1, p0 = np.polyfit(x[near], y[near], 2)
+    if p2 <= 0:
+        return replace(found, reason="not determined: the parabola in log N opens downward "
+                                     "(no minimum)")
+    x_opt = -p1 / (2 * p2)
+    if not x[near].min() < x_opt < x[near].max():
+        return replace(found, reason=edge_reason(sizes))
+    k = float(np.median(C[idx] / (N[idx] * D[idx])))
+    n = float(np.exp(x_opt))
+    return replace(found, n_opt=n, d_opt=c / (k * n),
+                   loss_opt=float(np.exp(p2 * x_opt**2 + p1 * x_opt + p0)))
 
 
-def _vertices(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray,
-              idx_per_budget: dict[int, np.ndarray]) -> list[tuple[int, Vertex | None, str]]:
-    """Per budget (label -> run indices): its label, the parabola vertex (``None`` if there is
-    none inside the sizes tried) and why not."""
-    out: list[tuple[int, Vertex | None, str]] = []
-    for b, idx in idx_per_budget.items():
-        x, y = np.log(N[idx]), np.log(L[idx])
-        if np.unique(x).size < 3:
-            out.append((b, None, f"only {np.unique(x).size} model sizes"))
-            continue
-        p2, p1, p0 = np.polyfit(x, y, 2)
-        x_opt = -p1 / (2 * p2) if p2 > 0 else np.nan
-        if not (p2 > 0 and x.min() <= x_opt <= x.max()):
-            out.append((b, None, "no loss minimum inside the sizes tried"))
-            continue
-        k = float(np.median(C[idx] / (N[idx] * D[idx])))
-        c = float(np.median(C[idx]))
-        n = float(np.exp(x_opt))
-        out.append((b, (c, n, c / (k * n), float(np.exp(p2 * x_opt**2 + p1 * x_opt + p0))), ""))
-    return out
+def _checked(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray
+             ) -> list[np.ndarray]:
+    arrays = [np.asarray(a, dtype=float) for a in (N, D, C, L)]
+    if any(not np.all(np.isfinite(a) & (a > 0)) for a in arrays):
+        raise UsageError("the IsoFLOP analysis needs finite positive N, D, C and loss for every "
+                         "run (drop unfinished or diverged runs)")
+    return arrays
+
+
+def _budgets(C: np.ndarray, rtol: float) -> dict[int, np.ndarray]:
+    labels = _budget_labels(C, rtol)
+    return {b: np.flatnonzero(labels == b) for b in np.unique(labels)}
+
+
+def isoflop_minima(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray, *,
+                   budget_rtol: float = 0.05, sizes: str = "model sizes"
+                   ) -> list[BudgetMinimum]:
+    """The IsoFLOP minimum of every compute budget of runs ``N, D, C, L`` float64 (n,)
+    (parameters, samples processed, FLOPs, loss), in increasing compute.
+
+    Runs whose C agree within ``budget_rtol`` (relative) form one budget. A budget's minimum is
+    not determined with fewer than three sizes, or at the edge of the sizes tried (``sizes``
+    names them in the reasons, e.g. ``"widths"``): the lowest loss at the smallest or largest
+    N, or the parabola's vertex at or beyond them; an extrapolated vertex is never quoted.
+    """
+    N, D, C, L = _checked(N, D, C, L)
+    return [_minimum(N, D, C, L, idx, sizes) for idx in _budgets(C, budget_rtol).values()]
 
 
 def _first(items: list[str], n: int = 3) -> str:
@@ -184,31 +300,34 @@ def _first(items: list[str], n: int = 3) -> str:
 
 def isoflop_frontier(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray, *,
                      budget_rtol: float = 0.05, bootstrap: int = 200, seed: int = 0,
-                     level: float = 0.68) -> IsoFlopFrontier:
-    """Chinchilla approach 2 on runs ``N, D, C, L`` float64 (n,) (params, samples, FLOPs, loss).
+                     level: float = 0.68, sizes: str = "model sizes") -> IsoFlopFrontier:
+    """Chinchilla approach 2 on runs ``N, D, C, L`` float64 (n,) (parameters, samples
+    processed, FLOPs, loss).
 
-    Runs whose C agree within ``budget_rtol`` (relative) form one budget. Needs at least two
-    budgets with a parabola minimum inside their range of model sizes.
+    D is the number of samples a run processed (steps x batch): the dataset size for one
+    pass, more when the runs repeat a fixed dataset. The minima are those of
+    :func:`isoflop_minima`; the power laws are fitted through the budgets whose minimum is
+    determined, and only when there are at least :data:`MIN_BUDGETS` of them. Bootstrap
+    replicates resample runs within each of those budgets; a replicate with fewer than
+    :data:`MIN_BUDGETS` determined minima is left out.
 
     Raises
     ------
     UsageError
-        If fewer than two budgets give a minimum.
+        If fewer than :data:`MIN_BUDGETS` budgets have a determined minimum.
     """
-    arrays = [np.asarray(a, dtype=float) for a in (N, D, C, L)]
-    if any(not np.all(np.isfinite(a) & (a > 0)) for a in arrays):
-        raise UsageError("isoflop_frontier needs finite positive N, D, C and loss for every run "
-                         "(drop unfinished or diverged runs)")
-    N, D, C, L = arrays
-    labels = _budget_labels(C, budget_rtol)
-    per = {b: np.flatnonzero(labels == b) for b in np.unique(labels)}
-    found = _vertices(N, D, C, L, per)
-    good = np.array([v for _, v, _ in found if v is not None])
-    skipped = [f"C~{np.median(C[per[b]]):.3g}: {why}" for b, v, why in found if v is None]
-    if good.shape[0] < 2:
-        raise UsageError(f"IsoFLOP frontier needs >= 2 compute budgets with a loss minimum inside "
-                         f"the model sizes tried, found {good.shape[0]} ({_first(skipped)}); "
-                         "run at least 3 model sizes per budget spanning the optimum")
+    N, D, C, L = _checked(N, D, C, L)
+    per = _budgets(C, budget_rtol)
+    minima = [_minimum(N, D, C, L, idx, sizes) for idx in per.values()]
+    skipped = [f"C~{m.budget:.3g}: {m.reason}" for m in minima if not m.determined]
+    kept = [idx for idx, m in zip(per.values(), minima, strict=True) if m.determined]
+    if len(kept) < MIN_BUDGETS:
+        raise UsageError(f"the IsoFLOP power law N_opt ~ C^a needs >= {MIN_BUDGETS} compute "
+                         f"budgets with a determined minimum, found {len(kept)} "
+                         f"({_first(skipped)}); run {sizes} on both sides of each budget's "
+                         "optimum")
+    good = np.array([[m.budget, m.n_opt, m.d_opt, m.loss_opt] for m in minima
+                     if m.determined], dtype=float)
 
     def exponents(v: np.ndarray) -> tuple[float, float, float, float]:
         sa, ia = np.polyfit(np.log(v[:, 0]), np.log(v[:, 1]), 1)
@@ -219,12 +338,13 @@ def isoflop_frontier(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray,
     rng = np.random.default_rng(seed)
     boot = []
     for _ in range(bootstrap):
-        resampled = {k: rng.choice(idx, size=idx.size) for k, idx in per.items()}
-        v = np.array([x for _, x, _ in _vertices(N, D, C, L, resampled) if x is not None])
-        if v.shape[0] >= 2:
+        found = [_minimum(N, D, C, L, rng.choice(idx, size=idx.size), sizes) for idx in kept]
+        v = np.array([[m.budget, m.n_opt, m.d_opt] for m in found if m.determined],
+                     dtype=float)
+        if v.shape[0] >= MIN_BUDGETS:
             boot.append(exponents(v)[:2])
     boot_arr = np.array(boot).reshape(-1, 2)
     ia, ib = (percentile_interval(boot_arr[:, j], level) for j in range(2))
     return IsoFlopFrontier(good[:, 0], good[:, 1], good[:, 2], good[:, 3],
                            Interval(float(a), *ia, level), Interval(float(b), *ib, level),
-                           float(n0), float(d0), level, skipped)
+                           float(n0), float(d0), level, skipped, tuple(minima))

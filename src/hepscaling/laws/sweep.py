@@ -46,8 +46,9 @@ from hepscaling.laws.repetition import fit_repetition
 from hepscaling.laws.results import LawFit
 from hepscaling.records import RunRecord, load_records, records_frame
 
-__all__ = ["AXES", "LAWS", "SEED_COLUMNS", "GroupFit", "Sweep", "fit_sweep", "group_keys",
-           "group_label", "load_sweep", "shown_value"]
+__all__ = ["AXES", "LAWS", "SEED_COLUMNS", "GroupFit", "Sweep", "config_column", "fit_sweep",
+           "group_keys", "group_label", "group_runs", "load_sweep", "scale_columns",
+           "shown_value"]
 
 AXES = ("D", "N", "C")
 LAWS = ("power", "log", "compare", "joint", "ceiling", "joint_ceiling", "repetition")
@@ -137,11 +138,24 @@ def _one_to_one(a: Any, b: Any) -> bool:
     return _determined_by(a, b) and _determined_by(b, a)
 
 
+def config_column(name: str) -> str:
+    """The records-frame column of a config key given with or without ``config.``."""
+    return name if name.startswith("config.") else f"config.{name}"
+
+
+def scale_columns(done: Any, axis: str) -> set[str]:
+    """The config columns of ``done`` that set the scale along ``axis`` (``D``, ``N``, ``C``,
+    ``joint`` or ``repetition``; see the module docstring), never group keys of its fits."""
+    config = [c for c in done.columns if c.startswith("config.")]
+    return {c for c in _axis_columns(config, axis)
+            if not c.startswith("config.model.") or _is_numeric(done[c])}
+
+
 def group_keys(done: Any, axis: str, group_by: list[str] | None = None) -> list[str]:
     """Config columns defining the groups of ``done`` for ``axis`` (``D``, ``N``, ``C``,
     ``joint`` or ``repetition``); see the module docstring."""
     if group_by:
-        cols = [c if c.startswith("config.") else f"config.{c}" for c in group_by]
+        cols = [config_column(c) for c in group_by]
         missing = [c for c in cols if c not in done.columns]
         if missing:
             raise UsageError(f"--group-by column(s) not in the records: {', '.join(missing)} "
@@ -149,14 +163,13 @@ def group_keys(done: Any, axis: str, group_by: list[str] | None = None) -> list[
         return cols
     config = [c for c in done.columns if c.startswith("config.")]
     varying = [c for c in config if done[c].astype(str).nunique() > 1]
-    axis_cols = _axis_columns(config, axis)
+    scale = scale_columns(done, axis)
     pair = {"joint": ["N", "D"], "repetition": ["D", "epochs"]}.get(axis)
     axis_values = done[pair].astype(str).agg("/".join, axis=1) if pair else done[axis]
     keys: list[str] = []
     for c in sorted(varying, key=lambda c: c != "config.task.process"):
         numeric_model = c.startswith("config.model.") and _is_numeric(done[c])
-        if c in SEED_COLUMNS or (c in axis_cols and (numeric_model or
-                                                      not c.startswith("config.model."))):
+        if c in SEED_COLUMNS or c in scale:
             continue
         categorical_model = c.startswith("config.model.") and not numeric_model
         if (_determined_by(axis_values, done[c]) and not categorical_model) or \
@@ -265,10 +278,7 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
     if law == "power":
         options["floor"] = floor
     out = []
-    grouped = sweep.done.groupby([sweep.done[k].astype(str) for k in keys], sort=True) \
-        if keys else [((), sweep.done)]
-    for _, runs in sorted(grouped, key=lambda item: _natural(item[1], keys)):
-        key = dict(zip(keys, (runs[k].iloc[0] for k in keys), strict=True))
+    for key, runs in group_runs(sweep.done, keys):
         try:
             fit = _fit_one(runs, law, axis, sweep.metric, options, holdout)
         except UsageError as exc:
@@ -282,6 +292,15 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
                 check_error = str(exc)
         out.append(GroupFit(key, runs, fit, None, check, check_error))
     return out
+
+
+def group_runs(done: Any, keys: list[str]) -> list[tuple[dict[str, Any], Any]]:
+    """The groups of the runs ``done`` by the config columns ``keys``: (column -> value, the
+    group's rows), in natural order of the values."""
+    grouped = done.groupby([done[k].astype(str) for k in keys], sort=True) if keys \
+        else [((), done)]
+    return [(dict(zip(keys, (runs[k].iloc[0] for k in keys), strict=True)), runs)
+            for _, runs in sorted(grouped, key=lambda item: _natural(item[1], keys))]
 
 
 def _natural(runs: Any, keys: list[str]) -> tuple:

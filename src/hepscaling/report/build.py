@@ -4,7 +4,10 @@ Output directory layout: ``index.html``, ``<figure>.png`` and ``<figure>.pdf`` p
 and ``fits.json`` (machine-readable): per swept axis (``D``, ``N``, ``C``) every group's
 single-axis fit and extrapolation check, and per two-axis law a section fitted (``joint``,
 ``joint_ceiling``, ``repetition``; keys present only for the sections that were fitted) every
-group's fit. The sections themselves are in :mod:`hepscaling.report.sections`.
+group's fit, and ``isoflop`` (when the frontier section has IsoFLOP budgets): per group every
+budget's minimum or why it is not determined, and the exponents ``a``, ``b`` of
+``N_opt ~ C^a``, ``D* ~ C^b`` (``null`` with the reason in ``error`` when not fitted). The
+sections themselves are in :mod:`hepscaling.report.sections`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.direction import check_direction
@@ -109,6 +113,7 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     if classifiers:
         page.sections.append(precision_section(classifiers, out))
     fitted: dict[str, list[GroupFit] | None] = {}
+    isoflop: list[dict[str, object]] = []
     if law == "ceiling":
         section, fitted["joint_ceiling"] = ceiling_section(sweep, all_fits, options, out)
         page.sections.append(section)
@@ -117,7 +122,9 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
         frontier = frontier_section(losses, options, out)
         if frontier is not None:
             page.sections.append(frontier[0])
-            fitted["joint"] = frontier[1]
+            if frontier[1]:  # none at fixed D
+                fitted["joint"] = frontier[1]
+            isoflop = [iso.to_dict() for iso in frontier[2]]
         section, fitted["repetition"] = repetition_section(losses, options, out)
         page.sections.append(section)
     page.sections += [section for section in (schedule_section(sweep, out),
@@ -128,10 +135,13 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     law_fits = {law: fits for law, fits in fitted.items() if fits is not None}
 
     index = Path(atomic_write_text(out / "index.html", render_page(page)))
-    fits_json = {key: [{"group": g.key, "label": g.label, "n_runs": len(g.runs),
-                        "fit": g.fit.to_dict() if g.fit else None, "error": g.error,
-                        "extrapolation": g.check.to_dict() if g.check else None}
-                       for g in fits] for key, fits in {**all_fits, **law_fits}.items()}
+    fits_json: dict[str, list[Any]] = {
+        key: [{"group": g.key, "label": g.label, "n_runs": len(g.runs),
+               "fit": g.fit.to_dict() if g.fit else None, "error": g.error,
+               "extrapolation": g.check.to_dict() if g.check else None}
+              for g in fits] for key, fits in {**all_fits, **law_fits}.items()}
+    if isoflop:
+        fits_json["isoflop"] = isoflop
     json_path = Path(atomic_write_text(out / "fits.json",
                                        json.dumps(fits_json, indent=1, default=str)))
     figures = sorted(p for p in out.iterdir() if p.suffix in (".png", ".pdf"))

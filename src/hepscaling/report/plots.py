@@ -22,6 +22,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
@@ -275,26 +276,46 @@ def plot_exponents_vs_dim(rows: Sequence[dict], stem: Path, *, sweep: str = "",
 
 def plot_frontier(items: Sequence[dict], stem: Path, *, sweep: str = "") -> None:
     """Compute-optimal model size versus compute: the joint law's ``N*(C)`` (line and band,
-    ``C = 6 N D``) and the IsoFLOP parabola minima (points). ``items``: dicts with ``label``,
-    ``C`` float64 (m,), ``n_opt`` (a :class:`hepscaling.laws.Band`), optional ``iso_c`` and
-    ``iso_n`` float64 (k,)."""
+    ``C = 6 N D``), the IsoFLOP parabola minima (squares), per budget the sizes tried
+    (vertical lines) and the size of its lowest loss (crosses; a budget with a cross and no
+    square has no determined minimum) and the IsoFLOP power law (dashed). ``items``: dicts
+    with ``label`` and any of ``C`` float64 (m,) with ``n_opt`` (a
+    :class:`hepscaling.laws.Band`); ``iso_c``, ``iso_n`` float64 (k,); ``iso_tried`` float64
+    (j, 4) of budget, smallest, largest and lowest-loss N; ``iso_law`` a pair of float64 (l,)
+    arrays C, N_opt."""
     with _figure(stem, _title(sweep, "compute-optimal model size")) as (ax,):
         for item, colour in zip(items, _colours(len(items)), strict=True):
-            band = item["n_opt"]
-            ax.plot(item["C"], band.value, "-", color=colour, label=f"{item['label']} (joint)")
-            if np.all(np.isfinite(band.low)):
-                ax.fill_between(item["C"], band.low, band.high, color=colour, alpha=0.25, lw=0)
+            band = item.get("n_opt")
+            if band is not None:
+                ax.plot(item["C"], band.value, "-", color=colour,
+                        label=f"{item['label']} (joint)")
+                if np.all(np.isfinite(band.low)):
+                    ax.fill_between(item["C"], band.low, band.high, color=colour, alpha=0.25,
+                                    lw=0)
+            if item.get("iso_tried") is not None:
+                tried = item["iso_tried"]
+                ax.vlines(tried[:, 0], tried[:, 1], tried[:, 2], color=colour, alpha=0.5,
+                          lw=3)
+                ax.plot(tried[:, 0], tried[:, 3], "x", color=colour, ms=9,
+                        label=f"{item['label']} (lowest loss per budget)")
             if item.get("iso_c") is not None:
                 ax.plot(item["iso_c"], item["iso_n"], "s", color=colour,
-                        label=f"{item['label']} (IsoFLOP)")
+                        label=f"{item['label']} (IsoFLOP minima)")
+            if item.get("iso_law") is not None:
+                ax.plot(*item["iso_law"], "--", color=colour,
+                        label=f"{item['label']} (IsoFLOP N_opt ~ C^a)")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(AXIS_LABELS["C"])
         ax.set_ylabel("compute-optimal $N^*$")
         handles, labels = ax.get_legend_handles_labels()
-        if items:
+        bands = [item["n_opt"] for item in items if item.get("n_opt") is not None]
+        if bands:
             handles.append(Patch(color="grey", alpha=0.25, lw=0))
-            labels.append(f"{items[0]['n_opt'].level:.0%} bootstrap band")
+            labels.append(f"{bands[0].level:.0%} bootstrap band")
+        if any(item.get("iso_tried") is not None for item in items):
+            handles.append(Line2D([], [], color="grey", alpha=0.5, lw=3))
+            labels.append("sizes tried per budget")
         ax.legend(handles, labels, fontsize="x-small")
 
 

@@ -16,7 +16,8 @@ batch size ``min(batch_size, D)`` x training FLOPs per sample) trains
 ``steps = floor(C / F + 1/2)`` steps, written explicitly as ``train.steps`` (any length in the
 base is replaced); its compute
 ``steps * F`` differs from ``C`` by at most half a step's FLOPs. Pairs with fewer than
-``isoflop.min_steps`` steps are left out of the plan and listed in :attr:`Plan.skipped`.
+``isoflop.min_steps`` or more than ``isoflop.max_steps`` steps are left out of the plan and
+listed in :attr:`Plan.skipped`, each with its reason.
 
 The plan is saved atomically as ``OUT/sweep.json`` so ``hepscaling sweep status`` knows the
 planned set without the spec.
@@ -38,7 +39,7 @@ from pydantic import ValidationError
 
 from hepscaling.errors import UsageError
 from hepscaling.records import atomic_write_text, utc_now
-from hepscaling.sweeps.spec import SweepSpec
+from hepscaling.sweeps.spec import IsoFlopSpec, SweepSpec
 
 __all__ = [
     "PLAN_NAME",
@@ -222,6 +223,15 @@ def isoflop_steps(budget: float, flops_per_step: float) -> int:
     return math.floor(budget / flops_per_step + 0.5)
 
 
+def _steps_out_of_range(steps: int, isoflop: IsoFlopSpec) -> str:
+    """Why an IsoFLOP pair of ``steps`` steps is left out of the plan ('' if it is not)."""
+    if steps < isoflop.min_steps:
+        return f"fewer than isoflop.min_steps = {isoflop.min_steps} steps"
+    if isoflop.max_steps is not None and steps > isoflop.max_steps:
+        return f"more than isoflop.max_steps = {isoflop.max_steps} steps"
+    return ""
+
+
 def _validated(validate: Validator, config: dict[str, Any], point: dict[str, Any],
                source: str) -> dict[str, Any]:
     where = f"base + axes {json.dumps(point, default=str)}" if point else "base"
@@ -264,10 +274,10 @@ def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | 
             config = _validated(validate, merged, point, source)
             if budget is not None:
                 steps = isoflop_steps(budget, (flops_per_step or default_flops_per_step)(config))
-                if steps < spec.isoflop.min_steps:
+                reason = _steps_out_of_range(steps, spec.isoflop)
+                if reason:
                     skipped.append({"point": point, "budget": budget, "steps": steps,
-                                    "reason": f"fewer than isoflop.min_steps = "
-                                              f"{spec.isoflop.min_steps} steps"})
+                                    "reason": reason})
                     continue
                 length = {**_NO_LENGTH, "train.steps": steps}
                 config = _validated(validate, merge_point(config, length), point, source)
@@ -275,6 +285,7 @@ def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | 
             runs.setdefault(run_id, PlannedRun(run_id, config, point, budget))
     if not runs:
         raise UsageError(f"{source}: the plan is empty ({len(skipped)} points skipped, see "
-                         "isoflop.min_steps); raise the budgets or lower min_steps")
+                         "isoflop.min_steps and isoflop.max_steps); change the budgets or "
+                         "widen the step range")
     return Plan(name=spec.name, runs=tuple(runs.values()), spec=spec.model_dump(mode="json"),
                 skipped=tuple(skipped), duplicates=n_points - len(skipped) - len(runs))

@@ -120,6 +120,10 @@ class IsoFlopSpec(_Strict):
     min_steps: int = Field(
         1, ge=1, description="drop (budget, model) pairs that would train fewer steps than this"
     )
+    max_steps: int | None = Field(
+        None, ge=1, description="drop (budget, model) pairs that would train more steps than "
+        "this (none: no upper limit)"
+    )
 
     @field_validator("budgets")
     @classmethod
@@ -129,6 +133,14 @@ class IsoFlopSpec(_Strict):
         if len(set(budgets)) != len(budgets):
             raise ValueError(f"budgets must not repeat, got {budgets}")
         return budgets
+
+    @model_validator(mode="after")
+    def _steps_range(self) -> IsoFlopSpec:
+        if self.max_steps is not None and self.max_steps < self.min_steps:
+            raise ValueError(f"max_steps = {self.max_steps} is below min_steps = "
+                             f"{self.min_steps}, which leaves no run; raise max_steps or lower "
+                             "min_steps")
+        return self
 
 
 class ClusterSpec(BaseModel):

@@ -14,11 +14,15 @@ columns (``config.<dotted>``) that vary among the fitted runs, minus
   and the training length for the repetition law (its axes are the unique data ``D`` and the
   passes over it, ``epochs``; model sizes stay group keys: a fit in ``D'`` alone assumes one
   model),
-- any column determined by the axis value (e.g. a learning rate tuned per width, a training
-  length scaled with D) or in one-to-one correspondence with a key already chosen (e.g. the
-  dataset path of a process; ``config.task.process`` is preferred); categorical model
-  settings (``config.model.family``, a readout, ...) are never dropped for following the
-  axis: they name model families, which differ in N anyway,
+- any column determined by the axis point as configured (e.g. a learning rate tuned per width,
+  a training length scaled with D) or in one-to-one correspondence with a key already chosen
+  (e.g. the dataset path of a process; ``config.task.process`` is preferred). The axis point
+  is the tuple of the axis's own columns that vary (the model sizes for N, ``n_train`` for D),
+  not the measured N or D: N also grows with the input dimension, so along N each process or
+  jet multiplicity has N values of its own, yet it is a group, not part of the N point (only
+  without such columns, the axis value itself). Categorical model settings
+  (``config.model.family``, a readout, ...) are never dropped for following the axis: they
+  name model families, which differ in N anyway,
 
 or exactly the ``group_by`` columns when given.
 
@@ -150,16 +154,22 @@ def group_keys(done: Any, axis: str, group_by: list[str] | None = None) -> list[
     config = [c for c in done.columns if c.startswith("config.")]
     varying = [c for c in config if done[c].astype(str).nunique() > 1]
     axis_cols = _axis_columns(config, axis)
-    pair = {"joint": ["N", "D"], "repetition": ["D", "epochs"]}.get(axis)
-    axis_values = done[pair].astype(str).agg("/".join, axis=1) if pair else done[axis]
+
+    def sets_axis(c: str) -> bool:  # numeric model sizes, data size, training length
+        return c in axis_cols and (not c.startswith("config.model.") or _is_numeric(done[c]))
+
+    settings = [c for c in varying if sets_axis(c)]
+    if settings:  # the axis point as configured (N is also set by the data's dimensions)
+        point = done[settings].astype(str).agg("\x00".join, axis=1)
+    else:
+        pair = {"joint": ["N", "D"], "repetition": ["D", "epochs"]}.get(axis)
+        point = done[pair].astype(str).agg("/".join, axis=1) if pair else done[axis]
     keys: list[str] = []
     for c in sorted(varying, key=lambda c: c != "config.task.process"):
-        numeric_model = c.startswith("config.model.") and _is_numeric(done[c])
-        if c in SEED_COLUMNS or (c in axis_cols and (numeric_model or
-                                                      not c.startswith("config.model."))):
+        if c in SEED_COLUMNS or sets_axis(c):
             continue
-        categorical_model = c.startswith("config.model.") and not numeric_model
-        if (_determined_by(axis_values, done[c]) and not categorical_model) or \
+        categorical_model = c.startswith("config.model.") and not _is_numeric(done[c])
+        if (_determined_by(point, done[c]) and not categorical_model) or \
                 any(_one_to_one(done[c], done[k]) for k in keys):
             continue
         keys.append(c)

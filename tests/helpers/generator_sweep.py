@@ -45,10 +45,12 @@ def _config(n_train: int, width: int, seed: int, n_jets: int | str) -> dict:
             "train": {"batch_size": 256, "steps": 100, "lr": 1e-3}}
 
 
-def _classifier(rng: np.random.Generator, d: int, width: int,
-                suffix: str) -> tuple[dict[str, float], dict]:
-    """Metrics and weight histograms of one multiplicity (keys with ``suffix``)."""
+def _classifier(rng: np.random.Generator, d: int, width: int, suffix: str,
+                measured: float | None = None) -> tuple[dict[str, float], dict]:
+    """Metrics and weight histograms of one multiplicity (keys with ``suffix``); ``measured``
+    replaces the AUC excess (e.g. a run at or below its floor)."""
     true = excess(d, width) * np.exp(0.03 * rng.normal())
+    true = true if measured is None else measured
     floor = 0.5 + SIGMA * rng.normal()
     spread = LOG_W_SCALE * true + LOG_W_FLOOR
     values = {"classifier_auc": floor + true, "classifier_auc_floor": floor,
@@ -66,10 +68,12 @@ def _classifier(rng: np.random.Generator, d: int, width: int,
 
 
 def write_generator_sweep(root: Path, *, seeds: int = 2, sizes: tuple[int, ...] = SIZES,
-                          widths: tuple[int, ...] = WIDTHS, n_jets: int | str = 1) -> Path:
+                          widths: tuple[int, ...] = WIDTHS, n_jets: int | str = 1,
+                          excess_at: dict[tuple[int, int, int], float] | None = None) -> Path:
     """Write a D scan (width 128) and an N scan (``widths`` at the largest D), ``seeds`` seeds,
     under ``root/runs``; ``n_jets: "all"`` writes event_gpt records with the metrics of each
-    multiplicity suffixed ``_<k>j``. Returns ``root``."""
+    multiplicity suffixed ``_<k>j``; ``excess_at`` sets the AUC excess of the runs
+    ``(D, width, seed)`` (every multiplicity). Returns ``root``."""
     rng = np.random.default_rng(17)
     points = [(d, 128) for d in sizes] + [(max(sizes), w) for w in widths if w != 128]
     suffixes = ("_1j", "_2j", "_3j") if n_jets == "all" else ("",)
@@ -79,7 +83,8 @@ def write_generator_sweep(root: Path, *, seeds: int = 2, sizes: tuple[int, ...] 
             metrics: dict[str, float] = {"test_loss": 1.0, "val_loss": 1.0}
             histograms: dict = {}
             for suffix in suffixes:
-                numbers, weights = _classifier(rng, d, width, suffix)
+                numbers, weights = _classifier(rng, d, width, suffix,
+                                               (excess_at or {}).get((d, width, seed)))
                 metrics.update(numbers)
                 histograms.update(weights)
             n = n_params(width)

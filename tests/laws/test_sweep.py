@@ -1,5 +1,6 @@
 """Sweep directories -> groups -> fits."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,23 @@ def test_the_generators_study_groups_per_family_and_multiplicity(generators_stud
                               ] + ["n_jets=all, family=event_gpt, width=32, heads=2"]
     assert sorted(both_n) == ["n_train=10000, n_jets=all, family=event_gpt"] + [
         f"n_train=3200, n_jets={k}, family=cfm" for k in (1, 2, 3)]
+
+
+def test_runs_at_or_below_their_floor_are_left_out_of_the_fit_and_named(tmp_path):
+    from helpers.generator_sweep import write_generator_sweep
+
+    at_floor = {(100, 128, 0): -0.004, (320, 128, 1): 0.0}
+    sweep = load_sweep(write_generator_sweep(tmp_path / "s", excess_at=at_floor),
+                       "test_classifier_auc_excess")
+    fits = {g.label: g for g in fit_sweep(sweep, axis="D", bootstrap=0, holdout=1)}
+    g = fits["width=128"]
+    assert g.fit is not None and len(g.runs) == 2 * 4 - 2
+    assert g.excluded == ({"D": 100.0, "value": -0.004}, {"D": 320.0, "value": 0.0})
+    assert g.excluded_note == ("2 run(s) with the metric <= 0 (an excess at or below its floor) "
+                               "left out of the log-space fit: D = 100 (-0.004), D = 320 (0)")
+    # the fit is that of the other runs, not a silently different one
+    kept = sweep.done[sweep.done[sweep.metric] > 0].reset_index(drop=True)
+    alone = fit_sweep(dataclasses.replace(sweep, done=kept), axis="D", bootstrap=0, holdout=1)
+    (same,) = [f for f in alone if f.label == "width=128"]
+    assert g.fit.params == same.fit.params and not same.excluded
+    assert all(not f.excluded for label, f in fits.items() if label != "width=128")

@@ -40,3 +40,17 @@ def test_each_multiplicity_of_an_all_jets_generator(tmp_path, monkeypatch, capsy
         assert f"test_classifier_auc_excess_{k}j" in html
     assert (out / "generators_weights.png").is_file()
     assert not (out / "generators_precision_N.png").exists()  # one width: no N scan
+
+
+def test_runs_at_or_below_the_floor_are_named_in_every_section(tmp_path, monkeypatch, capsys):
+    import json
+
+    out, html = _report(tmp_path, monkeypatch, capsys, widths=(128,),
+                        sizes=(100, 200, 400, 800, 1600), excess_at={(200, 128, 0): -0.002})
+    note = ("1 run(s) with the metric &lt;= 0 (an excess at or below its floor) left out of the "
+            "log-space fit: D = 200 (-0.002)")
+    scaling, generators = html.split("Event generators: classifier precision")
+    assert f"all: {note}" in scaling  # the section of the report's metric
+    assert f"test_classifier_auc_excess vs D, all: {note}" in generators
+    (group,) = json.loads((out / "fits.json").read_text())["D"]
+    assert group["excluded"] == [{"D": 200.0, "value": -0.002}] and group["fit"] is not None

@@ -5,22 +5,22 @@ weight histograms of the best and the worst run.
 Per precision metric ``m`` (``classifier_auc``, ``classifier_log_w_std``; per multiplicity
 ``_<k>j`` for ``n_jets: all`` runs) whose records carry it:
 
-- ``m`` and its floor ``m_floor`` versus D and versus N, per group (the config columns that
-  vary besides the axis and the seed: family, jet multiplicity, width or D), mean and spread
+- ``m`` and its floor ``m_floor`` versus D and versus N, per group of the fits
+  (:func:`~hepscaling.laws.sweep.group_keys`: family, jet multiplicity, width or D), mean and spread
   over seeds; the floor drawn as a band (mean floor +- the AUC's standard error at the test
   size ``classifier_auc_floor_sigma``, or the seeds' spread of the floor for the other
   metrics);
 - the excess ``m_excess = m - m_floor`` fitted as a power law ``(X_c / X)^alpha + K`` in
   D and in N (:func:`hepscaling.laws.sweep.fit_sweep`, the largest scale held out and
   predicted). Runs whose excess is not above 0 (a generator at its floor within noise) cannot
-  enter a log-space fit; they are counted in a note, not hidden;
+  enter a log-space fit; :func:`~hepscaling.laws.sweep.fit_sweep` leaves them out and the
+  section notes how many and at which D or N (as ``hepscaling fit`` does);
 - the log-binned weights ``classifier_w_truth``, ``classifier_w_generated`` and the floor's
   ``classifier_floor_w`` of the run with the smallest and the largest AUC excess.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.results import PowerLawFit
-from hepscaling.laws.sweep import SEED_COLUMNS, GroupFit, Sweep, group_label
+from hepscaling.laws.sweep import GroupFit, Sweep, group_label, sweep_groups
 from hepscaling.report import plots
 from hepscaling.report.html import Section, param_cells, table
 from hepscaling.report.sections import FitOptions
@@ -80,28 +80,18 @@ def generators_section(sweep: Sweep, options: FitOptions, out: Path) -> Section:
                  "error (AUC) or the seeds' spread")
     for axis in ("D", "N"):
         if _finished(sweep)[axis].nunique() >= 2:
-            _precision(section, sweep, present, axis, out)
+            _precision(section, sweep, present, axis, options.group_by, out)
             _excess_laws(section, sweep, present, axis, options, out)
     _weights(section, sweep, out)
     return section
 
 
-def _groups(sweep: Sweep, axis: str) -> list[tuple[str, Any]]:
-    """``(label, runs)`` per combination of the config columns that vary, other than the seeds
-    (:data:`~hepscaling.laws.sweep.SEED_COLUMNS`) and the columns of ``axis``
-    (``task.n_train`` for D, ``model.*`` for N); only groups with >= 2 values of ``axis``
-    (the N scan's widths are not points of the D scan)."""
-    own = ({"config.task.n_train"} if axis == "D"
-           else {c for c in sweep.done if c.startswith("config.model.")})
-    keys = [c for c in sweep.done if c.startswith("config.") and c not in own
-            and c not in SEED_COLUMNS and sweep.done[c].astype(str).nunique() > 1]
-    out = []
-    for values, runs in (sweep.done.groupby(keys, dropna=False) if keys
-                         else [((), sweep.done)]):
-        values = values if isinstance(values, tuple) else (values,)
-        if runs[axis].nunique() >= 2:
-            out.append((group_label(dict(zip(keys, values, strict=True))), runs))
-    return out
+def _groups(sweep: Sweep, axis: str, group_by: list[str] | None) -> list[tuple[str, Any]]:
+    """``(label, runs)`` per group of the fits along ``axis``
+    (:func:`~hepscaling.laws.sweep.sweep_groups`) with >= 2 values of ``axis`` (the N scan's
+    widths are not points of the D scan)."""
+    return [(group_label(key), runs) for key, runs in sweep_groups(sweep.done, axis, group_by)
+            if runs[axis].nunique() >= 2]
 
 
 def _mean_spread(runs: Any, axis: str, column: str) -> tuple[np.ndarray, ...]:
@@ -112,9 +102,9 @@ def _mean_spread(runs: Any, axis: str, column: str) -> tuple[np.ndarray, ...]:
 
 
 def _precision(section: Section, sweep: Sweep, present: list[tuple[str, str]], axis: str,
-               out: Path) -> None:
+               group_by: list[str] | None, out: Path) -> None:
     lines = [(label, runs, s) for m, s in present if m == METRICS[0]
-             for label, runs in _groups(sweep.for_metric(f"test_{m}{s}"), axis)]
+             for label, runs in _groups(sweep.for_metric(f"test_{m}{s}"), axis, group_by)]
     if not lines:
         return
     stem = f"generators_precision_{axis}"
@@ -141,15 +131,6 @@ def _precision(section: Section, sweep: Sweep, present: list[tuple[str, str]], a
     section.figures.append(stem)
 
 
-def _excess_sweep(sweep: Sweep, metric: str) -> tuple[Sweep, int]:
-    """``sweep`` for the excess ``metric`` with only its runs above 0, and how many finished
-    runs were at or below 0."""
-    excess = sweep.for_metric(metric)
-    positive = excess.done[excess.metric].astype(float) > 0
-    return dataclasses.replace(excess, done=excess.done[positive].reset_index(drop=True),
-                               not_done=excess.not_done), int((~positive).sum())
-
-
 def _excess_laws(section: Section, sweep: Sweep, present: list[tuple[str, str]], axis: str,
                  options: FitOptions, out: Path) -> None:
     fitted: list[tuple[str, GroupFit]] = []
@@ -157,18 +138,15 @@ def _excess_laws(section: Section, sweep: Sweep, present: list[tuple[str, str]],
     for metric, suffix in present:
         name = f"test_{metric}_excess{suffix}"
         try:
-            excess, at_floor = _excess_sweep(sweep, name)
-            groups = options.fit(excess, "power", axis=axis, holdout=1) if len(excess.done) \
-                else []
+            groups = options.fit(sweep.for_metric(name), "power", axis=axis, holdout=1)
         except UsageError as exc:
             section.note(f"{name} vs {axis}: not fitted: {exc}")
             continue
-        if at_floor:
-            section.note(f"{name}: {at_floor} run(s) at or below their floor (excess <= 0) "
-                         f"left out of the fit along {axis}")
         for g in groups:
-            if g.runs[axis].nunique() < 4:
-                continue
+            if len(set(g.runs[axis]) | {e[axis] for e in g.excluded}) < 4:
+                continue  # not a scan of this axis (a three-parameter law needs 4 points)
+            if g.excluded_note:
+                section.note(f"{name} vs {axis}, {g.label}: {g.excluded_note}")
             if g.fit is None:
                 section.note(f"{name} vs {axis}, {g.label}: not fitted: {g.error}")
                 continue

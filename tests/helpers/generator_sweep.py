@@ -6,7 +6,8 @@ of the classifier AUC over its truth-vs-truth floor is ``(D_C / D)^ALPHA_D + (N_
 (:data:`LAW`) times log-normal noise; the floor is ``0.5`` plus Gaussian noise of
 :data:`SIGMA`, and ``classifier_auc = floor + excess``. The spread of ``log w`` has the same
 shape scaled by :data:`LOG_W_SCALE` over a floor of :data:`LOG_W_FLOOR`; the weight
-histograms are those of log-normal weights of that spread.
+histograms are those of log-normal weights of that spread; the tail views of
+:data:`TAIL_OBSERVABLES` are Poisson counts.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hepscaling.metrics.weights import weight_histogram
+from hepscaling.metrics.weights import TAIL_VIEW, weight_histogram
 from hepscaling.records import RunRecord, config_hash, write_record
 
 #: the excess law: (D_C / D)^ALPHA_D + (N_C / N)^ALPHA_N
@@ -24,6 +25,8 @@ SIZES = (100, 320, 1000, 3200)
 WIDTHS = (32, 64, 128, 320)
 SIGMA = 0.005  # standard error of the synthetic AUCs
 LOG_W_SCALE, LOG_W_FLOOR = 3.0, 0.05
+#: observables of the recorded tail views (classifier_tails_<name>)
+TAIL_OBSERVABLES = ("pt_j1", "m_mumu")
 
 
 def n_params(width: int) -> int:
@@ -63,6 +66,11 @@ def _classifier(rng: np.random.Generator, d: int, width: int, suffix: str,
                       np.exp(spread * rng.normal(size=500))),
                   "classifier_floor_w": weight_histogram(
                       np.exp(LOG_W_FLOOR * rng.normal(size=500)))}
+    for name in TAIL_OBSERVABLES:  # the observables in the weight tails: some shape
+        counts = rng.poisson(50, size=(3, 10)).astype(float)
+        histograms[f"classifier_tails_{name}"] = {
+            "edges": np.linspace(0, 100, 11).tolist(),
+            **{key: c.tolist() for key, c in zip(TAIL_VIEW, counts, strict=True)}}
     return ({f"test_{k}{suffix}": float(v) for k, v in values.items()},
             {f"test_{k}{suffix}": v for k, v in histograms.items()})
 

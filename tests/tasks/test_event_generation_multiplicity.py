@@ -71,7 +71,9 @@ def test_dimuon_coordinates_of_every_multiplicity(toy_file, tmp_path):
     from hepscaling.cli.sample import sample_run
     from hepscaling.data.events import read_events
     from hepscaling.physics import lorentz
+    from hepscaling.metrics.weights import TAIL_VIEW
     from hepscaling.physics.events import MUON_MASS, N_OBJECTS
+    from hepscaling.physics.events.observables import observable_names
     from hepscaling.tasks.base import build_task
     from hepscaling.train.config import load_config
 
@@ -100,6 +102,14 @@ def test_dimuon_coordinates_of_every_multiplicity(toy_file, tmp_path):
         for name in ("auc", "auc_floor", "auc_excess", "log_w_std_excess"):
             assert math.isfinite(m[f"test_classifier_{name}_{k}j"]), (name, k)
         assert f"test_classifier_w_generated_{k}j" in record.histograms
+        # the observables of the events in the weight tails, per observable of k jets
+        tails = {key: h for key, h in record.histograms.items()
+                 if key.startswith("test_classifier_tails_") and key.endswith(f"_{k}j")}
+        assert len(tails) == len(observable_names(k))
+        h = tails[f"test_classifier_tails_m_mumu_{k}j"]
+        assert set(h) == {"edges", *TAIL_VIEW}
+        assert (np.asarray(h["candidate_w_lt_0p5"]) <= np.asarray(h["candidate"])).all()
+        assert 0 < sum(h["candidate"])
     sample_run(tmp_path / "run", 300, tmp_path / "gen.h5", seed=1)
     with h5py.File(tmp_path / "gen.h5") as f:
         gen, gen_jets = f["momenta"][:], f["n_jets"][:]

@@ -16,7 +16,9 @@ Per precision metric ``m`` (``classifier_auc``, ``classifier_log_w_std``; per mu
   enter a log-space fit; :func:`~hepscaling.laws.sweep.fit_sweep` leaves them out and the
   section notes how many and at which D or N (as ``hepscaling fit`` does);
 - the log-binned weights ``classifier_w_truth``, ``classifier_w_generated`` and the floor's
-  ``classifier_floor_w`` of the run with the smallest and the largest AUC excess.
+  ``classifier_floor_w`` of the run with the smallest and the largest AUC excess, and the
+  observables of their events in the weight tails (``classifier_tails_<observable>``, drawn
+  by :func:`hepscaling.report.sections.precision.tails_figure`: where the generator fails).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from hepscaling.laws.sweep import GroupFit, Sweep, group_label, sweep_groups
 from hepscaling.report import plots
 from hepscaling.report.html import Section, param_cells, table
 from hepscaling.report.sections import FitOptions
+from hepscaling.report.sections.precision import tails_figure
 
 __all__ = ["METRICS", "generators_section", "is_event_generation"]
 
@@ -212,4 +215,29 @@ def _weights(section: Section, sweep: Sweep, out: Path) -> None:
             ax.set_title(f"{which}: D={run['D']:g}, N={run['N']:g}, AUC excess "
                          f"{run[column]:.3g}", fontsize="small")
             ax.legend(fontsize="x-small")
+    section.figures.append(stem)
+    for which, run in picks.items():
+        _tails(section, sweep, which, run, suffix, column, out)
+
+
+def _tails(section: Section, sweep: Sweep, which: str, run: Any, suffix: str, column: str,
+           out: Path) -> None:
+    """The tail view (:func:`~hepscaling.report.sections.precision.tails_figure`) of the
+    ``which`` (best, worst) run's measurement, ``generators_tails_<which>``; a note when its
+    record has none (recorded since the classifier keeps its feature histograms)."""
+    prefix = "test_classifier_tails_"
+    histograms = sweep.records[run["run_id"]].histograms
+    tails = {key.removeprefix(prefix).removesuffix(suffix): h for key, h in histograms.items()
+             if key.startswith(prefix) and key.endswith(suffix)}
+    if not tails:
+        section.note(f"{which} run {run['run_id']}: no observables of the weight tails in its "
+                     f"record (classifier_tails_<observable>{suffix}, recorded by runs of a "
+                     "newer hepscaling); 'hepscaling sample' and 'hepscaling precision "
+                     "measure' on its run directory draw them")
+        return
+    stem = f"generators_tails_{which}"
+    tails_figure(out / stem, plots._title(
+        sweep.directory.name, f"{which} run (D={run['D']:g}, N={run['N']:g}, AUC excess "
+        f"{run[column]:.3g}{', ' + suffix.strip('_') if suffix else ''}): where the weights "
+        "fall"), tails)
     section.figures.append(stem)

@@ -70,8 +70,8 @@ def test_dimuon_coordinates_of_every_multiplicity(toy_file, tmp_path):
 
     from hepscaling.cli.sample import sample_run
     from hepscaling.data.events import read_events
-    from hepscaling.physics import lorentz
     from hepscaling.metrics.weights import TAIL_VIEW
+    from hepscaling.physics import lorentz
     from hepscaling.physics.events import MUON_MASS, N_OBJECTS
     from hepscaling.physics.events.observables import observable_names
     from hepscaling.tasks.base import build_task

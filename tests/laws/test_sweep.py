@@ -243,7 +243,7 @@ def test_runs_at_or_below_their_floor_are_left_out_of_the_fit_and_named(tmp_path
     assert g.fit is not None and len(g.runs) == 2 * 4 - 2
     assert g.excluded == ({"D": 100.0, "value": -0.004}, {"D": 320.0, "value": 0.0})
     assert g.excluded_note == ("2 run(s) with the metric <= 0 (an excess at or below its floor) "
-                               "left out of the log-space fit: D = 100 (-0.004), D = 320 (0)")
+                               "left out of the log-space fit: D = 100 (-0.004); D = 320 (0)")
     # the fit is that of the other runs, not a silently different one
     kept = sweep.done[sweep.done[sweep.metric] > 0].reset_index(drop=True)
     alone = fit_sweep(dataclasses.replace(sweep, done=kept), axis="D", bootstrap=0, holdout=1)

@@ -235,10 +235,10 @@ class GroupFit:
 def excluded_note(excluded: Sequence[dict[str, float]]) -> str | None:
     """The note on the runs of :attr:`GroupFit.excluded` (``None``: none): how many, and the
     scale values and metric of each, e.g. ``2 run(s) with the metric <= 0 (...) left out of
-    the log-space fit: D = 100 (-0.001), D = 320 (0)``."""
+    the log-space fit: D = 100 (-0.001); D = 320 (0)``."""
     if not excluded:
         return None
-    where = ", ".join(" ".join(f"{k} = {v:g}" for k, v in e.items() if k != "value")
+    where = "; ".join(", ".join(f"{k} = {v:g}" for k, v in e.items() if k != "value")
                       + f" ({e['value']:.3g})" for e in excluded)
     return (f"{len(excluded)} run(s) with the metric <= 0 (an excess at or below its floor) "
             f"left out of the log-space fit: {where}")

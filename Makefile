@@ -62,8 +62,9 @@ generators-study: $(STAMP)
 	$(BIN)/hepscaling sweep run examples/sweeps/generators.yaml --out $(GENSTUDY) --workers 2
 	$(BIN)/hepscaling report $(GENSTUDY) --out $(GENSTUDY)/report \
 		--metric test_classifier_auc_excess
-	# every fit is tried: a group whose excess reached its floor (<= 0 in some run) has no
-	# power law, which that fit says, and the others still run
+	# every fit is tried: runs whose excess reached its floor (<= 0) are left out of their
+	# group's power law and named (how many, at which D or N); a group that cannot be fitted
+	# says why, and the others still run
 	for m in auc log_w_std; do for x in D N; do \
 		$(BIN)/hepscaling fit $(GENSTUDY) --law power --x $$x --holdout 1 \
 			--metric test_classifier_$${m}_excess; \

@@ -342,3 +342,22 @@ def test_predict_c_per_width_names_the_compute_optimal_width_or_the_edge(tmp_pat
                                            "width=8 (C = ")
     assert out.splitlines()[-1].endswith("; not determined: minimum at the edge of the widths "
                                          "tried")
+
+
+def test_fit_and_predict_name_the_runs_at_or_below_the_floor(tmp_path, monkeypatch, capsys):
+    from helpers.generator_sweep import write_generator_sweep
+
+    sweep = write_generator_sweep(tmp_path, widths=(128,), excess_at={(100, 128, 1): -0.003})
+    args = ("--x", "D", "--metric", "test_classifier_auc_excess", "-b", "5")
+    note = ("1 run(s) with the metric <= 0 (an excess at or below its floor) left out of the "
+            "log-space fit: D = 100 (-0.003)")
+    code, out, err = run_main(monkeypatch, capsys, "fit", str(sweep), *args)
+    assert code == 0 and err == "", err
+    assert "all  (7 runs)\n  " + note in out and "x_c =" in out
+    code, out, err = run_main(monkeypatch, capsys, "fit", str(sweep), *args, "--json")
+    (group,) = json.loads(out)
+    assert code == 0 and group["n_runs"] == 7 and group["fit"] is not None
+    assert group["excluded"] == [{"D": 100.0, "value": -0.003}]
+    code, out, err = run_main(monkeypatch, capsys, "predict", str(sweep), *args,
+                              "--at", "10000")
+    assert code == 0 and f"all: {note}" in out, err

@@ -6,7 +6,8 @@ of the classifier AUC over its truth-vs-truth floor is ``(D_C / D)^ALPHA_D + (N_
 (:data:`LAW`) times log-normal noise; the floor is ``0.5`` plus Gaussian noise of
 :data:`SIGMA`, and ``classifier_auc = floor + excess``. The spread of ``log w`` has the same
 shape scaled by :data:`LOG_W_SCALE` over a floor of :data:`LOG_W_FLOOR`; the weight
-histograms are those of log-normal weights of that spread.
+histograms are those of log-normal weights of that spread; the tail views of
+:data:`TAIL_OBSERVABLES` are Poisson counts.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hepscaling.metrics.weights import weight_histogram
+from hepscaling.metrics.weights import TAIL_VIEW, weight_histogram
 from hepscaling.records import RunRecord, config_hash, write_record
 
 #: the excess law: (D_C / D)^ALPHA_D + (N_C / N)^ALPHA_N
@@ -24,6 +25,8 @@ SIZES = (100, 320, 1000, 3200)
 WIDTHS = (32, 64, 128, 320)
 SIGMA = 0.005  # standard error of the synthetic AUCs
 LOG_W_SCALE, LOG_W_FLOOR = 3.0, 0.05
+#: observables of the recorded tail views (classifier_tails_<name>)
+TAIL_OBSERVABLES = ("pt_j1", "m_mumu")
 
 
 def n_params(width: int) -> int:
@@ -45,10 +48,12 @@ def _config(n_train: int, width: int, seed: int, n_jets: int | str) -> dict:
             "train": {"batch_size": 256, "steps": 100, "lr": 1e-3}}
 
 
-def _classifier(rng: np.random.Generator, d: int, width: int,
-                suffix: str) -> tuple[dict[str, float], dict]:
-    """Metrics and weight histograms of one multiplicity (keys with ``suffix``)."""
+def _classifier(rng: np.random.Generator, d: int, width: int, suffix: str,
+                measured: float | None = None) -> tuple[dict[str, float], dict]:
+    """Metrics and weight histograms of one multiplicity (keys with ``suffix``); ``measured``
+    replaces the AUC excess (e.g. a run at or below its floor)."""
     true = excess(d, width) * np.exp(0.03 * rng.normal())
+    true = true if measured is None else measured
     floor = 0.5 + SIGMA * rng.normal()
     spread = LOG_W_SCALE * true + LOG_W_FLOOR
     values = {"classifier_auc": floor + true, "classifier_auc_floor": floor,
@@ -61,15 +66,22 @@ def _classifier(rng: np.random.Generator, d: int, width: int,
                       np.exp(spread * rng.normal(size=500))),
                   "classifier_floor_w": weight_histogram(
                       np.exp(LOG_W_FLOOR * rng.normal(size=500)))}
+    for name in TAIL_OBSERVABLES:  # the observables in the weight tails: some shape
+        counts = rng.poisson(50, size=(3, 10)).astype(float)
+        histograms[f"classifier_tails_{name}"] = {
+            "edges": np.linspace(0, 100, 11).tolist(),
+            **{key: c.tolist() for key, c in zip(TAIL_VIEW, counts, strict=True)}}
     return ({f"test_{k}{suffix}": float(v) for k, v in values.items()},
             {f"test_{k}{suffix}": v for k, v in histograms.items()})
 
 
 def write_generator_sweep(root: Path, *, seeds: int = 2, sizes: tuple[int, ...] = SIZES,
-                          widths: tuple[int, ...] = WIDTHS, n_jets: int | str = 1) -> Path:
+                          widths: tuple[int, ...] = WIDTHS, n_jets: int | str = 1,
+                          excess_at: dict[tuple[int, int, int], float] | None = None) -> Path:
     """Write a D scan (width 128) and an N scan (``widths`` at the largest D), ``seeds`` seeds,
     under ``root/runs``; ``n_jets: "all"`` writes event_gpt records with the metrics of each
-    multiplicity suffixed ``_<k>j``. Returns ``root``."""
+    multiplicity suffixed ``_<k>j``; ``excess_at`` sets the AUC excess of the runs
+    ``(D, width, seed)`` (every multiplicity). Returns ``root``."""
     rng = np.random.default_rng(17)
     points = [(d, 128) for d in sizes] + [(max(sizes), w) for w in widths if w != 128]
     suffixes = ("_1j", "_2j", "_3j") if n_jets == "all" else ("",)
@@ -79,7 +91,8 @@ def write_generator_sweep(root: Path, *, seeds: int = 2, sizes: tuple[int, ...] 
             metrics: dict[str, float] = {"test_loss": 1.0, "val_loss": 1.0}
             histograms: dict = {}
             for suffix in suffixes:
-                numbers, weights = _classifier(rng, d, width, suffix)
+                numbers, weights = _classifier(rng, d, width, suffix,
+                                               (excess_at or {}).get((d, width, seed)))
                 metrics.update(numbers)
                 histograms.update(weights)
             n = n_params(width)

@@ -1,5 +1,8 @@
 """Sweep directories -> groups -> fits."""
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 
 from helpers.synthetic_sweep import (
@@ -16,8 +19,11 @@ from hepscaling.laws.sweep import (
     GroupFit,
     fit_sweep,
     group_keys,
+    group_label,
     load_sweep,
 )
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sweeps"
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +166,87 @@ def test_group_labels_show_dataset_files_by_their_stem():
                    runs=None, fit=None)
     assert fit.label == "dataset=tth, width=64"
     assert GroupFit(key={"config.loss": "mse/2"}, runs=None, fit=None).label == "loss=mse/2"
+
+
+@pytest.fixture(scope="module")
+def generators_study_frame():
+    """The runs of examples/sweeps/generators.yaml as records_frame rows (resolved config,
+    D = n_train, N = the parameter count of the built generator), without training."""
+    import pandas as pd
+
+    from hepscaling.models.base import build_model
+    from hepscaling.records import flat_config
+    from hepscaling.sweeps.plan import expand_points, merge_point
+    from hepscaling.sweeps.spec import load_spec
+    from hepscaling.tasks.event_generation import EventGenerationTask
+    from hepscaling.train.config import load_config
+
+    spec = load_spec(EXAMPLES / "generators.yaml")
+    rows, sizes = [], {}
+    for point in expand_points(spec):
+        cfg = load_config(merge_point(spec.base, point))
+        inputs = EventGenerationTask.spec_from_config(cfg.task, cfg.loss)
+        key = (cfg.model.model_dump_json(), cfg.task.n_jets)
+        if key not in sizes:
+            sizes[key] = build_model(cfg.model, inputs).n_params_scaling()
+        rows.append({"N": sizes[key], "D": cfg.task.n_train,
+                     **{f"config.{k}": v for k, v in flat_config(cfg.resolved()).items()}})
+    return pd.DataFrame(rows)
+
+
+def _scans(done, axis: str) -> dict[str, list[float]]:
+    """label -> the axis values of each group of ``done`` along ``axis`` that scans it."""
+    keys = group_keys(done, axis)
+    out = {}
+    for values, runs in done.groupby([done[k].astype(str) for k in keys]):
+        if runs[axis].nunique() >= 2:
+            key = dict(zip(keys, values if isinstance(values, tuple) else (values,),
+                           strict=True))
+            out[group_label(key)] = sorted(runs[axis].unique().tolist())
+    return out
+
+
+def test_the_generators_study_groups_per_family_and_multiplicity(generators_study_frame):
+    frame = generators_study_frame
+    assert len(frame) == 84
+    cfm = frame[frame["config.model.family"] == "cfm"]
+    gpt = frame[frame["config.model.family"] == "event_gpt"]
+    # the premise: at one width, N differs per multiplicity (the input dimension grows)
+    assert cfm[cfm["config.model.width"] == 128]["N"].nunique() == 3
+    # along D: per multiplicity at width 128 (cfm) and at width 32 (event_gpt, all jets);
+    # the other widths are points of the N scan only
+    assert _scans(cfm, "D") == {f"n_jets={k}, width=128": [100, 320, 1000, 3200]
+                                for k in ("1", "2", "3")}
+    assert _scans(gpt, "D") == {"width=32, heads=2": [300, 1000, 3000, 10000]}
+    # along N: per multiplicity at the N scan's D, never multiplicities mixed in one law
+    cfm_n = _scans(cfm, "N")
+    assert sorted(cfm_n) == [f"n_train=3200, n_jets={k}" for k in ("1", "2", "3")]
+    assert all(len(n) == 4 for n in cfm_n.values())
+    assert list(_scans(gpt, "N")) == ["n_train=10000"]
+    assert len(_scans(gpt, "N")["n_train=10000"]) == 4
+    # a metric every run records (e.g. test_nll): families and multiplicities apart
+    both_d, both_n = _scans(frame, "D"), _scans(frame, "N")
+    assert sorted(both_d) == [f"n_jets={k}, family=cfm, width=128, heads=4" for k in (1, 2, 3)
+                              ] + ["n_jets=all, family=event_gpt, width=32, heads=2"]
+    assert sorted(both_n) == ["n_train=10000, n_jets=all, family=event_gpt"] + [
+        f"n_train=3200, n_jets={k}, family=cfm" for k in (1, 2, 3)]
+
+
+def test_runs_at_or_below_their_floor_are_left_out_of_the_fit_and_named(tmp_path):
+    from helpers.generator_sweep import write_generator_sweep
+
+    at_floor = {(100, 128, 0): -0.004, (320, 128, 1): 0.0}
+    sweep = load_sweep(write_generator_sweep(tmp_path / "s", excess_at=at_floor),
+                       "test_classifier_auc_excess")
+    fits = {g.label: g for g in fit_sweep(sweep, axis="D", bootstrap=0, holdout=1)}
+    g = fits["width=128"]
+    assert g.fit is not None and len(g.runs) == 2 * 4 - 2
+    assert g.excluded == ({"D": 100.0, "value": -0.004}, {"D": 320.0, "value": 0.0})
+    assert g.excluded_note == ("2 run(s) with the metric <= 0 (an excess at or below its floor) "
+                               "left out of the log-space fit: D = 100 (-0.004); D = 320 (0)")
+    # the fit is that of the other runs, not a silently different one
+    kept = sweep.done[sweep.done[sweep.metric] > 0].reset_index(drop=True)
+    alone = fit_sweep(dataclasses.replace(sweep, done=kept), axis="D", bootstrap=0, holdout=1)
+    (same,) = [f for f in alone if f.label == "width=128"]
+    assert g.fit.params == same.fit.params and not same.excluded
+    assert all(not f.excluded for label, f in fits.items() if label != "width=128")

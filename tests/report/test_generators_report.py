@@ -23,7 +23,8 @@ def test_precision_floor_band_laws_and_weights(tmp_path, monkeypatch, capsys):
                         widths=(16, 32, 64, 128, 256))
     assert "Event generators: classifier precision" in html
     for stem in ("generators_precision_D", "generators_precision_N", "generators_excess_D",
-                 "generators_excess_N", "generators_weights"):
+                 "generators_excess_N", "generators_weights", "generators_tails_best",
+                 "generators_tails_worst"):
         assert (out / f"{stem}.png").is_file(), stem
     # the excess law's D exponent, recovered: the row of the D table for the AUC excess
     row = re.search(r"<td class=l>test_classifier_auc_excess</td><td class=l>[^<]*</td>"
@@ -38,5 +39,40 @@ def test_each_multiplicity_of_an_all_jets_generator(tmp_path, monkeypatch, capsy
                         sizes=(100, 200, 400, 800, 1600))
     for k in (1, 2, 3):
         assert f"test_classifier_auc_excess_{k}j" in html
-    assert (out / "generators_weights.png").is_file()
+    for stem in ("generators_weights", "generators_tails_best", "generators_tails_worst"):
+        assert (out / f"{stem}.png").is_file(), stem
     assert not (out / "generators_precision_N.png").exists()  # one width: no N scan
+
+
+def test_runs_at_or_below_the_floor_are_named_in_every_section(tmp_path, monkeypatch, capsys):
+    import json
+
+    out, html = _report(tmp_path, monkeypatch, capsys, widths=(128,),
+                        sizes=(100, 200, 400, 800, 1600), excess_at={(200, 128, 0): -0.002})
+    note = ("1 run(s) with the metric &lt;= 0 (an excess at or below its floor) left out of the "
+            "log-space fit: D = 200 (-0.002)")
+    scaling, generators = html.split("Event generators: classifier precision")
+    assert f"all: {note}" in scaling  # the section of the report's metric
+    assert f"test_classifier_auc_excess vs D, all: {note}" in generators
+    (group,) = json.loads((out / "fits.json").read_text())["D"]
+    assert group["excluded"] == [{"D": 200.0, "value": -0.002}] and group["fit"] is not None
+
+
+def test_records_without_tail_views_say_what_is_missing(tmp_path):
+    from hepscaling.laws.sweep import load_sweep
+    from hepscaling.records import read_record, write_record
+    from hepscaling.report.sections import FitOptions
+    from hepscaling.report.sections.generators import generators_section
+
+    root = write_generator_sweep(tmp_path / "sweep", widths=(128,))
+    for path in (root / "runs").iterdir():  # records written before the tail views existed
+        record = read_record(path)
+        record.histograms = {k: v for k, v in record.histograms.items()
+                             if "tails" not in k}
+        write_record(record, path)
+    (tmp_path / "report").mkdir()
+    section = generators_section(load_sweep(root, "test_classifier_auc_excess"),
+                                 FitOptions(None, 0, 0, 0.68), tmp_path / "report")
+    notes = [b for b in section.blocks if "weight tails" in b]
+    assert len(notes) == 2 and all("classifier_tails_&lt;observable&gt;" in n for n in notes)
+    assert "generators_tails_best" not in section.figures

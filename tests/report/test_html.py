@@ -38,10 +38,13 @@ def test_fit_notes_and_interval_cells():
     from hepscaling.report.html import bounds_text
 
     section = Section("x")
-    section.fit_notes(G(label="a", fit=G(notes=("alpha at its bound", "2 failed"))))
-    section.fit_notes(G(label="b", fit=None))
+    section.fit_notes(G(label="a", fit=G(notes=("alpha at its bound", "2 failed")),
+                        excluded_note=None))
+    section.fit_notes(G(label="b", fit=None, excluded_note=None))
+    section.fit_notes(G(label="c", fit=None, excluded_note="1 run(s) <= 0 left out: D = 10"))
     assert section.blocks == ['<p class="note">a: alpha at its bound</p>',
-                              '<p class="note">a: 2 failed</p>']
+                              '<p class="note">a: 2 failed</p>',
+                              '<p class="note">c: 1 run(s) &lt;= 0 left out: D = 10</p>']
     html = table(["alpha", "interval"], [[Interval(0.51234, 0.4, 0.6, 0.68),
                                           bounds_text(0.4, 0.612345)]])
     assert "<td class=l>0.5123 [0.4, 0.6]</td><td>[0.4, 0.6123]</td>" in html

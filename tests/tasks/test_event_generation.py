@@ -73,8 +73,9 @@ def test_trains_and_records_the_generator_metrics(zmumu, tmp_path):
     names = observable_names(1)
     weights = {"test_classifier_w_truth", "test_classifier_w_generated",
                "test_classifier_floor_w"}
+    tails = {f"test_classifier_tails_{n}" for n in names}  # observables in the weight tails
     assert {f"test_truth_{n}" for n in names} | {f"test_generated_{n}" for n in names} \
-        | weights == set(record.histograms)
+        | weights | tails == set(record.histograms)
     for key in weights:
         assert sum(record.histograms[key]["counts"]) == n_test
     truth = record.histograms["test_truth_pt_j1"]

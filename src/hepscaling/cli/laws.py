@@ -93,7 +93,9 @@ def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: 
                        huber_delta=huber_delta)
     fitted = [g for g in groups if g.fit is not None]
     if groups and not fitted:  # nothing to show: one line on what is missing
-        raise UsageError(f"no group could be fitted ({groups[0].label}: {groups[0].error})")
+        first = groups[0]
+        left_out = f"; {first.excluded_note}" if first.excluded_note else ""
+        raise UsageError(f"no group could be fitted ({first.label}: {first.error}{left_out})")
     if strict_check and holdout and all(g.check_error for g in fitted):
         raise UsageError(f"--holdout {holdout}: {fitted[0].check_error}; --holdout 0 skips "
                          "the extrapolation check")
@@ -167,11 +169,14 @@ def fit(directory: Directory, law: Law = LawName.power, axis: Axis = AxisName.D,
         typer.echo(_json([{
             "group": g.key, "label": g.label, "n_runs": len(g.runs),
             "fit": g.fit.to_dict() if g.fit else None, "error": g.error,
+            "excluded": list(g.excluded),
             "extrapolation": g.check.to_dict() if g.check else None,
             "extrapolation_error": g.check_error} for g in groups]))
         return
     for g in groups:
         typer.echo(f"{g.label}  ({len(g.runs)} runs)")
+        if g.excluded_note:
+            typer.echo(f"  {g.excluded_note}")
         if g.fit is None:
             typer.echo(f"  not fitted: {g.error}")
             continue
@@ -290,6 +295,8 @@ def predict(directory: Directory,
         if value is not None and not (math.isfinite(value) and value > 0):
             raise UsageError(f"{name} must be a finite number > 0, got {value:g} (a scale, or "
                              "a metric value such as a loss or an AUC)")
+    from hepscaling.laws.sweep import excluded_note
+
     if law is LawName.repetition and epochs is None:
         epochs = 1.0
     groups = _fits(directory, law, axis, metric, group_by, floor, bootstrap, seed, level,
@@ -303,6 +310,9 @@ def predict(directory: Directory,
     for row in rows:
         if "error" in row:
             typer.echo(f"{row['label']}: {row['error']}")
+        if row["excluded"]:
+            typer.echo(f"{row['label']}: {excluded_note(row['excluded'])}")
+        if "error" in row:
             continue
         if target is not None:
             extra = "".join(f", {k} {row[k]}" for k in ("N_opt", "D_opt") if k in row)
@@ -364,7 +374,8 @@ def _at_epochs(row: dict[str, Any]) -> str:
 def _prediction(g: Any, law: LawName, axis: AxisName, target: float | None,
                 at: float | None, epochs: float | None) -> dict[str, Any]:
     name = {LawName.joint: "C", LawName.repetition: "U"}.get(law, axis.value)
-    row: dict[str, Any] = {"group": g.key, "label": g.label, "axis": name}
+    row: dict[str, Any] = {"group": g.key, "label": g.label, "axis": name,
+                           "excluded": list(g.excluded)}
     if law is LawName.repetition:
         row["epochs"] = epochs
     if g.fit is None:

@@ -14,13 +14,24 @@ columns (``config.<dotted>``) that vary among the fitted runs, minus
   and the training length for the repetition law (its axes are the unique data ``D`` and the
   passes over it, ``epochs``; model sizes stay group keys: a fit in ``D'`` alone assumes one
   model),
-- any column determined by the axis value (e.g. a learning rate tuned per width, a training
-  length scaled with D) or in one-to-one correspondence with a key already chosen (e.g. the
-  dataset path of a process; ``config.task.process`` is preferred); categorical model
-  settings (``config.model.family``, a readout, ...) are never dropped for following the
-  axis: they name model families, which differ in N anyway,
+- any column determined by the axis point as configured (e.g. a learning rate tuned per width,
+  a training length scaled with D) or in one-to-one correspondence with a key already chosen
+  (e.g. the dataset path of a process; ``config.task.process`` is preferred). The axis point
+  is the tuple of the axis's own columns that vary (the model sizes for N, ``n_train`` for D),
+  not the measured N or D: N also grows with the input dimension, so along N each process or
+  jet multiplicity has N values of its own, yet it is a group, not part of the N point (only
+  without such columns, the axis value itself). Categorical model settings
+  (``config.model.family``, a readout, ...) are never dropped for following the axis: they
+  name model families, which differ in N anyway,
 
 or exactly the ``group_by`` columns when given.
+
+Runs at or below zero. The laws fitted in log space of the metric (all but the ceilings) need
+a metric ``> 0``. A metric that is a difference to its statistical floor (e.g.
+``test_classifier_auc_excess``, an AUC minus the truth-vs-truth AUC) is at or below zero when a
+generator is at its floor within noise: such runs are left out of their group's fit and named
+in :attr:`GroupFit.excluded` (axis values and metric of each; :attr:`GroupFit.excluded_note`
+says how many and where), never dropped silently, never a failed group.
 
 Single-axis laws: ``power``, ``log`` (:mod:`hepscaling.laws.loglaw`), ``ceiling``; ``compare``
 fits ``log`` and the power law with and without floor and compares them
@@ -30,6 +41,7 @@ fits ``log`` and the power law with and without floor and compares them
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,15 +58,19 @@ from hepscaling.laws.repetition import fit_repetition
 from hepscaling.laws.results import LawFit
 from hepscaling.records import RunRecord, load_records, records_frame
 
-__all__ = ["AXES", "LAWS", "SEED_COLUMNS", "GroupFit", "Sweep", "config_column", "fit_sweep",
-           "group_keys", "group_label", "group_runs", "load_sweep", "scale_columns",
-           "shown_value"]
+__all__ = ["AXES", "LAWS", "SEED_COLUMNS", "GroupFit", "Sweep", "config_column",
+           "excluded_note", "fit_sweep", "group_keys", "group_label", "group_runs", "load_sweep",
+           "scale_columns", "shown_value", "sweep_groups"]
 
 AXES = ("D", "N", "C")
 LAWS = ("power", "log", "compare", "joint", "ceiling", "joint_ceiling", "repetition")
 #: config columns of replicas (never group keys): the run seed, an event generator's sample seed
 SEED_COLUMNS = ("config.seed", "config.task.sample_seed")
 _LENGTH_KEYS = ("config.train.steps", "config.train.epochs", "config.train.flops")
+#: laws fitted to the metric itself in log space (the ceilings fit a shortfall instead)
+_LOG_SPACE = ("power", "log", "compare", "joint", "repetition")
+#: the scale columns of each law's points, named in the notes on excluded runs
+_SCALES = {"joint": ("N", "D"), "repetition": ("D", "epochs")}
 
 
 @dataclass(frozen=True)
@@ -145,7 +161,8 @@ def config_column(name: str) -> str:
 
 def scale_columns(done: Any, axis: str) -> set[str]:
     """The config columns of ``done`` that set the scale along ``axis`` (``D``, ``N``, ``C``,
-    ``joint`` or ``repetition``; see the module docstring), never group keys of its fits."""
+    ``joint`` or ``repetition``: numeric model sizes, data size, training length; see the
+    module docstring), never group keys of its fits."""
     config = [c for c in done.columns if c.startswith("config.")]
     return {c for c in _axis_columns(config, axis)
             if not c.startswith("config.model.") or _is_numeric(done[c])}
@@ -164,15 +181,18 @@ def group_keys(done: Any, axis: str, group_by: list[str] | None = None) -> list[
     config = [c for c in done.columns if c.startswith("config.")]
     varying = [c for c in config if done[c].astype(str).nunique() > 1]
     scale = scale_columns(done, axis)
-    pair = {"joint": ["N", "D"], "repetition": ["D", "epochs"]}.get(axis)
-    axis_values = done[pair].astype(str).agg("/".join, axis=1) if pair else done[axis]
+    settings = [c for c in varying if c in scale]
+    if settings:  # the axis point as configured (N is also set by the data's dimensions)
+        point = done[settings].astype(str).agg("\x00".join, axis=1)
+    else:
+        pair = {"joint": ["N", "D"], "repetition": ["D", "epochs"]}.get(axis)
+        point = done[pair].astype(str).agg("/".join, axis=1) if pair else done[axis]
     keys: list[str] = []
     for c in sorted(varying, key=lambda c: c != "config.task.process"):
-        numeric_model = c.startswith("config.model.") and _is_numeric(done[c])
         if c in SEED_COLUMNS or c in scale:
             continue
-        categorical_model = c.startswith("config.model.") and not numeric_model
-        if (_determined_by(axis_values, done[c]) and not categorical_model) or \
+        categorical_model = c.startswith("config.model.") and not _is_numeric(done[c])
+        if (_determined_by(point, done[c]) and not categorical_model) or \
                 any(_one_to_one(done[c], done[k]) for k in keys):
             continue
         keys.append(c)
@@ -184,11 +204,29 @@ def _is_numeric(series: Any) -> bool:
                         for v in series if v is not None]))
 
 
+def sweep_groups(done: Any, axis: str, group_by: list[str] | None = None
+                 ) -> list[tuple[dict[str, Any], Any]]:
+    """``(key, runs)`` per group of the runs ``done`` along ``axis`` (:func:`group_keys`;
+    ``key``: config column -> value), ordered by the keys (numbers numerically)."""
+    return group_runs(done, group_keys(done, axis, group_by))
+
+
+def group_runs(done: Any, keys: list[str]) -> list[tuple[dict[str, Any], Any]]:
+    """The groups of the runs ``done`` by the config columns ``keys``: (column -> value, the
+    group's rows), in natural order of the values."""
+    grouped = done.groupby([done[k].astype(str) for k in keys], sort=True) if keys \
+        else [((), done)]
+    return [(dict(zip(keys, (runs[k].iloc[0] for k in keys), strict=True)), runs)
+            for _, runs in sorted(grouped, key=lambda item: _natural(item[1], keys))]
+
+
 @dataclass(frozen=True)
 class GroupFit:
-    """One group's fit: ``key`` (config column -> value), its runs, the fit or the reason it
-    failed, and the extrapolation check (``None`` if not requested or not possible; a
-    :class:`~hepscaling.laws.compare.LawComparison` carries one per form)."""
+    """One group's fit: ``key`` (config column -> value), its fitted runs, the fit or the
+    reason it failed, and the extrapolation check (``None`` if not requested or not possible;
+    a :class:`~hepscaling.laws.compare.LawComparison` carries one per form). ``excluded``: the
+    runs left out because their metric is ``<= 0`` (module docstring), each as its scale
+    values and ``value``, the metric."""
 
     key: dict[str, Any]
     runs: Any
@@ -196,12 +234,30 @@ class GroupFit:
     error: str | None = None
     check: ExtrapolationCheck | None = None
     check_error: str | None = None
+    excluded: tuple[dict[str, float], ...] = ()
+
+    @property
+    def excluded_note(self) -> str | None:
+        """How many runs were left out of the fit and where (``None``: none)."""
+        return excluded_note(self.excluded)
 
     @property
     def label(self) -> str:
         """Short human label: ``name=value`` pairs (last component of each key, file paths by
         their stem: a spec's dataset ``@tth`` reads ``dataset=tth``, not its resolved path)."""
         return group_label(self.key)
+
+
+def excluded_note(excluded: Sequence[dict[str, float]]) -> str | None:
+    """The note on the runs of :attr:`GroupFit.excluded` (``None``: none): how many, and the
+    scale values and metric of each, e.g. ``2 run(s) with the metric <= 0 (...) left out of
+    the log-space fit: D = 100 (-0.001); D = 320 (0)``."""
+    if not excluded:
+        return None
+    where = "; ".join(", ".join(f"{k} = {v:g}" for k, v in e.items() if k != "value")
+                      + f" ({e['value']:.3g})" for e in excluded)
+    return (f"{len(excluded)} run(s) with the metric <= 0 (an excess at or below its floor) "
+            f"left out of the log-space fit: {where}")
 
 
 def group_label(key: dict[str, Any]) -> str:
@@ -272,17 +328,17 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
                          f"{sweep.done['epochs'].max():g}); the repetition law needs runs "
                          "trained for more than one pass over D: add runs with train.epochs > 1")
     grouping = {"joint": "joint", "joint_ceiling": "joint", "repetition": "repetition"}
-    keys = group_keys(sweep.done, grouping.get(law, axis), group_by)
     options: dict[str, Any] = dict(bootstrap=bootstrap, seed=seed, level=level,
                                    huber_delta=huber_delta)
     if law == "power":
         options["floor"] = floor
     out = []
-    for key, runs in group_runs(sweep.done, keys):
+    for key, runs in sweep_groups(sweep.done, grouping.get(law, axis), group_by):
+        runs, excluded = _at_or_below_zero(runs, law, axis, sweep.metric)
         try:
             fit = _fit_one(runs, law, axis, sweep.metric, options, holdout)
         except UsageError as exc:
-            out.append(GroupFit(key, runs, None, str(exc)))
+            out.append(GroupFit(key, runs, None, str(exc), excluded=excluded))
             continue
         check, check_error = None, None
         if holdout and isinstance(fit, LawFit):
@@ -290,17 +346,22 @@ def fit_sweep(sweep: Sweep, *, law: str = "power", axis: str = "D", floor: bool 
                 check = holdout_check(fit, holdout)
             except UsageError as exc:
                 check_error = str(exc)
-        out.append(GroupFit(key, runs, fit, None, check, check_error))
+        out.append(GroupFit(key, runs, fit, None, check, check_error, excluded))
     return out
 
 
-def group_runs(done: Any, keys: list[str]) -> list[tuple[dict[str, Any], Any]]:
-    """The groups of the runs ``done`` by the config columns ``keys``: (column -> value, the
-    group's rows), in natural order of the values."""
-    grouped = done.groupby([done[k].astype(str) for k in keys], sort=True) if keys \
-        else [((), done)]
-    return [(dict(zip(keys, (runs[k].iloc[0] for k in keys), strict=True)), runs)
-            for _, runs in sorted(grouped, key=lambda item: _natural(item[1], keys))]
+def _at_or_below_zero(runs: Any, law: str, axis: str, metric: str
+                      ) -> tuple[Any, tuple[dict[str, float], ...]]:
+    """The runs of a group a ``law`` can fit, and the scale values and metric of those left
+    out for a metric ``<= 0`` (only the log-space laws; sorted by scale)."""
+    values = runs[metric].to_numpy(float)
+    if law not in _LOG_SPACE or np.all(values > 0):
+        return runs, ()
+    scales = list(_SCALES.get(law, (axis,)))
+    below = runs[values <= 0].sort_values(scales, kind="stable")
+    excluded = tuple({**{c: float(r[c]) for c in scales}, "value": float(r[metric])}
+                     for _, r in below.iterrows())
+    return runs[values > 0], excluded
 
 
 def _natural(runs: Any, keys: list[str]) -> tuple:

@@ -27,13 +27,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["CLIP", "TAILS_HIGH", "TAILS_LOW", "calibration_curve", "deviation_fraction",
-           "log_weight_spread", "quantile_edges", "tail_fractions", "weight_histogram",
-           "weighted_histogram", "weights_from_probabilities"]
+__all__ = ["CLIP", "TAILS_HIGH", "TAILS_LOW", "TAIL_VIEW", "calibration_curve",
+           "deviation_fraction", "log_weight_spread", "quantile_edges", "tail_fractions",
+           "weight_histogram", "weighted_histogram", "weights_from_probabilities"]
 
 CLIP = 1e-6  # probabilities are clipped to [CLIP, 1 - CLIP] before w = p / (1 - p)
 TAILS_LOW: tuple[float, ...] = (0.1, 0.5)  # fractions of w below these
 TAILS_HIGH: tuple[float, ...] = (2.0, 10.0)  # fractions of w above these
+#: the keys of a two-sample classifier's per-feature histogram (``feature_<f>``,
+#: :mod:`hepscaling.tasks.two_sample`) that show where a generator fails, besides ``edges``:
+#: all candidate events, the over-populated ones (``w < 0.5``), the reference events it
+#: misses (``w > 2``)
+TAIL_VIEW: tuple[str, str, str] = ("candidate", "candidate_w_lt_0p5", "reference_w_gt_2")
 
 
 def weights_from_probabilities(p: np.ndarray, *, clip: float = CLIP) -> np.ndarray:

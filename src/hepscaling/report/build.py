@@ -138,6 +138,7 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
     fits_json: dict[str, list[Any]] = {
         key: [{"group": g.key, "label": g.label, "n_runs": len(g.runs),
                "fit": g.fit.to_dict() if g.fit else None, "error": g.error,
+               "excluded": list(g.excluded),
                "extrapolation": g.check.to_dict() if g.check else None}
               for g in fits] for key, fits in {**all_fits, **law_fits}.items()}
     if isoflop:

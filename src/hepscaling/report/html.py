@@ -47,9 +47,11 @@ class Section:
             self.note(f"{'; '.join(labels)}: {what}: {reason}")
 
     def fit_notes(self, group: Any) -> None:
-        """One note per warning of a group's fit (``group.fit.notes``, none if not fitted),
-        prefixed with ``group.label``."""
-        for note in group.fit.notes if group.fit else ():
+        """The runs left out of a group's fit (``group.excluded_note``, e.g. an excess at or
+        below its floor) and one note per warning of its fit (``group.fit.notes``, none if
+        not fitted), prefixed with ``group.label``."""
+        notes = [group.excluded_note] if group.excluded_note else []
+        for note in [*notes, *(group.fit.notes if group.fit else ())]:
             self.note(f"{group.label}: {note}")
 
 

@@ -64,9 +64,11 @@ generator never saw):
   (:mod:`hepscaling.tasks.event_generation_metrics`): ``classifier_auc`` and its
   ``classifier_auc_sigma``, ``classifier_log_w_std``, ``classifier_frac_w_off_0p1``, their
   ``_floor`` and ``_excess`` (minus the floor), and the weight histograms
-  ``classifier_w_truth``, ``classifier_w_generated``, ``classifier_floor_w``; with
-  ``n_jets: all`` one classifier per multiplicity, keys suffixed ``_<k>j``. The full
-  classifier study (tails, reweighted observables) is the ``two_sample_classifier`` task's.
+  ``classifier_w_truth``, ``classifier_w_generated``, ``classifier_floor_w`` and the tail
+  views ``classifier_tails_<observable>`` (observables of the generated and truth events in
+  the weight tails); with ``n_jets: all`` one classifier per multiplicity, keys suffixed
+  ``_<k>j``. The full classifier study (reweighted observables, calibration) is the
+  ``two_sample_classifier`` task's.
 
 Config (``task:`` section)::
 
@@ -106,6 +108,7 @@ from hepscaling.models.base import EventGenerator, InputKind, InputsSpec, Model
 from hepscaling.models.bayesian import bayesian_kl, weight_draws
 from hepscaling.physics import lorentz
 from hepscaling.physics.events import MAX_JETS
+from hepscaling.physics.events.observables import observable_names
 from hepscaling.tasks.base import Histograms, Split, Task, TaskConfig, register_task
 from hepscaling.tasks.event_generation_metrics import classifier_precision
 from hepscaling.tasks.event_samples import MultiplicityCoordinates, order_jets
@@ -362,7 +365,7 @@ class EventGenerationTask(Task):
                 suffix = f"_{k}j" if self.every else ""
                 values, weights = classifier_precision(
                     truth[k], sampled[k], seed=cfg.sample_seed, epochs=cfg.classifier_epochs,
-                    floor=cfg.classifier_floor)
+                    floor=cfg.classifier_floor, names=observable_names(k))
                 numbers.update({key + suffix: value for key, value in values.items()})
                 histograms.update({key + suffix: value for key, value in weights.items()})
         return numbers, histograms

@@ -5,22 +5,24 @@ weight histograms of the best and the worst run.
 Per precision metric ``m`` (``classifier_auc``, ``classifier_log_w_std``; per multiplicity
 ``_<k>j`` for ``n_jets: all`` runs) whose records carry it:
 
-- ``m`` and its floor ``m_floor`` versus D and versus N, per group (the config columns that
-  vary besides the axis and the seed: family, jet multiplicity, width or D), mean and spread
+- ``m`` and its floor ``m_floor`` versus D and versus N, per group of the fits
+  (:func:`~hepscaling.laws.sweep.group_keys`: family, jet multiplicity, width or D), mean and spread
   over seeds; the floor drawn as a band (mean floor +- the AUC's standard error at the test
   size ``classifier_auc_floor_sigma``, or the seeds' spread of the floor for the other
   metrics);
 - the excess ``m_excess = m - m_floor`` fitted as a power law ``(X_c / X)^alpha + K`` in
   D and in N (:func:`hepscaling.laws.sweep.fit_sweep`, the largest scale held out and
   predicted). Runs whose excess is not above 0 (a generator at its floor within noise) cannot
-  enter a log-space fit; they are counted in a note, not hidden;
+  enter a log-space fit; :func:`~hepscaling.laws.sweep.fit_sweep` leaves them out and the
+  section notes how many and at which D or N (as ``hepscaling fit`` does);
 - the log-binned weights ``classifier_w_truth``, ``classifier_w_generated`` and the floor's
-  ``classifier_floor_w`` of the run with the smallest and the largest AUC excess.
+  ``classifier_floor_w`` of the run with the smallest and the largest AUC excess, and the
+  observables of their events in the weight tails (``classifier_tails_<observable>``, drawn
+  by :func:`hepscaling.report.sections.precision.tails_figure`: where the generator fails).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +30,11 @@ import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.results import PowerLawFit
-from hepscaling.laws.sweep import SEED_COLUMNS, GroupFit, Sweep, group_label
+from hepscaling.laws.sweep import GroupFit, Sweep, group_label, sweep_groups
 from hepscaling.report import plots
 from hepscaling.report.html import Section, param_cells, table
 from hepscaling.report.sections import FitOptions
+from hepscaling.report.sections.precision import tails_figure
 
 __all__ = ["METRICS", "generators_section", "is_event_generation"]
 
@@ -80,28 +83,18 @@ def generators_section(sweep: Sweep, options: FitOptions, out: Path) -> Section:
                  "error (AUC) or the seeds' spread")
     for axis in ("D", "N"):
         if _finished(sweep)[axis].nunique() >= 2:
-            _precision(section, sweep, present, axis, out)
+            _precision(section, sweep, present, axis, options.group_by, out)
             _excess_laws(section, sweep, present, axis, options, out)
     _weights(section, sweep, out)
     return section
 
 
-def _groups(sweep: Sweep, axis: str) -> list[tuple[str, Any]]:
-    """``(label, runs)`` per combination of the config columns that vary, other than the seeds
-    (:data:`~hepscaling.laws.sweep.SEED_COLUMNS`) and the columns of ``axis``
-    (``task.n_train`` for D, ``model.*`` for N); only groups with >= 2 values of ``axis``
-    (the N scan's widths are not points of the D scan)."""
-    own = ({"config.task.n_train"} if axis == "D"
-           else {c for c in sweep.done if c.startswith("config.model.")})
-    keys = [c for c in sweep.done if c.startswith("config.") and c not in own
-            and c not in SEED_COLUMNS and sweep.done[c].astype(str).nunique() > 1]
-    out = []
-    for values, runs in (sweep.done.groupby(keys, dropna=False) if keys
-                         else [((), sweep.done)]):
-        values = values if isinstance(values, tuple) else (values,)
-        if runs[axis].nunique() >= 2:
-            out.append((group_label(dict(zip(keys, values, strict=True))), runs))
-    return out
+def _groups(sweep: Sweep, axis: str, group_by: list[str] | None) -> list[tuple[str, Any]]:
+    """``(label, runs)`` per group of the fits along ``axis``
+    (:func:`~hepscaling.laws.sweep.sweep_groups`) with >= 2 values of ``axis`` (the N scan's
+    widths are not points of the D scan)."""
+    return [(group_label(key), runs) for key, runs in sweep_groups(sweep.done, axis, group_by)
+            if runs[axis].nunique() >= 2]
 
 
 def _mean_spread(runs: Any, axis: str, column: str) -> tuple[np.ndarray, ...]:
@@ -112,9 +105,9 @@ def _mean_spread(runs: Any, axis: str, column: str) -> tuple[np.ndarray, ...]:
 
 
 def _precision(section: Section, sweep: Sweep, present: list[tuple[str, str]], axis: str,
-               out: Path) -> None:
+               group_by: list[str] | None, out: Path) -> None:
     lines = [(label, runs, s) for m, s in present if m == METRICS[0]
-             for label, runs in _groups(sweep.for_metric(f"test_{m}{s}"), axis)]
+             for label, runs in _groups(sweep.for_metric(f"test_{m}{s}"), axis, group_by)]
     if not lines:
         return
     stem = f"generators_precision_{axis}"
@@ -141,15 +134,6 @@ def _precision(section: Section, sweep: Sweep, present: list[tuple[str, str]], a
     section.figures.append(stem)
 
 
-def _excess_sweep(sweep: Sweep, metric: str) -> tuple[Sweep, int]:
-    """``sweep`` for the excess ``metric`` with only its runs above 0, and how many finished
-    runs were at or below 0."""
-    excess = sweep.for_metric(metric)
-    positive = excess.done[excess.metric].astype(float) > 0
-    return dataclasses.replace(excess, done=excess.done[positive].reset_index(drop=True),
-                               not_done=excess.not_done), int((~positive).sum())
-
-
 def _excess_laws(section: Section, sweep: Sweep, present: list[tuple[str, str]], axis: str,
                  options: FitOptions, out: Path) -> None:
     fitted: list[tuple[str, GroupFit]] = []
@@ -157,18 +141,15 @@ def _excess_laws(section: Section, sweep: Sweep, present: list[tuple[str, str]],
     for metric, suffix in present:
         name = f"test_{metric}_excess{suffix}"
         try:
-            excess, at_floor = _excess_sweep(sweep, name)
-            groups = options.fit(excess, "power", axis=axis, holdout=1) if len(excess.done) \
-                else []
+            groups = options.fit(sweep.for_metric(name), "power", axis=axis, holdout=1)
         except UsageError as exc:
             section.note(f"{name} vs {axis}: not fitted: {exc}")
             continue
-        if at_floor:
-            section.note(f"{name}: {at_floor} run(s) at or below their floor (excess <= 0) "
-                         f"left out of the fit along {axis}")
         for g in groups:
-            if g.runs[axis].nunique() < 4:
-                continue
+            if len(set(g.runs[axis]) | {e[axis] for e in g.excluded}) < 4:
+                continue  # not a scan of this axis (a three-parameter law needs 4 points)
+            if g.excluded_note:
+                section.note(f"{name} vs {axis}, {g.label}: {g.excluded_note}")
             if g.fit is None:
                 section.note(f"{name} vs {axis}, {g.label}: not fitted: {g.error}")
                 continue
@@ -234,4 +215,29 @@ def _weights(section: Section, sweep: Sweep, out: Path) -> None:
             ax.set_title(f"{which}: D={run['D']:g}, N={run['N']:g}, AUC excess "
                          f"{run[column]:.3g}", fontsize="small")
             ax.legend(fontsize="x-small")
+    section.figures.append(stem)
+    for which, run in picks.items():
+        _tails(section, sweep, which, run, suffix, column, out)
+
+
+def _tails(section: Section, sweep: Sweep, which: str, run: Any, suffix: str, column: str,
+           out: Path) -> None:
+    """The tail view (:func:`~hepscaling.report.sections.precision.tails_figure`) of the
+    ``which`` (best, worst) run's measurement, ``generators_tails_<which>``; a note when its
+    record has none (recorded since the classifier keeps its feature histograms)."""
+    prefix = "test_classifier_tails_"
+    histograms = sweep.records[run["run_id"]].histograms
+    tails = {key.removeprefix(prefix).removesuffix(suffix): h for key, h in histograms.items()
+             if key.startswith(prefix) and key.endswith(suffix)}
+    if not tails:
+        section.note(f"{which} run {run['run_id']}: no observables of the weight tails in its "
+                     f"record (classifier_tails_<observable>{suffix}, recorded by runs of a "
+                     "newer hepscaling); 'hepscaling sample' and 'hepscaling precision "
+                     "measure' on its run directory draw them")
+        return
+    stem = f"generators_tails_{which}"
+    tails_figure(out / stem, plots._title(
+        sweep.directory.name, f"{which} run (D={run['D']:g}, N={run['N']:g}, AUC excess "
+        f"{run[column]:.3g}{', ' + suffix.strip('_') if suffix else ''}): where the weights "
+        "fall"), tails)
     section.figures.append(stem)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,11 +35,13 @@ from typing import Any
 import numpy as np
 
 from hepscaling.errors import UsageError
+from hepscaling.metrics.weights import TAIL_VIEW
 from hepscaling.records import PRECISION_FORMAT, PRECISION_NAME, RunRecord, read_record
 from hepscaling.report import plots
 from hepscaling.report.html import Section, table
 
-__all__ = ["PrecisionResult", "load_precision_results", "precision_section", "record_results"]
+__all__ = ["PrecisionResult", "load_precision_results", "precision_section", "record_results",
+           "tails_figure"]
 
 _TASK = "two_sample_classifier"
 #: the table rows: (label, metric key without "test_")
@@ -190,22 +193,32 @@ def _density(counts: Any, edges: np.ndarray) -> np.ndarray:
     return counts / (total * np.diff(edges)) if total > 0 else counts
 
 
-def _tails_figure(stem: Path, result: PrecisionResult, names: list[str]) -> None:
+def tails_figure(stem: Path, title: str, histograms: Mapping[str, Mapping[str, Any]]) -> None:
+    """Write the tail view ``stem`` (PNG and PDF): per observable (``histograms``: name ->
+    a ``feature_<f>`` histogram of :mod:`hepscaling.tasks.two_sample`, at least ``edges``
+    and the :data:`~hepscaling.metrics.weights.TAIL_VIEW` counts), the shapes of all
+    generated events, of the generated events with ``w < 0.5`` (over-populated) and of the
+    truth events with ``w > 2`` (missing), with their counts."""
+    names = list(histograms)
     nrows = math.ceil(len(names) / _GRID_COLUMNS)
-    with plots._figure(stem, f"{result.label}: where the weights fall (shapes)",
-                       ncols=min(len(names), _GRID_COLUMNS), nrows=nrows) as axes:
+    with plots._figure(stem, title, ncols=min(len(names), _GRID_COLUMNS), nrows=nrows) as axes:
         for ax, name in zip(axes, names, strict=False):
-            h = result.measured.histograms[f"test_feature_{name}"]
+            h = histograms[name]
             edges = np.asarray(h["edges"])
-            for key, style, label in (("candidate", "-", "generated, all"),
-                                      ("candidate_w_lt_0p5", "-", "generated, w < 0.5"),
-                                      ("reference_w_gt_2", "--", "truth, w > 2")):
+            for key, style, label in zip(TAIL_VIEW, ("-", "-", "--"),
+                                         ("generated, all", "generated, w < 0.5",
+                                          "truth, w > 2"), strict=True):
                 ax.stairs(_density(h[key], edges), edges, ls=style,
                           label=f"{label} ({int(np.sum(h[key]))})")
             ax.set_xlabel(name)
             ax.legend(fontsize="xx-small")
         for ax in axes[len(names):]:
             ax.set_axis_off()
+
+
+def _tails_figure(stem: Path, result: PrecisionResult, names: list[str]) -> None:
+    tails_figure(stem, f"{result.label}: where the weights fall (shapes)",
+                 {name: result.measured.histograms[f"test_feature_{name}"] for name in names})
 
 
 def _reweighted_figure(stem: Path, result: PrecisionResult, names: list[str]) -> None:

@@ -26,8 +26,8 @@ Backbones (``backbone``):
 - ``transformer``: one token per object (muon or jet; spec ``coordinate_objects``): the
   object's input features (its coordinates, angles as sin and cos, zero-padded to the largest
   object), a one-hot object slot, ``t``, the time embedding and the condition ->
-  ``Linear(width)``, ``depth`` bidirectional :class:`~hepscaling.models.blocks.Block` s, LayerNorm and a linear
-  head giving each token the velocities of its own coordinates;
+  ``Linear(width)``, ``depth`` bidirectional :class:`~hepscaling.models.blocks.Block` s,
+  LayerNorm and a linear head giving each token the velocities of its own coordinates;
 - ``lgatr``: the same tokens through L-GATr
   (:class:`~hepscaling.models.lgatr.LGATrOverObjects`, after the lorentz-gatr event-generation
   wrapper ``GATrCFM``, arXiv:2405.14806): each token's scalar channels are the transformer's
@@ -58,10 +58,11 @@ density of the standardised coordinates.
 
 Bayesian variant (``bayesian: true``, backbones ``mlp`` and ``transformer``): the last layer
 (the MLP readout, the transformer head) is a :class:`~hepscaling.models.bayesian.BayesianLinear`
-with prior ``N(0, prior_width^2)``; its KL divergence over the training-set size ``D`` is :meth:`CFM.extra_loss`. Training draws
-its local-reparameterisation noise from torch's global generator (the loop seeds it); sampling
-and the likelihood use the posterior mean, or the one weight draw fixed by
-:func:`~hepscaling.models.bayesian.weight_draws` for a whole ODE trajectory (bands).
+with prior ``N(0, prior_width^2)``; its KL divergence over the training-set size ``D`` is
+:meth:`CFM.extra_loss`. Training draws its local-reparameterisation noise from torch's global
+generator (the loop seeds it); sampling and the likelihood use the posterior mean, or the one
+weight draw fixed by :func:`~hepscaling.models.bayesian.weight_draws` for a whole ODE
+trajectory (bands).
 
 FLOPs (:meth:`CFM.forward_flops`): one velocity evaluation per event (the training forward
 pass; analytic for ``mlp`` and ``transformer``; for ``lgatr`` counted once by

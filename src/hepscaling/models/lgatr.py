@@ -49,8 +49,8 @@ from typing import Literal
 import torch
 from lgatr import LGATr as LGATrNet
 from lgatr import embed_vector, extract_scalar, get_spurions
-from torch import nn
 from pydantic import Field
+from torch import nn
 
 from hepscaling.models.base import InputsSpec, Model, ModelConfig, register_model
 from hepscaling.models.blocks import type_one_hot

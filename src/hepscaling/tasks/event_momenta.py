@@ -34,7 +34,9 @@ def object_momenta(coords: EventCoordinates, unit: float = 1.0) -> ObjectMomenta
         names = [f"{field}_{o}" for o in objects]
         return tuple(coords.names.index(n) if n in coords.names else -1 for n in names)
 
-    fitted = coords.mean is not None and coords.std is not None
+    d = coords.d
+    mean, std = (np.zeros(d), np.ones(d)) if coords.mean is None or coords.std is None \
+        else (coords.mean, coords.std)
     return ObjectMomenta(
         log_pt=columns("log_pt"), eta=columns("eta"), dphi=columns("dphi"),
         log_m2=columns("log_m2"),
@@ -42,8 +44,7 @@ def object_momenta(coords: EventCoordinates, unit: float = 1.0) -> ObjectMomenta
                        for i in range(len(objects))),
         mass=tuple(MUON_MASS if i < _MUONS else 0.0 for i in range(len(objects))),
         m2_eps=M2_EPS,
-        mean=tuple(float(v) for v in coords.mean) if fitted else (0.0,) * coords.d,
-        std=tuple(float(v) for v in coords.std) if fitted else (1.0,) * coords.d, unit=unit)
+        mean=tuple(float(v) for v in mean), std=tuple(float(v) for v in std), unit=unit)
 
 
 def momentum_unit(momenta: np.ndarray, n_jets: int) -> float:

@@ -1,5 +1,7 @@
 """The cfm family: training through the loop on a toy with a known density, exact likelihoods
-of known flows, sample layout, periodic angles, FLOP counts."""
+of known flows, sample layout, periodic angles, FLOP counts; every backbone where it applies
+(lgatr: the four-momentum embedding against the numpy inverse is in
+tests/tasks/test_event_momenta.py)."""
 
 import math
 
@@ -9,10 +11,17 @@ import torch
 from helpers.toy_events import TOY_ENTROPY, register_toy_events
 from hepscaling.models.base import InputsSpec, build_model
 from hepscaling.models.flops import counted_flops_per_sample
+from hepscaling.models.object_momenta import ObjectMomenta
 from hepscaling.train.loop import run_training
 
+BACKBONES = ["mlp", "transformer", "lgatr"]
+# two objects: (log_pt, eta) and (dphi, log_pt, a second angle the momenta do not use)
 SPEC = InputsSpec(n_features=5, n_particles=2, particle_types=(0, 1),
-                  periodic=(False, False, True, False, True), coordinate_objects=(0, 0, 1, 1, 1))
+                  periodic=(False, False, True, False, True), coordinate_objects=(0, 0, 1, 1, 1),
+                  object_momenta=ObjectMomenta(
+                      log_pt=(0, 3), eta=(1, -1), dphi=(-1, 2), log_m2=(-1, -1),
+                      pt_shift=(0.0, 0.0), mass=(0.1, 0.1), m2_eps=0.0, mean=(0.0,) * 5,
+                      std=(1.0,) * 5))
 
 
 def _model(**cfg):
@@ -20,11 +29,13 @@ def _model(**cfg):
     return build_model({"family": "cfm", "width": 32, "depth": 2, **cfg}, SPEC)
 
 
-def test_trains_through_the_loop_to_the_toy_entropy(monkeypatch, tmp_path):
+@pytest.mark.parametrize("backbone", ["mlp", "lgatr"])
+def test_trains_through_the_loop_to_the_toy_entropy(monkeypatch, tmp_path, backbone):
     register_toy_events(monkeypatch)
     cfg = {"seed": 0, "device": "cpu", "loss": "generative",
            "task": {"kind": "toy_events", "n_train": 4000},
-           "model": {"family": "cfm", "width": 64, "depth": 2, "steps": 10},
+           "model": {"family": "cfm", "backbone": backbone, "width": 64, "depth": 2,
+                     "steps": 10},
            "train": {"steps": 300, "batch_size": 256, "eval_every": 150, "lr": 5e-3}}
     record = run_training(cfg, tmp_path / "run", progress=False)
     m = record.metrics
@@ -35,7 +46,7 @@ def test_trains_through_the_loop_to_the_toy_entropy(monkeypatch, tmp_path):
     assert m["test_kl"] < 0.1  # and close: within 0.1 nats after 300 steps (measured 0.02)
 
 
-@pytest.mark.parametrize("backbone", ["mlp", "transformer"])
+@pytest.mark.parametrize("backbone", BACKBONES)
 def test_log_prob_of_a_zero_velocity_is_the_base_density(backbone):
     model = _model(backbone=backbone, steps=3)
     for p in model.parameters():
@@ -64,7 +75,7 @@ def test_log_prob_of_an_exponential_flow_is_exact(monkeypatch, solver):
     assert drawn[:, 0].std().item() == pytest.approx(math.exp(a), rel=0.03)
 
 
-@pytest.mark.parametrize("backbone", ["mlp", "transformer"])
+@pytest.mark.parametrize("backbone", BACKBONES)
 def test_samples_have_the_layout_and_are_seeded(backbone):
     model = _model(backbone=backbone, steps=4)
     first = model.sample(64, generator=torch.Generator().manual_seed(3))
@@ -76,8 +87,9 @@ def test_samples_have_the_layout_and_are_seeded(backbone):
     assert torch.isfinite(first).all()
 
 
-def test_velocity_is_periodic_in_the_angles_and_the_loss_per_event():
-    model = _model(backbone="transformer")
+@pytest.mark.parametrize("backbone", ["transformer", "lgatr"])
+def test_velocity_is_periodic_in_the_angles_and_the_loss_per_event(backbone):
+    model = _model(backbone=backbone)
     x = torch.randn(8, 5)
     shifted = x.clone()
     shifted[:, [2, 4]] += 2 * math.pi
@@ -98,7 +110,7 @@ def test_conditioned_model_needs_its_condition():
     assert drawn.shape == (2, 3)
 
 
-@pytest.mark.parametrize("backbone", ["mlp", "transformer"])
+@pytest.mark.parametrize("backbone", BACKBONES)
 def test_forward_flops_are_the_counted_matmuls_and_width_spans_a_decade(backbone):
     model = _model(backbone=backbone)
     counted = counted_flops_per_sample(

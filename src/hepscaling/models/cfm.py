@@ -170,8 +170,9 @@ def _lgatr_backbone(cfg: CFMConfig, spec: InputsSpec, n_scalars: int,
     if cfg.bayesian:
         raise UsageError("cfm backbone lgatr has no Bayesian readout; set model.bayesian: "
                          "false or model.backbone: transformer")
-    try:
-        from hepscaling.models.lgatr import LGATrOverObjects
+    try:  # lgatr builds constant tensors on import: not on the meta device of a FLOP count
+        with torch.device("cpu"):
+            from hepscaling.models.lgatr import LGATrOverObjects
     except ModuleNotFoundError as exc:
         raise UsageError(f"cfm backbone lgatr needs module {exc.name!r}, which is not "
                          "installed; pip install 'hepscaling[equivariant]'") from exc

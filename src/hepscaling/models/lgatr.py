@@ -94,8 +94,9 @@ class LGATrOverObjects(nn.Module):
     def __init__(self, n_scalars: int, n_out: int, *, width: int, depth: int, heads: int,
                  mlp_ratio: int) -> None:
         super().__init__()
-        self.register_buffer("references", get_spurions("xyplane", add_time_spurion=True),
-                             persistent=False)
+        references = get_spurions("xyplane", add_time_spurion=True,
+                                  device=torch.get_default_device())  # meta for FLOP counts
+        self.register_buffer("references", references, persistent=False)
         self.net = _network(width=width, depth=depth, heads=heads, mlp_ratio=mlp_ratio,
                             in_mv=1 + self.references.shape[0], out_mv=0, in_s=n_scalars,
                             out_s=n_out)

@@ -16,7 +16,9 @@ own coordinates::
 the numpy inverse of that module (``EventCoordinates.decode`` with ``phi_ref = 0``), divided
 by ``unit`` GeV. Autograd flows through it, so a velocity network fed these momenta keeps the
 exact divergence of the flow. ``E >= min(pT, mass) > 0`` for muons (fixed mass) and jets
-(``pT > pT_min - eps``), so the square root is differentiable everywhere.
+(``pT > pT_min - eps``), so the square root is differentiable everywhere. Coordinates the
+layout does not name (e.g. a second angle of a toy object) reach a network only through its
+other inputs.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ class ObjectMomenta:
 
     Attributes
     ----------
-    log_pt, eta : ``(O,)`` coordinate columns of each object's ``log(pT - pT_min + eps)`` and
-        pseudorapidity.
-    dphi : ``(O,)`` column of the azimuth relative to the reference object; ``-1`` for the
-        reference itself (``phi = 0``).
+    log_pt, eta, dphi : ``(O,)`` coordinate columns of each object's ``log(pT - pT_min +
+        eps)``, pseudorapidity and azimuth relative to the reference object; ``-1`` where an
+        object has no such coordinate, which then takes the raw value 0 (the reference
+        object's ``dphi``: ``phi = 0``; a toy object without ``log_pt``: ``pT = 1 +
+        pt_shift``).
     log_m2 : ``(O,)`` column of ``log(m^2 + eps_m2)``; ``-1`` for an object on its mass shell.
     pt_shift : ``(O,)`` GeV, ``pT_min - eps`` of each object's ``log_pt``.
     mass : ``(O,)`` GeV, the fixed mass of the objects without a ``log_m2`` column.
@@ -65,7 +68,7 @@ class ObjectMomentumMap(nn.Module):
     """Coordinates ``y`` float ``(B, d)`` -> four-momenta ``(B, O, 4)`` ``(E, px, py, pz) /
     unit`` of the layout (module docstring); no parameters (its buffers hold the layout)."""
 
-    columns: torch.Tensor  # int64 (4, O): log_pt, eta, dphi, log_m2; d (a zero column) if absent
+    columns: torch.Tensor  # int64 (4, O): log_pt, eta, dphi, log_m2; d (a zero column): absent
     has_mass: torch.Tensor  # bool (O,): an object with a log_m2 column
     pt_shift: torch.Tensor  # (O,) GeV
     mass2: torch.Tensor  # (O,) GeV^2, fixed masses squared
@@ -79,10 +82,11 @@ class ObjectMomentumMap(nn.Module):
                    for field in (layout.log_pt, layout.eta, layout.dphi, layout.log_m2)]
         self.register_buffer("columns", torch.tensor(columns, dtype=torch.long))
         self.register_buffer("has_mass", torch.tensor([c >= 0 for c in layout.log_m2]))
-        self.register_buffer("pt_shift", torch.tensor(layout.pt_shift))
-        self.register_buffer("mass2", torch.tensor(layout.mass) ** 2)
-        self.register_buffer("mean", torch.tensor(layout.mean))
-        self.register_buffer("std", torch.tensor(layout.std))
+        # float64, cast to the input's dtype per call: exact for a float64 input
+        self.register_buffer("pt_shift", torch.tensor(layout.pt_shift, dtype=torch.float64))
+        self.register_buffer("mass2", torch.tensor(layout.mass, dtype=torch.float64) ** 2)
+        self.register_buffer("mean", torch.tensor(layout.mean, dtype=torch.float64))
+        self.register_buffer("std", torch.tensor(layout.std, dtype=torch.float64))
         self.m2_eps, self.unit = layout.m2_eps, layout.unit
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:

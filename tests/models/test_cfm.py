@@ -4,11 +4,13 @@ of known flows, sample layout, periodic angles, FLOP counts; every backbone wher
 tests/tasks/test_event_momenta.py)."""
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
 
 from helpers.toy_events import TOY_ENTROPY, register_toy_events
+from hepscaling.errors import UsageError
 from hepscaling.models.base import InputsSpec, build_model
 from hepscaling.models.flops import counted_flops_per_sample
 from hepscaling.models.object_momenta import ObjectMomenta
@@ -139,3 +141,14 @@ def test_angles_follow_the_shortest_arc():
     loss = model.loss(x, generator=torch.Generator().manual_seed(0))  # mean_i delta_i^2
     assert (seen["x"][:, [2, 4]].abs() <= math.pi).all()  # x_t wrapped too
     assert loss.mean().item() == pytest.approx((3 + 2 * math.pi**2 / 3) / 5, abs=0.04)
+
+
+@pytest.mark.parametrize(("spec", "cfg", "message"), [
+    (InputsSpec(n_features=2, periodic=(False, True), coordinate_objects=(0, 1)), {},
+     "set task.coordinates: objects or model.backbone: transformer"),
+    (replace(SPEC, n_train=10), {"bayesian": True}, "no Bayesian readout; set model.bayesian"),
+])
+def test_lgatr_backbone_refuses_what_it_cannot_do_in_one_line(spec, cfg, message):
+    with pytest.raises(UsageError, match=message) as info:
+        build_model({"family": "cfm", "backbone": "lgatr", "width": 8, **cfg}, spec)
+    assert "\n" not in str(info.value)

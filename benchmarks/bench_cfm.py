@@ -1,8 +1,9 @@
 """Benchmark: the cfm event generator's training events/s, sampling events/s and exact-NLL
 events/s on one core.
 
-For Z + 1 jet (d = 9) and Z + 3 jets (d = 17) coordinates and three sizes (residual MLP
-64 x 2 and 256 x 4, per-object transformer 64 x 2): a bare training step (flow-matching loss
+For Z + 1 jet (d = 9) and Z + 3 jets (d = 17) coordinates and four sizes (residual MLP
+64 x 2 and 256 x 4, per-object transformer 64 x 2, per-object L-GATr 24 x 2, the L-GATr size of
+about the transformer's N): a bare training step (flow-matching loss
 of :meth:`CFM.loss`, backward, clipping, AdamW) at batch 1024 on random coordinates, timed by
 :func:`_common.timed_steps`, with the achieved FLOP rate ``3 x forward FLOPs x events/s``;
 :meth:`CFM.sample` of ``--samples`` events with fixed-step RK4 (``--steps`` steps, 4 network
@@ -11,8 +12,13 @@ autograd pass per coordinate per evaluation for the exact divergence). Weights a
 (the cost does not depend on them for fixed-step RK4). Torch on one thread; rates per process
 CPU second (wall alongside).
 
+The L-GATr backbone sees momenta decoded with the identity standardisation (the random
+coordinates are the raw ones); its cost does not depend on the values.
+
 Run:  .venv/bin/python benchmarks/bench_cfm.py [--seconds 2] [--samples 2000] [--nll 200]
-Writes benchmarks/results/cfm.json and benchmarks/results/cfm.md.
+      [--backbones transformer lgatr]
+Writes benchmarks/results/cfm.json and benchmarks/results/cfm.md (with ``--backbones`` a
+subset: cfm_<backbones>.json / .md).
 """
 
 from __future__ import annotations
@@ -31,8 +37,11 @@ from _common import markdown_table, run_meta, timed_steps, write_results  # noqa
 from hepscaling.data.event_coordinates import EventCoordinates  # noqa: E402
 from hepscaling.models.base import InputsSpec, build_model  # noqa: E402
 from hepscaling.models.cfm import CFM  # noqa: E402
+from hepscaling.tasks.event_momenta import object_momenta  # noqa: E402
 
-SIZES = (("mlp", 64, 2), ("mlp", 256, 4), ("transformer", 64, 2))  # (backbone, width, depth)
+# (backbone, width, depth)
+SIZES = (("mlp", 64, 2), ("mlp", 256, 4), ("transformer", 64, 2), ("lgatr", 24, 2))
+BACKBONES = ("mlp", "transformer", "lgatr")
 BATCH = 1024
 
 
@@ -42,7 +51,8 @@ def make_model(n_jets: int, backbone: str, width: int, depth: int, steps: int) -
     spec = InputsSpec(n_features=coords.d, n_particles=2 + n_jets,
                       particle_types=tuple(range(2 + n_jets)),
                       periodic=tuple(bool(p) for p in coords.periodic),
-                      coordinate_objects=tuple(int(o) for o in coords.objects))
+                      coordinate_objects=tuple(int(o) for o in coords.objects),
+                      object_momenta=object_momenta(coords))
     torch.manual_seed(0)
     model = build_model({"family": "cfm", "backbone": backbone, "width": width,
                          "depth": depth, "steps": steps}, spec)
@@ -89,11 +99,13 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=2000, help="events sampled")
     parser.add_argument("--nll", type=int, default=200, help="events of the exact NLL")
     parser.add_argument("--steps", type=int, default=20, help="RK4 steps")
+    parser.add_argument("--backbones", nargs="+", choices=BACKBONES, default=list(BACKBONES),
+                        help="backbones to time (a subset writes cfm_<backbones>.*)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     rows = []
     for n_jets in (1, 3):
-        for backbone, width, depth in SIZES:
+        for backbone, width, depth in (s for s in SIZES if s[0] in args.backbones):
             model = make_model(n_jets, backbone, width, depth, args.steps)
             row = {"n_jets": n_jets, "d": model.d, "backbone": backbone, "width": width,
                    "depth": depth, "n_params": model.n_params(),
@@ -108,7 +120,8 @@ def main() -> None:
               "samples": args.samples, "nll": args.nll, "rk4_steps": args.steps,
               "load_average": os.getloadavg()[0], "cpus": os.cpu_count(), **run_meta(),
               "rows": rows}
-    write_results("cfm", result, markdown(result))
+    name = "cfm" if set(args.backbones) == set(BACKBONES) else "_".join(["cfm", *args.backbones])
+    write_results(name, result, markdown(result))
     print(markdown(result), end="")
 
 

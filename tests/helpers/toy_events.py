@@ -18,6 +18,7 @@ import torch
 from scipy.special import i0e, i1e
 
 from hepscaling.models.base import InputsSpec
+from hepscaling.models.object_momenta import ObjectMomenta
 from hepscaling.tasks import base as tasks_base
 from hepscaling.tasks.base import TaskConfig
 from hepscaling.tasks.event_generation import EventGenerationTask
@@ -52,8 +53,14 @@ class ToyEventsConfig(TaskConfig):
 class ToyEventsTask(EventGenerationTask):
     """Toy events (module docstring); 2000 validation and test events."""
 
+    # object momenta (cfm backbone lgatr): object 0 has pT = exp(a), eta = b; object 1 pT = 1,
+    # eta = 0 and azimuth phi; both of mass 0.1
     SPEC = InputsSpec(n_outputs=1, n_features=3, n_particles=2, particle_types=(0, 1),
-                      periodic=(False, False, True), coordinate_objects=(0, 0, 1))
+                      periodic=(False, False, True), coordinate_objects=(0, 0, 1),
+                      object_momenta=ObjectMomenta(
+                          log_pt=(0, -1), eta=(1, -1), dphi=(-1, 2), log_m2=(-1, -1),
+                          pt_shift=(0.0, 0.0), mass=(0.1, 0.1), m2_eps=0.0, mean=(0.0,) * 3,
+                          std=(1.0,) * 3))
 
     @classmethod
     def spec_from_config(cls, cfg, loss):

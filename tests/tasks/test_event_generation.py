@@ -50,8 +50,10 @@ def test_spec_and_splits(zmumu, k):
     assert isinstance(generator, torch.Generator)
 
 
-def test_trains_and_records_the_generator_metrics(zmumu, tmp_path):
-    record = run_training(_config(zmumu), tmp_path / "run", progress=False)
+@pytest.mark.parametrize("model", [{}, {"backbone": "lgatr", "width": 16, "heads": 2}],
+                         ids=["mlp", "lgatr"])
+def test_trains_and_records_the_generator_metrics(zmumu, tmp_path, model):
+    record = run_training(_config(zmumu, model), tmp_path / "run", progress=False)
     m = record.metrics
     assert record.status == "done" and math.isfinite(m["test_loss"])
     assert math.isfinite(m["test_nll"]) and m["test_nll_error"] > 0

@@ -75,6 +75,7 @@ from torch import nn
 
 from hepscaling.config_section import ConfigSection
 from hepscaling.errors import UsageError
+from hepscaling.models.object_momenta import ObjectMomenta
 
 __all__ = [
     "FAMILY_MODULES",
@@ -121,6 +122,7 @@ _FIELD_MEANING = {
     "coordinate_objects": "the object (particle) of each flat feature",
     "lengths": "features per multiplicity class of a variable-length event",
     "n_train": "training samples D (normalises per-sample terms such as a Bayesian KL)",
+    "object_momenta": "where each object's four-momentum sits in the flat features",
 }
 
 
@@ -152,6 +154,9 @@ class InputsSpec:
         for a fixed length.
     n_train : the training-set size ``D``, for terms a model normalises per training sample
         (the KL of a Bayesian layer in :meth:`Model.extra_loss`).
+    object_momenta : how each object's four-momentum follows from the flat features
+        (:class:`~hepscaling.models.object_momenta.ObjectMomenta`; event coordinates of the
+        ``objects`` system), or None where the features do not determine it object by object.
     """
 
     n_outputs: int = 1
@@ -165,6 +170,7 @@ class InputsSpec:
     coordinate_objects: tuple[int, ...] = ()
     lengths: tuple[int, ...] = ()
     n_train: int = 0
+    object_momenta: ObjectMomenta | None = None
 
     def need(self, name: str, family: str) -> Any:
         """The field ``name``, which model ``family`` needs; a one-line :class:`UsageError`

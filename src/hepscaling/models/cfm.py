@@ -26,9 +26,24 @@ Backbones (``backbone``):
 - ``transformer``: one token per object (muon or jet; spec ``coordinate_objects``): the
   object's input features (its coordinates, angles as sin and cos, zero-padded to the largest
   object), a one-hot object slot, ``t``, the time embedding and the condition ->
-  ``Linear(width)``,
-  ``depth`` bidirectional :class:`~hepscaling.models.blocks.Block` s, LayerNorm and a linear
-  head giving each token the velocities of its own coordinates.
+  ``Linear(width)``, ``depth`` bidirectional :class:`~hepscaling.models.blocks.Block` s,
+  LayerNorm and a linear head giving each token the velocities of its own coordinates;
+- ``lgatr``: the same tokens through L-GATr
+  (:class:`~hepscaling.models.lgatr.LGATrOverObjects`, after the lorentz-gatr event-generation
+  wrapper ``GATrCFM``, arXiv:2405.14806): each token's scalar channels are the transformer's
+  token features above (coordinates with angles as sin and cos, object one-hot, ``t``, time
+  embedding, condition); its multivector channels are the object's current four-momentum as a
+  vector -- computed from the flow state ``x_t`` by the coordinate inverse in torch
+  (:class:`~hepscaling.models.object_momenta.ObjectMomentumMap`, divided by the training set's
+  momentum ``unit``), differentiable, so the exact divergence still holds -- and two reference
+  multivectors that break the Lorentz symmetry to rotations about the beam (the transverse
+  plane and the time direction, as the anchor). ``width`` scalar and ``width / 2``
+  multivector hidden channels; each object's velocities are its output scalar channels,
+  placed by the same slots as the transformer's head. It needs per-object momenta
+  (``spec.object_momenta``: ``task.coordinates: objects``; ``dimuon`` is a one-line error)
+  and has no Bayesian readout. The momenta are those of the event rotated so that the first
+  muon has azimuth 0 (the coordinates measure every azimuth from it); L-GATr's output does not
+  change under a common rotation of all of them about the beam.
 
 Time embedding: Gaussian Fourier features ``[sin(2 pi W t), cos(2 pi W t)]`` with ``W ~ N(0,
 time_scale^2)`` of size ``time_dim / 2`` (fixed at initialisation, a buffer), as in the
@@ -41,25 +56,27 @@ of variables, ``log p(x1) = log p0(x0) - int_0^1 div v dt``, with the divergence
 autograd pass per coordinate, ``d <= 17``), integrated from the data back to ``t = 0``; nats,
 density of the standardised coordinates.
 
-Bayesian variant (``bayesian: true``): the last layer (the MLP readout, the transformer head)
-is a :class:`~hepscaling.models.bayesian.BayesianLinear` with prior ``N(0, prior_width^2)``;
-its KL divergence over the training-set size ``D`` is :meth:`CFM.extra_loss`. Training draws
-its local-reparameterisation noise from torch's global generator (the loop seeds it); sampling
-and the likelihood use the posterior mean, or the one weight draw fixed by
-:func:`~hepscaling.models.bayesian.weight_draws` for a whole ODE trajectory (bands).
+Bayesian variant (``bayesian: true``, backbones ``mlp`` and ``transformer``): the last layer
+(the MLP readout, the transformer head) is a :class:`~hepscaling.models.bayesian.BayesianLinear`
+with prior ``N(0, prior_width^2)``; its KL divergence over the training-set size ``D`` is
+:meth:`CFM.extra_loss`. Training draws its local-reparameterisation noise from torch's global
+generator (the loop seeds it); sampling and the likelihood use the posterior mean, or the one
+weight draw fixed by :func:`~hepscaling.models.bayesian.weight_draws` for a whole ODE
+trajectory (bands).
 
 FLOPs (:meth:`CFM.forward_flops`): one velocity evaluation per event (the training forward
-pass); sampling costs ``4 steps`` of them with ``rk4``, the likelihood ``d`` more backward
-passes each.
+pass; analytic for ``mlp`` and ``transformer``; for ``lgatr`` counted once by
+``FlopCounterMode``, matmul-like ops only, as the ``lgatr`` family); sampling costs ``4 steps``
+of them with ``rk4``, the likelihood ``d`` more backward passes each.
 
 Config (``model:`` section)::
 
     family: cfm
-    backbone: mlp       # mlp | transformer
+    backbone: mlp       # mlp | transformer | lgatr (one token per object, L-GATr)
     width: 128          # hidden channels (the size knob; N ~ 2 depth width^2 for mlp)
     depth: 3            # residual blocks / transformer blocks
-    heads: 4            # transformer: attention heads
-    mlp_ratio: 2        # transformer: MLP hidden channels = mlp_ratio x width
+    heads: 4            # transformer, lgatr: attention heads
+    mlp_ratio: 2        # transformer, lgatr: MLP hidden channels = mlp_ratio x width
     time_dim: 16        # Fourier time features (sin and cos of time_dim / 2 frequencies)
     time_scale: 30.0    # spread of the Fourier frequencies
     solver: rk4         # rk4 | dopri5
@@ -80,10 +97,12 @@ import torch
 from pydantic import Field
 from torch import nn
 
+from hepscaling.errors import UsageError
 from hepscaling.models.base import EventGenerator, InputsSpec, ModelConfig, register_model
 from hepscaling.models.bayesian import BayesianLinear, bayesian_kl
 from hepscaling.models.blocks import Block, check_heads
-from hepscaling.models.flops import transformer_flops
+from hepscaling.models.flops import counted_flops_per_sample, transformer_flops
+from hepscaling.models.object_momenta import ObjectMomentumMap
 
 __all__ = ["CFM", "CFMConfig"]
 
@@ -92,7 +111,7 @@ class CFMConfig(ModelConfig):
     """``model:`` section of the ``cfm`` family (see the module docstring)."""
 
     family: Literal["cfm"] = "cfm"
-    backbone: Literal["mlp", "transformer"] = "mlp"
+    backbone: Literal["mlp", "transformer", "lgatr"] = "mlp"
     width: int = Field(128, ge=1)
     depth: int = Field(3, ge=0)
     heads: int = Field(4, ge=1)
@@ -138,6 +157,30 @@ class _ResidualMLP(nn.Module):
         return 2.0 * sum(m.in_features * m.out_features for m in linears)
 
 
+def _lgatr_backbone(cfg: CFMConfig, spec: InputsSpec, n_scalars: int,
+                    n_out: int) -> tuple[nn.Module, ObjectMomentumMap]:
+    """The ``lgatr`` backbone (:class:`~hepscaling.models.lgatr.LGATrOverObjects`) for tokens
+    of ``n_scalars`` scalar features and ``n_out`` velocity slots, and the map from coordinates
+    to the objects' four-momenta it is fed; one-line errors for inputs without per-object
+    four-momenta, a Bayesian readout, or lgatr not installed."""
+    if spec.object_momenta is None:
+        raise UsageError("cfm backbone lgatr needs each object's four-momentum, which these "
+                         "inputs do not give (event_generation: task.coordinates dimuon); set "
+                         "task.coordinates: objects or model.backbone: transformer")
+    if cfg.bayesian:
+        raise UsageError("cfm backbone lgatr has no Bayesian readout; set model.bayesian: "
+                         "false or model.backbone: transformer")
+    try:  # lgatr builds constant tensors on import: not on the meta device of a FLOP count
+        with torch.device("cpu"):
+            from hepscaling.models.lgatr import LGATrOverObjects
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"cfm backbone lgatr needs module {exc.name!r}, which is not "
+                         "installed; pip install 'hepscaling[equivariant]'") from exc
+    return (LGATrOverObjects(n_scalars, n_out, width=cfg.width, depth=cfg.depth,
+                             heads=cfg.heads, mlp_ratio=cfg.mlp_ratio),
+            ObjectMomentumMap(spec.object_momenta))
+
+
 @register_model("cfm", CFMConfig)
 class CFM(EventGenerator):
     """Conditional flow matching on event coordinates ``(B, d)`` (module docstring).
@@ -149,7 +192,7 @@ class CFM(EventGenerator):
         ``n_condition`` of the task.
     """
 
-    # buffers (set in __init__; the transformer ones only with backbone: transformer)
+    # buffers (set in __init__; the token ones only with backbone: transformer or lgatr)
     periodic: torch.Tensor  # bool (d,)
     frequencies: torch.Tensor  # (time_dim / 2,)
     feature_index: torch.Tensor  # int64 (d + n_periodic,), columns of [x, sin x, cos x]
@@ -186,7 +229,8 @@ class CFM(EventGenerator):
                                                          cfg.depth, last(d))
             return
         self.mlp = None
-        check_heads("cfm", cfg.width, cfg.heads)
+        if cfg.backbone == "transformer":
+            check_heads("cfm", cfg.width, cfg.heads)
         objects = [int(o) for o in spec.need("coordinate_objects", cfg.family)]
         if len(objects) != d:
             raise ValueError(f"spec.coordinate_objects has {len(objects)} entries for {d}")
@@ -208,6 +252,12 @@ class CFM(EventGenerator):
             [o * self.slots + s for o, s in zip(objects, slot, strict=True)], dtype=torch.long))
         self.register_buffer("types", torch.eye(self.n_objects))
         self.token_in = self.per_object + self.n_objects + extra
+        if cfg.backbone == "lgatr":
+            self.lgatr: nn.Module | None
+            self.lgatr, self.momenta = _lgatr_backbone(cfg, spec, self.token_in, self.slots)
+            self._flops: float | None = None
+            return
+        self.lgatr = None
         self.embed = nn.Linear(self.token_in, cfg.width)
         self.blocks = nn.ModuleList(Block(cfg.width, cfg.heads, cfg.mlp_ratio, causal=False)
                                     for _ in range(cfg.depth))
@@ -241,11 +291,15 @@ class CFM(EventGenerator):
         tokens = padded[:, self.gather]  # (B, objects, per_object)
         shared = torch.cat(extra, dim=1)[:, None].expand(batch, self.n_objects, -1)
         types = self.types.to(x.dtype).expand(batch, -1, -1)
-        h = self.embed(torch.cat([tokens, types, shared], dim=2))  # (B, objects, width)
-        for block in self.blocks:
-            h = block(h)
-        out = self.head(self.norm(h)).reshape(batch, self.n_objects * self.slots)
-        return out[:, self.scatter]
+        scalars = torch.cat([tokens, types, shared], dim=2)  # (B, objects, token_in)
+        if self.lgatr is not None:
+            out = self.lgatr(scalars, self.momenta(x))  # (B, objects, slots)
+        else:
+            h = self.embed(scalars)  # (B, objects, width)
+            for block in self.blocks:
+                h = block(h)
+            out = self.head(self.norm(h))
+        return out.reshape(batch, self.n_objects * self.slots)[:, self.scatter]
 
     # -- training objective -----------------------------------------------------------------
 
@@ -341,9 +395,21 @@ class CFM(EventGenerator):
     # -- size -------------------------------------------------------------------------------
 
     def forward_flops(self) -> float:
-        """Matmul FLOPs of one velocity evaluation per event (time embedding included)."""
+        """Matmul FLOPs of one velocity evaluation per event (time embedding included;
+        ``lgatr``: counted by ``FlopCounterMode`` on first call and cached)."""
         if self.mlp is not None:
             return self.mlp.flops()
+        if self.lgatr is not None:
+            if self._flops is None:
+                like = self.frequencies
+
+                def run(batch: int) -> torch.Tensor:
+                    condition = like.new_zeros(batch, self.n_condition)
+                    return self.velocity(like.new_zeros(batch, self.d), like.new_zeros(batch),
+                                         condition if self.n_condition else None)
+
+                self._flops = counted_flops_per_sample(run)
+            return self._flops
         cfg = self.cfg
         return transformer_flops(self.n_objects, self.token_in, cfg.width, cfg.depth,
                                  cfg.mlp_ratio, self.slots)

@@ -1,4 +1,4 @@
-"""The ``lgatr`` family: the Lorentz-equivariant geometric-algebra transformer L-GATr.
+"""L-GATr networks: the ``lgatr`` family (amplitudes) and the ``lgatr`` backbone of ``cfm``.
 
 Built from the PyPI package ``lgatr`` (Spinner et al., arXiv:2405.14806, 2411.00446), as in the
 LLoCa amplitude experiments: each particle is one token carrying one multivector channel, its
@@ -21,6 +21,21 @@ Config (``model:`` section)::
     heads: 4         # attention heads
     mlp_ratio: 4     # geometric MLP expansion
 
+:class:`LGATrOverObjects` is the ``backbone: lgatr`` of the ``cfm`` family
+(:mod:`hepscaling.models.cfm`), after the lorentz-gatr event-generation wrapper ``GATrCFM``
+(``experiments/eventgen/wrappers.py``, config ``gatr_eventgen.yaml``): one token per object,
+its four-momentum as a vector multivector, plus two reference multivectors as extra channels
+of every token that break the symmetry to rotations about the beam (:func:`lgatr.get_spurions`
+``("xyplane", add_time_spurion=True)``: the transverse plane as a bivector and the time
+direction ``(1, 0, 0, 0)`` as a vector; the anchor's ``beam_reference: xyplane``,
+``add_time_reference: true``, ``spurion_token: false``), and the caller's scalar features per
+token as scalar channels. The output is scalar channels only: there are no multivector outputs
+(the anchor's multivector velocity is overwritten by scalar outputs where coordinates are
+logarithms; here every coordinate's velocity is a scalar output).
+
+Both networks share the size convention: ``width`` scalar channels, ``width / 2`` multivector
+channels.
+
 FLOPs: :meth:`LGATr.forward_flops` is counted once per model with ``FlopCounterMode`` (matmul-like
 ops only; the sparse geometric product, norms and gates are gather / elementwise work and are
 excluded) and cached; see :func:`hepscaling.models.flops.counted_flops_per_sample`.
@@ -28,18 +43,20 @@ excluded) and cached; see :func:`hepscaling.models.flops.counted_flops_per_sampl
 
 from __future__ import annotations
 
+import warnings
 from typing import Literal
 
 import torch
 from lgatr import LGATr as LGATrNet
-from lgatr import embed_vector, extract_scalar
+from lgatr import embed_vector, extract_scalar, get_spurions
 from pydantic import Field
+from torch import nn
 
 from hepscaling.models.base import InputsSpec, Model, ModelConfig, register_model
 from hepscaling.models.blocks import type_one_hot
 from hepscaling.models.flops import counted_flops_per_sample
 
-__all__ = ["LGATr", "LGATrConfig"]
+__all__ = ["LGATr", "LGATrConfig", "LGATrOverObjects"]
 
 
 class LGATrConfig(ModelConfig):
@@ -50,6 +67,45 @@ class LGATrConfig(ModelConfig):
     depth: int = Field(2, ge=0)
     heads: int = Field(4, ge=1)
     mlp_ratio: int = Field(4, ge=1)
+
+
+def _network(*, width: int, depth: int, heads: int, mlp_ratio: int, in_mv: int, out_mv: int,
+             in_s: int, out_s: int) -> LGATrNet:
+    """An :class:`lgatr.LGATr` of ``depth`` blocks with ``width`` hidden scalar and ``width / 2``
+    hidden multivector channels."""
+    with warnings.catch_warnings():  # out_mv = 0: torch warns that a 0-element init is a no-op
+        warnings.filterwarnings("ignore", "Initializing zero-element tensors is a no-op")
+        return LGATrNet(num_blocks=depth, in_mv_channels=in_mv, out_mv_channels=out_mv,
+                        hidden_mv_channels=width // 2, in_s_channels=in_s, out_s_channels=out_s,
+                        hidden_s_channels=width, attention={"num_heads": heads},
+                        mlp={"mlp_ratio": mlp_ratio})
+
+
+class LGATrOverObjects(nn.Module):
+    """The ``cfm`` backbone: per-object scalars ``(B, O, n_scalars)`` and four-momenta
+    ``(B, O, 4)`` ``(E, px, py, pz)`` -> scalars ``(B, O, n_out)`` (module docstring).
+
+    Equivariant under rotations about the beam axis (the symmetry the reference multivectors
+    leave); the scalars decide what else the output depends on.
+    """
+
+    references: torch.Tensor  # (2, 16): the xy-plane bivector and the time vector
+
+    def __init__(self, n_scalars: int, n_out: int, *, width: int, depth: int, heads: int,
+                 mlp_ratio: int) -> None:
+        super().__init__()
+        references = get_spurions("xyplane", add_time_spurion=True,
+                                  device=torch.get_default_device())  # meta for FLOP counts
+        self.register_buffer("references", references, persistent=False)
+        self.net = _network(width=width, depth=depth, heads=heads, mlp_ratio=mlp_ratio,
+                            in_mv=1 + self.references.shape[0], out_mv=0, in_s=n_scalars,
+                            out_s=n_out)
+
+    def forward(self, scalars: torch.Tensor, momenta: torch.Tensor) -> torch.Tensor:
+        vectors = embed_vector(momenta.unsqueeze(-2))  # (B, O, 1, 16)
+        references = self.references.to(vectors.dtype).expand(*vectors.shape[:2], -1, -1)
+        _, out = self.net(torch.cat([vectors, references], dim=-2), scalars=scalars)
+        return out  # (B, O, n_out)
 
 
 @register_model("lgatr", LGATrConfig)
@@ -72,12 +128,9 @@ class LGATr(Model):
         types = type_one_hot(spec.need("particle_types", cfg.family),
                              self.n_particles)  # (k, n_types)
         self.register_buffer("types", types, persistent=False)
-        self.net = LGATrNet(
-            num_blocks=cfg.depth, in_mv_channels=1, out_mv_channels=n_outputs,
-            hidden_mv_channels=cfg.width // 2, in_s_channels=types.shape[1], out_s_channels=0,
-            hidden_s_channels=cfg.width, attention={"num_heads": cfg.heads},
-            mlp={"mlp_ratio": cfg.mlp_ratio},
-        )
+        self.net = _network(width=cfg.width, depth=cfg.depth, heads=cfg.heads,
+                            mlp_ratio=cfg.mlp_ratio, in_mv=1, out_mv=n_outputs,
+                            in_s=types.shape[1], out_s=0)
         self._flops: float | None = None
 
     def forward(self, momenta: torch.Tensor) -> torch.Tensor:

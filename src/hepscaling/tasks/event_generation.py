@@ -7,7 +7,10 @@ and turns every split into standardised coordinates float32 ``(n, d)``, ``d = 5 
 Models: input kind ``"events"`` (:class:`~hepscaling.models.base.EventGenerator`, e.g. family
 ``cfm``); the :class:`~hepscaling.models.base.InputsSpec` carries ``n_features = d``, the
 ``periodic`` mask, ``coordinate_objects`` (one object per muon and jet,
-``n_particles = 2 + n_jets``, one ``particle_types`` id per object slot) and ``n_condition``.
+``n_particles = 2 + n_jets``, one ``particle_types`` id per object slot), ``n_condition`` and,
+for ``coordinates: objects`` and one multiplicity, ``object_momenta`` (where each object's
+four-momentum sits in the coordinates, with the training set's standardisation and momentum
+unit, :mod:`hepscaling.tasks.event_momenta`; for ``cfm`` with ``backbone: lgatr``).
 ``n_jets: all`` models every multiplicity in one network (families with
 ``EventGenerator.all_multiplicities``, e.g. ``event_gpt``; others are refused when the config
 loads, :meth:`EventGenerationConfig.check_model`), which then learns the multiplicity rates:
@@ -94,6 +97,7 @@ Config (``task:`` section)::
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -111,6 +115,7 @@ from hepscaling.physics.events import MAX_JETS
 from hepscaling.physics.events.observables import observable_names
 from hepscaling.tasks.base import Histograms, Split, Task, TaskConfig, register_task
 from hepscaling.tasks.event_generation_metrics import classifier_precision
+from hepscaling.tasks.event_momenta import momentum_unit, object_momenta
 from hepscaling.tasks.event_samples import MultiplicityCoordinates, order_jets
 from hepscaling.tasks.losses import weighted_mean
 from hepscaling.tasks.splits import split_indices
@@ -208,7 +213,8 @@ class EventGenerationTask(Task):
                           n_condition=1 if cfg.systematic else 0,
                           periodic=tuple(bool(p) for p in coords.periodic),
                           coordinate_objects=tuple(int(o) for o in coords.objects),
-                          lengths=lengths, n_train=cfg.n_train)
+                          lengths=lengths, n_train=cfg.n_train,
+                          object_momenta=None if every else object_momenta(coords))
 
     def __init__(self, cfg: EventGenerationConfig, *, loss: str, input_kind: InputKind,
                  device: torch.device) -> None:
@@ -243,6 +249,9 @@ class EventGenerationTask(Task):
             by_jets[k] = EventCoordinates(k, cfg.coordinates).fit(train)
         self.maps = MultiplicityCoordinates(by_jets, every=self.every)
         self.coordinates = by_jets[max(multiplicities)]
+        if self.inputs_spec.object_momenta is not None:  # the training set's standardisation
+            self.inputs_spec = replace(self.inputs_spec, object_momenta=object_momenta(
+                self.coordinates, momentum_unit(self.momenta["train"], int(cfg.n_jets))))
         self._x = {s: self.tensor(self.maps.encode(p, self.n_jets[s]))
                    for s, p in self.momenta.items()}
         self._class = {s: self.tensor(k - 1, torch.long) for s, k in self.n_jets.items()}

@@ -70,8 +70,7 @@ class _TokenCrossEntropy(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, logits: torch.Tensor, target: torch.Tensor,  # type: ignore[override]
-                ignore: int) -> torch.Tensor:
+    def forward(ctx, logits: torch.Tensor, target: torch.Tensor, ignore: int) -> torch.Tensor:
         log_p = torch.log_softmax(logits, dim=1)  # (n, V)
         keep = target != ignore  # (n,)
         picked = log_p.gather(1, torch.where(keep, target, 0)[:, None])[:, 0]  # (n,)
@@ -81,8 +80,7 @@ class _TokenCrossEntropy(torch.autograd.Function):
         return -(picked * weight).sum()
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor  # type: ignore[override]
-                 ) -> tuple[torch.Tensor, None, None]:
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
         if ctx.consumed:
             raise RuntimeError("token_cross_entropy supports one backward pass per forward "
                                "(its gradient reuses the forward's buffer); do not retain "

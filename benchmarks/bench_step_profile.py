@@ -9,9 +9,11 @@ first call's CPU time less one step, compiled in this process; inductor's on-dis
 earlier runs shortens it), and for the transformers both precisions with the attention of
 before (PyTorch's fused ``scaled_dot_product_attention``, with ``part``'s learned pair bias as
 its float mask; now :func:`hepscaling.models.blocks.attend` runs batched matmuls while
-training). The variants of a model are interleaved, ``repeats`` stretches
-each, and the median counts: the two cores are shared with other jobs, so ratios are measured
-side by side. Rates are per process CPU second on one torch thread.
+training), and for the jet GPT both precisions with the loss of before (torch's
+``cross_entropy``, whose backward zero-fills the ``(B T, V)`` logit gradient; now
+:func:`hepscaling.tasks.losses.token_cross_entropy`). The variants of a model are interleaved,
+``repeats`` stretches each, and the median counts: the two cores are shared with other jobs,
+so ratios are measured side by side. Rates are per process CPU second on one torch thread.
 
 Achieved FLOP/s = 3 x forward matmul FLOPs x samples/s (the convention of
 :mod:`hepscaling.train.flops`), as a fraction of the float32 and bfloat16 matmul peaks (best
@@ -25,7 +27,9 @@ the loss, and the Python between ops). ``matmul rate`` = matmul FLOPs / (matmul 
 time): what the matmuls themselves reach, the ceiling of the whole step.
 
 Run:  .venv/bin/python benchmarks/bench_step_profile.py [--repeats 5] [--seconds 0.5]
-Writes benchmarks/results/step_profile.json and benchmarks/results/step_profile.md.
+          [--cases jet_gpt --name step_profile_jet_gpt]
+Writes benchmarks/results/step_profile.json and benchmarks/results/step_profile.md (or
+NAME.json / NAME.md for a subset of the models chosen with --cases).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from _common import markdown_table, matmul_peak, run_meta, write_results  # noqa
 from bench_precision import jet_gpt_case, part_case, transformer_case  # noqa: E402
 from hepscaling.models import blocks  # noqa: E402
 from hepscaling.models.base import InputsSpec, Model, build_model  # noqa: E402
+from hepscaling.tasks import losses  # noqa: E402
 from hepscaling.train.flops import TRAIN_FLOPS_FACTOR  # noqa: E402
 
 Case = tuple[Model, torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]
@@ -84,26 +89,36 @@ CASES: dict[str, Callable[[], Case]] = {
     "part (jet tagging) w128 L4 P64, batch 64": part_case,
     "jet_gpt d128 L4 T32, batch 64": jet_gpt_case,
 }
-#: the variants timed for every model; models with attention add :data:`BEFORE`
+#: the variants timed for every model; models with attention add :data:`BEFORE`, the jet GPT
+#: :data:`LOSS_BEFORE`
 VARIANTS = ("fp32", "bf16", "fp32 compiled")
 BEFORE = ("fp32 fused attention (before)", "bf16 fused attention (before)")
+LOSS_BEFORE = ("fp32 torch cross-entropy (before)", "bf16 torch cross-entropy (before)")
 
 
 def _fused_only(q, key, v, bias=None, *, causal=False):
     return F.scaled_dot_product_attention(q, key, v, attn_mask=bias, is_causal=causal)
 
 
+def _torch_token_cross_entropy(logits, target, ignore):
+    return F.cross_entropy(logits.flatten(0, 1), target.flatten(), ignore_index=ignore)
+
+
 @contextlib.contextmanager
-def attention_before(active: bool) -> Iterator[None]:
-    """While ``active``: every attention through PyTorch's fused kernel, a learned pair bias
-    as its float mask (the code before :func:`hepscaling.models.blocks.attend`)."""
-    saved = blocks.attend
-    if active:
+def code_before(variant: str) -> Iterator[None]:
+    """While timing ``variant``: for :data:`BEFORE`, every attention through PyTorch's fused
+    kernel, a learned pair bias as its float mask (the code before
+    :func:`hepscaling.models.blocks.attend`); for :data:`LOSS_BEFORE`, the token loss as
+    torch's ``cross_entropy`` (before :func:`hepscaling.tasks.losses.token_cross_entropy`)."""
+    attend, token_loss = blocks.attend, losses.token_cross_entropy
+    if variant in BEFORE:
         blocks.attend = _fused_only
+    if variant in LOSS_BEFORE:
+        losses.token_cross_entropy = _torch_token_cross_entropy
     try:
         yield
     finally:
-        blocks.attend = saved
+        blocks.attend, losses.token_cross_entropy = attend, token_loss
 
 
 def make_step(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, loss: Callable,
@@ -177,7 +192,7 @@ def build_variant(make: Callable[[], Case], variant: str) -> tuple[Callable[[], 
         torch.compile(model) if "compiled" in variant else model)
     step = make_step(module, x, loss, variant.startswith("bf16"), params)
     facts: dict = {}
-    with attention_before(variant in BEFORE):
+    with code_before(variant):
         cpu, wall = time.process_time(), time.perf_counter()
         step()
         facts["first_step_cpu_s"] = time.process_time() - cpu
@@ -195,10 +210,13 @@ def bench_case(label: str, make: Callable[[], Case], repeats: int, seconds: floa
     if not label.startswith("mlp"):
         variants[1:1] = [BEFORE[0]]
         variants[3:3] = [BEFORE[1]]
+    if label.startswith("jet_gpt"):
+        variants[1:1] = [LOSS_BEFORE[0]]
+        variants[4:4] = [LOSS_BEFORE[1]]
     built = {v: build_variant(make, v) for v in variants}
     per_step = {}
     for v, (step, _) in built.items():
-        with attention_before(v in BEFORE):
+        with code_before(v):
             cpu = time.process_time()
             step()
             per_step[v] = time.process_time() - cpu
@@ -206,7 +224,7 @@ def bench_case(label: str, make: Callable[[], Case], repeats: int, seconds: floa
     times: dict[str, list[float]] = {v: [] for v in variants}
     for _ in range(repeats):
         for v, (step, _) in built.items():
-            with attention_before(v in BEFORE):
+            with code_before(v):
                 cpu = time.process_time()
                 for _ in range(n[v]):
                     step()
@@ -221,7 +239,7 @@ def bench_case(label: str, make: Callable[[], Case], repeats: int, seconds: floa
             rows[v]["compile_cpu_s"] = rows[v]["first_step_cpu_s"] - median
     profiles = {}
     for v in [v for v in variants if "compiled" not in v]:
-        with attention_before(v in BEFORE):
+        with code_before(v):
             profiles[v] = breakdown(built[v][0])
     return {"model": label, "n_params": model.n_params(), "batch": batch,
             "train_flops_per_step": flops_step, "variants": rows, "profiles": profiles}
@@ -236,6 +254,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="interleaved stretches")
     parser.add_argument("--seconds", type=float, default=0.5,
                         help="target CPU seconds of one stretch")
+    parser.add_argument("--cases", default="",
+                        help="only the models whose label contains this text")
+    parser.add_argument("--name", default="step_profile", help="name of the result files")
     args = parser.parse_args()
     torch.set_num_threads(1)
     load_start = list(os.getloadavg())
@@ -243,6 +264,8 @@ def main() -> None:
     peak_runs = [peaks()]
     cases = []
     for label, make in CASES.items():
+        if args.cases not in label:
+            continue
         cases.append(bench_case(label, make, args.repeats, args.seconds))
         peak_runs.append(peaks())
         print(label, {v: f"{r['samples_per_cpu_s']:.4g}/s" for v, r in
@@ -267,7 +290,7 @@ def main() -> None:
               "cpu_bf16_support": _cpu_bf16_support(),
               "load_average_start": load_start, "wall_s": time.perf_counter() - start,
               **run_meta(), "cases": cases}
-    write_results("step_profile", result, markdown(result))
+    write_results(args.name, result, markdown(result))
     print(markdown(result), end="")
 
 

@@ -13,8 +13,16 @@ interleaved rounds, best of each): K = 4 same-shape MLPs trained as one ``torch.
 model (stacked weights, per-model clipping, one fused AdamW) vs 4 sequential steps; and
 ``torch.compile`` of the model vs eager (compile time measured).
 
-Run:  .venv/bin/python benchmarks/bench_sweep_throughput.py [--steps 1000]
-Writes benchmarks/results/sweep_throughput.json and .md.
+``--compile`` instead runs the sweep of part 1 in the default layout (2 workers x 1 thread)
+with ``train.compile`` false and true, alternating: eager, compiled on a cold Inductor cache
+(a fresh ``TORCHINDUCTOR_CACHE_DIR``), compiled again on the cache the cold sweep filled (the
+situation of every sweep after the first), eager again. Per sweep: runs per hour, the mean
+compile time of its runs (the first run of each worker and the later ones), and the test
+metric of every run and the fitted power law ``test_mse_log(D)`` against the eager sweep.
+
+Run:  .venv/bin/python benchmarks/bench_sweep_throughput.py [--steps 1000] [--compile]
+Writes benchmarks/results/sweep_throughput.json and .md (``--compile``:
+sweep_throughput_compile.json and .md).
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from torch.func import functional_call, stack_module_state, vmap  # noqa: E402
 from _common import markdown_table, run_meta, write_results  # noqa: E402
 from hepscaling.data.amplitudes import generate_amplitudes  # noqa: E402
 from hepscaling.demo import DEMO_DATASETS, DemoSettings, demo_spec  # noqa: E402
+from hepscaling.laws import fit_power_law  # noqa: E402
 from hepscaling.models.base import InputsSpec, Model, build_model  # noqa: E402
 from hepscaling.physics.phase_space import Cuts  # noqa: E402
 from hepscaling.records import load_records  # noqa: E402
@@ -58,13 +67,17 @@ def demo_sized_spec(dataset: Path, steps: int) -> dict:
     return spec
 
 
+def demo_dataset(work: Path) -> Path:
+    """The demo's ``u u~ > z g g`` events, enough for the largest D, validation and test."""
+    ds = DEMO_DATASETS["zgg"]
+    return generate_amplitudes(work / "zgg.h5", ds["process"], max(D_VALUES) + 7000,
+                               ds["sqrt_s"], ds["seed"], cuts=Cuts(**ds["cuts"]),
+                               progress=False)
+
+
 def layouts(work: Path, steps: int) -> dict:
     """Part 1: runs per hour of each layout, and the spread of the test metric across them."""
-    ds = DEMO_DATASETS["zgg"]
-    dataset = generate_amplitudes(work / "zgg.h5", ds["process"], max(D_VALUES) + 7000,
-                                  ds["sqrt_s"], ds["seed"], cuts=Cuts(**ds["cuts"]),
-                                  progress=False)
-    spec = parse_spec(demo_sized_spec(dataset, steps))
+    spec = parse_spec(demo_sized_spec(demo_dataset(work), steps))
     rows, metrics = [], {}
     for workers, threads in LAYOUTS:
         load = os.getloadavg()[0]
@@ -163,11 +176,67 @@ def alternatives() -> dict:
             "compile_cpu_s": compile_cpu, "compile_wall_s": compile_wall}
 
 
+#: the sweeps of ``--compile`` in their order: (label, train.compile, Inductor cache)
+COMPILE_SWEEPS = (("eager", False, None), ("compiled, cold cache", True, "cache"),
+                  ("compiled, warm cache", True, "cache"), ("eager again", False, None))
+
+
+def compile_comparison(work: Path, steps: int) -> dict:
+    """``--compile``: the demo-sized sweep eager and compiled, alternating (see the module
+    docstring); 2 workers x 1 thread."""
+    spec_dict = demo_sized_spec(demo_dataset(work), steps)
+    rows, metrics = [], {}
+    saved_cache = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    try:
+        for i, (label, compiled, cache) in enumerate(COMPILE_SWEEPS):
+            if cache is not None:  # the workers inherit it
+                os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(work / cache)
+            spec_dict["base"]["train"]["compile"] = compiled
+            spec, out = parse_spec(spec_dict), work / f"sweep{i}"
+            load = os.getloadavg()[0]
+            start = time.perf_counter()
+            with LocalExecutor(2, threads=1) as executor:
+                result = run_sweep(spec, out, executor=executor, progress=False)
+            wall = time.perf_counter() - start
+            records = sorted(load_records(out), key=lambda r: r.started_at)
+            by_point = {(r.n_train, r.seed): r for r in records}
+            metrics[label] = {k: r.metrics["test_mse_log"] for k, r in by_point.items()}
+            fit = fit_power_law([k[0] for k in metrics[label]], list(metrics[label].values()),
+                                floor=False, bootstrap=0)
+            compile_times = [r.compile_time for r in records]
+            rows.append({"sweep": label, "compile": compiled, "runs": result.planned,
+                         "done": result.counts["done"], "wall_s": wall,
+                         "runs_per_hour": 3600 * result.planned / wall,
+                         "mean_loop_wall_s": sum(r.wall_time for r in records) / len(records),
+                         "compile_time_s": compile_times,
+                         "alpha": fit.params["alpha"], "load_average_1min": load})
+    finally:
+        if saved_cache is None:
+            os.environ.pop("TORCHINDUCTOR_CACHE_DIR", None)
+        else:
+            os.environ["TORCHINDUCTOR_CACHE_DIR"] = saved_cache
+    reference = metrics["eager"]
+    for row in rows:
+        row["max_relative_metric_difference"] = max(
+            abs(metrics[row["sweep"]][k] / reference[k] - 1) for k in reference)
+    return {"steps": steps, "workers": 2, "threads": 1, "rows": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1000, help="optimiser steps per run")
+    parser.add_argument("--compile", action="store_true",
+                        help="compare train.compile false / true instead (see above)")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.compile:
+        with tempfile.TemporaryDirectory() as tmp:
+            comparison = compile_comparison(Path(tmp), args.steps)
+        result = {**run_meta(), "cores": os.cpu_count(), "compile": comparison,
+                  "load_average_end": list(os.getloadavg())}
+        write_results("sweep_throughput_compile", result, compile_markdown(result))
+        print(compile_markdown(result), end="")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         part1 = layouts(Path(tmp), args.steps)
     part2 = alternatives()
@@ -211,6 +280,41 @@ def markdown(r: dict) -> str:
         f"{alt['vmap_speedup']:.2f}x. torch.compile vs eager: {alt['compile_speedup']:.2f}x "
         f"after {alt['compile_cpu_s']:.1f} CPU s ({alt['compile_wall_s']:.1f} s wall) of "
         "compilation.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def compile_markdown(r: dict) -> str:
+    """The eager / compiled sweep table of ``r`` with its conditions."""
+    c = r["compile"]
+    eager = [row for row in c["rows"] if not row["compile"]]
+    mean_eager = sum(row["runs_per_hour"] for row in eager) / len(eager)
+    rows = []
+    for row in c["rows"]:
+        times = row["compile_time_s"]
+        rows.append([row["sweep"], f"{row['done']}/{row['runs']}", f"{row['wall_s']:.1f}",
+                     f"{row['runs_per_hour']:.0f}", f"{row['runs_per_hour'] / mean_eager:.2f}x",
+                     f"{row['mean_loop_wall_s']:.1f}",
+                     ", ".join(f"{t:.1f}" for t in times) if row["compile"] else "-",
+                     f"{row['alpha']:.4f}", f"{row['max_relative_metric_difference']:.2g}",
+                     f"{row['load_average_1min']:.1f}"])
+    lines = [
+        "# Demo-sized amplitude sweep, train.compile false vs true",
+        "",
+        f"Code {r['code_version']}, {r['cores']} shared cores, 1-min load average "
+        f"{r['load_average_1_5_15'][0]:.1f} at the start and {r['load_average_end'][0]:.1f} at "
+        f"the end (other jobs on the cores lower every rate). Demo recipe on u u~ > z g g, "
+        f"D = {', '.join(map(str, D_VALUES))} x {len(SEEDS)} seeds, {c['steps']} steps per "
+        f"run, {c['workers']} workers x {c['threads']} thread, fresh workers per sweep; the "
+        "sweeps ran one after another in the order listed. Compile times per run in the "
+        "order the runs started (each worker's first run compiles first); 'vs eager' divides "
+        "by the mean of the two eager sweeps; alpha: power law test_mse_log = (D_c / D)^alpha "
+        "fitted to the sweep's runs; the last column but one: the largest relative "
+        "difference of a run's test_mse_log from the eager sweep.",
+        "",
+        *markdown_table(["sweep", "done", "wall (s)", "runs / hour", "vs eager",
+                         "mean loop wall per run (s)", "compile time per run (s)", "alpha",
+                         "max metric diff", "load at start"], rows, align="lrrrrrlrrr"),
     ]
     return "\n".join(lines) + "\n"
 

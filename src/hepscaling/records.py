@@ -86,6 +86,9 @@ class RunRecord(BaseModel):
     samples_seen: int = 0
     epochs: float = Field(0.0, description="passes over the D training samples")
     wall_time: float = Field(0.0, description="seconds")
+    compile_time: float = Field(0.0, description="seconds of wall_time spent compiling the "
+                                "model (train.compile; 0 for eager runs; see "
+                                "hepscaling.train.compilation)")
     device: str = "cpu"
     precision: Literal["fp32", "bf16"] = Field(
         "fp32", description="precision of the training steps (train.precision with 'auto' "
@@ -229,7 +232,8 @@ def records_frame(records: list[RunRecord]):
 #: the fixed columns of :func:`records_frame` and the record fields they hold
 _FIXED = {"run_id": "run_id", "status": "status", "seed": "seed", "N": "n_params",
           "D": "n_train", "C": "flops", "epochs": "epochs", "steps": "steps",
-          "samples_seen": "samples_seen", "wall_time": "wall_time", "device": "device",
+          "samples_seen": "samples_seen", "wall_time": "wall_time",
+          "compile_time": "compile_time", "device": "device",
           "precision": "precision",
           "stop_reason": "stop_reason", "error": "error"}
 

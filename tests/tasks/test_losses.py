@@ -53,6 +53,38 @@ def test_token_cross_entropy_ignores_padding_targets():
     assert torch.allclose(token_cross_entropy(changed, target, ignore=5), expected)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_token_cross_entropy_matches_torch_in_value_and_gradient(dtype):
+    from hepscaling.tasks.losses import token_cross_entropy
+
+    g = torch.Generator().manual_seed(1)
+    logits = 3 * torch.randn(3, 7, 50, generator=g, dtype=dtype)
+    target = torch.randint(0, 49, (3, 7), generator=g)
+    target[0, 4:] = 49  # padding
+    target[2] = 49  # a sequence of padding only
+    ours, theirs = logits.clone().requires_grad_(), logits.clone().requires_grad_()
+    loss = token_cross_entropy(ours, target, ignore=49)
+    expected = torch.nn.functional.cross_entropy(theirs.flatten(0, 1), target.flatten(),
+                                                 ignore_index=49)
+    (2.5 * loss).backward()
+    (2.5 * expected).backward()
+    rtol = 1e-6 if dtype == torch.float32 else 1e-13
+    assert torch.allclose(loss, expected, rtol=rtol, atol=0)
+    assert torch.allclose(ours.grad, theirs.grad, rtol=rtol, atol=rtol * 1e-3)
+    assert (ours.grad[2] == 0).all()
+    assert ours.grad.sum(-1).abs().max() < 10 * rtol  # softmax minus one-hot sums to 0 per row
+
+
+def test_token_cross_entropy_refuses_a_second_backward():
+    from hepscaling.tasks.losses import token_cross_entropy
+
+    logits = torch.randn(2, 3, 5, requires_grad=True)
+    loss = token_cross_entropy(logits, torch.zeros(2, 3, dtype=torch.long), ignore=4)
+    loss.backward(retain_graph=True)
+    with pytest.raises(RuntimeError, match="one backward pass"):
+        loss.backward()
+
+
 def test_binary_cross_entropy_by_hand():
     logit, label = torch.tensor([0.0, 2.0, -1.0]), torch.tensor([1.0, 0.0, 0.0])
     expected = (math.log(2) + math.log(1 + math.exp(2)) + math.log(1 + math.exp(-1))) / 3

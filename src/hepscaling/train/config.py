@@ -45,6 +45,9 @@ YAML shape (every key optional except ``task`` and ``model``; defaults shown)::
       precision: fp32       # fp32 | bf16 (autocast, float32 weights) | auto (the task's choice:
                             #   bf16 for classification / generation, fp32 for amplitudes);
                             #   see hepscaling.train.mixed_precision
+      compile: false        # true: training steps run the model through torch.compile (the
+                            #   first step compiles; compile_time in the record); see
+                            #   hepscaling.train.compilation
 
 Unknown keys (with the closest valid key offered), wrong types and a warm-up as long as the
 run fail at load with the dotted key named (:func:`load_config`); a problem caused by a
@@ -121,7 +124,8 @@ class TrainConfig(ConfigSection):
     """Optimiser, schedule and run length (see the module docstring for every key)."""
 
     #: keys added after runs were recorded, left out of the resolved config at these values
-    QUIET_DEFAULTS: ClassVar[dict[str, Any]] = {"precision": "fp32", "schedule_scale": 1.0}
+    QUIET_DEFAULTS: ClassVar[dict[str, Any]] = {"precision": "fp32", "schedule_scale": 1.0,
+                                                 "compile": False}
 
     batch_size: int = Field(256, gt=0)
     steps: int | None = Field(None, gt=0)
@@ -139,6 +143,7 @@ class TrainConfig(ConfigSection):
     early_stopping_patience: int | None = Field(None, gt=0)
     eval_batch_size: int = Field(8192, gt=0)
     precision: PrecisionSetting = "fp32"
+    compile: bool = False
 
     @model_validator(mode="after")
     def _one_length(self) -> TrainConfig:

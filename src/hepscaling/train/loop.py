@@ -26,10 +26,10 @@ Speed: the data live on the device as tensors, batches are slices of a seeded pe
 training loss is accumulated on the device, the host syncs only at evaluations, and AdamW runs
 fused (one kernel per parameter group). Profiled (torch.profiler, one CPU thread), a float32 MLP
 step spends ~75-80% in matmuls, ~15% in the activation and its gradient, and a few % in the
-optimiser, clipping and Python. ``torch.compile`` of the model was measured not to pay on CPU
-(0.95-1.03x for MLPs, ``benchmarks/bench_sweep_throughput.py``; 0.99x for the jet-tagging
-transformer ``part`` in a one-off measurement, after 27 CPU s of compilation), so the loop does
-not compile.
+optimiser, clipping and Python. ``train.compile: true`` runs the training steps' model through
+``torch.compile`` (:mod:`hepscaling.train.compilation`; the record's ``compile_time`` is the
+part of ``wall_time`` spent compiling); off by default, as it pays only for some models
+(README, "Where the step time goes").
 Resuming: a run directory holding a checkpoint of the same run id continues from it and ends
 with the same metrics and curves (except wall time) as an uninterrupted run; a run directory
 whose record is already ``done`` or ``diverged`` is returned as is. The run id counts the
@@ -73,6 +73,7 @@ from hepscaling.records import (
 )
 from hepscaling.tasks.base import build_task, task_class
 from hepscaling.train.checkpoint import load_checkpoint, save_checkpoint
+from hepscaling.train.compilation import CompileClock, compile_errors, training_forward
 from hepscaling.train.config import RunConfig, load_config, run_id
 from hepscaling.train.device import resolve_device
 from hepscaling.train.flops import TRAIN_FLOPS_FACTOR, effective_batch_size, resolve_steps
@@ -178,7 +179,8 @@ def _run(cfg: RunConfig, run_dir: Path, progress: bool | None, callback: Callbac
         write_record(record, run_dir)
         with logging_to(run_dir / LOG_NAME):
             try:
-                return _train(cfg, record, run_dir, progress, callback)
+                with compile_errors(cfg.train.compile, cfg.model.family):
+                    return _train(cfg, record, run_dir, progress, callback)
             except Exception as exc:
                 record.status, record.stop_reason = "failed", "failed"
                 record.error, record.finished_at = f"{type(exc).__name__}: {exc}", utc_now()
@@ -217,7 +219,7 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
     step, order, position = 0, torch.empty(0, dtype=torch.long, device=device), n_train
     curves: dict[str, list[float | None]] = {}
     best = {"loss": math.inf, "step": 0, "bad_evals": 0, "state": None}
-    stop_reason, wall_before = "", 0.0
+    stop_reason, wall_before, compile_before = "", 0.0, 0.0
     state = load_checkpoint(run_dir, record.run_id, device)
     if state is not None:
         model.load_state_dict(state["model"])
@@ -225,17 +227,20 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
         generator.set_state(state["generator"].cpu())
         step, order, position = state["step"], state["order"], state["position"]
         curves, best, stop_reason = state["curves"], state["best"], state["stop_reason"]
-        wall_before = state["wall_time"]
+        wall_before, compile_before = state["wall_time"], state.get("compile_time", 0.0)
         log.info("resumed from step %d", step)
     else:
         log.info("start: N=%d D=%d steps=%d batch=%d device=%s precision=%s",
                  record.n_params, n_train, total, batch, device, precision)
 
+    forward = training_forward(model, tc.compile)
+    clock = CompileClock(device, tc.compile)
     t0 = time.perf_counter()
     loss_sum, n_losses = torch.zeros((), device=device), 0
     model.train()
     with progress_bar(f"train {record.run_id}", total, completed=step, enabled=progress) as bar:
         while step < total and not stop_reason:
+            clock.start()
             if position + batch > n_train:  # new epoch: a fresh seeded permutation
                 order, position = torch.randperm(n_train, generator=generator, device=device), 0
             index = order[position:position + batch]
@@ -245,7 +250,7 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
                 group["lr"] = peak * lr_factor
             x, y = task.train_batch(index, generator)
             with forward_precision:
-                output = model(*x) if isinstance(x, tuple) else model(x)
+                output = forward(*x) if isinstance(x, tuple) else forward(x)
             loss = task.loss(output.float(), y)
             if (extra := model.extra_loss()) is not None:
                 loss = loss + extra
@@ -254,6 +259,7 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
             if tc.grad_clip is not None:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
             optimizer.step()
+            clock.stop()
             loss_sum += loss.detach()
             n_losses += 1
             step += 1
@@ -286,7 +292,9 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
                              "optimizer": optimizer.state_dict(),
                              "generator": generator.get_state(), "step": step, "order": order,
                              "position": position, "curves": curves, "best": best,
-                             "stop_reason": stop_reason, "wall_time": wall}, run_dir)
+                             "stop_reason": stop_reason, "wall_time": wall,
+                             "compile_time": compile_before + clock.seconds}, run_dir)
+            record.compile_time = compile_before + clock.seconds
             _update(record, step, batch, n_train, wall, curves)
             write_record(record, run_dir)
             log.info(" ".join(f"{k}={v:.6g}" for k, v in point.items()))
@@ -296,6 +304,7 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
                                 k.startswith("val_")})
 
     wall = wall_before + time.perf_counter() - t0
+    record.compile_time = compile_before + clock.seconds
     _update(record, step, batch, n_train, wall, curves)
     record.stop_reason = stop_reason or "completed"
     record.metrics = {"planned_steps": float(total), "best_step": float(best["step"]),

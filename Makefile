@@ -73,7 +73,7 @@ generators-study: $(STAMP)
 
 # The amplitude-surrogate scaling study (arXiv:2601.13308), every part of issue 14: D, N and C
 # scaling over the study's processes, MSE vs heteroscedastic loss with pulls, MLP vs LLoCa,
-# muP width x lr, schedules, intrinsic dimension; ~2.3 h of training on 2 idle cores plus the
+# muP width x lr, schedules, intrinsic dimension; ~1.7 h of training on 2 idle cores plus the
 # reports (minutes each) at SCALE=1 (benchmarks/results/amplitude_study.md; each part alone:
 # make amplitudes-d, ...; times in each spec). SCALE=F grows D, N, steps and budgets by the
 # specs' scale knob (e.g. SCALE=30 on a GPU); another SCALE needs another AMP directory, e.g.
@@ -134,7 +134,7 @@ amplitudes-schedules: $(STAMP)
 	$(BIN)/hepscaling report $(AMP)/schedules --out $(AMP)/schedules/report \
 		-g config.train.schedule -g config.train.schedule_scale
 
-# optional (~45 min on 2 cores, far less on a GPU): L-GATr on u u~ > z g g g
+# optional (~25 min on 2 idle cores, far less on a GPU): L-GATr on u u~ > z g g g
 amplitudes-lgatr: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/lgatr.yaml --out $(AMP)/lgatr
 	$(BIN)/hepscaling report $(AMP)/lgatr --out $(AMP)/lgatr/report

@@ -6,6 +6,7 @@ import pytest
 
 from hepscaling.laws.sweep import load_sweep
 from hepscaling.records import RunRecord, config_hash, write_record
+from hepscaling.report.sections.convergence import convergence_section
 from hepscaling.report.sections.dimension import conjecture_verdict
 from hepscaling.report.sections.learning_rate import learning_rate_section, lr_optimum
 from hepscaling.report.sections.schedules import schedule_section
@@ -53,6 +54,32 @@ def test_a_sweep_of_one_schedule_has_no_schedule_section(tmp_path):
     for d in (500, 2000):
         _record(tmp_path, _config(d, 64, 0, schedule="cosine"), d, 10000, 1.0 / d)
     assert schedule_section(load_sweep(tmp_path), tmp_path) is None
+
+
+def test_convergence_verdicts_follow_the_loss_versus_steps(tmp_path):
+    # loss(S) = K(D) + (S0 / S)^2 with a floor K reached at D = 500 (converged), far below
+    # it at D = 32000 (not converged); at D = 2000 the longest run ends higher (overfits)
+    def loss(d, steps):
+        if d == 2000:
+            return {1500: 3.0, 6000: 1.0, 24000: 1.4}[steps]
+        return {500: 1.0, 32000: 1e-6}[d] + (1500 / steps) ** 2
+
+    for d in (500, 2000, 32000):
+        for steps in (1500, 6000, 24000):
+            for seed in (0, 1):
+                _record(tmp_path, _config(d, 64, seed, steps=steps), d, 10000, loss(d, steps))
+    section = convergence_section(load_sweep(tmp_path))
+    html = "".join(section.blocks)
+    assert "<td>converged: 4x more steps gain 6%</td>" in html  # 1.0039 / 1.0625
+    assert "<td>lowest at 6000 steps (longer runs end higher)</td>" in html
+    assert "<td>not converged: 4x more steps still gain a factor 16</td>" in html
+    assert html.count("<tr>") == 4  # header and one row per D
+
+
+def test_a_sweep_of_one_run_length_has_no_convergence_section(tmp_path):
+    for d in (500, 2000):
+        _record(tmp_path, _config(d, 64, 0), d, 10000, 1.0 / d)
+    assert convergence_section(load_sweep(tmp_path)) is None
 
 
 def _optimum(family, width):

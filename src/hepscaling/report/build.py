@@ -25,6 +25,7 @@ from hepscaling.records import atomic_write_text
 from hepscaling.report.html import Page, render_page
 from hepscaling.report.sections import FitOptions
 from hepscaling.report.sections.ceilings import ceiling_section
+from hepscaling.report.sections.convergence import convergence_section
 from hepscaling.report.sections.dimension import dimension_section
 from hepscaling.report.sections.frontier import frontier_section
 from hepscaling.report.sections.generation import generation_section, is_generation
@@ -127,7 +128,8 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
             isoflop = [iso.to_dict() for iso in frontier[2]]
         section, fitted["repetition"] = repetition_section(losses, options, out)
         page.sections.append(section)
-    page.sections += [section for section in (schedule_section(sweep, out),
+    page.sections += [section for section in (convergence_section(sweep),
+                                              schedule_section(sweep, out),
                                               learning_rate_section(sweep, out))
                       if section is not None]
     page.sections += [dimension_section(all_fits, law, out), pull_section(sweep, all_fits, out),

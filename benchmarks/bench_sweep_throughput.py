@@ -49,7 +49,7 @@ from hepscaling.laws import fit_power_law  # noqa: E402
 from hepscaling.models.base import InputsSpec, Model, build_model  # noqa: E402
 from hepscaling.physics.phase_space import Cuts  # noqa: E402
 from hepscaling.records import load_records  # noqa: E402
-from hepscaling.sweeps import LocalExecutor, parse_spec, run_sweep  # noqa: E402
+from hepscaling.sweeps import LocalExecutor, SweepSpec, parse_spec, run_sweep  # noqa: E402
 
 LAYOUTS = ((2, 1), (1, 2), (4, 1))  # (workers, torch threads per worker)
 D_VALUES, SEEDS = (400, 1600, 3200), (0, 1)
@@ -75,24 +75,29 @@ def demo_dataset(work: Path) -> Path:
                                progress=False)
 
 
+def timed_sweep(spec: SweepSpec, out: Path, workers: int, threads: int) -> tuple[dict, list]:
+    """Run ``spec`` into ``out`` on a local executor of ``workers`` x ``threads``: its timing
+    (runs per hour, mean loop wall time, load average) and its run records."""
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    with LocalExecutor(workers, threads=threads) as executor:
+        result = run_sweep(spec, out, executor=executor, progress=False)
+    wall = time.perf_counter() - start
+    records = load_records(out)
+    return {"runs": result.planned, "done": result.counts["done"], "wall_s": wall,
+            "runs_per_hour": 3600 * result.planned / wall,
+            "mean_loop_wall_s": sum(r.wall_time for r in records) / len(records),
+            "load_average_1min": load}, records
+
+
 def layouts(work: Path, steps: int) -> dict:
     """Part 1: runs per hour of each layout, and the spread of the test metric across them."""
     spec = parse_spec(demo_sized_spec(demo_dataset(work), steps))
     rows, metrics = [], {}
     for workers, threads in LAYOUTS:
-        load = os.getloadavg()[0]
-        start = time.perf_counter()
-        with LocalExecutor(workers, threads=threads) as executor:
-            result = run_sweep(spec, work / f"w{workers}t{threads}", executor=executor,
-                               progress=False)
-        wall = time.perf_counter() - start
-        records = load_records(work / f"w{workers}t{threads}")
+        timing, records = timed_sweep(spec, work / f"w{workers}t{threads}", workers, threads)
         metrics[(workers, threads)] = {r.run_id: r.metrics["test_mse_log"] for r in records}
-        rows.append({"workers": workers, "threads": threads, "runs": result.planned,
-                     "done": result.counts["done"], "wall_s": wall,
-                     "runs_per_hour": 3600 * result.planned / wall,
-                     "mean_loop_wall_s": sum(r.wall_time for r in records)
-                     / len(records), "load_average_1min": load})
+        rows.append({"workers": workers, "threads": threads, **timing})
     reference = metrics[LAYOUTS[0]]
     spread = max(abs(m[rid] / reference[rid] - 1) for m in metrics.values() for rid in m)
     return {"steps": steps, "rows": rows, "max_relative_metric_difference": spread}
@@ -192,24 +197,15 @@ def compile_comparison(work: Path, steps: int) -> dict:
             if cache is not None:  # the workers inherit it
                 os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(work / cache)
             spec_dict["base"]["train"]["compile"] = compiled
-            spec, out = parse_spec(spec_dict), work / f"sweep{i}"
-            load = os.getloadavg()[0]
-            start = time.perf_counter()
-            with LocalExecutor(2, threads=1) as executor:
-                result = run_sweep(spec, out, executor=executor, progress=False)
-            wall = time.perf_counter() - start
-            records = sorted(load_records(out), key=lambda r: r.started_at)
+            timing, records = timed_sweep(parse_spec(spec_dict), work / f"sweep{i}", 2, 1)
+            records.sort(key=lambda r: r.started_at)
             by_point = {(r.n_train, r.seed): r for r in records}
             metrics[label] = {k: r.metrics["test_mse_log"] for k, r in by_point.items()}
             fit = fit_power_law([k[0] for k in metrics[label]], list(metrics[label].values()),
                                 floor=False, bootstrap=0)
-            compile_times = [r.compile_time for r in records]
-            rows.append({"sweep": label, "compile": compiled, "runs": result.planned,
-                         "done": result.counts["done"], "wall_s": wall,
-                         "runs_per_hour": 3600 * result.planned / wall,
-                         "mean_loop_wall_s": sum(r.wall_time for r in records) / len(records),
-                         "compile_time_s": compile_times,
-                         "alpha": fit.params["alpha"], "load_average_1min": load})
+            rows.append({"sweep": label, "compile": compiled, **timing,
+                         "compile_time_s": [r.compile_time for r in records],
+                         "alpha": fit.params["alpha"]})
     finally:
         if saved_cache is None:
             os.environ.pop("TORCHINDUCTOR_CACHE_DIR", None)

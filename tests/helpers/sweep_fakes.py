@@ -55,6 +55,13 @@ def fake_metric(config: dict) -> float:
     return 1.0 / config["task"]["n_train"] + 1.0 / config["model"]["width"] + 1e-3 * config["seed"]
 
 
+def fake_val_loss(config: dict) -> float:
+    """The fake validation loss: a floor 1 / D approached as (0.5 / steps)^2, plus 1e-4 per
+    seed (so convergence ladders have known verdicts)."""
+    return (1.0 / config["task"]["n_train"] + (0.5 / config["train"]["steps"]) ** 2
+            + 1e-4 * config["seed"])
+
+
 def _append(config: dict, name: str, line: str) -> None:
     control = Path(config["task"]["dataset"]).parent
     if control.is_dir():
@@ -90,7 +97,8 @@ def fake_run(config: dict, run_dir: Path) -> RunRecord:
     if config["seed"] == CRASHES:
         os._exit(3)
     status = "diverged" if config["seed"] == DIVERGES else "done"
-    record = RunRecord(status=status, metrics={"mse": fake_metric(config)},
+    record = RunRecord(status=status, metrics={"mse": fake_metric(config),
+                                               "val_loss": fake_val_loss(config)},
                        finished_at=utc_now(), **fields)
     write_record(record, run_dir)
     _append(config, "ledger.txt", f"{run_id} {os.getpid()}")

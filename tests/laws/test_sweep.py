@@ -21,6 +21,7 @@ from hepscaling.laws.sweep import (
     group_keys,
     group_label,
     load_sweep,
+    sweep_groups,
 )
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sweeps"
@@ -69,6 +70,21 @@ def test_training_length_scaled_with_d_is_part_of_the_d_point():
     grid = pd.DataFrame([{**row, "config.train.steps": length}
                          for row in rows for length in (1000, 5000)])
     assert group_keys(grid, "D") == ["config.task.process", "config.train.steps"]
+
+
+def test_a_setting_unset_in_some_runs_is_a_group_key_and_loses_no_run():
+    # None (a key left unset, e.g. task.process of a file without one) is a value of its own:
+    # with pandas' string arrays, astype(str) makes it missing, which grouping dropped
+    import pandas as pd
+
+    rows = [{"D": d, "config.task.n_train": d, "config.task.process": process,
+             "config.seed": 0} for process in (None, "u u~ > z g") for d in (100, 300, 1000)]
+    done = pd.DataFrame(rows)
+    assert group_keys(done, "D") == ["config.task.process"]
+    groups = sweep_groups(done, "D")
+    assert [len(runs) for _, runs in groups] == [3, 3]
+    assert pd.isna(groups[0][0]["config.task.process"])
+    assert groups[1][0]["config.task.process"] == "u u~ > z g"
 
 
 def test_model_families_group_even_where_n_tells_them_apart(tmp_path):

@@ -71,6 +71,17 @@ Holdout = Annotated[int, typer.Option("--holdout", min=0, help="Largest scale po
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
+def converge_tolerance(directory: Path) -> float | None:
+    """``converge.tolerance`` of the sweep in ``directory``: its fits use each point's
+    converged training length (``None``: not a sweep with ``converge:``)."""
+    from hepscaling.sweeps.plan import PLAN_NAME, load_plan
+
+    if not (directory / PLAN_NAME).is_file():
+        return None
+    converge = load_plan(directory).spec.get("converge")
+    return None if converge is None else float(converge["tolerance"])
+
+
 def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: list[str] | None,
           floor: bool, bootstrap: int, seed: int, level: float, holdout: int,
           huber_delta: float | None, process: str | None = None, strict_check: bool = True):
@@ -81,7 +92,9 @@ def _fits(directory: Path, law: LawName, axis: AxisName, metric: str, group_by: 
     if huber_delta is not None and not (math.isfinite(huber_delta) and huber_delta > 0):
         raise UsageError(f"--huber-delta must be a number > 0 (e.g. 1e-3), got {huber_delta:g}; "
                          "leave it out to take it from the data")
-    sweep = load_sweep(directory, metric)
+    sweep = load_sweep(directory, metric, converge_tolerance(directory))
+    for note in sweep.length_notes:
+        stderr.print(f"note: {note}", highlight=False, soft_wrap=True)
     if process is not None:
         sweep = _of_process(sweep, process)
     if len(sweep.not_done):
@@ -437,7 +450,8 @@ def report(directory: Directory,
 
     result = build_report(directory, out, metric=metric, law=law.value, floor=floor,
                           group_by=group_by, bootstrap=bootstrap, seed=seed, level=level,
-                          holdout=holdout, loss_metric=loss_metric, huber_delta=huber_delta)
+                          holdout=holdout, loss_metric=loss_metric, huber_delta=huber_delta,
+                          tolerance=converge_tolerance(directory))
     typer.echo(str(result.index))
 
 

@@ -176,7 +176,7 @@ def correlate_sweep(sweep: Any, x_metric: str, y_metric: str,
     if done.empty:
         raise UsageError(f"no finished run has both {x_metric!r} and {y_metric!r}")
     keys = group_keys(done, "D", group_by) if group_by else []
-    groups = done.groupby([done[k].astype(str) for k in keys], sort=True) if keys \
+    groups = done.groupby([done[k].map(str) for k in keys], sort=True) if keys \
         else [((), done)]
     out: list[tuple[dict[str, Any], MetricCorrelation | str]] = []
     for _, runs in groups:

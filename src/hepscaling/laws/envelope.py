@@ -116,7 +116,7 @@ def envelope_sweep(sweep: Any, *, group_by: list[str] | None = None, holdout: in
 
     done = sweep.done
     keys = group_keys(done, "C", group_by)
-    groups = done.groupby([done[k].astype(str) for k in keys], sort=True) if keys \
+    groups = done.groupby([done[k].map(str) for k in keys], sort=True) if keys \
         else [((), done)]
     out = []
     for _, runs in groups:

@@ -33,6 +33,11 @@ generator is at its floor within noise: such runs are left out of their group's 
 in :attr:`GroupFit.excluded` (axis values and metric of each; :attr:`GroupFit.excluded_note`
 says how many and where), never dropped silently, never a failed group.
 
+Training lengths. Given a ``tolerance`` (a sweep with ``converge:``), :func:`load_sweep` lets
+each point's runs at its converged length stand for it (:mod:`hepscaling.laws.convergence`,
+chosen on the validation loss): ``done`` holds those, ``trained`` every finished run, and a
+point not converged is left out of the fits with a note in :attr:`Sweep.length_notes`.
+
 Single-axis laws: ``power``, ``log`` (:mod:`hepscaling.laws.loglaw`), ``ceiling``; ``compare``
 fits ``log`` and the power law with and without floor and compares them
 (:func:`hepscaling.laws.compare.compare_laws`, each form with its own hold-out check).
@@ -50,6 +55,7 @@ import numpy as np
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.compare import LawComparison, compare_laws
+from hepscaling.laws.convergence import length_verdict
 from hepscaling.laws.direction import check_direction
 from hepscaling.laws.extrapolation import ExtrapolationCheck, holdout_check
 from hepscaling.laws.fit import fit_ceiling, fit_joint, fit_joint_ceiling, fit_power_law
@@ -58,7 +64,7 @@ from hepscaling.laws.repetition import fit_repetition
 from hepscaling.laws.results import LawFit
 from hepscaling.records import RunRecord, load_records, records_frame
 
-__all__ = ["AXES", "LAWS", "SEED_COLUMNS", "GroupFit", "Sweep", "config_column",
+__all__ = ["AXES", "LADDER_LOSS", "LAWS", "SEED_COLUMNS", "GroupFit", "Sweep", "config_column",
            "excluded_note", "fit_sweep", "group_keys", "group_label", "group_runs", "load_sweep",
            "scale_columns", "shown_value", "sweep_groups"]
 
@@ -67,6 +73,8 @@ LAWS = ("power", "log", "compare", "joint", "ceiling", "joint_ceiling", "repetit
 #: config columns of replicas (never group keys): the run seed, an event generator's sample seed
 SEED_COLUMNS = ("config.seed", "config.task.sample_seed")
 _LENGTH_KEYS = ("config.train.steps", "config.train.epochs", "config.train.flops")
+#: the loss a point's training length is chosen on (never the test metric the laws fit)
+LADDER_LOSS = "metric.val_loss"
 #: laws fitted to the metric itself in log space (the ceilings fit a shortfall instead)
 _LOG_SPACE = ("power", "log", "compare", "joint", "repetition")
 #: the scale columns of each law's points, named in the notes on excluded runs
@@ -75,16 +83,20 @@ _SCALES = {"joint": ("N", "D"), "repetition": ("D", "epochs")}
 
 @dataclass(frozen=True)
 class Sweep:
-    """The runs of a directory: ``frame`` (all runs), ``done`` (fittable), ``not_done``
-    (diverged/failed/running or without the metric), the metric column name, and the records
-    themselves by run id (for what the frame does not hold, e.g. histograms)."""
+    """The runs of a directory: ``frame`` (all runs), ``trained`` (finished, with the metric),
+    ``done`` (fittable: ``trained`` at each point's converged length when lengths are chosen,
+    module docstring), ``not_done`` (diverged/failed/running or without the metric), the
+    metric column name, the records themselves by run id (for what the frame does not hold,
+    e.g. histograms) and ``length_notes``, one per point left out as not converged."""
 
     directory: Path
     frame: Any
+    trained: Any
     done: Any
     not_done: Any
     metric: str
     records: dict[str, RunRecord]
+    length_notes: tuple[str, ...] = ()
 
     def for_metric(self, metric: str) -> Sweep:
         """The same runs split for another ``metric`` (no records are read again).
@@ -94,16 +106,20 @@ class Sweep:
         UsageError
             No run has the metric.
         """
-        return _split(self.directory, self.frame, self.records, metric)
+        return _split(self.directory, self.frame, self.records, metric, self.length_notes)
 
 
-def load_sweep(directory: str | os.PathLike, metric: str = "test_mse_log") -> Sweep:
-    """Read all records under ``directory`` and split fittable from other runs.
+def load_sweep(directory: str | os.PathLike, metric: str = "test_mse_log",
+               tolerance: float | None = None) -> Sweep:
+    """Read all records under ``directory`` and split fittable from other runs; with a
+    ``tolerance`` (:func:`hepscaling.laws.convergence.length_verdict`), fit each point at its
+    converged training length only (module docstring).
 
     Raises
     ------
     UsageError
-        No records, or no run has the metric.
+        No records, no run has the metric, or lengths are chosen and no run has a
+        validation loss.
     """
     directory = Path(directory)
     # runs in scale order, not run-id order: run ids are hashes, so the bootstrap (which
@@ -116,10 +132,14 @@ def load_sweep(directory: str | os.PathLike, metric: str = "test_mse_log") -> Sw
     if frame.empty:
         raise UsageError(f"no run records (record.json) under {directory}; point to a sweep or "
                          "run directory")
-    return _split(directory, frame, {r.run_id: r for r in records}, metric)
+    notes: tuple[str, ...] = ()
+    if tolerance is not None:
+        frame, notes = _choose_lengths(frame, tolerance)
+    return _split(directory, frame, {r.run_id: r for r in records}, metric, notes)
 
 
-def _split(directory: Path, frame: Any, records: dict[str, RunRecord], metric: str) -> Sweep:
+def _split(directory: Path, frame: Any, records: dict[str, RunRecord], metric: str,
+           length_notes: tuple[str, ...] = ()) -> Sweep:
     column = f"metric.{metric}"
     if column not in frame.columns:
         known = sorted(c[7:] for c in frame.columns if c.startswith("metric."))
@@ -127,8 +147,37 @@ def _split(directory: Path, frame: Any, records: dict[str, RunRecord], metric: s
                          "(choose one with --metric)")
     values = frame[column].astype(float)
     ok = (frame["status"] == "done") & np.isfinite(values)
+    fitted = ok & frame["fitted_length"] if "fitted_length" in frame.columns else ok
     return Sweep(directory, frame, frame[ok].reset_index(drop=True),
-                 frame[~ok].reset_index(drop=True), column, records)
+                 frame[fitted].reset_index(drop=True), frame[~ok].reset_index(drop=True),
+                 column, records, length_notes)
+
+
+def _choose_lengths(frame: Any, tolerance: float) -> tuple[Any, tuple[str, ...]]:
+    """``frame`` with the columns ``length_verdict`` (text) and ``fitted_length`` (whether a
+    run is at its point's converged length; runs of other points: True), and a note per point
+    not converged. A point is the runs of one config but for seeds and training length."""
+    if LADDER_LOSS not in frame.columns or "config.train.steps" not in frame.columns:
+        raise UsageError("choosing converged training lengths needs runs with train.steps and "
+                         "a validation loss (metric val_loss); rerun with a current hepscaling")
+    frame = frame.copy()
+    frame["length_verdict"], frame["fitted_length"] = "", True
+    loss = frame[LADDER_LOSS].astype(float)
+    trained = frame[(frame["status"] == "done") & np.isfinite(loss)]
+    config = [c for c in frame.columns if c.startswith("config.")
+              and c not in SEED_COLUMNS + _LENGTH_KEYS]
+    shown = [c for c in config if trained[c].map(str).nunique() > 1]
+    notes = []
+    for _, rows in trained.groupby([trained[c].map(str) for c in config], sort=False,
+                                   dropna=False):
+        mean = rows.groupby("config.train.steps")[LADDER_LOSS].mean().sort_index()
+        verdict = length_verdict(list(mean.index), list(mean.astype(float)), tolerance)
+        frame.loc[rows.index, "length_verdict"] = verdict.text
+        frame.loc[rows.index, "fitted_length"] = rows["config.train.steps"] == verdict.chosen
+        if not verdict.converged:
+            where = group_label({c: rows[c].iloc[0] for c in shown})
+            notes.append(f"{where}: {verdict.text}; left out of the fits")
+    return frame, tuple(notes)
 
 
 def _axis_columns(columns: list[str], axis: str) -> set[str]:
@@ -146,8 +195,8 @@ def _axis_columns(columns: list[str], axis: str) -> set[str]:
 def _determined_by(a: Any, b: Any) -> bool:
     """Whether every value of ``a`` comes with a single value of ``b`` (``b`` is a function of
     ``a``)."""
-    pairs = a.astype(str) + "\x00" + b.astype(str)
-    return pairs.nunique() == a.astype(str).nunique()
+    pairs = a.map(str) + "\x00" + b.map(str)
+    return pairs.nunique() == a.map(str).nunique()
 
 
 def _one_to_one(a: Any, b: Any) -> bool:
@@ -179,14 +228,14 @@ def group_keys(done: Any, axis: str, group_by: list[str] | None = None) -> list[
                              "(use dotted config keys, e.g. config.task.dataset)")
         return cols
     config = [c for c in done.columns if c.startswith("config.")]
-    varying = [c for c in config if done[c].astype(str).nunique() > 1]
+    varying = [c for c in config if done[c].map(str).nunique() > 1]
     scale = scale_columns(done, axis)
     settings = [c for c in varying if c in scale]
     if settings:  # the axis point as configured (N is also set by the data's dimensions)
-        point = done[settings].astype(str).agg("\x00".join, axis=1)
+        point = done[settings].map(str).agg("\x00".join, axis=1)
     else:
         pair = {"joint": ["N", "D"], "repetition": ["D", "epochs"]}.get(axis)
-        point = done[pair].astype(str).agg("/".join, axis=1) if pair else done[axis]
+        point = done[pair].map(str).agg("/".join, axis=1) if pair else done[axis]
     keys: list[str] = []
     for c in sorted(varying, key=lambda c: c != "config.task.process"):
         if c in SEED_COLUMNS or c in scale:
@@ -214,7 +263,7 @@ def sweep_groups(done: Any, axis: str, group_by: list[str] | None = None
 def group_runs(done: Any, keys: list[str]) -> list[tuple[dict[str, Any], Any]]:
     """The groups of the runs ``done`` by the config columns ``keys``: (column -> value, the
     group's rows), in natural order of the values."""
-    grouped = done.groupby([done[k].astype(str) for k in keys], sort=True) if keys \
+    grouped = done.groupby([done[k].map(str) for k in keys], sort=True) if keys \
         else [((), done)]
     return [(dict(zip(keys, (runs[k].iloc[0] for k in keys), strict=True)), runs)
             for _, runs in sorted(grouped, key=lambda item: _natural(item[1], keys))]

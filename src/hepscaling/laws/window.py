@@ -305,7 +305,7 @@ def window_sweep(sweep: Any, axis: str, *, reference: str = "test_baseline_unigr
     if done.empty:
         raise UsageError(f"no finished run has both {sweep.metric[7:]!r} and {reference!r}")
     keys = group_keys(done, axis, group_by)
-    groups = done.groupby([done[k].astype(str) for k in keys], sort=True) if keys \
+    groups = done.groupby([done[k].map(str) for k in keys], sort=True) if keys \
         else [((), done)]
     out = []
     for _, runs in groups:

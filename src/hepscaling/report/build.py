@@ -65,14 +65,16 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
                  metric: str = "test_mse_log", law: str = "power", floor: bool = True,
                  group_by: list[str] | None = None, bootstrap: int = 200, seed: int = 0,
                  level: float = 0.68, holdout: int = 1, loss_metric: str | None = None,
-                 huber_delta: float | None = None) -> Report:
+                 huber_delta: float | None = None, tolerance: float | None = None) -> Report:
     """Fit ``law`` (``power`` or ``ceiling``) along each swept axis (D, N, C) per group and
     write the report to ``out``. Options as in :func:`hepscaling.laws.sweep.fit_sweep`; the
     default metric is ``test_mse_log`` (MSE of ln |M|^2, in fixed units).
 
     ``loss_metric`` is the loss of the joint law ``L(N, D)`` and its frontier: by default
     ``metric`` for the power law, and ``val_loss`` (the training objective on the validation
-    set) for the ceiling law, whose metric grows instead of falling.
+    set) for the ceiling law, whose metric grows instead of falling. ``tolerance``: fit each
+    point at its converged training length (a sweep with ``converge:``; see
+    :func:`hepscaling.laws.sweep.load_sweep`).
 
     Raises
     ------
@@ -84,7 +86,7 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
         raise UsageError(f"the report fits single-axis laws; --law must be power or ceiling, got "
                          f"{law!r} (use 'hepscaling fit --law joint' for the joint law)")
     check_direction(law, metric)
-    sweep = load_sweep(directory, metric)
+    sweep = load_sweep(directory, metric, tolerance)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     swept = swept_axes(sweep, group_by)
@@ -128,7 +130,7 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
             isoflop = [iso.to_dict() for iso in frontier[2]]
         section, fitted["repetition"] = repetition_section(losses, options, out)
         page.sections.append(section)
-    page.sections += [section for section in (convergence_section(sweep),
+    page.sections += [section for section in (convergence_section(sweep, tolerance),
                                               schedule_section(sweep, out),
                                               learning_rate_section(sweep, out))
                       if section is not None]

@@ -19,6 +19,14 @@ base is replaced); its compute
 ``isoflop.min_steps`` or more than ``isoflop.max_steps`` steps are left out of the plan and
 listed in :attr:`Plan.skipped`, each with its reason.
 
+Convergence ladders (a spec with ``converge:``): the axis points that differ only in their
+seeds form one ladder. Its first rung is their configs as merged (``train.steps`` = S); rung
+``k`` trains ``round(S x factor^k)`` steps, up to ``converge.max_steps``. A rung is planned
+once every run of the rung below has a validation loss and
+:func:`hepscaling.laws.convergence.length_verdict` on their means (rungs 0..k) says not
+converged, so the plan grows as runs finish (:func:`make_plan` with ``loss_of``; the runner
+re-plans until it stops growing). :attr:`Plan.ladders` says where each ladder stands.
+
 The plan is saved atomically as ``OUT/sweep.json`` so ``hepscaling sweep status`` knows the
 planned set without the spec.
 """
@@ -38,8 +46,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from hepscaling.errors import UsageError
+from hepscaling.laws.convergence import length_verdict
 from hepscaling.records import atomic_write_text, utc_now
-from hepscaling.sweeps.spec import IsoFlopSpec, SweepSpec
+from hepscaling.sweeps.spec import ConvergeSpec, IsoFlopSpec, SweepSpec
 
 __all__ = [
     "PLAN_NAME",
@@ -54,12 +63,17 @@ __all__ = [
     "load_plan",
     "make_plan",
     "merge_point",
+    "rung_steps",
     "spec_changes",
 ]
 
 PLAN_NAME = "sweep.json"
 Validator = Callable[[dict[str, Any]], dict[str, Any]]
 FlopsPerStep = Callable[[dict[str, Any]], float]
+#: the validation loss of a run id, ``None`` while it has none (not finished)
+LossOf = Callable[[str], float | None]
+#: axis keys of replicas: a convergence ladder climbs all seeds of a point together
+_SEED_AXES = ("seed", "task.sample_seed")
 _NO_LENGTH = {"train.steps": None, "train.epochs": None, "train.flops": None}
 
 
@@ -82,6 +96,7 @@ class Plan:
     spec: dict[str, Any]
     skipped: tuple[dict[str, Any], ...] = ()
     duplicates: int = 0
+    ladders: tuple[dict[str, Any], ...] = ()
     created_at: str = field(default_factory=utc_now)
 
     @property
@@ -104,7 +119,8 @@ def load_plan(out: str | os.PathLike) -> Plan:
     try:
         data = json.loads(path.read_text())
         runs = tuple(PlannedRun(**r) for r in data.pop("runs"))
-        return Plan(runs=runs, **{k: tuple(v) if k == "skipped" else v for k, v in data.items()})
+        return Plan(runs=runs, **{k: tuple(v) if k in ("skipped", "ladders") else v
+                                  for k, v in data.items()})
     except (ValueError, TypeError, KeyError) as exc:
         raise UsageError(f"malformed sweep plan {path}: {exc} (delete it and re-run "
                          "'hepscaling sweep run' to re-plan; finished runs are kept)") from exc
@@ -246,15 +262,77 @@ def _validated(validate: Validator, config: dict[str, Any], point: dict[str, Any
                          "(fix it in 'base:' or 'axes:')") from exc
 
 
+def rung_steps(first: int, converge: ConvergeSpec) -> list[int]:
+    """The lengths of a convergence ladder starting at ``first`` steps: ``round(first x
+    factor^k)`` up to ``converge.max_steps``.
+
+    >>> rung_steps(1500, ConvergeSpec(factor=4, max_steps=100000))
+    [1500, 6000, 24000, 96000]
+
+    Raises
+    ------
+    UsageError
+        Fewer than two rungs fit below ``max_steps`` (nothing to compare).
+    """
+    steps = [first]
+    while (longer := round(first * converge.factor ** len(steps))) <= converge.max_steps:
+        steps.append(longer)
+    if len(steps) < 2:
+        raise UsageError(f"converge: the ladder from train.steps = {first} has a single rung "
+                         f"below converge.max_steps = {converge.max_steps}; raise max_steps to "
+                         f"at least {round(first * converge.factor)} or lower train.steps")
+    return steps
+
+
+def _climb(members: list[tuple[dict[str, Any], dict[str, Any]]], converge: ConvergeSpec,
+           loss_of: LossOf | None, validate: Validator, source: str
+           ) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], dict[str, Any]]:
+    """The runs (point, config) of one ladder's rungs planned so far and where it stands.
+
+    ``members``: the ladder's points (its seeds) with their merged, validated first-rung
+    configs. ``loss_of`` returns NaN for a run that ended without a loss (diverged, failed):
+    the ladder stops there.
+    """
+    from hepscaling.train.identity import identity_hash
+
+    first = members[0][1]["train"].get("steps")
+    if first is None:
+        raise UsageError(f"{source}: converge climbs train.steps; set the first rung as "
+                         "train.steps in base (not train.epochs or train.flops)")
+    steps = rung_steps(int(first), converge)
+    runs, means = [], []
+    for k, length in enumerate(steps):
+        rung = [(point, _validated(validate, merge_point(config, {"train.steps": length}),
+                                   point, source)) for point, config in members]
+        runs += rung
+        losses = [loss_of(identity_hash(config)) if loss_of else None for _, config in rung]
+        if any(loss is None for loss in losses):
+            state = f"running rung {k + 1} of {len(steps)} ({length} steps)"
+            break
+        if not all(math.isfinite(loss) for loss in losses):  # type: ignore[arg-type]
+            state = (f"stopped at rung {k + 1} ({length} steps): a run diverged or failed "
+                     "(no finite validation loss)")
+            break
+        means.append(sum(losses) / len(losses))  # type: ignore[arg-type]
+        verdict = length_verdict(steps[:k + 1], means, converge.tolerance)
+        state = verdict.text
+        if verdict.converged or k + 1 == len(steps):
+            break
+    point = {k: v for k, v in members[0][0].items() if k not in _SEED_AXES}
+    return runs, {"point": point, "steps": steps[:len(runs) // len(members)], "state": state}
+
+
 def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | None = None,
-              flops_per_step: FlopsPerStep | None = None,
+              flops_per_step: FlopsPerStep | None = None, loss_of: LossOf | None = None,
               source: str = "sweep spec") -> Plan:
     """Expand ``spec`` into validated runs whose datasets live under ``out/data``.
 
     ``validate`` (default: ``RunConfig``) normalises one merged config; ``flops_per_step``
     (default: :func:`default_flops_per_step`) is used by IsoFLOP sweeps only, on the validated
-    config, so its datasets must exist by then. Raises :class:`UsageError` naming the spec key
-    that produced an invalid config.
+    config, so its datasets must exist by then. ``loss_of`` gives the validation loss of the
+    finished runs, from which convergence ladders climb (module docstring; ``None``: first
+    rungs only). Raises :class:`UsageError` naming the spec key that produced an invalid
+    config.
     """
     from hepscaling.train.identity import identity_hash
 
@@ -264,6 +342,7 @@ def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | 
     budgets: list[float | None] = list(spec.isoflop.budgets) if spec.isoflop else [None]
     runs: dict[str, PlannedRun] = {}
     skipped: list[dict[str, Any]] = []
+    ladders: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     n_points = 0
     for budget in budgets:
         for point in expand_points(spec):
@@ -281,11 +360,26 @@ def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | 
                     continue
                 length = {**_NO_LENGTH, "train.steps": steps}
                 config = _validated(validate, merge_point(config, length), point, source)
+            if spec.converge is not None:
+                key = json.dumps({k: v for k, v in point.items() if k not in _SEED_AXES},
+                                 sort_keys=True, default=str)
+                ladders.setdefault(key, []).append((point, config))
+                continue
             run_id = identity_hash(config)
             runs.setdefault(run_id, PlannedRun(run_id, config, point, budget))
+    states = []
+    for members in ladders.values():
+        assert spec.converge is not None  # ladders are only filled for converge specs
+        climbed, state = _climb(members, spec.converge, loss_of, validate, source)
+        states.append(state)
+        n_points += len(climbed) - len(members)
+        for point, config in climbed:
+            run_id = identity_hash(config)
+            runs.setdefault(run_id, PlannedRun(run_id, config, point))
     if not runs:
         raise UsageError(f"{source}: the plan is empty ({len(skipped)} points skipped, see "
                          "isoflop.min_steps and isoflop.max_steps); change the budgets or "
                          "widen the step range")
     return Plan(name=spec.name, runs=tuple(runs.values()), spec=spec.model_dump(mode="json"),
-                skipped=tuple(skipped), duplicates=n_points - len(skipped) - len(runs))
+                skipped=tuple(skipped), duplicates=n_points - len(skipped) - len(runs),
+                ladders=tuple(states))

@@ -13,6 +13,11 @@ Each run owns ``OUT/runs/<run_id>/`` (record, checkpoint, ``run.log``) and its r
 written atomically, so a killed sweep loses at most the unfinished part of the runs in flight
 and never counts a run twice.
 
+A sweep with ``converge:`` runs in rounds: after each round the plan is made again from the
+validation losses on disk, adding the next rung of every ladder not yet converged, until it
+stops growing (:mod:`hepscaling.sweeps.plan`). Killed and restarted, it climbs on from the
+rungs it finished.
+
 Run ids count each dataset by its identity, not its path (:mod:`hepscaling.train.identity`):
 a sweep directory moved or copied elsewhere resumes as finished (the records of its runs are
 pointed at the new dataset paths).
@@ -61,7 +66,13 @@ from hepscaling.sweeps.plan import (
     make_plan,
     spec_changes,
 )
-from hepscaling.sweeps.results import SweepCounts, count_states, run_dir, run_states
+from hepscaling.sweeps.results import (
+    SweepCounts,
+    count_states,
+    record_of,
+    run_dir,
+    run_states,
+)
 from hepscaling.sweeps.spec import SweepSpec, load_spec
 
 __all__ = ["SweepResult", "default_run_fn", "make_datasets", "run_sweep"]
@@ -133,32 +144,60 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
         stack.enter_context(sweep_lock(out))
         executor = executor or stack.enter_context(LocalExecutor())
         make_datasets(spec, out, progress=progress)
-        plan = make_plan(spec, out, validate=validate, flops_per_step=flops_per_step,
-                         source=source)
+
+        def replan() -> Plan:
+            return make_plan(spec, out, validate=validate, flops_per_step=flops_per_step,
+                             loss_of=lambda run_id: _val_loss(out, run_id), source=source)
+
+        plan = replan()
         _adopt(out, plan)
         plan.save(out)
         states = run_states(out, plan)
-        todo = _todo(states, retry_failed)
-        configs = {run.run_id: run.config for run in plan.runs}
-        tasks = [RunTask(run_id, configs[run_id], str(run_dir(out, run_id)),
-                         run_fn or default_run_fn) for run_id in todo]
-        finished = len(plan.runs) - len(todo)
-        kept = sum(s == "failed" for s in states.values()) if not retry_failed else 0
-        them = "it" if kept == 1 else "them"
-        note = f", {kept} failed before (kept; --retry-failed reruns {them})" if kept else ""
-        stderr.print(f"sweep '{plan.name}': {len(plan.runs)} runs planned: {finished - kept} "
-                     f"finished{note}, {len(todo)} to run on the {executor.name} executor",
-                     highlight=False, soft_wrap=True)
-        with progress_bar(f"sweep {plan.name}", total=len(plan.runs), completed=finished,
+        ran = 0
+        with progress_bar(f"sweep {plan.name}", total=len(plan.runs),
                           enabled=progress) as bar:
-            for outcome in executor.run(tasks):
-                if outcome.crashed:
-                    _record_crash(out, outcome, configs[outcome.run_id])
-                states[outcome.run_id] = outcome.status
-                bar.advance(1)
-                bar.update(description=_describe(plan.name, states))
+            while True:  # one round, or (converge:) until the ladders stop climbing
+                retry = retry_failed and ran == 0
+                todo = _todo(states, retry)
+                kept = 0 if retry else sum(s == "failed" for s in states.values())
+                them = "it" if kept == 1 else "them"
+                note = (f", {kept} failed before (kept; --retry-failed reruns {them})"
+                        if kept else "")
+                configs = {run.run_id: run.config for run in plan.runs}
+                tasks = [RunTask(run_id, configs[run_id], str(run_dir(out, run_id)),
+                                 run_fn or default_run_fn) for run_id in todo]
+                stderr.print(f"sweep '{plan.name}': {len(plan.runs)} runs planned: "
+                             f"{len(plan.runs) - len(todo) - kept} finished{note}, {len(todo)} "
+                             f"to run on the {executor.name} executor", highlight=False,
+                             soft_wrap=True)
+                bar.update(total=len(plan.runs), completed=len(plan.runs) - len(todo))
+                for outcome in executor.run(tasks):
+                    if outcome.crashed:
+                        _record_crash(out, outcome, configs[outcome.run_id])
+                    states[outcome.run_id] = outcome.status
+                    bar.advance(1)
+                    bar.update(description=_describe(plan.name, states))
+                ran += len(todo)
+                if spec.converge is None:
+                    break
+                grown = replan()
+                grown.save(out)
+                if set(grown.run_ids) <= set(plan.run_ids):
+                    break
+                plan = grown
+                states = run_states(out, plan)
     counts, failures = count_states(out, states)
-    return SweepResult(out, len(plan.runs), counts, failures, ran=len(todo))
+    return SweepResult(out, len(plan.runs), counts, failures, ran=ran)
+
+
+def _val_loss(out: Path, run_id: str) -> float | None:
+    """The validation loss of a finished run (NaN: it ended without one), ``None`` while it
+    has no final record (:data:`hepscaling.sweeps.plan.LossOf`)."""
+    record = record_of(out, run_id)
+    if record is None or record.status in ("running", "pending"):
+        return None
+    loss = record.metrics.get("val_loss") if record.status == "done" else None
+    return float("nan") if loss is None else float(loss)
 
 
 def _adopt(out: Path, plan: Plan) -> None:

@@ -12,12 +12,14 @@ that multiplies that key's values::
         model.width: 0.5        # also inside ladder values: axis 'model: [{width: 64}, ...]'
         datasets.n: 1           # every dataset entry's 'n'
         isoflop.budgets: 2      # every compute budget
+        converge.max_steps: 1   # the longest rung of a convergence ladder
 
 Keys are run-config paths (applied to ``base:`` and to the values of the ``axes:`` they
 name, also inside mapping values of a parent axis), ``datasets.<key>`` (applied to every
-dataset entry that has that key) or ``isoflop.budgets``. Integers stay integers (rounded, at
-least 1); floats are multiplied. ``hepscaling sweep run SPEC --set scale.factor=30`` changes
-the factor without editing the file; a factor below 1 shrinks a spec for a quick check.
+dataset entry that has that key), ``isoflop.<key>`` or ``converge.<key>``. Integers stay
+integers (rounded, at least 1); floats are multiplied. ``hepscaling sweep run SPEC --set
+scale.factor=30`` changes the factor without editing the file; a factor below 1 shrinks a spec
+for a quick check.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def _scale_at(node: Any, path: list[str], scale: ScaleSpec, key: str) -> Any:
 
 def apply_scale(data: dict[str, Any], scale: ScaleSpec) -> dict[str, Any]:
     """A copy of the spec dict ``data`` (the parsed YAML) with every key of
-    ``scale.exponents`` scaled in ``base``, ``axes``, ``datasets`` and ``isoflop``.
+    ``scale.exponents`` scaled in ``base``, ``axes``, ``datasets``, ``isoflop`` and ``converge``.
 
     >>> spec = {"base": {"train": {"steps": 1000}},
     ...         "axes": {"task.n_train": [100, 1000], "model": [{"width": 16}]},
@@ -86,8 +88,8 @@ def apply_scale(data: dict[str, Any], scale: ScaleSpec) -> dict[str, Any]:
             data["datasets"] = {name: _scale_at(entry, parts[1:], scale, key)
                                 for name, entry in datasets.items()}
             continue
-        if parts[0] == "isoflop" and isinstance(data.get("isoflop"), dict):
-            data["isoflop"] = _scale_at(data["isoflop"], parts[1:], scale, key)
+        if parts[0] in ("isoflop", "converge") and isinstance(data.get(parts[0]), dict):
+            data[parts[0]] = _scale_at(data[parts[0]], parts[1:], scale, key)
             continue
         if isinstance(data.get("base"), dict):
             data["base"] = _scale_at(data["base"], parts, scale, key)

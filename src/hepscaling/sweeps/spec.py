@@ -33,6 +33,16 @@ only ``path:`` (and ``kind:``) takes the file as is, checked only by its kind's 
       qcdw: {kind: jets, classes: "qcd,w", n: 10000, seed: 1, path: ../tagging/data/qcdw.h5}
       shared: {kind: jets, path: /data/jets/qcdw.h5}
 
+An optional ``converge:`` section trains every axis point until more steps stop helping: the
+point's runs climb a ladder of lengths ``train.steps x factor^k`` (up to ``max_steps``), one
+rung at a time, until :func:`hepscaling.laws.convergence.length_verdict` on their validation
+loss says converged (the rungs of all of a point's seeds finish first)::
+
+    converge: {factor: 4, max_steps: 96000, tolerance: 0.1}
+
+Fits and reports of such a sweep use each point's runs at its converged length and leave out
+the points still improving at ``max_steps``, with a note (:mod:`hepscaling.laws.sweep`).
+
 An optional ``scale:`` section (:mod:`hepscaling.sweeps.scale`) grows the data, model and run
 length of the spec by one factor, applied when the spec is read; ``load_spec(path,
 overrides=["scale.factor=30"])`` (``hepscaling sweep run --set``) changes any key of the file
@@ -72,9 +82,11 @@ from hepscaling.data.registry import (
     validation_message,
 )
 from hepscaling.errors import UsageError
+from hepscaling.laws.convergence import DEFAULT_TOLERANCE
 from hepscaling.sweeps.scale import ScaleSpec, apply_scale
 
-__all__ = ["ClusterSpec", "DatasetSpec", "IsoFlopSpec", "SweepSpec", "load_spec", "parse_spec"]
+__all__ = ["ClusterSpec", "ConvergeSpec", "DatasetSpec", "IsoFlopSpec", "SweepSpec", "load_spec",
+           "parse_spec"]
 
 LENGTH_KEYS = ("train.steps", "train.epochs", "train.flops")
 _FILE = "file"  # the union tag of a dataset file taken as is (only path: and kind:)
@@ -143,6 +155,17 @@ class IsoFlopSpec(_Strict):
         return self
 
 
+class ConvergeSpec(_Strict):
+    """A ladder of training lengths per axis point (module docstring)."""
+
+    factor: float = Field(4.0, gt=1, description="each rung trains factor x the steps of the "
+                          "one below; the first rung is the config's train.steps")
+    max_steps: int = Field(ge=1, description="no rung is longer; a point still improving there "
+                           "is not converged")
+    tolerance: float = Field(DEFAULT_TOLERANCE, gt=0, lt=1, description="converged when factor "
+                             "x more steps lower the validation loss by less than this fraction")
+
+
 class ClusterSpec(BaseModel):
     """A dask-jobqueue cluster: ``kind`` plus the cluster class's keyword arguments."""
 
@@ -161,6 +184,7 @@ class SweepSpec(_Strict):
     mode: Literal["grid", "list", "isoflop"] = "grid"
     axes: dict[str, list[Any]] = Field(default_factory=dict)
     isoflop: IsoFlopSpec | None = None
+    converge: ConvergeSpec | None = None
     cluster: ClusterSpec | None = None
     scale: ScaleSpec | None = Field(None, description="the scale knob (applied at load)")
 
@@ -200,6 +224,14 @@ class SweepSpec(_Strict):
             raise ValueError(
                 f"'isoflop' section given but mode is {self.mode!r}; set mode: isoflop"
             )
+        if self.converge is not None:
+            if self.mode == "isoflop":
+                raise ValueError("'converge' climbs train.steps, which mode 'isoflop' sets from "
+                                 "the budget; remove one of the two")
+            climbed = [k for k in self.axes if k in LENGTH_KEYS or k == "train"]
+            if climbed:
+                raise ValueError(f"'converge' sets the training length itself; remove axes "
+                                 f"{climbed} and give the first rung as base train.steps")
         return self
 
 

@@ -153,7 +153,7 @@ def _isoflop(label: str, runs: Any, metric: str, options: FitOptions) -> IsoFlop
 def _ladder(runs: Any) -> str:
     """What the group's model sizes are called: ``widths`` when only ``config.model.width``
     varies among its numeric model keys, ``model sizes`` otherwise."""
-    varying = [c for c in scale_columns(runs, "N") if runs[c].astype(str).nunique() > 1]
+    varying = [c for c in scale_columns(runs, "N") if runs[c].map(str).nunique() > 1]
     return f"{varying[0].rsplit('.', 1)[-1]}s" if len(varying) == 1 else "model sizes"
 
 

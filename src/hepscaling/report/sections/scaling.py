@@ -24,7 +24,7 @@ def _swept(sweep: Sweep, axis: str, group_by: list[str] | None) -> bool:
     keys = group_keys(sweep.done, axis, group_by)
     if not keys:
         return bool(sweep.done[axis].nunique() >= 4)
-    counts = sweep.done.groupby([sweep.done[k].astype(str) for k in keys])[axis].nunique()
+    counts = sweep.done.groupby([sweep.done[k].map(str) for k in keys])[axis].nunique()
     return bool(counts.max() >= 4)
 
 

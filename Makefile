@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint install clean bench jets-study jet-generation-study generators-study \
 	amplitudes-study \
-	amplitudes-d amplitudes-convergence amplitudes-n amplitudes-c amplitudes-losses amplitudes-architectures \
+	amplitudes-d amplitudes-convergence amplitudes-converged amplitudes-n amplitudes-c \
+	amplitudes-losses amplitudes-architectures \
 	amplitudes-mup amplitudes-schedules amplitudes-lgatr
 
 $(STAMP): pyproject.toml
@@ -85,8 +86,8 @@ SCALE ?= 1
 AMP_SPECS := examples/sweeps/amplitudes
 AMP_RUN = $(BIN)/hepscaling sweep run --set scale.factor=$(SCALE)
 TTH := "u u~ > t t~ h"
-amplitudes-study: amplitudes-d amplitudes-convergence amplitudes-n amplitudes-c amplitudes-losses \
-	amplitudes-architectures amplitudes-mup amplitudes-schedules
+amplitudes-study: amplitudes-d amplitudes-convergence amplitudes-converged amplitudes-n \
+	amplitudes-c amplitudes-losses amplitudes-architectures amplitudes-mup amplitudes-schedules
 
 amplitudes-d: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/d_scaling.yaml --out $(AMP)/d_scaling
@@ -95,6 +96,11 @@ amplitudes-d: $(STAMP)
 	# hold-out check (fit D <= 1e4, predict the runs at D = 1e5)
 	$(BIN)/hepscaling predict $(AMP)/d_scaling --process $(TTH) --rel-precision 0.01
 	$(BIN)/hepscaling predict $(AMP)/d_scaling --process $(TTH) --rel-precision 0.001
+
+# the D law of runs trained to convergence: each D climbs 1500 -> 96000 steps until converged
+amplitudes-converged: $(STAMP)
+	$(AMP_RUN) $(AMP_SPECS)/d_converged.yaml --out $(AMP)/d_converged
+	$(BIN)/hepscaling report $(AMP)/d_converged --out $(AMP)/d_converged/report
 
 # is part 1 converged? L versus steps (1500 to 96000) per process and D
 amplitudes-convergence: $(STAMP)

@@ -195,3 +195,39 @@ def test_run_with_mlflow_logs_the_records(swept):
     runs = client.search_runs([client.get_experiment_by_name("cli").experiment_id],
                               "tags.`hepscaling.run_id` != ''")
     assert sorted(r.data.tags["hepscaling.status"] for r in runs) == ["done", "done", "failed"]
+
+
+def test_a_converge_sweep_climbs_and_its_fit_uses_the_same_verdicts(tmp_path):
+    # real tiny trainings: the verdicts are not known in advance, but the fit must leave out
+    # exactly the points whose ladder the runner found not converged, and use one length each
+    toy = write_toy_amplitudes(tmp_path / "toy.h5", n=1000)
+    spec = {"name": "ladder",
+            "base": {"device": "cpu",
+                     "task": {"kind": "amplitude_regression", "dataset": str(toy),
+                              "n_val": 100, "n_test": 100},
+                     "model": {"family": "mlp", "width": 8, "depth": 2},
+                     "train": {"steps": 8, "batch_size": 32, "warmup_steps": 1,
+                               "eval_every": 4, "lr": 3e-3}},
+            "converge": {"factor": 2, "max_steps": 16},
+            "axes": {"task.n_train": [100, 400]}}
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
+    out = tmp_path / "out"
+    run = invoke("sweep", "run", str(tmp_path / "spec.yaml"), "--out", str(out), "--workers",
+                 "2", "--no-progress")
+    assert run.returncode == 0, run.stderr
+    status = invoke("sweep", "status", str(out)).stdout
+    ladders = [line for line in status.splitlines() if line.startswith("ladder ")]
+    assert len(ladders) == 2
+    not_converged = set()
+    for line in ladders:
+        point, steps, state = line.split(": ", 2)
+        assert steps == "steps 8, 16", line
+        assert state.startswith(("converged", "lowest at", "not converged")), line
+        if state.startswith("not converged"):
+            not_converged.add(point.removeprefix("ladder task.n_train="))
+    fit = invoke("fit", str(out), "--bootstrap", "0", "--holdout", "0")
+    notes = {line.split(":")[1].strip().removeprefix("n_train=")
+             for line in fit.stderr.splitlines() if line.startswith("note: ")}
+    assert notes == not_converged, (status, fit.stderr)
+    assert fit.returncode == 2  # two D points at most: too few for a law, said in one line
+    assert fit.stderr.strip().splitlines()[-1].startswith("error: ")

@@ -144,7 +144,8 @@ def status(
     no sweep is live were killed; 'hepscaling sweep run' resumes them. With
     --watch: a live table of the running runs (step / planned steps, steps per
     second, ETA, latest train and validation loss), read from the records
-    without changing them.
+    without changing them. A sweep with converge: also lists each point's ladder
+    of training lengths and its verdict as of the last plan.
 
     Example: hepscaling sweep status sweeps/quick --watch --interval 5
     """
@@ -163,6 +164,10 @@ def status(
     typer.echo(f"live: {'yes (a sweep is running here)' if st.live else 'no'}")
     if st.skipped:
         typer.echo(f"left out of the plan (isoflop.min_steps, isoflop.max_steps): {st.skipped}")
+    for ladder in st.ladders:
+        point = ", ".join(f"{k}={v}" for k, v in ladder["point"].items()) or "all"
+        steps = ", ".join(str(s) for s in ladder["steps"])
+        typer.echo(f"ladder {point}: steps {steps}: {ladder['state']}")
     for run_id, error in st.failures.items():
         typer.echo(f"failed {run_id}: {error}")
 

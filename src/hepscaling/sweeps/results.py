@@ -76,17 +76,19 @@ class SweepCounts:
 @dataclass(frozen=True, kw_only=True)
 class SweepStatus(SweepCounts):
     """:class:`SweepCounts` of a sweep directory, plus its ``name``, whether a sweep holds its
-    lock (``live``) and the runs left out of its plan (``skipped``)."""
+    lock (``live``), the runs left out of its plan (``skipped``) and where each convergence
+    ladder stood when the plan was last made (``ladders``, :attr:`Plan.ladders`)."""
 
     name: str
     live: bool
     skipped: int = 0
+    ladders: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able form (``hepscaling sweep status --json``)."""
         return {"out": str(self.out), "name": self.name, "planned": self.planned,
                 **self.counts, "live": self.live, "skipped": self.skipped,
-                "failures": self.failures}
+                "failures": self.failures, "ladders": list(self.ladders)}
 
 
 def sweep_status(out: str | os.PathLike) -> SweepStatus:
@@ -94,7 +96,7 @@ def sweep_status(out: str | os.PathLike) -> SweepStatus:
     plan = load_plan(out)
     counts, failures = count_states(out, run_states(out, plan))
     return SweepStatus(Path(out), len(plan.runs), counts, failures, name=plan.name,
-                       live=is_locked(out), skipped=len(plan.skipped))
+                       live=is_locked(out), skipped=len(plan.skipped), ladders=plan.ladders)
 
 
 def sweep_table(out: str | os.PathLike):

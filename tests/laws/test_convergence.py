@@ -23,6 +23,12 @@ def test_a_shorter_run_ending_lower_is_the_converged_length():
     assert verdict.text == "lowest at 6000 steps (longer runs end higher)"
 
 
+def test_lowest_at_the_shortest_length_says_so():
+    verdict = length_verdict([1500, 6000], [1.0, 1.2])
+    assert verdict.chosen == 1500
+    assert verdict.text == "lowest at 1500 steps (longer runs end higher, the shortest tried)"
+
+
 def test_a_point_still_improving_is_not_converged():
     verdict = length_verdict([6000, 24000, 96000], [1.0, 0.3, 0.1])
     assert verdict.chosen is None and not verdict.converged

@@ -9,7 +9,8 @@ longer / loss of the shorter):
 - **converged** at the longest length when it ends lowest and ``g >= 1 - tolerance``: ``r``
   times more steps gained less than ``tolerance`` (default 10%);
 - **lowest at S steps** when a shorter run ends lower than the longest: longer training
-  overfits (or the gain is below the noise). The point is converged, at ``S``;
+  overfits (or the gain is below the noise). The point is converged, at ``S``; when ``S`` is
+  the shortest length tried, the text says so (an even shorter run might end lower);
 - **not converged** otherwise, and with a single length (nothing to compare). A law fitted
   to such runs measures the optimisation floor of their length, not the data's or the
   model's.
@@ -65,8 +66,9 @@ def length_verdict(steps: Sequence[int], losses: Sequence[float],
                              f"not converged: {steps[0]} steps only, nothing to compare")
     best = min(range(len(losses)), key=losses.__getitem__)
     if best != len(losses) - 1:
+        edge = ", the shortest tried" if best == 0 else ""
         return LengthVerdict(steps, losses, steps[best],
-                             f"lowest at {steps[best]} steps (longer runs end higher)")
+                             f"lowest at {steps[best]} steps (longer runs end higher{edge})")
     ratio, gain = steps[-1] / steps[-2], losses[-1] / losses[-2]
     if gain >= 1.0 - tolerance:
         return LengthVerdict(steps, losses, steps[-1],

@@ -80,17 +80,20 @@ generators-study: $(STAMP)
 # specs' scale knob (e.g. SCALE=30 on a GPU); another SCALE needs another AMP directory, e.g.
 # make amplitudes-study SCALE=30 AMP=amplitudes-study-x30. Reports in $(AMP)/<part>/report
 # (grouped by process explicitly: N differs between processes at one width, which would
-# otherwise merge them along N).
+# otherwise merge them along N). CONVERGE=S trains the D and N parts to convergence: each point
+# climbs its steps x 4 up to S steps (converge: in the spec; hours per run at D >= 1e4 here).
 AMP ?= amplitudes-study
 SCALE ?= 1
+CONVERGE ?=
 AMP_SPECS := examples/sweeps/amplitudes
 AMP_RUN = $(BIN)/hepscaling sweep run --set scale.factor=$(SCALE)
+AMP_LADDER = $(if $(CONVERGE),--set converge.max_steps=$(CONVERGE))
 TTH := "u u~ > t t~ h"
 amplitudes-study: amplitudes-d amplitudes-convergence amplitudes-converged amplitudes-n \
 	amplitudes-c amplitudes-losses amplitudes-architectures amplitudes-mup amplitudes-schedules
 
 amplitudes-d: $(STAMP)
-	$(AMP_RUN) $(AMP_SPECS)/d_scaling.yaml --out $(AMP)/d_scaling
+	$(AMP_RUN) $(AMP_LADDER) $(AMP_SPECS)/d_scaling.yaml --out $(AMP)/d_scaling
 	$(BIN)/hepscaling report $(AMP)/d_scaling --out $(AMP)/d_scaling/report -g config.task.dataset
 	# the answer the study exists for: D for 1% and 0.1% RMS precision on t t~ h, with the
 	# hold-out check (fit D <= 1e4, predict the runs at D = 1e5)
@@ -109,7 +112,7 @@ amplitudes-convergence: $(STAMP)
 		-g config.task.dataset -g config.task.n_train
 
 amplitudes-n: $(STAMP)
-	$(AMP_RUN) $(AMP_SPECS)/n_scaling.yaml --out $(AMP)/n_scaling
+	$(AMP_RUN) $(AMP_LADDER) $(AMP_SPECS)/n_scaling.yaml --out $(AMP)/n_scaling
 	$(BIN)/hepscaling report $(AMP)/n_scaling --out $(AMP)/n_scaling/report -g config.task.dataset
 	$(BIN)/hepscaling predict $(AMP)/n_scaling --process $(TTH) --axis N --rel-precision 0.01
 

@@ -44,6 +44,17 @@ def test_isoflop_step_limits_scale_as_integers():
     assert out["isoflop"] == {"budgets": [1e12], "min_steps": 900, "max_steps": 300000}
 
 
+def test_a_convergence_ladder_grows_with_the_steps_also_when_set_from_the_command_line(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump({**SPEC, "scale": {"factor": 1, "exponents": {
+        "train.steps": 1, "converge.max_steps": 1}}}))
+    plain = load_spec(path)
+    assert plain.converge is None  # the exponent alone adds no ladder
+    spec = load_spec(path, ["converge.max_steps=8000", "scale.factor=3"])
+    assert (spec.base["train"]["steps"], spec.converge.max_steps) == (1500, 24000)
+    assert spec.converge.factor == 4 and spec.converge.tolerance == 0.1
+
+
 def test_the_spec_applies_the_knob_at_load_and_set_overrides_it(tmp_path):
     spec = {**SPEC, "scale": {"factor": 1, "exponents": {"task.n_train": 1}}}
     path = tmp_path / "s.yaml"

@@ -28,8 +28,8 @@ from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
 from hepscaling.laws.sweep import GroupFit, shown_value
 
-__all__ = ["AXIS_LABELS", "plot_ceilings", "plot_exponents_vs_dim", "plot_frontier",
-           "plot_pulls", "plot_repetition", "plot_residuals", "plot_scaling"]
+__all__ = ["AXIS_LABELS", "figure_title", "plot_ceilings", "plot_exponents_vs_dim",
+           "plot_frontier", "plot_pulls", "plot_repetition", "plot_residuals", "plot_scaling"]
 
 AXIS_LABELS = {"D": "training samples $D$", "N": "trainable parameters $N$",
                "C": "training compute $C$ [FLOPs]"}
@@ -37,7 +37,15 @@ AXIS_LABELS = {"D": "training samples $D$", "N": "trainable parameters $N$",
 MAX_GROUPS_PER_PANEL = 4
 
 
-def _title(sweep: str, what: str) -> str:
+def figure_title(sweep: str, what: str) -> str:
+    """The title of a report figure: the sweep's directory name and what the figure shows,
+    ``"<sweep>: <what>"`` (``what`` alone without a sweep name).
+
+    >>> figure_title("amp_d", "pull distributions")
+    'amp_d: pull distributions'
+    >>> figure_title("", "pull distributions")
+    'pull distributions'
+    """
     return f"{sweep}: {what}" if sweep else what
 
 
@@ -138,7 +146,7 @@ def plot_scaling(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path,
     name = metric.removeprefix("metric.")
     ylabel = f"1 - {name}" if shortfall else name
     panels = _panels(groups)
-    title = _title(sweep, f"{ylabel} versus {axis}")
+    title = figure_title(sweep, f"{ylabel} versus {axis}")
     with _figure(stem, title, len(panels), share=True) as axes:
         for ax, (panel, members) in zip(axes, panels, strict=True):
             for g, colour in zip(members, _colours(len(members)), strict=True):
@@ -173,7 +181,7 @@ def plot_residuals(groups: Sequence[GroupFit], axis: str, metric: str, stem: Pat
     ``1 - metric`` with ``shortfall``), panels as in :func:`plot_scaling`."""
     name = metric.removeprefix("metric.")
     panels = _panels(groups)
-    title = _title(sweep, f"residuals of {'1 - ' if shortfall else ''}{name} versus {axis}")
+    title = figure_title(sweep, f"residuals of {'1 - ' if shortfall else ''}{name} versus {axis}")
     with _figure(stem, title, len(panels), share=True) as axes:
         for ax, (panel, members) in zip(axes, panels, strict=True):
             for g, colour in zip(members, _colours(len(members)), strict=True):
@@ -202,7 +210,7 @@ def plot_pulls(groups: Sequence[tuple[str, object]], axis: str, stem: Path, *,
     1); right: ``test_coverage_1sigma`` / ``_2sigma`` (ideal: 68.3 % and 95.4 %).
     ``groups``: ``(label, runs frame)`` pairs.
     """
-    with _figure(stem, _title(sweep, f"pull calibration versus {axis}"), 2) as (left, right):
+    with _figure(stem, figure_title(sweep, f"pull calibration versus {axis}"), 2) as (left, right):
         for (label, runs), colour in zip(groups, _colours(len(groups)), strict=True):
             x = runs[axis].to_numpy(float)
             order = np.argsort(x)
@@ -233,7 +241,7 @@ def plot_pull_histograms(groups: Sequence[tuple[str, np.ndarray, np.ndarray]],
 
     ``groups``: ``(label, edges (n+1,), counts (n,))``, drawn as densities.
     """
-    with _figure(stem, _title(sweep, "pull distributions")) as (ax,):
+    with _figure(stem, figure_title(sweep, "pull distributions")) as (ax,):
         for (label, edges, counts), colour in zip(groups, _colours(len(groups)), strict=True):
             density = counts / (counts.sum() * np.diff(edges))
             ax.stairs(density, edges, color=colour, label=label)
@@ -256,7 +264,7 @@ def plot_exponents_vs_dim(rows: Sequence[dict], stem: Path, *, sweep: str = "",
     for d in np.unique(ds):
         at = np.flatnonzero(ds == d)
         shifts[at] = (np.arange(at.size) - (at.size - 1) / 2) * min(0.15, 0.6 / at.size)
-    with _figure(stem, _title(sweep, "data-scaling exponent versus dimension")) as (ax,):
+    with _figure(stem, figure_title(sweep, "data-scaling exponent versus dimension")) as (ax,):
         for row, shift, colour in zip(rows, shifts, _colours(len(rows)), strict=True):
             yerr = np.nan_to_num([[row["alpha"] - row["low"]], [row["high"] - row["alpha"]]])
             yerr = np.maximum(yerr, 0.0)
@@ -283,7 +291,7 @@ def plot_frontier(items: Sequence[dict], stem: Path, *, sweep: str = "") -> None
     :class:`hepscaling.laws.Band`); ``iso_c``, ``iso_n`` float64 (k,); ``iso_tried`` float64
     (j, 4) of budget, smallest, largest and lowest-loss N; ``iso_law`` a pair of float64 (l,)
     arrays C, N_opt."""
-    with _figure(stem, _title(sweep, "compute-optimal model size")) as (ax,):
+    with _figure(stem, figure_title(sweep, "compute-optimal model size")) as (ax,):
         for item, colour in zip(items, _colours(len(items)), strict=True):
             band = item.get("n_opt")
             if band is not None:
@@ -332,7 +340,7 @@ def plot_ceilings(groups: Sequence[GroupFit], metric: str, stem: Path, *,
     :func:`hepscaling.laws.sweep.fit_sweep`.
     """
     name = metric.removeprefix("metric.")
-    with _figure(stem, _title(sweep, f"ceilings of {name} by representation")) as (ax,):
+    with _figure(stem, figure_title(sweep, f"ceilings of {name} by representation")) as (ax,):
         for g, colour in zip(groups, _colours(len(groups)), strict=True):
             d = g.runs["D"].to_numpy(float)
             n = g.runs["N"].to_numpy(float)
@@ -370,7 +378,7 @@ def plot_repetition(groups: Sequence[GroupFit], metric: str, stem: Path, *,
     :func:`hepscaling.laws.sweep.fit_sweep`.
     """
     name = metric.removeprefix("metric.")
-    with _figure(stem, _title(sweep, f"data repetition: {name}"), 2) as (left, right):
+    with _figure(stem, figure_title(sweep, f"data repetition: {name}"), 2) as (left, right):
         top = 1.0
         for g, colour in zip(groups, _colours(len(groups)), strict=True):
             u, e = g.runs["D"].to_numpy(float), g.runs["epochs"].to_numpy(float)
@@ -407,7 +415,7 @@ def plot_schedule_penalties(series: Sequence[tuple[str, np.ndarray]], stem: Path
 
     ``series``: ``(label, points)`` with points float64 ``(k, 2)`` of ``(D, penalty)``,
     sorted by ``D``; the reference (penalty 1) is the dashed line."""
-    with _figure(stem, _title(sweep, "schedule penalty versus D")) as (ax,):
+    with _figure(stem, figure_title(sweep, "schedule penalty versus D")) as (ax,):
         for (label, points), colour in zip(series, _colours(len(series)), strict=True):
             ax.plot(points[:, 0], points[:, 1], "o-", color=colour, label=label)
         ax.axhline(1.0, color="black", ls="--", lw=1, label="cosine to 0 at the end")
@@ -426,7 +434,7 @@ def plot_lr_curves(panels: Sequence[tuple[str, Sequence[tuple[str, np.ndarray, n
 
     ``panels``: ``(group label, curves)``; a curve is ``(label, lrs (k,), losses (k,),
     optimal lr)``."""
-    with _figure(stem, _title(sweep, "learning-rate transfer across widths"),
+    with _figure(stem, figure_title(sweep, "learning-rate transfer across widths"),
                  max(1, len(panels))) as axes:
         for ax, (title, curves) in zip(axes, panels, strict=True):
             for (label, lrs, losses, opt), colour in zip(curves, _colours(len(curves)),

@@ -84,8 +84,8 @@ def _compare(section: Section, sweep: Sweep, axis: str, options: FitOptions,
         comparisons.append((g.label, g.fit))
     _comparison_table(section, axis, comparisons)
     stem = f"generation_{axis}"
-    with plots._figure(out / stem, plots._title(sweep.directory.name,
-                                                 f"{sweep.metric[7:]} vs {axis}")) as (ax,):
+    with plots._figure(out / stem, plots.figure_title(sweep.directory.name,
+                                                       f"{sweep.metric[7:]} vs {axis}")) as (ax,):
         for i, (colour, g) in enumerate(zip(plots._colours(len(fitted)), fitted, strict=True)):
             assert isinstance(g.fit, LawComparison)
             ax.plot(g.fit.data["x"], g.fit.data["y"], "o", color=colour, label=g.label)
@@ -135,7 +135,7 @@ def _compute(section: Section, sweep: Sweep, options: FitOptions, out: Path) -> 
     fitted = [(g.label, g.fit) for g in groups if isinstance(g.fit, LawComparison)]
     if fitted:
         _comparison_table(section, "C, envelope", fitted)
-    with plots._figure(out / "generation_C", plots._title(
+    with plots._figure(out / "generation_C", plots.figure_title(
             sweep.directory.name, "validation loss vs compute (lower envelope)")) as (ax,):
         for i, (colour, g) in enumerate(zip(plots._colours(len(groups)), groups,
                                             strict=True)):
@@ -176,7 +176,7 @@ def _swd(section: Section, sweep: Sweep, options: FitOptions, out: Path) -> None
     section.blocks.append(table(["group", "runs", "Spearman rho", "p", "monotone r2",
                                  "verdict"], rows))
     floors = {f: sweep.frame.get(f"metric.test_swd{f}") for f in ("_truth", "_tokenization")}
-    with plots._figure(out / "generation_swd", plots._title(
+    with plots._figure(out / "generation_swd", plots.figure_title(
             sweep.directory.name, "SWD vs validation loss")) as (ax,):
         for colour, (label, c) in zip(plots._colours(len(correlations)), correlations,
                                       strict=True):

@@ -40,10 +40,12 @@ Backbones (``backbone``):
   plane and the time direction, as the anchor). ``width`` scalar and ``width / 2``
   multivector hidden channels; each object's velocities are its output scalar channels,
   placed by the same slots as the transformer's head. It needs per-object momenta
-  (``spec.object_momenta``: ``task.coordinates: objects``; ``dimuon`` is a one-line error)
-  and has no Bayesian readout. The momenta are those of the event rotated so that the first
-  muon has azimuth 0 (the coordinates measure every azimuth from it); L-GATr's output does not
-  change under a common rotation of all of them about the beam.
+  (``spec.object_momenta``: ``task.coordinates: objects``; ``dimuon`` is refused when the
+  config loads, :meth:`CFMConfig.reads_object_momenta`) and has no Bayesian readout
+  (``bayesian: true`` is refused when the config loads too). The momenta are those of the
+  event rotated so that the first muon has azimuth 0 (the coordinates measure every azimuth
+  from it); L-GATr's output does not change under a common rotation of all of them about the
+  beam.
 
 Time embedding: Gaussian Fourier features ``[sin(2 pi W t), cos(2 pi W t)]`` with ``W ~ N(0,
 time_scale^2)`` of size ``time_dim / 2`` (fixed at initialisation, a buffer), as in the
@@ -94,7 +96,7 @@ from collections.abc import Callable
 from typing import Literal
 
 import torch
-from pydantic import Field
+from pydantic import Field, model_validator
 from torch import nn
 
 from hepscaling.errors import UsageError
@@ -124,6 +126,20 @@ class CFMConfig(ModelConfig):
     atol: float = Field(1e-5, gt=0)
     bayesian: bool = False
     prior_width: float = Field(1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _lgatr_is_not_bayesian(self) -> CFMConfig:
+        if self.backbone == "lgatr" and self.bayesian:
+            raise ValueError("cfm backbone lgatr has no Bayesian readout; set model.bayesian: "
+                             "false or model.backbone: transformer")
+        return self
+
+    def reads_object_momenta(self) -> tuple[str, str] | None:
+        """``backbone: lgatr`` does (its vector channels are the objects' four-momenta);
+        ``backbone: transformer`` takes the same tokens without them."""
+        if self.backbone != "lgatr":
+            return None
+        return "model.backbone: lgatr", "model.backbone: transformer"
 
 
 def _wrap(x: torch.Tensor) -> torch.Tensor:
@@ -162,14 +178,11 @@ def _lgatr_backbone(cfg: CFMConfig, spec: InputsSpec, n_scalars: int,
     """The ``lgatr`` backbone (:class:`~hepscaling.models.lgatr.LGATrOverObjects`) for tokens
     of ``n_scalars`` scalar features and ``n_out`` velocity slots, and the map from coordinates
     to the objects' four-momenta it is fed; one-line errors for inputs without per-object
-    four-momenta, a Bayesian readout, or lgatr not installed."""
+    four-momenta (a run config with them is refused when it loads) or lgatr not installed."""
     if spec.object_momenta is None:
         raise UsageError("cfm backbone lgatr needs each object's four-momentum, which these "
                          "inputs do not give (event_generation: task.coordinates dimuon); set "
                          "task.coordinates: objects or model.backbone: transformer")
-    if cfg.bayesian:
-        raise UsageError("cfm backbone lgatr has no Bayesian readout; set model.bayesian: "
-                         "false or model.backbone: transformer")
     try:  # lgatr builds constant tensors on import: not on the meta device of a FLOP count
         with torch.device("cpu"):
             from hepscaling.models.lgatr import LGATrOverObjects

@@ -23,11 +23,12 @@ Backbones (``backbone``):
   ``Linear(width)``, ``depth`` blocks ``h + Linear(SiLU(Linear(LayerNorm(h))))`` (the last
   linear of each block zero-initialised, so each block starts as the identity), SiLU,
   ``Linear(d)``;
-- ``transformer``: one token per object (muon or jet; spec ``coordinate_objects``): the
-  object's input features (its coordinates, angles as sin and cos, zero-padded to the largest
-  object), a one-hot object slot, ``t``, the time embedding and the condition ->
-  ``Linear(width)``, ``depth`` bidirectional :class:`~hepscaling.models.blocks.Block` s,
-  LayerNorm and a linear head giving each token the velocities of its own coordinates;
+- ``transformer``: one token per object (muon or jet; spec ``coordinate_objects``,
+  :mod:`hepscaling.models.object_tokens`): the object's input features (its coordinates,
+  angles as sin and cos, zero-padded to the largest object), a one-hot object slot, ``t``,
+  the time embedding and the condition -> ``Linear(width)``, ``depth`` bidirectional
+  :class:`~hepscaling.models.blocks.Block` s, LayerNorm and a linear head giving each token
+  the velocities of its own coordinates;
 - ``lgatr``: the same tokens through L-GATr
   (:class:`~hepscaling.models.lgatr.LGATrOverObjects`, after the lorentz-gatr event-generation
   wrapper ``GATrCFM``, arXiv:2405.14806): each token's scalar channels are the transformer's
@@ -105,6 +106,7 @@ from hepscaling.models.bayesian import BayesianLinear, bayesian_kl
 from hepscaling.models.blocks import Block, check_heads
 from hepscaling.models.flops import counted_flops_per_sample, transformer_flops
 from hepscaling.models.object_momenta import ObjectMomentumMap
+from hepscaling.models.object_tokens import object_tokens
 
 __all__ = ["CFM", "CFMConfig"]
 
@@ -210,7 +212,7 @@ class CFM(EventGenerator):
     frequencies: torch.Tensor  # (time_dim / 2,)
     feature_index: torch.Tensor  # int64 (d + n_periodic,), columns of [x, sin x, cos x]
     gather: torch.Tensor  # int64 (objects, per_object), feature columns of each token
-    scatter: torch.Tensor  # int64 (d,), output slot of each coordinate
+    scatter: torch.Tensor  # int64 (d,), output slot of each coordinate (models.object_tokens)
     types: torch.Tensor  # (objects, objects) one-hot object slots
 
     def __init__(self, cfg: CFMConfig, spec: InputsSpec) -> None:
@@ -244,25 +246,12 @@ class CFM(EventGenerator):
         self.mlp = None
         if cfg.backbone == "transformer":
             check_heads("cfm", cfg.width, cfg.heads)
-        objects = [int(o) for o in spec.need("coordinate_objects", cfg.family)]
-        if len(objects) != d:
-            raise ValueError(f"spec.coordinate_objects has {len(objects)} entries for {d}")
-        self.n_objects = max(objects) + 1
-        # feature columns (sin/cos expanded) and output slots of each object
-        columns: list[list[int]] = [[] for _ in range(self.n_objects)]
-        slot = []
-        column = 0
-        for i, o in enumerate(objects):
-            width = 2 if periodic[i] else 1
-            columns[o] += list(range(column, column + width))
-            column += width
-            slot.append(sum(1 for j in range(i) if objects[j] == o))
-        self.per_object = max(len(c) for c in columns)
-        self.slots = max(slot) + 1
-        table = [c + [n_features] * (self.per_object - len(c)) for c in columns]  # pad: zeros
-        self.register_buffer("gather", torch.tensor(table, dtype=torch.long))
-        self.register_buffer("scatter", torch.tensor(
-            [o * self.slots + s for o, s in zip(objects, slot, strict=True)], dtype=torch.long))
+        tokens = object_tokens([int(o) for o in spec.need("coordinate_objects", cfg.family)],
+                               periodic)
+        self.n_objects, self.per_object, self.slots = (tokens.n_objects, tokens.per_object,
+                                                       tokens.slots)
+        self.register_buffer("gather", torch.tensor(tokens.gather, dtype=torch.long))
+        self.register_buffer("scatter", torch.tensor(tokens.scatter, dtype=torch.long))
         self.register_buffer("types", torch.eye(self.n_objects))
         self.token_in = self.per_object + self.n_objects + extra
         if cfg.backbone == "lgatr":

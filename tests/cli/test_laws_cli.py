@@ -361,3 +361,26 @@ def test_fit_and_predict_name_the_runs_at_or_below_the_floor(tmp_path, monkeypat
     code, out, err = run_main(monkeypatch, capsys, "predict", str(sweep), *args,
                               "--at", "10000")
     assert code == 0 and f"all: {note}" in out, err
+
+
+def test_predict_names_the_runs_left_out_before_a_group_that_could_not_be_fitted(
+        tmp_path, monkeypatch, capsys):
+    from helpers.generator_sweep import write_generator_sweep
+
+    # two groups (n_jets 1 and 2): in n_jets=2 three of the four D are at or below the floor,
+    # so only D = 3200 is left and that group is not fitted
+    write_generator_sweep(tmp_path, widths=(128,), n_jets=1)
+    write_generator_sweep(tmp_path, widths=(128,), n_jets=2,
+                          excess_at={(d, 128, s): -0.003 for d in (100, 320, 1000)
+                                     for s in (0, 1)})
+    code, out, err = run_main(monkeypatch, capsys, "predict", str(tmp_path), "--x", "D",
+                              "--metric", "test_classifier_auc_excess", "-b", "5", "-g",
+                              "config.task.n_jets", "--at", "1000", "--holdout", "0")
+    assert code == 0 and err == "", err
+    lines = out.splitlines()
+    [fitted] = [line for line in lines if line.startswith("n_jets=1: ")]
+    assert "test_classifier_auc_excess = " in fitted and "at D = 1000" in fitted
+    note, failed = [line for line in lines if line.startswith("n_jets=2: ")]
+    assert note.startswith("n_jets=2: 6 run(s) with the metric <= 0 (an excess at or below its "
+                           "floor) left out of the log-space fit: D = 100 (-0.003)")
+    assert failed.startswith("n_jets=2: not fitted: ")

@@ -6,7 +6,7 @@ import pytest
 
 from hepscaling.errors import UsageError
 from hepscaling.laws import compute_optimal, isoflop_frontier, isoflop_minima, joint_law
-from hepscaling.laws.frontier import compute_for_loss
+from hepscaling.laws.frontier import TooFewMinima, compute_for_loss
 
 P = {"E": 1.7, "A": 400.0, "alpha": 0.34, "B": 4000.0, "beta": 0.28}
 
@@ -127,8 +127,11 @@ def test_isoflop_power_law_needs_three_determined_budgets():
     minima = isoflop_minima(n, samples, c, loss)
     determined = [m.budget for m in minima if m.determined]
     keep = np.isin(c, [*determined[:2], minima[0].budget])  # two determined, one not
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(TooFewMinima) as err:
         isoflop_frontier(n[keep], samples[keep], c[keep], loss[keep], bootstrap=0)
+    assert isinstance(err.value, UsageError)  # exit code 2 in the CLI
+    assert list(err.value.minima) == isoflop_minima(n[keep], samples[keep], c[keep], loss[keep])
+    assert [m.determined for m in err.value.minima] == [False, True, True]
     assert str(err.value).startswith("the IsoFLOP power law N_opt ~ C^a needs >= 3 compute "
                                      "budgets with a determined minimum, found 2 (C~1e+12: "
                                      "not determined: only 2 model sizes")

@@ -4,16 +4,18 @@ of known flows, sample layout, periodic angles, FLOP counts; every backbone wher
 tests/tasks/test_event_momenta.py)."""
 
 import math
-from dataclasses import replace
 
 import pytest
 import torch
+from pydantic import ValidationError
 
 from helpers.toy_events import TOY_ENTROPY, register_toy_events
 from hepscaling.errors import UsageError
 from hepscaling.models.base import InputsSpec, build_model
+from hepscaling.models.cfm import CFMConfig
 from hepscaling.models.flops import counted_flops_per_sample
 from hepscaling.models.object_momenta import ObjectMomenta
+from hepscaling.train.config import load_config
 from hepscaling.train.loop import run_training
 
 BACKBONES = ["mlp", "transformer", "lgatr"]
@@ -143,12 +145,24 @@ def test_angles_follow_the_shortest_arc():
     assert loss.mean().item() == pytest.approx((3 + 2 * math.pi**2 / 3) / 5, abs=0.04)
 
 
-@pytest.mark.parametrize(("spec", "cfg", "message"), [
-    (InputsSpec(n_features=2, periodic=(False, True), coordinate_objects=(0, 1)), {},
-     "set task.coordinates: objects or model.backbone: transformer"),
-    (replace(SPEC, n_train=10), {"bayesian": True}, "no Bayesian readout; set model.bayesian"),
-])
-def test_lgatr_backbone_refuses_what_it_cannot_do_in_one_line(spec, cfg, message):
-    with pytest.raises(UsageError, match=message) as info:
-        build_model({"family": "cfm", "backbone": "lgatr", "width": 8, **cfg}, spec)
+def test_lgatr_backbone_refuses_inputs_without_object_momenta_in_one_line():
+    spec = InputsSpec(n_features=2, periodic=(False, True), coordinate_objects=(0, 1))
+    with pytest.raises(UsageError) as info:
+        build_model({"family": "cfm", "backbone": "lgatr", "width": 8}, spec)
+    assert str(info.value).endswith("; set task.coordinates: objects or model.backbone: "
+                                    "transformer")
     assert "\n" not in str(info.value)
+
+
+def test_a_bayesian_lgatr_backbone_is_refused_when_the_config_loads():
+    message = ("cfm backbone lgatr has no Bayesian readout; set model.bayesian: false or "
+               "model.backbone: transformer")
+    with pytest.raises(ValidationError, match=message):
+        CFMConfig(backbone="lgatr", bayesian=True)
+    assert CFMConfig(backbone="transformer", bayesian=True).bayesian
+    config = {"loss": "generative", "train": {"steps": 1},
+              "task": {"kind": "event_generation", "dataset": "z.h5"},
+              "model": {"family": "cfm", "backbone": "lgatr", "bayesian": True}}
+    with pytest.raises(UsageError) as info:
+        load_config(config)
+    assert str(info.value) == f"invalid config: model: {message}"

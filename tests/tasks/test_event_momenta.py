@@ -58,12 +58,15 @@ def test_the_backbone_sees_the_numpy_inverse_of_the_coordinates(zmumu, k):
         -s * truth[..., 1] + c * truth[..., 2]
     np.testing.assert_allclose(exact.numpy() * layout.unit, truth, rtol=1e-9, atol=1e-6)
 
-def test_dimuon_coordinates_with_the_lgatr_backbone_are_a_one_line_error(zmumu):
-    cfg, task = _task(zmumu, coordinates="dimuon")
-    message = "set task.coordinates: objects or model.backbone: transformer"
-    with pytest.raises(UsageError, match=message) as info:
-        build_model(cfg.model, task.inputs_spec)
-    assert "\n" not in str(info.value)
-    with pytest.raises(UsageError, match=message):  # also from the config alone
-        training_flops_per_sample(_config(zmumu, coordinates="dimuon"))
+def test_dimuon_coordinates_with_the_lgatr_backbone_are_refused_when_the_config_loads(zmumu):
+    dimuon = _config(zmumu, coordinates="dimuon")
+    message = ("model.backbone: lgatr needs each object's four-momentum, which "
+               "task.coordinates: dimuon does not give; set task.coordinates: objects or "
+               "model.backbone: transformer")
+    with pytest.raises(UsageError) as info:
+        load_config(dimuon)
+    assert str(info.value) == f"invalid config: {message}"
+    with pytest.raises(UsageError, match=message):  # so the FLOP count from the config too
+        training_flops_per_sample(dimuon)
     assert training_flops_per_sample(_config(zmumu)) > 0
+    load_config({**dimuon, "model": {**LGATR, "backbone": "transformer"}})  # the fix loads

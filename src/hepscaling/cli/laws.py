@@ -320,12 +320,11 @@ def predict(directory: Directory,
         typer.echo(_json(rows))
         return
     goal = f" (RMS relative precision {rel_precision:g})" if rel_precision is not None else ""
-    for row in rows:
-        if "error" in row:
-            typer.echo(f"{row['label']}: {row['error']}")
+    for row in rows:  # the runs left out first, as hepscaling fit prints them
         if row["excluded"]:
             typer.echo(f"{row['label']}: {excluded_note(row['excluded'])}")
         if "error" in row:
+            typer.echo(f"{row['label']}: {row['error']}")
             continue
         if target is not None:
             extra = "".join(f", {k} {row[k]}" for k in ("N_opt", "D_opt") if k in row)

@@ -35,9 +35,9 @@ from hepscaling.laws.bootstrap import percentile_interval
 from hepscaling.laws.forms import joint_law
 from hepscaling.laws.interval import Interval
 
-__all__ = ["MIN_BUDGETS", "NEIGHBOURS", "BudgetMinimum", "IsoFlopFrontier", "compute_for_loss",
-           "compute_optimal", "edge_reason", "isoflop_frontier", "isoflop_minima", "joint_loss",
-           "lowest_at_edge"]
+__all__ = ["MIN_BUDGETS", "NEIGHBOURS", "BudgetMinimum", "IsoFlopFrontier", "TooFewMinima",
+           "compute_for_loss", "compute_optimal", "edge_reason", "isoflop_frontier",
+           "isoflop_minima", "joint_loss", "lowest_at_edge"]
 
 FlopsPerSample = Callable[[float], float]
 
@@ -204,6 +204,16 @@ class IsoFlopFrontier:
     minima: tuple[BudgetMinimum, ...] = ()
 
 
+class TooFewMinima(UsageError):
+    """Fewer than :data:`MIN_BUDGETS` budgets have a determined minimum, so the IsoFLOP power
+    laws are not fitted; ``minima`` holds every budget's minimum (or why it is not determined),
+    as :func:`isoflop_minima` returns them."""
+
+    def __init__(self, message: str, minima: tuple[BudgetMinimum, ...]):
+        super().__init__(message)
+        self.minima = minima
+
+
 def lowest_at_edge(sizes: np.ndarray, values: np.ndarray) -> bool:
     """Whether the lowest of ``values`` float64 (m,) belongs to the smallest or the largest of
     ``sizes`` float64 (m,): then the optimum may lie beyond the sizes tried.
@@ -314,7 +324,10 @@ def isoflop_frontier(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray,
     Raises
     ------
     UsageError
-        If fewer than :data:`MIN_BUDGETS` budgets have a determined minimum.
+        If a run's N, D, C or loss is not finite and positive.
+    TooFewMinima
+        If fewer than :data:`MIN_BUDGETS` budgets have a determined minimum (a
+        :class:`UsageError` carrying every budget's minimum).
     """
     N, D, C, L = _checked(N, D, C, L)
     per = _budgets(C, budget_rtol)
@@ -322,10 +335,10 @@ def isoflop_frontier(N: np.ndarray, D: np.ndarray, C: np.ndarray, L: np.ndarray,
     skipped = [f"C~{m.budget:.3g}: {m.reason}" for m in minima if not m.determined]
     kept = [idx for idx, m in zip(per.values(), minima, strict=True) if m.determined]
     if len(kept) < MIN_BUDGETS:
-        raise UsageError(f"the IsoFLOP power law N_opt ~ C^a needs >= {MIN_BUDGETS} compute "
-                         f"budgets with a determined minimum, found {len(kept)} "
-                         f"({_first(skipped)}); run {sizes} on both sides of each budget's "
-                         "optimum")
+        raise TooFewMinima(f"the IsoFLOP power law N_opt ~ C^a needs >= {MIN_BUDGETS} compute "
+                           f"budgets with a determined minimum, found {len(kept)} "
+                           f"({_first(skipped)}); run {sizes} on both sides of each budget's "
+                           "optimum", tuple(minima))
     good = np.array([[m.budget, m.n_opt, m.d_opt, m.loss_opt] for m in minima
                      if m.determined], dtype=float)
 

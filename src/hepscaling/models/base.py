@@ -194,6 +194,14 @@ class ModelConfig(ConfigSection):
 
     family: str
 
+    def reads_object_momenta(self) -> tuple[str, str] | None:
+        """Whether this network reads each object's four-momentum from the inputs
+        (:attr:`InputsSpec.object_momenta`, which only some task settings give; checked when a
+        run config loads): the setting that makes it (e.g. ``"model.backbone: lgatr"``) and
+        one that does without (e.g. ``"model.backbone: transformer"``); ``None`` if it does
+        not."""
+        return None
+
 
 class Model(nn.Module):
     """Base class of all networks trained by :func:`hepscaling.train.loop.run_training`.

@@ -23,11 +23,12 @@ Backbones (``backbone``):
   ``Linear(width)``, ``depth`` blocks ``h + Linear(SiLU(Linear(LayerNorm(h))))`` (the last
   linear of each block zero-initialised, so each block starts as the identity), SiLU,
   ``Linear(d)``;
-- ``transformer``: one token per object (muon or jet; spec ``coordinate_objects``): the
-  object's input features (its coordinates, angles as sin and cos, zero-padded to the largest
-  object), a one-hot object slot, ``t``, the time embedding and the condition ->
-  ``Linear(width)``, ``depth`` bidirectional :class:`~hepscaling.models.blocks.Block` s,
-  LayerNorm and a linear head giving each token the velocities of its own coordinates;
+- ``transformer``: one token per object (muon or jet; spec ``coordinate_objects``,
+  :mod:`hepscaling.models.object_tokens`): the object's input features (its coordinates,
+  angles as sin and cos, zero-padded to the largest object), a one-hot object slot, ``t``,
+  the time embedding and the condition -> ``Linear(width)``, ``depth`` bidirectional
+  :class:`~hepscaling.models.blocks.Block` s, LayerNorm and a linear head giving each token
+  the velocities of its own coordinates;
 - ``lgatr``: the same tokens through L-GATr
   (:class:`~hepscaling.models.lgatr.LGATrOverObjects`, after the lorentz-gatr event-generation
   wrapper ``GATrCFM``, arXiv:2405.14806): each token's scalar channels are the transformer's
@@ -40,10 +41,12 @@ Backbones (``backbone``):
   plane and the time direction, as the anchor). ``width`` scalar and ``width / 2``
   multivector hidden channels; each object's velocities are its output scalar channels,
   placed by the same slots as the transformer's head. It needs per-object momenta
-  (``spec.object_momenta``: ``task.coordinates: objects``; ``dimuon`` is a one-line error)
-  and has no Bayesian readout. The momenta are those of the event rotated so that the first
-  muon has azimuth 0 (the coordinates measure every azimuth from it); L-GATr's output does not
-  change under a common rotation of all of them about the beam.
+  (``spec.object_momenta``: ``task.coordinates: objects``; ``dimuon`` is refused when the
+  config loads, :meth:`CFMConfig.reads_object_momenta`) and has no Bayesian readout
+  (``bayesian: true`` is refused when the config loads too). The momenta are those of the
+  event rotated so that the first muon has azimuth 0 (the coordinates measure every azimuth
+  from it); L-GATr's output does not change under a common rotation of all of them about the
+  beam.
 
 Time embedding: Gaussian Fourier features ``[sin(2 pi W t), cos(2 pi W t)]`` with ``W ~ N(0,
 time_scale^2)`` of size ``time_dim / 2`` (fixed at initialisation, a buffer), as in the
@@ -94,7 +97,7 @@ from collections.abc import Callable
 from typing import Literal
 
 import torch
-from pydantic import Field
+from pydantic import Field, model_validator
 from torch import nn
 
 from hepscaling.errors import UsageError
@@ -103,6 +106,7 @@ from hepscaling.models.bayesian import BayesianLinear, bayesian_kl
 from hepscaling.models.blocks import Block, check_heads
 from hepscaling.models.flops import counted_flops_per_sample, transformer_flops
 from hepscaling.models.object_momenta import ObjectMomentumMap
+from hepscaling.models.object_tokens import object_tokens
 
 __all__ = ["CFM", "CFMConfig"]
 
@@ -124,6 +128,20 @@ class CFMConfig(ModelConfig):
     atol: float = Field(1e-5, gt=0)
     bayesian: bool = False
     prior_width: float = Field(1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _lgatr_is_not_bayesian(self) -> CFMConfig:
+        if self.backbone == "lgatr" and self.bayesian:
+            raise ValueError("cfm backbone lgatr has no Bayesian readout; set model.bayesian: "
+                             "false or model.backbone: transformer")
+        return self
+
+    def reads_object_momenta(self) -> tuple[str, str] | None:
+        """``backbone: lgatr`` does (its vector channels are the objects' four-momenta);
+        ``backbone: transformer`` takes the same tokens without them."""
+        if self.backbone != "lgatr":
+            return None
+        return "model.backbone: lgatr", "model.backbone: transformer"
 
 
 def _wrap(x: torch.Tensor) -> torch.Tensor:
@@ -162,14 +180,11 @@ def _lgatr_backbone(cfg: CFMConfig, spec: InputsSpec, n_scalars: int,
     """The ``lgatr`` backbone (:class:`~hepscaling.models.lgatr.LGATrOverObjects`) for tokens
     of ``n_scalars`` scalar features and ``n_out`` velocity slots, and the map from coordinates
     to the objects' four-momenta it is fed; one-line errors for inputs without per-object
-    four-momenta, a Bayesian readout, or lgatr not installed."""
+    four-momenta (a run config with them is refused when it loads) or lgatr not installed."""
     if spec.object_momenta is None:
         raise UsageError("cfm backbone lgatr needs each object's four-momentum, which these "
                          "inputs do not give (event_generation: task.coordinates dimuon); set "
                          "task.coordinates: objects or model.backbone: transformer")
-    if cfg.bayesian:
-        raise UsageError("cfm backbone lgatr has no Bayesian readout; set model.bayesian: "
-                         "false or model.backbone: transformer")
     try:  # lgatr builds constant tensors on import: not on the meta device of a FLOP count
         with torch.device("cpu"):
             from hepscaling.models.lgatr import LGATrOverObjects
@@ -197,7 +212,7 @@ class CFM(EventGenerator):
     frequencies: torch.Tensor  # (time_dim / 2,)
     feature_index: torch.Tensor  # int64 (d + n_periodic,), columns of [x, sin x, cos x]
     gather: torch.Tensor  # int64 (objects, per_object), feature columns of each token
-    scatter: torch.Tensor  # int64 (d,), output slot of each coordinate
+    scatter: torch.Tensor  # int64 (d,), output slot of each coordinate (models.object_tokens)
     types: torch.Tensor  # (objects, objects) one-hot object slots
 
     def __init__(self, cfg: CFMConfig, spec: InputsSpec) -> None:
@@ -231,25 +246,12 @@ class CFM(EventGenerator):
         self.mlp = None
         if cfg.backbone == "transformer":
             check_heads("cfm", cfg.width, cfg.heads)
-        objects = [int(o) for o in spec.need("coordinate_objects", cfg.family)]
-        if len(objects) != d:
-            raise ValueError(f"spec.coordinate_objects has {len(objects)} entries for {d}")
-        self.n_objects = max(objects) + 1
-        # feature columns (sin/cos expanded) and output slots of each object
-        columns: list[list[int]] = [[] for _ in range(self.n_objects)]
-        slot = []
-        column = 0
-        for i, o in enumerate(objects):
-            width = 2 if periodic[i] else 1
-            columns[o] += list(range(column, column + width))
-            column += width
-            slot.append(sum(1 for j in range(i) if objects[j] == o))
-        self.per_object = max(len(c) for c in columns)
-        self.slots = max(slot) + 1
-        table = [c + [n_features] * (self.per_object - len(c)) for c in columns]  # pad: zeros
-        self.register_buffer("gather", torch.tensor(table, dtype=torch.long))
-        self.register_buffer("scatter", torch.tensor(
-            [o * self.slots + s for o, s in zip(objects, slot, strict=True)], dtype=torch.long))
+        tokens = object_tokens([int(o) for o in spec.need("coordinate_objects", cfg.family)],
+                               periodic)
+        self.n_objects, self.per_object, self.slots = (tokens.n_objects, tokens.per_object,
+                                                       tokens.slots)
+        self.register_buffer("gather", torch.tensor(tokens.gather, dtype=torch.long))
+        self.register_buffer("scatter", torch.tensor(tokens.scatter, dtype=torch.long))
         self.register_buffer("types", torch.eye(self.n_objects))
         self.token_in = self.per_object + self.n_objects + extra
         if cfg.backbone == "lgatr":

@@ -6,7 +6,9 @@ Many groups (more than :data:`MAX_GROUPS_PER_PANEL`) are drawn as small multiple
 per value of the first grouping key (e.g. the model family), with shared axes.
 
 Figures are built on :class:`matplotlib.figure.Figure` with the Agg canvas, never through
-``pyplot``, so no display or global backend is needed or changed.
+``pyplot``, so no display or global backend is needed or changed. Report sections that draw
+their own figures use the same pieces: :func:`saved_figure`, :func:`figure_title`,
+:func:`colours` and :func:`legend_if_labelled`.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
 from hepscaling.laws.sweep import GroupFit, shown_value
 
-__all__ = ["AXIS_LABELS", "plot_ceilings", "plot_exponents_vs_dim", "plot_frontier",
-           "plot_pulls", "plot_repetition", "plot_residuals", "plot_scaling"]
+__all__ = ["AXIS_LABELS", "colours", "figure_title", "legend_if_labelled", "plot_ceilings",
+           "plot_exponents_vs_dim", "plot_frontier", "plot_pulls", "plot_repetition",
+           "plot_residuals", "plot_scaling", "saved_figure"]
 
 AXIS_LABELS = {"D": "training samples $D$", "N": "trainable parameters $N$",
                "C": "training compute $C$ [FLOPs]"}
@@ -37,13 +40,21 @@ AXIS_LABELS = {"D": "training samples $D$", "N": "trainable parameters $N$",
 MAX_GROUPS_PER_PANEL = 4
 
 
-def _title(sweep: str, what: str) -> str:
+def figure_title(sweep: str, what: str) -> str:
+    """The title of a report figure: the sweep's directory name and what the figure shows,
+    ``"<sweep>: <what>"`` (``what`` alone without a sweep name).
+
+    >>> figure_title("amp_d", "pull distributions")
+    'amp_d: pull distributions'
+    >>> figure_title("", "pull distributions")
+    'pull distributions'
+    """
     return f"{sweep}: {what}" if sweep else what
 
 
 @contextmanager
-def _figure(path_stem: Path, title: str, ncols: int = 1, *, share: bool = False,
-            nrows: int = 1) -> Iterator[list[Axes]]:
+def saved_figure(path_stem: Path, title: str, ncols: int = 1, *, share: bool = False,
+                 nrows: int = 1) -> Iterator[list[Axes]]:
     """A styled figure with ``nrows x ncols`` axes (row by row; ``share``: common x and y
     axes) titled ``title``, saved as ``<stem>.png`` and ``<stem>.pdf`` on exit."""
     with matplotlib.style.context(mplhep.style.CMS):
@@ -113,12 +124,13 @@ def _band_legend(ax: Axes, groups: Sequence[GroupFit], **kwargs: object) -> None
         ax.legend(handles, labels, **kwargs)
 
 
-def _colours(n: int) -> list:
+def colours(n: int) -> list:
+    """``n`` line colours of matplotlib's ``tab10`` cycle (repeating after 10), as RGBA."""
     cmap = matplotlib.colormaps["tab10"]
     return [cmap(i % 10) for i in range(n)]
 
 
-def _legend(ax: Axes, **kwargs: object) -> None:
+def legend_if_labelled(ax: Axes, **kwargs: object) -> None:
     """A legend when something is labelled (a group without a fit draws nothing)."""
     if ax.get_legend_handles_labels()[0]:
         ax.legend(**kwargs)
@@ -138,10 +150,10 @@ def plot_scaling(groups: Sequence[GroupFit], axis: str, metric: str, stem: Path,
     name = metric.removeprefix("metric.")
     ylabel = f"1 - {name}" if shortfall else name
     panels = _panels(groups)
-    title = _title(sweep, f"{ylabel} versus {axis}")
-    with _figure(stem, title, len(panels), share=True) as axes:
+    title = figure_title(sweep, f"{ylabel} versus {axis}")
+    with saved_figure(stem, title, len(panels), share=True) as axes:
         for ax, (panel, members) in zip(axes, panels, strict=True):
-            for g, colour in zip(members, _colours(len(members)), strict=True):
+            for g, colour in zip(members, colours(len(members)), strict=True):
                 x = g.runs[axis].to_numpy(float)
                 y = offset + sign * g.runs[metric].to_numpy(float)
                 held = np.zeros(x.size, dtype=bool)
@@ -173,10 +185,10 @@ def plot_residuals(groups: Sequence[GroupFit], axis: str, metric: str, stem: Pat
     ``1 - metric`` with ``shortfall``), panels as in :func:`plot_scaling`."""
     name = metric.removeprefix("metric.")
     panels = _panels(groups)
-    title = _title(sweep, f"residuals of {'1 - ' if shortfall else ''}{name} versus {axis}")
-    with _figure(stem, title, len(panels), share=True) as axes:
+    title = figure_title(sweep, f"residuals of {'1 - ' if shortfall else ''}{name} versus {axis}")
+    with saved_figure(stem, title, len(panels), share=True) as axes:
         for ax, (panel, members) in zip(axes, panels, strict=True):
-            for g, colour in zip(members, _colours(len(members)), strict=True):
+            for g, colour in zip(members, colours(len(members)), strict=True):
                 if g.fit is None:
                     continue
                 x = g.runs[axis].to_numpy(float)
@@ -190,7 +202,7 @@ def plot_residuals(groups: Sequence[GroupFit], axis: str, metric: str, stem: Pat
             ax.set_xlabel(AXIS_LABELS[axis])
             if panel:
                 ax.set_title(panel, fontsize="small")
-            _legend(ax, fontsize="x-small")
+            legend_if_labelled(ax, fontsize="x-small")
         axes[0].set_ylabel("measured / fit - 1")
 
 
@@ -202,8 +214,9 @@ def plot_pulls(groups: Sequence[tuple[str, object]], axis: str, stem: Path, *,
     1); right: ``test_coverage_1sigma`` / ``_2sigma`` (ideal: 68.3 % and 95.4 %).
     ``groups``: ``(label, runs frame)`` pairs.
     """
-    with _figure(stem, _title(sweep, f"pull calibration versus {axis}"), 2) as (left, right):
-        for (label, runs), colour in zip(groups, _colours(len(groups)), strict=True):
+    with saved_figure(stem, figure_title(sweep, f"pull calibration versus {axis}"),
+                      2) as (left, right):
+        for (label, runs), colour in zip(groups, colours(len(groups)), strict=True):
             x = runs[axis].to_numpy(float)
             order = np.argsort(x)
             mean = runs["metric.test_pull_mean"].to_numpy(float)[order]
@@ -218,7 +231,7 @@ def plot_pulls(groups: Sequence[tuple[str, object]], axis: str, stem: Path, *,
         left.axhspan(-1.0, 1.0, color="grey", alpha=0.2, lw=0)
         left.axhline(0.0, color="black", lw=1)
         left.set_ylabel("pull mean $\\pm$ pull std")
-        _legend(left, fontsize="x-small")
+        legend_if_labelled(left, fontsize="x-small")
         for ref in (0.6827, 0.9545):
             right.axhline(ref, color="black", ls="--", lw=1)
         right.set_ylabel("coverage (o: 1$\\sigma$, s: 2$\\sigma$)")
@@ -233,15 +246,15 @@ def plot_pull_histograms(groups: Sequence[tuple[str, np.ndarray, np.ndarray]],
 
     ``groups``: ``(label, edges (n+1,), counts (n,))``, drawn as densities.
     """
-    with _figure(stem, _title(sweep, "pull distributions")) as (ax,):
-        for (label, edges, counts), colour in zip(groups, _colours(len(groups)), strict=True):
+    with saved_figure(stem, figure_title(sweep, "pull distributions")) as (ax,):
+        for (label, edges, counts), colour in zip(groups, colours(len(groups)), strict=True):
             density = counts / (counts.sum() * np.diff(edges))
             ax.stairs(density, edges, color=colour, label=label)
         t = np.linspace(-5.0, 5.0, 201)
         ax.plot(t, np.exp(-0.5 * t**2) / np.sqrt(2 * np.pi), "k--", lw=1, label="N(0, 1)")
         ax.set_xlabel("pull $t = (A_{NN} - A_{true}) / \\sigma$")
         ax.set_ylabel("density")
-        _legend(ax, fontsize="x-small")
+        legend_if_labelled(ax, fontsize="x-small")
 
 
 def plot_exponents_vs_dim(rows: Sequence[dict], stem: Path, *, sweep: str = "",
@@ -256,8 +269,8 @@ def plot_exponents_vs_dim(rows: Sequence[dict], stem: Path, *, sweep: str = "",
     for d in np.unique(ds):
         at = np.flatnonzero(ds == d)
         shifts[at] = (np.arange(at.size) - (at.size - 1) / 2) * min(0.15, 0.6 / at.size)
-    with _figure(stem, _title(sweep, "data-scaling exponent versus dimension")) as (ax,):
-        for row, shift, colour in zip(rows, shifts, _colours(len(rows)), strict=True):
+    with saved_figure(stem, figure_title(sweep, "data-scaling exponent versus dimension")) as (ax,):
+        for row, shift, colour in zip(rows, shifts, colours(len(rows)), strict=True):
             yerr = np.nan_to_num([[row["alpha"] - row["low"]], [row["high"] - row["alpha"]]])
             yerr = np.maximum(yerr, 0.0)
             ax.errorbar([row["d"] + shift], [row["alpha"]], yerr=yerr, fmt="o", color=colour,
@@ -271,7 +284,7 @@ def plot_exponents_vs_dim(rows: Sequence[dict], stem: Path, *, sweep: str = "",
             ax.plot([], [], " ", label=f"error bars: {level:.0%} bootstrap interval")
         ax.set_xlabel("phase-space dimension $d = 3 n_f - 4$")
         ax.set_ylabel("exponent $\\alpha_D$")
-        _legend(ax, fontsize="x-small", loc="upper right")
+        legend_if_labelled(ax, fontsize="x-small", loc="upper right")
 
 
 def plot_frontier(items: Sequence[dict], stem: Path, *, sweep: str = "") -> None:
@@ -283,8 +296,8 @@ def plot_frontier(items: Sequence[dict], stem: Path, *, sweep: str = "") -> None
     :class:`hepscaling.laws.Band`); ``iso_c``, ``iso_n`` float64 (k,); ``iso_tried`` float64
     (j, 4) of budget, smallest, largest and lowest-loss N; ``iso_law`` a pair of float64 (l,)
     arrays C, N_opt."""
-    with _figure(stem, _title(sweep, "compute-optimal model size")) as (ax,):
-        for item, colour in zip(items, _colours(len(items)), strict=True):
+    with saved_figure(stem, figure_title(sweep, "compute-optimal model size")) as (ax,):
+        for item, colour in zip(items, colours(len(items)), strict=True):
             band = item.get("n_opt")
             if band is not None:
                 ax.plot(item["C"], band.value, "-", color=colour,
@@ -332,8 +345,8 @@ def plot_ceilings(groups: Sequence[GroupFit], metric: str, stem: Path, *,
     :func:`hepscaling.laws.sweep.fit_sweep`.
     """
     name = metric.removeprefix("metric.")
-    with _figure(stem, _title(sweep, f"ceilings of {name} by representation")) as (ax,):
-        for g, colour in zip(groups, _colours(len(groups)), strict=True):
+    with saved_figure(stem, figure_title(sweep, f"ceilings of {name} by representation")) as (ax,):
+        for g, colour in zip(groups, colours(len(groups)), strict=True):
             d = g.runs["D"].to_numpy(float)
             n = g.runs["N"].to_numpy(float)
             y = 1.0 - g.runs[metric].to_numpy(float)
@@ -370,9 +383,9 @@ def plot_repetition(groups: Sequence[GroupFit], metric: str, stem: Path, *,
     :func:`hepscaling.laws.sweep.fit_sweep`.
     """
     name = metric.removeprefix("metric.")
-    with _figure(stem, _title(sweep, f"data repetition: {name}"), 2) as (left, right):
+    with saved_figure(stem, figure_title(sweep, f"data repetition: {name}"), 2) as (left, right):
         top = 1.0
-        for g, colour in zip(groups, _colours(len(groups)), strict=True):
+        for g, colour in zip(groups, colours(len(groups)), strict=True):
             u, e = g.runs["D"].to_numpy(float), g.runs["epochs"].to_numpy(float)
             y = g.runs[metric].to_numpy(float)
             d_eff = g.fit.effective_data(u, e).value
@@ -393,7 +406,8 @@ def plot_repetition(groups: Sequence[GroupFit], metric: str, stem: Path, *,
         left.set_yscale("log")
         left.set_xlabel("effective data size $D'$")
         left.set_ylabel(metric.removeprefix("metric."))
-        _legend(left, fontsize="x-small", title="open: repeated data", title_fontsize="x-small")
+        legend_if_labelled(left, fontsize="x-small", title="open: repeated data",
+                           title_fontsize="x-small")
         right.set_xscale("log")
         right.set_yscale("log")
         right.set_xlabel("epochs $E$ over the same samples")
@@ -407,15 +421,15 @@ def plot_schedule_penalties(series: Sequence[tuple[str, np.ndarray]], stem: Path
 
     ``series``: ``(label, points)`` with points float64 ``(k, 2)`` of ``(D, penalty)``,
     sorted by ``D``; the reference (penalty 1) is the dashed line."""
-    with _figure(stem, _title(sweep, "schedule penalty versus D")) as (ax,):
-        for (label, points), colour in zip(series, _colours(len(series)), strict=True):
+    with saved_figure(stem, figure_title(sweep, "schedule penalty versus D")) as (ax,):
+        for (label, points), colour in zip(series, colours(len(series)), strict=True):
             ax.plot(points[:, 0], points[:, 1], "o-", color=colour, label=label)
         ax.axhline(1.0, color="black", ls="--", lw=1, label="cosine to 0 at the end")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(AXIS_LABELS["D"])
         ax.set_ylabel("metric / metric of the reference schedule")
-        _legend(ax, fontsize="x-small")
+        legend_if_labelled(ax, fontsize="x-small")
 
 
 def plot_lr_curves(panels: Sequence[tuple[str, Sequence[tuple[str, np.ndarray, np.ndarray,
@@ -426,10 +440,10 @@ def plot_lr_curves(panels: Sequence[tuple[str, Sequence[tuple[str, np.ndarray, n
 
     ``panels``: ``(group label, curves)``; a curve is ``(label, lrs (k,), losses (k,),
     optimal lr)``."""
-    with _figure(stem, _title(sweep, "learning-rate transfer across widths"),
-                 max(1, len(panels))) as axes:
+    with saved_figure(stem, figure_title(sweep, "learning-rate transfer across widths"),
+                      max(1, len(panels))) as axes:
         for ax, (title, curves) in zip(axes, panels, strict=True):
-            for (label, lrs, losses, opt), colour in zip(curves, _colours(len(curves)),
+            for (label, lrs, losses, opt), colour in zip(curves, colours(len(curves)),
                                                          strict=True):
                 order = np.argsort(lrs)
                 ax.plot(lrs[order], losses[order], "o-", color=colour, label=label)
@@ -439,4 +453,4 @@ def plot_lr_curves(panels: Sequence[tuple[str, Sequence[tuple[str, np.ndarray, n
             ax.set_title(title, fontsize="small")
             ax.set_xlabel("peak learning rate")
             ax.set_ylabel(metric)
-            _legend(ax, fontsize="x-small")
+            legend_if_labelled(ax, fontsize="x-small")

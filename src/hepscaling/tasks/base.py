@@ -33,7 +33,7 @@ import torch
 
 from hepscaling.config_section import ConfigSection
 from hepscaling.errors import UsageError
-from hepscaling.models.base import InputKind, InputsSpec, Model
+from hepscaling.models.base import InputKind, InputsSpec, Model, ModelConfig
 
 __all__ = [
     "TASK_MODULES",
@@ -88,8 +88,8 @@ class TaskConfig(ConfigSection):
     kind: str
     n_train: int
 
-    def check_model(self, model: type[Model]) -> None:
-        """Raise a one-line ``ValueError`` if this task cannot train the model class
+    def check_model(self, model: ModelConfig) -> None:
+        """Raise a one-line ``ValueError`` if this task cannot train the model of config
         ``model`` (checked when a run config is loaded); by default every model fits."""
 
 

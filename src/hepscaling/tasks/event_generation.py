@@ -10,7 +10,9 @@ Models: input kind ``"events"`` (:class:`~hepscaling.models.base.EventGenerator`
 ``n_particles = 2 + n_jets``, one ``particle_types`` id per object slot), ``n_condition`` and,
 for ``coordinates: objects`` and one multiplicity, ``object_momenta`` (where each object's
 four-momentum sits in the coordinates, with the training set's standardisation and momentum
-unit, :mod:`hepscaling.tasks.event_momenta`; for ``cfm`` with ``backbone: lgatr``).
+unit, :mod:`hepscaling.tasks.event_momenta`; for ``cfm`` with ``backbone: lgatr``: a model
+that reads them, ``ModelConfig.reads_object_momenta``, is refused with ``coordinates: dimuon``
+when the config loads).
 ``n_jets: all`` models every multiplicity in one network (families with
 ``EventGenerator.all_multiplicities``, e.g. ``event_gpt``; others are refused when the config
 loads, :meth:`EventGenerationConfig.check_model`), which then learns the multiplicity rates:
@@ -108,7 +110,14 @@ from hepscaling.data.event_coordinates import DEFECTS, EventCoordinates
 from hepscaling.data.events import read_events
 from hepscaling.errors import UsageError
 from hepscaling.metrics.ensemble import histogram_band
-from hepscaling.models.base import EventGenerator, InputKind, InputsSpec, Model
+from hepscaling.models.base import (
+    EventGenerator,
+    InputKind,
+    InputsSpec,
+    Model,
+    ModelConfig,
+    model_class,
+)
 from hepscaling.models.bayesian import bayesian_kl, weight_draws
 from hepscaling.physics import lorentz
 from hepscaling.physics.events import MAX_JETS
@@ -154,16 +163,24 @@ class EventGenerationConfig(TaskConfig):
     posterior_draws: int = Field(0, ge=0, description="weight draws of a Bayesian generator's "
                                                       "histogram bands")
 
-    def check_model(self, model: type[Model]) -> None:
-        """Only event generators, and for ``n_jets: all`` only those modelling every jet
-        multiplicity at once."""
-        if not issubclass(model, EventGenerator):
+    def check_model(self, model: ModelConfig) -> None:
+        """Only event generators, for ``n_jets: all`` only those modelling every jet
+        multiplicity at once, and a network reading each object's four-momentum only with
+        ``coordinates: objects``."""
+        cls = model_class(model.family)
+        if not issubclass(cls, EventGenerator):
             raise ValueError(f"task event_generation feeds event coordinates, not "
-                             f"{model.input_kind!r}; use an event generator family (e.g. cfm)")
-        if self.n_jets == "all" and not model.all_multiplicities:
-            raise ValueError(f"model {model.__name__} generates one jet multiplicity; set "
+                             f"{cls.input_kind!r}; use an event generator family (e.g. cfm)")
+        if self.n_jets == "all" and not cls.all_multiplicities:
+            raise ValueError(f"model {cls.__name__} generates one jet multiplicity; set "
                              "task.n_jets to 1, 2 or 3 (n_jets: all needs a family drawing the "
                              "multiplicity, e.g. event_gpt)")
+        reader = model.reads_object_momenta()
+        if reader is not None and self.coordinates != "objects":
+            setting, without = reader
+            raise ValueError(f"{setting} needs each object's four-momentum, which "
+                             f"task.coordinates: {self.coordinates} does not give; set "
+                             f"task.coordinates: objects or {without}")
 
 
 def systematic_shape(momenta: np.ndarray) -> np.ndarray:

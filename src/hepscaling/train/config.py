@@ -80,7 +80,7 @@ from pydantic import (
 
 from hepscaling.config_section import ConfigSection
 from hepscaling.errors import UsageError
-from hepscaling.models.base import ModelConfig, model_class, model_config_class
+from hepscaling.models.base import ModelConfig, model_config_class
 from hepscaling.tasks.base import TaskConfig, task_config_class
 from hepscaling.train.identity import identity_hash
 from hepscaling.train.mixed_precision import PrecisionSetting
@@ -212,7 +212,7 @@ class RunConfig(BaseModel):
 
     @model_validator(mode="after")
     def _model_fits_task(self) -> RunConfig:
-        self.task.check_model(model_class(self.model.family))
+        self.task.check_model(self.model)
         return self
 
     def resolved(self) -> dict[str, Any]:

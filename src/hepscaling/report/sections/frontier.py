@@ -22,8 +22,8 @@ from hepscaling.laws.frontier import (
     NEIGHBOURS,
     BudgetMinimum,
     IsoFlopFrontier,
+    TooFewMinima,
     isoflop_frontier,
-    isoflop_minima,
 )
 from hepscaling.laws.results import JointFit
 from hepscaling.laws.sweep import (
@@ -142,11 +142,10 @@ def _isoflop(label: str, runs: Any, metric: str, options: FitOptions) -> IsoFlop
     try:
         iso = isoflop_frontier(*args, bootstrap=options.bootstrap, seed=options.seed,
                                level=options.level, sizes=sizes)
+    except TooFewMinima as exc:
+        return IsoFlopGroup(label, list(exc.minima), None, str(exc))
     except UsageError as exc:
-        try:
-            return IsoFlopGroup(label, isoflop_minima(*args, sizes=sizes), None, str(exc))
-        except UsageError as exc2:
-            return IsoFlopGroup(label, [], None, str(exc2))
+        return IsoFlopGroup(label, [], None, str(exc))
     return IsoFlopGroup(label, list(iso.minima), iso, "")
 
 

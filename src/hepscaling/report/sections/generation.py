@@ -84,9 +84,9 @@ def _compare(section: Section, sweep: Sweep, axis: str, options: FitOptions,
         comparisons.append((g.label, g.fit))
     _comparison_table(section, axis, comparisons)
     stem = f"generation_{axis}"
-    with plots._figure(out / stem, plots._title(sweep.directory.name,
-                                                 f"{sweep.metric[7:]} vs {axis}")) as (ax,):
-        for i, (colour, g) in enumerate(zip(plots._colours(len(fitted)), fitted, strict=True)):
+    title = plots.figure_title(sweep.directory.name, f"{sweep.metric[7:]} vs {axis}")
+    with plots.saved_figure(out / stem, title) as (ax,):
+        for i, (colour, g) in enumerate(zip(plots.colours(len(fitted)), fitted, strict=True)):
             assert isinstance(g.fit, LawComparison)
             ax.plot(g.fit.data["x"], g.fit.data["y"], "o", color=colour, label=g.label)
             _draw_forms(ax, g.fit, colour, labelled=i == 0)
@@ -135,9 +135,9 @@ def _compute(section: Section, sweep: Sweep, options: FitOptions, out: Path) -> 
     fitted = [(g.label, g.fit) for g in groups if isinstance(g.fit, LawComparison)]
     if fitted:
         _comparison_table(section, "C, envelope", fitted)
-    with plots._figure(out / "generation_C", plots._title(
+    with plots.saved_figure(out / "generation_C", plots.figure_title(
             sweep.directory.name, "validation loss vs compute (lower envelope)")) as (ax,):
-        for i, (colour, g) in enumerate(zip(plots._colours(len(groups)), groups,
+        for i, (colour, g) in enumerate(zip(plots.colours(len(groups)), groups,
                                             strict=True)):
             for r in range(len(g.run_ids)):
                 mine = g.run == r
@@ -176,9 +176,9 @@ def _swd(section: Section, sweep: Sweep, options: FitOptions, out: Path) -> None
     section.blocks.append(table(["group", "runs", "Spearman rho", "p", "monotone r2",
                                  "verdict"], rows))
     floors = {f: sweep.frame.get(f"metric.test_swd{f}") for f in ("_truth", "_tokenization")}
-    with plots._figure(out / "generation_swd", plots._title(
+    with plots.saved_figure(out / "generation_swd", plots.figure_title(
             sweep.directory.name, "SWD vs validation loss")) as (ax,):
-        for colour, (label, c) in zip(plots._colours(len(correlations)), correlations,
+        for colour, (label, c) in zip(plots.colours(len(correlations)), correlations,
                                       strict=True):
             ax.plot(c.x, c.y, "o", color=colour, label=label)
             ax.step(c.monotone.x, c.monotone.y, where="post", color=colour)
@@ -200,9 +200,9 @@ def _positions(section: Section, records: list[Any], out: Path) -> None:
     sizes_d = [r.n_train for r in kept]
     d = max(set(sizes_d), key=lambda v: (sizes_d.count(v), v))  # the N scan's D
     kept = sorted((r for r in kept if r.n_train == d), key=lambda r: r.n_params)
-    with plots._figure(out / "generation_positions", f"per-position loss at D = {d}") as (ax,):
+    with plots.saved_figure(out / "generation_positions", f"per-position loss at D = {d}") as (ax,):
         sizes = sorted({r.n_params for r in kept})
-        colours = dict(zip(sizes, plots._colours(len(sizes)), strict=True))
+        colours = dict(zip(sizes, plots.colours(len(sizes)), strict=True))
         labelled: set[int] = set()
         for r in kept:
             counts = np.array([np.nan if v is None else v
@@ -227,8 +227,8 @@ def _observables(section: Section, records: list[Any], out: Path) -> None:
     best = max(kept, key=lambda r: (r.n_params, -r.metrics.get("val_loss", np.inf)))
     names = [k.removeprefix("test_generated_") for k in best.histograms
              if k.startswith("test_generated_") and f"test_truth_{k[15:]}" in best.histograms]
-    with plots._figure(out / "generation_observables", f"generated vs truth, N = "
-                       f"{best.n_params:.3g}", ncols=len(names)) as axes:
+    with plots.saved_figure(out / "generation_observables", f"generated vs truth, N = "
+                            f"{best.n_params:.3g}", ncols=len(names)) as axes:
         for ax, obs in zip(axes, names, strict=True):
             for label, style in (("generated", "-"), ("truth", "--")):
                 h = best.histograms[f"test_{label}_{obs}"]

@@ -111,11 +111,10 @@ def _precision(section: Section, sweep: Sweep, present: list[tuple[str, str]], a
     if not lines:
         return
     stem = f"generators_precision_{axis}"
-    with plots._figure(out / stem, plots._title(sweep.directory.name,
-                                                 f"classifier precision vs {axis}"),
-                       ncols=len(METRICS)) as axes:
+    title = plots.figure_title(sweep.directory.name, f"classifier precision vs {axis}")
+    with plots.saved_figure(out / stem, title, ncols=len(METRICS)) as axes:
         for ax, metric in zip(axes, METRICS, strict=True):
-            for colour, (label, runs, s) in zip(plots._colours(len(lines)), lines,
+            for colour, (label, runs, s) in zip(plots.colours(len(lines)), lines,
                                                 strict=True):
                 if _column(f"{metric}{s}") not in runs:
                     continue
@@ -168,11 +167,10 @@ def _excess_laws(section: Section, sweep: Sweep, present: list[tuple[str, str]],
     panels = [[(n, g) for n, g in fitted if "auc" in n], [(n, g) for n, g in fitted
                                                           if "auc" not in n]]
     panels = [p for p in panels if p]
-    with plots._figure(out / stem, plots._title(sweep.directory.name,
-                                                 f"excess over the floor vs {axis}"),
-                       ncols=len(panels)) as axes:
+    title = plots.figure_title(sweep.directory.name, f"excess over the floor vs {axis}")
+    with plots.saved_figure(out / stem, title, ncols=len(panels)) as axes:
         for ax, panel in zip(axes, panels, strict=True):
-            for colour, (name, g) in zip(plots._colours(len(panel)), panel, strict=True):
+            for colour, (name, g) in zip(plots.colours(len(panel)), panel, strict=True):
                 x = g.runs[axis].to_numpy(float)
                 y = g.runs[f"metric.{name}"].to_numpy(float)
                 short = name.removeprefix("test_classifier_")
@@ -201,9 +199,8 @@ def _weights(section: Section, sweep: Sweep, out: Path) -> None:
     order = runs[column].astype(float).to_numpy().argsort()
     picks = {"best": runs.iloc[order[0]], "worst": runs.iloc[order[-1]]}
     stem = "generators_weights"
-    with plots._figure(out / stem, plots._title(sweep.directory.name,
-                                                 "classifier weights w = p_truth / p_gen"),
-                       ncols=2, share=True) as axes:
+    title = plots.figure_title(sweep.directory.name, "classifier weights w = p_truth / p_gen")
+    with plots.saved_figure(out / stem, title, ncols=2, share=True) as axes:
         for ax, (which, run) in zip(axes, picks.items(), strict=True):
             record = sweep.records[run["run_id"]]
             for key, label in _WEIGHTS.items():
@@ -236,7 +233,7 @@ def _tails(section: Section, sweep: Sweep, which: str, run: Any, suffix: str, co
                      "measure' on its run directory draw them")
         return
     stem = f"generators_tails_{which}"
-    tails_figure(out / stem, plots._title(
+    tails_figure(out / stem, plots.figure_title(
         sweep.directory.name, f"{which} run (D={run['D']:g}, N={run['N']:g}, AUC excess "
         f"{run[column]:.3g}{', ' + suffix.strip('_') if suffix else ''}): where the weights "
         "fall"), tails)

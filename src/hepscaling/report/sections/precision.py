@@ -139,7 +139,7 @@ def _events_note(section: Section, result: PrecisionResult) -> None:
 
 
 def _weights_figure(stem: Path, result: PrecisionResult) -> None:
-    with plots._figure(stem, f"{result.label}: classifier weights w = D / (1 - D)") as (ax,):
+    with plots.saved_figure(stem, f"{result.label}: classifier weights w = D / (1 - D)") as (ax,):
         for record, style, which in ((result.measured, "-", ""), (result.floor, "--",
                                                                    " (floor)")):
             if record is None:
@@ -164,11 +164,11 @@ def _weights_figure(stem: Path, result: PrecisionResult) -> None:
         ax.set_yscale("log")
         ax.set_xlabel("w")
         ax.set_ylabel("test events")
-        plots._legend(ax, fontsize="x-small")
+        plots.legend_if_labelled(ax, fontsize="x-small")
 
 
 def _calibration_figure(stem: Path, result: PrecisionResult) -> None:
-    with plots._figure(stem, f"{result.label}: calibration") as (ax,):
+    with plots.saved_figure(stem, f"{result.label}: calibration") as (ax,):
         ax.plot([0, 1], [0, 1], ":", color="grey", label="calibrated")
         for record, style, name in ((result.measured, "o-", "generated vs truth"),
                                     (result.floor, "s--", "truth vs truth")):
@@ -179,7 +179,7 @@ def _calibration_figure(stem: Path, result: PrecisionResult) -> None:
                 ax.plot(predicted, observed, style, label=name)
         ax.set_xlabel("classifier output D")
         ax.set_ylabel("fraction of truth events")
-        plots._legend(ax, fontsize="x-small")
+        plots.legend_if_labelled(ax, fontsize="x-small")
 
 
 def _features(record: RunRecord) -> list[str]:
@@ -201,7 +201,7 @@ def tails_figure(stem: Path, title: str, histograms: Mapping[str, Mapping[str, A
     truth events with ``w > 2`` (missing), with their counts."""
     names = list(histograms)
     nrows = math.ceil(len(names) / _GRID_COLUMNS)
-    with plots._figure(stem, title, ncols=min(len(names), _GRID_COLUMNS), nrows=nrows) as axes:
+    with plots.saved_figure(stem, title, ncols=min(len(names), _GRID_COLUMNS), nrows=nrows) as axes:
         for ax, name in zip(axes, names, strict=False):
             h = histograms[name]
             edges = np.asarray(h["edges"])
@@ -223,8 +223,8 @@ def _tails_figure(stem: Path, result: PrecisionResult, names: list[str]) -> None
 
 def _reweighted_figure(stem: Path, result: PrecisionResult, names: list[str]) -> None:
     nrows = math.ceil(len(names) / _GRID_COLUMNS)
-    with plots._figure(stem, f"{result.label}: generated / truth, plain and reweighted by w",
-                       ncols=min(len(names), _GRID_COLUMNS), nrows=nrows) as axes:
+    with plots.saved_figure(stem, f"{result.label}: generated / truth, plain and reweighted by w",
+                            ncols=min(len(names), _GRID_COLUMNS), nrows=nrows) as axes:
         for ax, name in zip(axes, names, strict=False):
             h = result.measured.histograms[f"test_feature_{name}"]
             edges = np.asarray(h["edges"])

@@ -8,7 +8,9 @@ that process generated with the spec's settings; the difference of their process
 over the difference of their steps is the CPU cost of a step, the rest of the shorter run
 the per-run overhead (data preprocessing, model build, final evaluation, TwoNN). A planned
 run is estimated as ``overhead + steps x step cost`` (validation every ``eval_every`` steps on
-2000 events is below 1% of a 500-step stretch and left out). A part's wall time on W workers
+2000 events is below 1% of a 500-step stretch and left out). A part with ``converge:`` is
+estimated as if every ladder climbed to ``max_steps`` (an upper bound; the ladders of points
+that converge early stop sooner). A part's wall time on W workers
 is ``max(sum / W, longest run)`` plus the generation of its datasets (CPU time per event
 measured on 1000 events of each process, times the events; generated one after the other).
 CPU time, not wall time, and torch on one thread: the machine is shared, so waiting for a core
@@ -35,7 +37,7 @@ import torch  # noqa: E402
 
 from _common import markdown_table, run_meta, write_results  # noqa: E402
 from hepscaling.sweeps import load_spec, make_plan  # noqa: E402
-from hepscaling.sweeps.plan import dataset_path  # noqa: E402
+from hepscaling.sweeps.plan import dataset_path, rung_steps  # noqa: E402
 from hepscaling.train.loop import run_training  # noqa: E402
 
 SPECS = Path(__file__).resolve().parents[1] / "examples" / "sweeps" / "amplitudes"
@@ -114,14 +116,17 @@ def main() -> None:
                 if key not in costs:
                     costs[key] = _step_cost(run.config, work / "timing" / str(len(costs)))
                 per_step, overhead = costs[key]
-                estimates.append(overhead + run.config["train"]["steps"] * per_step)
+                steps = run.config["train"]["steps"]
+                lengths = rung_steps(steps, spec.converge) if spec.converge else [steps]
+                estimates += [overhead + length * per_step for length in lengths]
             generation = _generation_cost(spec, work / "gen")
             training = max(sum(estimates) / args.workers, max(estimates))
-            parts.append({"part": spec_path.stem, "runs": len(runs),
+            parts.append({"part": spec_path.stem, "runs": len(estimates),
+                          "upper_bound": spec.converge is not None,
                           "run_cpu_s_total": sum(estimates), "longest_run_s": max(estimates),
                           "generation_s": generation, "wall_s": training + generation})
-            print(f"{spec_path.stem}: {len(runs)} runs, {(training + generation) / 60:.1f} min",
-                  flush=True)
+            wall = (training + generation) / 60
+            print(f"{spec_path.stem}: {len(estimates)} runs, {wall:.1f} min", flush=True)
     result = {"meta": run_meta(), "scale": args.scale, "workers": args.workers, "parts": parts,
               "step_costs": [{"key": json.loads(k), "cpu_s_per_step": v[0],
                               "overhead_cpu_s": v[1]} for k, v in costs.items()]}
@@ -144,9 +149,13 @@ def render(result: dict) -> str:
         "",
         *markdown_table(["part", "runs", "CPU total [min]", "longest run [min]",
                          "generation [min]", "wall estimate [min]"],
-                        [[p["part"], str(p["runs"]), f"{p['run_cpu_s_total'] / 60:.1f}",
-                          f"{p['longest_run_s'] / 60:.1f}", f"{p['generation_s'] / 60:.1f}",
-                          f"{p['wall_s'] / 60:.1f}"] for p in result["parts"]], "lrrrrr"),
+                        [[p["part"], ("<= " if p.get("upper_bound") else "") + str(p["runs"]),
+                          f"{p['run_cpu_s_total'] / 60:.1f}", f"{p['longest_run_s'] / 60:.1f}",
+                          f"{p['generation_s'] / 60:.1f}",
+                          ("<= " if p.get("upper_bound") else "") + f"{p['wall_s'] / 60:.1f}"]
+                         for p in result["parts"]], "lrrrrr"),
+        "",
+        "Parts with converge: (<=) are estimated as if every ladder climbed to max_steps.",
         "",
         f"`make amplitudes-study` (all parts but lgatr): about {total / 60:.0f} min.",
         "",

@@ -97,7 +97,9 @@ def build_report(directory: str | os.PathLike, out: str | os.PathLike, *,
         f"metric: {metric}; law: {law}{'' if floor or law != 'power' else ' (no floor)'}; "
         f"intervals: {level:.0%} bootstrap percentile, {bootstrap} replicates, seed {seed}",
         f"runs: {len(sweep.frame)} total, {len(sweep.done)} fitted, "
-        f"{len(sweep.not_done)} not fitted; axes fitted: {', '.join(swept)} (an axis needs >= 4 "
+        + (f"{len(sweep.trained) - len(sweep.done)} at other training lengths or not "
+           "converged (section 'Training length'), " if tolerance is not None else "")
+        + f"{len(sweep.not_done)} not fitted; axes fitted: {', '.join(swept)} (an axis needs >= 4 "
         "distinct values within a group)",
         f"fit: summed Huber loss (threshold {_delta_text(huber_delta)}) on log residuals, "
         "multi-start L-BFGS-B; parameters the data do not determine are shown as such; "

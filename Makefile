@@ -103,7 +103,8 @@ amplitudes-d: $(STAMP)
 # the D law of runs trained to convergence: each D climbs 1500 -> 96000 steps until converged
 amplitudes-converged: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/d_converged.yaml --out $(AMP)/d_converged
-	$(BIN)/hepscaling report $(AMP)/d_converged --out $(AMP)/d_converged/report
+	$(BIN)/hepscaling report $(AMP)/d_converged --out $(AMP)/d_converged/report \
+		-g config.task.dataset
 
 # is part 1 converged? L versus steps (1500 to 96000) per process and D
 amplitudes-convergence: $(STAMP)

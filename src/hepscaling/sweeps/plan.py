@@ -47,6 +47,7 @@ from pydantic import ValidationError
 
 from hepscaling.errors import UsageError
 from hepscaling.laws.convergence import length_verdict
+from hepscaling.laws.sweep import SEED_COLUMNS
 from hepscaling.records import atomic_write_text, utc_now
 from hepscaling.sweeps.spec import ConvergeSpec, IsoFlopSpec, SweepSpec
 
@@ -72,8 +73,8 @@ Validator = Callable[[dict[str, Any]], dict[str, Any]]
 FlopsPerStep = Callable[[dict[str, Any]], float]
 #: the validation loss of a run id, ``None`` while it has none (not finished)
 LossOf = Callable[[str], float | None]
-#: axis keys of replicas: a convergence ladder climbs all seeds of a point together
-_SEED_AXES = ("seed", "task.sample_seed")
+#: axis keys of replicas (the fits' seed columns): a ladder climbs all seeds of a point together
+_SEED_AXES = tuple(column.removeprefix("config.") for column in SEED_COLUMNS)
 _NO_LENGTH = {"train.steps": None, "train.epochs": None, "train.flops": None}
 
 

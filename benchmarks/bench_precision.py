@@ -23,7 +23,8 @@ the precision the matmuls ran at; the bf16 / fp32 ratio of samples/s. Torch runs
 Part 3, equality: a sweep (:func:`hepscaling.sweeps.run_sweep`, local executor, 2 workers) of a
 two-sample classifier (MLP 64 x 3, reference N(0, 1) vs candidate N(0.3, 1.3^2) in 4 features)
 over 5 seeds x {fp32, bf16}: test AUC and loss per precision, mean and seed-to-seed standard
-deviation; equal when the difference of the means is within the seed-to-seed spread.
+deviation; equal when the difference of the means is within the pooled seed-to-seed spread
+(:func:`bench_precision_sweep.compare_precisions`).
 
 Part 4, bfloat16's floor on amplitudes: MLP 128 x 4 surrogates of ``u u~ > t t~ h`` (the demo's
 dataset and recipe: batch 512, lr 2e-3, cosine) at D = 1600 for 3000 steps, 2 seeds, trained in
@@ -55,6 +56,7 @@ from _common import markdown_table, matmul_peak, run_meta, timed_steps, write_re
 from bench_jet_gpt import make_model as make_jet_gpt  # noqa: E402
 from bench_jet_taggers import N_CLASSES  # noqa: E402
 from bench_jet_taggers import inputs as jet_inputs  # noqa: E402
+from bench_precision_sweep import compare_precisions  # noqa: E402
 from bench_training import N_TEST, N_TRAIN, N_VAL, synthetic_file  # noqa: E402
 from bench_training import bench as loop_bench  # noqa: E402
 from bench_training_transformers import SPEC as MOMENTA_SPEC  # noqa: E402
@@ -197,14 +199,8 @@ def equality_sweep(tmp: Path) -> dict:
     records = load_records(tmp / "sweep")
     out: dict = {"seeds": len(EQUALITY_SEEDS), "runs": len(records)}
     for metric in ("test_auc", "test_loss"):
-        values = {p: [r.metrics[metric] for r in records if r.precision == p]
-                  for p in PRECISIONS}
-        stats = {p: {"mean": statistics.mean(v), "std": statistics.stdev(v)}
-                 for p, v in values.items()}
-        diff = stats["bf16"]["mean"] - stats["fp32"]["mean"]
-        spread = max(stats["fp32"]["std"], stats["bf16"]["std"])
-        out[metric] = {**stats, "difference": diff, "spread": spread,
-                       "equal_within_spread": abs(diff) <= spread}
+        out[metric] = compare_precisions({p: [r.metrics[metric] for r in records
+                                              if r.precision == p] for p in PRECISIONS})
     out["wall_per_run"] = {p: statistics.mean(r.wall_time for r in records if r.precision == p)
                            for p in PRECISIONS}
     return out

@@ -1,0 +1,216 @@
+"""Benchmark: float32 against bfloat16 training compared in one sweep, from its run records.
+
+Runs (or resumes: a no-op once finished) ``examples/sweeps/bf16_equality.yaml`` through
+:func:`hepscaling.sweeps.run_sweep` (the ParT tagger and the jet GPT, fp32 and bf16, 4 seeds;
+~45 min with 2 workers on 2 shared cores), or takes any sweep directory whose runs differ only
+in ``train.precision`` (fp32 | bf16) and ``seed`` within each model. Groups the finished records
+by model (the run config without precision and seed) and per group reports
+
+- each test metric's mean and seed-to-seed standard deviation per precision, the difference
+  bf16 - fp32, the pooled seed spread ``s = sqrt((s_fp32^2 + s_bf16^2) / 2)`` (the spread of
+  one run's metric) and the difference in units of ``s``; the metrics are *equal within the
+  seed-to-seed spread* when ``|bf16 - fp32| <= s``. Beside it Welch's
+  ``t = (bf16 - fp32) / sqrt(s_fp32^2 / n_fp32 + s_bf16^2 / n_bf16)``, the difference in units
+  of its own standard error (a stricter view: with 4 seeds per precision ``|t| > 2.4`` is a
+  difference at about 95% confidence);
+- the first validation loss (at the first evaluation) next to the final test loss, to show
+  the runs moved well off their initial values;
+- training throughput per run, ``samples_seen / (wall_time - compile_time)`` (the training
+  loop's wall time: steps and periodic validation, not the final test), the bf16 / fp32 ratio
+  of the mean rates and per seed (the sweep alternates the precisions, so both see the same
+  mix of load from other jobs).
+
+Run:  nice -n 5 .venv/bin/python benchmarks/bench_precision_sweep.py [--out bf16-equality]
+          [--workers 2] [--metrics KIND=M1,M2 ...]
+Writes benchmarks/results/precision_sweep.json and benchmarks/results/precision_sweep.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from _common import markdown_table, run_meta, write_results
+from hepscaling.records import RunRecord, load_records
+from hepscaling.sweeps import LocalExecutor, run_sweep
+
+SPEC = Path(__file__).resolve().parents[1] / "examples" / "sweeps" / "bf16_equality.yaml"
+PRECISIONS = ("fp32", "bf16")
+#: test metrics compared per task kind (``--metrics`` replaces them)
+METRICS = {"jet_tagging": ("test_auc_macro", "test_accuracy", "test_loss"),
+           "jet_generation": ("test_loss", "test_swd", "test_w1_mass", "test_w1_multiplicity"),
+           "two_sample_classifier": ("test_auc", "test_loss")}
+
+
+def compare_precisions(values: dict[str, Sequence[float]]) -> dict:
+    """fp32 against bf16 values of one metric, one value per seed and precision: ``{p: {mean,
+    std, n}}``, ``difference`` (bf16 - fp32), ``spread`` (pooled seed std), ``in_spreads``
+    (difference / spread), ``welch_t`` and ``equal_within_spread`` (|difference| <= spread).
+
+    >>> c = compare_precisions({"fp32": [1.0, 2.0, 3.0], "bf16": [2.0, 3.0, 4.0]})
+    >>> c["difference"], c["spread"], c["equal_within_spread"]
+    (1.0, 1.0, True)
+    """
+    stats = {p: {"mean": statistics.mean(values[p]), "std": statistics.stdev(values[p]),
+                 "n": len(values[p])} for p in PRECISIONS}
+    diff = stats["bf16"]["mean"] - stats["fp32"]["mean"]
+    spread = math.sqrt((stats["fp32"]["std"] ** 2 + stats["bf16"]["std"] ** 2) / 2)
+    error = math.sqrt(sum(s["std"] ** 2 / s["n"] for s in stats.values()))
+    return {**stats, "difference": diff, "spread": spread, "in_spreads": _over(diff, spread),
+            "welch_t": _over(diff, error), "equal_within_spread": abs(diff) <= spread}
+
+
+def _over(diff: float, scale: float) -> float:
+    """``diff / scale``, with 0 / 0 = 0 (identical values) and +-inf for a difference over 0."""
+    if scale:
+        return diff / scale
+    return math.copysign(math.inf, diff) if diff else 0.0
+
+
+def samples_per_second(record: RunRecord) -> float:
+    """Training samples per second of wall time of the run's training loop (compilation
+    excluded; periodic validation included, the final test not)."""
+    return record.samples_seen / (record.wall_time - record.compile_time)
+
+
+def model_label(record: RunRecord) -> str:
+    """``family wW LD (task kind)`` of a run's model."""
+    model = record.config["model"]
+    return (f"{model['family']} w{model['width']} L{model['depth']} "
+            f"({record.config['task']['kind']})")
+
+
+def _group_key(record: RunRecord) -> str:
+    config = {**record.config, "seed": None,
+              "train": {**record.config["train"], "precision": None}}
+    return json.dumps(config, sort_keys=True, default=str)
+
+
+def summarise_group(records: list[RunRecord], metrics: Sequence[str]) -> dict:
+    """The comparison of one model's fp32 and bf16 runs (see the module docstring)."""
+    by = {p: sorted((r for r in records if r.precision == p), key=lambda r: r.seed)
+          for p in PRECISIONS}
+    seeds = sorted({r.seed for r in by["fp32"]} & {r.seed for r in by["bf16"]})
+    if len(seeds) < 2:
+        raise SystemExit(f"{model_label(records[0])}: need fp32 and bf16 runs of at least two "
+                         f"seeds, found seeds {seeds}; run the whole sweep first")
+    first = records[0]
+    rate = {p: [samples_per_second(r) for r in by[p]] for p in PRECISIONS}
+    paired = [samples_per_second(b) / samples_per_second(f)
+              for f, b in zip(by["fp32"], by["bf16"], strict=True) if f.seed == b.seed]
+    return {
+        "model": model_label(first), "n_params": first.n_params, "n_train": first.n_train,
+        "steps": first.steps, "batch_size": first.config["train"]["batch_size"],
+        "seeds": seeds, "threads": first.threads,
+        "metrics": {m: compare_precisions({p: [r.metrics[m] for r in by[p]]
+                                           for p in PRECISIONS}) for m in metrics},
+        "first_val_loss": {"step": first.curves["step"][0],
+                           "mean": statistics.mean(r.curves["val_loss"][0] for r in records)},
+        "samples_per_s": {p: {"mean": statistics.mean(v), "std": statistics.stdev(v)}
+                          for p, v in rate.items()},
+        "speedup": statistics.mean(rate["bf16"]) / statistics.mean(rate["fp32"]),
+        "speedup_per_seed": paired,
+        "wall_per_run": {p: statistics.mean(r.wall_time for r in by[p]) for p in PRECISIONS},
+    }
+
+
+def summarise(sweep: Path, metrics: dict[str, Sequence[str]]) -> dict:
+    """Every model group of the sweep's finished runs, with when the sweep ran."""
+    records = [r for r in load_records(sweep) if r.status == "done"]
+    if not records:
+        raise SystemExit(f"no finished runs in {sweep}; run the sweep first")
+    groups: dict[str, list[RunRecord]] = {}
+    for record in records:
+        groups.setdefault(_group_key(record), []).append(record)
+    start = min(datetime.fromisoformat(r.started_at) for r in records)
+    end = max(datetime.fromisoformat(r.finished_at) for r in records)
+    return {"benchmark": "precision_sweep", "sweep": sweep.name, "runs": len(records),
+            "sweep_started": start.isoformat(),
+            "sweep_wall_minutes": (end - start).total_seconds() / 60,
+            "code_version_runs": records[0].code_version,
+            "groups": [summarise_group(g, metrics[g[0].config["task"]["kind"]])
+                       for g in groups.values()]}
+
+
+def _number(x: float) -> str:
+    return f"{x:.4f}" if abs(x) >= 1e-2 else f"{x:.3g}"
+
+
+def markdown(r: dict) -> str:
+    """The comparison tables of ``r`` with their conditions."""
+    lines = [
+        "# float32 vs bfloat16 training: test metrics and throughput from one sweep",
+        "",
+        f"Sweep `{r['sweep']}` ({r['runs']} runs, code {r['code_version_runs']}), started "
+        f"{r['sweep_started']}, {r['sweep_wall_minutes']:.0f} min of wall time with "
+        f"{r['workers']} worker processes x 1 thread on 2 cores shared with other jobs.",
+        "Per model: mean +- seed standard deviation per precision; s = sqrt((s_fp32^2 + "
+        "s_bf16^2) / 2), the pooled seed-to-seed spread of one run; equal when |bf16 - fp32| "
+        "<= s; Welch's t = difference / its standard error. Throughput = samples_seen / "
+        "(wall_time - compile_time) of each run's record (training steps and periodic "
+        "validation in float32; runs of both precisions alternate in the sweep, so they share "
+        "the load).",
+    ]
+    for g in r["groups"]:
+        table = markdown_table(
+            ["metric", "fp32", "bf16", "bf16 - fp32", "/ s", "Welch t", "equal within s"],
+            ([m, f"{_number(c['fp32']['mean'])} +- {_number(c['fp32']['std'])}",
+              f"{_number(c['bf16']['mean'])} +- {_number(c['bf16']['std'])}",
+              f"{c['difference']:+.3g}", f"{c['in_spreads']:+.2f}", f"{c['welch_t']:+.2f}",
+              "yes" if c["equal_within_spread"] else "NO"]
+             for m, c in g["metrics"].items()), align="lllrrrl")
+        rate = g["samples_per_s"]
+        lines += [
+            "",
+            f"## {g['model']}: N = {g['n_params']:,}, D = {g['n_train']}, {g['steps']} steps "
+            f"at batch {g['batch_size']}, seeds {', '.join(map(str, g['seeds']))}",
+            "",
+            *table,
+            "",
+            f"Validation loss at the first evaluation (step {g['first_val_loss']['step']}): "
+            f"{g['first_val_loss']['mean']:.4g} (mean of all runs).",
+            "",
+            f"Training samples/s: fp32 {rate['fp32']['mean']:.4g} +- {rate['fp32']['std']:.2g},"
+            f" bf16 {rate['bf16']['mean']:.4g} +- {rate['bf16']['std']:.2g}; bf16 / fp32 "
+            f"{g['speedup']:.2f}x (per seed "
+            f"{', '.join(f'{x:.2f}' for x in g['speedup_per_seed'])}). Mean wall time per run "
+            f"(training loop): fp32 {g['wall_per_run']['fp32']:.0f} s, bf16 "
+            f"{g['wall_per_run']['bf16']:.0f} s.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _metrics_option(values: list[str]) -> dict[str, Sequence[str]]:
+    metrics: dict[str, Sequence[str]] = dict(METRICS)
+    for value in values:
+        kind, sep, names = value.partition("=")
+        if not sep or not names:
+            raise SystemExit(f"--metrics {value!r}: expected KIND=METRIC1,METRIC2, e.g. "
+                             "jet_tagging=test_auc,test_loss")
+        metrics[kind] = tuple(names.split(","))
+    return metrics
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("bf16-equality"),
+                        help="sweep directory of bf16_equality.yaml (run or resumed there)")
+    parser.add_argument("--workers", type=int, default=2, help="local worker processes")
+    parser.add_argument("--metrics", action="append", default=[],
+                        help="KIND=METRIC1,METRIC2: the test metrics compared for a task kind")
+    args = parser.parse_args()
+    metrics = _metrics_option(args.metrics)
+    with LocalExecutor(args.workers) as executor:
+        run_sweep(SPEC, args.out, executor=executor, progress=False)
+    result = {**summarise(args.out, metrics), "workers": args.workers, **run_meta()}
+    write_results("precision_sweep", result, markdown(result))
+    print(markdown(result), end="")
+
+
+if __name__ == "__main__":
+    main()

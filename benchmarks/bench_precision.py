@@ -24,7 +24,7 @@ Part 3, equality: a sweep (:func:`hepscaling.sweeps.run_sweep`, local executor, 
 two-sample classifier (MLP 64 x 3, reference N(0, 1) vs candidate N(0.3, 1.3^2) in 4 features)
 over 5 seeds x {fp32, bf16}: test AUC and loss per precision, mean and seed-to-seed standard
 deviation; equal when the difference of the means is within the pooled seed-to-seed spread
-(:func:`bench_precision_sweep.compare_precisions`).
+(:func:`compare_precisions`).
 
 Part 4, bfloat16's floor on amplitudes: MLP 128 x 4 surrogates of ``u u~ > t t~ h`` (the demo's
 dataset and recipe: batch 512, lr 2e-3, cosine) at D = 1600 for 3000 steps, 2 seeds, trained in
@@ -43,9 +43,10 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402  (thread limits must be set before torch is imported)
+import math  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import h5py  # noqa: E402
@@ -56,7 +57,6 @@ from _common import markdown_table, matmul_peak, run_meta, timed_steps, write_re
 from bench_jet_gpt import make_model as make_jet_gpt  # noqa: E402
 from bench_jet_taggers import N_CLASSES  # noqa: E402
 from bench_jet_taggers import inputs as jet_inputs  # noqa: E402
-from bench_precision_sweep import compare_precisions  # noqa: E402
 from bench_training import N_TEST, N_TRAIN, N_VAL, synthetic_file  # noqa: E402
 from bench_training import bench as loop_bench  # noqa: E402
 from bench_training_transformers import SPEC as MOMENTA_SPEC  # noqa: E402
@@ -204,6 +204,31 @@ def equality_sweep(tmp: Path) -> dict:
     out["wall_per_run"] = {p: statistics.mean(r.wall_time for r in records if r.precision == p)
                            for p in PRECISIONS}
     return out
+
+
+def compare_precisions(values: dict[str, Sequence[float]]) -> dict:
+    """fp32 against bf16 values of one metric, one value per seed and precision: ``{p: {mean,
+    std, n}}``, ``difference`` (bf16 - fp32), ``spread`` (pooled seed std), ``in_spreads``
+    (difference / spread), ``welch_t`` and ``equal_within_spread`` (|difference| <= spread).
+
+    >>> c = compare_precisions({"fp32": [1.0, 2.0, 3.0], "bf16": [2.0, 3.0, 4.0]})
+    >>> c["difference"], c["spread"], c["equal_within_spread"]
+    (1.0, 1.0, True)
+    """
+    stats = {p: {"mean": statistics.mean(values[p]), "std": statistics.stdev(values[p]),
+                 "n": len(values[p])} for p in PRECISIONS}
+    diff = stats["bf16"]["mean"] - stats["fp32"]["mean"]
+    spread = math.sqrt((stats["fp32"]["std"] ** 2 + stats["bf16"]["std"] ** 2) / 2)
+    error = math.sqrt(sum(s["std"] ** 2 / s["n"] for s in stats.values()))
+    return {**stats, "difference": diff, "spread": spread, "in_spreads": _over(diff, spread),
+            "welch_t": _over(diff, error), "equal_within_spread": abs(diff) <= spread}
+
+
+def _over(diff: float, scale: float) -> float:
+    """``diff / scale``, with 0 / 0 = 0 (identical values) and +-inf for a difference over 0."""
+    if scale:
+        return diff / scale
+    return math.copysign(math.inf, diff) if diff else 0.0
 
 
 def amplitude_floor(tmp: Path) -> dict:

@@ -1,81 +1,98 @@
 """Benchmark: float32 against bfloat16 training compared in one sweep, from its run records.
 
 Runs (or resumes: a no-op once finished) ``examples/sweeps/bf16_equality.yaml`` through
-:func:`hepscaling.sweeps.run_sweep` (the ParT tagger and the jet GPT, fp32 and bf16, 4 seeds;
-~45 min with 2 workers on 2 shared cores), or takes any sweep directory whose runs differ only
-in ``train.precision`` (fp32 | bf16) and ``seed`` within each model. Groups the finished records
-by model (the run config without precision and seed) and per group reports
+:func:`hepscaling.sweeps.run_sweep` (the ParT tagger and the jet GPT, fp32 and bf16, 3 seeds;
+about an hour with 2 workers on 2 busy shared cores), or takes any sweep directory whose runs
+differ only in ``train.precision`` (fp32 | bf16) and ``seed`` within each model. Groups the
+finished records by model (the run config without precision and seed) and per group reports
 
 - each test metric's mean and seed-to-seed standard deviation per precision, the difference
   bf16 - fp32, the pooled seed spread ``s = sqrt((s_fp32^2 + s_bf16^2) / 2)`` (the spread of
   one run's metric) and the difference in units of ``s``; the metrics are *equal within the
   seed-to-seed spread* when ``|bf16 - fp32| <= s``. Beside it Welch's
   ``t = (bf16 - fp32) / sqrt(s_fp32^2 / n_fp32 + s_bf16^2 / n_bf16)``, the difference in units
-  of its own standard error (a stricter view: with 4 seeds per precision ``|t| > 2.4`` is a
+  of its own standard error (a stricter view: with 3 seeds per precision ``|t| > 2.8`` is a
   difference at about 95% confidence);
-- the first validation loss (at the first evaluation) next to the final test loss, to show
-  the runs moved well off their initial values;
+- the test metrics of the untrained model, to show the runs moved well off their initial
+  values;
 - training throughput per run, ``samples_seen / (wall_time - compile_time)`` (the training
   loop's wall time: steps and periodic validation, not the final test), the bf16 / fp32 ratio
   of the mean rates and per seed (the sweep alternates the precisions, so both see the same
-  mix of load from other jobs).
+  mix of load from other jobs);
+- for reference, the rate of bare training steps of the same model on one of its training
+  batches per process CPU second in each precision (:func:`bare_step_rates`), which other
+  jobs on the cores and the validation passes do not dilute.
 
 Run:  nice -n 5 .venv/bin/python benchmarks/bench_precision_sweep.py [--out bf16-equality]
-          [--workers 2] [--metrics KIND=M1,M2 ...]
+          [--workers 2] [--seconds 3] [--metrics KIND=M1,M2 ...]
 Writes benchmarks/results/precision_sweep.json and benchmarks/results/precision_sweep.md.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
-import statistics
-from collections.abc import Sequence
-from datetime import datetime
-from pathlib import Path
+import os
 
-from _common import markdown_table, run_meta, write_results
-from hepscaling.records import RunRecord, load_records
-from hepscaling.sweeps import LocalExecutor, run_sweep
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402  (thread limits must be set before torch is imported)
+import json  # noqa: E402
+import statistics  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from datetime import datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import torch  # noqa: E402
+
+from _common import markdown_table, run_meta, timed_steps, write_results  # noqa: E402
+from bench_precision import PRECISIONS, bare_step, compare_precisions  # noqa: E402
+from hepscaling.models.base import build_model, model_class  # noqa: E402
+from hepscaling.records import RunRecord, load_records  # noqa: E402
+from hepscaling.sweeps import LocalExecutor, run_sweep  # noqa: E402
+from hepscaling.tasks.base import build_task  # noqa: E402
+from hepscaling.train.config import RunConfig  # noqa: E402
 
 SPEC = Path(__file__).resolve().parents[1] / "examples" / "sweeps" / "bf16_equality.yaml"
-PRECISIONS = ("fp32", "bf16")
 #: test metrics compared per task kind (``--metrics`` replaces them)
 METRICS = {"jet_tagging": ("test_auc_macro", "test_accuracy", "test_loss"),
            "jet_generation": ("test_loss", "test_swd", "test_w1_mass", "test_w1_multiplicity"),
            "two_sample_classifier": ("test_auc", "test_loss")}
 
 
-def compare_precisions(values: dict[str, Sequence[float]]) -> dict:
-    """fp32 against bf16 values of one metric, one value per seed and precision: ``{p: {mean,
-    std, n}}``, ``difference`` (bf16 - fp32), ``spread`` (pooled seed std), ``in_spreads``
-    (difference / spread), ``welch_t`` and ``equal_within_spread`` (|difference| <= spread).
-
-    >>> c = compare_precisions({"fp32": [1.0, 2.0, 3.0], "bf16": [2.0, 3.0, 4.0]})
-    >>> c["difference"], c["spread"], c["equal_within_spread"]
-    (1.0, 1.0, True)
-    """
-    stats = {p: {"mean": statistics.mean(values[p]), "std": statistics.stdev(values[p]),
-                 "n": len(values[p])} for p in PRECISIONS}
-    diff = stats["bf16"]["mean"] - stats["fp32"]["mean"]
-    spread = math.sqrt((stats["fp32"]["std"] ** 2 + stats["bf16"]["std"] ** 2) / 2)
-    error = math.sqrt(sum(s["std"] ** 2 / s["n"] for s in stats.values()))
-    return {**stats, "difference": diff, "spread": spread, "in_spreads": _over(diff, spread),
-            "welch_t": _over(diff, error), "equal_within_spread": abs(diff) <= spread}
-
-
-def _over(diff: float, scale: float) -> float:
-    """``diff / scale``, with 0 / 0 = 0 (identical values) and +-inf for a difference over 0."""
-    if scale:
-        return diff / scale
-    return math.copysign(math.inf, diff) if diff else 0.0
-
-
 def samples_per_second(record: RunRecord) -> float:
     """Training samples per second of wall time of the run's training loop (compilation
     excluded; periodic validation included, the final test not)."""
     return record.samples_seen / (record.wall_time - record.compile_time)
+
+
+def untrained_and_bare_rates(record: RunRecord, seconds: float) -> tuple[dict, dict]:
+    """The record's model before training and as bare training steps, on its task's data:
+
+    - the test metrics of :meth:`~hepscaling.tasks.base.Task.evaluate` of the freshly
+      initialised model (seed of the record), ``{"test_<name>": value}``, the values the runs
+      started from;
+    - samples per process CPU second of bare training steps (:func:`bench_precision.bare_step`:
+      forward, loss, backward, clipping, fused AdamW) on one training batch, per precision, on
+      one thread: the rate without validation and without the other jobs' share of the cores
+      that the records' wall times include.
+    """
+    cfg = RunConfig.model_validate(record.config)
+    device = torch.device("cpu")
+    task = build_task(cfg.task, loss=cfg.loss, device=device,
+                      input_kind=model_class(cfg.model.family).input_kind)
+    batch = cfg.train.batch_size
+    x, y = task.train_batch(torch.arange(batch, device=device),
+                            torch.Generator(device=device).manual_seed(0))
+    rates, untrained = {}, {}
+    for precision in PRECISIONS:
+        torch.manual_seed(cfg.seed)
+        model = build_model(cfg.model, task.inputs_spec, device=device)
+        if not untrained:
+            untrained = {f"test_{k}": v for k, v in task.evaluate(model, "test").items()}
+        steps, cpu, _ = timed_steps(bare_step(model, x, lambda out: task.loss(out, y), precision),
+                                    seconds)
+        rates[precision] = steps * batch / cpu
+    return untrained, rates
 
 
 def model_label(record: RunRecord) -> str:
@@ -91,36 +108,37 @@ def _group_key(record: RunRecord) -> str:
     return json.dumps(config, sort_keys=True, default=str)
 
 
-def summarise_group(records: list[RunRecord], metrics: Sequence[str]) -> dict:
+def summarise_group(records: list[RunRecord], metrics: Sequence[str], seconds: float) -> dict:
     """The comparison of one model's fp32 and bf16 runs (see the module docstring)."""
-    by = {p: sorted((r for r in records if r.precision == p), key=lambda r: r.seed)
-          for p in PRECISIONS}
-    seeds = sorted({r.seed for r in by["fp32"]} & {r.seed for r in by["bf16"]})
+    by = {p: {r.seed: r for r in records if r.precision == p} for p in PRECISIONS}
+    seeds = sorted(by["fp32"].keys() & by["bf16"].keys())  # the seeds run in both
     if len(seeds) < 2:
         raise SystemExit(f"{model_label(records[0])}: need fp32 and bf16 runs of at least two "
                          f"seeds, found seeds {seeds}; run the whole sweep first")
     first = records[0]
-    rate = {p: [samples_per_second(r) for r in by[p]] for p in PRECISIONS}
-    paired = [samples_per_second(b) / samples_per_second(f)
-              for f, b in zip(by["fp32"], by["bf16"], strict=True) if f.seed == b.seed]
+    rate = {p: [samples_per_second(by[p][s]) for s in seeds] for p in PRECISIONS}
+    untrained, bare = untrained_and_bare_rates(first, seconds)
     return {
         "model": model_label(first), "n_params": first.n_params, "n_train": first.n_train,
         "steps": first.steps, "batch_size": first.config["train"]["batch_size"],
         "seeds": seeds, "threads": first.threads,
-        "metrics": {m: compare_precisions({p: [r.metrics[m] for r in by[p]]
+        "metrics": {m: compare_precisions({p: [by[p][s].metrics[m] for s in seeds]
                                            for p in PRECISIONS}) for m in metrics},
-        "first_val_loss": {"step": first.curves["step"][0],
-                           "mean": statistics.mean(r.curves["val_loss"][0] for r in records)},
+        "untrained": {m: untrained[m] for m in metrics if m in untrained},
         "samples_per_s": {p: {"mean": statistics.mean(v), "std": statistics.stdev(v)}
                           for p, v in rate.items()},
         "speedup": statistics.mean(rate["bf16"]) / statistics.mean(rate["fp32"]),
-        "speedup_per_seed": paired,
-        "wall_per_run": {p: statistics.mean(r.wall_time for r in by[p]) for p in PRECISIONS},
+        "speedup_per_seed": [b / f for f, b in zip(rate["fp32"], rate["bf16"], strict=True)],
+        "bare_samples_per_cpu_s": bare,
+        "bare_speedup": bare["bf16"] / bare["fp32"],
+        "wall_per_run": {p: statistics.mean(by[p][s].wall_time for s in seeds)
+                         for p in PRECISIONS},
     }
 
 
-def summarise(sweep: Path, metrics: dict[str, Sequence[str]]) -> dict:
-    """Every model group of the sweep's finished runs, with when the sweep ran."""
+def summarise(sweep: Path, metrics: dict[str, Sequence[str]], seconds: float) -> dict:
+    """Every model group of the sweep's finished runs, with when the sweep ran (``seconds``:
+    CPU seconds of each timed stretch of bare steps)."""
     records = [r for r in load_records(sweep) if r.status == "done"]
     if not records:
         raise SystemExit(f"no finished runs in {sweep}; run the sweep first")
@@ -133,7 +151,7 @@ def summarise(sweep: Path, metrics: dict[str, Sequence[str]]) -> dict:
             "sweep_started": start.isoformat(),
             "sweep_wall_minutes": (end - start).total_seconds() / 60,
             "code_version_runs": records[0].code_version,
-            "groups": [summarise_group(g, metrics[g[0].config["task"]["kind"]])
+            "groups": [summarise_group(g, metrics[g[0].config["task"]["kind"]], seconds)
                        for g in groups.values()]}
 
 
@@ -172,15 +190,18 @@ def markdown(r: dict) -> str:
             "",
             *table,
             "",
-            f"Validation loss at the first evaluation (step {g['first_val_loss']['step']}): "
-            f"{g['first_val_loss']['mean']:.4g} (mean of all runs).",
+            "Before training (seed " + str(g["seeds"][0]) + "): " + ", ".join(
+                f"{m} {_number(v)}" for m, v in g["untrained"].items()) + ".",
             "",
             f"Training samples/s: fp32 {rate['fp32']['mean']:.4g} +- {rate['fp32']['std']:.2g},"
             f" bf16 {rate['bf16']['mean']:.4g} +- {rate['bf16']['std']:.2g}; bf16 / fp32 "
             f"{g['speedup']:.2f}x (per seed "
             f"{', '.join(f'{x:.2f}' for x in g['speedup_per_seed'])}). Mean wall time per run "
             f"(training loop): fp32 {g['wall_per_run']['fp32']:.0f} s, bf16 "
-            f"{g['wall_per_run']['bf16']:.0f} s.",
+            f"{g['wall_per_run']['bf16']:.0f} s. Bare training steps of the same model on one "
+            f"of its batches, per CPU second (one thread, after the sweep): fp32 "
+            f"{g['bare_samples_per_cpu_s']['fp32']:.4g}, bf16 "
+            f"{g['bare_samples_per_cpu_s']['bf16']:.4g}, bf16 / fp32 {g['bare_speedup']:.2f}x.",
         ]
     return "\n".join(lines) + "\n"
 
@@ -201,13 +222,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bf16-equality"),
                         help="sweep directory of bf16_equality.yaml (run or resumed there)")
     parser.add_argument("--workers", type=int, default=2, help="local worker processes")
+    parser.add_argument("--seconds", type=float, default=3.0,
+                        help="target CPU seconds of each timed stretch of bare steps")
     parser.add_argument("--metrics", action="append", default=[],
                         help="KIND=METRIC1,METRIC2: the test metrics compared for a task kind")
     args = parser.parse_args()
     metrics = _metrics_option(args.metrics)
     with LocalExecutor(args.workers) as executor:
         run_sweep(SPEC, args.out, executor=executor, progress=False)
-    result = {**summarise(args.out, metrics), "workers": args.workers, **run_meta()}
+    torch.set_num_threads(1)
+    result = {**summarise(args.out, metrics, args.seconds), "workers": args.workers,
+              **run_meta()}
     write_results("precision_sweep", result, markdown(result))
     print(markdown(result), end="")
 

@@ -46,7 +46,7 @@ import argparse  # noqa: E402  (thread limits must be set before torch is import
 import math  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import h5py  # noqa: E402
@@ -199,29 +199,36 @@ def equality_sweep(tmp: Path) -> dict:
     records = load_records(tmp / "sweep")
     out: dict = {"seeds": len(EQUALITY_SEEDS), "runs": len(records)}
     for metric in ("test_auc", "test_loss"):
-        out[metric] = compare_precisions({p: [r.metrics[metric] for r in records
-                                              if r.precision == p] for p in PRECISIONS})
+        out[metric] = compare_precisions({p: {r.seed: r.metrics[metric] for r in records
+                                               if r.precision == p} for p in PRECISIONS})
     out["wall_per_run"] = {p: statistics.mean(r.wall_time for r in records if r.precision == p)
                            for p in PRECISIONS}
     return out
 
 
-def compare_precisions(values: dict[str, Sequence[float]]) -> dict:
-    """fp32 against bf16 values of one metric, one value per seed and precision: ``{p: {mean,
-    std, n}}``, ``difference`` (bf16 - fp32), ``spread`` (pooled seed std), ``in_spreads``
-    (difference / spread), ``welch_t`` and ``equal_within_spread`` (|difference| <= spread).
+def compare_precisions(values: dict[str, dict[int, float]]) -> dict:
+    """fp32 against bf16 values of one metric, ``values[precision][seed]``: ``{p: {mean, std,
+    n}}``, ``difference`` (bf16 - fp32 of the means), ``spread`` (pooled seed std),
+    ``in_spreads`` (difference / spread), ``welch_t``, ``equal_within_spread`` (|difference| <=
+    spread) and ``paired`` (mean and std of bf16 - fp32 per seed present in both: runs of one
+    seed share their initialisation and batch order, so this isolates the precision).
 
-    >>> c = compare_precisions({"fp32": [1.0, 2.0, 3.0], "bf16": [2.0, 3.0, 4.0]})
-    >>> c["difference"], c["spread"], c["equal_within_spread"]
-    (1.0, 1.0, True)
+    >>> c = compare_precisions({"fp32": {0: 1.0, 1: 2.0, 2: 3.0}, "bf16": {0: 1.5, 1: 2.5, 2: 3.5}})
+    >>> c["difference"], c["spread"], c["equal_within_spread"], c["paired"]
+    (0.5, 1.0, True, {'mean': 0.5, 'n': 3, 'std': 0.0})
     """
-    stats = {p: {"mean": statistics.mean(values[p]), "std": statistics.stdev(values[p]),
-                 "n": len(values[p])} for p in PRECISIONS}
+    stats = {p: {"mean": statistics.mean(values[p].values()),
+                 "std": statistics.stdev(values[p].values()), "n": len(values[p])}
+             for p in PRECISIONS}
     diff = stats["bf16"]["mean"] - stats["fp32"]["mean"]
     spread = math.sqrt((stats["fp32"]["std"] ** 2 + stats["bf16"]["std"] ** 2) / 2)
     error = math.sqrt(sum(s["std"] ** 2 / s["n"] for s in stats.values()))
+    pairs = [values["bf16"][seed] - values["fp32"][seed]
+             for seed in sorted(values["fp32"].keys() & values["bf16"].keys())]
     return {**stats, "difference": diff, "spread": spread, "in_spreads": _over(diff, spread),
-            "welch_t": _over(diff, error), "equal_within_spread": abs(diff) <= spread}
+            "welch_t": _over(diff, error), "equal_within_spread": abs(diff) <= spread,
+            "paired": {"mean": statistics.mean(pairs), "n": len(pairs),
+                       "std": statistics.stdev(pairs) if len(pairs) > 1 else math.nan}}
 
 
 def _over(diff: float, scale: float) -> float:

@@ -12,7 +12,8 @@ finished records by model (the run config without precision and seed) and per gr
   seed-to-seed spread* when ``|bf16 - fp32| <= s``. Beside it Welch's
   ``t = (bf16 - fp32) / sqrt(s_fp32^2 / n_fp32 + s_bf16^2 / n_bf16)``, the difference in units
   of its own standard error (a stricter view: with 3 seeds per precision ``|t| > 2.8`` is a
-  difference at about 95% confidence);
+  difference at about 95% confidence); and the paired differences, bf16 - fp32 of the two
+  runs of each seed (same initialisation, same batches), mean and std over seeds;
 - the test metrics of the untrained model, to show the runs moved well off their initial
   values;
 - training throughput per run, ``samples_seen / (wall_time - compile_time)`` (the training
@@ -122,7 +123,7 @@ def summarise_group(records: list[RunRecord], metrics: Sequence[str], seconds: f
         "model": model_label(first), "n_params": first.n_params, "n_train": first.n_train,
         "steps": first.steps, "batch_size": first.config["train"]["batch_size"],
         "seeds": seeds, "threads": first.threads,
-        "metrics": {m: compare_precisions({p: [by[p][s].metrics[m] for s in seeds]
+        "metrics": {m: compare_precisions({p: {s: by[p][s].metrics[m] for s in seeds}
                                            for p in PRECISIONS}) for m in metrics},
         "untrained": {m: untrained[m] for m in metrics if m in untrained},
         "samples_per_s": {p: {"mean": statistics.mean(v), "std": statistics.stdev(v)}
@@ -169,19 +170,23 @@ def markdown(r: dict) -> str:
         f"{r['workers']} worker processes x 1 thread on 2 cores shared with other jobs.",
         "Per model: mean +- seed standard deviation per precision; s = sqrt((s_fp32^2 + "
         "s_bf16^2) / 2), the pooled seed-to-seed spread of one run; equal when |bf16 - fp32| "
-        "<= s; Welch's t = difference / its standard error. Throughput = samples_seen / "
+        "<= s; Welch's t = difference / its standard error; paired = mean +- std over seeds of "
+        "bf16 - fp32 of the two runs of one seed (same initialisation and batch order). "
+        "Throughput = samples_seen / "
         "(wall_time - compile_time) of each run's record (training steps and periodic "
         "validation in float32; runs of both precisions alternate in the sweep, so they share "
         "the load).",
     ]
     for g in r["groups"]:
         table = markdown_table(
-            ["metric", "fp32", "bf16", "bf16 - fp32", "/ s", "Welch t", "equal within s"],
+            ["metric", "fp32", "bf16", "bf16 - fp32", "/ s", "Welch t", "equal within s",
+             "paired bf16 - fp32"],
             ([m, f"{_number(c['fp32']['mean'])} +- {_number(c['fp32']['std'])}",
               f"{_number(c['bf16']['mean'])} +- {_number(c['bf16']['std'])}",
               f"{c['difference']:+.3g}", f"{c['in_spreads']:+.2f}", f"{c['welch_t']:+.2f}",
-              "yes" if c["equal_within_spread"] else "NO"]
-             for m, c in g["metrics"].items()), align="lllrrrl")
+              "yes" if c["equal_within_spread"] else "NO",
+              f"{c['paired']['mean']:+.3g} +- {c['paired']['std']:.2g}"]
+             for m, c in g["metrics"].items()), align="lllrrrlr")
         rate = g["samples_per_s"]
         lines += [
             "",

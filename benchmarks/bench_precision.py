@@ -23,7 +23,8 @@ the precision the matmuls ran at; the bf16 / fp32 ratio of samples/s. Torch runs
 Part 3, equality: a sweep (:func:`hepscaling.sweeps.run_sweep`, local executor, 2 workers) of a
 two-sample classifier (MLP 64 x 3, reference N(0, 1) vs candidate N(0.3, 1.3^2) in 4 features)
 over 5 seeds x {fp32, bf16}: test AUC and loss per precision, mean and seed-to-seed standard
-deviation; equal when the difference of the means is within the seed-to-seed spread.
+deviation; equal when the difference of the means is within the pooled seed-to-seed spread
+(:func:`compare_precisions`).
 
 Part 4, bfloat16's floor on amplitudes: MLP 128 x 4 surrogates of ``u u~ > t t~ h`` (the demo's
 dataset and recipe: batch 512, lr 2e-3, cosine) at D = 1600 for 3000 steps, 2 seeds, trained in
@@ -42,6 +43,7 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402  (thread limits must be set before torch is imported)
+import math  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -197,17 +199,43 @@ def equality_sweep(tmp: Path) -> dict:
     records = load_records(tmp / "sweep")
     out: dict = {"seeds": len(EQUALITY_SEEDS), "runs": len(records)}
     for metric in ("test_auc", "test_loss"):
-        values = {p: [r.metrics[metric] for r in records if r.precision == p]
-                  for p in PRECISIONS}
-        stats = {p: {"mean": statistics.mean(v), "std": statistics.stdev(v)}
-                 for p, v in values.items()}
-        diff = stats["bf16"]["mean"] - stats["fp32"]["mean"]
-        spread = max(stats["fp32"]["std"], stats["bf16"]["std"])
-        out[metric] = {**stats, "difference": diff, "spread": spread,
-                       "equal_within_spread": abs(diff) <= spread}
+        out[metric] = compare_precisions({p: {r.seed: r.metrics[metric] for r in records
+                                               if r.precision == p} for p in PRECISIONS})
     out["wall_per_run"] = {p: statistics.mean(r.wall_time for r in records if r.precision == p)
                            for p in PRECISIONS}
     return out
+
+
+def compare_precisions(values: dict[str, dict[int, float]]) -> dict:
+    """fp32 against bf16 values of one metric, ``values[precision][seed]``: ``{p: {mean, std,
+    n}}``, ``difference`` (bf16 - fp32 of the means), ``spread`` (pooled seed std),
+    ``in_spreads`` (difference / spread), ``welch_t``, ``equal_within_spread`` (|difference| <=
+    spread) and ``paired`` (mean and std of bf16 - fp32 per seed present in both: runs of one
+    seed share their initialisation and batch order, so this isolates the precision).
+
+    >>> c = compare_precisions({"fp32": {0: 1.0, 1: 2.0, 2: 3.0}, "bf16": {0: 1.5, 1: 2.5, 2: 3.5}})
+    >>> c["difference"], c["spread"], c["equal_within_spread"], c["paired"]
+    (0.5, 1.0, True, {'mean': 0.5, 'n': 3, 'std': 0.0})
+    """
+    stats = {p: {"mean": statistics.mean(values[p].values()),
+                 "std": statistics.stdev(values[p].values()), "n": len(values[p])}
+             for p in PRECISIONS}
+    diff = stats["bf16"]["mean"] - stats["fp32"]["mean"]
+    spread = math.sqrt((stats["fp32"]["std"] ** 2 + stats["bf16"]["std"] ** 2) / 2)
+    error = math.sqrt(sum(s["std"] ** 2 / s["n"] for s in stats.values()))
+    pairs = [values["bf16"][seed] - values["fp32"][seed]
+             for seed in sorted(values["fp32"].keys() & values["bf16"].keys())]
+    return {**stats, "difference": diff, "spread": spread, "in_spreads": _over(diff, spread),
+            "welch_t": _over(diff, error), "equal_within_spread": abs(diff) <= spread,
+            "paired": {"mean": statistics.mean(pairs), "n": len(pairs),
+                       "std": statistics.stdev(pairs) if len(pairs) > 1 else math.nan}}
+
+
+def _over(diff: float, scale: float) -> float:
+    """``diff / scale``, with 0 / 0 = 0 (identical values) and +-inf for a difference over 0."""
+    if scale:
+        return diff / scale
+    return math.copysign(math.inf, diff) if diff else 0.0
 
 
 def amplitude_floor(tmp: Path) -> dict:

@@ -89,8 +89,8 @@ AMP_SPECS := examples/sweeps/amplitudes
 AMP_RUN = $(BIN)/hepscaling sweep run --set scale.factor=$(SCALE)
 AMP_LADDER = $(if $(CONVERGE),--set converge.max_steps=$(CONVERGE))
 TTH := "u u~ > t t~ h"
-amplitudes-study: amplitudes-d amplitudes-convergence amplitudes-converged amplitudes-n \
-	amplitudes-c amplitudes-losses amplitudes-architectures amplitudes-mup amplitudes-schedules
+amplitudes-study: amplitudes-d amplitudes-convergence amplitudes-n amplitudes-c \
+	amplitudes-losses amplitudes-architectures amplitudes-mup amplitudes-schedules
 
 amplitudes-d: $(STAMP)
 	$(AMP_RUN) $(AMP_LADDER) $(AMP_SPECS)/d_scaling.yaml --out $(AMP)/d_scaling
@@ -101,6 +101,7 @@ amplitudes-d: $(STAMP)
 	$(BIN)/hepscaling predict $(AMP)/d_scaling --process $(TTH) --rel-precision 0.001
 
 # the D law of runs trained to convergence: each D climbs 1500 -> 96000 steps until converged
+# (optional, not in amplitudes-study: up to 50 min)
 amplitudes-converged: $(STAMP)
 	$(AMP_RUN) $(AMP_SPECS)/d_converged.yaml --out $(AMP)/d_converged
 	$(BIN)/hepscaling report $(AMP)/d_converged --out $(AMP)/d_converged/report \

@@ -12,6 +12,7 @@ import pytest
 from helpers.sweep_fakes import DIVERGES, fake_run, tiny_base
 from hepscaling.errors import UsageError
 from hepscaling.laws.sweep import fit_sweep, load_sweep
+from hepscaling.report.sections.convergence import convergence_section
 from hepscaling.sweeps import LocalExecutor, load_plan, make_plan, parse_spec, run_sweep
 from hepscaling.sweeps.plan import rung_steps
 from hepscaling.sweeps.spec import ConvergeSpec
@@ -58,6 +59,11 @@ def test_fits_use_the_converged_length_and_leave_out_the_rest(tmp_path, fake_env
                                    "factor 1.62; left out of the fits",)
     [group] = fit_sweep(chosen, axis="D", bootstrap=0, holdout=0)
     assert group.fit is None and set(group.runs["D"]) == {100}  # one D left: nothing to fit
+    # the report's training-length section: the same verdicts, and what the fits use
+    html = "".join(convergence_section(chosen, 0.1).blocks)
+    assert "<td>converged: 2x more steps gain 4%</td>" in html
+    assert "<td>not converged: 2x more steps still gain a factor 1.62</td>" in html
+    assert "n_train=10000: not converged: 2x more steps still gain a factor 1.62; left out" in html
 
 
 def test_a_diverged_rung_stops_its_ladder(tmp_path, fake_env):

@@ -147,7 +147,7 @@ def _split(directory: Path, frame: Any, records: dict[str, RunRecord], metric: s
                          "(choose one with --metric)")
     values = frame[column].astype(float)
     ok = (frame["status"] == "done") & np.isfinite(values)
-    fitted = ok & frame["fitted_length"] if "fitted_length" in frame.columns else ok
+    fitted = ok & frame["fitted_length"].astype(bool) if "fitted_length" in frame.columns else ok
     return Sweep(directory, frame, frame[ok].reset_index(drop=True),
                  frame[fitted].reset_index(drop=True), frame[~ok].reset_index(drop=True),
                  column, records, length_notes)
@@ -168,8 +168,7 @@ def _choose_lengths(frame: Any, tolerance: float) -> tuple[Any, tuple[str, ...]]
               and c not in SEED_COLUMNS + _LENGTH_KEYS]
     shown = [c for c in config if trained[c].map(str).nunique() > 1]
     notes = []
-    for _, rows in trained.groupby([trained[c].map(str) for c in config], sort=False,
-                                   dropna=False):
+    for _, rows in trained.groupby([trained[c].map(str) for c in config], sort=False):
         mean = rows.groupby("config.train.steps")[LADDER_LOSS].mean().sort_index()
         verdict = length_verdict(list(mean.index), list(mean.astype(float)), tolerance)
         frame.loc[rows.index, "length_verdict"] = verdict.text

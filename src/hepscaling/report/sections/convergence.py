@@ -30,7 +30,7 @@ def convergence_section(sweep: Sweep, tolerance: float | None = None) -> Section
     rows: list[list[object]] = []
     for key, runs in group_runs(trained, keys):
         for d, at_d in runs.groupby("D", sort=True):
-            mean = at_d.groupby(STEPS)[list({sweep.metric, loss})].mean().sort_index()
+            mean = at_d.groupby(STEPS)[list(dict.fromkeys((sweep.metric, loss)))].mean()
             if len(mean) < 2:
                 continue
             steps = [int(s) for s in mean.index]
@@ -50,7 +50,8 @@ def convergence_section(sweep: Sweep, tolerance: float | None = None) -> Section
                  "not converged measures the floor of their training length, not of D")
     if "fitted_length" in trained.columns:
         section.note("the fits use each point's runs at its converged length (the lowest, or "
-                     "the longest); points not converged are left out of them:")
+                     "the longest)" + ("; points not converged are left out of them:"
+                                       if sweep.length_notes else ""))
     for note in sweep.length_notes:
         section.note(note)
     return section

@@ -59,3 +59,18 @@ def test_cli_runs_on_an_existing_scheduler(tmp_path, toy_dataset, dask_executor)
     assert result.exit_code == 0, result.output
     assert "planned 2  done 2" in result.stdout
     assert "to run on the dask executor" in result.stderr
+
+
+def test_convergence_ladders_climb_on_dask_as_on_the_local_pool(tmp_path, dask_executor):
+    # follow-up rungs are submitted while the cluster runs: same plan, same verdicts
+    from hepscaling.sweeps import LocalExecutor, load_plan
+
+    spec = parse_spec({"name": "ladder", "base": tiny_base(tmp_path / "toy.h5"),
+                       "converge": {"factor": 2, "max_steps": 80},
+                       "axes": {"task.n_train": [100, 10000], "seed": [0, 1]}})
+    run_sweep(spec, tmp_path / "dask", executor=dask_executor, run_fn=fake_run)
+    run_sweep(spec, tmp_path / "local", executor=LocalExecutor(2), run_fn=fake_run)
+    dask, local = load_plan(tmp_path / "dask"), load_plan(tmp_path / "local")
+    assert sorted(dask.run_ids) == sorted(local.run_ids) and len(dask.runs) == 14
+    assert dask.ladders == local.ladders
+    assert {r.status for r in load_records(tmp_path / "dask")} == {"done"}

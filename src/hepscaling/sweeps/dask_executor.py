@@ -29,6 +29,7 @@ from typing import Any
 
 from hepscaling.errors import UsageError
 from hepscaling.sweeps.job import (
+    FollowUp,
     RunOutcome,
     RunTask,
     available_cores,
@@ -56,24 +57,34 @@ class DaskExecutor:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def run(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
-        """Submit every task at once; yield each outcome as its run ends."""
+    def run(self, tasks: Iterable[RunTask], follow_up: FollowUp | None = None
+            ) -> Iterator[RunOutcome]:
+        """Submit every task at once; yield each outcome as its run ends; submit the tasks
+        ``follow_up(outcome)`` returns (:meth:`Executor.run`)."""
         from distributed import as_completed
 
         token = uuid.uuid4().hex[:8]
-        futures = {
-            self.client.submit(_run_on_worker, task, key=f"hepscaling-run-{task.run_id}-{token}",
-                               pure=False, retries=0): task
-            for task in tasks
-        }
+        futures: dict[Any, RunTask] = {}
+
+        def submit(batch: list[RunTask]) -> list[Any]:
+            new = [self.client.submit(_run_on_worker, task, pure=False, retries=0,
+                                      key=f"hepscaling-run-{task.run_id}-{token}")
+                   for task in batch]
+            futures.update(zip(new, batch, strict=True))
+            return new
+
+        finished = as_completed(submit(list(tasks)))
         try:
-            for future in as_completed(futures):
+            for future in finished:
                 task = futures[future]
                 try:
                     outcome = future.result()
                 except Exception as exc:  # KilledWorker or a failure outside the run function
                     outcome = crash_outcome(task, f"worker crashed ({type(exc).__name__}: {exc})")
                 yield outcome
+                if follow_up is not None:
+                    for new in submit(list(follow_up(outcome))):
+                        finished.add(new)
         finally:
             self.client.cancel([f for f in futures if not f.done()])
 

@@ -64,14 +64,21 @@ class RunTask:
     run_fn: RunFn
 
 
+#: more tasks to run once a run has ended (its outcome given), see :meth:`Executor.run`
+FollowUp = Callable[["RunOutcome"], Iterable["RunTask"]]
+
+
 class Executor(Protocol):
     """Where runs execute: :class:`~hepscaling.sweeps.local_executor.LocalExecutor` or
     :class:`~hepscaling.sweeps.dask_executor.DaskExecutor`."""
 
     name: str
 
-    def run(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
-        """Run ``tasks``, yielding each outcome as its run ends."""
+    def run(self, tasks: Iterable[RunTask], follow_up: FollowUp | None = None
+            ) -> Iterator[RunOutcome]:
+        """Run ``tasks``, yielding each outcome as its run ends; after the caller has taken an
+        outcome, ``follow_up(outcome)`` returns more tasks to run (a convergence ladder's
+        next rung)."""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
 from hepscaling.sweeps.job import (
+    FollowUp,
     RunOutcome,
     RunTask,
     available_cores,
@@ -174,8 +175,10 @@ class LocalExecutor:
         taken = {w.slot for w in self._idle} | {w.slot for w, _ in busy.values()}
         return min(set(range(self.workers)) - taken)
 
-    def run(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
-        """Run ``tasks``, yielding each outcome as its run ends (in completion order)."""
+    def run(self, tasks: Iterable[RunTask], follow_up: FollowUp | None = None
+            ) -> Iterator[RunOutcome]:
+        """Run ``tasks``, yielding each outcome as its run ends (in completion order); the
+        tasks ``follow_up(outcome)`` returns join the queue (:meth:`Executor.run`)."""
         pending = deque(tasks)
         busy: dict[int, tuple[_Worker, RunTask]] = {}
         try:
@@ -197,6 +200,8 @@ class LocalExecutor:
                     else:
                         self._idle.append(worker)
                     yield outcome
+                    if follow_up is not None:
+                        pending.extend(follow_up(outcome))
         finally:
             for worker, _ in busy.values():
                 worker.stop(force=True)

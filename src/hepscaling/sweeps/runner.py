@@ -13,10 +13,10 @@ Each run owns ``OUT/runs/<run_id>/`` (record, checkpoint, ``run.log``) and its r
 written atomically, so a killed sweep loses at most the unfinished part of the runs in flight
 and never counts a run twice.
 
-A sweep with ``converge:`` runs in rounds: after each round the plan is made again from the
-validation losses on disk, adding the next rung of every ladder not yet converged, until it
-stops growing (:mod:`hepscaling.sweeps.plan`). Killed and restarted, it climbs on from the
-rungs it finished.
+A sweep with ``converge:`` climbs as it goes: each time a run ends, the plan is made again
+from the validation losses on disk, and the next rung of a ladder whose rung just finished
+without converging joins the executor's queue at once (:mod:`hepscaling.sweeps.plan`).
+Killed and restarted, it climbs on from the rungs it finished.
 
 Run ids count each dataset by its identity, not its path (:mod:`hepscaling.train.identity`):
 a sweep directory moved or copied elsewhere resumes as finished (the records of its runs are
@@ -153,41 +153,43 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
         _adopt(out, plan)
         plan.save(out)
         states = run_states(out, plan)
-        ran = 0
+        todo = _todo(states, retry_failed)
+        kept = 0 if retry_failed else sum(s == "failed" for s in states.values())
+        them = "it" if kept == 1 else "them"
+        note = f", {kept} failed before (kept; --retry-failed reruns {them})" if kept else ""
+        stderr.print(f"sweep '{plan.name}': {len(plan.runs)} runs planned: "
+                     f"{len(plan.runs) - len(todo) - kept} finished{note}, {len(todo)} to run "
+                     f"on the {executor.name} executor", highlight=False, soft_wrap=True)
+        ran = len(todo)
+        configs = {run.run_id: run.config for run in plan.runs}
         with progress_bar(f"sweep {plan.name}", total=len(plan.runs),
-                          enabled=progress) as bar:
-            while True:  # one round, or (converge:) until the ladders stop climbing
-                retry = retry_failed and ran == 0
-                todo = _todo(states, retry)
-                kept = 0 if retry else sum(s == "failed" for s in states.values())
-                them = "it" if kept == 1 else "them"
-                note = (f", {kept} failed before (kept; --retry-failed reruns {them})"
-                        if kept else "")
-                configs = {run.run_id: run.config for run in plan.runs}
-                tasks = [RunTask(run_id, configs[run_id], str(run_dir(out, run_id)),
-                                 run_fn or default_run_fn) for run_id in todo]
-                stderr.print(f"sweep '{plan.name}': {len(plan.runs)} runs planned: "
-                             f"{len(plan.runs) - len(todo) - kept} finished{note}, {len(todo)} "
-                             f"to run on the {executor.name} executor", highlight=False,
-                             soft_wrap=True)
-                bar.update(total=len(plan.runs), completed=len(plan.runs) - len(todo))
-                for outcome in executor.run(tasks):
-                    if outcome.crashed:
-                        _record_crash(out, outcome, configs[outcome.run_id])
-                    states[outcome.run_id] = outcome.status
-                    bar.advance(1)
-                    bar.update(description=_describe(plan.name, states))
-                ran += len(todo)
-                if spec.converge is None:
-                    break
-                grown = replan()
-                grown.save(out)
-                if set(grown.run_ids) <= set(plan.run_ids):
-                    break
-                plan = grown
-                states = run_states(out, plan)
+                          completed=len(plan.runs) - len(todo), enabled=progress) as bar:
+
+            def climb(outcome: RunOutcome) -> list[RunTask]:
+                """The rungs this outcome lets its ladder climb to (converge: only)."""
+                nonlocal plan, ran
+                plan = replan()
+                plan.save(out)
+                new = [run.run_id for run in plan.runs if run.run_id not in states]
+                configs.update({run.run_id: run.config for run in plan.runs})
+                states.update(dict.fromkeys(new, "pending"))
+                ran += len(new)
+                bar.update(total=len(plan.runs))
+                return [_task(out, run_id, configs[run_id], run_fn) for run_id in new]
+
+            tasks = [_task(out, run_id, configs[run_id], run_fn) for run_id in todo]
+            for outcome in executor.run(tasks, climb if spec.converge is not None else None):
+                if outcome.crashed:
+                    _record_crash(out, outcome, configs[outcome.run_id])
+                states[outcome.run_id] = outcome.status
+                bar.advance(1)
+                bar.update(description=_describe(plan.name, states))
     counts, failures = count_states(out, states)
     return SweepResult(out, len(plan.runs), counts, failures, ran=ran)
+
+
+def _task(out: Path, run_id: str, config: dict, run_fn: RunFn | None) -> RunTask:
+    return RunTask(run_id, config, str(run_dir(out, run_id)), run_fn or default_run_fn)
 
 
 def _val_loss(out: Path, run_id: str) -> float | None:

@@ -29,19 +29,30 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+#: the thread settings as the caller had them, for the demo processes of ``--demo``
+CALLER_THREADS = {var: os.environ.get(var) for var in THREAD_VARS}
+for _var in THREAD_VARS:
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402  (thread limits must be set before torch is imported)
 import copy  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch.func import functional_call, stack_module_state, vmap  # noqa: E402
 
+import hepscaling  # noqa: E402
 from _common import markdown_table, run_meta, write_results  # noqa: E402
 from hepscaling.data.amplitudes import generate_amplitudes  # noqa: E402
 from hepscaling.demo import DEMO_DATASETS, DemoSettings, demo_spec  # noqa: E402
@@ -218,13 +229,131 @@ def compile_comparison(work: Path, steps: int) -> dict:
     return {"steps": steps, "workers": 2, "threads": 1, "rows": rows}
 
 
+DEMO_TIMING = Path(__file__).with_name("_demo_timing.py")
+CURRENT_SRC = Path(hepscaling.__file__).resolve().parents[1]
+
+
+def _demo_process(mode: str, out: Path, src: Path) -> dict:
+    """Run ``_demo_timing.py mode out`` with ``src`` as the hepscaling on the path and the
+    caller's thread settings: its timing, the subprocess's wall time (interpreter start
+    included) and the 1/5/15-min load averages before and after."""
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
+    env.update({k: v for k, v in CALLER_THREADS.items() if v is not None})
+    env.update(PYTHONPATH=str(src), MPLBACKEND="Agg")
+    load, start = list(os.getloadavg()), time.perf_counter()
+    done = subprocess.run([sys.executable, str(DEMO_TIMING), mode, str(out)], env=env,
+                          capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode:
+        raise RuntimeError(f"{mode} with {src} failed:\n{done.stderr[-3000:]}")
+    return {**json.loads(done.stdout.splitlines()[-1]), "process_wall_s": wall,
+            "load_before": load, "load_after": list(os.getloadavg())}
+
+
+def _fits(sweep: Path) -> dict[str, dict]:
+    """``hepscaling fit SWEEP --json`` of this code (the demo's law: power law with floor,
+    200 bootstrap replicates, largest D held out): per process, each parameter's value and
+    68% interval, and the held-out ratios measured / predicted."""
+    done = subprocess.run([sys.executable, "-m", "hepscaling.cli", "fit", str(sweep),
+                           "--metric", "test_mse_log", "--json"],
+                          capture_output=True, text=True, check=True)
+    fits = {}
+    for group in json.loads(done.stdout):
+        params = group["fit"]["params"] if group["fit"] else {}
+        fits[group["group"]["config.task.process"]] = {
+            "params": {name: [p["value"], p["low"], p["high"]] for name, p in params.items()},
+            "holdout_ratios": [row["ratio"] for row in
+                               (group["extrapolation"] or {"rows": []})["rows"]],
+            "error": group["error"]}
+    return fits
+
+
+def _same_data(a: Path, b: Path) -> bool:
+    """Whether the amplitude files in the directories ``a`` and ``b`` hold the same arrays."""
+    names = sorted(p.name for p in a.glob("*.h5"))
+    if names != sorted(p.name for p in b.glob("*.h5")):
+        return False
+    for name in names:
+        with h5py.File(a / name) as fa, h5py.File(b / name) as fb:
+            if not all(np.array_equal(fa[k][:], fb[k][:]) for k in ("momenta", "me2")):
+                return False
+    return True
+
+
+def _within(fits: dict[str, dict], reference: dict[str, dict]) -> bool:
+    """Whether every fitted parameter of ``fits`` lies in the interval of ``reference`` and
+    the other way round."""
+    def inside(value: float, interval: list[float]) -> bool:
+        return interval[1] <= value <= interval[2]
+
+    return fits.keys() == reference.keys() and all(
+        inside(p[0], reference[g]["params"][name]) and inside(reference[g]["params"][name][0], p)
+        for g in fits for name, p in fits[g]["params"].items())
+
+
+def demo_comparison(work: Path, versions: dict[str, Path], repeats: int) -> dict:
+    """``--demo``: the full ``hepscaling demo`` of each of ``versions`` (label -> src directory)
+    ``repeats`` times, interleaved (a, b, a, b, ...), each into a fresh directory seeded
+    with its version's datasets (generated once per version beforehand, timed, and compared
+    array by array); the timing of every demo, its runs' loop wall times and run ids, and the
+    fits of ``hepscaling fit`` (this code) on its sweep."""
+    data = {label: _demo_process("data", work / f"data-{label}", src)
+            for label, src in versions.items()}
+    first = next(iter(versions))
+    same_data = {label: _same_data(work / f"data-{first}/sweep/data",
+                                   work / f"data-{label}/sweep/data") for label in versions}
+    rows = []
+    for repeat in range(repeats):
+        for label, src in versions.items():
+            out = work / f"{label}-{repeat}"
+            shutil.copytree(work / f"data-{label}/sweep/data", out / "sweep/data")
+            timing = _demo_process("demo", out, src)
+            records = load_records(out / "sweep")
+            started = min(r.started_at for r in records)
+            rows.append({"version": label, "repeat": repeat, **timing, "runs": len(records),
+                         "mean_run_wall_s": statistics.mean(r.wall_time for r in records),
+                         "sum_run_wall_s": sum(r.wall_time for r in records),
+                         "first_run_started": started,
+                         "last_run_finished": max(r.finished_at for r in records),
+                         "run_ids": sorted(r.run_id for r in records),
+                         "test_mse_log": {r.run_id: r.metrics["test_mse_log"]
+                                          for r in records},
+                         "fits": _fits(out / "sweep")})
+    return {"versions": {label: str(src) for label, src in versions.items()},
+            "data": {label: {k: v for k, v in d.items() if k != "spec"}
+                     for label, d in data.items()},
+            "same_spec": {label: d["spec"] == data[first]["spec"] for label, d in data.items()},
+            "same_data": same_data, "repeats": repeats, "rows": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1000, help="optimiser steps per run")
     parser.add_argument("--compile", action="store_true",
                         help="compare train.compile false / true instead (see above)")
+    parser.add_argument("--demo", action="store_true",
+                        help="time the full demo of this code (and of --baseline-src) instead")
+    parser.add_argument("--baseline-src", type=Path, default=None,
+                        help="--demo: the src directory of the code to compare with (e.g. a "
+                             "git worktree of an older commit)")
+    parser.add_argument("--repeats", type=int, default=2, help="--demo: demos per version")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="--demo: keep the demo outputs here (default: a temporary "
+                             "directory)")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.demo:
+        versions = {"baseline": args.baseline_src.resolve()} if args.baseline_src else {}
+        versions["current"] = CURRENT_SRC
+        with tempfile.TemporaryDirectory() as tmp:
+            work = args.work or Path(tmp)
+            work.mkdir(parents=True, exist_ok=True)
+            comparison = demo_comparison(work, versions, args.repeats)
+        result = {**run_meta(), "cores": os.cpu_count(), "demo": comparison,
+                  "load_average_end": list(os.getloadavg())}
+        write_results("sweep_throughput_demo", result, demo_markdown(result))
+        print(demo_markdown(result), end="")
+        return
     if args.compile:
         with tempfile.TemporaryDirectory() as tmp:
             comparison = compile_comparison(Path(tmp), args.steps)
@@ -313,6 +442,78 @@ def compile_markdown(r: dict) -> str:
                          "max metric diff", "load at start"], rows, align="lrrrrrlrrr"),
     ]
     return "\n".join(lines) + "\n"
+
+
+def demo_markdown(r: dict) -> str:
+    """The demo timing table of ``r``, its conditions and the fits of both versions."""
+    d = r["demo"]
+    rows = d["rows"]
+    by_version = {label: [row for row in rows if row["version"] == label]
+                  for label in d["versions"]}
+    mean = {label: {key: statistics.mean(row[key] for row in vrows)
+                    for key in ("sweep_s", "total_s", "process_wall_s")}
+            for label, vrows in by_version.items()}
+    generation = ", ".join(f"{k} {v['data_s']:.1f} s" for k, v in d["data"].items())
+    versions = ", ".join(f"{k}: {v}" for k, v in d["versions"].items())
+    lines = [
+        "# The demo, before and after",
+        "",
+        f"Code {r['code_version']} ('current'), {r['cores']} shared cores. `hepscaling demo` "
+        f"(3 processes x 6 D x 2 seeds = 36 runs of 6000 steps, then the report) of each "
+        f"version in its default way ({versions}), "
+        f"{d['repeats']} times each, interleaved in the order listed, every demo in a fresh "
+        "directory seeded with its version's datasets (generated beforehand; same spec: "
+        f"{_yes(all(d['same_spec'].values()))}, same arrays: "
+        f"{_yes(all(d['same_data'].values()))}; generation took {generation}). "
+        "Sweep: run_sweep (plan, workers, runs); report: fits, plots and HTML; process: the "
+        "whole `hepscaling demo` process from its start (interpreter and imports included). "
+        "Load: the 1-min load average before and after each demo (other jobs share the cores).",
+        "",
+        *markdown_table(
+            ["version", "repeat", "sweep (s)", "report (s)", "process (s)",
+             "mean loop wall per run (s)", "runs", "load before / after"],
+            ([row["version"], str(row["repeat"]), f"{row['sweep_s']:.1f}",
+              f"{row['report_s']:.1f}", f"{row['process_wall_s']:.1f}",
+              f"{row['mean_run_wall_s']:.1f}", str(row["runs_done"]),
+              f"{row['load_before'][0]:.1f} / {row['load_after'][0]:.1f}"] for row in rows),
+            align="lrrrrrrr"),
+        "",
+    ]
+    if "baseline" in mean:
+        b, c = mean["baseline"], mean["current"]
+        lines += [f"Speed-up current vs baseline (ratio of the mean times): sweep "
+                  f"{b['sweep_s'] / c['sweep_s']:.2f}x, whole process "
+                  f"{b['process_wall_s'] / c['process_wall_s']:.2f}x.", ""]
+    reference = rows[0]
+    same_ids = all(row["run_ids"] == reference["run_ids"] for row in rows)
+    spread = max(abs(row["test_mse_log"][k] / reference["test_mse_log"][k] - 1)
+                 for row in rows for k in row["test_mse_log"] if k in reference["test_mse_log"])
+    lines += [f"Run ids the same in every demo: {_yes(same_ids)}; largest relative "
+              f"difference of a run's test_mse_log from the first demo: {spread:.2g}. Fits "
+              "(`hepscaling fit --metric test_mse_log`, this code, power law with floor, 68% "
+              "bootstrap intervals; 'within' = every parameter of the demo inside the first "
+              "demo's interval and the other way round):", ""]
+    fit_rows = []
+    for row in rows:
+        for process, fit in row["fits"].items():
+            params = fit["params"]
+            fit_rows.append([row["version"], str(row["repeat"]), process,
+                             *(_interval(params[name]) if name in params else "-"
+                               for name in ("alpha", "k", "x_c")),
+                             ", ".join(f"{x:.2f}" for x in fit["holdout_ratios"]),
+                             _yes(_within(row["fits"], reference["fits"]))])
+    lines += markdown_table(["version", "repeat", "process", "alpha", "K", "D_c",
+                             "held-out measured / predicted", "within"], fit_rows,
+                            align="lrllllll")
+    return "\n".join(lines) + "\n"
+
+
+def _interval(p: list[float]) -> str:
+    return f"{p[0]:.3g} [{p[1]:.3g}, {p[2]:.3g}]"
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 if __name__ == "__main__":

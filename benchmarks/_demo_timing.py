@@ -1,0 +1,73 @@
+"""Time ``hepscaling demo`` of whichever hepscaling is on ``PYTHONPATH`` (one version per process).
+
+Run by ``bench_sweep_throughput.py --demo`` in a subprocess, once per code version, so that
+each version runs with its own defaults (demo spec, worker layout) and the caller's
+environment (no thread limits set here). Imports only what every version of the demo has:
+:func:`hepscaling.demo.run_demo`, :func:`hepscaling.demo.demo_spec`,
+:func:`hepscaling.sweeps.run_sweep`, :func:`hepscaling.sweeps.runner.make_datasets`,
+:func:`hepscaling.report.build.build_report`.
+
+``python _demo_timing.py data OUT``: generate the demo's datasets into ``OUT/sweep/data``
+(the JSON also holds the demo's sweep spec, ``spec``).
+``python _demo_timing.py demo OUT``: run the demo into ``OUT`` (as ``hepscaling demo --out OUT
+--no-progress``), with ``run_sweep`` and ``build_report`` wrapped in timers.
+Either prints one JSON line on stdout: the seconds of each phase, from the process's first
+line (``import_s``: importing hepscaling), and the code's version.
+"""
+
+from __future__ import annotations
+
+import time
+
+START = time.perf_counter()
+
+import functools  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import hepscaling.report.build  # noqa: E402
+import hepscaling.sweeps  # noqa: E402
+from hepscaling.demo import demo_spec, run_demo  # noqa: E402
+from hepscaling.provenance import code_version  # noqa: E402
+from hepscaling.sweeps import parse_spec  # noqa: E402
+from hepscaling.sweeps.runner import make_datasets  # noqa: E402
+
+IMPORTED = time.perf_counter()
+
+
+def _timed(function: Callable, phases: dict[str, float], name: str) -> Callable:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            phases[name] = time.perf_counter() - start
+
+    return wrapper
+
+
+def main(mode: str, out: Path) -> dict[str, Any]:
+    """Run ``mode`` (``data`` or ``demo``) into ``out``; the timing of its phases."""
+    phases: dict[str, Any] = {"import_s": IMPORTED - START}
+    if mode == "data":
+        start = time.perf_counter()
+        make_datasets(parse_spec(demo_spec()), out / "sweep")
+        phases["data_s"] = time.perf_counter() - start
+        phases["spec"] = demo_spec()
+    else:
+        # run_demo imports these two at call time, so the timers wrap the calls it makes
+        hepscaling.sweeps.run_sweep = _timed(hepscaling.sweeps.run_sweep, phases, "sweep_s")
+        hepscaling.report.build.build_report = _timed(hepscaling.report.build.build_report,
+                                                      phases, "report_s")
+        result = run_demo(out, progress=False)
+        phases["runs_done"] = result.sweep.counts["done"]
+    phases["total_s"] = time.perf_counter() - START
+    return {**phases, "code_version": code_version()}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1], Path(sys.argv[2]))))

@@ -9,10 +9,12 @@ environment (no thread limits set here). Imports only what every version of the 
 
 ``python _demo_timing.py data OUT``: generate the demo's datasets into ``OUT/sweep/data``
 (the JSON also holds the demo's sweep spec, ``spec``).
-``python _demo_timing.py demo OUT``: run the demo into ``OUT`` (as ``hepscaling demo --out OUT
---no-progress``), with ``run_sweep`` and ``build_report`` wrapped in timers.
-Either prints one JSON line on stdout: the seconds of each phase, from the process's first
-line (``import_s``: importing hepscaling), and the code's version.
+``python _demo_timing.py demo OUT [WORKERS]``: run the demo into ``OUT`` (as ``hepscaling demo
+--out OUT --no-progress [--workers WORKERS]``), with ``run_sweep`` and ``build_report`` wrapped
+in timers.
+Either prints one JSON line on stdout: the wall seconds of each phase, from the process's first
+line (``import_s``: importing hepscaling), ``cpu_s``: the CPU seconds (user + system) of this
+process (``own_cpu_s``) and all its workers, and the code's version.
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ START = time.perf_counter()
 import functools  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
+
+import psutil  # noqa: E402
 
 import hepscaling.report.build  # noqa: E402
 import hepscaling.sweeps  # noqa: E402
@@ -50,9 +55,39 @@ def _timed(function: Callable, phases: dict[str, float], name: str) -> Callable:
     return wrapper
 
 
-def main(mode: str, out: Path) -> dict[str, Any]:
-    """Run ``mode`` (``data`` or ``demo``) into ``out``; the timing of its phases."""
+class DescendantsCPU:
+    """CPU seconds (user + system) of this process's descendants, sampled every ``interval``
+    seconds on a thread (the workers are the forkserver's children, whose exits this process
+    never reaps, so ``RUSAGE_CHILDREN`` misses them); each process counts with its last sample,
+    so up to ``interval`` per process is missed."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(interval,), daemon=True)
+        self._thread.start()
+
+    def _sample(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            for child in psutil.Process().children(recursive=True):
+                try:
+                    times = child.cpu_times()
+                except psutil.Error:
+                    continue
+                self.last[child.pid] = times.user + times.system
+
+    def seconds(self) -> float:
+        """Stop sampling; the CPU seconds seen."""
+        self._stop.set()
+        self._thread.join()
+        return sum(self.last.values())
+
+
+def main(mode: str, out: Path, workers: int | None) -> dict[str, Any]:
+    """Run ``mode`` (``data`` or ``demo`` on ``workers`` workers, None: the demo's default) into
+    ``out``; the timing of its phases."""
     phases: dict[str, Any] = {"import_s": IMPORTED - START}
+    descendants = DescendantsCPU()
     if mode == "data":
         start = time.perf_counter()
         make_datasets(parse_spec(demo_spec()), out / "sweep")
@@ -63,11 +98,14 @@ def main(mode: str, out: Path) -> dict[str, Any]:
         hepscaling.sweeps.run_sweep = _timed(hepscaling.sweeps.run_sweep, phases, "sweep_s")
         hepscaling.report.build.build_report = _timed(hepscaling.report.build.build_report,
                                                       phases, "report_s")
-        result = run_demo(out, progress=False)
+        result = run_demo(out, workers=workers, progress=False)
         phases["runs_done"] = result.sweep.counts["done"]
     phases["total_s"] = time.perf_counter() - START
+    own = time.process_time()
+    phases.update(cpu_s=own + descendants.seconds(), own_cpu_s=own)
     return {**phases, "code_version": code_version()}
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], Path(sys.argv[2]))))
+    print(json.dumps(main(sys.argv[1], Path(sys.argv[2]),
+                          int(sys.argv[3]) if len(sys.argv) > 3 else None)))

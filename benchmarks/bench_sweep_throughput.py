@@ -53,7 +53,7 @@ import torch  # noqa: E402
 from torch.func import functional_call, stack_module_state, vmap  # noqa: E402
 
 import hepscaling  # noqa: E402
-from _common import markdown_table, run_meta, write_results  # noqa: E402
+from _common import RESULTS, markdown_table, run_meta, write_results  # noqa: E402
 from hepscaling.data.amplitudes import generate_amplitudes  # noqa: E402
 from hepscaling.demo import DEMO_DATASETS, DemoSettings, demo_spec  # noqa: E402
 from hepscaling.laws import fit_power_law  # noqa: E402
@@ -233,15 +233,16 @@ DEMO_TIMING = Path(__file__).with_name("_demo_timing.py")
 CURRENT_SRC = Path(hepscaling.__file__).resolve().parents[1]
 
 
-def _demo_process(mode: str, out: Path, src: Path) -> dict:
-    """Run ``_demo_timing.py mode out`` with ``src`` as the hepscaling on the path and the
-    caller's thread settings: its timing, the subprocess's wall time (interpreter start
+def _demo_process(mode: str, out: Path, src: Path, workers: int | None = None) -> dict:
+    """Run ``_demo_timing.py mode out [workers]`` with ``src`` as the hepscaling on the path and
+    the caller's thread settings: its timing, the subprocess's wall time (interpreter start
     included) and the 1/5/15-min load averages before and after."""
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
     env.update({k: v for k, v in CALLER_THREADS.items() if v is not None})
     env.update(PYTHONPATH=str(src), MPLBACKEND="Agg")
+    command = [sys.executable, str(DEMO_TIMING), mode, str(out)]
     load, start = list(os.getloadavg()), time.perf_counter()
-    done = subprocess.run([sys.executable, str(DEMO_TIMING), mode, str(out)], env=env,
+    done = subprocess.run(command + ([str(workers)] if workers else []), env=env,
                           capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     if done.returncode:
@@ -291,26 +292,37 @@ def _within(fits: dict[str, dict], reference: dict[str, dict]) -> bool:
         for g in fits for name, p in fits[g]["params"].items())
 
 
-def demo_comparison(work: Path, versions: dict[str, Path], repeats: int) -> dict:
-    """``--demo``: the full ``hepscaling demo`` of each of ``versions`` (label -> src directory)
-    ``repeats`` times, interleaved (a, b, a, b, ...), each into a fresh directory seeded
-    with its version's datasets (generated once per version beforehand, timed, and compared
-    array by array); the timing of every demo, its runs' loop wall times and run ids, and the
-    fits of ``hepscaling fit`` (this code) on its sweep."""
+def demo_comparison(work: Path, versions: dict[str, Path], workers: list[int],
+                    repeats: int, report: Callable[[dict], None]) -> dict:
+    """``--demo``: the full ``hepscaling demo`` of each of ``versions`` (label -> src
+    directory) in its default layout, and of the last version with each of ``workers``
+    worker processes, ``repeats`` times, interleaved (a, b, c, a, b, c, ...), each into a
+    fresh directory seeded with its version's datasets (generated once per version
+    beforehand, timed, and compared array by array); the timing of every demo, its runs' loop
+    wall times and run ids, and the fits of ``hepscaling fit`` (this code) on its sweep.
+    ``report`` gets the result so far after every demo."""
     data = {label: _demo_process("data", work / f"data-{label}", src)
             for label, src in versions.items()}
-    first = next(iter(versions))
+    first, last = next(iter(versions)), list(versions)[-1]
     same_data = {label: _same_data(work / f"data-{first}/sweep/data",
                                    work / f"data-{label}/sweep/data") for label in versions}
-    rows = []
+    arms = [(label, label, None) for label in versions]
+    arms += [(f"{last}, {n} workers", last, n) for n in workers]
+    result = {"versions": {label: str(src) for label, src in versions.items()},
+              "arms": [arm for arm, _, _ in arms],
+              "data": {label: {k: v for k, v in d.items() if k != "spec"}
+                       for label, d in data.items()},
+              "same_spec": {label: d["spec"] == data[first]["spec"] for label, d in data.items()},
+              "same_data": same_data, "repeats": repeats, "rows": []}
     for repeat in range(repeats):
-        for label, src in versions.items():
-            out = work / f"{label}-{repeat}"
+        for arm, label, n_workers in arms:
+            out = work / f"{arm.replace(', ', '-').replace(' ', '')}-{repeat}"
             shutil.copytree(work / f"data-{label}/sweep/data", out / "sweep/data")
-            timing = _demo_process("demo", out, src)
+            timing = _demo_process("demo", out, versions[label], n_workers)
             records = load_records(out / "sweep")
             started = min(r.started_at for r in records)
-            rows.append({"version": label, "repeat": repeat, **timing, "runs": len(records),
+            result["rows"].append({"version": arm, "repeat": repeat, **timing,
+                                   "runs": len(records),
                          "mean_run_wall_s": statistics.mean(r.wall_time for r in records),
                          "sum_run_wall_s": sum(r.wall_time for r in records),
                          "first_run_started": started,
@@ -319,11 +331,8 @@ def demo_comparison(work: Path, versions: dict[str, Path], repeats: int) -> dict
                          "test_mse_log": {r.run_id: r.metrics["test_mse_log"]
                                           for r in records},
                          "fits": _fits(out / "sweep")})
-    return {"versions": {label: str(src) for label, src in versions.items()},
-            "data": {label: {k: v for k, v in d.items() if k != "spec"}
-                     for label, d in data.items()},
-            "same_spec": {label: d["spec"] == data[first]["spec"] for label, d in data.items()},
-            "same_data": same_data, "repeats": repeats, "rows": rows}
+            report(result)
+    return result
 
 
 def main() -> None:
@@ -336,6 +345,9 @@ def main() -> None:
     parser.add_argument("--baseline-src", type=Path, default=None,
                         help="--demo: the src directory of the code to compare with (e.g. a "
                              "git worktree of an older commit)")
+    parser.add_argument("--workers", type=int, action="append", default=[],
+                        help="--demo: also run this code's demo with this many worker "
+                             "processes (repeatable)")
     parser.add_argument("--repeats", type=int, default=2, help="--demo: demos per version")
     parser.add_argument("--work", type=Path, default=None,
                         help="--demo: keep the demo outputs here (default: a temporary "
@@ -345,14 +357,17 @@ def main() -> None:
     if args.demo:
         versions = {"baseline": args.baseline_src.resolve()} if args.baseline_src else {}
         versions["current"] = CURRENT_SRC
+        meta = {**run_meta(), "cores": os.cpu_count()}
+
+        def report(comparison: dict) -> None:
+            result = {**meta, "demo": comparison, "load_average_end": list(os.getloadavg())}
+            write_results("sweep_throughput_demo", result, demo_markdown(result))
+
         with tempfile.TemporaryDirectory() as tmp:
             work = args.work or Path(tmp)
             work.mkdir(parents=True, exist_ok=True)
-            comparison = demo_comparison(work, versions, args.repeats)
-        result = {**run_meta(), "cores": os.cpu_count(), "demo": comparison,
-                  "load_average_end": list(os.getloadavg())}
-        write_results("sweep_throughput_demo", result, demo_markdown(result))
-        print(demo_markdown(result), end="")
+            demo_comparison(work, versions, args.workers, args.repeats, report)
+        print((RESULTS / "sweep_throughput_demo.md").read_text(), end="")
         return
     if args.compile:
         with tempfile.TemporaryDirectory() as tmp:
@@ -448,11 +463,9 @@ def demo_markdown(r: dict) -> str:
     """The demo timing table of ``r``, its conditions and the fits of both versions."""
     d = r["demo"]
     rows = d["rows"]
-    by_version = {label: [row for row in rows if row["version"] == label]
-                  for label in d["versions"]}
-    mean = {label: {key: statistics.mean(row[key] for row in vrows)
-                    for key in ("sweep_s", "total_s", "process_wall_s")}
-            for label, vrows in by_version.items()}
+    done = [arm for arm in d["arms"] if any(row["version"] == arm for row in rows)]
+    mean = {arm: {key: statistics.mean(row[key] for row in rows if row["version"] == arm)
+                  for key in ("sweep_s", "process_wall_s", "cpu_s")} for arm in done}
     generation = ", ".join(f"{k} {v['data_s']:.1f} s" for k, v in d["data"].items())
     versions = ", ".join(f"{k}: {v}" for k, v in d["versions"].items())
     lines = [
@@ -460,30 +473,37 @@ def demo_markdown(r: dict) -> str:
         "",
         f"Code {r['code_version']} ('current'), {r['cores']} shared cores. `hepscaling demo` "
         f"(3 processes x 6 D x 2 seeds = 36 runs of 6000 steps, then the report) of each "
-        f"version in its default way ({versions}), "
-        f"{d['repeats']} times each, interleaved in the order listed, every demo in a fresh "
+        f"version in its default way ({versions}; 'current, N workers': the same code with "
+        f"`--workers N`), {d['repeats']} times each (this table: {len(rows)} demos), "
+        "interleaved in the order listed, every demo in a fresh "
         "directory seeded with its version's datasets (generated beforehand; same spec: "
         f"{_yes(all(d['same_spec'].values()))}, same arrays: "
         f"{_yes(all(d['same_data'].values()))}; generation took {generation}). "
-        "Sweep: run_sweep (plan, workers, runs); report: fits, plots and HTML; process: the "
-        "whole `hepscaling demo` process from its start (interpreter and imports included). "
-        "Load: the 1-min load average before and after each demo (other jobs share the cores).",
+        "Wall seconds of the sweep (run_sweep: plan, workers, runs), of the report (fits, "
+        "plots, HTML) and of the whole `hepscaling demo` process from its start (interpreter "
+        "and imports included); CPU: user + system seconds of the process and its workers "
+        "(other jobs share the cores, so CPU seconds measure the work and wall seconds also "
+        "the share of the cores the demo got); load: the 1-min load average before and after "
+        "each demo.",
         "",
         *markdown_table(
-            ["version", "repeat", "sweep (s)", "report (s)", "process (s)",
+            ["version", "repeat", "sweep (s)", "report (s)", "process (s)", "CPU (s)",
              "mean loop wall per run (s)", "runs", "load before / after"],
             ([row["version"], str(row["repeat"]), f"{row['sweep_s']:.1f}",
-              f"{row['report_s']:.1f}", f"{row['process_wall_s']:.1f}",
+              f"{row['report_s']:.1f}", f"{row['process_wall_s']:.1f}", f"{row['cpu_s']:.0f}",
               f"{row['mean_run_wall_s']:.1f}", str(row["runs_done"]),
               f"{row['load_before'][0]:.1f} / {row['load_after'][0]:.1f}"] for row in rows),
-            align="lrrrrrrr"),
+            align="lrrrrrrrr"),
         "",
     ]
     if "baseline" in mean:
-        b, c = mean["baseline"], mean["current"]
-        lines += [f"Speed-up current vs baseline (ratio of the mean times): sweep "
-                  f"{b['sweep_s'] / c['sweep_s']:.2f}x, whole process "
-                  f"{b['process_wall_s'] / c['process_wall_s']:.2f}x.", ""]
+        b = mean["baseline"]
+        lines += ["Baseline's mean over each version's mean (> 1: faster than the baseline):",
+                  "", *markdown_table(
+                      ["version", "sweep wall", "process wall", "CPU"],
+                      ([arm, *(f"{b[key] / m[key]:.2f}x"
+                               for key in ("sweep_s", "process_wall_s", "cpu_s"))]
+                       for arm, m in mean.items()), align="lrrr"), ""]
     reference = rows[0]
     same_ids = all(row["run_ids"] == reference["run_ids"] for row in rows)
     spread = max(abs(row["test_mse_log"][k] / reference["test_mse_log"][k] - 1)

@@ -9,9 +9,10 @@ environment (no thread limits set here). Imports only what every version of the 
 
 ``python _demo_timing.py data OUT``: generate the demo's datasets into ``OUT/sweep/data``
 (the JSON also holds the demo's sweep spec, ``spec``).
-``python _demo_timing.py demo OUT [WORKERS]``: run the demo into ``OUT`` (as ``hepscaling demo
---out OUT --no-progress [--workers WORKERS]``), with ``run_sweep`` and ``build_report`` wrapped
-in timers.
+``python _demo_timing.py demo OUT [--workers N] [--steps S]``: run the demo into ``OUT`` (as
+``hepscaling demo --out OUT --no-progress [--workers N]``; ``--steps``: every run ``S`` steps
+with an evaluation every ``S // 12``, as the demo's 6000 and 500), with ``run_sweep`` and
+``build_report`` wrapped in timers.
 Either prints one JSON line on stdout: the wall seconds of each phase, from the process's first
 line (``import_s``: importing hepscaling), ``cpu_s``: the CPU seconds (user + system) of this
 process (``own_cpu_s``) and all its workers, and the code's version.
@@ -23,9 +24,9 @@ import time
 
 START = time.perf_counter()
 
+import argparse  # noqa: E402
 import functools  # noqa: E402
 import json  # noqa: E402
-import sys  # noqa: E402
 import threading  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -35,7 +36,7 @@ import psutil  # noqa: E402
 
 import hepscaling.report.build  # noqa: E402
 import hepscaling.sweeps  # noqa: E402
-from hepscaling.demo import demo_spec, run_demo  # noqa: E402
+from hepscaling.demo import DemoSettings, demo_spec, run_demo  # noqa: E402
 from hepscaling.provenance import code_version  # noqa: E402
 from hepscaling.sweeps import parse_spec  # noqa: E402
 from hepscaling.sweeps.runner import make_datasets  # noqa: E402
@@ -83,9 +84,9 @@ class DescendantsCPU:
         return sum(self.last.values())
 
 
-def main(mode: str, out: Path, workers: int | None) -> dict[str, Any]:
-    """Run ``mode`` (``data`` or ``demo`` on ``workers`` workers, None: the demo's default) into
-    ``out``; the timing of its phases."""
+def main(mode: str, out: Path, workers: int | None, steps: int | None) -> dict[str, Any]:
+    """Run ``mode`` (``data``, or ``demo`` on ``workers`` workers with ``steps`` steps per run;
+    None: the demo's defaults) into ``out``; the timing of its phases."""
     phases: dict[str, Any] = {"import_s": IMPORTED - START}
     descendants = DescendantsCPU()
     if mode == "data":
@@ -98,7 +99,9 @@ def main(mode: str, out: Path, workers: int | None) -> dict[str, Any]:
         hepscaling.sweeps.run_sweep = _timed(hepscaling.sweeps.run_sweep, phases, "sweep_s")
         hepscaling.report.build.build_report = _timed(hepscaling.report.build.build_report,
                                                       phases, "report_s")
-        result = run_demo(out, workers=workers, progress=False)
+        settings = DemoSettings(steps=steps, eval_every=max(1, steps // 12)) if steps else \
+            DemoSettings()
+        result = run_demo(out, settings=settings, workers=workers, progress=False)
         phases["runs_done"] = result.sweep.counts["done"]
     phases["total_s"] = time.perf_counter() - START
     own = time.process_time()
@@ -107,5 +110,10 @@ def main(mode: str, out: Path, workers: int | None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], Path(sys.argv[2]),
-                          int(sys.argv[3]) if len(sys.argv) > 3 else None)))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=("data", "demo"))
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--steps", type=int, default=None)
+    args = parser.parse_args()
+    print(json.dumps(main(args.mode, args.out, args.workers, args.steps)))

@@ -233,16 +233,19 @@ DEMO_TIMING = Path(__file__).with_name("_demo_timing.py")
 CURRENT_SRC = Path(hepscaling.__file__).resolve().parents[1]
 
 
-def _demo_process(mode: str, out: Path, src: Path, workers: int | None = None) -> dict:
-    """Run ``_demo_timing.py mode out [workers]`` with ``src`` as the hepscaling on the path and
-    the caller's thread settings: its timing, the subprocess's wall time (interpreter start
-    included) and the 1/5/15-min load averages before and after."""
+def _demo_process(mode: str, out: Path, src: Path, workers: int | None = None,
+                  steps: int | None = None) -> dict:
+    """Run ``_demo_timing.py mode out [--workers workers] [--steps steps]`` with ``src`` as the
+    hepscaling on the path and the caller's thread settings: its timing, the subprocess's wall
+    time (interpreter start included) and the 1/5/15-min load averages before and after."""
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
     env.update({k: v for k, v in CALLER_THREADS.items() if v is not None})
     env.update(PYTHONPATH=str(src), MPLBACKEND="Agg")
     command = [sys.executable, str(DEMO_TIMING), mode, str(out)]
     load, start = list(os.getloadavg()), time.perf_counter()
-    done = subprocess.run(command + ([str(workers)] if workers else []), env=env,
+    command += [*(["--workers", str(workers)] if workers else []),
+                *(["--steps", str(steps)] if steps else [])]
+    done = subprocess.run(command, env=env,
                           capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     if done.returncode:
@@ -293,13 +296,14 @@ def _within(fits: dict[str, dict], reference: dict[str, dict]) -> bool:
 
 
 def demo_comparison(work: Path, versions: dict[str, Path], workers: list[int],
-                    repeats: int, report: Callable[[dict], None]) -> dict:
+                    repeats: int, steps: int | None, report: Callable[[dict], None]) -> dict:
     """``--demo``: the full ``hepscaling demo`` of each of ``versions`` (label -> src
     directory) in its default layout, and of the last version with each of ``workers``
     worker processes, ``repeats`` times, interleaved (a, b, c, a, b, c, ...), each into a
     fresh directory seeded with its version's datasets (generated once per version
     beforehand, timed, and compared array by array); the timing of every demo, its runs' loop
     wall times and run ids, and the fits of ``hepscaling fit`` (this code) on its sweep.
+    ``steps``: every run that many steps instead of the demo's 6000 (None: the demo as is).
     ``report`` gets the result so far after every demo."""
     data = {label: _demo_process("data", work / f"data-{label}", src)
             for label, src in versions.items()}
@@ -313,12 +317,13 @@ def demo_comparison(work: Path, versions: dict[str, Path], workers: list[int],
               "data": {label: {k: v for k, v in d.items() if k != "spec"}
                        for label, d in data.items()},
               "same_spec": {label: d["spec"] == data[first]["spec"] for label, d in data.items()},
-              "same_data": same_data, "repeats": repeats, "rows": []}
+              "same_data": same_data, "repeats": repeats, "steps": steps or 6000,
+              "rows": []}
     for repeat in range(repeats):
         for arm, label, n_workers in arms:
             out = work / f"{arm.replace(', ', '-').replace(' ', '')}-{repeat}"
             shutil.copytree(work / f"data-{label}/sweep/data", out / "sweep/data")
-            timing = _demo_process("demo", out, versions[label], n_workers)
+            timing = _demo_process("demo", out, versions[label], n_workers, steps)
             records = load_records(out / "sweep")
             started = min(r.started_at for r in records)
             result["rows"].append({"version": arm, "repeat": repeat, **timing,
@@ -349,6 +354,8 @@ def main() -> None:
                         help="--demo: also run this code's demo with this many worker "
                              "processes (repeatable)")
     parser.add_argument("--repeats", type=int, default=2, help="--demo: demos per version")
+    parser.add_argument("--demo-steps", type=int, default=None,
+                        help="--demo: steps per run (default: the demo's 6000)")
     parser.add_argument("--work", type=Path, default=None,
                         help="--demo: keep the demo outputs here (default: a temporary "
                              "directory)")
@@ -366,7 +373,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             work = args.work or Path(tmp)
             work.mkdir(parents=True, exist_ok=True)
-            demo_comparison(work, versions, args.workers, args.repeats, report)
+            demo_comparison(work, versions, args.workers, args.repeats, args.demo_steps,
+                            report)
         print((RESULTS / "sweep_throughput_demo.md").read_text(), end="")
         return
     if args.compile:
@@ -472,7 +480,8 @@ def demo_markdown(r: dict) -> str:
         "# The demo, before and after",
         "",
         f"Code {r['code_version']} ('current'), {r['cores']} shared cores. `hepscaling demo` "
-        f"(3 processes x 6 D x 2 seeds = 36 runs of 6000 steps, then the report) of each "
+        f"(3 processes x 6 D x 2 seeds = 36 runs, then the report), here with "
+        f"{d['steps']} steps per run (the demo: 6000), of each "
         f"version in its default way ({versions}; 'current, N workers': the same code with "
         f"`--workers N`), {d['repeats']} times each (this table: {len(rows)} demos), "
         "interleaved in the order listed, every demo in a fresh "

@@ -20,9 +20,24 @@ situation of every sweep after the first), eager again. Per sweep: runs per hour
 compile time of its runs (the first run of each worker and the later ones), and the test
 metric of every run and the fitted power law ``test_mse_log(D)`` against the eager sweep.
 
+``--demo`` instead times the whole ``hepscaling demo`` of this code and, with
+``--baseline-src PATH``, of another version (the ``src`` directory of e.g. a detached git
+worktree of an older commit, run with the same Python environment), each in its own
+default way (its demo spec and worker layout; ``--workers N`` adds this code with N workers),
+``--repeats`` times, interleaved. Every demo runs in a fresh directory seeded with its version's
+datasets, generated once per version beforehand (timed; the arrays of the versions are
+compared). Per demo (``_demo_timing.py`` in a subprocess): wall seconds of the sweep, the
+report and the whole process, CPU seconds of the process and its workers (on shared cores the
+wall time also measures the share of the cores the demo got), the load average, the run ids,
+every run's test metric, and the fits of ``hepscaling fit`` (this code) on its sweep.
+``--demo-steps`` shortens every run (both versions alike).
+
 Run:  .venv/bin/python benchmarks/bench_sweep_throughput.py [--steps 1000] [--compile]
+      .venv/bin/python benchmarks/bench_sweep_throughput.py --demo --baseline-src PATH
+          [--workers 4] [--repeats 2] [--demo-steps 1000] [--work DIR]
 Writes benchmarks/results/sweep_throughput.json and .md (``--compile``:
-sweep_throughput_compile.json and .md).
+sweep_throughput_compile.json and .md; ``--demo``: sweep_throughput_demo.json and .md, after
+every demo).
 """
 
 from __future__ import annotations
@@ -59,7 +74,7 @@ from hepscaling.demo import DEMO_DATASETS, DemoSettings, demo_spec  # noqa: E402
 from hepscaling.laws import fit_power_law  # noqa: E402
 from hepscaling.models.base import InputsSpec, Model, build_model  # noqa: E402
 from hepscaling.physics.phase_space import Cuts  # noqa: E402
-from hepscaling.records import load_records  # noqa: E402
+from hepscaling.records import RunRecord, load_records  # noqa: E402
 from hepscaling.sweeps import LocalExecutor, SweepSpec, parse_spec, run_sweep  # noqa: E402
 
 LAYOUTS = ((2, 1), (1, 2), (4, 1))  # (workers, torch threads per worker)
@@ -284,6 +299,12 @@ def _same_data(a: Path, b: Path) -> bool:
     return True
 
 
+def _point(record: RunRecord) -> str:
+    """A demo run's place in the sweep, ``"process | D | seed"`` (run ids may differ between
+    versions that name the same run differently)."""
+    return f"{record.config['task']['process']} | {record.n_train} | {record.seed}"
+
+
 def _within(fits: dict[str, dict], reference: dict[str, dict]) -> bool:
     """Whether every fitted parameter of ``fits`` lies in the interval of ``reference`` and
     the other way round."""
@@ -333,7 +354,7 @@ def demo_comparison(work: Path, versions: dict[str, Path], workers: list[int],
                          "first_run_started": started,
                          "last_run_finished": max(r.finished_at for r in records),
                          "run_ids": sorted(r.run_id for r in records),
-                         "test_mse_log": {r.run_id: r.metrics["test_mse_log"]
+                         "test_mse_log": {_point(r): r.metrics["test_mse_log"]
                                           for r in records},
                          "fits": _fits(out / "sweep")})
             report(result)
@@ -516,9 +537,10 @@ def demo_markdown(r: dict) -> str:
     reference = rows[0]
     same_ids = all(row["run_ids"] == reference["run_ids"] for row in rows)
     spread = max(abs(row["test_mse_log"][k] / reference["test_mse_log"][k] - 1)
-                 for row in rows for k in row["test_mse_log"] if k in reference["test_mse_log"])
+                 for row in rows for k in reference["test_mse_log"])
     lines += [f"Run ids the same in every demo: {_yes(same_ids)}; largest relative "
-              f"difference of a run's test_mse_log from the first demo: {spread:.2g}. Fits "
+              "difference of a run's test_mse_log (same process, D and seed) from the first "
+              f"demo: {spread:.2g}. Fits "
               "(`hepscaling fit --metric test_mse_log`, this code, power law with floor, 68% "
               "bootstrap intervals; 'within' = every parameter of the demo inside the first "
               "demo's interval and the other way round):", ""]

@@ -20,35 +20,61 @@ situation of every sweep after the first), eager again. Per sweep: runs per hour
 compile time of its runs (the first run of each worker and the later ones), and the test
 metric of every run and the fitted power law ``test_mse_log(D)`` against the eager sweep.
 
+``--demo`` instead times the whole ``hepscaling demo`` of this code and, with
+``--baseline-src PATH``, of another version (the ``src`` directory of e.g. a detached git
+worktree of an older commit, run with the same Python environment), each in its own
+default way (its demo spec and worker layout; ``--workers N`` adds this code with N workers),
+``--repeats`` times, interleaved. Every demo runs in a fresh directory seeded with its version's
+datasets, generated once per version beforehand (timed; the arrays of the versions are
+compared). Per demo (``_demo_timing.py`` in a subprocess): wall seconds of the sweep, the
+report and the whole process, CPU seconds of the process and its workers (on shared cores the
+wall time also measures the share of the cores the demo got), the load average, the run ids,
+every run's test metric, and the fits of ``hepscaling fit`` (this code) on its sweep.
+``--demo-steps`` shortens every run (both versions alike).
+
 Run:  .venv/bin/python benchmarks/bench_sweep_throughput.py [--steps 1000] [--compile]
+      .venv/bin/python benchmarks/bench_sweep_throughput.py --demo --baseline-src PATH
+          [--workers 4] [--repeats 2] [--demo-steps 1000] [--work DIR]
 Writes benchmarks/results/sweep_throughput.json and .md (``--compile``:
-sweep_throughput_compile.json and .md).
+sweep_throughput_compile.json and .md; ``--demo``: sweep_throughput_demo.json and .md, after
+every demo).
 """
 
 from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+#: the thread settings as the caller had them, for the demo processes of ``--demo``
+CALLER_THREADS = {var: os.environ.get(var) for var in THREAD_VARS}
+for _var in THREAD_VARS:
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402  (thread limits must be set before torch is imported)
 import copy  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch.func import functional_call, stack_module_state, vmap  # noqa: E402
 
-from _common import markdown_table, run_meta, write_results  # noqa: E402
+import hepscaling  # noqa: E402
+from _common import RESULTS, markdown_table, run_meta, write_results  # noqa: E402
 from hepscaling.data.amplitudes import generate_amplitudes  # noqa: E402
 from hepscaling.demo import DEMO_DATASETS, DemoSettings, demo_spec  # noqa: E402
 from hepscaling.laws import fit_power_law  # noqa: E402
 from hepscaling.models.base import InputsSpec, Model, build_model  # noqa: E402
 from hepscaling.physics.phase_space import Cuts  # noqa: E402
-from hepscaling.records import load_records  # noqa: E402
+from hepscaling.records import RunRecord, load_records  # noqa: E402
 from hepscaling.sweeps import LocalExecutor, SweepSpec, parse_spec, run_sweep  # noqa: E402
 
 LAYOUTS = ((2, 1), (1, 2), (4, 1))  # (workers, torch threads per worker)
@@ -218,13 +244,160 @@ def compile_comparison(work: Path, steps: int) -> dict:
     return {"steps": steps, "workers": 2, "threads": 1, "rows": rows}
 
 
+DEMO_TIMING = Path(__file__).with_name("_demo_timing.py")
+CURRENT_SRC = Path(hepscaling.__file__).resolve().parents[1]
+
+
+def _demo_process(mode: str, out: Path, src: Path, workers: int | None = None,
+                  steps: int | None = None) -> dict:
+    """Run ``_demo_timing.py mode out [--workers workers] [--steps steps]`` with ``src`` as the
+    hepscaling on the path and the caller's thread settings: its timing, the subprocess's wall
+    time (interpreter start included) and the 1/5/15-min load averages before and after."""
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
+    env.update({k: v for k, v in CALLER_THREADS.items() if v is not None})
+    env.update(PYTHONPATH=str(src), MPLBACKEND="Agg")
+    command = [sys.executable, str(DEMO_TIMING), mode, str(out)]
+    load, start = list(os.getloadavg()), time.perf_counter()
+    command += [*(["--workers", str(workers)] if workers else []),
+                *(["--steps", str(steps)] if steps else [])]
+    done = subprocess.run(command, env=env,
+                          capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode:
+        raise RuntimeError(f"{mode} with {src} failed:\n{done.stderr[-3000:]}")
+    return {**json.loads(done.stdout.splitlines()[-1]), "process_wall_s": wall,
+            "load_before": load, "load_after": list(os.getloadavg())}
+
+
+def _fits(sweep: Path) -> dict[str, dict]:
+    """``hepscaling fit SWEEP --json`` of this code (the demo's law: power law with floor,
+    200 bootstrap replicates, largest D held out): per process, each parameter's value and
+    68% interval, and the held-out ratios measured / predicted."""
+    done = subprocess.run([sys.executable, "-m", "hepscaling.cli", "fit", str(sweep),
+                           "--metric", "test_mse_log", "--json"],
+                          capture_output=True, text=True, check=True)
+    fits = {}
+    for group in json.loads(done.stdout):
+        params = group["fit"]["params"] if group["fit"] else {}
+        fits[group["group"]["config.task.process"]] = {
+            "params": {name: [p["value"], p["low"], p["high"]] for name, p in params.items()},
+            "holdout_ratios": [row["ratio"] for row in
+                               (group["extrapolation"] or {"rows": []})["rows"]],
+            "error": group["error"]}
+    return fits
+
+
+def _same_data(a: Path, b: Path) -> bool:
+    """Whether the amplitude files in the directories ``a`` and ``b`` hold the same arrays."""
+    names = sorted(p.name for p in a.glob("*.h5"))
+    if names != sorted(p.name for p in b.glob("*.h5")):
+        return False
+    for name in names:
+        with h5py.File(a / name) as fa, h5py.File(b / name) as fb:
+            if not all(np.array_equal(fa[k][:], fb[k][:]) for k in ("momenta", "me2")):
+                return False
+    return True
+
+
+def _point(record: RunRecord) -> str:
+    """A demo run's place in the sweep, ``"process | D | seed"`` (run ids may differ between
+    versions that name the same run differently)."""
+    return f"{record.config['task']['process']} | {record.n_train} | {record.seed}"
+
+
+def _within(fits: dict[str, dict], reference: dict[str, dict]) -> bool:
+    """Whether every fitted parameter of ``fits`` lies in the interval of ``reference`` and
+    the other way round."""
+    def inside(value: float, interval: list[float]) -> bool:
+        return interval[1] <= value <= interval[2]
+
+    return fits.keys() == reference.keys() and all(
+        inside(p[0], reference[g]["params"][name]) and inside(reference[g]["params"][name][0], p)
+        for g in fits for name, p in fits[g]["params"].items())
+
+
+def demo_comparison(work: Path, versions: dict[str, Path], workers: list[int],
+                    repeats: int, steps: int | None, report: Callable[[dict], None]) -> dict:
+    """``--demo``: the full ``hepscaling demo`` of each of ``versions`` (label -> src
+    directory) in its default layout, and of the last version with each of ``workers``
+    worker processes, ``repeats`` times, interleaved (a, b, c, a, b, c, ...), each into a
+    fresh directory seeded with its version's datasets (generated once per version
+    beforehand, timed, and compared array by array); the timing of every demo, its runs' loop
+    wall times and run ids, and the fits of ``hepscaling fit`` (this code) on its sweep.
+    ``steps``: every run that many steps instead of the demo's 6000 (None: the demo as is).
+    ``report`` gets the result so far after every demo."""
+    data = {label: _demo_process("data", work / f"data-{label}", src)
+            for label, src in versions.items()}
+    first, last = next(iter(versions)), list(versions)[-1]
+    same_data = {label: _same_data(work / f"data-{first}/sweep/data",
+                                   work / f"data-{label}/sweep/data") for label in versions}
+    arms = [(label, label, None) for label in versions]
+    arms += [(f"{last}, {n} workers", last, n) for n in workers]
+    result = {"versions": {label: str(src) for label, src in versions.items()},
+              "arms": [arm for arm, _, _ in arms],
+              "data": {label: {k: v for k, v in d.items() if k != "spec"}
+                       for label, d in data.items()},
+              "same_spec": {label: d["spec"] == data[first]["spec"] for label, d in data.items()},
+              "same_data": same_data, "repeats": repeats, "steps": steps or 6000,
+              "rows": []}
+    for repeat in range(repeats):
+        for arm, label, n_workers in arms:
+            out = work / f"{arm.replace(', ', '-').replace(' ', '')}-{repeat}"
+            shutil.copytree(work / f"data-{label}/sweep/data", out / "sweep/data")
+            timing = _demo_process("demo", out, versions[label], n_workers, steps)
+            records = load_records(out / "sweep")
+            started = min(r.started_at for r in records)
+            result["rows"].append({"version": arm, "repeat": repeat, **timing,
+                                   "runs": len(records),
+                         "mean_run_wall_s": statistics.mean(r.wall_time for r in records),
+                         "sum_run_wall_s": sum(r.wall_time for r in records),
+                         "first_run_started": started,
+                         "last_run_finished": max(r.finished_at for r in records),
+                         "run_ids": sorted(r.run_id for r in records),
+                         "test_mse_log": {_point(r): r.metrics["test_mse_log"]
+                                          for r in records},
+                         "fits": _fits(out / "sweep")})
+            report(result)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1000, help="optimiser steps per run")
     parser.add_argument("--compile", action="store_true",
                         help="compare train.compile false / true instead (see above)")
+    parser.add_argument("--demo", action="store_true",
+                        help="time the full demo of this code (and of --baseline-src) instead")
+    parser.add_argument("--baseline-src", type=Path, default=None,
+                        help="--demo: the src directory of the code to compare with (e.g. a "
+                             "git worktree of an older commit)")
+    parser.add_argument("--workers", type=int, action="append", default=[],
+                        help="--demo: also run this code's demo with this many worker "
+                             "processes (repeatable)")
+    parser.add_argument("--repeats", type=int, default=2, help="--demo: demos per version")
+    parser.add_argument("--demo-steps", type=int, default=None,
+                        help="--demo: steps per run (default: the demo's 6000)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="--demo: keep the demo outputs here (default: a temporary "
+                             "directory)")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.demo:
+        versions = {"baseline": args.baseline_src.resolve()} if args.baseline_src else {}
+        versions["current"] = CURRENT_SRC
+        meta = {**run_meta(), "cores": os.cpu_count()}
+
+        def report(comparison: dict) -> None:
+            result = {**meta, "demo": comparison, "load_average_end": list(os.getloadavg())}
+            write_results("sweep_throughput_demo", result, demo_markdown(result))
+
+        with tempfile.TemporaryDirectory() as tmp:
+            work = args.work or Path(tmp)
+            work.mkdir(parents=True, exist_ok=True)
+            demo_comparison(work, versions, args.workers, args.repeats, args.demo_steps,
+                            report)
+        print((RESULTS / "sweep_throughput_demo.md").read_text(), end="")
+        return
     if args.compile:
         with tempfile.TemporaryDirectory() as tmp:
             comparison = compile_comparison(Path(tmp), args.steps)
@@ -313,6 +486,85 @@ def compile_markdown(r: dict) -> str:
                          "max metric diff", "load at start"], rows, align="lrrrrrlrrr"),
     ]
     return "\n".join(lines) + "\n"
+
+
+def demo_markdown(r: dict) -> str:
+    """The demo timing table of ``r``, its conditions and the fits of both versions."""
+    d = r["demo"]
+    rows = d["rows"]
+    done = [arm for arm in d["arms"] if any(row["version"] == arm for row in rows)]
+    mean = {arm: {key: statistics.mean(row[key] for row in rows if row["version"] == arm)
+                  for key in ("sweep_s", "process_wall_s", "cpu_s")} for arm in done}
+    generation = ", ".join(f"{k} {v['data_s']:.1f} s" for k, v in d["data"].items())
+    versions = ", ".join(f"{k}: {v}" for k, v in d["versions"].items())
+    lines = [
+        "# The demo, before and after",
+        "",
+        f"Code {r['code_version']} ('current'), {r['cores']} shared cores. `hepscaling demo` "
+        f"(3 processes x 6 D x 2 seeds = 36 runs, then the report), here with "
+        f"{d['steps']} steps per run (the demo: 6000), of each "
+        f"version in its default way ({versions}; 'current, N workers': the same code with "
+        f"`--workers N`), {d['repeats']} times each (this table: {len(rows)} demos), "
+        "interleaved in the order listed, every demo in a fresh "
+        "directory seeded with its version's datasets (generated beforehand; same spec: "
+        f"{_yes(all(d['same_spec'].values()))}, same arrays: "
+        f"{_yes(all(d['same_data'].values()))}; generation took {generation}). "
+        "Wall seconds of the sweep (run_sweep: plan, workers, runs), of the report (fits, "
+        "plots, HTML) and of the whole `hepscaling demo` process from its start (interpreter "
+        "and imports included); CPU: user + system seconds of the process and its workers "
+        "(other jobs share the cores, so CPU seconds measure the work and wall seconds also "
+        "the share of the cores the demo got); load: the 1-min load average before and after "
+        "each demo.",
+        "",
+        *markdown_table(
+            ["version", "repeat", "sweep (s)", "report (s)", "process (s)", "CPU (s)",
+             "mean loop wall per run (s)", "runs", "load before / after"],
+            ([row["version"], str(row["repeat"]), f"{row['sweep_s']:.1f}",
+              f"{row['report_s']:.1f}", f"{row['process_wall_s']:.1f}", f"{row['cpu_s']:.0f}",
+              f"{row['mean_run_wall_s']:.1f}", str(row["runs_done"]),
+              f"{row['load_before'][0]:.1f} / {row['load_after'][0]:.1f}"] for row in rows),
+            align="lrrrrrrrr"),
+        "",
+    ]
+    if "baseline" in mean:
+        b = mean["baseline"]
+        lines += ["Baseline's mean over each version's mean (> 1: faster than the baseline):",
+                  "", *markdown_table(
+                      ["version", "sweep wall", "process wall", "CPU"],
+                      ([arm, *(f"{b[key] / m[key]:.2f}x"
+                               for key in ("sweep_s", "process_wall_s", "cpu_s"))]
+                       for arm, m in mean.items()), align="lrrr"), ""]
+    reference = rows[0]
+    same_ids = all(row["run_ids"] == reference["run_ids"] for row in rows)
+    spread = max(abs(row["test_mse_log"][k] / reference["test_mse_log"][k] - 1)
+                 for row in rows for k in reference["test_mse_log"])
+    lines += [f"Run ids the same in every demo: {_yes(same_ids)}; largest relative "
+              "difference of a run's test_mse_log (same process, D and seed) from the first "
+              f"demo: {spread:.2g}. Fits "
+              "(`hepscaling fit --metric test_mse_log`, this code, power law with floor, 68% "
+              "bootstrap intervals; 'within' = every parameter of the demo inside the first "
+              "demo's interval and the other way round):", ""]
+    fit_rows = []
+    for row in rows:
+        for process, fit in row["fits"].items():
+            params = fit["params"]
+            fit_rows.append([row["version"], str(row["repeat"]), process,
+                             *(_interval(params[name]) if name in params else "-"
+                               for name in ("alpha", "k", "x_c")),
+                             ", ".join(f"{x:.2f}" for x in fit["holdout_ratios"]),
+                             _yes(_within(row["fits"], reference["fits"]))])
+    lines += markdown_table(["version", "repeat", "process", "alpha", "K", "D_c",
+                             "held-out measured / predicted", "within"], fit_rows,
+                            align="lrllllll")
+    return "\n".join(lines) + "\n"
+
+
+def _interval(p: list[float]) -> str:
+    return f"{p[0]:.3g} [{p[1]:.3g}, {p[2]:.3g}]"
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 if __name__ == "__main__":

@@ -86,6 +86,9 @@ class RunRecord(BaseModel):
     samples_seen: int = 0
     epochs: float = Field(0.0, description="passes over the D training samples")
     wall_time: float = Field(0.0, description="seconds")
+    cpu_time: float = Field(0.0, description="CPU seconds of the training process over the same "
+                            "span as wall_time, all its threads (0: not recorded); unlike "
+                            "wall_time, barely changed by other jobs on shared cores")
     compile_time: float = Field(0.0, description="seconds of wall_time spent compiling the "
                                 "model (train.compile; 0 for eager runs; see "
                                 "hepscaling.train.compilation)")

@@ -59,6 +59,7 @@ def test_accounting(toy_h5, tmp_path):
     assert record.curves["flops"][-1] == pytest.approx(record.flops)
     assert record.n_train == 400 and record.device == "cpu"
     assert record.config["train"]["epochs"] == 8
+    assert record.cpu_time > 0 and record.wall_time > 0
 
 
 def test_threads_are_restored(toy_h5, tmp_path):
@@ -94,8 +95,10 @@ def test_resume_matches_uninterrupted(toy_h5, tmp_path):
 
     with pytest.raises(Interrupt):
         run_training(cfg, tmp_path / "parts", callback=stop_at_40)
-    assert read_record(tmp_path / "parts").status == "failed"
+    interrupted = read_record(tmp_path / "parts")
+    assert interrupted.status == "failed" and interrupted.cpu_time > 0
     resumed = run_training(cfg, tmp_path / "parts")
+    assert resumed.cpu_time > interrupted.cpu_time  # the time of both parts
     assert resumed.status == "done"
     assert _stable(resumed) == _stable(reference)
     assert "resumed from step 40" in (tmp_path / "parts" / "run.log").read_text()

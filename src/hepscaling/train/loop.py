@@ -219,7 +219,7 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
     step, order, position = 0, torch.empty(0, dtype=torch.long, device=device), n_train
     curves: dict[str, list[float | None]] = {}
     best = {"loss": math.inf, "step": 0, "bad_evals": 0, "state": None}
-    stop_reason, wall_before, compile_before = "", 0.0, 0.0
+    stop_reason, wall_before, cpu_before, compile_before = "", 0.0, 0.0, 0.0
     state = load_checkpoint(run_dir, record.run_id, device)
     if state is not None:
         model.load_state_dict(state["model"])
@@ -228,6 +228,7 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
         step, order, position = state["step"], state["order"], state["position"]
         curves, best, stop_reason = state["curves"], state["best"], state["stop_reason"]
         wall_before, compile_before = state["wall_time"], state.get("compile_time", 0.0)
+        cpu_before = state.get("cpu_time", 0.0)
         log.info("resumed from step %d", step)
     else:
         log.info("start: N=%d D=%d steps=%d batch=%d device=%s precision=%s",
@@ -235,7 +236,7 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
 
     forward = training_forward(model, tc.compile)
     clock = CompileClock(device, tc.compile)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     loss_sum, n_losses = torch.zeros((), device=device), 0
     model.train()
     with progress_bar(f"train {record.run_id}", total, completed=step, enabled=progress) as bar:
@@ -272,6 +273,7 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
             n_losses = 0
             val = task.evaluate(model, "val", tc.eval_batch_size)
             wall = wall_before + time.perf_counter() - t0
+            cpu = cpu_before + time.process_time() - c0
             point = {"step": step, "flops": step * batch * flops_per_sample,
                      "samples": step * batch, "epochs": step * batch / n_train,
                      "lr": tc.lr * lr_factor, "wall_time": wall, "train_loss": train_loss,
@@ -292,10 +294,10 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
                              "optimizer": optimizer.state_dict(),
                              "generator": generator.get_state(), "step": step, "order": order,
                              "position": position, "curves": curves, "best": best,
-                             "stop_reason": stop_reason, "wall_time": wall,
+                             "stop_reason": stop_reason, "wall_time": wall, "cpu_time": cpu,
                              "compile_time": compile_before + clock.seconds}, run_dir)
             record.compile_time = compile_before + clock.seconds
-            _update(record, step, batch, n_train, wall, curves)
+            _update(record, step, batch, n_train, wall, cpu, curves)
             write_record(record, run_dir)
             log.info(" ".join(f"{k}={v:.6g}" for k, v in point.items()))
             bar.advance(step % tc.eval_every or tc.eval_every)
@@ -304,8 +306,9 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
                                 k.startswith("val_")})
 
     wall = wall_before + time.perf_counter() - t0
+    cpu = cpu_before + time.process_time() - c0
     record.compile_time = compile_before + clock.seconds
-    _update(record, step, batch, n_train, wall, curves)
+    _update(record, step, batch, n_train, wall, cpu, curves)
     record.stop_reason = stop_reason or "completed"
     record.metrics = {"planned_steps": float(total), "best_step": float(best["step"]),
                       "best_val_loss": best["loss"] if math.isfinite(best["loss"]) else None}
@@ -331,9 +334,9 @@ def _train(cfg: RunConfig, record: RunRecord, run_dir: Path, progress: bool | No
     return record
 
 
-def _update(record: RunRecord, step: int, batch: int, n_train: int, wall: float,
+def _update(record: RunRecord, step: int, batch: int, n_train: int, wall: float, cpu: float,
             curves: dict[str, list[float | None]]) -> None:
     """Refresh the counters and curves of ``record`` after ``step`` steps."""
     record.steps, record.samples_seen = step, step * batch
     record.epochs, record.flops = step * batch / n_train, step * batch * record.flops_per_sample
-    record.wall_time, record.curves = wall, curves
+    record.wall_time, record.cpu_time, record.curves = wall, cpu, curves

@@ -34,6 +34,7 @@ finished, nothing to protect.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from contextlib import ExitStack
@@ -145,9 +146,19 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
         executor = executor or stack.enter_context(LocalExecutor())
         make_datasets(spec, out, progress=progress)
 
+        losses: dict[str, float] = {}  # finished runs' validation losses, read once
+
+        def loss_of(run_id: str) -> float | None:
+            if run_id in losses:
+                return losses[run_id]
+            loss = _val_loss(out, run_id)
+            if loss is not None and math.isfinite(loss):  # failed runs may be retried
+                losses[run_id] = loss
+            return loss
+
         def replan() -> Plan:
             return make_plan(spec, out, validate=validate, flops_per_step=flops_per_step,
-                             loss_of=lambda run_id: _val_loss(out, run_id), source=source)
+                             loss_of=loss_of, source=source)
 
         plan = replan()
         _adopt(out, plan)

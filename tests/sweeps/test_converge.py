@@ -15,6 +15,7 @@ from hepscaling.laws.sweep import fit_sweep, load_sweep
 from hepscaling.report.sections.convergence import convergence_section
 from hepscaling.sweeps import LocalExecutor, load_plan, make_plan, parse_spec, run_sweep
 from hepscaling.sweeps.plan import rung_steps
+from hepscaling.sweeps.results import run_dir, sweep_status
 from hepscaling.sweeps.spec import ConvergeSpec
 
 CONVERGE = {"factor": 2, "max_steps": 80, "tolerance": 0.1}
@@ -105,3 +106,24 @@ def test_converge_needs_steps_not_epochs(tmp_path):
     spec = parse_spec({"name": "x", "base": base, "converge": CONVERGE})
     with pytest.raises(UsageError, match=r"converge climbs train\.steps; set the first rung"):
         make_plan(spec, tmp_path)
+
+
+def test_status_judges_ladders_from_the_records_not_the_last_plan(tmp_path, fake_env):
+    # the first rung finishes while no sweep runs (e.g. the sweep was killed at that moment)
+    plan = make_plan(_spec(fake_env["dataset"], **{"task.n_train": [100], "seed": [0, 1]}),
+                     tmp_path)
+    plan.save(tmp_path)
+    assert plan.ladders[0]["state"] == "running rung 1 of 4 (10 steps)"
+    [rung] = plan.ladders[0]["rungs"]
+    assert sorted(rung) == sorted(run.run_id for run in plan.runs)
+    fake_run(plan.runs[0].config, run_dir(tmp_path, plan.runs[0].run_id))
+    assert sweep_status(tmp_path).ladders[0]["state"] == "running rung 1 of 4 (10 steps)"
+    fake_run(plan.runs[1].config, run_dir(tmp_path, plan.runs[1].run_id))
+    assert sweep_status(tmp_path).ladders[0]["state"] == (
+        "not converged: 10 steps only, nothing to compare; rung 2 (20 steps) is planned by "
+        "the next 'hepscaling sweep run'")
+    # a finished sweep: the status agrees with the runner's own last verdict
+    run_sweep(_spec(fake_env["dataset"], **{"task.n_train": [100], "seed": [0, 1]}), tmp_path,
+              executor=LocalExecutor(1), run_fn=fake_run)
+    assert sweep_status(tmp_path).ladders == load_plan(tmp_path).ladders
+    assert load_plan(tmp_path).ladders[0]["state"] == "converged: 2x more steps gain 4%"

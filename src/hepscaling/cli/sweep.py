@@ -145,7 +145,7 @@ def status(
     --watch: a live table of the running runs (step / planned steps, steps per
     second, ETA, latest train and validation loss), read from the records
     without changing them. A sweep with converge: also lists each point's ladder
-    of training lengths and its verdict as of the last plan.
+    of training lengths and its verdict from the records of its finished rungs.
 
     Example: hepscaling sweep status sweeps/quick --watch --interval 5
     """

@@ -25,7 +25,8 @@ seeds form one ladder. Its first rung is their configs as merged (``train.steps`
 once every run of the rung below has a validation loss and
 :func:`hepscaling.laws.convergence.length_verdict` on their means (rungs 0..k) says not
 converged, so the plan grows as runs finish (:func:`make_plan` with ``loss_of``; the runner
-re-plans until it stops growing). :attr:`Plan.ladders` says where each ladder stands.
+re-plans until it stops growing). :attr:`Plan.ladders` says where each ladder stands
+(:func:`ladder_state`).
 
 The plan is saved atomically as ``OUT/sweep.json`` so ``hepscaling sweep status`` knows the
 planned set without the spec.
@@ -38,7 +39,7 @@ import itertools
 import json
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ __all__ = [
     "default_validate",
     "expand_points",
     "isoflop_steps",
+    "ladder_state",
     "load_plan",
     "make_plan",
     "merge_point",
@@ -285,10 +287,34 @@ def rung_steps(first: int, converge: ConvergeSpec) -> list[int]:
     return steps
 
 
+def ladder_state(steps: Sequence[int], rung_losses: Sequence[Sequence[float | None]],
+                 tolerance: float) -> tuple[str, bool]:
+    """Where a ladder of lengths ``steps`` stands from the validation losses of its runs on
+    the rungs planned so far (``rung_losses[k]``: one per seed; ``None`` while a run has not
+    finished, NaN if it ended without a loss), and whether it climbs to the next rung.
+
+    >>> ladder_state([10, 20, 40], [[0.5, 0.7], [0.2, None]], 0.1)
+    ('running rung 2 of 3 (20 steps)', False)
+    >>> ladder_state([10, 20, 40], [[0.5, 0.7], [0.2, 0.3]], 0.1)
+    ('not converged: 2x more steps still gain a factor 2.4', True)
+    """
+    means: list[float] = []
+    for k, losses in enumerate(rung_losses):
+        if any(loss is None for loss in losses):
+            return f"running rung {k + 1} of {len(steps)} ({steps[k]} steps)", False
+        if not all(math.isfinite(loss) for loss in losses):  # type: ignore[arg-type]
+            return (f"stopped at rung {k + 1} ({steps[k]} steps): a run diverged or failed "
+                    "(no finite validation loss)"), False
+        means.append(sum(losses) / len(losses))  # type: ignore[arg-type]
+    verdict = length_verdict(steps[:len(means)], means, tolerance)
+    return verdict.text, not verdict.converged and len(means) < len(steps)
+
+
 def _climb(members: list[tuple[dict[str, Any], dict[str, Any]]], converge: ConvergeSpec,
            loss_of: LossOf | None, validate: Validator, source: str
            ) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], dict[str, Any]]:
-    """The runs (point, config) of one ladder's rungs planned so far and where it stands.
+    """The runs (point, config) of one ladder's rungs planned so far and where it stands
+    (``point``, the ``steps`` of the rungs planned, their run ids ``rungs`` and ``state``).
 
     ``members``: the ladder's points (its seeds) with their merged, validated first-rung
     configs. ``loss_of`` returns NaN for a run that ended without a loss (diverged, failed):
@@ -301,26 +327,21 @@ def _climb(members: list[tuple[dict[str, Any], dict[str, Any]]], converge: Conve
         raise UsageError(f"{source}: converge climbs train.steps; set the first rung as "
                          "train.steps in base (not train.epochs or train.flops)")
     steps = rung_steps(int(first), converge)
-    runs, means = [], []
-    for k, length in enumerate(steps):
+    runs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    rungs: list[list[str]] = []
+    rung_losses: list[list[float | None]] = []
+    for length in steps:
         rung = [(point, _validated(validate, merge_point(config, {"train.steps": length}),
                                    point, source)) for point, config in members]
         runs += rung
-        losses = [loss_of(identity_hash(config)) if loss_of else None for _, config in rung]
-        if any(loss is None for loss in losses):
-            state = f"running rung {k + 1} of {len(steps)} ({length} steps)"
-            break
-        if not all(math.isfinite(loss) for loss in losses):  # type: ignore[arg-type]
-            state = (f"stopped at rung {k + 1} ({length} steps): a run diverged or failed "
-                     "(no finite validation loss)")
-            break
-        means.append(sum(losses) / len(losses))  # type: ignore[arg-type]
-        verdict = length_verdict(steps[:k + 1], means, converge.tolerance)
-        state = verdict.text
-        if verdict.converged or k + 1 == len(steps):
+        rungs.append([identity_hash(config) for _, config in rung])
+        rung_losses.append([loss_of(run_id) if loss_of else None for run_id in rungs[-1]])
+        state, climbs = ladder_state(steps, rung_losses, converge.tolerance)
+        if not climbs:
             break
     point = {k: v for k, v in members[0][0].items() if k not in _SEED_AXES}
-    return runs, {"point": point, "steps": steps[:len(runs) // len(members)], "state": state}
+    return runs, {"point": point, "steps": steps[:len(rungs)], "rungs": rungs,
+                  "state": state}
 
 
 def make_plan(spec: SweepSpec, out: str | os.PathLike, *, validate: Validator | None = None,

@@ -16,10 +16,11 @@ from typing import Any
 from hepscaling.errors import UsageError
 from hepscaling.records import RECORD_NAME, RunRecord, read_record, records_frame
 from hepscaling.sweeps.lock import is_locked
-from hepscaling.sweeps.plan import Plan, load_plan
+from hepscaling.sweeps.plan import Plan, ladder_state, load_plan, rung_steps
+from hepscaling.sweeps.spec import ConvergeSpec
 
-__all__ = ["STATES", "SweepCounts", "SweepStatus", "count_states", "record_of", "run_dir",
-           "run_states", "sweep_status", "sweep_table", "write_table"]
+__all__ = ["STATES", "SweepCounts", "SweepStatus", "count_states", "finished_val_loss",
+           "record_of", "run_dir", "run_states", "sweep_status", "sweep_table", "write_table"]
 
 STATES = ("done", "diverged", "failed", "running", "pending")
 
@@ -33,6 +34,16 @@ def record_of(out: str | os.PathLike, run_id: str) -> RunRecord | None:
     """The record of run ``run_id`` in sweep ``out``, None if it has none yet."""
     path = run_dir(out, run_id) / RECORD_NAME
     return read_record(path) if path.exists() else None
+
+
+def finished_val_loss(out: str | os.PathLike, run_id: str) -> float | None:
+    """The validation loss of a finished run (NaN: it ended without one), ``None`` while it
+    has no final record (:data:`hepscaling.sweeps.plan.LossOf`)."""
+    record = record_of(out, run_id)
+    if record is None or record.status in ("running", "pending"):
+        return None
+    loss = record.metrics.get("val_loss") if record.status == "done" else None
+    return float("nan") if loss is None else float(loss)
 
 
 def run_states(out: str | os.PathLike, plan: Plan) -> dict[str, str]:
@@ -77,7 +88,8 @@ class SweepCounts:
 class SweepStatus(SweepCounts):
     """:class:`SweepCounts` of a sweep directory, plus its ``name``, whether a sweep holds its
     lock (``live``), the runs left out of its plan (``skipped``) and where each convergence
-    ladder stood when the plan was last made (``ladders``, :attr:`Plan.ladders`)."""
+    ladder stands now (``ladders``: :attr:`Plan.ladders` with each ``state`` re-judged from
+    the records, so a rung that finished after the last plan counts)."""
 
     name: str
     live: bool
@@ -95,8 +107,26 @@ def sweep_status(out: str | os.PathLike) -> SweepStatus:
     """Status of the sweep in ``out`` (:class:`UsageError` if ``out`` holds no sweep plan)."""
     plan = load_plan(out)
     counts, failures = count_states(out, run_states(out, plan))
+    live = is_locked(out)
+    ladders = tuple(_ladder_now(out, plan, ladder, live) for ladder in plan.ladders)
     return SweepStatus(Path(out), len(plan.runs), counts, failures, name=plan.name,
-                       live=is_locked(out), skipped=len(plan.skipped), ladders=plan.ladders)
+                       live=live, skipped=len(plan.skipped), ladders=ladders)
+
+
+def _ladder_now(out: str | os.PathLike, plan: Plan, ladder: dict[str, Any],
+                live: bool) -> dict[str, Any]:
+    """``ladder`` (an entry of :attr:`Plan.ladders`) with its state judged from the records
+    of its rungs now; a ladder whose next rung is not planned yet says when it will be."""
+    if "rungs" not in ladder:  # a plan saved before ladders listed their runs
+        return ladder
+    converge = ConvergeSpec(**plan.spec["converge"])
+    steps = rung_steps(ladder["steps"][0], converge)
+    losses = [[finished_val_loss(out, run_id) for run_id in rung] for rung in ladder["rungs"]]
+    state, climbs = ladder_state(steps, losses, converge.tolerance)
+    if climbs:
+        state += (f"; rung {len(losses) + 1} ({steps[len(losses)]} steps) is planned "
+                  + ("next" if live else "by the next 'hepscaling sweep run'"))
+    return {**ladder, "state": state}
 
 
 def sweep_table(out: str | os.PathLike):

@@ -70,7 +70,7 @@ from hepscaling.sweeps.plan import (
 from hepscaling.sweeps.results import (
     SweepCounts,
     count_states,
-    record_of,
+    finished_val_loss,
     run_dir,
     run_states,
 )
@@ -151,7 +151,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
         def loss_of(run_id: str) -> float | None:
             if run_id in losses:
                 return losses[run_id]
-            loss = _val_loss(out, run_id)
+            loss = finished_val_loss(out, run_id)
             if loss is not None and math.isfinite(loss):  # failed runs may be retried
                 losses[run_id] = loss
             return loss
@@ -201,16 +201,6 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
 
 def _task(out: Path, run_id: str, config: dict, run_fn: RunFn | None) -> RunTask:
     return RunTask(run_id, config, str(run_dir(out, run_id)), run_fn or default_run_fn)
-
-
-def _val_loss(out: Path, run_id: str) -> float | None:
-    """The validation loss of a finished run (NaN: it ended without one), ``None`` while it
-    has no final record (:data:`hepscaling.sweeps.plan.LossOf`)."""
-    record = record_of(out, run_id)
-    if record is None or record.status in ("running", "pending"):
-        return None
-    loss = record.metrics.get("val_loss") if record.status == "done" else None
-    return float("nan") if loss is None else float(loss)
 
 
 def _adopt(out: Path, plan: Plan) -> None:

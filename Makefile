@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean bench jets-study jet-generation-study generators-study \
+.PHONY: demo test lint install clean bench bench-long jets-study jet-generation-study generators-study \
 	amplitudes-study \
 	amplitudes-d amplitudes-convergence amplitudes-converged amplitudes-n amplitudes-c \
 	amplitudes-losses amplitudes-architectures \
@@ -158,9 +158,16 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
-# Benchmarks (not tests): each writes benchmarks/results/<topic>.json and .md
+# Benchmarks (not tests): each writes benchmarks/results/<topic>.json and .md. `bench` runs
+# those of minutes; `bench-long` the two that run sweeps (the bf16 equality sweep, about an
+# hour, and the amplitude-study runtime estimate, about 15 min).
+LONG_BENCH := benchmarks/bench_precision_sweep.py benchmarks/bench_amplitude_study.py
 bench: $(STAMP)
-	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+	for script in $(filter-out $(LONG_BENCH),$(wildcard benchmarks/bench_*.py)); do \
+		$(BIN)/python $$script || exit 1; done
+
+bench-long: $(STAMP)
+	for script in $(LONG_BENCH); do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) demo-output $(JETS) $(JETGEN) $(AMP) .pytest_cache

@@ -1,19 +1,21 @@
 """Benchmark: where a training step's time goes, and how close it comes to the matmul peak.
 
-For five models at N ~ 1e5-1e6 (MLP width 256 and 512, depth 3, batch 4096; the amplitude
-``transformer`` w128/L4, k = 5, batch 1024; ``part`` w128/L4, 64 constituent slots, batch 64;
-the jet GPT d128/L4, T = 32, batch 64; the cases of ``bench_precision``) a bare training step
-(forward, loss, backward, gradient clipping, fused AdamW, as the loop) is timed in several
-variants: float32, bfloat16 autocast, float32 under ``torch.compile`` (its compile time is the
-first call's CPU time less one step, compiled in this process; inductor's on-disk cache from
-earlier runs shortens it), and for the transformers both precisions with the attention of
-before (PyTorch's fused ``scaled_dot_product_attention``, with ``part``'s learned pair bias as
-its float mask; now :func:`hepscaling.models.blocks.attend` runs batched matmuls while
-training), and for the jet GPT both precisions with the loss of before (torch's
-``cross_entropy``, whose backward zero-fills the ``(B T, V)`` logit gradient; now
-:func:`hepscaling.tasks.losses.token_cross_entropy`). The variants of a model are interleaved,
-``repeats`` stretches each, and the median counts: the two cores are shared with other jobs,
-so ratios are measured side by side. Rates are per process CPU second on one torch thread.
+For the demo's MLP (width 128, depth 4, batch 512, N = 5e4) and five models at N ~ 1e5-1e6
+(MLP width 256 and 512, depth 3, batch 4096; the amplitude ``transformer`` w128/L4, k = 5,
+batch 1024; ``part`` w128/L4, 64 constituent slots, batch 64; the jet GPT d128/L4, T = 32,
+batch 64; the cases of ``bench_precision``) a bare training step (forward, loss, backward,
+gradient clipping, fused AdamW, as the loop) is timed in several variants: float32, bfloat16
+autocast, both under ``torch.compile`` (its compile time is the first call's CPU time less one
+step, compiled in this process; inductor's on-disk cache from earlier runs shortens it; bf16
+compiled is also compared with float32 compiled), and for the transformers both precisions
+with the attention of before (PyTorch's fused ``scaled_dot_product_attention``, with
+``part``'s learned pair bias as its float mask; now :func:`hepscaling.models.blocks.attend`
+runs batched matmuls while training), and for the jet GPT both precisions with the loss of
+before (torch's ``cross_entropy``, whose backward zero-fills the ``(B T, V)`` logit gradient;
+now :func:`hepscaling.tasks.losses.token_cross_entropy`). The variants of a model are
+interleaved, ``repeats`` stretches each, and the median counts: the two cores are shared with
+other jobs, so ratios are measured side by side. Rates are per process CPU second on one torch
+thread.
 
 Achieved FLOP/s = 3 x forward matmul FLOPs x samples/s (the convention of
 :mod:`hepscaling.train.flops`), as a fraction of the float32 and bfloat16 matmul peaks (best
@@ -21,9 +23,10 @@ Achieved FLOP/s = 3 x forward matmul FLOPs x samples/s (the convention of
 
 The breakdown: ``torch.profiler`` over a few steps per precision, each op's self CPU time put in
 one class: ``matmul`` (mm / addmm / linear), ``attention`` (the fused kernel and its backward,
-or the explicit baddbmm / bmm / softmax), ``elementwise`` (activations, norms, adds, masks),
-``optimizer`` (everything under clipping and AdamW), ``other`` (copies, indexing, reductions,
-the loss, and the Python between ops). ``matmul rate`` = matmul FLOPs / (matmul + attention
+or the explicit baddbmm / bmm / softmax; not the token loss's log-softmax, which counts as
+other), ``elementwise`` (activations, norms, adds, masks), ``optimizer`` (everything under
+clipping and AdamW), ``other`` (copies, indexing, reductions, the loss, and the Python between
+ops). ``matmul rate`` = matmul FLOPs / (matmul + attention
 time): what the matmuls themselves reach, the ceiling of the whole step.
 
 Run:  .venv/bin/python benchmarks/bench_step_profile.py [--repeats 5] [--seconds 0.5]
@@ -62,27 +65,29 @@ Case = tuple[Model, torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]
 CLASSES = ("matmul", "attention", "elementwise", "optimizer", "other")
 MATMUL_OPS = {"aten::mm", "aten::addmm", "aten::linear", "aten::matmul"}
 ATTENTION = re.compile(r"scaled_dot_product|ScaledDotProduct|flash_attention|aten::baddbmm|"
-                       r"aten::bmm|softmax|Baddbmm|Bmm|Softmax")
+                       r"aten::bmm|(?<!log_)softmax|Baddbmm|Bmm|(?<!Log)Softmax")
 ELEMENTWISE = re.compile(
     r"aten::(gelu|relu|silu|tanh|sigmoid|add|sub|mul|div|neg|exp|log|sqrt|rsqrt|pow|clamp|"
     r"where|masked_fill|fill|zero|layer_norm|native_layer_norm|threshold|sinh|sin|cos|cosh|"
     r"remainder|atan2|hypot|minimum|maximum|reciprocal)")
 
 
-def mlp_case(width: int) -> Callable[[], Case]:
-    """The MLP of ``bench_training`` (10 inputs, depth 3) at batch 4096, MSE."""
+def mlp_case(width: int, depth: int = 3, batch: int = 4096) -> Callable[[], Case]:
+    """An MLP on 10 inputs, MSE: by default that of ``bench_training`` (depth 3, batch 4096);
+    ``mlp_case(128, 4, 512)`` is the demo's (``hepscaling demo``: 5-particle processes)."""
     def make() -> Case:
         torch.manual_seed(0)
-        model = build_model({"family": "mlp", "width": width, "depth": 3},
+        model = build_model({"family": "mlp", "width": width, "depth": depth},
                             InputsSpec(n_features=10, n_particles=5,
                                        particle_types=(0, 1, 2, 2, 2)))
         gen = torch.Generator().manual_seed(0)
-        x, y = torch.randn(4096, 10, generator=gen), torch.randn(4096, 1, generator=gen)
+        x, y = torch.randn(batch, 10, generator=gen), torch.randn(batch, 1, generator=gen)
         return model, x, lambda out: F.mse_loss(out, y)
     return make
 
 
 CASES: dict[str, Callable[[], Case]] = {
+    "mlp w128 L4, batch 512 (demo)": mlp_case(128, 4, 512),
     "mlp w256 L3, batch 4096": mlp_case(256),
     "mlp w512 L3, batch 4096": mlp_case(512),
     "transformer (amplitudes) w128 L4 k5, batch 1024": transformer_case,
@@ -91,7 +96,7 @@ CASES: dict[str, Callable[[], Case]] = {
 }
 #: the variants timed for every model; models with attention add :data:`BEFORE`, the jet GPT
 #: :data:`LOSS_BEFORE`
-VARIANTS = ("fp32", "bf16", "fp32 compiled")
+VARIANTS = ("fp32", "bf16", "fp32 compiled", "bf16 compiled")
 BEFORE = ("fp32 fused attention (before)", "bf16 fused attention (before)")
 LOSS_BEFORE = ("fp32 torch cross-entropy (before)", "bf16 torch cross-entropy (before)")
 
@@ -278,6 +283,9 @@ def main() -> None:
             row["fraction_of_fp32_peak"] = row["achieved_flops"] / peak["float32"]
             row["over_fp32"] = (case["variants"]["fp32"]["cpu_s_per_step"]
                                 / row["cpu_s_per_step"])
+            if v == "bf16 compiled":  # like for like: both precisions compiled
+                row["over_fp32_compiled"] = (case["variants"]["fp32 compiled"]["cpu_s_per_step"]
+                                             / row["cpu_s_per_step"])
         for v, prof in case["profiles"].items():
             fr = prof["fractions"]
             own = "bfloat16" if v.startswith("bf16") else "float32"
@@ -313,6 +321,8 @@ def markdown(r: dict) -> str:
         for v, row in case["variants"].items():
             extra = (f"compile {row['compile_cpu_s']:.0f} s CPU" if "compile_cpu_s" in row
                      else "")
+            if "over_fp32_compiled" in row:
+                extra += f"; {row['over_fp32_compiled']:.2f}x fp32 compiled"
             rows.append([case["model"], f"{case['n_params']:,}", v,
                          f"{row['samples_per_cpu_s']:.3g}",
                          f"{row['achieved_flops'] / 1e9:.1f}",
@@ -353,7 +363,8 @@ def markdown(r: dict) -> str:
         "",
         "matmul: mm / addmm; attention: the fused kernel and its backward, or baddbmm / bmm / "
         "softmax (the explicit path's scaling, masking and reshapes count as elementwise and "
-        "other); elementwise: activations, norms, adds, masks; optimizer: clipping and fused "
+        "other; the token loss's log-softmax as other, the exp of its backward as "
+        "elementwise); elementwise: activations, norms, adds, masks; optimizer: clipping and fused "
         "AdamW; other: copies, indexing, reductions, loss and the Python between ops. "
         "'matmul rate / peak': the step's FLOPs over the matmul + attention time, over the "
         "peak of the precision: the ceiling of the whole step if everything else were free. "

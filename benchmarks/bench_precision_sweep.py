@@ -16,10 +16,11 @@ finished records by model (the run config without precision and seed) and per gr
   runs of each seed (same initialisation, same batches), mean and std over seeds;
 - the test metrics of the untrained model, to show the runs moved well off their initial
   values;
-- training throughput per run, ``samples_seen / (wall_time - compile_time)`` (the training
-  loop's wall time: steps and periodic validation, not the final test), the bf16 / fp32 ratio
-  of the mean rates and per seed (the sweep alternates the precisions, so both see the same
-  mix of load from other jobs);
+- training throughput per run, ``samples_seen / (cpu_time - compile_time)``: per CPU second
+  of the training loop (steps and periodic validation, not the final test), which other jobs
+  on the cores do not dilute; records from before ``cpu_time`` was recorded use ``wall_time``
+  instead (the whole sweep then, never a mix). The bf16 / fp32 ratio of the mean rates and
+  per seed (the sweep alternates the precisions, so both see the same mix of load);
 - for reference, the rate of bare training steps of the same model on one of its training
   batches per process CPU second in each precision (:func:`bare_step_rates`), which other
   jobs on the cores and the validation passes do not dilute.
@@ -60,10 +61,18 @@ METRICS = {"jet_tagging": ("test_auc_macro", "test_accuracy", "test_loss"),
            "two_sample_classifier": ("test_auc", "test_loss")}
 
 
-def samples_per_second(record: RunRecord) -> float:
-    """Training samples per second of wall time of the run's training loop (compilation
-    excluded; periodic validation included, the final test not)."""
-    return record.samples_seen / (record.wall_time - record.compile_time)
+def samples_per_second(record: RunRecord, clock: str) -> float:
+    """Training samples per second of the run's training loop on ``clock`` (``"cpu"``:
+    ``cpu_time``, ``"wall"``: ``wall_time``); compilation excluded, periodic validation
+    included, the final test not."""
+    seconds = record.cpu_time if clock == "cpu" else record.wall_time
+    return record.samples_seen / (seconds - record.compile_time)
+
+
+def rate_clock(records: Sequence[RunRecord]) -> str:
+    """``"cpu"`` when every record has its training CPU time, else ``"wall"`` (records
+    written before ``RunRecord.cpu_time`` existed hold 0 there)."""
+    return "cpu" if all(r.cpu_time > 0 for r in records) else "wall"
 
 
 def untrained_and_bare_rates(record: RunRecord, seconds: float) -> tuple[dict, dict]:
@@ -117,7 +126,8 @@ def summarise_group(records: list[RunRecord], metrics: Sequence[str], seconds: f
         raise SystemExit(f"{model_label(records[0])}: need fp32 and bf16 runs of at least two "
                          f"seeds, found seeds {seeds}; run the whole sweep first")
     first = records[0]
-    rate = {p: [samples_per_second(by[p][s]) for s in seeds] for p in PRECISIONS}
+    clock = rate_clock(records)
+    rate = {p: [samples_per_second(by[p][s], clock) for s in seeds] for p in PRECISIONS}
     untrained, bare = untrained_and_bare_rates(first, seconds)
     return {
         "model": model_label(first), "n_params": first.n_params, "n_train": first.n_train,
@@ -126,6 +136,7 @@ def summarise_group(records: list[RunRecord], metrics: Sequence[str], seconds: f
         "metrics": {m: compare_precisions({p: {s: by[p][s].metrics[m] for s in seeds}
                                            for p in PRECISIONS}) for m in metrics},
         "untrained": {m: untrained[m] for m in metrics if m in untrained},
+        "clock": clock,
         "samples_per_s": {p: {"mean": statistics.mean(v), "std": statistics.stdev(v)}
                           for p, v in rate.items()},
         "speedup": statistics.mean(rate["bf16"]) / statistics.mean(rate["fp32"]),
@@ -156,6 +167,9 @@ def summarise(sweep: Path, metrics: dict[str, Sequence[str]], seconds: float) ->
                        for g in groups.values()]}
 
 
+_CLOCKS = {"cpu": "CPU second", "wall": "second of wall time"}
+
+
 def _number(x: float) -> str:
     return f"{x:.4f}" if abs(x) >= 1e-2 else f"{x:.3g}"
 
@@ -172,10 +186,10 @@ def markdown(r: dict) -> str:
         "s_bf16^2) / 2), the pooled seed-to-seed spread of one run; equal when |bf16 - fp32| "
         "<= s; Welch's t = difference / its standard error; paired = mean +- std over seeds of "
         "bf16 - fp32 of the two runs of one seed (same initialisation and batch order). "
-        "Throughput = samples_seen / "
-        "(wall_time - compile_time) of each run's record (training steps and periodic "
-        "validation in float32; runs of both precisions alternate in the sweep, so they share "
-        "the load).",
+        "Throughput = samples_seen / (cpu_time - compile_time) of each run's record, per CPU "
+        "second (wall_time for records from before cpu_time was recorded; each group says "
+        "which): training steps and periodic validation in float32; runs of both precisions "
+        "alternate in the sweep, so they share the load.",
     ]
     for g in r["groups"]:
         table = markdown_table(
@@ -198,7 +212,8 @@ def markdown(r: dict) -> str:
             "Before training (seed " + str(g["seeds"][0]) + "): " + ", ".join(
                 f"{m} {_number(v)}" for m, v in g["untrained"].items()) + ".",
             "",
-            f"Training samples/s: fp32 {rate['fp32']['mean']:.4g} +- {rate['fp32']['std']:.2g},"
+            f"Training samples per {_CLOCKS[g.get('clock', 'wall')]}: fp32 "
+            f"{rate['fp32']['mean']:.4g} +- {rate['fp32']['std']:.2g},"
             f" bf16 {rate['bf16']['mean']:.4g} +- {rate['bf16']['std']:.2g}; bf16 / fp32 "
             f"{g['speedup']:.2f}x (per seed "
             f"{', '.join(f'{x:.2f}' for x in g['speedup_per_seed'])}). Mean wall time per run "

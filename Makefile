@@ -5,8 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean bench bench-long jets-study jet-generation-study generators-study \
-	amplitudes-study \
+.PHONY: demo test lint install clean bench bench-long jets-study jet-generation-study \
+	generators-study amplitudes-study \
 	amplitudes-d amplitudes-convergence amplitudes-converged amplitudes-n amplitudes-c \
 	amplitudes-losses amplitudes-architectures \
 	amplitudes-mup amplitudes-schedules amplitudes-lgatr

@@ -19,8 +19,8 @@ from pathlib import Path
 from hepscaling.provenance import code_version, environment
 from hepscaling.records import atomic_write_text
 
-__all__ = ["RESULTS", "markdown_table", "matmul_peak", "run_meta", "timed_steps",
-           "write_results"]
+__all__ = ["RESULTS", "device_clock", "markdown_table", "matmul_peak", "run_meta",
+           "synchronize", "timed_steps", "write_results"]
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -33,33 +33,59 @@ def run_meta() -> dict:
             "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
-def matmul_peak(size: int = 1024, repeat: int = 10, dtype: str = "float32") -> float:
-    """Best ``torch.mm`` rate of ``size x size`` matrices of ``dtype`` (a torch dtype name,
-    e.g. ``"bfloat16"``) over ``repeat`` tries, FLOP per CPU second (torch's current thread
-    setting applies)."""
+def device_clock(device: str = "cpu") -> Callable[[], float]:
+    """The clock of rates on ``device`` (a torch device or its name): process CPU time on the
+    CPU (waiting for a core that other jobs share does not count), wall time on a CUDA GPU
+    (read after :func:`synchronize`: the GPU works while the host waits)."""
     import torch
 
-    a = torch.randn(size, size, dtype=getattr(torch, dtype))
-    b = torch.randn(size, size, dtype=getattr(torch, dtype))
-    best = math.inf
+    return time.perf_counter if torch.device(device).type == "cuda" else time.process_time
+
+
+def synchronize(device: str = "cpu") -> None:
+    """Wait until ``device`` has finished the work queued on it: CUDA kernels run
+    asynchronously; a no-op on the CPU."""
+    import torch
+
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def matmul_peak(size: int = 1024, repeat: int = 10, dtype: str = "float32",
+                device: str = "cpu") -> float:
+    """Best ``torch.mm`` rate of ``size x size`` matrices of ``dtype`` (a torch dtype name,
+    e.g. ``"bfloat16"``) on ``device`` over ``repeat`` tries, FLOP per second of
+    :func:`device_clock` (CPU seconds on the CPU, where torch's current thread setting
+    applies)."""
+    import torch
+
+    a = torch.randn(size, size, dtype=getattr(torch, dtype), device=device)
+    b = torch.randn(size, size, dtype=getattr(torch, dtype), device=device)
+    clock, best = device_clock(device), math.inf
     for _ in range(repeat):
-        cpu = time.process_time()
+        synchronize(device)
+        start = clock()
         torch.mm(a, b)
-        best = min(best, time.process_time() - cpu)
+        synchronize(device)
+        best = min(best, clock() - start)
     return 2 * size**3 / best
 
 
-def timed_steps(step: Callable[[], None], seconds: float) -> tuple[int, float, float]:
+def timed_steps(step: Callable[[], None], seconds: float,
+                device: str = "cpu") -> tuple[int, float, float]:
     """Call ``step`` twice untimed (warm-up), then at least 3 times and until ``seconds`` of
-    process CPU time have passed; returns ``(steps, cpu_seconds, wall_seconds)`` of the timed
-    calls."""
+    :func:`device_clock` time have passed; returns ``(steps, clock_seconds, wall_seconds)`` of
+    the timed calls (clock = process CPU time on the CPU, synchronised wall time on CUDA)."""
     for _ in range(2):
         step()
-    steps, wall, cpu = 0, time.perf_counter(), time.process_time()
-    while steps < 3 or time.process_time() - cpu < seconds:
+    clock = device_clock(device)
+    synchronize(device)
+    steps, wall, start = 0, time.perf_counter(), clock()
+    while steps < 3 or clock() - start < seconds:
         step()
         steps += 1
-    return steps, time.process_time() - cpu, time.perf_counter() - wall
+    synchronize(device)  # the steps still queued on a GPU count
+    return steps, clock() - start, time.perf_counter() - wall
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]],

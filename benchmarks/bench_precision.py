@@ -70,6 +70,7 @@ from hepscaling.tasks import losses  # noqa: E402
 from hepscaling.tasks.jet_tagging import PARTICLE_INPUTS  # noqa: E402
 from hepscaling.train.flops import TRAIN_FLOPS_FACTOR  # noqa: E402
 from hepscaling.train.loop import run_training  # noqa: E402
+from hepscaling.train.mixed_precision import autocast  # noqa: E402
 
 PRECISIONS = ("fp32", "bf16")
 PEAK_DTYPE = {"fp32": "float32", "bf16": "bfloat16"}
@@ -79,22 +80,26 @@ EQUALITY_SEEDS = tuple(range(5))
 FLOOR_D, FLOOR_STEPS, FLOOR_SEEDS = 1600, 3000, (0, 1)
 
 Step = Callable[[], None]
+#: a model, its batch and its loss of the model output
+Case = tuple[Model, torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]
+CPU = torch.device("cpu")
 
 
-def peaks() -> dict[str, float]:
-    """Best matmul FLOP per CPU second of each precision."""
-    return {p: matmul_peak(repeat=20, dtype=PEAK_DTYPE[p]) for p in PRECISIONS}
+def peaks(device: torch.device = CPU) -> dict[str, float]:
+    """Best matmul FLOP per second (of :func:`_common.device_clock`) of each precision on
+    ``device``."""
+    return {p: matmul_peak(repeat=20, dtype=PEAK_DTYPE[p], device=device) for p in PRECISIONS}
 
 
 def bare_step(model: Model, x: torch.Tensor, loss: Callable[[torch.Tensor], torch.Tensor],
-              precision: str) -> Step:
-    """One training step of ``model`` on the fixed batch ``x``: the forward pass under
-    ``precision`` (bfloat16 autocast or none), ``loss`` of the float32 output, backward,
-    clipping, fused AdamW (as the loop)."""
+              precision: str, device: torch.device = CPU) -> Step:
+    """One training step of ``model`` on the fixed batch ``x`` (both on ``device``): the
+    forward pass under ``precision`` (the loop's bfloat16 autocast on ``device``, or none),
+    ``loss`` of the float32 output, backward, clipping, fused AdamW (as the loop)."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
 
     def step() -> None:
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+        with autocast(device, precision):
             out = model(x)
         value = loss(out.float())
         optimizer.zero_grad(set_to_none=True)
@@ -105,34 +110,35 @@ def bare_step(model: Model, x: torch.Tensor, loss: Callable[[torch.Tensor], torc
     return step
 
 
-def part_case() -> tuple[Model, torch.Tensor, Callable]:
+def part_case(device: torch.device = CPU) -> Case:
     spec = InputsSpec(n_outputs=N_CLASSES, n_features=12, n_particles=SLOTS,
                       n_particle_features=len(PARTICLE_INPUTS))
     torch.manual_seed(0)
     model = build_model({"family": "part", "width": 128, "depth": 4, "heads": 8}, spec)
     gen = torch.Generator().manual_seed(0)
-    x = jet_inputs("part", 64, SLOTS, gen)
-    y = torch.randint(N_CLASSES, (64,), generator=gen)
-    return model, x, lambda out: torch.nn.functional.cross_entropy(out, y)
+    x = jet_inputs("part", 64, SLOTS, gen).to(device)
+    y = torch.randint(N_CLASSES, (64,), generator=gen).to(device)
+    return model.to(device), x, lambda out: torch.nn.functional.cross_entropy(out, y)
 
 
-def transformer_case() -> tuple[Model, torch.Tensor, Callable]:
+def transformer_case(device: torch.device = CPU) -> Case:
     torch.manual_seed(0)
     model = build_model({"family": "transformer", "width": 128, "depth": 4, "heads": 8},
                         MOMENTA_SPEC)
     gen = torch.Generator().manual_seed(0)
-    x, y = momenta(1024, gen), torch.randn(1024, 1, generator=gen)
-    return model, x, lambda out: torch.nn.functional.mse_loss(out, y)
+    x, y = momenta(1024, gen).to(device), torch.randn(1024, 1, generator=gen).to(device)
+    return model.to(device), x, lambda out: torch.nn.functional.mse_loss(out, y)
 
 
-def jet_gpt_case() -> tuple[Model, torch.Tensor, Callable]:
+def jet_gpt_case(device: torch.device = CPU) -> Case:
     model, tok = make_jet_gpt(128, 4, 4)
     gen = torch.Generator().manual_seed(1)
     body = torch.randint(0, tok.n_particle_tokens, (64, 32), generator=gen)
-    x = torch.cat([torch.full((64, 1), tok.start), body], 1)
-    target = torch.cat([body, torch.full((64, 1), tok.stop)], 1)
+    x = torch.cat([torch.full((64, 1), tok.start), body], 1).to(device)
+    target = torch.cat([body, torch.full((64, 1), tok.stop)], 1).to(device)
     # the task's loss, looked up at each call (bench_step_profile swaps it for the one before)
-    return model, x, lambda out: losses.token_cross_entropy(out, target, ignore=tok.pad)
+    return model.to(device), x, lambda out: losses.token_cross_entropy(out, target,
+                                                                        ignore=tok.pad)
 
 
 CASES = {"part (jet tagging) w128 L4 P64, batch 64": part_case,
@@ -140,16 +146,19 @@ CASES = {"part (jet tagging) w128 L4 P64, batch 64": part_case,
          "jet_gpt d128 L4 T32, batch 64": jet_gpt_case}
 
 
-def bench_bare(name: str, make: Callable, seconds: float) -> list[dict]:
-    """fp32 and bf16 rows of one bare-step model (fresh model per precision)."""
+def bench_bare(name: str, make: Callable[[torch.device], Case], seconds: float,
+               device: torch.device = CPU) -> list[dict]:
+    """fp32 and bf16 rows of one bare-step model on ``device`` (fresh model per precision):
+    ``samples_per_s`` per second of :func:`_common.device_clock` (CPU seconds on the CPU)."""
     rows = []
     for precision in PRECISIONS:
-        model, x, loss = make()
-        steps, cpu, wall = timed_steps(bare_step(model, x, loss, precision), seconds)
+        model, x, loss = make(device)
+        steps, clock, wall = timed_steps(bare_step(model, x, loss, precision, device),
+                                         seconds, device)
         batch = x.shape[0]
         rows.append({"model": name, "precision": precision, "n_params": model.n_params(),
                      "train_flops_per_sample": TRAIN_FLOPS_FACTOR * model.forward_flops(),
-                     "samples_per_cpu_s": steps * batch / cpu,
+                     "samples_per_s": steps * batch / clock,
                      "samples_per_wall_s": steps * batch / wall})
     return rows
 
@@ -165,7 +174,7 @@ def bench_mlps(tmp: Path, seconds: float) -> list[dict]:
             rows.append({"model": f"mlp w{width} L3 (loop), batch {MLP_BATCH}",
                          "precision": precision, "n_params": row["n_params"],
                          "train_flops_per_sample": row["train_flops_per_sample"],
-                         "samples_per_cpu_s": row["samples_per_cpu_s"],
+                         "samples_per_s": row["samples_per_cpu_s"],
                          "samples_per_wall_s": row["samples_per_wall_s"],
                          "loop_over_bare": row["loop_over_bare"]})
     return rows
@@ -278,12 +287,12 @@ def main() -> None:
         rows += bench_mlps(tmp, args.seconds)
         for label, make in CASES.items():
             rows += bench_bare(label, make, args.seconds)
-            print(f"{label}: " + ", ".join(f"{r['precision']} {r['samples_per_cpu_s']:.4g}/s"
+            print(f"{label}: " + ", ".join(f"{r['precision']} {r['samples_per_s']:.4g}/s"
                                            for r in rows[-2:]), flush=True)
         peak_after = peaks()
         peak = {p: max(peak_before[p], peak_after[p]) for p in PRECISIONS}
         for row in rows:
-            row["achieved_flops"] = row["samples_per_cpu_s"] * row["train_flops_per_sample"]
+            row["achieved_flops"] = row["samples_per_s"] * row["train_flops_per_sample"]
             row["fraction_of_peak"] = row["achieved_flops"] / peak[row["precision"]]
             row["fraction_of_fp32_peak"] = row["achieved_flops"] / peak["fp32"]
         equality = equality_sweep(tmp)
@@ -297,7 +306,7 @@ def main() -> None:
 
 
 def _ratios(rows: list[dict]) -> dict[str, float]:
-    rate = {(r["model"], r["precision"]): r["samples_per_cpu_s"] for r in rows}
+    rate = {(r["model"], r["precision"]): r["samples_per_s"] for r in rows}
     return {m: rate[(m, "bf16")] / rate[(m, "fp32")] for m, p in rate if p == "fp32"}
 
 
@@ -308,7 +317,7 @@ def markdown(r: dict) -> str:
               "of fp32 peak", "bf16 / fp32"]
     table = markdown_table(header, ([
         row["model"], f"{row['n_params']:,}", row["precision"],
-        f"{row['samples_per_cpu_s']:.3g} ({row['samples_per_wall_s']:.3g})",
+        f"{row['samples_per_s']:.3g} ({row['samples_per_wall_s']:.3g})",
         f"{row['achieved_flops'] / 1e9:.1f}", f"{100 * row['fraction_of_peak']:.0f}%",
         f"{100 * row['fraction_of_fp32_peak']:.0f}%",
         f"{ratios[row['model']]:.2f}x" if row["precision"] == "bf16" else "",

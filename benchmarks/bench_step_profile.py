@@ -55,13 +55,12 @@ import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from _common import markdown_table, matmul_peak, run_meta, write_results  # noqa: E402
-from bench_precision import jet_gpt_case, part_case, transformer_case  # noqa: E402
+from bench_precision import CPU, Case, jet_gpt_case, part_case, transformer_case  # noqa: E402
 from hepscaling.models import blocks  # noqa: E402
-from hepscaling.models.base import InputsSpec, Model, build_model  # noqa: E402
+from hepscaling.models.base import InputsSpec, build_model  # noqa: E402
 from hepscaling.tasks import losses  # noqa: E402
 from hepscaling.train.flops import TRAIN_FLOPS_FACTOR  # noqa: E402
 
-Case = tuple[Model, torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]
 CLASSES = ("matmul", "attention", "elementwise", "optimizer", "other")
 MATMUL_OPS = {"aten::mm", "aten::addmm", "aten::linear", "aten::matmul"}
 ATTENTION = re.compile(r"scaled_dot_product|ScaledDotProduct|flash_attention|aten::baddbmm|"
@@ -72,21 +71,22 @@ ELEMENTWISE = re.compile(
     r"remainder|atan2|hypot|minimum|maximum|reciprocal)")
 
 
-def mlp_case(width: int, depth: int = 3, batch: int = 4096) -> Callable[[], Case]:
+def mlp_case(width: int, depth: int = 3, batch: int = 4096) -> Callable[..., Case]:
     """An MLP on 10 inputs, MSE: by default that of ``bench_training`` (depth 3, batch 4096);
     ``mlp_case(128, 4, 512)`` is the demo's (``hepscaling demo``: 5-particle processes)."""
-    def make() -> Case:
+    def make(device: torch.device = CPU) -> Case:
         torch.manual_seed(0)
         model = build_model({"family": "mlp", "width": width, "depth": depth},
                             InputsSpec(n_features=10, n_particles=5,
                                        particle_types=(0, 1, 2, 2, 2)))
         gen = torch.Generator().manual_seed(0)
         x, y = torch.randn(batch, 10, generator=gen), torch.randn(batch, 1, generator=gen)
-        return model, x, lambda out: F.mse_loss(out, y)
+        x, y = x.to(device), y.to(device)
+        return model.to(device), x, lambda out: F.mse_loss(out, y)
     return make
 
 
-CASES: dict[str, Callable[[], Case]] = {
+CASES: dict[str, Callable[..., Case]] = {
     "mlp w128 L4, batch 512 (demo)": mlp_case(128, 4, 512),
     "mlp w256 L3, batch 4096": mlp_case(256),
     "mlp w512 L3, batch 4096": mlp_case(512),
@@ -189,7 +189,7 @@ def breakdown(step: Callable[[], None], steps: int = 3) -> dict:
                 ops[c].items(), key=lambda kv: -kv[1])[:3]] for c in CLASSES}}
 
 
-def build_variant(make: Callable[[], Case], variant: str) -> tuple[Callable[[], None], dict]:
+def build_variant(make: Callable[..., Case], variant: str) -> tuple[Callable[[], None], dict]:
     """The step of ``variant`` and its facts (compile time for compiled variants)."""
     model, x, loss = make()
     params = list(model.parameters())
@@ -206,7 +206,7 @@ def build_variant(make: Callable[[], Case], variant: str) -> tuple[Callable[[], 
     return step, facts
 
 
-def bench_case(label: str, make: Callable[[], Case], repeats: int, seconds: float) -> dict:
+def bench_case(label: str, make: Callable[..., Case], repeats: int, seconds: float) -> dict:
     """All variants of one model, interleaved, with the fp32 and bf16 breakdowns."""
     model, x, _ = make()
     batch = x.shape[0]

@@ -15,12 +15,16 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hepscaling.provenance import code_version, environment
 from hepscaling.records import atomic_write_text
 
 __all__ = ["RESULTS", "device_clock", "markdown_table", "matmul_peak", "run_meta",
            "synchronize", "timed_steps", "write_results"]
+
+if TYPE_CHECKING:
+    import torch
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -33,7 +37,7 @@ def run_meta() -> dict:
             "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
-def device_clock(device: str = "cpu") -> Callable[[], float]:
+def device_clock(device: str | torch.device = "cpu") -> Callable[[], float]:
     """The clock of rates on ``device`` (a torch device or its name): process CPU time on the
     CPU (waiting for a core that other jobs share does not count), wall time on a CUDA GPU
     (read after :func:`synchronize`: the GPU works while the host waits)."""
@@ -42,7 +46,7 @@ def device_clock(device: str = "cpu") -> Callable[[], float]:
     return time.perf_counter if torch.device(device).type == "cuda" else time.process_time
 
 
-def synchronize(device: str = "cpu") -> None:
+def synchronize(device: str | torch.device = "cpu") -> None:
     """Wait until ``device`` has finished the work queued on it: CUDA kernels run
     asynchronously; a no-op on the CPU."""
     import torch
@@ -52,7 +56,7 @@ def synchronize(device: str = "cpu") -> None:
 
 
 def matmul_peak(size: int = 1024, repeat: int = 10, dtype: str = "float32",
-                device: str = "cpu") -> float:
+                device: str | torch.device = "cpu") -> float:
     """Best ``torch.mm`` rate of ``size x size`` matrices of ``dtype`` (a torch dtype name,
     e.g. ``"bfloat16"``) on ``device`` over ``repeat`` tries, FLOP per second of
     :func:`device_clock` (CPU seconds on the CPU, where torch's current thread setting
@@ -72,7 +76,7 @@ def matmul_peak(size: int = 1024, repeat: int = 10, dtype: str = "float32",
 
 
 def timed_steps(step: Callable[[], None], seconds: float,
-                device: str = "cpu") -> tuple[int, float, float]:
+                device: str | torch.device = "cpu") -> tuple[int, float, float]:
     """Call ``step`` twice untimed (warm-up), then at least 3 times and until ``seconds`` of
     :func:`device_clock` time have passed; returns ``(steps, clock_seconds, wall_seconds)`` of
     the timed calls (clock = process CPU time on the CPU, synchronised wall time on CUDA)."""

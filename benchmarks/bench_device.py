@@ -37,7 +37,7 @@ import torch  # noqa: E402
 
 from _common import RESULTS, markdown_table, run_meta, write_results  # noqa: E402
 from bench_precision import CASES as TRANSFORMERS  # noqa: E402
-from bench_precision import PRECISIONS, bench_bare, peaks  # noqa: E402
+from bench_precision import PRECISIONS, add_achieved, bench_bare, peaks  # noqa: E402
 from bench_step_profile import mlp_case  # noqa: E402
 from hepscaling.errors import UsageError  # noqa: E402
 from hepscaling.train.device import resolve_device  # noqa: E402
@@ -66,9 +66,8 @@ def bench(device: torch.device, seconds: float, cases: str) -> dict:
     peak_runs.append(peaks(device))
     peak = {p: max(run[p] for run in peak_runs) for p in PRECISIONS}
     fp32 = {r["model"]: r["samples_per_s"] for r in rows if r["precision"] == "fp32"}
+    add_achieved(rows, peak)
     for row in rows:
-        row["achieved_flops"] = row["samples_per_s"] * row["train_flops_per_sample"]
-        row["fraction_of_own_peak"] = row["achieved_flops"] / peak[row["precision"]]
         row["over_fp32"] = row["samples_per_s"] / fp32[row["model"]]
     return {"benchmark": "device", "device": str(device), "device_name": device_name(device),
             "clock": "second of wall time (synchronised)" if device.type == "cuda"
@@ -85,7 +84,7 @@ def markdown(r: dict) -> str:
         ["model", "N", "precision", "samples/s", "GFLOP/s", "of own peak", "bf16 / fp32"],
         ([row["model"], f"{row['n_params']:,}", row["precision"],
           f"{row['samples_per_s']:.3g}", f"{row['achieved_flops'] / 1e9:.1f}",
-          f"{100 * row['fraction_of_own_peak']:.0f}%", f"{row['over_fp32']:.2f}x"]
+          f"{100 * row['fraction_of_peak']:.0f}%", f"{row['over_fp32']:.2f}x"]
          for row in r["rows"]), align="lrlrrrr")
     threads = f", {r['threads']} torch thread(s)" if r["threads"] else ""
     return "\n".join([

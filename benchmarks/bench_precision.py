@@ -163,6 +163,16 @@ def bench_bare(name: str, make: Callable[[torch.device], Case], seconds: float,
     return rows
 
 
+def add_achieved(rows: list[dict], peak: dict[str, float]) -> None:
+    """Add to each row of :func:`bench_bare` / :func:`bench_mlps` its ``achieved_flops``
+    (samples/s x training FLOPs per sample) and that as a fraction of the ``peak`` of its
+    precision (``fraction_of_peak``) and of float32 (``fraction_of_fp32_peak``)."""
+    for row in rows:
+        row["achieved_flops"] = row["samples_per_s"] * row["train_flops_per_sample"]
+        row["fraction_of_peak"] = row["achieved_flops"] / peak[row["precision"]]
+        row["fraction_of_fp32_peak"] = row["achieved_flops"] / peak["fp32"]
+
+
 def bench_mlps(tmp: Path, seconds: float) -> list[dict]:
     """fp32 and bf16 rows of the MLPs through the loop."""
     dataset = synthetic_file(tmp / "mlp.h5", N_TRAIN + N_VAL + N_TEST)
@@ -291,10 +301,7 @@ def main() -> None:
                                            for r in rows[-2:]), flush=True)
         peak_after = peaks()
         peak = {p: max(peak_before[p], peak_after[p]) for p in PRECISIONS}
-        for row in rows:
-            row["achieved_flops"] = row["samples_per_s"] * row["train_flops_per_sample"]
-            row["fraction_of_peak"] = row["achieved_flops"] / peak[row["precision"]]
-            row["fraction_of_fp32_peak"] = row["achieved_flops"] / peak["fp32"]
+        add_achieved(rows, peak)
         equality = equality_sweep(tmp)
         floor = None if args.skip_floor else amplitude_floor(tmp)
     result = {"benchmark": "precision", "peak_flops": peak, "peak_flops_before": peak_before,

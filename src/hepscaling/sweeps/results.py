@@ -36,23 +36,23 @@ def record_of(out: str | os.PathLike, run_id: str) -> RunRecord | None:
     return read_record(path) if path.exists() else None
 
 
-def finished_val_loss(out: str | os.PathLike, run_id: str) -> float | None:
-    """The validation loss of a finished run (NaN: it ended without one), ``None`` while it
-    has no final record (:data:`hepscaling.sweeps.plan.LossOf`)."""
-    record = record_of(out, run_id)
+def finished_val_loss(record: RunRecord | None) -> float | None:
+    """The validation loss of the run of ``record`` once it has ended (NaN: it ended without
+    one), ``None`` while it has no final record (:data:`hepscaling.sweeps.plan.LossOf`)."""
     if record is None or record.status in ("running", "pending"):
         return None
     loss = record.metrics.get("val_loss") if record.status == "done" else None
     return float("nan") if loss is None else float(loss)
 
 
-def run_states(out: str | os.PathLike, plan: Plan) -> dict[str, str]:
-    """State of every planned run (see the module docstring), keyed by run id in plan order."""
-    states: dict[str, str] = {}
-    for run_id in plan.run_ids:
-        record = record_of(out, run_id)
-        states[run_id] = record.status if record is not None else "pending"
-    return states
+def run_states(out: str | os.PathLike, plan: Plan,
+               records: dict[str, RunRecord | None] | None = None) -> dict[str, str]:
+    """State of every planned run (see the module docstring), keyed by run id in plan order,
+    from ``records`` (run id -> record or None) when given, else from the records in ``out``."""
+    if records is None:
+        records = {run_id: record_of(out, run_id) for run_id in plan.run_ids}
+    return {run_id: record.status if record is not None else "pending"
+            for run_id, record in records.items()}
 
 
 def count_states(out: str | os.PathLike, states: dict[str, str]
@@ -106,22 +106,25 @@ class SweepStatus(SweepCounts):
 def sweep_status(out: str | os.PathLike) -> SweepStatus:
     """Status of the sweep in ``out`` (:class:`UsageError` if ``out`` holds no sweep plan)."""
     plan = load_plan(out)
-    counts, failures = count_states(out, run_states(out, plan))
+    records = {run_id: record_of(out, run_id) for run_id in plan.run_ids}  # each read once
+    counts, failures = count_states(out, run_states(out, plan, records))
     live = is_locked(out)
-    ladders = tuple(_ladder_now(out, plan, ladder, live) for ladder in plan.ladders)
+    ladders = tuple(_ladder_now(plan, ladder, records, live) for ladder in plan.ladders)
     return SweepStatus(Path(out), len(plan.runs), counts, failures, name=plan.name,
                        live=live, skipped=len(plan.skipped), ladders=ladders)
 
 
-def _ladder_now(out: str | os.PathLike, plan: Plan, ladder: dict[str, Any],
+def _ladder_now(plan: Plan, ladder: dict[str, Any], records: dict[str, RunRecord | None],
                 live: bool) -> dict[str, Any]:
-    """``ladder`` (an entry of :attr:`Plan.ladders`) with its state judged from the records
-    of its rungs now; a ladder whose next rung is not planned yet says when it will be."""
+    """``ladder`` (an entry of :attr:`Plan.ladders`) with its state judged from the
+    ``records`` of its rungs now; a ladder whose next rung is not planned yet says when it
+    will be."""
     if "rungs" not in ladder:  # a plan saved before ladders listed their runs
         return ladder
     converge = ConvergeSpec(**plan.spec["converge"])
     steps = rung_steps(ladder["steps"][0], converge)
-    losses = [[finished_val_loss(out, run_id) for run_id in rung] for rung in ladder["rungs"]]
+    losses = [[finished_val_loss(records[run_id]) for run_id in rung]
+              for rung in ladder["rungs"]]
     state, climbs = ladder_state(steps, losses, converge.tolerance)
     if climbs:
         state += (f"; rung {len(losses) + 1} ({steps[len(losses)]} steps) is planned "

@@ -71,6 +71,7 @@ from hepscaling.sweeps.results import (
     SweepCounts,
     count_states,
     finished_val_loss,
+    record_of,
     run_dir,
     run_states,
 )
@@ -151,7 +152,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
         def loss_of(run_id: str) -> float | None:
             if run_id in losses:
                 return losses[run_id]
-            loss = finished_val_loss(out, run_id)
+            loss = finished_val_loss(record_of(out, run_id))
             if loss is not None and math.isfinite(loss):  # failed runs may be retried
                 losses[run_id] = loss
             return loss
